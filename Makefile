@@ -1,0 +1,52 @@
+# Two commands for a newcomer: `make run` and `make test`. Everything else is set-up they trigger.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP_RUNTIME := $(VENV)/.runtime-stamp
+STAMP_DEV     := $(VENV)/.dev-stamp
+PIP := $(BIN)/python -m pip --disable-pip-version-check -q
+
+.PHONY: run test lint typecheck ci bench lock clean
+
+run: $(STAMP_RUNTIME)
+	$(BIN)/prometheus-exec --help
+
+test: $(STAMP_DEV)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP_DEV)
+	$(BIN)/ruff check .
+
+typecheck: $(STAMP_DEV)
+	$(BIN)/mypy
+
+ci: test lint typecheck
+
+bench: $(STAMP_DEV)
+	$(BIN)/python -m bench
+
+# The venv is rebuilt whenever a lock or pyproject.toml is newer than its stamp.
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP_RUNTIME): requirements.lock pyproject.toml | $(VENV)/bin/python
+	$(PIP) install -r requirements.lock
+	$(PIP) install --no-build-isolation --no-deps -e .
+	touch $@
+
+$(STAMP_DEV): $(STAMP_RUNTIME) requirements-dev.lock
+	$(PIP) install -r requirements.lock -r requirements-dev.lock
+	touch $@
+
+# Regenerate the locks (needs pip-tools in the venv). Only name==version lines are kept: no
+# index addresses, no paths of this machine.
+lock:
+	$(PIP) install pip-tools
+	$(BIN)/pip-compile --no-emit-index-url --no-emit-find-links --no-emit-trusted-host \
+		--no-annotate --no-header --allow-unsafe --strip-extras -q -o requirements.lock requirements.in
+	$(BIN)/pip-compile --no-emit-index-url --no-emit-find-links --no-emit-trusted-host \
+		--no-annotate --no-header --allow-unsafe --strip-extras -q -o requirements-dev.lock requirements-dev.in
+	sed -i -e '/^#/d' -e '/^$$/d' requirements.lock requirements-dev.lock
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Use-cases: each takes ports in its constructor and runs one job with `async execute`."""

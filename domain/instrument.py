@@ -1,0 +1,50 @@
+"""Instrument specifications, as the exchange publishes them, with the rounding helpers."""
+
+from decimal import Decimal
+
+import attrs
+
+from domain.errors import InvalidIntent
+from domain.numbers import ceil_to_step, floor_to_step, is_positive_finite
+
+LIVE = "live"
+
+
+def _positive(_inst: object, attribute: "attrs.Attribute[Decimal]", value: Decimal) -> None:
+    if not isinstance(value, Decimal) or not is_positive_finite(value):
+        raise InvalidIntent(f"{attribute.name} must be a finite Decimal > 0, got {value!r}")
+
+
+@attrs.frozen
+class InstrumentSpec:
+    """One tradable contract. Sizes are in contracts; a contract is ct_val * ct_mult of the base."""
+
+    inst_id: str
+    inst_type: str
+    state: str
+    tick_sz: Decimal = attrs.field(validator=_positive)
+    lot_sz: Decimal = attrs.field(validator=_positive)
+    min_sz: Decimal = attrs.field(validator=_positive)
+    ct_val: Decimal = attrs.field(validator=_positive)
+    ct_mult: Decimal = attrs.field(validator=_positive)
+    settle_ccy: str
+
+    @property
+    def is_live(self) -> bool:
+        return self.state == LIVE
+
+    def price_floor(self, price: Decimal) -> Decimal:
+        """Largest tick multiple not above price (for a buy that must not pay more)."""
+        return floor_to_step(price, self.tick_sz)
+
+    def price_ceil(self, price: Decimal) -> Decimal:
+        """Smallest tick multiple not below price (for a sell that must not receive less)."""
+        return ceil_to_step(price, self.tick_sz)
+
+    def size_floor(self, size: Decimal) -> Decimal:
+        """Largest lot multiple not above size; may fall below min_sz, which the intent rejects."""
+        return floor_to_step(size, self.lot_sz)
+
+    def contracts_for(self, base_qty: Decimal) -> Decimal:
+        """Contracts for a quantity of the base coin, rounded down to the lot."""
+        return self.size_floor(base_qty / (self.ct_val * self.ct_mult))

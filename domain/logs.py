@@ -1,0 +1,78 @@
+"""The log contract of seed 001 §8, as types the state store appends to its event log."""
+
+import enum
+from decimal import Decimal
+
+import attrs
+
+
+class GateVerdict(enum.Enum):
+    PASS = "PASS"
+    FAIL = "FAIL"
+
+
+@attrs.frozen
+class GateResult:
+    name: str
+    verdict: GateVerdict
+    reason: str = ""
+
+
+class CandidateAction(enum.Enum):
+    OPEN = "OPEN"
+    REJECT = "REJECT"
+
+
+@attrs.frozen
+class CandidateEvaluation:
+    """Written for every candidate the engine evaluates, opened or not."""
+
+    ts: int
+    symbol: str
+    regime: str
+    template: str
+    gates: tuple[GateResult, ...]
+    base_score: float
+    penalties: tuple[tuple[str, float], ...]
+    final_score: float
+    action: CandidateAction
+    reject_reason: str = ""
+
+
+class RiskEventType(enum.Enum):
+    LOSS_COOLDOWN = "LOSS_COOLDOWN"
+    REGIME_SHIFT = "REGIME_SHIFT"
+    RUNNER_EXIT = "RUNNER_EXIT"
+    SL_RECOVER = "SL_RECOVER"
+    EMERGENCY_FLAT = "EMERGENCY_FLAT"
+
+
+@attrs.frozen
+class RiskEvent:
+    """Written for every key risk action."""
+
+    ts: int
+    event_type: RiskEventType
+    symbol: str
+    side: str
+    qty: Decimal
+    price: Decimal | None
+    order_ids: tuple[str, ...]
+    client_ids: tuple[str, ...]
+    reason: str
+
+
+@attrs.frozen
+class RegimeShiftLog:
+    """The regime_shift_log event closing the playbook (seed 001 §6 step 4)."""
+
+    ts: int
+    symbol: str
+    old_regime: str
+    new_regime: str
+    steps: tuple[str, ...]
+    cooldown_until_shock: int
+    cooldown_until_freeze: int
+
+
+LogEvent = CandidateEvaluation | RiskEvent | RegimeShiftLog

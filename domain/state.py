@@ -1,0 +1,125 @@
+"""Per-symbol persistent state, field for field as seed 001 §2.1 and §3 name it.
+
+Times are epoch seconds (ints), prices and sizes Decimal (contracts for sizes). Fields the seed
+does not name are marked "extension" and only ever added, never renamed.
+"""
+
+import enum
+from decimal import Decimal
+
+import attrs
+
+from domain.numbers import ZERO
+
+
+class PositionStage(enum.Enum):
+    FLAT = "FLAT"
+    PRE_TP1 = "PRE_TP1"
+    BETWEEN_TP1_TP2 = "BETWEEN_TP1_TP2"
+    RUNNER_ONLY = "RUNNER_ONLY"
+
+
+@attrs.frozen
+class CooldownUntil:
+    loss: int = 0
+    template: int = 0
+    freeze: int = 0
+    shock: int = 0
+
+
+@attrs.frozen
+class ShockGuardState:
+    q95_1m: float | None = None
+    q95_3m: float | None = None
+    recalib_ts: int = 0
+    trigger_count_60m: int = 0
+
+
+@attrs.frozen
+class ExecQualityRoll:
+    fill_rate_30: float = 0.0
+    slippage_cost30_r: float = 0.0
+    cancel_rate_30: float = 0.0
+    spread_p95: float = 0.0
+    sample_n: int = 0
+    last_update_ts: int = 0
+
+
+@attrs.frozen
+class HealthRoll:
+    win_rate: float = 0.0
+    avg_r: float = 0.0
+    max_dd: float = 0.0
+    profit_factor: float = 0.0
+    fallback_quality: float = 0.0
+    trade_n: int = 0
+    last_calib_ts: int = 0
+
+
+@attrs.frozen
+class OrderRef:
+    order_id: str = ""
+    client_order_id: str = ""
+
+
+@attrs.frozen
+class AlgoRef:
+    algo_id: str = ""
+    client_algo_id: str = ""
+
+
+@attrs.frozen
+class SlAlgo:
+    algo_id: str = ""
+    client_algo_id: str = ""
+    working_type: str = "MARK_PRICE"
+
+
+@attrs.frozen
+class LastOrders:
+    entry: OrderRef = OrderRef()
+    tp: tuple[OrderRef, ...] = ()
+    sl: AlgoRef = AlgoRef()
+
+
+@attrs.frozen
+class PositionState:
+    side: str = "NONE"
+    entry_price: Decimal = ZERO
+    qty_total: Decimal = ZERO
+    qty_runner: Decimal = ZERO
+    sl_price: Decimal = ZERO
+    sl_algo: SlAlgo = SlAlgo()
+    tp1_done: bool = False
+    tp2_done: bool = False
+    peak_pnl_r: Decimal = ZERO
+    bars_after_tp2: int = 0
+    last_orders: LastOrders = LastOrders()
+    # extension: where the position is in the stage machine (seed §3 position_stage)
+    stage: PositionStage = PositionStage.FLAT
+    # extension: contracts still open (qty_total minus what TP1/TP2 closed)
+    qty_open: Decimal = ZERO
+    # extension: the stop was seen in the exchange's open algo orders (seed §7)
+    sl_confirmed: bool = False
+    # extension: the persisted intent whose client ids these orders carry
+    intent_id: str = ""
+    # extension: the trade plan the Quant service sent with the entry
+    tp1_price: Decimal = ZERO
+    tp1_qty: Decimal = ZERO
+    tp2_price: Decimal = ZERO
+    tp2_qty: Decimal = ZERO
+    # extension: |entry - initial stop| per contract, the "R" that pnl_r is measured in
+    risk_per_unit: Decimal = ZERO
+
+
+@attrs.frozen
+class SymbolState:
+    symbol: str
+    last_regime: str = ""
+    last_template: str = ""
+    cooldown_until: CooldownUntil = CooldownUntil()
+    b_blacklist_until: int = 0
+    shockguard: ShockGuardState = ShockGuardState()
+    exec_quality_roll: ExecQualityRoll = ExecQualityRoll()
+    health_roll: HealthRoll = HealthRoll()
+    position_state: PositionState = PositionState()

@@ -1,0 +1,33 @@
+"""StateStore: the root of restart recovery (seed 001 §2)."""
+
+from typing import Protocol, runtime_checkable
+
+from domain.logs import LogEvent
+from domain.state import SymbolState
+
+
+@runtime_checkable
+class StateStore(Protocol):
+    def load(self) -> None:
+        """Read the persisted state; a missing store means defaults, a corrupt one is an error."""
+        ...
+
+    def flush(self) -> None:
+        """Persist atomically (temp file, fsync, rename, fsync of the directory)."""
+        ...
+
+    def get_symbol_state(self, symbol: str) -> SymbolState:
+        """The symbol's state, or the default state if it has none yet."""
+        ...
+
+    def set_symbol_state(self, symbol: str, state: SymbolState) -> None:
+        """Replace the symbol's state in memory; flush() persists it."""
+        ...
+
+    def append_event(self, event: LogEvent) -> None:
+        """Append one event to the durable event log."""
+        ...
+
+    def symbols(self) -> tuple[str, ...]:
+        """Every symbol the store has state for."""
+        ...

@@ -1,0 +1,1 @@
+"""An OKX v5 compatible exchange on loopback; a separate exchange, outside the hexagon."""

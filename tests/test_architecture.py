@@ -1,0 +1,93 @@
+"""The dependency rule, enforced by walking every import with ast."""
+
+import ast
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+LAYERS = ("domain", "ports", "application", "adapters", "entrypoints", "simulator")
+STDLIB = frozenset(sys.stdlib_module_names)
+# stdlib modules that would give the domain I/O, a clock or randomness
+DOMAIN_FORBIDDEN_STDLIB = frozenset({
+    "os", "io", "socket", "asyncio", "random", "secrets", "time", "subprocess", "pathlib",
+    "threading", "multiprocessing", "uuid", "shutil", "tempfile", "urllib", "http", "ssl",
+    "select", "selectors", "signal", "sqlite3", "logging",
+})
+DI_OR_CLI = frozenset({"dependency_injector", "typer"})
+
+
+def _imports(path: Path) -> Iterator[tuple[int, str]]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield node.lineno, alias.name.split(".")[0]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            yield node.lineno, node.module.split(".")[0]
+
+
+def _allowed(layer: str, top: str) -> str | None:
+    """None if layer may import top, else the rule it breaks."""
+    if top in DI_OR_CLI and layer != "entrypoints":
+        return "only entrypoints/ may import dependency_injector or typer"
+    if layer == "domain":
+        if top in DOMAIN_FORBIDDEN_STDLIB:
+            return "domain/ is pure: no I/O, clock or randomness modules"
+        if top not in STDLIB and top not in {"attrs", "domain"}:
+            return "domain/ imports only the standard library and attrs"
+    if layer == "ports" and top not in STDLIB and top not in {"attrs", "domain", "ports"}:
+        return "ports/ imports only domain (plus stdlib and attrs for its types)"
+    if layer == "application" and top in {"adapters", "entrypoints", "simulator", "httpx",
+                                           "websockets", "starlette", "uvicorn"}:
+        return "application/ talks to the world only through ports"
+    if layer == "adapters" and top in {"application", "entrypoints", "simulator"}:
+        return "adapters/ implement ports; they do not call use-cases or the simulator"
+    if layer == "simulator" and top in {"domain", "ports", "application", "adapters",
+                                         "entrypoints"}:
+        return "simulator/ is a separate exchange and imports nothing of the engine"
+    return None
+
+
+def violations(root: Path) -> list[str]:
+    found = []
+    for layer in LAYERS:
+        for path in sorted((root / layer).rglob("*.py")):
+            for lineno, top in _imports(path):
+                rule = _allowed(layer, top)
+                if rule:
+                    found.append(f"{path.relative_to(root)}:{lineno} imports {top}: {rule}")
+    return found
+
+
+def test_the_codebase_follows_the_dependency_rule() -> None:
+    assert violations(ROOT) == []
+
+
+@pytest.mark.parametrize(("layer", "source", "rule_fragment"), [
+    ("domain", "import httpx\n", "only the standard library and attrs"),
+    ("domain", "from os import path\n", "pure"),
+    ("domain", "import random\n", "pure"),
+    ("ports", "import httpx\n", "imports only domain"),
+    ("application", "from adapters.okx import rest\n", "only through ports"),
+    ("application", "import websockets\n", "only through ports"),
+    ("adapters", "import typer\n", "dependency_injector or typer"),
+    ("simulator", "from domain.orders import Side\n", "separate exchange"),
+])
+def test_the_checker_catches_a_forbidden_import(tmp_path: Path, layer: str, source: str,
+                                                rule_fragment: str) -> None:
+    (tmp_path / layer).mkdir()
+    (tmp_path / layer / "bad.py").write_text(source)
+    found = violations(tmp_path)
+    assert len(found) == 1
+    assert rule_fragment in found[0]
+
+
+def test_the_checker_accepts_allowed_imports(tmp_path: Path) -> None:
+    (tmp_path / "domain").mkdir()
+    (tmp_path / "domain" / "ok.py").write_text("import attrs\nfrom decimal import Decimal\n")
+    (tmp_path / "entrypoints").mkdir()
+    (tmp_path / "entrypoints" / "ok.py").write_text("import typer\nimport dependency_injector\n")
+    assert violations(tmp_path) == []
