@@ -177,6 +177,15 @@ class OrderPlacement:
     client_order_id: str
     order_id: str
     evidence: EvidenceRef
+    # The exchange-clock deadline (expTime) after which the exchange will not act on this request;
+    # once it has passed, a lookup that finds no order is conclusive for an Unknown outcome.
+    exp_time_ms: int | None = None
+    # Seed 000 §3.3: the ack evidence names the top-level code/msg and the item's sCode/sMsg.
+    # Empty when no answer arrived (an Unknown outcome).
+    code: str = ""
+    msg: str = ""
+    s_code: str = ""
+    s_msg: str = ""
 
     @property
     def status(self) -> str:

@@ -1,0 +1,176 @@
+"""ProbeExecution: seed 000 §5's minimal closed loop, evidenced, packaged, with no verdicts."""
+
+from decimal import Decimal
+
+import attrs
+
+from application import contract_calls as calls
+from application.probe_report import ProbeFacts, render_report
+from application.unknowns import resolve_order
+from domain.errors import InvalidIntent
+from domain.ids import Role, client_id
+from domain.instrument import InstrumentSpec
+from domain.orders import OrderIntent, OrderStatus, OrdType, Side
+from domain.outcome import Rejected, Unknown
+from ports.clock import Clock
+from ports.errors import ExchangeError
+from ports.evidence import EvidenceSink, PackageManifest, SeedDocument
+from ports.exchange import ExchangeAdapter
+
+
+@attrs.frozen
+class RunProbe:
+    inst_id: str
+    intent_id: str
+    px: Decimal | None = None
+    inst_type: str = "SWAP"
+
+
+@attrs.frozen
+class ProbeRan:
+    """What happened. loop_closed: ack, status, cancel and status again all answered."""
+
+    run_dir: str
+    inst_id: str
+    order_placed: bool
+    loop_closed: bool
+    unresolved_unknown: bool
+    bad_input: str
+    exchange_errors: int
+    manifest: PackageManifest
+
+
+class ProbeExecution:
+    """Run the PROBE: instruments → select → config → limit order → status → cancel → status."""
+
+    def __init__(self, exchange: ExchangeAdapter, sink: EvidenceSink, clock: Clock) -> None:
+        self._exchange = exchange
+        self._sink = sink
+        self._clock = clock
+
+    async def execute(self, cmd: RunProbe) -> ProbeRan:
+        facts = ProbeFacts(inst_id=cmd.inst_id)
+        spec = await self._select(cmd, facts)
+        facts.config = await calls.read_account_config(self._exchange, self._sink)
+        if spec is not None:
+            intent = await self._intent(cmd, spec, facts)
+            if intent is not None:
+                await self._order_loop(intent, facts)
+        return self._package(facts)
+
+    async def _select(self, cmd: RunProbe, facts: ProbeFacts) -> InstrumentSpec | None:
+        facts.instruments = await calls.public_instruments(self._exchange, self._sink,
+                                                           cmd.inst_type)
+        # the ticker is evidence only (§3.1, §4.2: it answers 51001 for an unknown instId);
+        # the probe's price never comes from it
+        facts.ticker = await calls.public_ticker(self._exchange, self._sink, cmd.inst_id)
+        found = facts.instruments.instruments.find(cmd.inst_id) \
+            if facts.instruments.instruments else None
+        facts.exists = found is not None if facts.instruments.ok else None
+        facts.state = found.state if found else ""
+        selected = found is not None and found.is_live
+        reason = ("instruments call returned an error" if not facts.instruments.ok
+                  else "instId absent from public/instruments" if found is None
+                  else f"state is {found.state}, not live" if not found.is_live
+                  else "present and live")
+        self._sink.write_document(SeedDocument.PROBE_SELECTED_INST, {
+            "requested_inst_id": cmd.inst_id, "inst_type": cmd.inst_type,
+            "exists": facts.exists, "state": facts.state, "live": selected,
+            "selected": selected, "reason": reason, "spec": _spec_json(found)})
+        return found if selected else None
+
+    async def _intent(self, cmd: RunProbe, spec: InstrumentSpec,
+                      facts: ProbeFacts) -> OrderIntent | None:
+        px = cmd.px
+        if px is None:
+            px = await self._default_price(spec, facts)
+            if px is None:
+                return None
+        facts.px = px
+        facts.px_source = "operator --px" if cmd.px is not None else facts.px_source
+        try:
+            return OrderIntent(spec, Side.BUY, OrdType.LIMIT, spec.min_sz, px, False,
+                               client_id(cmd.intent_id, Role.PROBE))
+        except InvalidIntent as exc:
+            facts.bad_input = str(exc)
+            self._sink.append_document(SeedDocument.PROBE_EXECUTION, {
+                "call": "build_intent", "ok": False, "error": str(exc), "px": str(px)})
+            return None
+
+    async def _default_price(self, spec: InstrumentSpec, facts: ProbeFacts) -> Decimal | None:
+        # A buy priced a whole band width below the band's lower edge (sellLmt): no sell order
+        # may carry a price under sellLmt, so nothing can match it while the band holds.
+        try:
+            limit = await self._exchange.get_price_limit(spec.inst_id)
+        except ExchangeError as exc:
+            facts.errors.append(("get_price_limit", calls.summarize_error(exc)))
+            self._sink.append_document(SeedDocument.PROBE_EXECUTION, {
+                "call": "get_price_limit", "ok": False,
+                "error": calls.summarize_error(exc).as_json()})
+            return None
+        width = limit.buy_limit - limit.sell_limit
+        px = spec.price_floor(limit.sell_limit - width)
+        facts.px_source = (f"public/price-limit: sellLmt {limit.sell_limit} minus band width "
+                           f"{width}, floored to tickSz {spec.tick_sz}")
+        self._sink.append_document(SeedDocument.PROBE_EXECUTION, {
+            "call": "get_price_limit", "ok": True, "buyLmt": str(limit.buy_limit),
+            "sellLmt": str(limit.sell_limit), "px_chosen": str(px),
+            "evidence_ref": str(limit.evidence)})
+        if px <= 0:
+            facts.bad_input = f"no positive price under the band's lower edge {limit.sell_limit}"
+            return None
+        return px
+
+    async def _order_loop(self, intent: OrderIntent, facts: ProbeFacts) -> None:
+        facts.submit = await calls.submit_order(self._exchange, self._sink, intent)
+        order_id = facts.submit.order_id
+        if isinstance(facts.submit.placement.outcome, Rejected):
+            return
+        if isinstance(facts.submit.placement.outcome, Unknown):
+            status = await self._resolve(intent, facts)
+            if status is None:
+                return
+            order_id = status.order_id
+        cid = intent.client_order_id
+        facts.samples.append(await calls.get_order_status(
+            self._exchange, self._sink, inst_id=intent.inst_id, order_id=order_id,
+            client_order_id=cid))
+        facts.cancel = await calls.cancel_order(self._exchange, self._sink,
+                                                inst_id=intent.inst_id, order_id=order_id,
+                                                client_order_id=cid)
+        facts.samples.append(await calls.get_order_status(
+            self._exchange, self._sink, inst_id=intent.inst_id, order_id=order_id,
+            client_order_id=cid))
+
+    async def _resolve(self, intent: OrderIntent, facts: ProbeFacts) -> OrderStatus | None:
+        assert facts.submit is not None
+        resolution = await resolve_order(
+            self._exchange, self._clock, inst_id=intent.inst_id,
+            client_order_id=intent.client_order_id,
+            exp_time_ms=facts.submit.placement.exp_time_ms)
+        facts.unresolved_unknown = not resolution.conclusive
+        self._sink.append_document(SeedDocument.PROBE_EXECUTION, {
+            "call": "resolve_unknown_submit", "ok": resolution.conclusive,
+            "clOrdId": intent.client_order_id, "found": resolution.status is not None,
+            "conclusive": resolution.conclusive, "lookups": resolution.lookups,
+            "evidence_refs": [str(e) for e in resolution.evidence],
+            **calls.status_sample(intent.inst_id, intent.client_order_id, resolution.status)})
+        facts.resolved_status = resolution.status
+        return resolution.status
+
+    def _package(self, facts: ProbeFacts) -> ProbeRan:
+        first = self._sink.package()
+        self._sink.write_text(SeedDocument.PROBE_REPORT, render_report(facts, first))
+        manifest = self._sink.package()
+        return ProbeRan(str(self._sink.run_dir), facts.inst_id, facts.order_placed,
+                        facts.loop_closed, facts.unresolved_unknown, facts.bad_input,
+                        len(facts.all_errors()), manifest)
+
+
+def _spec_json(spec: InstrumentSpec | None) -> dict[str, str] | None:
+    if spec is None:
+        return None
+    return {"instId": spec.inst_id, "instType": spec.inst_type, "state": spec.state,
+            "tickSz": str(spec.tick_sz), "lotSz": str(spec.lot_sz), "minSz": str(spec.min_sz),
+            "ctVal": str(spec.ct_val), "ctMult": str(spec.ct_mult),
+            "settleCcy": spec.settle_ccy}

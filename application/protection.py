@@ -1,0 +1,168 @@
+"""Protective stops and the emergency flatten, shared by every position use-case.
+
+A stop counts only when the exchange shows it (seed 001 §0.2, §7); when it cannot be confirmed
+the position is closed with a reduce-only market order, and "closed" again means the exchange
+says so (order status and positions), never that we sent the order.
+"""
+
+from decimal import Decimal
+
+import attrs
+
+from application.sentinel import Visibility, ensure_algo_visible
+from application.unknowns import resolve_order
+from domain.algo import AlgoStopIntent
+from domain.evidence import EvidenceRef
+from domain.ids import Role, client_id
+from domain.orders import OrderStatus, PositionSide
+from domain.outcome import Accepted, Rejected, Unknown
+from ports.clock import Clock
+from ports.errors import ExchangeError
+from ports.exchange import ExchangeAdapter
+from ports.exchange_types import AlgoPlacement
+
+STATUS_POLL_S = 0.05
+STATUS_POLLS = 40
+
+
+@attrs.frozen
+class StopOutcome:
+    confirmed: bool
+    algo_id: str
+    client_algo_id: str
+    reason: str
+    placement: AlgoPlacement
+    visibility: Visibility | None
+
+
+async def place_and_confirm_stop(exchange: ExchangeAdapter, clock: Clock, *,
+                                 intent: AlgoStopIntent, deadline_ms: int) -> StopOutcome:
+    """Place the algo stop, then give the exchange deadline_ms to show it as open."""
+    subscription = exchange.subscribe()
+    try:
+        placement = await exchange.submit_algo_stop(intent)
+        outcome = placement.outcome
+        cid = intent.client_algo_id
+        if isinstance(outcome, Rejected):
+            return StopOutcome(False, "", cid, f"stop rejected {outcome.code}: {outcome.message}",
+                               placement, None)
+        if isinstance(outcome, Unknown):
+            return StopOutcome(False, "", cid, f"stop outcome unknown: {outcome.reason}",
+                               placement, None)
+        seen = await ensure_algo_visible(exchange, clock, symbol=intent.inst_id,
+                                         client_algo_id=cid, deadline_ms=deadline_ms,
+                                         subscription=subscription)
+    finally:
+        subscription.close()
+    if not seen.visible:
+        return StopOutcome(False, placement.algo_id, cid,
+                           f"stop not visible within {deadline_ms} ms", placement, seen)
+    return StopOutcome(True, placement.algo_id or _algo_id(seen), cid,
+                       f"visible via {seen.via} after {seen.elapsed_ms} ms", placement, seen)
+
+
+def _algo_id(seen: Visibility) -> str:
+    return seen.algo_order.algo_id if seen.algo_order else ""
+
+
+@attrs.frozen
+class FlattenOutcome:
+    flat: bool
+    unknown: bool
+    qty_closed: Decimal
+    avg_price: Decimal | None
+    order_ids: tuple[str, ...]
+    client_ids: tuple[str, ...]
+    reason: str
+    evidence: tuple[EvidenceRef, ...]
+
+
+@attrs.define
+class _Flatten:
+    order_ids: list[str] = attrs.field(factory=list)
+    client_ids: list[str] = attrs.field(factory=list)
+    evidence: list[EvidenceRef] = attrs.field(factory=list)
+    closed: Decimal = Decimal(0)
+    price: Decimal | None = None
+    unknown: bool = False
+    notes: list[str] = attrs.field(factory=list)
+
+    def result(self, flat: bool) -> FlattenOutcome:
+        return FlattenOutcome(flat, self.unknown and not flat, self.closed, self.price,
+                              tuple(self.order_ids), tuple(self.client_ids),
+                              "; ".join(self.notes), tuple(self.evidence))
+
+
+async def emergency_flatten(exchange: ExchangeAdapter, clock: Clock, *, symbol: str,
+                            side: PositionSide, qty: Decimal, intent_id: str,
+                            max_attempts: int = 3) -> FlattenOutcome:
+    """Close the whole position reduce-only at market until the exchange shows it flat."""
+    run = _Flatten()
+    for attempt in range(max_attempts):
+        held_side, held = await _position(exchange, symbol, side, qty, run)
+        if held <= 0 or held_side is PositionSide.NONE:
+            return run.result(True)
+        status = await _market_close(exchange, clock, symbol, held_side, held,
+                                     client_id(intent_id, Role.FLATTEN, attempt), run)
+        if status is None and run.unknown:
+            break
+        side, qty = held_side, held
+    held_side, held = await _position(exchange, symbol, side, qty, run)
+    return run.result(held <= 0 or held_side is PositionSide.NONE)
+
+
+async def _position(exchange: ExchangeAdapter, symbol: str, side: PositionSide,
+                    qty: Decimal, run: _Flatten) -> tuple[PositionSide, Decimal]:
+    try:
+        positions = await exchange.get_positions()
+    except ExchangeError as exc:
+        run.notes.append(f"positions unreadable ({exc}); using last known size")
+        return side, qty
+    run.evidence.append(positions.evidence)
+    snap = positions.by_symbol.get(symbol)
+    return (snap.side, snap.qty) if snap else (PositionSide.NONE, Decimal(0))
+
+
+async def _market_close(exchange: ExchangeAdapter, clock: Clock, symbol: str,
+                        side: PositionSide, qty: Decimal, cid: str,
+                        run: _Flatten) -> OrderStatus | None:
+    run.client_ids.append(cid)
+    placed = await exchange.place_market(symbol=symbol, side=side.exit_side, qty=qty,
+                                         reduce_only=True, client_order_id=cid)
+    run.evidence.append(placed.evidence)
+    order_id = placed.order_id
+    if isinstance(placed.outcome, Rejected):
+        run.notes.append(f"flatten {cid} rejected {placed.outcome.code}")
+        return None
+    if isinstance(placed.outcome, Unknown):
+        found = await resolve_order(exchange, clock, inst_id=symbol, client_order_id=cid,
+                                    exp_time_ms=placed.exp_time_ms)
+        run.evidence.extend(found.evidence)
+        if found.status is None:
+            run.unknown = not found.conclusive
+            run.notes.append(f"flatten {cid} " + ("absent" if found.conclusive else "unknown"))
+            return None
+        order_id = found.status.order_id
+    assert isinstance(placed.outcome, Accepted | Unknown)
+    run.order_ids.append(order_id)
+    return await _await_terminal(exchange, clock, symbol, order_id, cid, run)
+
+
+async def _await_terminal(exchange: ExchangeAdapter, clock: Clock, symbol: str,
+                          order_id: str, cid: str, run: _Flatten) -> OrderStatus | None:
+    for _ in range(STATUS_POLLS):
+        try:
+            lookup = await exchange.get_order_status(inst_id=symbol, order_id=order_id,
+                                                     client_order_id=cid)
+        except ExchangeError:
+            lookup = None
+        if lookup is not None:
+            run.evidence.append(lookup.evidence)
+            status = lookup.status
+            if status is not None and status.state.is_terminal:
+                run.closed += status.acc_fill_sz
+                run.price = status.avg_px or run.price
+                return status
+        await clock.sleep(STATUS_POLL_S)
+    run.notes.append(f"flatten {cid} not terminal after {STATUS_POLLS} lookups")
+    return None

@@ -1,0 +1,76 @@
+"""The 1-second visibility sentinel (seed 001 §7): a stop counts only once the exchange shows it."""
+
+import attrs
+
+from domain.algo import AlgoOrder
+from ports.clock import Clock
+from ports.errors import ExchangeError
+from ports.exchange import ExchangeAdapter
+from ports.exchange_events import AlgoUpdate, EventSubscription
+
+# OKX allows 20 orders-algo-pending requests per 2 s; polling every 110 ms stays under 10/s.
+POLL_INTERVAL_S = 0.110
+
+
+@attrs.frozen
+class Visibility:
+    visible: bool
+    algo_order: AlgoOrder | None
+    elapsed_ms: int
+    via: str
+    polls: int
+
+
+async def ensure_algo_visible(exchange: ExchangeAdapter, clock: Clock, *, symbol: str,
+                              client_algo_id: str, deadline_ms: int = 1000,
+                              subscription: EventSubscription | None = None,
+                              poll_interval_s: float = POLL_INTERVAL_S) -> Visibility:
+    """Wait until the stop appears among the open algo orders, by WS push or by polling.
+
+    Subscribe before placing the stop and pass the subscription in, so no push is missed.
+    """
+    start = clock.monotonic()
+    deadline = start + deadline_ms / 1000
+    polls = 0
+    while True:
+        found = await _poll(exchange, symbol, client_algo_id)
+        polls += 1
+        if found is not None:
+            return Visibility(True, found, _ms(clock, start), "poll", polls)
+        remaining = deadline - clock.monotonic()
+        if remaining <= 0:
+            return Visibility(False, None, _ms(clock, start), "none", polls)
+        pushed = await _wait_push(subscription, clock, client_algo_id,
+                                  min(poll_interval_s, remaining))
+        if pushed is not None:
+            return Visibility(True, pushed, _ms(clock, start), "ws", polls)
+
+
+async def _poll(exchange: ExchangeAdapter, symbol: str, client_algo_id: str) -> AlgoOrder | None:
+    try:
+        algos = await exchange.get_open_algo_orders(symbol)
+    except ExchangeError:
+        # a failed poll proves nothing either way; the deadline decides
+        return None
+    return next((a for a in algos if a.client_algo_id == client_algo_id and a.state.is_open),
+                None)
+
+
+async def _wait_push(subscription: EventSubscription | None, clock: Clock, client_algo_id: str,
+                     window_s: float) -> AlgoOrder | None:
+    if subscription is None:
+        await clock.sleep(window_s)
+        return None
+    until = clock.monotonic() + window_s
+    while (left := until - clock.monotonic()) > 0:
+        event = await subscription.get(left)
+        if event is None:
+            return None
+        if (isinstance(event, AlgoUpdate) and event.algo_order.client_algo_id == client_algo_id
+                and event.algo_order.state.is_open):
+            return event.algo_order
+    return None
+
+
+def _ms(clock: Clock, start: float) -> int:
+    return round((clock.monotonic() - start) * 1000)

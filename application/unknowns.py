@@ -1,0 +1,89 @@
+"""Resolving Unknown outcomes by asking the exchange about the client id, never by assuming."""
+
+import attrs
+
+from domain.algo import AlgoOrder
+from domain.evidence import EvidenceRef
+from domain.orders import OrderStatus
+from ports.clock import Clock
+from ports.errors import ExchangeError
+from ports.exchange import ExchangeAdapter
+
+# Local and exchange clocks differ by the measured offset plus jitter; wait this long past the
+# request's expTime before treating "no such order" as final.
+EXP_GRACE_MS = 1000
+LOOKUP_INTERVAL_S = 0.2
+
+
+@attrs.frozen
+class OrderResolution:
+    """status is the order if the exchange has it. conclusive is False when we still cannot say
+    (lookups kept failing, or the deadline had not passed): the outcome stays Unknown."""
+
+    status: OrderStatus | None
+    conclusive: bool
+    lookups: int
+    evidence: tuple[EvidenceRef, ...]
+
+
+@attrs.frozen
+class AlgoResolution:
+    algo_order: AlgoOrder | None
+    conclusive: bool
+    lookups: int
+    evidence: tuple[EvidenceRef, ...]
+
+
+async def resolve_order(exchange: ExchangeAdapter, clock: Clock, *, inst_id: str,
+                        client_order_id: str, exp_time_ms: int | None,
+                        max_wait_s: float = 10.0) -> OrderResolution:
+    """Look the order up by client id until it is found, or it is provably absent because the
+    exchange's deadline for the request (expTime) has passed, or max_wait_s runs out."""
+    start = clock.monotonic()
+    evidence: list[EvidenceRef] = []
+    lookups = 0
+    while True:
+        lookups += 1
+        try:
+            found = await exchange.get_order_status(inst_id=inst_id, order_id=None,
+                                                    client_order_id=client_order_id)
+        except ExchangeError as exc:
+            if exc.evidence is not None:
+                evidence.append(exc.evidence)
+        else:
+            evidence.append(found.evidence)
+            if found.status is not None:
+                return OrderResolution(found.status, True, lookups, tuple(evidence))
+            if exp_time_ms is not None and clock.now_ms() >= exp_time_ms + EXP_GRACE_MS:
+                return OrderResolution(None, True, lookups, tuple(evidence))
+        if clock.monotonic() - start >= max_wait_s:
+            return OrderResolution(None, False, lookups, tuple(evidence))
+        await clock.sleep(LOOKUP_INTERVAL_S)
+
+
+async def resolve_algo(exchange: ExchangeAdapter, clock: Clock, *, symbol: str,
+                       client_algo_id: str, settle_s: float = 2.0,
+                       max_wait_s: float = 10.0) -> AlgoResolution:
+    """Look an algo order up by client id. OKX algo placement has no expTime, so absence counts
+    as final only after settle_s of answered lookups; a later re-placement reuses the same
+    algoClOrdId, so a late arrival is refused as a duplicate (51065) rather than doubled."""
+    start = clock.monotonic()
+    evidence: list[EvidenceRef] = []
+    lookups = 0
+    while True:
+        lookups += 1
+        try:
+            found = await exchange.get_algo_order(symbol=symbol, algo_id=None,
+                                                  client_algo_id=client_algo_id)
+        except ExchangeError as exc:
+            if exc.evidence is not None:
+                evidence.append(exc.evidence)
+        else:
+            evidence.append(found.evidence)
+            if found.algo_order is not None:
+                return AlgoResolution(found.algo_order, True, lookups, tuple(evidence))
+            if clock.monotonic() - start >= settle_s:
+                return AlgoResolution(None, True, lookups, tuple(evidence))
+        if clock.monotonic() - start >= max_wait_s:
+            return AlgoResolution(None, False, lookups, tuple(evidence))
+        await clock.sleep(LOOKUP_INTERVAL_S)

@@ -1,0 +1,138 @@
+"""ProbeExecution against the in-memory fake exchange."""
+
+import asyncio
+import re
+from decimal import Decimal
+
+import pytest
+
+from application.probe import ProbeExecution, RunProbe
+from application.probe_report import VERDICT_WORDS
+from domain.outcome import Rejected, Unknown
+from ports.errors import ExchangeRejected, ExchangeUnavailable
+from tests.fake_exchange import FakeExchange
+from tests.fakes import FakeClock, InMemoryEvidenceSink
+
+
+def run(exchange: FakeExchange, sink: InMemoryEvidenceSink, **kw: object):
+    cmd = RunProbe(inst_id=str(kw.pop("inst_id", "BTC-USDT-SWAP")), intent_id="probe1", **kw)
+    return asyncio.run(ProbeExecution(exchange, sink, exchange.clock).execute(cmd))
+
+
+@pytest.fixture
+def world() -> tuple[FakeExchange, InMemoryEvidenceSink]:
+    sink = InMemoryEvidenceSink()
+    return FakeExchange(FakeClock(), sink), sink
+
+
+def test_the_full_loop_leaves_every_seed_deliverable(world) -> None:
+    exchange, sink = world
+    ran = run(exchange, sink)
+    assert ran.order_placed and ran.loop_closed and ran.exchange_errors == 0
+    for name in ("public_instruments_probe.json", "public_ticker_probe.json",
+                 "probe_selected_inst.json", "account_config_snapshot.json"):
+        assert name in sink.documents
+    samples = sink.appended["order_status_samples.json"]
+    assert [s["state"] for s in samples] == ["live", "canceled"]
+    assert "OKX_PROBE_MINIMAL_EVIDENCE_REPORT.md" in sink.texts
+    calls = [r["call"] for r in sink.appended["probe_execution.jsonl"]]
+    assert calls == ["get_price_limit", "submit_order", "cancel_order"]
+
+
+def test_the_default_price_sits_below_the_band_and_never_comes_from_the_ticker(world) -> None:
+    exchange, sink = world
+    run(exchange, sink)
+    order = next(iter(exchange.orders.values()))
+    # band 28500..31500 around 30000: one band width (3000) under sellLmt
+    assert order.price == Decimal("25500.0")
+    assert order.size == Decimal("0.01") and order.side.value == "buy"
+
+
+def test_an_operator_price_is_used_as_given(world) -> None:
+    exchange, sink = world
+    run(exchange, sink, px=Decimal("100.1"))
+    assert next(iter(exchange.orders.values())).price == Decimal("100.1")
+    assert "get_price_limit" not in exchange.calls
+
+
+def test_an_off_tick_price_is_refused_before_any_order(world) -> None:
+    exchange, sink = world
+    ran = run(exchange, sink, px=Decimal("100.05"))
+    assert ran.bad_input and not exchange.orders and "submit_order" not in exchange.calls
+    assert "OKX_PROBE_MINIMAL_EVIDENCE_REPORT.md" in sink.texts
+
+
+def test_a_suspended_instrument_gets_no_order_but_a_package(world) -> None:
+    exchange, sink = world
+    ran = run(exchange, sink, inst_id="XRP-USDT-SWAP")
+    assert not exchange.orders and not ran.order_placed
+    selected = sink.documents["probe_selected_inst.json"]
+    assert selected["exists"] is True and selected["state"] == "suspend"
+    assert selected["selected"] is False
+
+
+def test_an_unknown_instrument_gets_no_order_and_the_51001_is_reported(world) -> None:
+    exchange, sink = world
+    ran = run(exchange, sink, inst_id="NOPE-USDT-SWAP")
+    assert not exchange.orders and ran.exchange_errors == 1
+    ticker = sink.documents["public_ticker_probe.json"]
+    assert ticker["ok"] is False and ticker["error"]["code"] == "51001"
+    report = sink.texts["OKX_PROBE_MINIMAL_EVIDENCE_REPORT.md"]
+    assert "### 51001" in report and "present in public/instruments: no" in report
+    assert "public_ticker" in report
+
+
+def test_instruments_unavailable_means_no_order(world) -> None:
+    exchange, sink = world
+    exchange.script("get_instruments", ExchangeUnavailable("connection reset"))
+    ran = run(exchange, sink)
+    assert not exchange.orders and not ran.order_placed
+    assert sink.documents["public_instruments_probe.json"]["ok"] is False
+
+
+def test_a_rejected_order_is_not_turned_into_an_ack(world) -> None:
+    exchange, sink = world
+    exchange.script("submit_order", Rejected("51008", "Insufficient margin", 200))
+    ran = run(exchange, sink)
+    assert not ran.order_placed and not ran.loop_closed
+    ack = sink.appended["probe_execution.jsonl"][1]
+    assert ack["ack_received"] is False and ack["fill_observed"] is False
+    assert ack["error_code"] == "51008"
+    assert "order_status_samples.json" not in sink.appended
+
+
+def test_a_dropped_ack_is_resolved_by_client_id_with_one_order(world) -> None:
+    exchange, sink = world
+    exchange.script("submit_order", "drop")
+    ran = run(exchange, sink)
+    assert len(exchange.orders) == 1 and ran.loop_closed and not ran.unresolved_unknown
+    resolve = sink.appended["probe_execution.jsonl"][2]
+    assert resolve["call"] == "resolve_unknown_submit" and resolve["found"] is True
+
+
+def test_an_unknown_that_never_resolves_is_reported_as_such(world) -> None:
+    exchange, sink = world
+    exchange.script("submit_order", Unknown("timeout"))
+    exchange.script("get_order_status", *[ExchangeUnavailable("down")] * 200)
+    ran = run(exchange, sink)
+    assert ran.unresolved_unknown and not ran.order_placed
+
+
+def test_a_failed_status_read_is_recorded_and_the_probe_still_packages(world) -> None:
+    exchange, sink = world
+    exchange.script("get_order_status", ExchangeRejected("50013", "busy", 429))
+    ran = run(exchange, sink)
+    assert ran.order_placed and not ran.loop_closed
+    first = sink.appended["order_status_samples.json"][0]
+    assert first["ok"] is False and first["error"]["http_status"] == 429
+
+
+@pytest.mark.parametrize("inst_id", ["BTC-USDT-SWAP", "NOPE-USDT-SWAP", "XRP-USDT-SWAP"])
+def test_the_report_carries_no_verdict_words(world, inst_id: str) -> None:
+    exchange, sink = world
+    exchange.script("cancel_order", Rejected("51400", "Order cancellation failed", 200))
+    run(exchange, sink, inst_id=inst_id)
+    report = sink.texts["OKX_PROBE_MINIMAL_EVIDENCE_REPORT.md"]
+    unquoted = re.sub(r"`[^`]*`", "", report)
+    words = set(re.findall(r"[A-Za-z]+", unquoted.upper()))
+    assert words.isdisjoint(VERDICT_WORDS), words & set(VERDICT_WORDS)

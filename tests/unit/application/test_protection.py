@@ -1,0 +1,78 @@
+"""Stop confirmation and the emergency flatten, against the fake exchange."""
+
+import asyncio
+from decimal import Decimal
+
+from application.protection import emergency_flatten, place_and_confirm_stop
+from domain.algo import AlgoStopIntent
+from domain.orders import OrderIntent, OrdType, PositionSide, Side
+from domain.outcome import Rejected, Unknown
+from tests.fake_exchange import FakeExchange, spec
+from tests.fakes import FakeClock
+
+D = Decimal
+
+
+def long_position(exchange: FakeExchange, qty: str = "0.05") -> None:
+    asyncio.run(exchange.submit_order(OrderIntent(spec(), Side.BUY, OrdType.MARKET, D(qty),
+                                                  None, False, "pxENt00")))
+
+
+def stop(cid: str = "pxSLt00") -> AlgoStopIntent:
+    return AlgoStopIntent(spec(), Side.SELL, D("0.05"), D("29000"), cid)
+
+
+def test_a_visible_stop_is_confirmed() -> None:
+    exchange = FakeExchange(FakeClock())
+    out = asyncio.run(place_and_confirm_stop(exchange, exchange.clock, intent=stop(),
+                                             deadline_ms=1000))
+    assert out.confirmed and out.algo_id.startswith("A")
+
+
+def test_rejected_unknown_and_invisible_stops_are_not_confirmed() -> None:
+    for scripted, delay, words in ((Rejected("51277", "bad side"), 0.0, "rejected 51277"),
+                                   (Unknown("timeout"), 0.0, "unknown"),
+                                   (None, 1.5, "not visible within 1000 ms")):
+        exchange = FakeExchange(FakeClock())
+        exchange.algo_visibility_delay_s = delay
+        if scripted:
+            exchange.script("place_algo_stop", scripted)
+        out = asyncio.run(place_and_confirm_stop(exchange, exchange.clock, intent=stop(),
+                                                 deadline_ms=1000))
+        assert not out.confirmed and words in out.reason
+
+
+def test_flatten_closes_the_whole_exchange_position() -> None:
+    exchange = FakeExchange(FakeClock())
+    long_position(exchange)
+    out = asyncio.run(emergency_flatten(exchange, exchange.clock, symbol="BTC-USDT-SWAP",
+                                        side=PositionSide.LONG, qty=D("0.01"), intent_id="t"))
+    assert out.flat and out.qty_closed == D("0.05") and not exchange.positions
+    closing = exchange.orders_with_client_id("pxFLt00")[0]
+    assert closing.reduce_only and closing.side is Side.SELL
+
+
+def test_flatten_retries_with_a_new_attempt_after_a_rejection() -> None:
+    exchange = FakeExchange(FakeClock())
+    long_position(exchange)
+    exchange.script("submit_order", Rejected("50013", "busy"))
+    out = asyncio.run(emergency_flatten(exchange, exchange.clock, symbol="BTC-USDT-SWAP",
+                                        side=PositionSide.LONG, qty=D("0.05"), intent_id="t"))
+    assert out.flat and out.client_ids == ("pxFLt00", "pxFLt01")
+
+
+def test_flatten_after_a_dropped_answer_sends_exactly_one_order() -> None:
+    exchange = FakeExchange(FakeClock())
+    long_position(exchange)
+    exchange.script("submit_order", "drop")
+    out = asyncio.run(emergency_flatten(exchange, exchange.clock, symbol="BTC-USDT-SWAP",
+                                        side=PositionSide.LONG, qty=D("0.05"), intent_id="t"))
+    assert out.flat and len(exchange.orders_with_client_id("pxFLt00")) == 1
+    assert len(exchange.orders) == 2
+
+
+def test_an_already_flat_position_needs_no_order() -> None:
+    exchange = FakeExchange(FakeClock())
+    out = asyncio.run(emergency_flatten(exchange, exchange.clock, symbol="BTC-USDT-SWAP",
+                                        side=PositionSide.LONG, qty=D("0.05"), intent_id="t"))
+    assert out.flat and not exchange.orders
