@@ -1,9 +1,27 @@
 """StateStore: the root of restart recovery (seed 001 §2)."""
 
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from domain.logs import LogEvent
 from domain.state import SymbolState
+
+
+class StateStoreError(Exception):
+    """Root of state store errors."""
+
+
+class StateStoreCorrupt(StateStoreError):
+    """A persisted file that cannot be read back exactly. The file is left as it was: a store that
+    may hold open positions is never reset or renamed behind the operator's back."""
+
+    def __init__(self, path: Path, problems: Sequence[str]) -> None:
+        self.path = path
+        self.problems = tuple(problems)
+        listed = "; ".join(self.problems)
+        super().__init__(f"{path} cannot be loaded: {listed}. The file was left untouched; "
+                         "repair or move it by hand before starting again.")
 
 
 @runtime_checkable

@@ -1,0 +1,131 @@
+"""Redaction before anything reaches disk, in depth.
+
+1. By name: any key (header, body field, WS login arg) whose name looks like a credential has its
+   value replaced, wherever it sits, including inside a JSON body carried as a string.
+2. By value: the literal secrets the sink was given are scrubbed from every string, then once
+   more from the serialized line, so a secret the caller put under an innocent key never lands.
+The walk also turns values JSON cannot hold (Decimal, enums, attrs objects, bytes, NaN) into
+plain JSON, so serialization itself cannot fail and lose a record.
+"""
+
+import enum
+import functools
+import json
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+REDACTED = "[redacted]"
+MIN_SECRET_LEN = 6
+
+# matched against the key lower-cased with everything but letters and digits removed, so
+# OK-ACCESS-KEY, ok_access_key and okAccessKey are one name
+_SECRET_NAME = re.compile("secret|passphrase|password|apikey|accesskey|privatekey|signature|"
+                          "authorization|cookie|sign$")
+_NOT_ALNUM = re.compile(r"[^a-z0-9]")
+# a cheap test before parsing a string as JSON: could it hold a credential-named key at all
+_MAYBE_SECRET_KEY = re.compile(r"secret|passphrase|password|api_?key|access|sign|authori|cookie",
+                               re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=4096)  # the same few header and field names recur in every record
+def is_secret_name(name: str) -> bool:
+    """True for OK-ACCESS-KEY/-SIGN/-PASSPHRASE, apiKey, sign, secretKey, password and kin."""
+    return _SECRET_NAME.search(_NOT_ALNUM.sub("", name.lower())) is not None
+
+
+class Redactor:
+    """Cleans values for the evidence files; built once per sink with the run's literal secrets."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        forms: set[str] = set()
+        for secret in secrets:
+            if not secret:
+                continue  # an unset credential has nothing to leak
+            if len(secret) < MIN_SECRET_LEN:
+                raise ValueError(f"a secret to scrub must have at least {MIN_SECRET_LEN} "
+                                 "characters; shorter ones would erase ordinary text")
+            # as written, and as json.dumps escapes it with or without ensure_ascii
+            forms |= {secret, json.dumps(secret)[1:-1],
+                      json.dumps(secret, ensure_ascii=False)[1:-1]}
+        self._forms = sorted(forms, key=len, reverse=True)
+        self._byte_forms = [f.encode("utf-8") for f in self._forms]
+
+    def clean(self, value: Any) -> Any:
+        """A JSON-ready copy of value with credentials redacted."""
+        kind = type(value)
+        # exact-type fast paths first: this runs over every value of every record
+        if kind is str:
+            return self._clean_str(value)
+        if kind is dict:
+            return self._clean_mapping(value)
+        if value is None or kind is bool or kind is int:
+            return value
+        if isinstance(value, enum.Enum):
+            return self.clean(value.value)
+        if isinstance(value, str):
+            return self._clean_str(str(value))
+        if isinstance(value, float):
+            return value if math.isfinite(value) else str(value)
+        if isinstance(value, Decimal):
+            return str(value)
+        if isinstance(value, Mapping):
+            return self._clean_mapping(value)
+        if isinstance(value, int):  # bool and int subclasses (IntEnum was handled above)
+            return int(value)
+        if isinstance(value, (list, tuple)):
+            return self._clean_sequence(value)
+        if isinstance(value, (bytes, bytearray)):
+            return self._clean_str(bytes(value).decode("utf-8", errors="replace"))
+        if attrs.has(type(value)):
+            return self.clean(attrs.asdict(value, recurse=False))
+        return self._clean_str(str(value))
+
+    def scrub(self, text: str) -> str:
+        """text with every literal secret replaced."""
+        for form in self._forms:
+            if form in text:
+                text = text.replace(form, REDACTED)
+        return text
+
+    def scrub_bytes(self, data: bytes) -> bytes:
+        """The last guard over a serialized line."""
+        for form in self._byte_forms:
+            if form in data:
+                data = data.replace(form, REDACTED.encode())
+        return data
+
+    def _clean_mapping(self, mapping: Mapping[Any, Any]) -> dict[str, Any]:
+        cleaned = {}
+        for key, item in mapping.items():
+            name = key if type(key) is str else str(key)
+            cleaned[self.scrub(name)] = REDACTED if is_secret_name(name) else self.clean(item)
+        return cleaned
+
+    def _clean_sequence(self, items: Sequence[Any]) -> list[Any]:
+        # headers are sometimes kept as [name, value] pairs
+        if len(items) == 2 and isinstance(items[0], str) and is_secret_name(items[0]):
+            return [self.scrub(items[0]), REDACTED]
+        return [self.clean(item) for item in items]
+
+    def _clean_str(self, text: str) -> str:
+        stripped = text.lstrip()
+        if stripped[:1] in ("{", "[") and _MAYBE_SECRET_KEY.search(text):
+            text = self._clean_embedded_json(text)
+        return self.scrub(text)
+
+    def _clean_embedded_json(self, text: str) -> str:
+        # a raw body or WS frame kept as text, e.g. '{"op":"login","args":[{"sign":...}]}';
+        # re-serialized only when something in it had to be redacted
+        try:
+            parsed = json.loads(text)
+        except ValueError:
+            return text
+        cleaned = self.clean(parsed)
+        if cleaned == parsed:
+            return text
+        return json.dumps(cleaned, ensure_ascii=False, separators=(",", ":"))

@@ -1,0 +1,36 @@
+"""Run directories: one fresh directory per run, never an existing one."""
+
+import datetime as dt
+import re
+from pathlib import Path
+
+from adapters.state.atomic import fsync_dir
+from ports.clock import Clock
+
+_PREFIX_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,39}$")
+MAX_ATTEMPTS = 10_000
+
+
+def utc_iso_ms(wall_ms: int) -> str:
+    """2026-11-22T03:19:00.123Z for a Unix epoch millisecond."""
+    moment = dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(milliseconds=wall_ms)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def new_run_dir(base: Path, clock: Clock, prefix: str) -> Path:
+    """Create base/<UTC time>_<prefix>_<n> (e.g. 20261122T031900Z_probe_1) with the first n
+    not taken; mkdir's atomic create means two runs started together never share one."""
+    if not _PREFIX_RE.match(prefix):
+        raise ValueError(f"run prefix {prefix!r}: use 1-40 letters, digits or '-'")
+    moment = dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(milliseconds=clock.now_ms())
+    stamp = moment.strftime("%Y%m%dT%H%M%SZ")
+    base.mkdir(parents=True, exist_ok=True)
+    for n in range(1, MAX_ATTEMPTS + 1):
+        candidate = base / f"{stamp}_{prefix}_{n}"
+        try:
+            candidate.mkdir()
+        except FileExistsError:
+            continue
+        fsync_dir(base)
+        return candidate
+    raise FileExistsError(f"{MAX_ATTEMPTS} run directories for {stamp}_{prefix} already exist")

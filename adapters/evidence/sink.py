@@ -1,0 +1,196 @@
+"""FileEvidenceSink: the run directory's only writer (seed 000 §1.1, §5.3, §6).
+
+Every line and document carries contract_version and the run labels (probe=true for the PROBE),
+so no file of a run can be mistaken for another kind of run. Raw records go through RawLog
+(hash-chained shards); seed documents are replaced atomically or appended as JSON Lines.
+Safe to call from the event loop thread and from other threads at once.
+"""
+
+import json
+import os
+import threading
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from adapters.evidence.chain import INDEX_NAME, list_shards
+from adapters.evidence.group_commit import AppendFile, GroupCommit
+from adapters.evidence.packaging import FILELIST_NAME, SUMS_NAME, package_run
+from adapters.evidence.raw_log import RawLog
+from adapters.evidence.redact import Redactor
+from adapters.evidence.run_dir import utc_iso_ms
+from adapters.state.atomic import Fsync, atomic_write_bytes
+from domain.evidence import EvidenceRef
+from ports.clock import Clock
+from ports.evidence import (
+    CONTRACT_VERSION,
+    ExchangeCallRecord,
+    JsonValue,
+    PackageManifest,
+    SeedDocument,
+)
+
+DEFAULT_SHARD_BYTES = 8 * 1024 * 1024
+DEFAULT_FSYNC_INTERVAL_S = 0.010
+
+
+class EvidenceSinkClosed(RuntimeError):
+    """A write after close(): the run's evidence is already final."""
+
+
+class FileEvidenceSink:
+    """Writes one run's evidence into run_dir; see the module docstring."""
+
+    def __init__(self, run_dir: Path, *, clock: Clock,
+                 labels: Mapping[str, JsonValue] | None = None,
+                 shard_bytes: int = DEFAULT_SHARD_BYTES,
+                 fsync_interval_s: float = DEFAULT_FSYNC_INTERVAL_S,
+                 contract_version: str = CONTRACT_VERSION,
+                 secrets: Sequence[str] = (), fsync: Fsync = os.fsync) -> None:
+        # checked before the fsync thread starts, so bad arguments leave nothing running
+        if fsync_interval_s < 0 or shard_bytes <= 0:
+            raise ValueError(f"need fsync_interval_s >= 0 and shard_bytes > 0, got "
+                             f"{fsync_interval_s} and {shard_bytes}")
+        run_dir.mkdir(parents=True, exist_ok=True)
+        _refuse_earlier_evidence(run_dir)
+        self._dir = run_dir
+        self._clock = clock
+        self._fsync = fsync
+        self._redactor = Redactor(secrets)
+        self._header = {"contract_version": contract_version,
+                        "labels": self._redactor.clean(dict(labels or {}))}
+        self._lock = threading.Lock()
+        self._commit = GroupCommit(fsync_interval_s)
+        self._raw = RawLog(run_dir, self._commit, shard_bytes=shard_bytes, fsync=fsync,
+                           clock=clock, header=self._header)
+        self._appended: dict[SeedDocument, tuple[AppendFile, int]] = {}
+        self._closed = False
+
+    @property
+    def run_dir(self) -> Path:
+        return self._dir
+
+    def record_call(self, record: ExchangeCallRecord) -> EvidenceRef:
+        """Append one raw exchange record (hash-chained, sharded); return where it went."""
+        body = {**self._header, **self._redactor.clean({
+            "kind": record.kind, "endpoint": record.endpoint, "wall_ms": record.wall_ms,
+            "wall_iso": utc_iso_ms(record.wall_ms), "mono_s": record.mono_s,
+            "clock_offset_ms": record.clock_offset_ms, "request": record.request,
+            "response": record.response, "outcome": record.outcome, "extra": record.extra})}
+        data = self._redactor.scrub_bytes(_compact(body))
+        with self._lock:
+            self._check_open()
+            return self._raw.append(data)
+
+    def write_document(self, name: SeedDocument, document: JsonValue) -> EvidenceRef:
+        """Write a seed-named JSON document, atomically replacing an earlier one."""
+        if name.append_only or not name.value.endswith(".json"):
+            raise ValueError(f"{name.value} is not a replaceable JSON document")
+        text = json.dumps(self._stamp(document), ensure_ascii=False, allow_nan=False, indent=2)
+        data = self._redactor.scrub_bytes(text.encode("utf-8") + b"\n")
+        with self._lock:
+            self._check_open()
+            atomic_write_bytes(self._dir / name.value, data, fsync=self._fsync)
+        return EvidenceRef(name.value, 0)
+
+    def append_document(self, name: SeedDocument, document: JsonValue) -> EvidenceRef:
+        """Append one JSON line to an append-only seed file; seq is its 0-based line index."""
+        if not name.append_only:
+            raise ValueError(f"{name.value} is not an append-only file")
+        data = self._redactor.scrub_bytes(_compact(self._stamp(document))) + b"\n"
+        with self._lock:
+            self._check_open()
+            file, count = self._appended.get(name) or (
+                AppendFile(self._dir / name.value, self._fsync), 0)
+            file.append(data)
+            self._appended[name] = (file, count + 1)
+            self._commit.mark_dirty(file)
+        return EvidenceRef(name.value, count)
+
+    def write_text(self, name: SeedDocument, text: str) -> EvidenceRef:
+        """Write a seed-named text file (the report), with a trailing comment carrying labels."""
+        if name.append_only or name.value.endswith((".json", ".jsonl")):
+            raise ValueError(f"{name.value} is not a text document")
+        footer = (f"<!-- contract_version={self._header['contract_version']} "
+                  f"labels={json.dumps(self._header['labels'], sort_keys=True)} -->\n")
+        body = text if text.endswith("\n") or not text else text + "\n"
+        data = self._redactor.scrub(body + footer).encode("utf-8")
+        with self._lock:
+            self._check_open()
+            atomic_write_bytes(self._dir / name.value, data, fsync=self._fsync)
+        return EvidenceRef(name.value, 0)
+
+    def flush(self) -> None:
+        """fsync everything written so far and rewrite the raw index."""
+        with self._lock:
+            if not self._closed:
+                self._flush_locked()
+
+    def package(self) -> PackageManifest:
+        """Flush, then write FILELIST.ls.txt and SHA256SUMS.txt over every file of the run."""
+        with self._lock:
+            self._check_open()
+            self._flush_locked()
+            header = (f"prometheus-exec evidence contract_version="
+                      f"{self._header['contract_version']} "
+                      f"labels={json.dumps(self._header['labels'], sort_keys=True)}")
+            return package_run(self._dir, header, self._fsync)
+
+    def close(self) -> None:
+        """Flush and close every file; later writes raise EvidenceSinkClosed."""
+        with self._lock:
+            if self._closed:
+                return
+            try:
+                self._flush_locked()
+            finally:
+                self._closed = True
+                try:
+                    self._raw.close()
+                    for file, _ in self._appended.values():
+                        self._commit.retire(file)
+                finally:
+                    self._commit.stop()  # the fsync thread ends even if a last fsync failed
+
+    def __enter__(self) -> "FileEvidenceSink":
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    def _flush_locked(self) -> None:
+        files = self._raw.open_files() + [f for f, _ in self._appended.values()]
+        self._commit.sync_all(files)
+        self._raw.write_index()
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise EvidenceSinkClosed(f"the evidence sink for {self._dir} is closed")
+        # once durability has failed, no further record may look durable
+        self._commit.raise_if_failed()
+
+    def _stamp(self, document: JsonValue) -> dict[str, Any]:
+        if not isinstance(document, Mapping):
+            raise TypeError(f"a seed document must be a JSON object, got {type(document)}")
+        cleaned = self._redactor.clean(document)
+        for key, ours in self._header.items():
+            if key in cleaned and cleaned[key] != ours:
+                raise ValueError(f"document sets {key}={cleaned[key]!r}; the sink writes {ours!r}")
+        return {**self._header, **cleaned}
+
+
+def _compact(value: Any) -> bytes:
+    # values were cleaned to plain JSON first, so NaN (refused here) cannot occur
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"),
+                      allow_nan=False).encode("utf-8")
+
+
+def _refuse_earlier_evidence(run_dir: Path) -> None:
+    names = [INDEX_NAME, FILELIST_NAME, SUMS_NAME, *(d.value for d in SeedDocument)]
+    found = [n for n in names if (run_dir / n).exists()]
+    found += [p.name for _, p in list_shards(run_dir)]
+    if found:
+        raise FileExistsError(f"{run_dir} already holds evidence ({', '.join(sorted(found))}); "
+                              "every run writes into a new directory (new_run_dir)")
