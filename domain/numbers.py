@@ -25,7 +25,11 @@ def is_positive_finite(value: Decimal) -> bool:
 
 def is_multiple(value: Decimal, step: Decimal) -> bool:
     """True when value is an exact integer multiple of step (both finite, step > 0)."""
-    return (value % step) == 0
+    try:
+        return (value % step) == 0
+    except InvalidOperation:
+        # beyond the context precision (about 28 digits) no exchange size or price is valid
+        return False
 
 
 def floor_to_step(value: Decimal, step: Decimal) -> Decimal:

@@ -33,6 +33,8 @@ class ShockGuardState:
     q95_3m: float | None = None
     recalib_ts: int = 0
     trigger_count_60m: int = 0
+    # extension: epoch seconds of the SHOCK shifts within 60 min (trigger_count_60m counts them)
+    trigger_ts_60m: tuple[int, ...] = ()
 
 
 @attrs.frozen
@@ -110,6 +112,13 @@ class PositionState:
     tp2_qty: Decimal = ZERO
     # extension: |entry - initial stop| per contract, the "R" that pnl_r is measured in
     risk_per_unit: Decimal = ZERO
+    # extension: sum of (exit - entry) * contracts, signed for the side, over the closes so far;
+    # its sign at FLAT decides the loss cooldown
+    realized_pnl: Decimal = ZERO
+    # extension: signal tier of the entry ("A" or "B"); a losing "B" trade sets b_blacklist_until
+    tier: str = ""
+    # extension: why a runner exit has been ordered ("" while none is pending)
+    runner_exit_reason: str = ""
 
 
 @attrs.frozen

@@ -1,0 +1,153 @@
+"""Pieces shared by the position rules: the decision type, bookkeeping, closing a position with
+its loss cooldown, and the P0 emergency flatten (seed §0.2, §3, §7)."""
+
+from collections.abc import Collection
+from decimal import Decimal
+
+import attrs
+
+from domain.actions import (
+    Action,
+    CooldownKind,
+    EmergencyFlatten,
+    EmitRiskEvent,
+    ReplaceProtection,
+    SetCooldown,
+)
+from domain.errors import InvalidIntent, InvalidTransition
+from domain.events import EntryFilled
+from domain.instrument import InstrumentSpec
+from domain.logs import RiskEvent, RiskEventType
+from domain.numbers import ZERO, is_multiple
+from domain.orders import PositionSide
+from domain.params import Params
+from domain.runner import position_pnl_r
+from domain.state import PositionStage, PositionState
+
+OPEN_STAGES = frozenset({PositionStage.PRE_TP1, PositionStage.BETWEEN_TP1_TP2,
+                         PositionStage.RUNNER_ONLY})
+
+
+@attrs.frozen
+class Context:
+    symbol: str
+    now: int
+    params: Params
+
+
+@attrs.frozen
+class Decision:
+    """The state after an event and the actions, in the order to perform them."""
+
+    state: PositionState
+    actions: tuple[Action, ...] = ()
+
+
+def require(state: PositionState, stages: Collection[PositionStage], event: object) -> None:
+    if state.stage not in stages:
+        allowed = ", ".join(sorted(stage.value for stage in stages))
+        raise InvalidTransition(f"{type(event).__name__} in {state.stage.value}: "
+                                f"accepted only in {allowed}")
+
+
+def realize(state: PositionState, qty: Decimal, price: Decimal) -> Decimal:
+    """realized_pnl after closing qty at price (price points x contracts, + is profit)."""
+    move = price - state.entry_price
+    if PositionSide(state.side) is PositionSide.SHORT:
+        move = -move
+    return state.realized_pnl + move * qty
+
+
+def reduce_by(state: PositionState, qty: Decimal, price: Decimal) -> PositionState:
+    """The state after qty of the position closed at price (the runner shrinks with it)."""
+    if qty > state.qty_open:
+        raise InvalidTransition(f"{qty} closed but only {state.qty_open} is open")
+    left = state.qty_open - qty
+    return attrs.evolve(state, qty_open=left, qty_runner=min(state.qty_runner, left),
+                        realized_pnl=realize(state, qty, price))
+
+
+def peak_r(state: PositionState, price: Decimal) -> Decimal:
+    return max(state.peak_pnl_r, position_pnl_r(state, price))
+
+
+def replace_stop(state: PositionState, ctx: Context, stop_price: Decimal,
+                 reason: str) -> ReplaceProtection:
+    return ReplaceProtection(ctx.symbol, state.intent_id, PositionSide(state.side).exit_side,
+                             state.qty_open, stop_price, state.sl_algo.algo_id,
+                             state.sl_algo.client_algo_id, reason)
+
+
+def risk_event(ctx: Context, kind: RiskEventType, state: PositionState, qty: Decimal,
+               price: Decimal | None, reason: str, order_ids: tuple[str, ...] = (),
+               client_ids: tuple[str, ...] = ()) -> EmitRiskEvent:
+    return EmitRiskEvent(RiskEvent(ctx.now, kind, ctx.symbol, state.side, qty, price,
+                                   order_ids, client_ids, reason))
+
+
+def emergency_locks(ctx: Context, reason: str) -> tuple[SetCooldown, SetCooldown]:
+    until = ctx.now + ctx.params.protection.emergency_lock_s
+    why = f"emergency flatten: {reason}"
+    return SetCooldown(CooldownKind.LOSS, until, why), SetCooldown(CooldownKind.FREEZE, until, why)
+
+
+def emergency(state: PositionState, ctx: Context, reason: str) -> Decision:
+    """Flatten now at market, lock loss and freeze, log it. The state stays open (and marked
+    unprotected) until the exchange shows it flat (EmergencyFlat)."""
+    side = PositionSide(state.side)
+    stop_ids = tuple(i for i in (state.sl_algo.client_algo_id,) if i)
+    actions = (EmergencyFlatten(ctx.symbol, state.intent_id, side, state.qty_open, reason),
+               *emergency_locks(ctx, reason),
+               risk_event(ctx, RiskEventType.EMERGENCY_FLAT, state, state.qty_open, None,
+                          f"ordered: {reason}", (), stop_ids))
+    return Decision(attrs.evolve(state, sl_confirmed=False), actions)
+
+
+def close_position(state: PositionState, ctx: Context, head: tuple[Action, ...],
+                   price: Decimal | None) -> Decision:
+    """FLAT, after the head actions; a trade that lost overall sets the loss lock (and, for
+    tier B, the B blacklist) and logs LOSS_COOLDOWN."""
+    actions = list(head)
+    if state.realized_pnl < ZERO:
+        until = ctx.now + ctx.params.cooldown.loss_s
+        why = f"trade lost {state.realized_pnl} (price x contracts)"
+        actions.append(SetCooldown(CooldownKind.LOSS, until, why))
+        if state.tier == "B":
+            actions.append(SetCooldown(CooldownKind.B_BLACKLIST,
+                                       ctx.now + ctx.params.cooldown.b_blacklist_s, why))
+        actions.append(risk_event(ctx, RiskEventType.LOSS_COOLDOWN, state, state.qty_total, price,
+                                  f"{why}: no new entry until {until}"))
+    return Decision(PositionState(), tuple(actions))
+
+
+def check_plan(event: EntryFilled, spec: InstrumentSpec) -> None:
+    """Reject a plan whose prices or sizes the exchange would refuse, before any order."""
+    plan = event.plan
+    for name, price in (("stop", plan.stop_price), ("tp1", plan.tp1_price),
+                        ("tp2", plan.tp2_price)):
+        if not is_multiple(price, spec.tick_sz):
+            raise InvalidIntent(f"{name} price {price} is not a multiple of tickSz {spec.tick_sz}")
+    for name, qty in (("entry", event.qty), ("tp1", plan.tp1_qty), ("tp2", plan.tp2_qty),
+                      ("runner", plan.runner_qty)):
+        if not is_multiple(qty, spec.lot_sz):
+            raise InvalidIntent(f"{name} size {qty} is not a multiple of lotSz {spec.lot_sz}")
+        if qty != ZERO and qty < spec.min_sz:
+            raise InvalidIntent(f"{name} size {qty} is below minSz {spec.min_sz}")
+
+
+def check_protection(state: PositionState, *, symbol: str, now: int, params: Params,
+                     open_client_algo_ids: frozenset[str] | None = None) -> Decision:
+    """Seed §3/§7: an open position without a confirmed, still-open stop is flattened.
+
+    Call it once the stop's visibility deadline has passed (or at recovery) with the client
+    ids the exchange lists as open algo orders; None skips that comparison.
+    """
+    if state.stage not in OPEN_STAGES:
+        return Decision(state)
+    ctx = Context(symbol, now, params)
+    if not state.sl_confirmed:
+        return emergency(state, ctx, "open position without a confirmed stop")
+    stop_id = state.sl_algo.client_algo_id
+    if open_client_algo_ids is not None and stop_id not in open_client_algo_ids:
+        return emergency(state, ctx, f"stop {stop_id} is not among the open algo orders")
+    return Decision(state)

@@ -1,0 +1,66 @@
+"""Pure rules for protection recovery (seed §1.5 recover_protection): is an existing stop good
+enough, and what to do with a position the engine has no plan for."""
+
+from decimal import Decimal
+
+from domain.actions import EmergencyFlatten, PlaceProtection
+from domain.algo import AlgoOrder
+from domain.errors import InvalidIntent
+from domain.instrument import InstrumentSpec
+from domain.orders import PositionSide
+from domain.params import Params, UnknownPositionPolicy
+
+
+def stop_within_tolerance(actual: Decimal, desired: Decimal, spec: InstrumentSpec,
+                          params: Params) -> bool:
+    """True when the triggers differ by at most protection.stop_deviation_ticks ticks."""
+    return abs(actual - desired) <= spec.tick_sz * params.protection.stop_deviation_ticks
+
+
+def stop_problem(observed: AlgoOrder | None, *, position_side: PositionSide, qty: Decimal,
+                 stop_price: Decimal, spec: InstrumentSpec, params: Params) -> str | None:
+    """Why the observed stop cannot protect this position (None: it can, keep it)."""
+    if observed is None:
+        return "no stop among the open algo orders"
+    if not observed.state.is_open:
+        return f"stop {observed.client_algo_id} is {observed.state.value}, not open"
+    if observed.side is not position_side.exit_side:
+        return f"stop side {observed.side.value} does not close a {position_side.value} position"
+    if not (observed.reduce_only or observed.close_position):
+        return "stop is not reduce-only"
+    if not observed.close_position and observed.size != qty:
+        return f"stop size {observed.size} differs from the position's {qty}"
+    if observed.stop_price is None:
+        return "stop has no trigger price"
+    if not stop_within_tolerance(observed.stop_price, stop_price, spec, params):
+        ticks = params.protection.stop_deviation_ticks
+        return (f"trigger {observed.stop_price} is more than {ticks} ticks from the desired "
+                f"{stop_price}")
+    return None
+
+
+def default_stop_price(position_side: PositionSide, entry_price: Decimal, mark_price: Decimal,
+                       spec: InstrumentSpec, params: Params) -> Decimal:
+    """A stop for a position without a plan: unknown_position_stop_fraction beyond the worse of
+    entry and mark, so it never sits on the wrong side of the market."""
+    fraction = params.protection.unknown_position_stop_fraction
+    if position_side is PositionSide.LONG:
+        base = min(entry_price, mark_price)
+        return spec.price_floor(base * (1 - fraction))
+    if position_side is PositionSide.SHORT:
+        base = max(entry_price, mark_price)
+        return spec.price_ceil(base * (1 + fraction))
+    raise InvalidIntent("a flat position needs no stop")
+
+
+def adopt_unknown_position(*, symbol: str, intent_id: str, position_side: PositionSide,
+                           qty: Decimal, entry_price: Decimal, mark_price: Decimal,
+                           spec: InstrumentSpec,
+                           params: Params) -> PlaceProtection | EmergencyFlatten:
+    """Per protection.unknown_position_policy: protect it with a default stop, or flatten it."""
+    if params.protection.unknown_position_policy is UnknownPositionPolicy.FLATTEN:
+        return EmergencyFlatten(symbol, intent_id, position_side, qty,
+                                "unknown position: policy is flatten")
+    stop = default_stop_price(position_side, entry_price, mark_price, spec, params)
+    return PlaceProtection(symbol, intent_id, position_side.exit_side, qty, stop,
+                           "unknown position: default stop")
