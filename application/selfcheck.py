@@ -1,0 +1,177 @@
+"""SelfCheck (seed 001 §9): what must hold before the engine may trade, one line per check."""
+
+from collections.abc import Awaitable, Callable
+
+import attrs
+
+from domain.algo import AlgoStopIntent
+from domain.ids import Role, client_id
+from domain.instrument import InstrumentSpec
+from domain.numbers import is_multiple
+from domain.orders import Side
+from domain.outcome import Accepted
+from domain.params import Params
+from ports.clock import Clock
+from ports.errors import ExchangeError, ExchangeRejected
+from ports.evidence import EvidenceSink, ExchangeCallRecord
+from ports.exchange import ExchangeAdapter
+
+
+@attrs.frozen
+class RunSelfCheck:
+    venue: str
+    symbols: tuple[str, ...]
+    intent_id: str
+    required_pos_mode: str = "net_mode"
+    max_clock_skew_ms: int = 1000
+    with_orders: bool = False
+    with_ws: bool = True
+    ws_timeout_s: float = 10.0
+
+
+@attrs.frozen
+class Check:
+    name: str
+    passed: bool
+    detail: str
+
+
+@attrs.frozen
+class SelfCheckDone:
+    checks: tuple[Check, ...]
+
+    @property
+    def all_passed(self) -> bool:
+        return all(c.passed for c in self.checks)
+
+
+CheckFn = Callable[[], Awaitable[Check]]
+
+
+class SelfCheck:
+    """Run every check, even after one fails, so the operator sees the whole picture."""
+
+    def __init__(self, exchange: ExchangeAdapter, sink: EvidenceSink, clock: Clock,
+                 params: Params) -> None:
+        self._exchange = exchange
+        self._sink = sink
+        self._clock = clock
+        self._params = params
+        self._instruments: dict[str, InstrumentSpec] = {}
+
+    async def execute(self, cmd: RunSelfCheck) -> SelfCheckDone:
+        steps: list[tuple[str, CheckFn]] = [
+            ("rest connectivity and clock skew", lambda: self._clock_skew(cmd)),
+            ("keys match venue and can trade", lambda: self._permissions(cmd)),
+            ("position mode", lambda: self._pos_mode(cmd)),
+            ("instruments: size and precision", lambda: self._instruments_check(cmd)),
+            ("algo order query", lambda: self._algo_query(cmd)),
+            ("parameters loaded", self._params_check),
+            ("evidence directory writable", self._evidence_check),
+        ]
+        if cmd.with_ws:
+            steps.append(("websocket login and subscribe", lambda: self._ws(cmd)))
+        if cmd.with_orders:
+            steps.append(("algo stop place / see / cancel", lambda: self._algo_roundtrip(cmd)))
+        checks = [await _guarded(name, fn) for name, fn in steps]
+        return SelfCheckDone(tuple(checks))
+
+    async def _clock_skew(self, cmd: RunSelfCheck) -> Check:
+        before = self._clock.now_ms()
+        server = await self._exchange.get_server_time()
+        after = self._clock.now_ms()
+        skew = server.ts_ms - (before + after) // 2
+        ok = abs(skew) <= cmd.max_clock_skew_ms
+        return Check("rest connectivity and clock skew", ok,
+                     f"server minus local = {skew} ms (limit ±{cmd.max_clock_skew_ms} ms)")
+
+    async def _permissions(self, cmd: RunSelfCheck) -> Check:
+        name = "keys match venue and can trade"
+        try:
+            config = await self._exchange.get_account_config()
+        except ExchangeRejected as exc:
+            hint = " (demo key on live or live key on demo)" if exc.code == "50101" else ""
+            return Check(name, False, f"{cmd.venue}: {exc.code} {exc.reason}{hint}")
+        can_trade = "trade" in config.perm.split(",")
+        return Check(name, can_trade, f"{cmd.venue}: key accepted; perm={config.perm or '-'}")
+
+    async def _pos_mode(self, cmd: RunSelfCheck) -> Check:
+        config = await self._exchange.get_account_config()
+        ok = config.pos_mode == cmd.required_pos_mode
+        return Check("position mode", ok,
+                     f"account {config.pos_mode}, required {cmd.required_pos_mode}")
+
+    async def _instruments_check(self, cmd: RunSelfCheck) -> Check:
+        found = await self._exchange.get_instruments("SWAP")
+        problems, seen = [], []
+        for symbol in cmd.symbols:
+            spec = found.find(symbol)
+            if spec is None:
+                problems.append(f"{symbol} not listed")
+                continue
+            self._instruments[symbol] = spec
+            if not spec.is_live:
+                problems.append(f"{symbol} is {spec.state}")
+            elif not is_multiple(spec.min_sz, spec.lot_sz):
+                problems.append(f"{symbol} minSz {spec.min_sz} is off lotSz {spec.lot_sz}")
+            seen.append(f"{symbol} tickSz={spec.tick_sz} lotSz={spec.lot_sz} "
+                        f"minSz={spec.min_sz}")
+        detail = "; ".join(problems or seen) or "no symbols configured"
+        return Check("instruments: size and precision", not problems and bool(cmd.symbols),
+                     detail)
+
+    async def _algo_query(self, cmd: RunSelfCheck) -> Check:
+        counts = [f"{s}: {len(await self._exchange.get_open_algo_orders(s))} open"
+                  for s in cmd.symbols]
+        return Check("algo order query", True, "; ".join(counts) or "no symbols")
+
+    async def _params_check(self) -> Check:
+        described = self._params.describe()
+        return Check("parameters loaded", bool(described), f"{len(described)} values: " +
+                     ", ".join(f"{k}={v}" for k, v in described[:6]) + ", …")
+
+    async def _evidence_check(self) -> Check:
+        ref = self._sink.record_call(ExchangeCallRecord(
+            "selfcheck", "evidence-writable", {}, None, "ok", self._clock.now_ms(),
+            self._clock.monotonic()))
+        self._sink.flush()
+        return Check("evidence directory writable", True, f"{self._sink.run_dir} ({ref})")
+
+    async def _ws(self, cmd: RunSelfCheck) -> Check:
+        await self._exchange.ws_start()
+        await self._exchange.ws_stop()
+        return Check("websocket login and subscribe", True, "connected, logged in, subscribed")
+
+    async def _algo_roundtrip(self, cmd: RunSelfCheck) -> Check:
+        name = "algo stop place / see / cancel"
+        symbol = cmd.symbols[0] if cmd.symbols else ""
+        spec = self._instruments.get(symbol)
+        if spec is None:
+            return Check(name, False, f"instrument {symbol or '-'} unavailable")
+        mark = (await self._exchange.get_mark_price(symbol)).price
+        # a sell stop far under the market: it cannot trigger during the check
+        far = spec.price_floor(mark / 2)
+        intent = AlgoStopIntent(spec, Side.SELL, spec.min_sz, far,
+                                client_id(cmd.intent_id, Role.SELFCHECK))
+        placed = await self._exchange.submit_algo_stop(intent)
+        if not isinstance(placed.outcome, Accepted):
+            return Check(name, False, f"placement {placed.status}: {placed.outcome}")
+        listed = await self._exchange.get_open_algo_orders(symbol)
+        seen = any(a.client_algo_id == intent.client_algo_id for a in listed)
+        cancel = await self._exchange.cancel_algo(symbol=symbol, algo_id=placed.algo_id,
+                                                  client_algo_id=intent.client_algo_id)
+        canceled = isinstance(cancel.outcome, Accepted)
+        return Check(name, seen and canceled,
+                     f"placed {placed.algo_id} at {far}, listed={seen}, cancel={cancel.status}")
+
+
+async def _guarded(name: str, fn: CheckFn) -> Check:
+    try:
+        return await fn()
+    except ExchangeError as exc:
+        return Check(name, False, f"exchange call did not succeed: {exc}")
+    except TimeoutError as exc:
+        return Check(name, False, f"timed out: {exc}")
+
+
+__all__ = ["Check", "RunSelfCheck", "SelfCheck", "SelfCheckDone"]

@@ -1,0 +1,59 @@
+"""SelfCheck reports every check and fails on a skewed clock, wrong mode or bad instrument."""
+
+import asyncio
+
+from application.selfcheck import RunSelfCheck, SelfCheck, SelfCheckDone
+from domain.params import Params
+from ports.errors import ExchangeRejected
+from tests.fake_exchange import FakeExchange
+from tests.fakes import FakeClock, InMemoryEvidenceSink
+
+
+def check(exchange: FakeExchange, **kw: object) -> SelfCheckDone:
+    cmd = RunSelfCheck(venue="sim", symbols=tuple(kw.pop("symbols", ("BTC-USDT-SWAP",))),
+                       intent_id="sc1", **kw)
+    use_case = SelfCheck(exchange, InMemoryEvidenceSink(), exchange.clock, Params())
+    return asyncio.run(use_case.execute(cmd))
+
+
+def by_name(done: SelfCheckDone) -> dict[str, bool]:
+    return {c.name: c.passed for c in done.checks}
+
+
+def test_a_healthy_venue_passes_every_check_including_the_algo_roundtrip() -> None:
+    exchange = FakeExchange(FakeClock())
+    done = check(exchange, with_orders=True)
+    assert done.all_passed, done.checks
+    assert len(done.checks) == 9
+    assert not exchange.open_algos("BTC-USDT-SWAP") and exchange.algos
+
+
+def test_without_with_orders_no_order_is_placed() -> None:
+    exchange = FakeExchange(FakeClock())
+    check(exchange)
+    assert not exchange.algos and not exchange.orders
+
+
+def test_a_skewed_clock_fails_the_check() -> None:
+    exchange = FakeExchange(FakeClock())
+    exchange.server_offset_ms = 2500
+    done = check(exchange)
+    assert not done.all_passed
+    assert by_name(done)["rest connectivity and clock skew"] is False
+
+
+def test_a_hedge_mode_account_and_a_suspended_symbol_fail() -> None:
+    exchange = FakeExchange(FakeClock())
+    exchange.pos_mode = "long_short_mode"
+    done = check(exchange, symbols=("BTC-USDT-SWAP", "XRP-USDT-SWAP"))
+    results = by_name(done)
+    assert results["position mode"] is False
+    assert results["instruments: size and precision"] is False
+
+
+def test_a_key_for_the_other_environment_is_named() -> None:
+    exchange = FakeExchange(FakeClock())
+    exchange.script("get_account_config", ExchangeRejected("50101", "APIKey does not match"))
+    done = check(exchange)
+    failed = next(c for c in done.checks if c.name == "keys match venue and can trade")
+    assert not failed.passed and "demo key on live" in failed.detail
