@@ -13,7 +13,6 @@ from application.sentinel import Visibility, ensure_algo_visible
 from application.unknowns import resolve_order
 from domain.algo import AlgoStopIntent
 from domain.evidence import EvidenceRef
-from domain.ids import Role, client_id
 from domain.orders import OrderStatus, PositionSide
 from domain.outcome import Accepted, Rejected, Unknown
 from ports.clock import Clock
@@ -94,21 +93,27 @@ class _Flatten:
 
 
 async def emergency_flatten(exchange: ExchangeAdapter, clock: Clock, *, symbol: str,
-                            side: PositionSide, qty: Decimal, intent_id: str,
-                            max_attempts: int = 3) -> FlattenOutcome:
-    """Close the whole position reduce-only at market until the exchange shows it flat."""
+                            side: PositionSide, qty: Decimal,
+                            client_ids: tuple[str, ...]) -> FlattenOutcome:
+    """Close the whole position reduce-only at market until the exchange shows it flat.
+
+    The first attempt trusts side and qty (the exchange-observed size the caller holds) so the
+    order leaves at once; every later attempt re-reads the position first. client_ids are
+    pre-allocated and persisted by the caller, one per attempt, never reused.
+    """
     run = _Flatten()
-    for attempt in range(max_attempts):
-        held_side, held = await _position(exchange, symbol, side, qty, run)
-        if held <= 0 or held_side is PositionSide.NONE:
+    for attempt, cid in enumerate(client_ids):
+        if attempt > 0:
+            side, qty = await _position(exchange, symbol, side, qty, run)
+        if qty <= 0 or side is PositionSide.NONE:
             return run.result(True)
-        status = await _market_close(exchange, clock, symbol, held_side, held,
-                                     client_id(intent_id, Role.FLATTEN, attempt), run)
+        status = await _market_close(exchange, clock, symbol, side, qty, cid, run)
         if status is None and run.unknown:
             break
-        side, qty = held_side, held
-    held_side, held = await _position(exchange, symbol, side, qty, run)
-    return run.result(held <= 0 or held_side is PositionSide.NONE)
+        side, qty = await _position(exchange, symbol, side, qty, run)
+        if qty <= 0 or side is PositionSide.NONE:
+            return run.result(True)
+    return run.result(False)
 
 
 async def _position(exchange: ExchangeAdapter, symbol: str, side: PositionSide,
@@ -150,19 +155,30 @@ async def _market_close(exchange: ExchangeAdapter, clock: Clock, symbol: str,
 
 async def _await_terminal(exchange: ExchangeAdapter, clock: Clock, symbol: str,
                           order_id: str, cid: str, run: _Flatten) -> OrderStatus | None:
-    for _ in range(STATUS_POLLS):
+    status = await await_terminal(exchange, clock, symbol, order_id, cid)
+    if status is not None and status.evidence is not None:
+        run.evidence.append(status.evidence)
+    if status is None or not status.state.is_terminal:
+        run.notes.append(f"flatten {cid} not terminal after {STATUS_POLLS} lookups")
+        return None
+    run.closed += status.acc_fill_sz
+    run.price = status.avg_px or run.price
+    return status
+
+
+async def await_terminal(exchange: ExchangeAdapter, clock: Clock, symbol: str, order_id: str,
+                         cid: str, polls: int = STATUS_POLLS) -> OrderStatus | None:
+    """Look the order up until the exchange shows it terminal; the last status seen, if any."""
+    last: OrderStatus | None = None
+    for _ in range(polls):
         try:
-            lookup = await exchange.get_order_status(inst_id=symbol, order_id=order_id,
+            lookup = await exchange.get_order_status(inst_id=symbol, order_id=order_id or None,
                                                      client_order_id=cid)
         except ExchangeError:
             lookup = None
-        if lookup is not None:
-            run.evidence.append(lookup.evidence)
-            status = lookup.status
-            if status is not None and status.state.is_terminal:
-                run.closed += status.acc_fill_sz
-                run.price = status.avg_px or run.price
-                return status
+        if lookup is not None and lookup.status is not None:
+            last = lookup.status
+            if last.state.is_terminal:
+                return last
         await clock.sleep(STATUS_POLL_S)
-    run.notes.append(f"flatten {cid} not terminal after {STATUS_POLLS} lookups")
-    return None
+    return last

@@ -29,6 +29,7 @@ class Role(enum.Enum):
     FLATTEN = "FL"
     RUNNER_LIMIT = "RL"
     RUNNER_MARKET = "RM"
+    DERISK = "DR"
     PROBE = "PB"
     SELFCHECK = "SC"
 
@@ -64,3 +65,18 @@ def parse_client_id(value: str) -> ParsedClientId | None:
     except ValueError:
         return None
     return ParsedClientId(role, match.group(2), int(match.group(3)))
+
+
+def next_attempt(counters: tuple[tuple[str, int], ...], role: Role) -> int:
+    """The attempt number the next id of this role gets."""
+    return dict(counters).get(role.value, 0)
+
+
+def allocate(counters: tuple[tuple[str, int], ...], intent_id: str,
+             role: Role) -> tuple[str, tuple[tuple[str, int], ...]]:
+    """A fresh client id for role and the counters with that attempt consumed."""
+    attempt = next_attempt(counters, role)
+    cid = client_id(intent_id, role, attempt)
+    updated = dict(counters)
+    updated[role.value] = attempt + 1
+    return cid, tuple(sorted(updated.items()))

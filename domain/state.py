@@ -119,6 +119,9 @@ class PositionState:
     tier: str = ""
     # extension: why a runner exit has been ordered ("" while none is pending)
     runner_exit_reason: str = ""
+    # extension: next attempt number per client-id role code (domain/ids.py). OKX dedupes a
+    # clOrdId only among pending orders, so an id is never reused once allocated.
+    next_attempts: tuple[tuple[str, int], ...] = ()
 
 
 @attrs.frozen

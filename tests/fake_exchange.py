@@ -87,6 +87,7 @@ class FakeExchange:
         self.push_algo_updates = False
         self.scripted: dict[str, deque[Any]] = {}
         self.calls: list[str] = []
+        self.before_submit: list[Any] = []
         self.subscriptions: list[FakeSubscription] = []
         self._seq = 0
 
@@ -251,6 +252,8 @@ class FakeExchange:
 
     # --- orders
     async def submit_order(self, intent: OrderIntent) -> OrderPlacement:
+        for hook in self.before_submit:
+            hook(intent)
         scripted = self._scripted("submit_order")
         ev = self._ev("POST trade/order")
         exp = self.clock.now_ms() + 2000

@@ -11,6 +11,7 @@ from tests.fake_exchange import FakeExchange, spec
 from tests.fakes import FakeClock
 
 D = Decimal
+IDS = ("pxFLt00", "pxFLt01", "pxFLt02")
 
 
 def long_position(exchange: FakeExchange, qty: str = "0.05") -> None:
@@ -46,7 +47,7 @@ def test_flatten_closes_the_whole_exchange_position() -> None:
     exchange = FakeExchange(FakeClock())
     long_position(exchange)
     out = asyncio.run(emergency_flatten(exchange, exchange.clock, symbol="BTC-USDT-SWAP",
-                                        side=PositionSide.LONG, qty=D("0.01"), intent_id="t"))
+                                        side=PositionSide.LONG, qty=D("0.05"), client_ids=IDS))
     assert out.flat and out.qty_closed == D("0.05") and not exchange.positions
     closing = exchange.orders_with_client_id("pxFLt00")[0]
     assert closing.reduce_only and closing.side is Side.SELL
@@ -57,7 +58,7 @@ def test_flatten_retries_with_a_new_attempt_after_a_rejection() -> None:
     long_position(exchange)
     exchange.script("submit_order", Rejected("50013", "busy"))
     out = asyncio.run(emergency_flatten(exchange, exchange.clock, symbol="BTC-USDT-SWAP",
-                                        side=PositionSide.LONG, qty=D("0.05"), intent_id="t"))
+                                        side=PositionSide.LONG, qty=D("0.05"), client_ids=IDS))
     assert out.flat and out.client_ids == ("pxFLt00", "pxFLt01")
 
 
@@ -66,13 +67,23 @@ def test_flatten_after_a_dropped_answer_sends_exactly_one_order() -> None:
     long_position(exchange)
     exchange.script("submit_order", "drop")
     out = asyncio.run(emergency_flatten(exchange, exchange.clock, symbol="BTC-USDT-SWAP",
-                                        side=PositionSide.LONG, qty=D("0.05"), intent_id="t"))
+                                        side=PositionSide.LONG, qty=D("0.05"), client_ids=IDS))
     assert out.flat and len(exchange.orders_with_client_id("pxFLt00")) == 1
     assert len(exchange.orders) == 2
 
 
-def test_an_already_flat_position_needs_no_order() -> None:
+def test_a_position_already_gone_leaves_no_residue() -> None:
     exchange = FakeExchange(FakeClock())
+    exchange.script("submit_order", Rejected("51169", "no position to reduce"))
     out = asyncio.run(emergency_flatten(exchange, exchange.clock, symbol="BTC-USDT-SWAP",
-                                        side=PositionSide.LONG, qty=D("0.05"), intent_id="t"))
-    assert out.flat and not exchange.orders
+                                        side=PositionSide.LONG, qty=D("0.05"), client_ids=IDS))
+    assert out.flat and not exchange.orders and out.client_ids == ("pxFLt00",)
+
+
+def test_a_flatten_that_cannot_close_reports_not_flat() -> None:
+    exchange = FakeExchange(FakeClock())
+    long_position(exchange)
+    exchange.script("submit_order", *[Rejected("50013", "busy")] * 3)
+    out = asyncio.run(emergency_flatten(exchange, exchange.clock, symbol="BTC-USDT-SWAP",
+                                        side=PositionSide.LONG, qty=D("0.05"), client_ids=IDS))
+    assert not out.flat and exchange.positions

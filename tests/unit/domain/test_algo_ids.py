@@ -84,3 +84,18 @@ def test_client_ids_round_trip(intent: str, role: Role, attempt: int) -> None:
 ])
 def test_foreign_ids_parse_to_none(foreign: str) -> None:
     assert parse_client_id(foreign) is None
+
+
+def test_allocate_never_hands_out_the_same_id_twice() -> None:
+    from domain.ids import Role, allocate, next_attempt
+
+    counters: tuple[tuple[str, int], ...] = ()
+    seen = set()
+    for _ in range(5):
+        cid, counters = allocate(counters, "abc", Role.STOP)
+        assert cid not in seen
+        seen.add(cid)
+    assert next_attempt(counters, Role.STOP) == 5
+    assert next_attempt(counters, Role.FLATTEN) == 0
+    cid, counters = allocate(counters, "abc", Role.FLATTEN)
+    assert cid == "pxFLabc00" and next_attempt(counters, Role.STOP) == 5

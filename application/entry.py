@@ -1,0 +1,77 @@
+"""The entry order: placed once, resolved by client id if the answer is lost, and its fill read
+from the exchange's order status (never assumed from having sent a market order)."""
+
+import attrs
+
+from application.protection import await_terminal
+from application.unknowns import resolve_order
+from domain.errors import NotAnExchangeRecord
+from domain.orders import Fill, OrderIntent, OrderStatus, OrdType
+from domain.outcome import Rejected, Unknown
+from ports.clock import Clock
+from ports.exchange import ExchangeAdapter
+
+POLL_S = 0.05
+
+
+@attrs.frozen
+class EntryOutcome:
+    """status: filled | entry_rejected | entry_not_filled | entry_unknown."""
+
+    status: str
+    reason: str
+    fill: Fill | None
+    order_status: OrderStatus | None
+
+
+async def place_entry(exchange: ExchangeAdapter, clock: Clock, *, intent: OrderIntent,
+                      timeout_s: float) -> EntryOutcome:
+    placed = await exchange.submit_order(intent)
+    order_id = placed.order_id
+    if isinstance(placed.outcome, Rejected):
+        return EntryOutcome("entry_rejected", f"{placed.outcome.code}: {placed.outcome.message}",
+                            None, None)
+    if isinstance(placed.outcome, Unknown):
+        found = await resolve_order(exchange, clock, inst_id=intent.inst_id,
+                                    client_order_id=intent.client_order_id,
+                                    exp_time_ms=placed.exp_time_ms)
+        if found.status is None:
+            word = "entry_not_filled" if found.conclusive else "entry_unknown"
+            return EntryOutcome(word, f"answer lost ({placed.outcome.reason}); lookup by "
+                                f"{intent.client_order_id}: "
+                                f"{'absent' if found.conclusive else 'no conclusive answer'}",
+                                None, None)
+        order_id = found.status.order_id
+    polls = 40 if intent.ord_type is OrdType.MARKET else max(1, int(timeout_s / POLL_S))
+    status = await await_terminal(exchange, clock, intent.inst_id, order_id,
+                                  intent.client_order_id, polls=polls)
+    if status is None or not status.state.is_terminal:
+        status = await _cancel_rest(exchange, clock, intent, order_id) or status
+    if status is None:
+        return EntryOutcome("entry_unknown", "no order status could be read", None, None)
+    if not status.state.is_terminal:
+        return EntryOutcome("entry_unknown", f"entry still {status.state.value} after cancel",
+                            _fill(status), status)
+    fill = _fill(status)
+    if fill is None:
+        return EntryOutcome("entry_not_filled", f"entry {status.state.value} with no fill",
+                            None, status)
+    return EntryOutcome("filled", f"filled {fill.size} at {fill.avg_price}", fill, status)
+
+
+async def _cancel_rest(exchange: ExchangeAdapter, clock: Clock, intent: OrderIntent,
+                       order_id: str) -> OrderStatus | None:
+    """A limit entry not filled in time is cancelled; what it filled meanwhile still counts."""
+    result = await exchange.cancel_order(symbol=intent.inst_id, order_id=order_id or None,
+                                         client_order_id=intent.client_order_id)
+    if result.order_status is not None and result.order_status.state.is_terminal:
+        return result.order_status
+    return await await_terminal(exchange, clock, intent.inst_id, order_id,
+                                intent.client_order_id)
+
+
+def _fill(status: OrderStatus) -> Fill | None:
+    try:
+        return Fill.from_order_status(status)
+    except NotAnExchangeRecord:
+        return None

@@ -1,0 +1,215 @@
+"""OpenPosition: gate → entry → fill observed at the exchange → algo stop confirmed in 1 s.
+
+If the stop cannot be confirmed the driver flattens the position reduce-only and locks the
+symbol (seed 001 §0.2, §7). The intent and every allocated client id are flushed before the
+request that uses them leaves, so a crash at any step is recoverable.
+"""
+
+from decimal import Decimal
+
+import attrs
+
+from application.driver import DriveResult, PositionDriver
+from application.entry import EntryOutcome, place_entry
+from application.instruments import InstrumentBook
+from application.performers import Note
+from application.protection import emergency_flatten
+from domain.errors import InvalidIntent
+from domain.events import EntryFilled, TradePlan
+from domain.gate import check_open_gate, gate_result
+from domain.ids import Role, allocate, client_id, validate_intent_id
+from domain.instrument import InstrumentSpec
+from domain.logs import CandidateAction, CandidateEvaluation, GateResult, GateVerdict
+from domain.orders import Fill, OrderIntent, OrdType, PositionSide
+from domain.params import Params
+from domain.position_rules import check_plan
+from domain.state import PositionStage, PositionState, SymbolState
+from ports.clock import Clock
+from ports.exchange import ExchangeAdapter
+from ports.state import StateStore
+
+
+@attrs.frozen
+class OpenPositionCommand:
+    symbol: str
+    side: PositionSide
+    qty: Decimal
+    stop_price: Decimal
+    tp1_price: Decimal
+    tp1_qty: Decimal
+    tp2_price: Decimal
+    tp2_qty: Decimal
+    intent_id: str
+    entry_price: Decimal | None = None
+    tier: str = "A"
+    regime: str = ""
+    template: str = ""
+    base_score: float = 0.0
+    penalties: tuple[tuple[str, float], ...] = ()
+    final_score: float = 0.0
+    entry_timeout_s: float = 10.0
+
+
+@attrs.frozen
+class OpenPositionDone:
+    """status: rejected_by_gate | entry_rejected | entry_not_filled | entry_unknown | opened |
+    flattened | unprotected. needs_attention: an outcome is still unknown or a position may be
+    open without a confirmed stop."""
+
+    status: str
+    reason: str
+    state: SymbolState
+    notes: tuple[Note, ...] = ()
+
+    @property
+    def needs_attention(self) -> bool:
+        return self.status in ("entry_unknown", "unprotected") or \
+            any(n.needs_attention for n in self.notes)
+
+
+class OpenPosition:
+    """Open one position with the full protection sequence."""
+
+    def __init__(self, exchange: ExchangeAdapter, store: StateStore, clock: Clock,
+                 params: Params) -> None:
+        self._exchange = exchange
+        self._store = store
+        self._clock = clock
+        self._params = params
+        self._driver = PositionDriver(exchange, store, clock, params)
+
+    async def execute(self, cmd: OpenPositionCommand) -> OpenPositionDone:
+        validate_intent_id(cmd.intent_id)
+        state = self._store.get_symbol_state(cmd.symbol)
+        rejected = self._gate(cmd, state)
+        if rejected is not None:
+            return rejected
+        spec = await InstrumentBook(self._exchange).spec(cmd.symbol, live=True)
+        intent = self._validate(cmd, spec)
+        await self._exchange.set_leverage(cmd.symbol, self._params.tiers.get(cmd.tier).leverage)
+        cid = self._persist_pending(cmd, state)
+        entry = await place_entry(self._exchange, self._clock, intent=OrderIntent(
+            spec, intent.side, intent.ord_type, intent.size, intent.price, False, cid),
+            timeout_s=cmd.entry_timeout_s)
+        if entry.fill is None:
+            return self._no_position(cmd, entry)
+        try:
+            event = _entry_event(cmd, entry.fill, spec)
+        except InvalidIntent as exc:
+            return await self._flatten_unplannable(cmd, entry.fill, str(exc))
+        return _opened(await self._driver.feed(cmd.symbol, spec, event))
+
+    async def _flatten_unplannable(self, cmd: OpenPositionCommand, fill: Fill,
+                                   why: str) -> OpenPositionDone:
+        """A partial fill too small to carry the plan is closed again at once."""
+        state = self._store.get_symbol_state(cmd.symbol)
+        counters, ids = state.position_state.next_attempts, []
+        for _ in range(3):
+            cid, counters = allocate(counters, cmd.intent_id, Role.FLATTEN)
+            ids.append(cid)
+        self._store.set_symbol_state(cmd.symbol, attrs.evolve(state, position_state=attrs.evolve(
+            state.position_state, next_attempts=counters)))
+        self._store.flush()
+        out = await emergency_flatten(self._exchange, self._clock, symbol=cmd.symbol,
+                                      side=cmd.side, qty=fill.size, client_ids=tuple(ids))
+        if not out.flat:
+            return OpenPositionDone("unprotected", f"{why}; flatten: {out.reason}",
+                                    self._store.get_symbol_state(cmd.symbol))
+        cleared = attrs.evolve(self._store.get_symbol_state(cmd.symbol),
+                               position_state=PositionState())
+        self._store.set_symbol_state(cmd.symbol, cleared)
+        self._store.flush()
+        return OpenPositionDone("flattened", f"{why}: the fill was closed again", cleared)
+
+    def _gate(self, cmd: OpenPositionCommand, state: SymbolState) -> OpenPositionDone | None:
+        now = self._clock.now_ms() // 1000
+        gate = check_open_gate(state, now=now)
+        pos = state.position_state
+        busy = pos.stage is not PositionStage.FLAT or bool(pos.intent_id)
+        flat_gate = GateResult("position_flat", GateVerdict.FAIL if busy else GateVerdict.PASS,
+                               f"{pos.stage.value} intent {pos.intent_id}" if busy else "")
+        allowed = gate.allowed and not busy
+        reason = "; ".join(r for r in (gate.reject_reason,
+                                       "a position or entry is already open" if busy else "")
+                           if r)
+        self._store.append_event(CandidateEvaluation(
+            now, cmd.symbol, cmd.regime, cmd.template, (gate_result(gate), flat_gate),
+            cmd.base_score, cmd.penalties, cmd.final_score,
+            CandidateAction.OPEN if allowed else CandidateAction.REJECT,
+            "" if allowed else reason))
+        if allowed:
+            return None
+        self._store.flush()
+        return OpenPositionDone("rejected_by_gate", reason, state)
+
+    def _validate(self, cmd: OpenPositionCommand, spec: InstrumentSpec) -> OrderIntent:
+        """Every price and size checked before any order: InvalidIntent means bad input."""
+        runner = cmd.qty - cmd.tp1_qty - cmd.tp2_qty
+        plan = TradePlan(cmd.stop_price, cmd.tp1_price, cmd.tp1_qty, cmd.tp2_price,
+                         cmd.tp2_qty, runner, cmd.tier)
+        reference = cmd.entry_price or _midpoint(cmd.stop_price, cmd.tp1_price, spec)
+        check_plan(EntryFilled(cmd.side, cmd.qty, reference, plan, cmd.intent_id), spec)
+        kind = OrdType.MARKET if cmd.entry_price is None else OrdType.LIMIT
+        return OrderIntent(spec, cmd.side.entry_side, kind, cmd.qty, cmd.entry_price, False,
+                           client_id(cmd.intent_id, Role.ENTRY))
+
+    def _persist_pending(self, cmd: OpenPositionCommand, state: SymbolState) -> str:
+        cid, counters = allocate((), cmd.intent_id, Role.ENTRY)
+        pending = PositionState(side=cmd.side.value, qty_total=cmd.qty, sl_price=cmd.stop_price,
+                                intent_id=cmd.intent_id, tp1_price=cmd.tp1_price,
+                                tp1_qty=cmd.tp1_qty, tp2_price=cmd.tp2_price,
+                                tp2_qty=cmd.tp2_qty, tier=cmd.tier, next_attempts=counters)
+        self._store.set_symbol_state(cmd.symbol, attrs.evolve(state, position_state=pending))
+        self._store.flush()
+        return cid
+
+    def _no_position(self, cmd: OpenPositionCommand, entry: EntryOutcome) -> OpenPositionDone:
+        state = self._store.get_symbol_state(cmd.symbol)
+        if entry.status != "entry_unknown":
+            # nothing was filled: the pending intent is done with
+            state = attrs.evolve(state, position_state=PositionState())
+            self._store.set_symbol_state(cmd.symbol, state)
+            self._store.flush()
+        return OpenPositionDone(entry.status, entry.reason, state)
+
+
+def _midpoint(stop: Decimal, tp1: Decimal, spec: InstrumentSpec) -> Decimal:
+    return spec.price_floor((stop + tp1) / 2)
+
+
+def _entry_event(cmd: OpenPositionCommand, fill: Fill, spec: InstrumentSpec) -> EntryFilled:
+    """The plan scaled to what the exchange says was filled (a partial limit fill)."""
+    qty = fill.size
+    tp1, tp2 = cmd.tp1_qty, cmd.tp2_qty
+    if qty != cmd.qty:
+        tp1 = spec.size_floor(cmd.tp1_qty * qty / cmd.qty)
+        tp2 = spec.size_floor(cmd.tp2_qty * qty / cmd.qty)
+        if tp1 < spec.min_sz or tp2 < spec.min_sz:
+            # too small to split: everything goes to TP1 and TP2 in the smallest legal sizes
+            tp1, tp2 = _smallest_split(qty, spec)
+    plan = TradePlan(cmd.stop_price, cmd.tp1_price, tp1, cmd.tp2_price, tp2, qty - tp1 - tp2,
+                     cmd.tier)
+    return EntryFilled(cmd.side, qty, fill.avg_price, plan, cmd.intent_id, fill.order_id,
+                       fill.client_order_id)
+
+
+def _smallest_split(qty: Decimal, spec: InstrumentSpec) -> tuple[Decimal, Decimal]:
+    if qty < 2 * spec.min_sz:
+        raise InvalidIntent(f"a fill of {qty} cannot carry two take-profits of minSz "
+                            f"{spec.min_sz}")
+    tp1 = spec.size_floor(qty / 2)
+    return tp1, qty - tp1
+
+
+def _opened(drive: DriveResult) -> OpenPositionDone:
+    pos = drive.state.position_state
+    if pos.stage is PositionStage.FLAT:
+        return OpenPositionDone("flattened", "stop not confirmed: position flattened",
+                                drive.state, drive.notes)
+    if not pos.sl_confirmed:
+        return OpenPositionDone("unprotected", "position open without a confirmed stop",
+                                drive.state, drive.notes)
+    return OpenPositionDone("opened", f"stop {pos.sl_algo.client_algo_id} at {pos.sl_price}",
+                            drive.state, drive.notes)
+
+

@@ -1,0 +1,147 @@
+"""OpenPosition with fakes: gate, entry fill from the exchange, stop within 1 s or flatten."""
+
+import asyncio
+from decimal import Decimal
+
+import pytest
+
+from application.open_position import OpenPosition, OpenPositionCommand, OpenPositionDone
+from domain.errors import InvalidIntent
+from domain.logs import CandidateAction, CandidateEvaluation, RiskEvent, RiskEventType
+from domain.orders import PositionSide
+from domain.outcome import Rejected
+from domain.params import Params
+from domain.state import CooldownUntil, PositionStage, SymbolState
+from tests.fake_exchange import FakeExchange
+from tests.fakes import FakeClock, InMemoryStateStore
+
+D = Decimal
+SYMBOL = "BTC-USDT-SWAP"
+
+
+def command(**changes: object) -> OpenPositionCommand:
+    base: dict[str, object] = dict(
+        symbol=SYMBOL, side=PositionSide.LONG, qty=D("0.10"), stop_price=D("29400.0"),
+        tp1_price=D("30300.0"), tp1_qty=D("0.04"), tp2_price=D("30600.0"), tp2_qty=D("0.03"),
+        intent_id="op1", regime="TREND", template="breakout")
+    base.update(changes)
+    return OpenPositionCommand(**base)  # type: ignore[arg-type]
+
+
+def open_(exchange: FakeExchange, store: InMemoryStateStore, **changes: object
+          ) -> OpenPositionDone:
+    use_case = OpenPosition(exchange, store, exchange.clock, Params())
+    return asyncio.run(use_case.execute(command(**changes)))
+
+
+@pytest.fixture
+def world() -> tuple[FakeExchange, InMemoryStateStore]:
+    return FakeExchange(FakeClock()), InMemoryStateStore()
+
+
+def test_a_filled_entry_gets_a_confirmed_stop_and_both_take_profits(world) -> None:
+    exchange, store = world
+    done = open_(exchange, store)
+    assert done.status == "opened" and not done.needs_attention
+    pos = store.flushed[SYMBOL].position_state
+    assert pos.stage is PositionStage.PRE_TP1 and pos.sl_confirmed
+    assert pos.qty_open == D("0.10") and pos.entry_price == D("30000")
+    (stop,) = exchange.open_algos(SYMBOL)
+    assert stop.client_algo_id == "pxSLop100" and stop.stop_price == D("29400.0")
+    assert stop.size == D("0.10") and stop.reduce_only
+    tps = {o.client_order_id: o for o in exchange.orders.values() if o.reduce_only}
+    assert tps["pxT1op100"].size == D("0.04") and tps["pxT2op100"].price == D("30600.0")
+    evaluation = store.events_of(CandidateEvaluation)[0]
+    assert evaluation.action is CandidateAction.OPEN
+
+
+def test_the_intent_is_durable_before_the_entry_is_sent(world) -> None:
+    exchange, store = world
+    seen: list[str] = []
+    exchange.before_submit.append(
+        lambda intent: seen.append(store.flushed[SYMBOL].position_state.intent_id))
+    open_(exchange, store)
+    assert seen[0] == "op1"
+
+
+def test_a_locked_symbol_is_rejected_with_every_binding_lock_named(world) -> None:
+    exchange, store = world
+    now = exchange.clock.now_ms() // 1000
+    store.states[SYMBOL] = SymbolState(SYMBOL, cooldown_until=CooldownUntil(
+        loss=now + 60, freeze=now + 120))
+    done = open_(exchange, store)
+    assert done.status == "rejected_by_gate" and not exchange.orders
+    assert "loss" in done.reason and "freeze" in done.reason
+    evaluation = store.events_of(CandidateEvaluation)[0]
+    assert evaluation.action is CandidateAction.REJECT and "freeze" in evaluation.reject_reason
+
+
+def test_a_second_open_on_a_busy_symbol_is_rejected(world) -> None:
+    exchange, store = world
+    open_(exchange, store)
+    done = open_(exchange, store, intent_id="op2")
+    assert done.status == "rejected_by_gate" and "already open" in done.reason
+
+
+def test_a_stop_invisible_for_1500_ms_flattens_and_locks_for_30_minutes(world) -> None:
+    exchange, store = world
+    exchange.algo_visibility_delay_s = 1.5
+    start = exchange.clock.monotonic()
+    done = open_(exchange, store)
+    assert done.status == "flattened"
+    assert not exchange.positions
+    elapsed = exchange.clock.monotonic() - start
+    assert elapsed < 1.3
+    state = store.flushed[SYMBOL]
+    now = exchange.clock.now_ms() // 1000
+    assert state.position_state.stage is PositionStage.FLAT
+    assert state.cooldown_until.loss >= now + 1799 and state.cooldown_until.freeze >= now + 1799
+    kinds = [e.event_type for e in store.events_of(RiskEvent)]
+    assert RiskEventType.EMERGENCY_FLAT in kinds
+    # the stop that never showed is cancelled too
+    assert not exchange.open_algos(SYMBOL)
+    closing = exchange.orders_with_client_id("pxFLop100")[0]
+    assert closing.reduce_only and closing.acc_fill_sz == D("0.10")
+
+
+def test_a_rejected_stop_flattens(world) -> None:
+    exchange, store = world
+    exchange.script("place_algo_stop", Rejected("51277", "trigger on wrong side"))
+    done = open_(exchange, store)
+    assert done.status == "flattened" and not exchange.positions
+
+
+def test_a_lost_entry_answer_is_resolved_with_exactly_one_order(world) -> None:
+    exchange, store = world
+    exchange.script("submit_order", "drop")
+    done = open_(exchange, store)
+    assert done.status == "opened"
+    assert len(exchange.orders_with_client_id("pxENop100")) == 1
+
+
+def test_a_rejected_entry_leaves_no_position_and_clears_the_intent(world) -> None:
+    exchange, store = world
+    exchange.script("submit_order", Rejected("51008", "insufficient margin"))
+    done = open_(exchange, store)
+    assert done.status == "entry_rejected"
+    assert store.flushed[SYMBOL].position_state.intent_id == ""
+    assert not exchange.algos
+
+
+def test_an_unfilled_limit_entry_is_cancelled_and_opens_nothing(world) -> None:
+    exchange, store = world
+    done = open_(exchange, store, entry_price=D("29500.0"), entry_timeout_s=0.5)
+    assert done.status == "entry_not_filled"
+    (order,) = exchange.orders.values()
+    assert order.state.value == "canceled" and not exchange.algos
+
+
+def test_bad_input_is_refused_before_any_order(world) -> None:
+    exchange, store = world
+    with pytest.raises(InvalidIntent):
+        open_(exchange, store, stop_price=D("29400.05"))
+    with pytest.raises(InvalidIntent):
+        open_(exchange, store, tp1_qty=D("0.10"))
+    with pytest.raises(InvalidIntent):
+        open_(exchange, store, symbol="XRP-USDT-SWAP")
+    assert not exchange.orders
