@@ -1,0 +1,115 @@
+"""Account reads and settings; also the cached position mode orders are shaped by."""
+
+from decimal import Decimal
+
+from adapters.okx import wire
+from adapters.okx.config import OkxConfig
+from adapters.okx.converter import structure_all, unstructure
+from adapters.okx.market import first
+from adapters.okx.rest import Answer, OkxRest
+from adapters.okx.translate import protocol_guard, to_position
+from domain.numbers import ZERO
+from domain.orders import PositionSide
+from ports.errors import ExchangeProtocolError
+from ports.exchange_types import (
+    AccountConfig,
+    Balances,
+    Equity,
+    Positions,
+    PositionSnapshot,
+    SettingApplied,
+)
+
+NET_MODE = "net_mode"
+LONG_SHORT_MODE = "long_short_mode"
+
+
+class OkxAccount:
+    def __init__(self, rest: OkxRest, config: OkxConfig) -> None:
+        self._rest = rest
+        self._config = config
+        self._pos_mode: str | None = None
+
+    async def pos_mode(self) -> str:
+        """net_mode or long_short_mode, read once from account/config; raises if unreadable."""
+        if self._pos_mode is None:
+            await self.get_account_config()
+        assert self._pos_mode is not None
+        return self._pos_mode
+
+    async def get_account_config(self) -> AccountConfig:
+        answer = await self._rest.read("GET", "/api/v5/account/config", signed=True)
+        item = first(answer, wire.AccountConfig, "account config")
+        if item.pos_mode not in (NET_MODE, LONG_SHORT_MODE):
+            raise ExchangeProtocolError(f"unknown posMode {item.pos_mode!r}", answer.evidence)
+        self._pos_mode = item.pos_mode
+        return AccountConfig(item.pos_mode, item.acct_lv, item.perm, answer.evidence)
+
+    async def _detail(self, ccy: str) -> tuple[wire.BalanceDetail | None, Answer]:
+        answer = await self._rest.read("GET", "/api/v5/account/balance", params={"ccy": ccy},
+                                       signed=True)
+        balance = first(answer, wire.Balance, "balance")
+        return next((d for d in balance.details if d.ccy == ccy), None), answer
+
+    async def get_balances(self) -> Balances:
+        """Equity (eq), available (availEq, else availBal) and margin used (imr, else
+        frozenBal) of the settlement currency; a currency OKX does not list holds nothing."""
+        ccy = self._config.settle_ccy
+        detail, answer = await self._detail(ccy)
+        if detail is None:
+            return Balances(ccy, ZERO, ZERO, ZERO, answer.evidence)
+        available = _first_of(detail.avail_eq, detail.avail_bal)
+        used = _first_of(detail.imr, detail.frozen_bal)
+        return Balances(ccy, detail.eq or ZERO, available, used, answer.evidence)
+
+    async def get_balance_equity(self, ccy: str) -> Equity:
+        """The one equity parser: details[ccy].eq (cash balance + unrealized PnL, in ccy)."""
+        detail, answer = await self._detail(ccy)
+        if detail is None:
+            return Equity(ccy, ZERO, f"details[ccy={ccy}] absent: OKX lists only non-zero "
+                                     "balances", answer.evidence)
+        if detail.eq is None:
+            raise ExchangeProtocolError(f"details[ccy={ccy}].eq is empty", answer.evidence)
+        return Equity(ccy, detail.eq, f"details[ccy={ccy}].eq", answer.evidence)
+
+    async def get_positions(self) -> Positions:
+        """Every non-flat SWAP position by instId. Both legs of a hedge-mode position on one
+        instrument cannot be one snapshot: that is refused rather than merged."""
+        answer = await self._rest.read("GET", "/api/v5/account/positions",
+                                       params={"instType": "SWAP"}, signed=True)
+        items = structure_all(answer.items, wire.Position, answer.evidence)
+        by_symbol: dict[str, PositionSnapshot] = {}
+        with protocol_guard("position", answer.evidence):
+            for snapshot in map(to_position, items):
+                if snapshot.side is PositionSide.NONE:
+                    continue
+                if snapshot.inst_id in by_symbol:
+                    raise ValueError(f"{snapshot.inst_id} is held long and short at once; "
+                                     "the engine needs net (one-way) mode")
+                by_symbol[snapshot.inst_id] = snapshot
+        return Positions(by_symbol, answer.evidence)
+
+    async def set_leverage(self, symbol: str, leverage: int) -> SettingApplied:
+        if isinstance(leverage, bool) or not isinstance(leverage, int) or leverage < 1:
+            raise ValueError(f"leverage must be a positive int, got {leverage!r}")
+        body = unstructure(wire.SetLeverage(inst_id=symbol, lever=str(leverage),
+                                            mgn_mode=self._config.td_mode))
+        # setting the same leverage twice is harmless, so this is retried like a read
+        answer = await self._rest.read("POST", "/api/v5/account/set-leverage", body=body,
+                                       signed=True)
+        item = first(answer, wire.Leverage, "set-leverage")
+        return SettingApplied("leverage", item.lever, answer.evidence)
+
+    async def set_position_mode_one_way(self) -> SettingApplied:
+        self._pos_mode = None  # whatever happens, the next order reads the mode afresh
+        body = unstructure(wire.SetPositionMode(pos_mode=NET_MODE))
+        answer = await self._rest.read("POST", "/api/v5/account/set-position-mode", body=body,
+                                       signed=True)
+        item = first(answer, wire.PositionMode, "set-position-mode")
+        if item.pos_mode in (NET_MODE, LONG_SHORT_MODE):
+            self._pos_mode = item.pos_mode
+        return SettingApplied("pos_mode", item.pos_mode, answer.evidence)
+
+
+def _first_of(*values: Decimal | None) -> Decimal:
+    return next((v for v in values if v is not None), ZERO)

@@ -1,0 +1,98 @@
+"""Public market data: unsigned GETs under /api/v5/public and /api/v5/market."""
+
+from typing import TypeVar
+
+from adapters.okx import wire
+from adapters.okx.converter import structure_all
+from adapters.okx.rest import Answer, OkxRest
+from adapters.okx.translate import okx_bar, protocol_guard, to_instrument, to_kline
+from ports.errors import ExchangeProtocolError
+from ports.exchange_types import (
+    FundingRate,
+    Instruments,
+    Klines,
+    OpenInterest,
+    PriceLimit,
+    PriceReading,
+    ServerTime,
+    Ticker,
+)
+
+T = TypeVar("T")
+MAX_CANDLES = 300
+
+
+def first(answer: Answer, cls: type[T], what: str) -> T:
+    """The first data item as cls; an empty data array is a protocol error here."""
+    found = structure_all(answer.items[:1], cls, answer.evidence)
+    if not found:
+        raise ExchangeProtocolError(f"{what}: the exchange returned no data", answer.evidence)
+    return found[0]
+
+
+class OkxMarket:
+    def __init__(self, rest: OkxRest) -> None:
+        self._rest = rest
+
+    async def _get(self, path: str, **params: str) -> Answer:
+        return await self._rest.read("GET", path, params=params, signed=False)
+
+    async def get_instruments(self, inst_type: str) -> Instruments:
+        answer = await self._get("/api/v5/public/instruments", instType=inst_type)
+        items = structure_all(answer.items, wire.Instrument, answer.evidence)
+        with protocol_guard("instrument", answer.evidence):
+            specs = tuple(to_instrument(i) for i in items)
+        return Instruments(inst_type, specs, answer.evidence)
+
+    async def get_ticker(self, inst_id: str) -> Ticker:
+        answer = await self._get("/api/v5/market/ticker", instId=inst_id)
+        item = first(answer, wire.Ticker, "ticker")
+        if item.last is None:
+            raise ExchangeProtocolError(f"ticker of {inst_id} has no last price",
+                                        answer.evidence)
+        return Ticker(item.inst_id, item.last, item.bid_px, item.ask_px, item.ts,
+                      answer.evidence)
+
+    async def get_last_price(self, symbol: str) -> PriceReading:
+        ticker = await self.get_ticker(symbol)
+        return PriceReading(symbol, ticker.last, "last", ticker.ts_ms, ticker.evidence)
+
+    async def get_mark_price(self, symbol: str) -> PriceReading:
+        answer = await self._get("/api/v5/public/mark-price", instType="SWAP", instId=symbol)
+        item = first(answer, wire.MarkPrice, "mark price")
+        return PriceReading(item.inst_id, item.mark_px, "mark", item.ts, answer.evidence)
+
+    async def get_funding_rate(self, symbol: str) -> FundingRate:
+        answer = await self._get("/api/v5/public/funding-rate", instId=symbol)
+        item = first(answer, wire.FundingRate, "funding rate")
+        return FundingRate(item.inst_id, item.funding_rate, item.funding_time,
+                           item.next_funding_time or 0, answer.evidence)
+
+    async def get_open_interest(self, symbol: str) -> OpenInterest:
+        answer = await self._get("/api/v5/public/open-interest", instType="SWAP",
+                                 instId=symbol)
+        item = first(answer, wire.OpenInterest, "open interest")
+        return OpenInterest(item.inst_id, item.oi, item.oi_ccy, item.ts, answer.evidence)
+
+    async def get_price_limit(self, inst_id: str) -> PriceLimit:
+        answer = await self._get("/api/v5/public/price-limit", instId=inst_id)
+        item = first(answer, wire.PriceLimit, "price limit")
+        if item.buy_lmt is None or item.sell_lmt is None:
+            raise ExchangeProtocolError(f"price limit of {inst_id} is not published "
+                                        f"(enabled={item.enabled})", answer.evidence)
+        return PriceLimit(item.inst_id, item.buy_lmt, item.sell_lmt, item.ts, answer.evidence)
+
+    async def get_kline(self, symbol: str, interval: str, limit: int) -> Klines:
+        """Bars oldest first (OKX sends newest first); at most 300 per call."""
+        if not 1 <= limit <= MAX_CANDLES:
+            raise ValueError(f"limit must be 1..{MAX_CANDLES}, got {limit}")
+        bar = okx_bar(interval)
+        answer = await self._get("/api/v5/market/candles", instId=symbol, bar=bar,
+                                 limit=str(limit))
+        rows = structure_all(answer.items, wire.Candle, answer.evidence)
+        bars = tuple(to_kline(row, bar) for row in sorted(rows, key=lambda r: r.ts))
+        return Klines(symbol, interval, bars, answer.evidence)
+
+    async def get_server_time(self) -> ServerTime:
+        item, answer = await self._rest.server_time()
+        return ServerTime(item.ts, answer.evidence)

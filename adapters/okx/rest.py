@@ -1,0 +1,263 @@
+"""OkxRest: one keep-alive httpx client; signing, pacing, retries and evidence for every call.
+
+Reads return the reply's data items or raise ports.errors; writes return the judged reply and
+are never retried, except once after 50102 (timestamp expired: not executed) with a fresh clock.
+"""
+
+import asyncio
+import contextlib
+import json
+import random
+from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import urlencode
+
+import attrs
+import httpx
+
+from adapters.okx import wire
+from adapters.okx.config import OkxConfig
+from adapters.okx.converter import structure_all
+from adapters.okx.credentials import OkxCredentials
+from adapters.okx.errors import Judgement, Reply, Verdict, judge_read, judge_write, read_error
+from adapters.okx.pacing import Pacer
+from adapters.okx.signing import rest_headers, rest_timestamp
+from adapters.okx.timesync import ClockOffset
+from domain.evidence import EvidenceRef
+from ports.clock import Clock
+from ports.errors import ExchangeError
+from ports.evidence import EvidenceSink, ExchangeCallRecord
+
+REDACTED = "[redacted]"
+SECRET_HEADERS = frozenset({"ok-access-key", "ok-access-sign", "ok-access-passphrase"})
+TIME_PATH = "/api/v5/public/time"
+MAX_TEXT = 2000
+Params = Mapping[str, str]
+
+
+@attrs.frozen
+class Answer:
+    """A successful read: the data items and when (local ms) the request went and came back."""
+
+    items: tuple[Any, ...]
+    evidence: EvidenceRef
+    sent_ms: int
+    received_ms: int
+
+
+@attrs.frozen
+class WriteAnswer:
+    judgement: Judgement
+    http_status: int | None
+    evidence: EvidenceRef
+    exp_time_ms: int | None
+    # the envelope's code/msg and the data item, empty when no envelope came back
+    code: str
+    msg: str
+    item: Mapping[str, Any]
+
+
+@attrs.frozen
+class _Call:
+    reply: Reply
+    judgement: Judgement
+    evidence: EvidenceRef
+    sent_ms: int
+    received_ms: int
+    exp_time_ms: int | None
+
+
+def redact_headers(headers: httpx.Headers) -> dict[str, str]:
+    return {k: REDACTED if k.lower() in SECRET_HEADERS else v for k, v in headers.items()}
+
+
+def _envelope_fields(payload: Any) -> tuple[str, str, Mapping[str, Any]]:
+    if not isinstance(payload, Mapping):
+        return "", "", {}
+    data = payload.get("data")
+    item = data[0] if isinstance(data, list) and data and isinstance(data[0], Mapping) else {}
+    return str(payload.get("code", "")), str(payload.get("msg", "")), item
+
+
+class OkxRest:
+    """Built synchronously; call aclose() when done."""
+
+    def __init__(self, config: OkxConfig, credentials: OkxCredentials, clock: Clock,
+                 sink: EvidenceSink, *, transport: httpx.AsyncBaseTransport | None = None,
+                 rng: Callable[[], float] | None = None) -> None:
+        self._config = config
+        self._credentials = credentials
+        self._clock = clock
+        self._sink = sink
+        self._rng: Callable[[], float] = rng or random.Random().random
+        self._pacer = Pacer(clock, config.pacing)
+        self._offset = ClockOffset()
+        self._sync_lock = asyncio.Lock()
+        self._sync_tried = False
+        self._client = httpx.AsyncClient(
+            base_url=config.rest_url, transport=transport, trust_env=False,
+            headers={"x-simulated-trading": "1"} if config.demo else None,
+            timeout=httpx.Timeout(config.request_timeout_s, connect=config.connect_timeout_s))
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    @property
+    def pacer(self) -> Pacer:
+        return self._pacer
+
+    @property
+    def offset_ms(self) -> int:
+        return self._offset.value_ms
+
+    def exchange_now_ms(self) -> int:
+        return self._clock.now_ms() + self._offset.value_ms
+
+    async def read(self, method: str, path: str, *, params: Params | None = None,
+                   body: Any = None, signed: bool) -> Answer:
+        """Ask; transient failures are retried with jittered backoff, then raised."""
+        resynced = False
+        attempt = 0
+        while True:
+            attempt += 1
+            call = await self._call(method, path, params, body, signed=signed, write=False,
+                                    attempt=attempt)
+            verdict = call.judgement.verdict
+            if verdict is Verdict.OK:
+                return Answer(call.judgement.items, call.evidence, call.sent_ms,
+                              call.received_ms)
+            if verdict is Verdict.RESYNC and signed and not resynced:
+                resynced = True
+                await self.resync_quietly()
+                continue
+            if verdict is Verdict.TRANSIENT and attempt < self._config.read_attempts:
+                await self._clock.sleep(self._backoff(attempt))
+                continue
+            raise read_error(call.judgement, call.reply.http_status, call.evidence)
+
+    async def write(self, path: str, body: Any, *, deadline: bool) -> WriteAnswer:
+        """Send one signed POST once (plus once more after 50102); never raises ports errors."""
+        resynced = False
+        while True:
+            call = await self._call("POST", path, None, body, signed=True, write=True,
+                                    deadline=deadline)
+            if call.judgement.verdict is Verdict.RESYNC and not resynced:
+                resynced = True
+                await self.resync_quietly()
+                continue
+            code, msg, item = _envelope_fields(call.reply.payload)
+            return WriteAnswer(call.judgement, call.reply.http_status, call.evidence,
+                               call.exp_time_ms, code, msg, item)
+
+    def record_unsent(self, endpoint: str, body: Any, reason: str) -> EvidenceRef:
+        """Evidence of a request decided against before sending (e.g. position mode unknown)."""
+        return self._sink.record_call(ExchangeCallRecord(
+            "rest", endpoint, {"body": body, "sent": False}, None, f"error:not_sent:{reason}",
+            self._clock.now_ms(), self._clock.monotonic(), self._offset.value_ms))
+
+    def evidence_of(self, exc: ExchangeError, endpoint: str) -> EvidenceRef:
+        """The evidence a failure carries (every failure here does; this is the typed way)."""
+        return exc.evidence or self.record_unsent(endpoint, None, type(exc).__name__)
+
+    async def server_time(self) -> tuple[wire.ServerTime, Answer]:
+        """GET public/time; every answer also becomes a clock-offset sample."""
+        answer = await self.read("GET", TIME_PATH, signed=False)
+        found = structure_all(answer.items[:1], wire.ServerTime, answer.evidence)
+        if not found:
+            raise read_error(Judgement(Verdict.PROTOCOL, "0", "public/time returned no data"),
+                             200, answer.evidence)
+        self._offset.add(found[0].ts, answer.sent_ms, answer.received_ms)
+        return found[0], answer
+
+    async def sync_clock(self, *, fresh: bool = False) -> int:
+        """Measure the exchange clock offset (median of samples); fresh drops older samples."""
+        async with self._sync_lock:
+            await self._sample(fresh)
+        return self._offset.value_ms
+
+    async def _sample(self, fresh: bool) -> None:
+        if fresh:
+            self._offset.clear()
+        self._sync_tried = True
+        for _ in range(self._config.clock_samples):
+            await self.server_time()
+
+    async def resync_quietly(self) -> None:
+        """Measure afresh; a failure is only recorded (the next call shows what OKX says)."""
+        with contextlib.suppress(ExchangeError):
+            await self.sync_clock(fresh=True)
+
+    async def ensure_synced(self) -> None:
+        """Measure once before the first signed request (REST or WS login)."""
+        if self._sync_tried or self._offset.measured:
+            return
+        async with self._sync_lock:
+            # concurrent first calls: only the first one measures
+            if not (self._sync_tried or self._offset.measured):
+                with contextlib.suppress(ExchangeError):
+                    await self._sample(fresh=False)
+
+    def _backoff(self, attempt: int) -> float:
+        ceiling = min(self._config.retry_max_s, self._config.retry_base_s * 2.0 ** (attempt - 1))
+        return ceiling * (0.5 + 0.5 * self._rng())
+
+    async def _call(self, method: str, path: str, params: Params | None, body: Any, *,
+                    signed: bool, write: bool, deadline: bool = False,
+                    attempt: int = 1) -> _Call:
+        endpoint = f"{method} {path}"
+        fields = params if params is not None else body if isinstance(body, Mapping) else {}
+        await self._pacer.wait(endpoint, self._pacer.scope_of(endpoint, dict(fields)))
+        if signed:
+            await self.ensure_synced()
+        exp_time_ms = self.exchange_now_ms() + self._config.write_deadline_ms if deadline \
+            else None
+        request = self._build(method, path, params, body, signed, exp_time_ms)
+        sent_ms, started = self._clock.now_ms(), self._clock.monotonic()
+        reply = await self._send(request)
+        elapsed_ms = (self._clock.monotonic() - started) * 1000
+        judgement = judge_write(reply) if write else judge_read(reply)
+        record = ExchangeCallRecord(
+            "rest", endpoint,
+            {"method": method, "path": path, "query": dict(params or {}),
+             "headers": redact_headers(request.headers), "body": body},
+            _response_doc(reply, elapsed_ms), judgement.evidence_outcome, sent_ms, started,
+            self._offset.value_ms, {"attempt": attempt, "exp_time_ms": exp_time_ms})
+        evidence = self._sink.record_call(record)
+        return _Call(reply, judgement, evidence, sent_ms, self._clock.now_ms(), exp_time_ms)
+
+    def _build(self, method: str, path: str, params: Params | None, body: Any, signed: bool,
+               exp_time_ms: int | None) -> httpx.Request:
+        query = urlencode(dict(params), safe=",") if params else ""
+        # serialized once: these exact bytes are both signed and sent
+        text = "" if body is None else json.dumps(body, separators=(",", ":"))
+        headers = {"Content-Type": "application/json"} if body is not None else {}
+        if exp_time_ms is not None:
+            headers["expTime"] = str(exp_time_ms)
+        request = self._client.build_request(
+            method, f"{path}?{query}" if query else path, headers=headers,
+            content=text.encode() if body is not None else None)
+        if signed:
+            stamp = rest_timestamp(self.exchange_now_ms())
+            request.headers.update(rest_headers(self._credentials, stamp, method,
+                                                request.url.raw_path.decode("ascii"), text))
+        return request
+
+    async def _send(self, request: httpx.Request) -> Reply:
+        try:
+            response = await self._client.send(request)
+        except httpx.TimeoutException:
+            return Reply(None, None, "", "timeout")
+        except httpx.HTTPError as exc:
+            return Reply(None, None, "", f"transport:{type(exc).__name__}")
+        try:
+            payload = json.loads(response.content)
+        except ValueError:
+            return Reply(response.status_code, None, response.text)
+        return Reply(response.status_code, payload, "")
+
+
+def _response_doc(reply: Reply, elapsed_ms: float) -> dict[str, Any]:
+    if reply.failure is not None:
+        return {"http_status": None, "error": reply.failure, "elapsed_ms": round(elapsed_ms, 3)}
+    body = reply.payload if reply.payload is not None else reply.text[:MAX_TEXT]
+    return {"http_status": reply.http_status, "body": body, "elapsed_ms": round(elapsed_ms, 3)}

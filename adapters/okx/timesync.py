@@ -1,0 +1,27 @@
+"""The exchange clock as seen from here: local clock plus the median of recent measured offsets."""
+
+import statistics
+from collections import deque
+
+KEEP_SAMPLES = 5
+
+
+class ClockOffset:
+    """offset_ms = exchange time - local time, from public/time samples (midpoint of the call)."""
+
+    def __init__(self, keep: int = KEEP_SAMPLES) -> None:
+        self._samples: deque[int] = deque(maxlen=keep)
+
+    def add(self, server_ms: int, sent_ms: int, received_ms: int) -> None:
+        self._samples.append(server_ms - (sent_ms + received_ms) // 2)
+
+    def clear(self) -> None:
+        self._samples.clear()
+
+    @property
+    def measured(self) -> bool:
+        return bool(self._samples)
+
+    @property
+    def value_ms(self) -> int:
+        return round(statistics.median(self._samples)) if self._samples else 0

@@ -1,0 +1,164 @@
+"""Regular orders: place, cancel (with the lookup that makes a refused cancel conclusive), query."""
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from adapters.okx import wire
+from adapters.okx.account import LONG_SHORT_MODE, OkxAccount
+from adapters.okx.config import OkxConfig
+from adapters.okx.converter import structure_all, unstructure
+from adapters.okx.errors import CANCEL_LOOKUP_CODES, ORDER_NOT_FOUND, Verdict, write_outcome
+from adapters.okx.paging import read_all
+from adapters.okx.rest import OkxRest, WriteAnswer
+from adapters.okx.translate import protocol_guard, to_order_status, to_trade
+from domain.errors import InvalidIntent
+from domain.numbers import is_positive_finite
+from domain.orders import Fill, OrderIntent, OrderStatus, Side, validate_client_id
+from domain.outcome import Accepted, Rejected, Unknown
+from ports.errors import ExchangeError, ExchangeRejected
+from ports.exchange_types import CancelDisposition, CancelResult, Fills, OrderLookup, OrderPlacement
+
+ORDER_PATH = "/api/v5/trade/order"
+CANCEL_PATH = "/api/v5/trade/cancel-order"
+# the seed's time-in-force names -> OKX ordType
+TIF_ORD_TYPE = {"post_only": "post_only", "gtc": "limit", "ioc": "ioc", "fok": "fok"}
+
+
+def text(item: Mapping[str, Any], key: str) -> str:
+    value = item.get(key)
+    return "" if value is None else str(value)
+
+
+def pos_side_for(side: Side, reduce_only: bool) -> str:
+    """Long/short mode: open long = buy+long, close long = sell+long, and the mirror for short."""
+    opens_long = side is Side.BUY and not reduce_only
+    closes_long = side is Side.SELL and reduce_only
+    return "long" if opens_long or closes_long else "short"
+
+
+def positive(value: Decimal | None, name: str) -> Decimal:
+    if not isinstance(value, Decimal) or not is_positive_finite(value):
+        raise InvalidIntent(f"{name} must be a finite Decimal > 0, got {value!r}")
+    return value
+
+
+class OkxTrading:
+    def __init__(self, rest: OkxRest, account: OkxAccount, config: OkxConfig) -> None:
+        self._rest = rest
+        self._account = account
+        self._config = config
+
+    async def place_limit(self, *, symbol: str, side: Side, qty: Decimal, price: Decimal,
+                          tif: str, reduce_only: bool, client_order_id: str) -> OrderPlacement:
+        if tif not in TIF_ORD_TYPE:
+            raise InvalidIntent(f"tif must be one of {sorted(TIF_ORD_TYPE)}, got {tif!r}")
+        return await self._place(symbol, Side(side), TIF_ORD_TYPE[tif], positive(qty, "qty"),
+                                 positive(price, "price"), reduce_only, client_order_id)
+
+    async def place_market(self, *, symbol: str, side: Side, qty: Decimal, reduce_only: bool,
+                           client_order_id: str) -> OrderPlacement:
+        return await self._place(symbol, Side(side), "market", positive(qty, "qty"), None,
+                                 reduce_only, client_order_id)
+
+    async def submit(self, intent: OrderIntent) -> OrderPlacement:
+        return await self._place(intent.inst_id, intent.side, intent.ord_type.value,
+                                 intent.size, intent.price, intent.reduce_only,
+                                 intent.client_order_id)
+
+    async def _place(self, symbol: str, side: Side, ord_type: str, qty: Decimal,
+                     price: Decimal | None, reduce_only: bool, cid: str) -> OrderPlacement:
+        validate_client_id(cid)
+        try:
+            hedged = await self._account.pos_mode() == LONG_SHORT_MODE
+        except ExchangeError as exc:
+            evidence = self._rest.evidence_of(exc, f"POST {ORDER_PATH}")
+            return OrderPlacement(Rejected("pos_mode_unknown", f"order not sent: {exc}"),
+                                  symbol, cid, "", evidence)
+        body = unstructure(wire.PlaceOrder(
+            inst_id=symbol, td_mode=self._config.td_mode, side=side.value, ord_type=ord_type,
+            sz=qty, px=price, cl_ord_id=cid,
+            pos_side=pos_side_for(side, reduce_only) if hedged else None,
+            reduce_only=None if hedged else reduce_only))
+        answer = await self._rest.write(ORDER_PATH, body, deadline=True)
+        ord_id = text(answer.item, "ordId")
+        return OrderPlacement(write_outcome(answer.judgement, answer.http_status, ord_id),
+                              symbol, cid, ord_id, answer.evidence, answer.exp_time_ms,
+                              answer.code, answer.msg, text(answer.item, "sCode"),
+                              text(answer.item, "sMsg"))
+
+    async def cancel(self, *, symbol: str, order_id: str | None,
+                     client_order_id: str | None) -> CancelResult:
+        if not order_id and not client_order_id:
+            raise InvalidIntent("cancel needs an order_id or a client_order_id")
+        body = unstructure(wire.CancelOrder(inst_id=symbol, ord_id=order_id or None,
+                                            cl_ord_id=None if order_id else client_order_id))
+        answer = await self._rest.write(CANCEL_PATH, body, deadline=False)
+        ord_id = text(answer.item, "ordId") or order_id or ""
+        cid = text(answer.item, "clOrdId") or client_order_id or ""
+        judgement = answer.judgement
+        if judgement.verdict is Verdict.OK:
+            return CancelResult(Accepted(ord_id), CancelDisposition.CANCEL_ACCEPTED, symbol,
+                                ord_id, cid, None, answer.evidence)
+        if judgement.verdict is Verdict.REJECTED and judgement.code in CANCEL_LOOKUP_CODES:
+            return await self._settle_refused(symbol, order_id, client_order_id, answer)
+        return CancelResult(write_outcome(judgement, answer.http_status, ord_id), None, symbol,
+                            ord_id, cid, None, answer.evidence)
+
+    async def _settle_refused(self, symbol: str, order_id: str | None, cid: str | None,
+                              answer: WriteAnswer) -> CancelResult:
+        # "filled, canceled or does not exist": only a lookup says which
+        code, msg = answer.judgement.code, answer.judgement.message
+        try:
+            lookup = await self.get_order_status(inst_id=symbol, order_id=order_id,
+                                                 client_order_id=cid)
+        except ExchangeError as exc:
+            return CancelResult(Unknown(f"cancel refused {code}, lookup failed: {exc}"), None,
+                                symbol, order_id or "", cid or "", None, answer.evidence)
+        status = lookup.status
+        if status is None:
+            return CancelResult(Accepted(order_id or ""), CancelDisposition.NOT_FOUND, symbol,
+                                order_id or "", cid or "", None, answer.evidence)
+        if status.state.is_terminal:
+            return CancelResult(Accepted(status.order_id), CancelDisposition.ALREADY_TERMINAL,
+                                symbol, status.order_id, status.client_order_id, status,
+                                answer.evidence)
+        return CancelResult(Rejected(code, msg, answer.http_status), None, symbol,
+                            status.order_id, status.client_order_id, status, answer.evidence)
+
+    async def get_order_status(self, *, inst_id: str, order_id: str | None,
+                               client_order_id: str | None) -> OrderLookup:
+        if not order_id and not client_order_id:
+            raise InvalidIntent("an order lookup needs an order_id or a client_order_id")
+        params = {"instId": inst_id}
+        params |= {"ordId": order_id} if order_id else {"clOrdId": client_order_id or ""}
+        try:
+            answer = await self._rest.read("GET", ORDER_PATH, params=params, signed=True)
+        except ExchangeRejected as exc:
+            if exc.code == ORDER_NOT_FOUND:
+                return OrderLookup(inst_id, None, self._rest.evidence_of(exc, ORDER_PATH))
+            raise
+        items = structure_all(answer.items[:1], wire.Order, answer.evidence)
+        with protocol_guard("order", answer.evidence):
+            status = to_order_status(items[0], answer.evidence) if items else None
+        return OrderLookup(inst_id, status, answer.evidence)
+
+    async def get_open_orders(self, symbol: str) -> tuple[OrderStatus, ...]:
+        found, _ = await read_all(self._rest, "/api/v5/trade/orders-pending",
+                               {"instType": "SWAP", "instId": symbol}, wire.Order,
+                               lambda order: order.ord_id)
+        statuses = []
+        for item, evidence in found:
+            with protocol_guard("pending order", evidence):
+                statuses.append(to_order_status(item, evidence))
+        return tuple(statuses)
+
+    async def get_fills(self, *, inst_id: str, order_id: str) -> Fills:
+        found, last = await read_all(self._rest, "/api/v5/trade/fills",
+                               {"instType": "SWAP", "instId": inst_id, "ordId": order_id},
+                               wire.Fill, lambda fill: fill.bill_id)
+        fills = []
+        for item, evidence in found:
+            with protocol_guard("fill", evidence):
+                fills.append(Fill.from_trade(to_trade(item), evidence))
+        return Fills(inst_id, tuple(fills), last)

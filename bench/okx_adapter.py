@@ -1,0 +1,219 @@
+"""Benchmark the OKX adapter's order lifecycle against the simulator, with floors in the same run.
+
+Run from the project root:
+    .venv/bin/python -m bench.okx_adapter [--rounds 1000] [--warmup 50] [--file-sink]
+
+One lifecycle = place a post-only limit order far from the market, GET it, cancel it, GET it.
+Rounds of each client are interleaved so drift hits them alike. Clients:
+  raw-socket    a blocking socket writing hand-signed HTTP/1.1 (the server + loopback floor);
+  bare-httpx    one httpx.AsyncClient, requests signed by hand, no checks, no evidence;
+  adapter       OkxExchange (pacing off, an in-memory evidence sink that only counts);
+  adapter+file  the same with FileEvidenceSink writing to a temp dir (with --file-sink).
+The simulator (uvicorn + httptools, rate limits off) runs in a child process.
+"""
+
+import argparse
+import asyncio
+import json
+import multiprocessing
+import socket
+import statistics
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from decimal import Decimal
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from adapters.clock import SystemClock
+from adapters.okx import OkxConfig, OkxCredentials, OkxExchange
+from adapters.okx.signing import rest_headers, rest_timestamp
+from domain.evidence import EvidenceRef
+from domain.orders import Side
+from ports.evidence import ExchangeCallRecord, JsonValue, PackageManifest, SeedDocument
+from simulator.embedded import EmbeddedSimulator
+
+BTC = "BTC-USDT-SWAP"
+CREDS = OkxCredentials(api_key="benchKey1", secret="benchSecret2", passphrase="benchPass3")
+Lifecycle = Callable[[int], Awaitable[None]]
+
+
+class CountingSink:
+    """An EvidenceSink that stores nothing and only counts: the adapter's own cost without
+    storage (the FileEvidenceSink row adds storage back)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    @property
+    def run_dir(self) -> Path:
+        return Path("/nonexistent/bench-run")
+
+    def record_call(self, record: ExchangeCallRecord) -> EvidenceRef:
+        self.count += 1
+        return EvidenceRef("bench", self.count)
+
+    def write_document(self, name: SeedDocument, document: JsonValue) -> EvidenceRef:
+        return self.record_call(ExchangeCallRecord("doc", name.value, {}, None, "ok", 0, 0.0))
+
+    def append_document(self, name: SeedDocument, document: JsonValue) -> EvidenceRef:
+        return self.write_document(name, document)
+
+    def write_text(self, name: SeedDocument, text: str) -> EvidenceRef:
+        return self.write_document(name, text)
+
+    def flush(self) -> None:
+        return None
+
+    def package(self) -> PackageManifest:
+        return PackageManifest(self.run_dir, ())
+
+
+def signed(method: str, path: str, body: str) -> dict[str, str]:
+    stamp = rest_timestamp(time.time_ns() // 1_000_000)
+    return {**rest_headers(CREDS, stamp, method, path, body), "x-simulated-trading": "1"}
+
+
+def order_body(cid: str) -> str:
+    return json.dumps({"instId": BTC, "tdMode": "cross", "side": "buy", "ordType": "post_only",
+                       "px": "20000", "sz": "1", "clOrdId": cid}, separators=(",", ":"))
+
+
+class RawClient:
+    def __init__(self, rest_url: str) -> None:
+        host, port = rest_url.removeprefix("http://").split(":")
+        self._sock = socket.create_connection((host, int(port)))
+        self._sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self._file = self._sock.makefile("rb")
+
+    def call(self, method: str, path: str, body: str = "") -> Any:
+        headers = signed(method, path, body)
+        lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", *(f"{k}: {v}" for k, v in
+                                                                   headers.items())]
+        if body:
+            lines += ["Content-Type: application/json", f"Content-Length: {len(body)}"]
+        self._sock.sendall(("\r\n".join(lines) + "\r\n\r\n" + body).encode())
+        length = 0
+        while (line := self._file.readline()) not in (b"\r\n", b""):
+            if line.lower().startswith(b"content-length:"):
+                length = int(line.split(b":")[1])
+        return json.loads(self._file.read(length))
+
+    async def async_lifecycle(self, n: int) -> None:
+        # blocking on purpose: nothing else runs on the loop while it is measured
+        self.lifecycle(n)
+
+    def lifecycle(self, n: int) -> None:
+        cid = f"bnraw{n}"
+        ord_id = self.call("POST", "/api/v5/trade/order", order_body(cid))["data"][0]["ordId"]
+        query = f"/api/v5/trade/order?instId={BTC}&ordId={ord_id}"
+        self.call("GET", query)
+        self.call("POST", "/api/v5/trade/cancel-order",
+                  json.dumps({"instId": BTC, "ordId": ord_id}, separators=(",", ":")))
+        self.call("GET", query)
+
+
+async def httpx_lifecycle(client: httpx.AsyncClient, n: int) -> None:
+    async def call(method: str, path: str, body: str = "") -> Any:
+        headers = signed(method, path, body)
+        if body:
+            headers["Content-Type"] = "application/json"
+        response = await client.request(method, path, content=body or None, headers=headers)
+        return response.json()
+
+    ord_id = (await call("POST", "/api/v5/trade/order", order_body(f"bnhx{n}")))["data"][0][
+        "ordId"]
+    query = f"/api/v5/trade/order?instId={BTC}&ordId={ord_id}"
+    await call("GET", query)
+    await call("POST", "/api/v5/trade/cancel-order",
+               json.dumps({"instId": BTC, "ordId": ord_id}, separators=(",", ":")))
+    await call("GET", query)
+
+
+def adapter_lifecycle(exchange: OkxExchange, tag: str) -> Lifecycle:
+    async def lifecycle(n: int) -> None:
+        placed = await exchange.place_limit_postonly(
+            symbol=BTC, side=Side.BUY, qty=Decimal("1"), price=Decimal("20000"),
+            tif="post_only", reduce_only=False, client_order_id=f"bn{tag}{n}")
+        await exchange.get_order_status(inst_id=BTC, order_id=placed.order_id,
+                                        client_order_id=None)
+        await exchange.cancel_order(symbol=BTC, order_id=placed.order_id, client_order_id=None)
+        await exchange.get_order_status(inst_id=BTC, order_id=placed.order_id,
+                                        client_order_id=None)
+    return lifecycle
+
+
+async def measure(clients: dict[str, Lifecycle], rounds: int,
+                  warmup: int) -> dict[str, list[float]]:
+    times: dict[str, list[float]] = {name: [] for name in clients}
+    for n in range(warmup + rounds):
+        for name, lifecycle in clients.items():
+            start = time.perf_counter()
+            await lifecycle(n)
+            if n >= warmup:
+                times[name].append((time.perf_counter() - start) * 1000)
+    return times
+
+
+def report(times: dict[str, list[float]]) -> None:
+    floor = statistics.median(times["raw-socket"])
+    print(f"{'client':<14}{'p50 ms':>9}{'p99 ms':>9}{'vs raw':>8}")
+    for name, samples in times.items():
+        p50 = statistics.median(samples)
+        p99 = statistics.quantiles(samples, n=100)[98]
+        print(f"{name:<14}{p50:>9.3f}{p99:>9.3f}{p50 / floor:>7.2f}x")
+
+
+async def run(rest_url: str, ws_url: str, rounds: int, warmup: int, file_sink: bool) -> None:
+    raw = RawClient(rest_url)
+    config = OkxConfig(rest_url=rest_url, ws_url=ws_url, demo=True, pacing=False)
+    clock = SystemClock()
+    async with httpx.AsyncClient(base_url=rest_url, trust_env=False) as bare, \
+            OkxExchange(config, CREDS, clock, CountingSink()) as adapter:
+        clients: dict[str, Lifecycle] = {
+            "raw-socket": raw.async_lifecycle,
+            "bare-httpx": lambda n: httpx_lifecycle(bare, n),
+            "adapter": adapter_lifecycle(adapter, "ad")}
+        if not file_sink:
+            report(await measure(clients, rounds, warmup))
+            return
+        from adapters.evidence import FileEvidenceSink
+        with tempfile.TemporaryDirectory() as tmp, \
+                FileEvidenceSink(Path(tmp) / "run", clock=clock,
+                                 secrets=CREDS.values()) as sink:
+            async with OkxExchange(config, CREDS, clock, sink) as filed:
+                clients["adapter+file"] = adapter_lifecycle(filed, "fs")
+                report(await measure(clients, rounds, warmup))
+
+
+def serve(pipe: Connection) -> None:
+    """The simulator in its own process, so its Python work does not share our GIL."""
+    with EmbeddedSimulator(api_key="benchKey1", secret="benchSecret2", passphrase="benchPass3",
+                           mode="demo", rate_limits=False, price_walk=False) as sim:
+        sim.set_price(BTC, Decimal("30000"))
+        pipe.send((sim.rest_url, sim.ws_url))
+        pipe.recv()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=1000)
+    parser.add_argument("--warmup", type=int, default=50)
+    parser.add_argument("--file-sink", action="store_true")
+    args = parser.parse_args()
+    ours, theirs = multiprocessing.Pipe()
+    server = multiprocessing.Process(target=serve, args=(theirs,), daemon=True)
+    server.start()
+    try:
+        rest_url, ws_url = ours.recv()
+        asyncio.run(run(rest_url, ws_url, args.rounds, args.warmup, args.file_sink))
+    finally:
+        ours.send("stop")
+        server.join(10)
+
+
+if __name__ == "__main__":
+    main()

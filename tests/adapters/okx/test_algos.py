@@ -1,0 +1,197 @@
+"""Algo conditional stops from recorded responses: body shape, cancel lookups, pending pages."""
+
+import copy
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from adapters.okx import OkxExchange
+from domain.algo import AlgoState, AlgoStopIntent, WorkingType
+from domain.errors import InvalidIntent
+from domain.orders import Side
+from domain.outcome import Accepted, Rejected, Unknown
+from ports.exchange_types import CancelDisposition
+from tests.adapters.okx.mock_okx import MockOkx, body_of, fixture, run
+from tests.fake_exchange import spec
+from tests.fakes import FakeClock
+
+D = Decimal
+PLACE = "/api/v5/trade/order-algo"
+CANCEL = "/api/v5/trade/cancel-algos"
+PENDING = "/api/v5/trade/orders-algo-pending"
+CID = "pxSL0intent1a00"
+AID = "681096944655273984"
+
+
+async def stop(ex: OkxExchange, **overrides: Any) -> Any:
+    args: dict[str, Any] = {"symbol": "BTC-USDT-SWAP", "side": Side.SELL, "qty": D("2"),
+                            "stop_price": D("29000"), "reduce_only": True,
+                            "client_algo_id": CID, "working_type": "MARK_PRICE"}
+    return await ex.place_algo_stop(**(args | overrides))
+
+
+@pytest.mark.parametrize(("working_type", "px_type"), [
+    ("MARK_PRICE", "mark"), ("LAST_PRICE", "last"), ("INDEX_PRICE", "index")])
+def test_a_stop_is_a_reduce_only_conditional_with_a_market_leg(working_type: str,
+                                                               px_type: str) -> None:
+    mock = MockOkx(FakeClock())
+    mock.on("POST", PLACE, "algo_place_ok")
+    placement, _ = run(mock, lambda ex: stop(ex, working_type=working_type))
+    assert placement.outcome == Accepted(AID)
+    assert (placement.algo_id, placement.client_algo_id) == (AID, CID)
+    assert body_of(mock.seen("POST", PLACE)[0]) == {
+        "instId": "BTC-USDT-SWAP", "tdMode": "cross", "side": "sell", "ordType": "conditional",
+        "sz": "2", "slTriggerPx": "29000", "slOrdPx": "-1", "slTriggerPxType": px_type,
+        "reduceOnly": True, "algoClOrdId": CID}
+
+
+def test_a_close_position_stop_sends_close_fraction_instead_of_size() -> None:
+    mock = MockOkx(FakeClock())
+    mock.on("POST", PLACE, "algo_place_ok")
+    run(mock, lambda ex: stop(ex, qty=None, close_position=True))
+    body = body_of(mock.seen("POST", PLACE)[0])
+    assert body["closeFraction"] == "1"
+    assert "sz" not in body
+
+
+def test_long_short_mode_stops_carry_the_closing_pos_side() -> None:
+    mock = MockOkx(FakeClock())
+    config = fixture("account_config_net")
+    config["body"]["data"][0]["posMode"] = "long_short_mode"
+    mock.default("GET", "/api/v5/account/config", config)
+    mock.on("POST", PLACE, "algo_place_ok")
+    run(mock, lambda ex: stop(ex, side=Side.BUY))
+    body = body_of(mock.seen("POST", PLACE)[0])
+    assert body["posSide"] == "short"
+    assert "reduceOnly" not in body
+
+
+def test_submit_algo_stop_places_the_intent() -> None:
+    mock = MockOkx(FakeClock())
+    mock.on("POST", PLACE, "algo_place_ok")
+    intent = AlgoStopIntent(spec(), Side.SELL, D("0.05"), D("29000.1"), CID,
+                            WorkingType.LAST_PRICE)
+    placement, _ = run(mock, lambda ex: ex.submit_algo_stop(intent))
+    assert placement.outcome == Accepted(AID)
+    body = body_of(mock.seen("POST", PLACE)[0])
+    assert (body["sz"], body["slTriggerPx"], body["slTriggerPxType"]) == ("0.05", "29000.1",
+                                                                          "last")
+
+
+@pytest.mark.parametrize(("responder", "outcome"), [
+    ("algo_place_51149", Unknown("51149")),
+    ("algo_place_51277", Rejected("51277", "SL trigger price cannot be higher than the last "
+                                           "price", 200))])
+def test_a_stop_placement_maps_timeouts_and_refusals(responder: str, outcome: Any) -> None:
+    mock = MockOkx(FakeClock())
+    mock.on("POST", PLACE, responder)
+    placement, _ = run(mock, stop)
+    assert placement.outcome == outcome
+    assert len(mock.seen("POST", PLACE)) == 1
+
+
+@pytest.mark.parametrize(("overrides", "problem"), [
+    ({"working_type": "MARK"}, "working_type"), ({"reduce_only": False}, "reduce-only"),
+    ({"close_position": True}, "no qty"), ({"qty": D("0")}, "qty"),
+    ({"stop_price": D("0")}, "stop_price"), ({"client_algo_id": "a-b"}, "client id")])
+def test_bad_stop_input_fails_before_sending(overrides: dict[str, Any], problem: str) -> None:
+    mock = MockOkx(FakeClock())
+    with pytest.raises(InvalidIntent, match=problem):
+        run(mock, lambda ex: stop(ex, **overrides))
+    assert mock.requests == []
+
+
+def cancel(ex: OkxExchange, algo_id: str | None = AID, cid: str | None = None) -> Any:
+    return ex.cancel_algo(symbol="BTC-USDT-SWAP", algo_id=algo_id, client_algo_id=cid)
+
+
+def test_an_accepted_algo_cancel() -> None:
+    mock = MockOkx(FakeClock())
+    mock.on("POST", CANCEL, "algo_cancel_ok")
+    result, _ = run(mock, cancel)
+    assert result.outcome == Accepted(AID)
+    assert result.disposition is CancelDisposition.CANCEL_ACCEPTED
+    assert body_of(mock.seen("POST", CANCEL)[0]) == [{"instId": "BTC-USDT-SWAP", "algoId": AID}]
+
+
+@pytest.mark.parametrize(("refusal", "lookup", "disposition", "state"), [
+    ("algo_cancel_51412", "algo_effective", CancelDisposition.ALREADY_TERMINAL,
+     AlgoState.EFFECTIVE),
+    ("algo_cancel_51400", "algo_canceled", CancelDisposition.ALREADY_TERMINAL,
+     AlgoState.CANCELED),
+    ("algo_cancel_51400", "algo_not_found", CancelDisposition.NOT_FOUND, None)])
+def test_a_refused_algo_cancel_is_settled_by_looking_the_algo_up(
+        refusal: str, lookup: str, disposition: CancelDisposition,
+        state: AlgoState | None) -> None:
+    mock = MockOkx(FakeClock())
+    mock.on("POST", CANCEL, refusal)
+    mock.on("GET", PLACE, lookup)
+    result, _ = run(mock, cancel)
+    assert isinstance(result.outcome, Accepted)
+    assert result.disposition is disposition
+    assert (result.algo_order.state if result.algo_order else None) is state
+    assert mock.seen("GET", PLACE)[0].url.params["algoId"] == AID
+
+
+def test_a_refused_cancel_of_a_still_live_algo_is_rejected() -> None:
+    mock = MockOkx(FakeClock())
+    mock.on("POST", CANCEL, "algo_cancel_51400")
+    mock.on("GET", PLACE, "algo_live")
+    result, _ = run(mock, cancel)
+    assert isinstance(result.outcome, Rejected) and result.outcome.code == "51400"
+
+
+def test_cancel_by_client_id_looks_the_algo_up_first() -> None:
+    mock = MockOkx(FakeClock())
+    mock.on("GET", PLACE, "algo_live")
+    mock.on("POST", CANCEL, "algo_cancel_ok")
+    result, _ = run(mock, lambda ex: cancel(ex, None, CID))
+    assert result.disposition is CancelDisposition.CANCEL_ACCEPTED
+    assert mock.seen("GET", PLACE)[0].url.params["algoClOrdId"] == CID
+    assert body_of(mock.seen("POST", CANCEL)[0]) == [{"instId": "BTC-USDT-SWAP", "algoId": AID}]
+
+
+@pytest.mark.parametrize(("lookup", "disposition"), [
+    ("algo_not_found", CancelDisposition.NOT_FOUND),
+    ("algo_effective", CancelDisposition.ALREADY_TERMINAL)])
+def test_cancel_by_client_id_of_a_gone_algo_sends_no_cancel(lookup: str,
+                                                            disposition: CancelDisposition
+                                                            ) -> None:
+    mock = MockOkx(FakeClock())
+    mock.on("GET", PLACE, lookup)
+    result, _ = run(mock, lambda ex: cancel(ex, None, CID))
+    assert isinstance(result.outcome, Accepted)
+    assert result.disposition is disposition
+    assert mock.seen("POST", CANCEL) == []
+
+
+def test_an_algo_lookup_reads_every_field_the_sentinel_needs() -> None:
+    mock = MockOkx(FakeClock())
+    mock.on("GET", PLACE, "algo_live")
+    found, _ = run(mock, lambda ex: ex.get_algo_order(symbol="BTC-USDT-SWAP", algo_id=None,
+                                                      client_algo_id=CID))
+    algo = found.algo_order
+    assert algo is not None
+    assert (algo.algo_id, algo.client_algo_id, algo.state, algo.side, algo.size,
+            algo.close_position, algo.stop_price, algo.working_type, algo.reduce_only) == (
+        AID, CID, AlgoState.LIVE, Side.SELL, D("2"), False, D("29000"),
+        WorkingType.MARK_PRICE, True)
+    assert algo.evidence == found.evidence
+
+
+def test_open_algos_list_conditional_orders_of_the_symbol_across_pages() -> None:
+    page = fixture("algos_pending")
+    first = copy.deepcopy(page)
+    first["body"]["data"] = [dict(page["body"]["data"][0], algoId=str(5000 + i))
+                             for i in range(100)]
+    mock = MockOkx(FakeClock())
+    mock.on("GET", PENDING, first, "algos_pending")
+    algos, _ = run(mock, lambda ex: ex.get_open_algo_orders("BTC-USDT-SWAP"))
+    assert len(algos) == 102
+    whole = algos[-1]
+    assert (whole.close_position, whole.size, whole.working_type) == (
+        True, None, WorkingType.LAST_PRICE)
+    params = [r.url.params for r in mock.seen("GET", PENDING)]
+    assert (params[0]["ordType"], params[0]["instId"]) == ("conditional", "BTC-USDT-SWAP")
+    assert params[1]["after"] == "5099"
