@@ -1,12 +1,16 @@
 """The entry order: placed once, resolved by client id if the answer is lost, and its fill read
 from the exchange's order status (never assumed from having sent a market order)."""
 
+from decimal import Decimal
+
 import attrs
 
 from application.protection import await_terminal
 from application.unknowns import resolve_order
-from domain.errors import NotAnExchangeRecord
-from domain.orders import Fill, OrderIntent, OrderStatus, OrdType
+from domain.errors import InvalidIntent, NotAnExchangeRecord
+from domain.events import EntryFilled, TradePlan
+from domain.instrument import InstrumentSpec
+from domain.orders import Fill, OrderIntent, OrderStatus, OrdType, PositionSide
 from domain.outcome import Rejected, Unknown
 from ports.clock import Clock
 from ports.exchange import ExchangeAdapter
@@ -75,3 +79,42 @@ def _fill(status: OrderStatus) -> Fill | None:
         return Fill.from_order_status(status)
     except NotAnExchangeRecord:
         return None
+
+
+@attrs.frozen
+class PlannedEntry:
+    """The trade plan as the Quant service sent it (sizes for the full planned quantity)."""
+
+    side: PositionSide
+    qty: Decimal
+    stop_price: Decimal
+    tp1_price: Decimal
+    tp1_qty: Decimal
+    tp2_price: Decimal
+    tp2_qty: Decimal
+    tier: str
+    intent_id: str
+
+
+def scaled_entry(plan: PlannedEntry, fill: Fill, spec: InstrumentSpec) -> EntryFilled:
+    """The EntryFilled event for what the exchange says filled, the plan scaled to it.
+    InvalidIntent when a partial fill is too small to carry two take-profits."""
+    qty = fill.size
+    tp1, tp2 = plan.tp1_qty, plan.tp2_qty
+    if qty != plan.qty:
+        tp1 = spec.size_floor(plan.tp1_qty * qty / plan.qty)
+        tp2 = spec.size_floor(plan.tp2_qty * qty / plan.qty)
+        if tp1 < spec.min_sz or tp2 < spec.min_sz:
+            tp1, tp2 = _smallest_split(qty, spec)
+    trade = TradePlan(plan.stop_price, plan.tp1_price, tp1, plan.tp2_price, tp2,
+                      qty - tp1 - tp2, plan.tier)
+    return EntryFilled(plan.side, qty, fill.avg_price, trade, plan.intent_id, fill.order_id,
+                       fill.client_order_id)
+
+
+def _smallest_split(qty: Decimal, spec: InstrumentSpec) -> tuple[Decimal, Decimal]:
+    if qty < 2 * spec.min_sz:
+        raise InvalidIntent(f"a fill of {qty} cannot carry two take-profits of minSz "
+                            f"{spec.min_sz}")
+    tp1 = spec.size_floor(qty / 2)
+    return tp1, qty - tp1

@@ -10,7 +10,7 @@ from decimal import Decimal
 import attrs
 
 from application.driver import DriveResult, PositionDriver
-from application.entry import EntryOutcome, place_entry
+from application.entry import EntryOutcome, PlannedEntry, place_entry, scaled_entry
 from application.instruments import InstrumentBook
 from application.performers import Note
 from application.protection import emergency_flatten
@@ -178,27 +178,9 @@ def _midpoint(stop: Decimal, tp1: Decimal, spec: InstrumentSpec) -> Decimal:
 
 
 def _entry_event(cmd: OpenPositionCommand, fill: Fill, spec: InstrumentSpec) -> EntryFilled:
-    """The plan scaled to what the exchange says was filled (a partial limit fill)."""
-    qty = fill.size
-    tp1, tp2 = cmd.tp1_qty, cmd.tp2_qty
-    if qty != cmd.qty:
-        tp1 = spec.size_floor(cmd.tp1_qty * qty / cmd.qty)
-        tp2 = spec.size_floor(cmd.tp2_qty * qty / cmd.qty)
-        if tp1 < spec.min_sz or tp2 < spec.min_sz:
-            # too small to split: everything goes to TP1 and TP2 in the smallest legal sizes
-            tp1, tp2 = _smallest_split(qty, spec)
-    plan = TradePlan(cmd.stop_price, cmd.tp1_price, tp1, cmd.tp2_price, tp2, qty - tp1 - tp2,
-                     cmd.tier)
-    return EntryFilled(cmd.side, qty, fill.avg_price, plan, cmd.intent_id, fill.order_id,
-                       fill.client_order_id)
-
-
-def _smallest_split(qty: Decimal, spec: InstrumentSpec) -> tuple[Decimal, Decimal]:
-    if qty < 2 * spec.min_sz:
-        raise InvalidIntent(f"a fill of {qty} cannot carry two take-profits of minSz "
-                            f"{spec.min_sz}")
-    tp1 = spec.size_floor(qty / 2)
-    return tp1, qty - tp1
+    plan = PlannedEntry(cmd.side, cmd.qty, cmd.stop_price, cmd.tp1_price, cmd.tp1_qty,
+                        cmd.tp2_price, cmd.tp2_qty, cmd.tier, cmd.intent_id)
+    return scaled_entry(plan, fill, spec)
 
 
 def _opened(drive: DriveResult) -> OpenPositionDone:

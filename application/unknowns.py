@@ -54,7 +54,7 @@ async def resolve_order(exchange: ExchangeAdapter, clock: Clock, *, inst_id: str
             evidence.append(found.evidence)
             if found.status is not None:
                 return OrderResolution(found.status, True, lookups, tuple(evidence))
-            if exp_time_ms is not None and clock.now_ms() >= exp_time_ms + EXP_GRACE_MS:
+            if exp_time_ms is not None and await _past(exchange, clock, exp_time_ms):
                 return OrderResolution(None, True, lookups, tuple(evidence))
         if clock.monotonic() - start >= max_wait_s:
             return OrderResolution(None, False, lookups, tuple(evidence))
@@ -87,3 +87,15 @@ async def resolve_algo(exchange: ExchangeAdapter, clock: Clock, *, symbol: str,
         if clock.monotonic() - start >= max_wait_s:
             return AlgoResolution(None, False, lookups, tuple(evidence))
         await clock.sleep(LOOKUP_INTERVAL_S)
+
+
+async def _past(exchange: ExchangeAdapter, clock: Clock, exp_time_ms: int) -> bool:
+    """expTime is on the exchange's clock, so ask the exchange what time it is there; the local
+    clock may run ahead of it and would end the wait before the exchange's deadline."""
+    if clock.now_ms() < exp_time_ms - 60_000:
+        return False
+    try:
+        server = await exchange.get_server_time()
+    except ExchangeError:
+        return False
+    return server.ts_ms >= exp_time_ms + EXP_GRACE_MS

@@ -1,0 +1,80 @@
+"""RecoverProtection (seed 001 §1.5): at start and after any stream gap, make the exchange's
+protection match the positions the exchange actually holds.
+
+Per symbol: facts that happened while we were away are applied first (take-profit fills, stop
+triggers, an entry that filled); then a position's stop is kept, re-placed or moved; a position
+the store does not know is protected with the default stop or flattened; a stop of ours whose
+position is gone is cancelled. Every action is logged as an SL_RECOVER risk event.
+"""
+
+import asyncio
+from decimal import Decimal
+
+import attrs
+
+from application.driver import PositionDriver
+from application.instruments import InstrumentBook
+from application.observe import observe
+from application.performers import Note
+from application.recover_steps import RecoveryFacts, SymbolRecovery, plan_symbol
+from domain.params import Params
+from ports.clock import Clock
+from ports.exchange import ExchangeAdapter
+from ports.exchange_types import PositionSnapshot
+from ports.state import StateStore
+
+
+@attrs.frozen
+class RecoverCommand:
+    symbols: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class ProtectionRecovered:
+    symbols: tuple[SymbolRecovery, ...]
+
+    @property
+    def needs_attention(self) -> bool:
+        return any(s.needs_attention for s in self.symbols)
+
+
+class RecoverProtection:
+    def __init__(self, exchange: ExchangeAdapter, store: StateStore, clock: Clock,
+                 params: Params) -> None:
+        self._exchange = exchange
+        self._store = store
+        self._clock = clock
+        self._params = params
+        self._driver = PositionDriver(exchange, store, clock, params)
+
+    async def execute(self, cmd: RecoverCommand) -> ProtectionRecovered:
+        positions = await self._exchange.get_positions()
+        symbols = sorted(set(cmd.symbols) | set(self._store.symbols())
+                         | set(positions.by_symbol))
+        book = InstrumentBook(self._exchange)
+        # symbols are independent; the adapter's pacing keeps the burst within rate limits
+        done = await asyncio.gather(*(self._one(s, book, positions.by_symbol.get(s))
+                                      for s in symbols))
+        return ProtectionRecovered(tuple(done))
+
+    async def _one(self, symbol: str, book: InstrumentBook,
+                   snapshot: PositionSnapshot | None) -> SymbolRecovery:
+        spec = await book.spec(symbol)
+        notes: list[Note] = []
+        state = self._store.get_symbol_state(symbol)
+        for event in await observe(self._exchange, symbol, state.position_state, snapshot):
+            notes += (await self._driver.feed(symbol, spec, event)).notes
+        facts = RecoveryFacts(
+            symbol=symbol, spec=spec, snapshot=snapshot,
+            state=self._store.get_symbol_state(symbol),
+            algos=await self._exchange.get_open_algo_orders(symbol),
+            orders=await self._exchange.get_open_orders(symbol),
+            mark=await self._mark(symbol, snapshot is not None),
+            now=self._clock.now_ms() // 1000, params=self._params)
+        recovery = await plan_symbol(self._exchange, self._store, self._driver, facts)
+        return attrs.evolve(recovery, notes=tuple(notes) + recovery.notes)
+
+    async def _mark(self, symbol: str, needed: bool) -> Decimal | None:
+        return (await self._exchange.get_mark_price(symbol)).price if needed else None
+
+

@@ -1,0 +1,217 @@
+"""The per-symbol decisions of RecoverProtection, each logged as an SL_RECOVER risk event."""
+
+from decimal import Decimal
+
+import attrs
+
+from application.driver import PositionDriver
+from application.entry import PlannedEntry, scaled_entry
+from application.observe import current_id
+from application.performers import Note
+from domain.actions import Action, PlaceProtection, ReplaceProtection
+from domain.algo import AlgoOrder
+from domain.errors import InvalidIntent, NotAnExchangeRecord
+from domain.events import StopConfirmed
+from domain.ids import Role, parse_client_id
+from domain.instrument import InstrumentSpec
+from domain.logs import RiskEvent, RiskEventType
+from domain.orders import Fill, OrderStatus, PositionSide
+from domain.params import Params
+from domain.recovery_rules import adopt_unknown_position, stop_problem
+from domain.state import PositionStage, PositionState, SymbolState
+from ports.exchange import ExchangeAdapter
+from ports.exchange_types import PositionSnapshot
+from ports.state import StateStore
+
+
+@attrs.frozen
+class RecoveryFacts:
+    symbol: str
+    spec: InstrumentSpec
+    snapshot: PositionSnapshot | None
+    state: SymbolState
+    algos: tuple[AlgoOrder, ...]
+    orders: tuple[OrderStatus, ...]
+    mark: Decimal | None
+    now: int
+    params: Params
+
+    @property
+    def held(self) -> tuple[PositionSide, Decimal]:
+        snap = self.snapshot
+        if snap is None or snap.side is PositionSide.NONE or snap.qty <= 0:
+            return PositionSide.NONE, Decimal(0)
+        return snap.side, snap.qty
+
+
+@attrs.frozen
+class SymbolRecovery:
+    symbol: str
+    actions: tuple[str, ...]
+    notes: tuple[Note, ...] = ()
+
+    @property
+    def needs_attention(self) -> bool:
+        return any(n.needs_attention for n in self.notes)
+
+
+@attrs.define
+class _Run:
+    exchange: ExchangeAdapter
+    store: StateStore
+    driver: PositionDriver
+    facts: RecoveryFacts
+    actions: list[str] = attrs.field(factory=list)
+    notes: list[Note] = attrs.field(factory=list)
+
+    def log(self, what: str, qty: Decimal = Decimal(0), price: Decimal | None = None,
+            ids: tuple[str, ...] = (), side: str = "") -> None:
+        f = self.facts
+        self.actions.append(what)
+        self.store.append_event(RiskEvent(f.now, RiskEventType.SL_RECOVER, f.symbol,
+                                          side or f.state.position_state.side, qty, price, (),
+                                          ids, what))
+
+    async def drive(self, actions: tuple[Action, ...]) -> None:
+        result = await self.driver.perform(self.facts.symbol, self.facts.spec, actions)
+        self.notes += result.notes
+
+
+async def plan_symbol(exchange: ExchangeAdapter, store: StateStore, driver: PositionDriver,
+                      facts: RecoveryFacts) -> SymbolRecovery:
+    run = _Run(exchange, store, driver, facts)
+    pos = facts.state.position_state
+    side, qty = facts.held
+    if pos.stage is PositionStage.FLAT and pos.intent_id:
+        await _pending_entry(run, pos)
+    elif pos.stage is PositionStage.FLAT and qty > 0:
+        await _unknown_position(run, side, qty)
+    elif pos.stage is not PositionStage.FLAT:
+        await _ensure_stop(run, pos, side, qty)
+    await _cancel_strays(run)
+    store.flush()
+    return SymbolRecovery(facts.symbol, tuple(run.actions), tuple(run.notes))
+
+
+async def _pending_entry(run: _Run, pos: PositionState) -> None:
+    """The engine stopped between sending an entry and recording its fill."""
+    f = run.facts
+    cid = current_id(pos, Role.ENTRY)
+    status = None
+    if cid:
+        status = (await run.exchange.get_order_status(inst_id=f.symbol, order_id=None,
+                                                      client_order_id=cid)).status
+    if status is not None and not status.state.is_terminal:
+        cancel = await run.exchange.cancel_order(symbol=f.symbol, order_id=status.order_id,
+                                                 client_order_id=cid)
+        status = cancel.order_status or status
+        run.log(f"entry {cid} left resting: cancel {cancel.status}")
+    side, qty = f.held
+    fill = _fill(status)
+    if fill is not None and qty > 0 and side.value == pos.side:
+        plan = PlannedEntry(side, pos.qty_total, pos.sl_price, pos.tp1_price, pos.tp1_qty,
+                            pos.tp2_price, pos.tp2_qty, pos.tier or "A", pos.intent_id)
+        try:
+            event = scaled_entry(plan, fill, f.spec)
+        except InvalidIntent as exc:
+            run.log(f"entry {cid} filled {fill.size} but the plan does not fit: {exc}")
+        else:
+            run.log(f"entry {cid} filled {fill.size} while away: protecting it", fill.size,
+                    fill.avg_price, (cid or "",))
+            result = await run.driver.feed(f.symbol, f.spec, event)
+            run.notes += result.notes
+            return
+    run.store.set_symbol_state(f.symbol, attrs.evolve(f.state, position_state=PositionState()))
+    run.log(f"pending entry {cid} cleared (no fill to protect)")
+    if qty > 0:
+        await _unknown_position(run, side, qty)
+
+
+def _fill(status: OrderStatus | None) -> Fill | None:
+    if status is None:
+        return None
+    try:
+        return Fill.from_order_status(status)
+    except NotAnExchangeRecord:
+        return None
+
+
+async def _unknown_position(run: _Run, side: PositionSide, qty: Decimal) -> None:
+    f = run.facts
+    snap = f.snapshot
+    assert snap is not None
+    # unique per symbol and second; client ids are account-wide at the exchange
+    intent = f"R{f.now}{''.join(c for c in f.symbol if c.isalnum())}"[:24]
+    action = adopt_unknown_position(
+        symbol=f.symbol, intent_id=intent, position_side=side, qty=qty,
+        entry_price=snap.entry_price, mark_price=f.mark or snap.entry_price, spec=f.spec,
+        params=f.params)
+    stop = action.stop_price if isinstance(action, PlaceProtection) else Decimal(0)
+    adopted = PositionState(
+        side=side.value, entry_price=snap.entry_price, qty_total=qty, sl_price=stop,
+        stage=PositionStage.PRE_TP1, qty_open=qty, intent_id=intent,
+        risk_per_unit=abs(snap.entry_price - stop) if stop else Decimal(0))
+    state = run.store.get_symbol_state(f.symbol)
+    run.store.set_symbol_state(f.symbol, attrs.evolve(state, position_state=adopted))
+    run.store.flush()
+    verb = "default stop" if isinstance(action, PlaceProtection) else "flatten"
+    run.log(f"position unknown to the store ({side.value} {qty}): {verb}", qty, stop or None,
+            side=side.value)
+    await run.drive((action,))
+
+
+async def _ensure_stop(run: _Run, pos: PositionState, side: PositionSide,
+                       qty: Decimal) -> None:
+    f = run.facts
+    current = _our_stop(f.algos, pos)
+    problem = stop_problem(current, position_side=side, qty=qty, stop_price=pos.sl_price,
+                           spec=f.spec, params=f.params)
+    if problem is None and current is not None:
+        if not pos.sl_confirmed or current.client_algo_id != pos.sl_algo.client_algo_id:
+            event = StopConfirmed(current.stop_price or pos.sl_price, current.algo_id,
+                                  current.client_algo_id)
+            run.notes += (await run.driver.feed(f.symbol, f.spec, event)).notes
+            run.log(f"stop {current.client_algo_id} found open: adopted", qty,
+                    current.stop_price, (current.client_algo_id,))
+        return
+    old_id = current.algo_id if current else ""
+    old_cid = current.client_algo_id if current else ""
+    run.log(f"stop needs replacing: {problem}", qty, pos.sl_price, (old_cid,) if old_cid else ())
+    await run.drive((ReplaceProtection(f.symbol, pos.intent_id, side.exit_side, qty,
+                                       pos.sl_price, old_id, old_cid, f"recovery: {problem}"),))
+
+
+def _our_stop(algos: tuple[AlgoOrder, ...], pos: PositionState) -> AlgoOrder | None:
+    if pos.sl_algo.client_algo_id:
+        exact = [a for a in algos if a.client_algo_id == pos.sl_algo.client_algo_id]
+        if exact:
+            return exact[0]
+    ours = [(parsed.attempt, a) for a in algos
+            if (parsed := parse_client_id(a.client_algo_id)) is not None
+            and parsed.role is Role.STOP and parsed.intent_id == pos.intent_id]
+    return max(ours, key=lambda item: item[0])[1] if ours else None
+
+
+async def _cancel_strays(run: _Run) -> None:
+    """Our stops and orders that belong to no open position of this symbol are cancelled;
+    orders that are not ours are left alone and reported."""
+    f = run.facts
+    pos = run.store.get_symbol_state(f.symbol).position_state
+    keep = pos.sl_algo.client_algo_id if pos.stage is not PositionStage.FLAT else ""
+    for algo in await run.exchange.get_open_algo_orders(f.symbol):
+        parsed = parse_client_id(algo.client_algo_id)
+        if parsed is None:
+            run.notes.append(Note(f"foreign algo {algo.algo_id} left untouched"))
+        elif algo.client_algo_id != keep:
+            result = await run.exchange.cancel_algo(symbol=f.symbol, algo_id=algo.algo_id,
+                                                    client_algo_id=algo.client_algo_id)
+            run.log(f"stop {algo.client_algo_id} without its position: cancel {result.status}",
+                    algo.size or Decimal(0), algo.stop_price, (algo.client_algo_id,))
+    for order in await run.exchange.get_open_orders(f.symbol):
+        parsed = parse_client_id(order.client_order_id)
+        if parsed is not None and (pos.stage is PositionStage.FLAT
+                                   or parsed.intent_id != pos.intent_id):
+            cancel = await run.exchange.cancel_order(symbol=f.symbol, order_id=order.order_id,
+                                                     client_order_id=order.client_order_id)
+            run.log(f"order {order.client_order_id} of a finished intent: cancel "
+                    f"{cancel.status}", order.size, order.price, (order.client_order_id,))

@@ -1,0 +1,137 @@
+"""RecoverProtection with fakes: the exchange's positions end up protected, strays removed."""
+
+import asyncio
+from decimal import Decimal
+
+import attrs
+
+from application.open_position import OpenPositionCommand
+from application.recover_protection import RecoverCommand, RecoverProtection
+from domain.algo import AlgoState
+from domain.logs import RiskEvent, RiskEventType
+from domain.orders import OrderIntent, OrdType, PositionSide, Side
+from domain.params import Params, params_from_mapping
+from domain.state import PositionStage
+from tests.fake_exchange import FakeExchange, spec
+from tests.fakes import FakeClock, InMemoryStateStore
+from tests.unit.application.position_world import SYMBOL, opened
+
+D = Decimal
+
+
+def recover(exchange, store, params: Params | None = None, symbols=()):
+    use_case = RecoverProtection(exchange, store, exchange.clock, params or Params())
+    return asyncio.run(use_case.execute(RecoverCommand(tuple(symbols))))
+
+
+def recover_events(store) -> list[RiskEvent]:
+    return [e for e in store.events_of(RiskEvent) if e.event_type is RiskEventType.SL_RECOVER]
+
+
+def test_a_protected_position_is_left_as_it_is() -> None:
+    exchange, store = opened()
+    before = dict(exchange.algos)
+    done = recover(exchange, store)
+    assert exchange.algos == before and not recover_events(store) and not done.needs_attention
+
+
+def test_a_missing_stop_is_placed_again_and_confirmed() -> None:
+    exchange, store = opened()
+    (stop,) = exchange.open_algos(SYMBOL)
+    exchange.algos[stop.algo_id] = attrs.evolve(stop, state=AlgoState.CANCELED)
+    recover(exchange, store)
+    (new,) = exchange.open_algos(SYMBOL)
+    assert new.client_algo_id == "pxSLop101" and new.stop_price == D("29400.0")
+    pos = store.flushed[SYMBOL].position_state
+    assert pos.sl_confirmed and pos.sl_algo.client_algo_id == "pxSLop101"
+    assert "needs replacing" in recover_events(store)[0].reason
+
+
+def test_a_stop_too_far_from_its_price_is_cancelled_and_replaced() -> None:
+    exchange, store = opened()
+    (stop,) = exchange.open_algos(SYMBOL)
+    exchange.algos[stop.algo_id] = attrs.evolve(stop, stop_price=D("28000.0"))
+    recover(exchange, store)
+    (new,) = exchange.open_algos(SYMBOL)
+    assert new.stop_price == D("29400.0") and new.client_algo_id != stop.client_algo_id
+
+
+def test_a_stop_whose_position_is_gone_is_cancelled() -> None:
+    exchange, store = opened()
+    exchange.positions.clear()
+    recover(exchange, store)
+    assert not exchange.open_algos(SYMBOL)
+    assert store.flushed[SYMBOL].position_state.stage is PositionStage.FLAT
+
+
+def test_an_unknown_position_gets_the_default_stop() -> None:
+    exchange, store = FakeExchange(FakeClock()), InMemoryStateStore()
+    exchange.positions[SYMBOL] = (PositionSide.SHORT, D("0.20"), D("30000"))
+    recover(exchange, store)
+    (stop,) = exchange.open_algos(SYMBOL)
+    assert stop.side is Side.BUY and stop.size == D("0.20")
+    assert stop.stop_price == D("30600.0")  # 2 % above the worse of entry and mark
+    pos = store.flushed[SYMBOL].position_state
+    assert pos.stage is PositionStage.PRE_TP1 and pos.sl_confirmed
+    assert "unknown to the store" in recover_events(store)[0].reason
+
+
+def test_an_unknown_position_is_flattened_when_the_policy_says_so() -> None:
+    exchange, store = FakeExchange(FakeClock()), InMemoryStateStore()
+    exchange.positions[SYMBOL] = (PositionSide.LONG, D("0.20"), D("30000"))
+    params = params_from_mapping({"protection": {"unknown_position_policy": "flatten"}})
+    recover(exchange, store, params)
+    assert not exchange.positions and not exchange.open_algos(SYMBOL)
+    assert store.flushed[SYMBOL].position_state.stage is PositionStage.FLAT
+
+
+def test_an_entry_that_filled_while_the_engine_was_down_is_protected_with_its_plan() -> None:
+    exchange, store = FakeExchange(FakeClock()), InMemoryStateStore()
+    from application.open_position import OpenPosition
+
+    use_case = OpenPosition(exchange, store, exchange.clock, Params())
+    crashed = "crash after the entry was sent"
+    # the entry reaches the exchange, then the process dies before it learns the answer
+    original = exchange.submit_order
+
+    async def submit_then_die(intent: OrderIntent):
+        await original(intent)
+        raise SystemExit(crashed)
+
+    exchange.submit_order = submit_then_die  # type: ignore[method-assign]
+    cmd = OpenPositionCommand(SYMBOL, PositionSide.LONG, D("0.10"), D("29400.0"),
+                              D("30300.0"), D("0.04"), D("30600.0"), D("0.03"), "op7")
+    try:
+        asyncio.run(use_case.execute(cmd))
+    except SystemExit:
+        pass
+    exchange.submit_order = original  # type: ignore[method-assign]
+    restarted = InMemoryStateStore(store.flushed)
+    restarted.load()
+    recover(exchange, restarted)
+    pos = restarted.flushed[SYMBOL].position_state
+    assert pos.stage is PositionStage.PRE_TP1 and pos.sl_confirmed and pos.intent_id == "op7"
+    (stop,) = exchange.open_algos(SYMBOL)
+    assert stop.client_algo_id == "pxSLop700"
+    assert len(exchange.orders_with_client_id("pxENop700")) == 1
+    assert {o.client_order_id for o in exchange.orders.values() if o.reduce_only} == {
+        "pxT1op700", "pxT2op700"}
+
+
+def test_orders_of_a_finished_intent_are_cancelled_but_foreign_ones_are_not() -> None:
+    exchange, store = FakeExchange(FakeClock()), InMemoryStateStore()
+    for cid in ("pxT1old00", "manual1"):
+        asyncio.run(exchange.submit_order(OrderIntent(spec(), Side.SELL, OrdType.LIMIT,
+                                                      D("0.01"), D("40000"), True, cid)))
+    recover(exchange, store, symbols=[SYMBOL])
+    live = {o.client_order_id for o in exchange.orders.values() if not o.state.is_terminal}
+    assert live == {"manual1"}
+
+
+def test_several_symbols_are_recovered_in_one_run() -> None:
+    exchange, store = FakeExchange(FakeClock()), InMemoryStateStore()
+    exchange.positions[SYMBOL] = (PositionSide.LONG, D("0.10"), D("30000"))
+    exchange.positions["ETH-USDT-SWAP"] = (PositionSide.SHORT, D("0.30"), D("30000"))
+    done = recover(exchange, store)
+    assert {s.symbol for s in done.symbols} == {SYMBOL, "ETH-USDT-SWAP"}
+    assert exchange.open_algos(SYMBOL) and exchange.open_algos("ETH-USDT-SWAP")
