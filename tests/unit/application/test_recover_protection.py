@@ -4,6 +4,7 @@ import asyncio
 from decimal import Decimal
 
 import attrs
+import pytest
 
 from application.open_position import OpenPositionCommand
 from application.recover_protection import RecoverCommand, RecoverProtection
@@ -101,10 +102,8 @@ def test_an_entry_that_filled_while_the_engine_was_down_is_protected_with_its_pl
     exchange.submit_order = submit_then_die  # type: ignore[method-assign]
     cmd = OpenPositionCommand(SYMBOL, PositionSide.LONG, D("0.10"), D("29400.0"),
                               D("30300.0"), D("0.04"), D("30600.0"), D("0.03"), "op7")
-    try:
+    with pytest.raises(SystemExit, match=crashed):
         asyncio.run(use_case.execute(cmd))
-    except SystemExit:
-        pass
     exchange.submit_order = original  # type: ignore[method-assign]
     restarted = InMemoryStateStore(store.flushed)
     restarted.load()
