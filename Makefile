@@ -9,7 +9,7 @@ PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 .PHONY: run test lint typecheck ci bench lock clean
 
 run: $(STAMP_RUNTIME)
-	$(BIN)/prometheus-exec --help
+	$(BIN)/prometheus-exec probe
 
 test: $(STAMP_DEV)
 	$(BIN)/python -m pytest

@@ -1,0 +1,152 @@
+"""Each CLI command: build the command object, run the use-case, shape the result.
+
+Every function returns (exit code, JSON payload, human text). Commands that touch positions
+first run RecoverProtection, so they start from an exchange whose positions are protected.
+"""
+
+from decimal import Decimal
+from typing import Any
+
+from application.close_position import ClosePositionCommand
+from application.manage_position import ManagePositionCommand, RegimeShiftCommand
+from application.open_position import OpenPositionCommand
+from application.probe import RunProbe
+from application.recover_protection import ProtectionRecovered, RecoverCommand
+from application.selfcheck import RunSelfCheck
+from application.status import StatusCommand
+from domain.orders import PositionSide
+from entrypoints import render
+from entrypoints.container import Application
+from entrypoints.lifecycle import DONE, EXCHANGE_FAILED, NEEDS_ATTENTION, run, session
+from entrypoints.settings import Settings
+
+Result = tuple[int, dict[str, Any], str]
+
+
+def probe(settings: Settings, inst: str, px: Decimal | None, intent_id: str) -> Result:
+    with session(settings, run_prefix="probe", labels={"probe": True}) as container:
+        async def body(c: Application) -> Any:
+            return await c.use_cases.probe().execute(RunProbe(inst, intent_id, px))
+        ran = run(container, body, uses_store=False)
+    code = DONE if ran.loop_closed else NEEDS_ATTENTION if ran.unresolved_unknown else \
+        2 if ran.bad_input else EXCHANGE_FAILED
+    payload = {"command": "probe", "venue": settings.venue, "run_dir": ran.run_dir,
+               "inst_id": ran.inst_id, "order_placed": ran.order_placed,
+               "loop_closed": ran.loop_closed, "unresolved_unknown": ran.unresolved_unknown,
+               "bad_input": ran.bad_input, "exchange_errors": ran.exchange_errors,
+               "files": [f.path for f in ran.manifest.files], "exit_code": code}
+    return code, payload, render.probe(payload)
+
+
+def selfcheck(settings: Settings, with_orders: bool, intent_id: str) -> Result:
+    with session(settings, run_prefix="selfcheck") as container:
+        async def body(c: Application) -> Any:
+            return await c.use_cases.selfcheck().execute(RunSelfCheck(
+                venue=settings.venue, symbols=settings.symbols, intent_id=intent_id,
+                required_pos_mode=settings.required_pos_mode,
+                max_clock_skew_ms=settings.max_clock_skew_ms, with_orders=with_orders))
+        done = run(container, body, uses_store=False)
+    code = DONE if done.all_passed else EXCHANGE_FAILED
+    checks = [{"name": c.name, "passed": c.passed, "detail": c.detail} for c in done.checks]
+    payload = {"command": "selfcheck", "venue": settings.venue, "checks": checks,
+               "exit_code": code}
+    return code, payload, render.selfcheck(checks)
+
+
+def _recovered(done: ProtectionRecovered) -> list[dict[str, Any]]:
+    return [{"symbol": s.symbol, "actions": list(s.actions),
+             "notes": [n.text for n in s.notes]} for s in done.symbols if s.actions or s.notes]
+
+
+def _with_recovery(settings: Settings, prefix: str, symbol: str | None,
+                   command: Any) -> tuple[Any, list[dict[str, Any]], str]:
+    with session(settings, run_prefix=prefix) as container:
+        async def body(c: Application) -> tuple[Any, ProtectionRecovered]:
+            recovered = await c.use_cases.recover().execute(
+                RecoverCommand((symbol,) if symbol else ()))
+            return await command(c), recovered
+        result, recovered = run(container, body)
+        run_dir = str(container.adapters.run_dir())
+    return result, _recovered(recovered), run_dir
+
+
+def open_position(settings: Settings, fields: dict[str, Any]) -> Result:
+    side = PositionSide.LONG if fields.pop("side") == "long" else PositionSide.SHORT
+    cmd = OpenPositionCommand(side=side, **fields)
+
+    async def command(c: Application) -> Any:
+        return await c.use_cases.open_position().execute(cmd)
+    done, recovered, run_dir = _with_recovery(settings, "open", cmd.symbol, command)
+    code = NEEDS_ATTENTION if done.needs_attention else DONE if done.status in (
+        "opened", "rejected_by_gate") else EXCHANGE_FAILED
+    payload = {"command": "open", "venue": settings.venue, "run_dir": run_dir,
+               "symbol": cmd.symbol, "intent_id": cmd.intent_id, "status": done.status,
+               "reason": done.reason, "position": render.position(done.state),
+               "notes": [n.text for n in done.notes], "recovery": recovered,
+               "exit_code": code}
+    return code, payload, render.outcome(payload)
+
+
+def close_position(settings: Settings, symbol: str) -> Result:
+    async def command(c: Application) -> Any:
+        return await c.use_cases.close_position().execute(ClosePositionCommand(symbol))
+    done, recovered, run_dir = _with_recovery(settings, "close", symbol, command)
+    code = NEEDS_ATTENTION if done.needs_attention else DONE
+    payload = {"command": "close", "venue": settings.venue, "run_dir": run_dir,
+               "symbol": symbol, "status": done.status, "reason": "",
+               "position": render.position(done.state),
+               "notes": [n.text for n in done.notes], "recovery": recovered,
+               "exit_code": code}
+    return code, payload, render.outcome(payload)
+
+
+def manage(settings: Settings, symbol: str, bar_close: Decimal | None,
+           regime: str | None) -> Result:
+    async def command(c: Application) -> Any:
+        return await c.use_cases.manage_position().execute(
+            ManagePositionCommand(symbol, bar_close, regime))
+    done, recovered, run_dir = _with_recovery(settings, "manage", symbol, command)
+    code = NEEDS_ATTENTION if done.needs_attention else DONE
+    payload = {"command": "manage", "venue": settings.venue, "run_dir": run_dir,
+               "symbol": symbol, "status": ",".join(done.observed) or "no change",
+               "reason": "", "position": render.position(done.state),
+               "notes": [n.text for n in done.notes], "recovery": recovered,
+               "exit_code": code}
+    return code, payload, render.outcome(payload)
+
+
+def regime(settings: Settings, symbol: str, new: str) -> Result:
+    async def command(c: Application) -> Any:
+        return await c.use_cases.regime_shift().execute(RegimeShiftCommand(symbol, new))
+    done, recovered, run_dir = _with_recovery(settings, "regime", symbol, command)
+    code = NEEDS_ATTENTION if done.needs_attention else DONE
+    payload = {"command": "regime", "venue": settings.venue, "run_dir": run_dir,
+               "symbol": symbol, "status": f"regime {new}",
+               "reason": "; ".join(f"{step}:{name}" for step, name in done.steps),
+               "position": render.position(done.state),
+               "notes": [n.text for n in done.notes], "recovery": recovered,
+               "exit_code": code}
+    return code, payload, render.outcome(payload)
+
+
+def recover(settings: Settings) -> Result:
+    with session(settings, run_prefix="recover") as container:
+        async def body(c: Application) -> Any:
+            return await c.use_cases.recover().execute(RecoverCommand(settings.symbols))
+        done = run(container, body)
+        run_dir = str(container.adapters.run_dir())
+    code = NEEDS_ATTENTION if done.needs_attention else DONE
+    payload = {"command": "recover", "venue": settings.venue, "run_dir": run_dir,
+               "symbols": _recovered(done), "exit_code": code}
+    return code, payload, render.recovery(payload)
+
+
+def status(settings: Settings) -> Result:
+    with session(settings, run_prefix="status") as container:
+        async def body(c: Application) -> Any:
+            return await c.use_cases.status().execute(StatusCommand(settings.symbols))
+        report = run(container, body)
+    rows = [render.status_row(r) for r in report.symbols]
+    payload = {"command": "status", "venue": settings.venue, "symbols": rows,
+               "exit_code": DONE}
+    return DONE, payload, render.status(rows)

@@ -1,0 +1,73 @@
+"""How a command runs: settings → (embedded simulator) → container → one asyncio.run, with every
+connection opened and closed in an AsyncExitStack; errors mapped to the documented exit codes."""
+
+import asyncio
+import secrets
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import AsyncExitStack, contextmanager
+from typing import Any, TypeVar
+
+from adapters.okx import OkxCredentials
+from domain.errors import DomainError
+from entrypoints.container import Application, build_container, container_config
+from entrypoints.settings import Settings, SettingsError
+from ports.errors import ExchangeError
+from ports.state import StateStoreError
+
+DONE, EXCHANGE_FAILED, BAD_INPUT, NEEDS_ATTENTION = 0, 1, 2, 3
+SIM_SEED = 7
+
+T = TypeVar("T")
+
+
+class CommandFailed(Exception):
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@contextmanager
+def session(settings: Settings, *, run_prefix: str,
+            labels: dict[str, Any] | None = None) -> Iterator[Application]:
+    """A container for one command; on venue sim an embedded simulator runs for its duration."""
+    labels = labels or {}
+    if settings.venue != "sim":
+        yield build_container(container_config(settings, run_prefix=run_prefix, labels=labels))
+        return
+    from simulator.embedded import EmbeddedSimulator
+
+    creds = OkxCredentials(secrets.token_hex(8), secrets.token_hex(16), secrets.token_hex(6))
+    key, secret, passphrase = creds.values()
+    with EmbeddedSimulator(api_key=key, secret=secret, passphrase=passphrase, mode="demo",
+                           seed=SIM_SEED) as sim:
+        yield build_container(container_config(
+            settings, run_prefix=run_prefix, labels={**labels, "venue": "sim"},
+            rest_url=sim.rest_url, ws_url=sim.ws_url, credentials=creds))
+
+
+def run(container: Application, body: Callable[[Application], Awaitable[T]], *,
+        uses_store: bool = True) -> T:
+    """asyncio.run once: open the exchange and evidence sink, load the store, run body."""
+    async def main() -> T:
+        async with AsyncExitStack() as stack:
+            exchange = container.adapters.okx()
+            stack.push_async_callback(exchange.aclose)
+            sink = container.adapters.sink()
+            stack.callback(sink.close)
+            if uses_store:
+                container.adapters.store().load()
+            return await body(container)
+    return asyncio.run(main())
+
+
+def exit_code_for(exc: BaseException) -> tuple[int, str]:
+    """The exit code and message for an error that ended a command."""
+    if isinstance(exc, CommandFailed):
+        return exc.code, str(exc)
+    if isinstance(exc, SettingsError | DomainError | ValueError):
+        return BAD_INPUT, f"bad input: {exc}"
+    if isinstance(exc, StateStoreError):
+        return NEEDS_ATTENTION, f"state store: {exc}"
+    if isinstance(exc, ExchangeError):
+        return EXCHANGE_FAILED, f"exchange: {exc}"
+    raise exc

@@ -1,0 +1,76 @@
+"""`prometheus-exec sim serve`: run the OKX simulator in the foreground (mounted by cli.py)."""
+
+import secrets
+from typing import Annotated
+
+import typer
+
+from simulator.runtime import SimRuntime, SimSettings
+from simulator.server import bind, is_loopback, make_server
+
+sim_app = typer.Typer(name="sim", help="The OKX-compatible exchange simulator.",
+                      no_args_is_help=True, add_completion=False)
+
+
+@sim_app.callback()
+def sim() -> None:
+    """The OKX-compatible exchange simulator (a separate exchange on loopback)."""
+
+
+def _mask(secret: str) -> str:
+    return secret[:2] + "*" * max(len(secret) - 2, 4)
+
+
+@sim_app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on (loopback by default).")] =
+    "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port (0 = any free port).")] = 18080,
+    api_key: Annotated[str | None, typer.Option(help="API key it accepts (default: random).")]
+    = None,
+    secret: Annotated[str | None, typer.Option(help="Secret key (default: random).")] = None,
+    passphrase: Annotated[str | None, typer.Option(help="Passphrase (default: random).")] =
+    None,
+    seed: Annotated[int, typer.Option(help="Seed of price paths and faults.")] = 7,
+    demo: Annotated[bool, typer.Option("--demo/--live",
+                                       help="Demo keys (x-simulated-trading: 1) or live.")] =
+    True,
+    virtual_clock: Annotated[bool, typer.Option(help="Freeze time; step it via /sim/clock.")] =
+    False,
+    rate_limits: Annotated[bool, typer.Option(help="Enforce OKX rate limits.")] = True,
+    allow_remote: Annotated[bool, typer.Option(help="Allow a non-loopback host.")] = False,
+    ssl_certfile: Annotated[str | None, typer.Option(help="Serve TLS with this cert.")] = None,
+    ssl_keyfile: Annotated[str | None, typer.Option(help="Key of --ssl-certfile.")] = None,
+) -> None:
+    """Serve OKX v5 REST + WebSocket on HOST:PORT until interrupted."""
+    if not is_loopback(host) and not allow_remote:
+        typer.echo(f"refusing to listen on non-loopback host {host!r} without --allow-remote",
+                   err=True)
+        raise typer.Exit(2)
+    generated = secret is None
+    settings = SimSettings(
+        api_key=api_key or secrets.token_hex(8), secret=secret or secrets.token_hex(16),
+        passphrase=passphrase or secrets.token_hex(6), mode="demo" if demo else "live",
+        seed=seed, virtual_clock=virtual_clock, rate_limits=rate_limits)
+    try:
+        sock = bind(host, port)
+    except OSError as err:
+        typer.echo(f"cannot listen on {host}:{port}: {err}", err=True)
+        raise typer.Exit(1) from None
+    _banner(settings, host, sock.getsockname()[1], tls=ssl_certfile is not None,
+            show_secret=generated)
+    server = make_server(SimRuntime(settings), ssl_certfile, ssl_keyfile, log_level="info")
+    server.run(sockets=[sock])
+
+
+def _banner(settings: SimSettings, host: str, port: int, tls: bool, show_secret: bool) -> None:
+    http, ws = ("https", "wss") if tls else ("http", "ws")
+    where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    typer.echo(f"OKX simulator ({settings.mode}, seed {settings.seed})")
+    typer.echo(f"  REST      {http}://{where}/api/v5/")
+    typer.echo(f"  WebSocket {ws}://{where}/ws/v5/{{public,private,business}}")
+    typer.echo(f"  admin     {http}://{where}/sim/")
+    typer.echo(f"  api key    {settings.api_key}")
+    typer.echo(f"  secret     {settings.secret if show_secret else _mask(settings.secret)}")
+    typer.echo(f"  passphrase {settings.passphrase}")
+    typer.echo(f"  header     x-simulated-trading: {'1' if settings.mode == 'demo' else '0'}")

@@ -1,0 +1,105 @@
+"""OKX error codes the simulator answers with, and the two ways a call can fail.
+
+ApiError fails the whole request (top-level code, data []); ItemError fails one item of a trade
+call (data[i].sCode/sMsg, top-level code "1" or "2"). Messages follow OKX's wording.
+"""
+
+MESSAGES: dict[str, str] = {
+    "50000": "Body can not be empty.",
+    "50001": "Service temporarily unavailable. Please try again later.",
+    "50002": "JSON syntax error",
+    "50006": "Invalid Content-Type, please use \"application/json\" format.",
+    "50011": "Rate limit reached. Please refer to API documentation and throttle requests "
+             "accordingly.",
+    "50014": "Parameter {0} can not be empty.",
+    "50015": "Either parameter {0} or {1} is required.",
+    "50024": "Parameter {0} and {1} can not exist at the same time.",
+    "50025": "Parameter {0} count exceeds the limit {1}.",
+    "50036": "The expTime can't be earlier than the current system time. Please adjust the "
+             "expTime and try again.",
+    "50037": "Order expired.",
+    "50101": "APIKey does not match current environment.",
+    "50102": "Timestamp request expired.",
+    "50103": "Request header \"OK-ACCESS-KEY\" can not be empty.",
+    "50104": "Request header \"OK-ACCESS-PASSPHRASE\" can not be empty.",
+    "50105": "Request header \"OK-ACCESS-PASSPHRASE\" incorrect.",
+    "50106": "Request header \"OK-ACCESS-SIGN\" can not be empty.",
+    "50107": "Request header \"OK-ACCESS-TIMESTAMP\" can not be empty.",
+    "50111": "Invalid OK-ACCESS-KEY.",
+    "50112": "Invalid OK-ACCESS-TIMESTAMP.",
+    "50113": "Invalid Sign.",
+    "50115": "Invalid request method.",
+    "51000": "Parameter {0} error",
+    "51001": "Instrument ID, Instrument ID code, or Spread ID doesn't exist.",
+    "51006": "Order price is not within the price limit (max buy price: {0} min sell price: {1})",
+    "51008": "Order failed. Insufficient {0} margin in account",
+    "51016": "Duplicated client order ID",
+    "51020": "Your order should meet or exceed the minimum order amount.",
+    "51021": "The pair or contract is not listed yet",
+    "51022": "Instrument suspended.",
+    "51023": "Position does not exist",
+    "51065": "algoClOrdId already exists.",
+    "51088": "You can only place 1 TP/SL order to close an entire position",
+    "51111": "Maximum {0} orders can be placed in bulk",
+    "51121": "Order quantity must be a multiple of the lot size.",
+    "51148": "reduceOnly cannot increase the position quantity",
+    "51150": "The precision of the number of trades or the price exceeds the limit",
+    "51169": "Order failed because you don't have any positions in this direction for this "
+             "contract.",
+    "51277": "TP trigger price cannot be higher than the last price",
+    "51278": "SL trigger price cannot be lower than the last price",
+    "51279": "TP trigger price cannot be lower than the last price",
+    "51280": "SL trigger price cannot be higher than the last price",
+    "51300": "TP trigger price cannot be higher than the mark price",
+    "51302": "SL trigger price cannot be lower than the mark price",
+    "51303": "TP trigger price cannot be lower than the mark price",
+    "51304": "SL trigger price cannot be higher than the mark price",
+    "51305": "TP trigger price cannot be higher than the index price",
+    "51306": "SL trigger price cannot be lower than the index price",
+    "51307": "TP trigger price cannot be lower than the index price",
+    "51308": "SL trigger price cannot be higher than the index price",
+    "51400": "Order cancellation failed as the order has been filled, canceled or does not "
+             "exist.",
+    "51412": "The order has been triggered and can't be canceled.",
+    "51603": "Order does not exist",
+    "59000": "Your settings failed as you have positions or open orders.",
+    "59102": "Leverage exceeds the maximum leverage. Please adjust the leverage.",
+}
+
+# OKX's HTTP status per code (fact sheet §1); everything else is 200.
+HTTP_STATUS: dict[str, int] = {
+    "50000": 400, "50002": 400, "50004": 400, "50006": 400, "50014": 400, "50015": 400,
+    "50016": 400, "50001": 503, "50011": 429, "50115": 405,
+    **{str(code): 401 for code in range(50101, 50115)},
+}
+
+
+def message(code: str, *args: object) -> str:
+    return MESSAGES.get(code, "").format(*args)
+
+
+class ApiError(Exception):
+    """The whole request fails: {"code": code, "msg": msg, "data": []} with OKX's HTTP status."""
+
+    def __init__(self, code: str, *args: object, msg: str | None = None) -> None:
+        self.code = code
+        self.msg = msg if msg is not None else message(code, *args)
+        self.http_status = HTTP_STATUS.get(code, 200)
+        super().__init__(f"{code} {self.msg}")
+
+    @classmethod
+    def missing(cls, field: str) -> "ApiError":
+        return cls("50014", field)
+
+
+class ItemError(Exception):
+    """One item of a trade call fails: data[i] = {..., "sCode": code, "sMsg": msg}."""
+
+    def __init__(self, code: str, *args: object, msg: str | None = None) -> None:
+        self.code = code
+        self.msg = msg if msg is not None else message(code, *args)
+        super().__init__(f"{code} {self.msg}")
+
+    @classmethod
+    def param(cls, field: str) -> "ItemError":
+        return cls("51000", field)

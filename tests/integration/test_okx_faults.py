@@ -1,0 +1,197 @@
+"""Faults the simulator injects, seen through the adapter: each ends in a known state."""
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from decimal import Decimal
+from typing import Any
+
+from adapters.clock import SystemClock
+from adapters.okx import OkxExchange
+from application.sentinel import ensure_algo_visible
+from application.unknowns import resolve_order
+from domain.orders import OrderState, Side
+from domain.outcome import Accepted, Rejected, Unknown
+from ports.exchange_events import EventSubscription, OrderUpdate, ResyncNeeded
+from ports.exchange_types import CancelDisposition
+from simulator.embedded import EmbeddedSimulator
+from tests.fakes import InMemoryEvidenceSink
+from tests.integration.conftest import BTC, adapter
+
+D = Decimal
+
+
+def run(sim: EmbeddedSimulator, test: Callable[[OkxExchange], Awaitable[Any]],
+        sink: InMemoryEvidenceSink | None = None, **config: Any) -> Any:
+    async def scenario() -> Any:
+        async with adapter(sim, sink, **config) as exchange:
+            return await test(exchange)
+    return asyncio.run(asyncio.wait_for(scenario(), 30))
+
+
+async def buy(ex: OkxExchange, cid: str, price: str = "29000") -> Any:
+    return await ex.place_limit_postonly(symbol=BTC, side=Side.BUY, qty=D("1"), price=D(price),
+                                         tif="gtc", reduce_only=False, client_order_id=cid)
+
+
+async def next_of(events: EventSubscription, kind: type[Any], timeout: float = 5.0) -> Any:
+    loop = asyncio.get_running_loop()
+    until = loop.time() + timeout
+    while (left := until - loop.time()) > 0:
+        event = await events.get(left)
+        if isinstance(event, kind):
+            return event
+    raise AssertionError(f"no {kind.__name__} within {timeout} s")
+
+
+def test_an_order_accepted_but_its_answer_lost_is_unknown_then_found_by_client_id(
+        sim: EmbeddedSimulator) -> None:
+    sim.faults.inject("drop_after_accept", "trade/order", method="POST", times=1,
+                      mode="reset")
+
+    async def test(ex: OkxExchange) -> None:
+        placed = await buy(ex, "pxEN0drop1a00")
+        assert isinstance(placed.outcome, Unknown)
+        resolved = await resolve_order(ex, SystemClock(), inst_id=BTC,
+                                       client_order_id="pxEN0drop1a00",
+                                       exp_time_ms=placed.exp_time_ms, max_wait_s=5)
+        assert resolved.conclusive and resolved.status is not None
+        assert resolved.status.state is OrderState.LIVE
+        # a resend with the same client id is refused, never a second order
+        again = await buy(ex, "pxEN0drop1a00")
+        assert isinstance(again.outcome, Rejected) and again.outcome.code == "51016"
+        mine = [o for o in await ex.get_open_orders(BTC)
+                if o.client_order_id == "pxEN0drop1a00"]
+        assert len(mine) == 1
+
+    run(sim, test)
+
+
+def test_a_held_answer_times_out_as_unknown(sim: EmbeddedSimulator) -> None:
+    sim.faults.inject("drop_after_accept", "trade/order", method="POST", times=1,
+                      mode="timeout", hold_s=2)
+
+    async def test(ex: OkxExchange) -> None:
+        placed = await buy(ex, "pxEN0hold1a00")
+        assert placed.outcome == Unknown("timeout")
+        found = await ex.get_order_status(inst_id=BTC, order_id=None,
+                                          client_order_id="pxEN0hold1a00")
+        assert found.status is not None
+
+    run(sim, test, request_timeout_s=0.5)
+
+
+def test_clock_skew_past_the_auth_window_is_resynced_and_the_call_retried_once(
+        sim: EmbeddedSimulator) -> None:
+    sink = InMemoryEvidenceSink()
+
+    async def test(ex: OkxExchange) -> None:
+        await ex.get_account_config()  # syncs with the unskewed clock
+        sim.faults.inject("clock_skew", ms=40_000)
+        assert (await ex.get_balances()).total_equity > 0
+        placed = await buy(ex, "pxEN0skew1a00")
+        # expTime is set on the exchange's clock, else the skewed exchange would drop it
+        assert isinstance(placed.outcome, Accepted)
+        assert ex.rest.offset_ms > 35_000
+
+    run(sim, test, sink)
+    outcomes = [r.outcome for r in sink.records_for("GET /api/v5/account/balance")]
+    assert outcomes == ["rejected:50102", "ok"]
+
+
+def test_a_fill_racing_the_cancel_is_reported_with_the_fill(sim: EmbeddedSimulator) -> None:
+    sim.faults.inject("fill_race_cancel", "trade/cancel-order", times=1)
+
+    async def test(ex: OkxExchange) -> None:
+        placed = await buy(ex, "pxEN0race1a00")
+        result = await ex.cancel_order(symbol=BTC, order_id=placed.order_id,
+                                       client_order_id=None)
+        assert result.outcome == Accepted(placed.order_id)
+        assert result.disposition is CancelDisposition.ALREADY_TERMINAL
+        assert result.order_status is not None
+        assert result.order_status.state is OrderState.FILLED
+        assert result.order_status.acc_fill_sz == D("1")
+
+    run(sim, test)
+
+
+def test_a_cancel_of_an_unknown_order_is_not_found(sim: EmbeddedSimulator) -> None:
+    async def test(ex: OkxExchange) -> None:
+        result = await ex.cancel_order(symbol=BTC, order_id=None,
+                                       client_order_id="pxEN0none1a00")
+        assert result.disposition is CancelDisposition.NOT_FOUND
+        gone = await ex.cancel_algo(symbol=BTC, algo_id=None, client_algo_id="pxSL0none1a00")
+        assert gone.disposition is CancelDisposition.NOT_FOUND
+
+    run(sim, test)
+
+
+def test_a_late_algo_is_seen_by_the_sentinel_within_its_deadline(
+        sim: EmbeddedSimulator) -> None:
+    sim.faults.inject("algo_visibility_delay", "trade/order-algo", times=1, ms=300)
+
+    async def test(ex: OkxExchange) -> None:
+        await ex.place_market(symbol=BTC, side=Side.BUY, qty=D("1"), reduce_only=False,
+                              client_order_id="pxEN0late1a00")
+        events = ex.subscribe()
+        await ex.ws_start()
+        stop = await ex.place_algo_stop(symbol=BTC, side=Side.SELL, qty=D("1"),
+                                        stop_price=D("29000"), reduce_only=True,
+                                        client_algo_id="pxSL0late1a00",
+                                        working_type="MARK_PRICE")
+        assert isinstance(stop.outcome, Accepted)
+        assert await ex.get_open_algo_orders(BTC) == ()
+        seen = await ensure_algo_visible(ex, SystemClock(), symbol=BTC,
+                                         client_algo_id="pxSL0late1a00", deadline_ms=1000,
+                                         subscription=events)
+        assert seen.visible and 250 <= seen.elapsed_ms <= 1000
+
+    run(sim, test)
+
+
+def test_ws_reconnects_and_resubscribes_after_the_simulator_drops_the_socket(
+        sim: EmbeddedSimulator) -> None:
+    async def test(ex: OkxExchange) -> None:
+        events = ex.subscribe()
+        await ex.ws_start()
+        assert await asyncio.to_thread(sim.disconnect_ws, "private") >= 1
+        lost = await next_of(events, ResyncNeeded)
+        back = await next_of(events, ResyncNeeded)
+        assert "private stream lost" in lost.reason
+        assert "private stream resubscribed" in back.reason
+        await buy(ex, "pxEN0ws1a00")
+        update = await next_of(events, OrderUpdate)
+        assert update.status.client_order_id == "pxEN0ws1a00"
+
+    run(sim, test)
+
+
+def test_ws_survives_a_disconnect_fault_on_the_business_stream(sim: EmbeddedSimulator) -> None:
+    async def test(ex: OkxExchange) -> None:
+        events = ex.subscribe()
+        await ex.ws_start()
+        sim.faults.inject("ws_disconnect", "ws/business", times=1)
+        await ex.place_market(symbol=BTC, side=Side.BUY, qty=D("1"), reduce_only=False,
+                              client_order_id="pxEN0wsb1a00")
+        # the algo push is what the simulator aborts the business socket on
+        await ex.place_algo_stop(symbol=BTC, side=Side.SELL, qty=D("1"), stop_price=D("29000"),
+                                 reduce_only=True, client_algo_id="pxSL0wsb1a00",
+                                 working_type="MARK_PRICE")
+        reasons = [(await next_of(events, ResyncNeeded)).reason for _ in range(2)]
+        assert reasons[0].startswith("business stream lost")
+        assert reasons[1].startswith("business stream resubscribed")
+
+    run(sim, test)
+
+
+def test_normal_operation_under_rate_limits_never_meets_50011(sim: EmbeddedSimulator) -> None:
+    sink = InMemoryEvidenceSink()
+
+    async def test(ex: OkxExchange) -> None:
+        await asyncio.gather(*(ex.get_account_config() for _ in range(7)),
+                             *(ex.get_ticker(BTC) for _ in range(5)))
+
+    run(sim, test, sink)
+    assert [r.outcome for r in sink.records if r.outcome != "ok"] == []
+    assert len(sink.records_for("account/config")) == 7
+    # concurrent first calls share one clock sync (3 samples)
+    assert len(sink.records_for("public/time")) == 3
