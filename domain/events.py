@@ -150,6 +150,16 @@ class EmergencyFlat:
 
 
 @attrs.frozen
+class OperatorClose:
+    """The operator closed (part of) the position; qty and price are the exchange's fill."""
+
+    qty: Decimal = attrs.field(validator=_positive)
+    price: Decimal = attrs.field(validator=_positive)
+    order_ids: tuple[str, ...] = ()
+    client_ids: tuple[str, ...] = ()
+
+
+@attrs.frozen
 class BarClosed:
     """A bar closed; close_price is the mark (or last) close the runner rules look at."""
 
@@ -165,4 +175,4 @@ class RegimeChanged:
 
 PositionEvent = (EntryFilled | StopConfirmed | StopMoved | StopNotVisible | Tp1Filled
                  | Tp2Filled | PositionReduced | StopTriggered | RunnerClosed | EmergencyFlat
-                 | BarClosed | RegimeChanged)
+                 | OperatorClose | BarClosed | RegimeChanged)

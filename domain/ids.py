@@ -30,6 +30,7 @@ class Role(enum.Enum):
     RUNNER_LIMIT = "RL"
     RUNNER_MARKET = "RM"
     DERISK = "DR"
+    CLOSE = "CL"
     PROBE = "PB"
     SELFCHECK = "SC"
 

@@ -26,6 +26,7 @@ from domain.events import (
     BarClosed,
     EmergencyFlat,
     EntryFilled,
+    OperatorClose,
     PositionEvent,
     PositionReduced,
     RegimeChanged,
@@ -104,6 +105,8 @@ def transition(state: PositionState, event: PositionEvent, *, symbol: str, now: 
             return _on_runner_closed(state, event, ctx)
         case EmergencyFlat():
             return _on_emergency_flat(state, event, ctx)
+        case OperatorClose():
+            return _on_operator_close(state, event, ctx)
         case BarClosed():
             return _on_bar(state, event, ctx)
         case RegimeChanged():
@@ -239,6 +242,14 @@ def _on_emergency_flat(state: PositionState, event: EmergencyFlat, ctx: Context)
         risk_event(ctx, RiskEventType.EMERGENCY_FLAT, state, event.qty, event.price,
                    f"closed: {event.reason}", event.order_ids, event.client_ids))
     return close_position(new, ctx, head, event.price)
+
+
+def _on_operator_close(state: PositionState, event: OperatorClose, ctx: Context) -> Decision:
+    """A close the operator asked for: no emergency locks, the usual loss cooldown if it lost."""
+    new = reduce_by(state, event.qty, event.price)
+    if new.qty_open > 0:
+        return Decision(new, (replace_stop(new, ctx, new.sl_price, "resize after a close"),))
+    return _closed_out(new, ctx, "closed by the operator", event.price)
 
 
 def _on_bar(state: PositionState, event: BarClosed, ctx: Context) -> Decision:

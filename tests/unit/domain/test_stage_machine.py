@@ -327,3 +327,33 @@ def test_a_short_position_mirrors_the_long_one() -> None:
     assert (replace.side, replace.stop_price) == (Side.BUY, D(90))
     lost = replay([short_entry(), StopTriggered(D(10), D(110))])
     assert [a.kind for a in lost.actions if isinstance(a, SetCooldown)] == [CooldownKind.LOSS]
+
+
+def test_an_operator_close_goes_flat_without_emergency_locks() -> None:
+    from decimal import Decimal
+
+    from domain.actions import CancelProtection, CancelTakeProfits, SetCooldown
+    from domain.events import OperatorClose
+    from domain.instrument import InstrumentSpec
+    from domain.params import Params
+    from domain.stage_machine import transition
+    from domain.state import PositionStage, PositionState, SlAlgo
+
+    D = Decimal
+    spec = InstrumentSpec("BTC-USDT-SWAP", "SWAP", "live", D("0.1"), D("0.01"), D("0.01"),
+                          D("0.01"), D("1"), "USDT")
+    open_long = PositionState(side="LONG", entry_price=D("100"), qty_total=D("1"),
+                              qty_open=D("1"), sl_price=D("90"), stage=PositionStage.PRE_TP1,
+                              sl_confirmed=True, intent_id="x1",
+                              sl_algo=SlAlgo("a1", "pxSLx100"))
+    won = transition(open_long, OperatorClose(D("1"), D("110")), symbol="BTC-USDT-SWAP",
+                     now=1000, params=Params(), spec=spec)
+    assert won.state.stage is PositionStage.FLAT
+    assert [type(a) for a in won.actions] == [CancelProtection, CancelTakeProfits]
+    lost = transition(open_long, OperatorClose(D("1"), D("95")), symbol="BTC-USDT-SWAP",
+                      now=1000, params=Params(), spec=spec)
+    kinds = [a.kind.value for a in lost.actions if isinstance(a, SetCooldown)]
+    assert kinds == ["loss"]
+    half = transition(open_long, OperatorClose(D("0.4"), D("105")), symbol="BTC-USDT-SWAP",
+                      now=1000, params=Params(), spec=spec)
+    assert half.state.qty_open == D("0.6") and half.state.stage is PositionStage.PRE_TP1

@@ -1,0 +1,78 @@
+"""ClosePosition: the operator closes a symbol's position reduce-only at market.
+
+The close is repeated until the exchange shows the symbol flat; only then is the stage machine
+told (OperatorClose), which cancels the stop and take-profits and applies the loss cooldown if
+the trade lost. No emergency locks: this close was asked for.
+"""
+
+import attrs
+
+from application.driver import PositionDriver
+from application.instruments import InstrumentBook
+from application.performers import Note
+from application.protection import emergency_flatten
+from domain.events import OperatorClose
+from domain.ids import Role, allocate
+from domain.orders import PositionSide
+from domain.params import Params
+from domain.state import PositionStage, SymbolState
+from ports.clock import Clock
+from ports.exchange import ExchangeAdapter
+from ports.state import StateStore
+
+
+@attrs.frozen
+class ClosePositionCommand:
+    symbol: str
+
+
+@attrs.frozen
+class PositionClosed:
+    """status: closed | nothing_open | not_flat."""
+
+    status: str
+    state: SymbolState
+    notes: tuple[Note, ...]
+
+    @property
+    def needs_attention(self) -> bool:
+        return self.status == "not_flat" or any(n.needs_attention for n in self.notes)
+
+
+class ClosePosition:
+    def __init__(self, exchange: ExchangeAdapter, store: StateStore, clock: Clock,
+                 params: Params) -> None:
+        self._exchange = exchange
+        self._store = store
+        self._clock = clock
+        self._driver = PositionDriver(exchange, store, clock, params)
+
+    async def execute(self, cmd: ClosePositionCommand) -> PositionClosed:
+        state = self._store.get_symbol_state(cmd.symbol)
+        pos = state.position_state
+        if pos.stage is PositionStage.FLAT:
+            return PositionClosed("nothing_open", state, ())
+        ids = self._allocate(state, 3)
+        out = await emergency_flatten(self._exchange, self._clock, symbol=cmd.symbol,
+                                      side=PositionSide(pos.side), qty=pos.qty_open,
+                                      client_ids=ids)
+        notes = (Note(f"close: flat={out.flat}; {out.reason}", not out.flat),)
+        if not out.flat:
+            return PositionClosed("not_flat", self._store.get_symbol_state(cmd.symbol), notes)
+        spec = await InstrumentBook(self._exchange).spec(cmd.symbol)
+        price = out.avg_price or pos.entry_price
+        qty = min(out.qty_closed, pos.qty_open) or pos.qty_open
+        drive = await self._driver.feed(cmd.symbol, spec, OperatorClose(
+            qty, price, out.order_ids, out.client_ids))
+        return PositionClosed("closed", drive.state, notes + drive.notes)
+
+    def _allocate(self, state: SymbolState, count: int) -> tuple[str, ...]:
+        pos = state.position_state
+        counters, ids = pos.next_attempts, []
+        for _ in range(count):
+            cid, counters = allocate(counters, pos.intent_id, Role.CLOSE)
+            ids.append(cid)
+        self._store.set_symbol_state(state.symbol, attrs.evolve(
+            state, position_state=attrs.evolve(pos, next_attempts=counters)))
+        self._store.flush()
+        return tuple(ids)

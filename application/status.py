@@ -1,0 +1,75 @@
+"""Status: per symbol, what the exchange holds, which stops protect it, and which locks bind."""
+
+from decimal import Decimal
+
+import attrs
+
+from domain.gate import check_open_gate
+from ports.clock import Clock
+from ports.exchange import ExchangeAdapter
+from ports.state import StateStore
+
+
+@attrs.frozen
+class StatusCommand:
+    symbols: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class StopView:
+    client_algo_id: str
+    algo_id: str
+    stop_price: Decimal | None
+    size: Decimal | None
+    state: str
+
+
+@attrs.frozen
+class SymbolStatus:
+    symbol: str
+    exchange_side: str
+    exchange_qty: Decimal
+    entry_price: Decimal | None
+    unrealized_pnl: Decimal | None
+    stage: str
+    stored_qty_open: Decimal
+    stored_stop: str
+    stop_confirmed: bool
+    stops: tuple[StopView, ...]
+    may_open: bool
+    locks: str
+
+
+@attrs.frozen
+class StatusReport:
+    symbols: tuple[SymbolStatus, ...]
+
+
+class Status:
+    def __init__(self, exchange: ExchangeAdapter, store: StateStore, clock: Clock) -> None:
+        self._exchange = exchange
+        self._store = store
+        self._clock = clock
+
+    async def execute(self, cmd: StatusCommand) -> StatusReport:
+        positions = await self._exchange.get_positions()
+        symbols = sorted(set(cmd.symbols) | set(self._store.symbols())
+                         | set(positions.by_symbol))
+        now = self._clock.now_ms() // 1000
+        rows = []
+        for symbol in symbols:
+            snap = positions.by_symbol.get(symbol)
+            state = self._store.get_symbol_state(symbol)
+            pos = state.position_state
+            algos = await self._exchange.get_open_algo_orders(symbol)
+            gate = check_open_gate(state, now=now)
+            rows.append(SymbolStatus(
+                symbol, snap.side.value if snap else "NONE",
+                snap.qty if snap else Decimal(0), snap.entry_price if snap else None,
+                snap.unrealized_pnl if snap else None, pos.stage.value, pos.qty_open,
+                f"{pos.sl_algo.client_algo_id}@{pos.sl_price}" if pos.sl_algo.client_algo_id
+                else "", pos.sl_confirmed,
+                tuple(StopView(a.client_algo_id, a.algo_id, a.stop_price, a.size,
+                               a.state.value) for a in algos),
+                gate.allowed, gate.reject_reason))
+        return StatusReport(tuple(rows))
