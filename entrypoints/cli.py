@@ -181,6 +181,19 @@ def recover(venue: Venue = None, config: ConfigPath = None, live: Live = False,
 
 
 @app.command()
+def watch(run_for: Annotated[float | None, typer.Option(
+              help="Stop after this many seconds (default: until interrupted).")] = None,
+          venue: Venue = None, config: ConfigPath = None, live: Live = False,
+          as_json: Json = False) -> None:
+    """Keep positions protected: recover at start and after every stream gap, apply pushed
+    take-profit fills and stop triggers as they happen."""
+    def go() -> tuple[int, dict[str, Any], str]:
+        settings = load_settings(config_path=config, venue=venue, live_confirmed=live)
+        return commands.watch(settings, run_for)
+    _guarded(go, as_json, "watch")
+
+
+@app.command()
 def status(venue: Venue = None, config: ConfigPath = None, live: Live = False,
            as_json: Json = False) -> None:
     """Positions, stops and locks per symbol."""

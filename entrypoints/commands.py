@@ -14,6 +14,7 @@ from application.probe import RunProbe
 from application.recover_protection import ProtectionRecovered, RecoverCommand
 from application.selfcheck import RunSelfCheck
 from application.status import StatusCommand
+from application.watch import WatchCommand
 from domain.orders import PositionSide
 from entrypoints import render
 from entrypoints.container import Application
@@ -150,3 +151,17 @@ def status(settings: Settings) -> Result:
     payload = {"command": "status", "venue": settings.venue, "symbols": rows,
                "exit_code": DONE}
     return DONE, payload, render.status(rows)
+
+
+def watch(settings: Settings, run_for_s: float | None) -> Result:
+    with session(settings, run_prefix="watch") as container:
+        async def body(c: Application) -> Any:
+            return await c.use_cases.watch().execute(WatchCommand(settings.symbols, run_for_s))
+        done = run(container, body)
+        run_dir = str(container.adapters.run_dir())
+    code = NEEDS_ATTENTION if done.needs_attention else DONE
+    payload = {"command": "watch", "venue": settings.venue, "run_dir": run_dir,
+               "recoveries": done.recoveries, "managed": done.managed, "events": done.events,
+               "exit_code": code}
+    return code, payload, (f"watch on {settings.venue}: {done.events} events, "
+                           f"{done.recoveries} recoveries, {done.managed} positions managed")

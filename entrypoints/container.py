@@ -22,6 +22,7 @@ from application.probe import ProbeExecution
 from application.recover_protection import RecoverProtection
 from application.selfcheck import SelfCheck
 from application.status import Status
+from application.watch import ProtectionWatch
 from domain.params import Params
 from entrypoints.settings import Settings, SettingsError
 from ports.clock import Clock
@@ -70,6 +71,7 @@ class UseCases(containers.DeclarativeContainer):
     recover = providers.Factory(RecoverProtection, exchange, store, clock, params)
     close_position = providers.Factory(ClosePosition, exchange, store, clock, params)
     status = providers.Factory(Status, exchange, store, clock)
+    watch = providers.Factory(ProtectionWatch, exchange, store, clock, params)
 
 
 class Application(containers.DeclarativeContainer):
