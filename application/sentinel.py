@@ -33,11 +33,14 @@ async def ensure_algo_visible(exchange: ExchangeAdapter, clock: Clock, *, symbol
     deadline = start + deadline_ms / 1000
     polls = 0
     while True:
+        asked = clock.monotonic()
         found = await _poll(exchange, symbol, client_algo_id)
         polls += 1
         if found is not None:
             return Visibility(True, found, _ms(clock, start), "poll", polls)
-        remaining = deadline - clock.monotonic()
+        rtt = clock.monotonic() - asked
+        # the last poll is timed so that its answer arrives by the deadline, not one RTT after
+        remaining = deadline - clock.monotonic() - rtt
         if remaining <= 0:
             return Visibility(False, None, _ms(clock, start), "none", polls)
         pushed = await _wait_push(subscription, clock, client_algo_id,
