@@ -5,14 +5,18 @@ sliding window; a caller waits (through the Clock) only behind callers of the sa
 """
 
 import asyncio
-from collections import deque
+import itertools
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import attrs
 
 from ports.clock import Clock
 
-# arrival jitter can squeeze two requests closer together than we sent them
-WINDOW_MARGIN_S = 0.1
+# A request counts in our window until its answer came back: the exchange cannot have counted
+# it any later, so a new request sent a full window after that never lands inside the
+# exchange's window, however the network delayed either one. The margin covers clock rounding.
+WINDOW_MARGIN_S = 0.02
 
 
 @attrs.frozen
@@ -53,7 +57,8 @@ LIMITS: dict[str, Limit] = {
 class _Window:
     def __init__(self, limit: Limit) -> None:
         self.limit = limit
-        self.sent: deque[float] = deque()
+        # slot id -> when it stops counting (inf while its request is in flight)
+        self.until: dict[int, float] = {}
         self.lock = asyncio.Lock()
 
 
@@ -66,6 +71,7 @@ class Pacer:
         self._enabled = enabled
         self._limits = LIMITS if limits is None else limits
         self._windows: dict[tuple[str, str], _Window] = {}
+        self._ids = itertools.count()
         self.waited_s = 0.0
 
     def scope_of(self, endpoint: str, fields: dict[str, str]) -> str:
@@ -75,25 +81,41 @@ class Pacer:
             return ""
         return fields.get(limit.scope, "")
 
-    async def wait(self, endpoint: str, scope: str = "") -> None:
+    @asynccontextmanager
+    async def slot(self, endpoint: str, scope: str = "") -> AsyncIterator[None]:
+        """Hold a place in the bucket for the request sent inside the block; the place is
+        released one window after the block ends (when the answer arrived)."""
         limit = self._limits.get(endpoint)
         if not self._enabled or limit is None:
+            yield
             return
         window = self._windows.get((endpoint, scope))
         if window is None:
             window = self._windows[(endpoint, scope)] = _Window(limit)
         async with window.lock:
-            await self._take(window)
+            slot = await self._take(window)
+        try:
+            yield
+        finally:
+            window.until[slot] = (self._clock.monotonic() + window.limit.window_s
+                                  + WINDOW_MARGIN_S)
 
-    async def _take(self, window: _Window) -> None:
-        span = window.limit.window_s + WINDOW_MARGIN_S
+    async def wait(self, endpoint: str, scope: str = "") -> None:
+        """Count a request whose answer is not awaited (it counts from now)."""
+        async with self.slot(endpoint, scope):
+            pass
+
+    async def _take(self, window: _Window) -> int:
         while True:
             now = self._clock.monotonic()
-            while window.sent and window.sent[0] <= now - span:
-                window.sent.popleft()
-            if len(window.sent) < window.limit.count:
-                window.sent.append(now)
-                return
-            delay = window.sent[0] + span - now
+            for slot in [s for s, until in window.until.items() if until <= now]:
+                del window.until[slot]
+            if len(window.until) < window.limit.count:
+                slot = next(self._ids)
+                window.until[slot] = float("inf")
+                return slot
+            # every place is taken: wait for the first to expire (or for an answer to arrive)
+            soonest = min(window.until.values())
+            delay = soonest - now if soonest != float("inf") else 0.005
             self.waited_s += delay
             await self._clock.sleep(delay)

@@ -206,14 +206,14 @@ class OkxRest:
                     attempt: int = 1) -> _Call:
         endpoint = f"{method} {path}"
         fields = params if params is not None else body if isinstance(body, Mapping) else {}
-        await self._pacer.wait(endpoint, self._pacer.scope_of(endpoint, dict(fields)))
         if signed:
             await self.ensure_synced()
-        exp_time_ms = self.exchange_now_ms() + self._config.write_deadline_ms if deadline \
-            else None
-        request = self._build(method, path, params, body, signed, exp_time_ms)
-        sent_ms, started = self._clock.now_ms(), self._clock.monotonic()
-        reply = await self._send(request)
+        async with self._pacer.slot(endpoint, self._pacer.scope_of(endpoint, dict(fields))):
+            exp_time_ms = self.exchange_now_ms() + self._config.write_deadline_ms \
+                if deadline else None
+            request = self._build(method, path, params, body, signed, exp_time_ms)
+            sent_ms, started = self._clock.now_ms(), self._clock.monotonic()
+            reply = await self._send(request)
         elapsed_ms = (self._clock.monotonic() - started) * 1000
         judgement = judge_write(reply) if write else judge_read(reply)
         record = ExchangeCallRecord(

@@ -1,6 +1,7 @@
 """Pacing keeps each endpoint (and instId bucket) inside OKX's limits, waiting on the clock."""
 
 import asyncio
+import contextlib
 from decimal import Decimal
 
 from adapters.okx.pacing import LIMITS, WINDOW_MARGIN_S, Limit, Pacer
@@ -95,3 +96,38 @@ def test_61_orders_on_one_instrument_wait_but_another_instrument_does_not() -> N
     assert before == 0
     assert after > 2.0
     assert len(mock.seen("POST", "/api/v5/trade/order")) == 62
+
+
+def test_a_request_counts_until_a_window_after_its_answer_arrived() -> None:
+    """The exchange counts a request when it arrives, which can be as late as our receipt of
+    the answer; measuring from the answer keeps a slow request from overlapping the next."""
+    clock = FakeClock()
+    pacer = Pacer(clock, limits={"GET /x": Limit(1, 2.0)})
+
+    async def scenario() -> float:
+        async with pacer.slot("GET /x"):
+            clock.advance(1.5)  # the answer takes 1.5 s
+        await pacer.wait("GET /x")
+        return round(clock.monotonic() - 1000.0, 6)
+
+    assert asyncio.run(scenario()) == 1.5 + 2.0 + WINDOW_MARGIN_S
+
+
+def test_requests_in_flight_hold_their_places() -> None:
+    clock = FakeClock()
+    pacer = Pacer(clock, limits={"GET /x": Limit(2, 2.0)})
+
+    async def scenario() -> tuple[bool, float]:
+        async with contextlib.AsyncExitStack() as in_flight:
+            await in_flight.enter_async_context(pacer.slot("GET /x"))
+            await in_flight.enter_async_context(pacer.slot("GET /x"))
+            third = asyncio.create_task(pacer.wait("GET /x"))
+            for _ in range(20):
+                await asyncio.sleep(0)
+            waited_for_answers = not third.done()
+            answered_at = clock.monotonic()
+        await third
+        return waited_for_answers, round(clock.monotonic() - answered_at, 6)
+
+    waited, after_answers = asyncio.run(scenario())
+    assert waited and after_answers >= 2.0 + WINDOW_MARGIN_S
