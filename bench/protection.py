@@ -105,8 +105,8 @@ def report(results: dict[str, Any]) -> None:
                          ("stop placed and seen open", results["confirm"]),
                          ("invisible stop -> flatten acked", results["flatten"])):
         p50 = statistics.median(values)
-        print(f"{name:<34}{p50:>9.2f}{max(values) if len(values) < 100 else pct(values, .99):>12.2f}"
-              f"{p50 / rtt:>13.1f}")
+        tail = max(values) if len(values) < 100 else pct(values, .99)
+        print(f"{name:<34}{p50:>9.2f}{tail:>12.2f}{p50 / rtt:>13.1f}")
     over = [v - 1000 for v in results["flatten"]]
     print(f"flatten after the 1,000 ms deadline: median {statistics.median(over):.1f} ms, "
           f"max {max(over):.1f} ms = {max(over) / rtt:.1f} RTT")

@@ -38,6 +38,7 @@ def place_algo(state: ExchangeState, params: p.Params, visibility_delay_ms: int 
     side = p.one_of(params, "side", ("buy", "sell"))
     ord_type = p.one_of(params, "ordType", ALGO_TYPES)
     inst = p.instrument(state, inst_id)
+    p.unsupported(params, "attachAlgoOrds")
     pos_side = p.pos_side(state, params)
     size, close_fraction = _size(params, inst)
     reduce_only = parse_bool(params.get("reduceOnly", False), "reduceOnly")

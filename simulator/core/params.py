@@ -47,6 +47,12 @@ def client_id(params: Params, name: str) -> str:
     return value
 
 
+def unsupported(params: Params, name: str) -> None:
+    """Refuse, rather than silently drop, a feature the simulator does not model."""
+    if params.get(name):
+        raise ItemError("51000", msg=f"Parameter {name} error (not supported by the simulator)")
+
+
 def tag(params: Params) -> str:
     value = text(params, "tag")
     if value and not TAG.fullmatch(value):

@@ -45,6 +45,7 @@ def _build(state: ExchangeState, params: p.Params, now: int) -> Order:
     ord_type = p.required(params, "ordType")
     p.required(params, "sz")
     inst = p.instrument(state, inst_id)
+    p.unsupported(params, "attachAlgoOrds")
     if td_mode not in ("cross", "isolated"):
         raise ItemError.param("tdMode")
     if side not in ("buy", "sell"):

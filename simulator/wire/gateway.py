@@ -104,7 +104,8 @@ class RestGateway:
             return
         items = parsed if isinstance(parsed, list) else [parsed or query]
         inst_ids = [str(i.get("instId", "")) for i in items if isinstance(i, dict)]
-        who = self.rt.credentials.api_key if (method, path) in PRIVATE else str(scope["client"])
+        client = scope.get("client") or ("?", 0)
+        who = self.rt.credentials.api_key if (method, path) in PRIVATE else str(client[0])
         if not self.rt.limiter.allow(method, path, who, inst_ids, query.get("instType", "")):
             raise ApiError("50011")
 

@@ -150,6 +150,8 @@ def test_long_short_mode_needs_pos_side_and_closes_by_side(core: ExchangeCore) -
     (limit("buy", "29000", tdMode="cash"), "51000"),
     (limit("buy", "29000", sz="100000"), "51008"),  # 1000 BTC of margin
     ({**limit("buy", "29000"), "ordType": "twap"}, "51000"),
+    (limit("buy", "29000", attachAlgoOrds=[{"slTriggerPx": "28000", "slOrdPx": "-1"}]),
+     "51000"),  # not modelled: refused, never silently dropped
 ])
 def test_refused_orders_carry_okx_codes(core: ExchangeCore, order: dict, code: str) -> None:
     [item] = place(core, order)
@@ -253,3 +255,12 @@ def test_pending_and_history_lists_page_newest_first(core: ExchangeCore) -> None
     core.cancel_orders([{"instId": BTC, "ordId": ids[0]}])
     history = core.order_history({"instType": "SWAP", "state": "canceled"})
     assert [o["ordId"] for o in history] == [ids[0]]
+
+
+def test_isolated_and_cross_positions_are_separate(core: ExchangeCore) -> None:
+    placed_id(core, market("buy", "1"))
+    placed_id(core, market("sell", "2", tdMode="isolated"))
+    positions = {p["mgnMode"]: p for p in core.positions({})}
+    assert (positions["cross"]["pos"], positions["isolated"]["pos"]) == ("1", "-2")
+    assert positions["isolated"]["imr"] == "" and positions["isolated"]["margin"] != ""
+    assert positions["cross"]["margin"] == "" and positions["cross"]["imr"] != ""

@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
+import httpx
 import pytest
 
 from simulator.embedded import EmbeddedSimulator
@@ -150,6 +151,14 @@ def test_rate_limits_per_endpoint_and_instrument(limited_sim: EmbeddedSimulator)
         assert okx.post("trade/order", limit("buy", "1500", inst=ETH)).status_code == 200
     finally:
         okx.close()
+
+
+def test_public_limits_count_per_ip_across_connections(limited_sim: EmbeddedSimulator) -> None:
+    url = f"{limited_sim.rest_url}/api/v5/public/time"
+    with httpx.Client() as first, httpx.Client() as second:
+        statuses = [first.get(url).status_code for _ in range(5)]
+        statuses += [second.get(url).status_code for _ in range(6)]
+    assert statuses == [200] * 10 + [429]
 
 
 def test_admin_api_mirrors_the_python_api(okx: OkxHttp, sim: EmbeddedSimulator) -> None:

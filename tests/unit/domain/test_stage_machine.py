@@ -295,7 +295,7 @@ def test_shock_or_chop_closes_the_runner_at_market(regime: str) -> None:
 
 @pytest.mark.parametrize(("state", "regime"), [
     (runner, "TREND"), (pre_tp1, "SHOCK"), (between, "CHOP"),
-], ids=str)
+], ids=["runner-TREND", "pre_tp1-SHOCK", "between-CHOP"])
 def test_other_regime_changes_leave_the_machine_alone(state: object, regime: str) -> None:
     before = state()  # type: ignore[operator]
     decision = step(before, RegimeChanged(regime))
