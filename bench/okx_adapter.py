@@ -14,6 +14,7 @@ The simulator (uvicorn + httptools, rate limits off) runs in a child process.
 
 import argparse
 import asyncio
+import contextlib
 import json
 import multiprocessing
 import socket
@@ -167,16 +168,33 @@ def report(times: dict[str, list[float]]) -> None:
         print(f"{name:<14}{p50:>9.3f}{p99:>9.3f}{p50 / floor:>7.2f}x")
 
 
+def aiohttp_transport() -> httpx.AsyncBaseTransport | None:
+    """httpx over aiohttp, when the optional httpx-aiohttp package is installed."""
+    try:
+        from httpx_aiohttp import AiohttpTransport  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        return None
+    transport: httpx.AsyncBaseTransport = AiohttpTransport(trust_env=False)
+    return transport
+
+
 async def run(rest_url: str, ws_url: str, rounds: int, warmup: int, file_sink: bool) -> None:
     raw = RawClient(rest_url)
     config = OkxConfig(rest_url=rest_url, ws_url=ws_url, demo=True, pacing=False)
     clock = SystemClock()
     async with httpx.AsyncClient(base_url=rest_url, trust_env=False) as bare, \
-            OkxExchange(config, CREDS, clock, CountingSink()) as adapter:
+            OkxExchange(config, CREDS, clock, CountingSink()) as adapter, \
+            contextlib.AsyncExitStack() as optional:
         clients: dict[str, Lifecycle] = {
             "raw-socket": raw.async_lifecycle,
             "bare-httpx": lambda n: httpx_lifecycle(bare, n),
             "adapter": adapter_lifecycle(adapter, "ad")}
+        aio = aiohttp_transport()
+        if aio is not None:
+            # the transport perf-notes suggests; not a dependency (see BENCHMARKS.md)
+            over = await optional.enter_async_context(
+                OkxExchange(config, CREDS, clock, CountingSink(), transport=aio))
+            clients["adapter+aio"] = adapter_lifecycle(over, "ai")
         if not file_sink:
             report(await measure(clients, rounds, warmup))
             return
