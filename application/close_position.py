@@ -7,12 +7,13 @@ the trade lost. No emergency locks: this close was asked for.
 
 import attrs
 
+from application.client_ids import allocate_ids
 from application.driver import PositionDriver
 from application.instruments import InstrumentBook
 from application.performers import Note
 from application.protection import emergency_flatten
 from domain.events import OperatorClose
-from domain.ids import Role, allocate
+from domain.ids import Role
 from domain.orders import PositionSide
 from domain.params import Params
 from domain.state import PositionStage, SymbolState
@@ -52,7 +53,7 @@ class ClosePosition:
         pos = state.position_state
         if pos.stage is PositionStage.FLAT:
             return PositionClosed("nothing_open", state, ())
-        ids = self._allocate(state, 3)
+        ids = allocate_ids(self._store, cmd.symbol, Role.CLOSE, 3)
         out = await emergency_flatten(self._exchange, self._clock, symbol=cmd.symbol,
                                       side=PositionSide(pos.side), qty=pos.qty_open,
                                       client_ids=ids)
@@ -65,14 +66,3 @@ class ClosePosition:
         drive = await self._driver.feed(cmd.symbol, spec, OperatorClose(
             qty, price, out.order_ids, out.client_ids))
         return PositionClosed("closed", drive.state, notes + drive.notes)
-
-    def _allocate(self, state: SymbolState, count: int) -> tuple[str, ...]:
-        pos = state.position_state
-        counters, ids = pos.next_attempts, []
-        for _ in range(count):
-            cid, counters = allocate(counters, pos.intent_id, Role.CLOSE)
-            ids.append(cid)
-        self._store.set_symbol_state(state.symbol, attrs.evolve(
-            state, position_state=attrs.evolve(pos, next_attempts=counters)))
-        self._store.flush()
-        return tuple(ids)

@@ -8,6 +8,7 @@ over from before the position went flat are skipped.
 
 import attrs
 
+from application.client_ids import allocate_ids
 from application.performers import Note, Performer
 from domain.actions import (
     Action,
@@ -26,7 +27,7 @@ from domain.actions import (
 from domain.errors import InvalidTransition
 from domain.events import PositionEvent
 from domain.gate import apply_cooldown
-from domain.ids import Role, allocate
+from domain.ids import Role
 from domain.instrument import InstrumentSpec
 from domain.params import Params
 from domain.stage_machine import transition
@@ -79,17 +80,9 @@ class PositionDriver:
         self._store.flush()
 
     def _performer(self, symbol: str, spec: InstrumentSpec) -> Performer:
-        def allocate_ids(role: Role, count: int) -> tuple[str, ...]:
-            state = self._store.get_symbol_state(symbol)
-            pos = state.position_state
-            counters, ids = pos.next_attempts, []
-            for _ in range(count):
-                cid, counters = allocate(counters, pos.intent_id or "adopted", role)
-                ids.append(cid)
-            self._save(attrs.evolve(state, position_state=attrs.evolve(
-                pos, next_attempts=counters)))
-            return tuple(ids)
-        return Performer(self._exchange, self._clock, self._params, spec, allocate_ids)
+        def allocate(role: Role, count: int) -> tuple[str, ...]:
+            return allocate_ids(self._store, symbol, role, count)
+        return Performer(self._exchange, self._clock, self._params, spec, allocate)
 
     async def _apply(self, performer: Performer, symbol: str, spec: InstrumentSpec,
                      event: PositionEvent) -> None:

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import attrs
 
+from application.client_ids import allocate_ids
 from application.driver import DriveResult, PositionDriver
 from application.entry import EntryOutcome, PlannedEntry, place_entry, scaled_entry
 from application.instruments import InstrumentBook
@@ -17,7 +18,7 @@ from application.protection import emergency_flatten
 from domain.errors import InvalidIntent
 from domain.events import EntryFilled, TradePlan
 from domain.gate import check_open_gate, gate_result
-from domain.ids import Role, allocate, client_id, validate_intent_id
+from domain.ids import Role, client_id, validate_intent_id
 from domain.instrument import InstrumentSpec
 from domain.logs import CandidateAction, CandidateEvaluation, GateResult, GateVerdict
 from domain.orders import Fill, OrderIntent, OrdType, PositionSide
@@ -102,16 +103,9 @@ class OpenPosition:
     async def _flatten_unplannable(self, cmd: OpenPositionCommand, fill: Fill,
                                    why: str) -> OpenPositionDone:
         """A partial fill too small to carry the plan is closed again at once."""
-        state = self._store.get_symbol_state(cmd.symbol)
-        counters, ids = state.position_state.next_attempts, []
-        for _ in range(3):
-            cid, counters = allocate(counters, cmd.intent_id, Role.FLATTEN)
-            ids.append(cid)
-        self._store.set_symbol_state(cmd.symbol, attrs.evolve(state, position_state=attrs.evolve(
-            state.position_state, next_attempts=counters)))
-        self._store.flush()
+        ids = allocate_ids(self._store, cmd.symbol, Role.FLATTEN, 3)
         out = await emergency_flatten(self._exchange, self._clock, symbol=cmd.symbol,
-                                      side=cmd.side, qty=fill.size, client_ids=tuple(ids))
+                                      side=cmd.side, qty=fill.size, client_ids=ids)
         if not out.flat:
             return OpenPositionDone("unprotected", f"{why}; flatten: {out.reason}",
                                     self._store.get_symbol_state(cmd.symbol))
@@ -154,13 +148,12 @@ class OpenPosition:
                            client_id(cmd.intent_id, Role.ENTRY))
 
     def _persist_pending(self, cmd: OpenPositionCommand, state: SymbolState) -> str:
-        cid, counters = allocate((), cmd.intent_id, Role.ENTRY)
         pending = PositionState(side=cmd.side.value, qty_total=cmd.qty, sl_price=cmd.stop_price,
                                 intent_id=cmd.intent_id, tp1_price=cmd.tp1_price,
                                 tp1_qty=cmd.tp1_qty, tp2_price=cmd.tp2_price,
-                                tp2_qty=cmd.tp2_qty, tier=cmd.tier, next_attempts=counters)
+                                tp2_qty=cmd.tp2_qty, tier=cmd.tier)
         self._store.set_symbol_state(cmd.symbol, attrs.evolve(state, position_state=pending))
-        self._store.flush()
+        (cid,) = allocate_ids(self._store, cmd.symbol, Role.ENTRY)
         return cid
 
     def _no_position(self, cmd: OpenPositionCommand, entry: EntryOutcome) -> OpenPositionDone:

@@ -2,7 +2,6 @@
 
 import attrs
 
-from domain.algo import AlgoOrder
 from domain.evidence import EvidenceRef
 from domain.orders import OrderStatus
 from ports.clock import Clock
@@ -21,14 +20,6 @@ class OrderResolution:
     (lookups kept failing, or the deadline had not passed): the outcome stays Unknown."""
 
     status: OrderStatus | None
-    conclusive: bool
-    lookups: int
-    evidence: tuple[EvidenceRef, ...]
-
-
-@attrs.frozen
-class AlgoResolution:
-    algo_order: AlgoOrder | None
     conclusive: bool
     lookups: int
     evidence: tuple[EvidenceRef, ...]
@@ -58,34 +49,6 @@ async def resolve_order(exchange: ExchangeAdapter, clock: Clock, *, inst_id: str
                 return OrderResolution(None, True, lookups, tuple(evidence))
         if clock.monotonic() - start >= max_wait_s:
             return OrderResolution(None, False, lookups, tuple(evidence))
-        await clock.sleep(LOOKUP_INTERVAL_S)
-
-
-async def resolve_algo(exchange: ExchangeAdapter, clock: Clock, *, symbol: str,
-                       client_algo_id: str, settle_s: float = 2.0,
-                       max_wait_s: float = 10.0) -> AlgoResolution:
-    """Look an algo order up by client id. OKX algo placement has no expTime, so absence counts
-    as final only after settle_s of answered lookups; a later re-placement reuses the same
-    algoClOrdId, so a late arrival is refused as a duplicate (51065) rather than doubled."""
-    start = clock.monotonic()
-    evidence: list[EvidenceRef] = []
-    lookups = 0
-    while True:
-        lookups += 1
-        try:
-            found = await exchange.get_algo_order(symbol=symbol, algo_id=None,
-                                                  client_algo_id=client_algo_id)
-        except ExchangeError as exc:
-            if exc.evidence is not None:
-                evidence.append(exc.evidence)
-        else:
-            evidence.append(found.evidence)
-            if found.algo_order is not None:
-                return AlgoResolution(found.algo_order, True, lookups, tuple(evidence))
-            if clock.monotonic() - start >= settle_s:
-                return AlgoResolution(None, True, lookups, tuple(evidence))
-        if clock.monotonic() - start >= max_wait_s:
-            return AlgoResolution(None, False, lookups, tuple(evidence))
         await clock.sleep(LOOKUP_INTERVAL_S)
 
 

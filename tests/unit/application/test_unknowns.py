@@ -3,7 +3,7 @@
 import asyncio
 from decimal import Decimal
 
-from application.unknowns import resolve_algo, resolve_order
+from application.unknowns import resolve_order
 from domain.orders import OrderIntent, OrdType, Side
 from ports.errors import ExchangeUnavailable
 from tests.fake_exchange import FakeExchange, spec
@@ -49,12 +49,3 @@ def test_lookups_that_keep_failing_stay_inconclusive() -> None:
                                       client_order_id="pxENa00",
                                       exp_time_ms=exchange.clock.now_ms()))
     assert not found.conclusive
-
-
-def test_an_algo_is_absent_only_after_settling() -> None:
-    exchange = FakeExchange(FakeClock())
-    start = exchange.clock.monotonic()
-    found = asyncio.run(resolve_algo(exchange, exchange.clock, symbol="BTC-USDT-SWAP",
-                                     client_algo_id="pxSLa00"))
-    assert found.conclusive and found.algo_order is None
-    assert exchange.clock.monotonic() - start >= 2.0
