@@ -120,7 +120,7 @@ def _selection(facts: ProbeFacts) -> list[str]:
         f"- present in public/instruments (SWAP): {_yes_no(facts.exists)}",
         f"- state reported: `{facts.state or '-'}`",
         f"- state == live: {_yes_no(facts.state == 'live' if facts.exists else facts.exists)}",
-        f"- order placed: {'yes' if facts.submit else 'no'}",
+        f"- order sent: {'yes' if facts.submit else 'no'}",
         f"- account posMode: `{cfg.pos_mode if cfg and cfg.config else '-'}`",
         "",
     ]
