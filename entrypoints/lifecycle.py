@@ -3,14 +3,18 @@ connection opened and closed in an AsyncExitStack; errors mapped to the document
 
 import asyncio
 import secrets
+import tempfile
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import AsyncExitStack, contextmanager
+from pathlib import Path
 from typing import Any, TypeVar
+
+import attrs
 
 from adapters.okx import OkxCredentials
 from domain.errors import DomainError
 from entrypoints.container import Application, build_container, container_config
-from entrypoints.settings import Settings, SettingsError
+from entrypoints.settings import Settings, SettingsError, default_state_path
 from ports.errors import ExchangeError
 from ports.state import StateStoreError
 
@@ -39,7 +43,11 @@ def session(settings: Settings, *, run_prefix: str,
     creds = OkxCredentials(secrets.token_hex(8), secrets.token_hex(16), secrets.token_hex(6))
     key, secret, passphrase = creds.values()
     with EmbeddedSimulator(api_key=key, secret=secret, passphrase=passphrase, mode="demo",
-                           seed=SIM_SEED) as sim:
+                           seed=SIM_SEED) as sim, \
+            tempfile.TemporaryDirectory(prefix="prometheus-sim-state-") as scratch:
+        if settings.state_path == default_state_path("sim"):
+            # the embedded exchange lives for one command; so must the positions stored for it
+            settings = attrs.evolve(settings, state_path=Path(scratch) / "state.json")
         yield build_container(container_config(
             settings, run_prefix=run_prefix, labels={**labels, "venue": "sim"},
             rest_url=sim.rest_url, ws_url=sim.ws_url, credentials=creds))

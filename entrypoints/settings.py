@@ -24,6 +24,11 @@ OKX_KEYS = {"rest_url", "ws_url", "td_mode", "credentials_file", "write_deadline
 ENGINE_KEYS = {"max_clock_skew_ms", "required_pos_mode"}
 
 
+def default_state_path(venue: str) -> Path:
+    """One store per venue: simulated positions never mix with real ones (seed 001 §0.4)."""
+    return Path("state") / venue / "state.json"
+
+
 class SettingsError(Exception):
     """Configuration the engine refuses to start with; the CLI exits with code 2."""
 
@@ -73,8 +78,7 @@ def load_settings(*, env: Mapping[str, str] | None = None, config_path: Path | N
         write_deadline_ms=int(okx.get("write_deadline_ms", 5000)),
         credentials=credentials,
         runs_dir=Path(values.get("runs_dir", "runs")),
-        # one store per venue: simulated positions never mix with real ones (seed 001 §0.4)
-        state_path=Path(values.get("state_path", f"state/{chosen}/state.json")),
+        state_path=Path(values.get("state_path", default_state_path(chosen))),
         symbols=tuple(values.get("symbols", DEFAULT_SYMBOLS)),
         params=_params(doc.get("params", {})),
         max_clock_skew_ms=int(engine.get("max_clock_skew_ms", 1000)),
