@@ -57,7 +57,8 @@ class ClosePosition:
         out = await emergency_flatten(self._exchange, self._clock, symbol=cmd.symbol,
                                       side=PositionSide(pos.side), qty=pos.qty_open,
                                       client_ids=ids)
-        notes = (Note(f"close: flat={out.flat}; {out.reason}", not out.flat),)
+        detail = f" ({out.reason})" if out.reason else ""
+        notes = (Note(f"close: {out.qty_closed} closed, flat={out.flat}{detail}", not out.flat),)
         if not out.flat:
             return PositionClosed("not_flat", self._store.get_symbol_state(cmd.symbol), notes)
         spec = await InstrumentBook(self._exchange).spec(cmd.symbol)

@@ -62,7 +62,8 @@ class RecoverProtection:
         spec = await book.spec(symbol)
         notes: list[Note] = []
         state = self._store.get_symbol_state(symbol)
-        for event in await observe(self._exchange, symbol, state.position_state, snapshot):
+        observed = await observe(self._exchange, symbol, state.position_state, snapshot)
+        for event in observed:
             notes += (await self._driver.feed(symbol, spec, event)).notes
         facts = RecoveryFacts(
             symbol=symbol, spec=spec, snapshot=snapshot,
@@ -72,7 +73,9 @@ class RecoverProtection:
             mark=await self._mark(symbol, snapshot is not None),
             now=self._clock.now_ms() // 1000, params=self._params)
         recovery = await plan_symbol(self._exchange, self._store, self._driver, facts)
-        return attrs.evolve(recovery, notes=tuple(notes) + recovery.notes)
+        seen = tuple(f"observed {type(e).__name__} while away" for e in observed)
+        return attrs.evolve(recovery, actions=seen + recovery.actions,
+                            notes=tuple(notes) + recovery.notes)
 
     async def _mark(self, symbol: str, needed: bool) -> Decimal | None:
         return (await self._exchange.get_mark_price(symbol)).price if needed else None

@@ -5,6 +5,7 @@ from decimal import Decimal
 import attrs
 
 from domain.gate import check_open_gate
+from domain.state import PositionStage
 from ports.clock import Clock
 from ports.exchange import ExchangeAdapter
 from ports.state import StateStore
@@ -71,5 +72,7 @@ class Status:
                 else "", pos.sl_confirmed,
                 tuple(StopView(a.client_algo_id, a.algo_id, a.stop_price, a.size,
                                a.state.value) for a in algos),
-                gate.allowed, gate.reject_reason))
+                gate.allowed and pos.stage is PositionStage.FLAT and not pos.intent_id,
+                gate.reject_reason or ("" if pos.stage is PositionStage.FLAT
+                                       else f"a position is open ({pos.stage.value})")))
         return StatusReport(tuple(rows))

@@ -12,6 +12,7 @@ from dependency_injector import containers, providers
 
 from adapters.clock import SystemClock
 from adapters.evidence import FileEvidenceSink, new_run_dir
+from adapters.evidence.redact import MIN_SECRET_LEN
 from adapters.okx import OkxConfig, OkxCredentials, OkxExchange
 from adapters.state import JsonFileStateStore
 from application.close_position import ClosePosition
@@ -102,7 +103,9 @@ def container_config(settings: Settings, *, run_prefix: str, labels: dict[str, A
         "state_path": settings.state_path,
         "params": settings.params,
         "credentials": creds,
-        "secrets": list(creds.values()),
+        # scrubbed by value everywhere as a last guard; a value too short to scrub safely is
+        # still redacted by name (OK-ACCESS-* headers, WS login fields)
+        "secrets": [v for v in creds.values() if len(v) >= MIN_SECRET_LEN],
         "run": {"base": Path(settings.runs_dir), "prefix": run_prefix, "labels": labels},
         "okx": {"rest_url": rest, "ws_url": ws_url or settings.ws_url, "demo": settings.demo,
                 "td_mode": settings.td_mode, "write_deadline_ms": settings.write_deadline_ms},

@@ -49,13 +49,19 @@ def outcome(p: dict[str, Any]) -> str:
     pos = p["position"]
     lines = [f"{p['command']} {p['symbol']} on {p['venue']}: {p['status']}"
              + (f" ({p['reason']})" if p["reason"] else ""),
-             f"  position  {pos['stage']} {pos['side']} {pos['qty_open']} @ "
-             f"{pos['entry_price']}, stop {pos['sl_price']} "
-             f"{'confirmed' if pos['sl_confirmed'] else 'NOT confirmed'}",
+             f"  position  {_position_line(pos)}",
              f"  run dir   {p['run_dir']}"]
     lines += [f"  recovery  {r['symbol']}: {a}" for r in p["recovery"] for a in r["actions"]]
     lines += [f"  - {n}" for n in p["notes"]]
     return "\n".join(lines)
+
+
+def _position_line(pos: dict[str, Any]) -> str:
+    if pos["stage"] == "FLAT":
+        return "flat"
+    stop = "confirmed" if pos["sl_confirmed"] else "NOT confirmed"
+    return (f"{pos['stage']} {pos['side']} {pos['qty_open']} @ {pos['entry_price']}, "
+            f"stop {pos['sl_price']} {stop}")
 
 
 def recovery(p: dict[str, Any]) -> str:

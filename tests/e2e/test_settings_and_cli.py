@@ -128,3 +128,28 @@ def test_status_and_recover_run_on_the_embedded_simulator(tmp_path: Path) -> Non
     assert code == 0 and out["symbols"][0]["symbol"] == "BTC-USDT-SWAP"
     code, out = invoke("recover", "--config", str(config))
     assert code == 0 and out["symbols"] == []
+
+
+def test_short_credentials_still_run_and_are_redacted_by_name(tmp_path: Path) -> None:
+    from tests.e2e.harness import world
+
+    with world(tmp_path) as w:
+        short = {"OKX_API_KEY": "k1", "OKX_API_SECRET": "s1", "OKX_API_PASSPHRASE": "p1"}
+        # the simulator accepts only its own keys: these get 50111, and still no crash
+        settings = load_settings(env={**w.env(), **short}, venue="okx-demo",
+                                 overrides={"runs_dir": tmp_path / "runs",
+                                            "state_path": tmp_path / "s.json"})
+        container = build_container(container_config(settings, run_prefix="t", labels={}))
+        assert container.config.secrets() == []
+        from application.selfcheck import RunSelfCheck
+
+        async def check(c):
+            return await c.use_cases.selfcheck().execute(RunSelfCheck(
+                "okx-demo", ("BTC-USDT-SWAP",), "sc2", with_ws=False))
+        from entrypoints.lifecycle import run
+        done = run(container, check, uses_store=False)
+        keys = next(c for c in done.checks if c.name == "keys match venue and can trade")
+        assert not keys.passed and "50111" in keys.detail
+        run_dir = container.adapters.run_dir()
+    raw = (run_dir / "m_execution_raw_part_0001.jsonl").read_text()
+    assert '"p1"' not in raw and "[redacted]" in raw

@@ -134,3 +134,14 @@ def test_several_symbols_are_recovered_in_one_run() -> None:
     done = recover(exchange, store)
     assert {s.symbol for s in done.symbols} == {SYMBOL, "ETH-USDT-SWAP"}
     assert exchange.open_algos(SYMBOL) and exchange.open_algos("ETH-USDT-SWAP")
+
+
+def test_fills_that_happened_while_away_are_applied_and_reported() -> None:
+    from tests.unit.application.position_world import fill_tp
+
+    exchange, store = opened()
+    fill_tp(exchange, "pxT1op100")
+    done = recover(exchange, store)
+    (row,) = [s for s in done.symbols if s.symbol == SYMBOL]
+    assert row.actions[0] == "observed Tp1Filled while away"
+    assert store.flushed[SYMBOL].position_state.stage is PositionStage.BETWEEN_TP1_TP2
