@@ -16,7 +16,7 @@ from domain.errors import DomainError
 from entrypoints.container import Application, build_container, container_config
 from entrypoints.settings import Settings, SettingsError, default_state_path
 from ports.errors import ExchangeError
-from ports.state import StateStoreError
+from ports.state import StateStoreError, StateStoreLocked
 
 DONE, EXCHANGE_FAILED, BAD_INPUT, NEEDS_ATTENTION = 0, 1, 2, 3
 SIM_SEED = 7
@@ -63,7 +63,9 @@ def run(container: Application, body: Callable[[Application], Awaitable[T]], *,
             sink = container.adapters.sink()
             stack.callback(sink.close)
             if uses_store:
-                container.adapters.store().load()
+                store = container.adapters.store()
+                store.load()
+                stack.callback(store.close)
             return await body(container)
     return asyncio.run(main())
 
@@ -74,6 +76,8 @@ def exit_code_for(exc: BaseException) -> tuple[int, str]:
         return exc.code, str(exc)
     if isinstance(exc, SettingsError | DomainError | ValueError):
         return BAD_INPUT, f"bad input: {exc}"
+    if isinstance(exc, StateStoreLocked):
+        return BAD_INPUT, f"state store: {exc}"
     if isinstance(exc, StateStoreError):
         return NEEDS_ATTENTION, f"state store: {exc}"
     if isinstance(exc, ExchangeError):

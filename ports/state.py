@@ -24,6 +24,16 @@ class StateStoreCorrupt(StateStoreError):
                          "repair or move it by hand before starting again.")
 
 
+class StateStoreLocked(StateStoreError):
+    """Another live process holds the store: two engines must never write one store."""
+
+    def __init__(self, lock_path: Path, holder: str) -> None:
+        self.lock_path = lock_path
+        self.holder = holder
+        super().__init__(f"state store locked by process {holder} ({lock_path}); stop that "
+                         "engine first, or give this one its own state_path")
+
+
 @runtime_checkable
 class StateStore(Protocol):
     def load(self) -> None:
@@ -48,4 +58,8 @@ class StateStore(Protocol):
 
     def symbols(self) -> tuple[str, ...]:
         """Every symbol the store has state for."""
+        ...
+
+    def close(self) -> None:
+        """Release the store (and its lock) for other processes."""
         ...

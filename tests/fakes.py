@@ -106,6 +106,7 @@ class InMemoryStateStore:
         self.events: list[LogEvent] = []
         self.flush_count = 0
         self.loaded = False
+        self.closed = False
 
     def load(self) -> None:
         self.loaded = True
@@ -126,6 +127,9 @@ class InMemoryStateStore:
 
     def symbols(self) -> tuple[str, ...]:
         return tuple(sorted(self.states))
+
+    def close(self) -> None:
+        self.closed = True
 
     def events_of(self, kind: type[Any]) -> list[Any]:
         return [e for e in self.events if isinstance(e, kind)]

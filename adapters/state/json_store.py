@@ -12,6 +12,7 @@ from adapters.state.atomic import atomic_write_bytes
 from adapters.state.converter import state_converter
 from adapters.state.errors import StateStoreCorrupt, StateStoreError
 from adapters.state.events import append_event_line, encode_event
+from adapters.state.lock import StoreLock
 from domain.logs import LogEvent
 from domain.state import SymbolState
 from ports.clock import Clock
@@ -42,6 +43,7 @@ class JsonFileStateStore:
         self._converter = state_converter()
         self._states: dict[str, SymbolState] = {}
         self._loaded = False
+        self._lock = StoreLock(path.with_name(path.name + ".lock"))
 
     @property
     def path(self) -> Path:
@@ -52,13 +54,19 @@ class JsonFileStateStore:
         return self._events_path
 
     def load(self) -> None:
-        """Read the state file; missing means no state yet, unreadable raises StateStoreCorrupt."""
+        """Read the state file; missing means no state yet, unreadable raises StateStoreCorrupt,
+        held by another live process raises StateStoreLocked."""
+        self._lock.acquire()
         self._loaded = False
         self._states = {}
         if not self._path.exists():
             self._loaded = True
             return
-        self._states = self._decode(self._path.read_bytes())
+        try:
+            self._states = self._decode(self._path.read_bytes())
+        except BaseException:
+            self._lock.release()
+            raise
         self._loaded = True
 
     def flush(self) -> None:
@@ -68,6 +76,11 @@ class JsonFileStateStore:
             raise StateStoreError(f"{self._path} exists but was not loaded; call load() first")
         self._path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_bytes(self._path, self.dumps())
+
+    def close(self) -> None:
+        """Release the lock; the store must be loaded again before the next flush."""
+        self._lock.release()
+        self._loaded = False
 
     def dumps(self) -> bytes:
         """The exact bytes flush() writes."""

@@ -25,7 +25,9 @@ def test_the_readme_embedding_example_opens_and_watches(tmp_path: Path) -> None:
                 exchange = container.adapters.okx()
                 stack.push_async_callback(exchange.aclose)
                 stack.callback(container.adapters.sink().close)
-                container.adapters.store().load()
+                store = container.adapters.store()
+                store.load()
+                stack.callback(store.close)
                 done = await container.use_cases.open_position().execute(OpenPositionCommand(
                     symbol=SYMBOL, side=PositionSide.LONG, qty=Decimal("0.10"),
                     stop_price=Decimal("29400"), tp1_price=Decimal("30300"),

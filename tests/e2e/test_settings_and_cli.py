@@ -153,3 +153,17 @@ def test_short_credentials_still_run_and_are_redacted_by_name(tmp_path: Path) ->
         run_dir = container.adapters.run_dir()
     raw = (run_dir / "m_execution_raw_part_0001.jsonl").read_text()
     assert '"p1"' not in raw and "[redacted]" in raw
+
+
+def test_a_second_engine_on_the_same_store_exits_2_naming_the_holder(tmp_path: Path) -> None:
+    from adapters.state import JsonFileStateStore
+
+    held = JsonFileStateStore(tmp_path / "s.json")
+    held.load()
+    config = tmp_path / "c.toml"
+    config.write_text(f'runs_dir = "{tmp_path}"\nstate_path = "{tmp_path / "s.json"}"\n')
+    try:
+        code, out = invoke("status", "--config", str(config))
+    finally:
+        held.close()
+    assert code == 2 and f"locked by process {os.getpid()}" in out["error"]

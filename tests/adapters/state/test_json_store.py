@@ -49,12 +49,21 @@ def open_position() -> SymbolState:
                        position_state=position)
 
 
-def saved_store(path: Path) -> JsonFileStateStore:
+def saved_store(path: Path, keep_open: bool = False) -> JsonFileStateStore:
+    """A store file holding one open position; closed (as a stopped engine leaves it) unless
+    keep_open."""
     store = JsonFileStateStore(path)
     store.load()
     store.set_symbol_state(SYMBOL, open_position())
     store.flush()
+    if not keep_open:
+        store.close()
     return store
+
+
+def files_in(folder: Path) -> list[str]:
+    """The folder's files, without the store's lock file."""
+    return sorted(p.name for p in folder.iterdir() if not p.name.endswith(".lock"))
 
 
 def test_the_json_store_satisfies_the_state_port(tmp_path: Path) -> None:
@@ -91,10 +100,12 @@ def test_any_state_the_store_writes_it_reads_back_equal(
     writer.load()
     writer.set_symbol_state(state.symbol, state)
     path.write_bytes(writer.dumps())  # flush()'s bytes without its fsyncs, to stay fast
+    writer.close()
     reader = JsonFileStateStore(path)
     reader.load()
     assert reader.symbols() == (state.symbol,)
     assert reader.get_symbol_state(state.symbol) == state
+    reader.close()
 
 
 def test_a_file_from_before_a_field_was_added_loads_with_its_default(tmp_path: Path) -> None:
@@ -148,7 +159,7 @@ def test_a_corrupt_file_is_a_loud_error_naming_file_and_path_and_is_left_alone(
     with pytest.raises(StateStoreError):
         store.flush()  # never replaces positions it could not read
     assert path.read_text() == damaged
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["state.json"]
+    assert files_in(tmp_path) == ["state.json"]
 
 
 def test_invalid_utf8_is_reported_as_corrupt(tmp_path: Path) -> None:
@@ -168,7 +179,7 @@ def test_flush_refuses_to_overwrite_a_file_it_never_loaded(tmp_path: Path) -> No
 
 def test_a_failed_rename_leaves_the_old_file_whole_and_no_temp(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    store = saved_store(tmp_path / "state.json")
+    store = saved_store(tmp_path / "state.json", keep_open=True)
     before = (tmp_path / "state.json").read_bytes()
     store.set_symbol_state(SYMBOL, SymbolState(SYMBOL))
 
@@ -180,7 +191,7 @@ def test_a_failed_rename_leaves_the_old_file_whole_and_no_temp(
         store.flush()
     monkeypatch.undo()
     assert (tmp_path / "state.json").read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["state.json"]
+    assert files_in(tmp_path) == ["state.json"]
 
 
 CRASH_BEFORE_RENAME = """
@@ -203,7 +214,7 @@ def test_a_crash_between_temp_write_and_rename_keeps_the_old_state(tmp_path: Pat
     crashed = subprocess.run([sys.executable, "-c", CRASH_BEFORE_RENAME, str(path)],
                              cwd=ROOT, capture_output=True, check=False)
     assert crashed.returncode == 137, crashed.stderr
-    leftovers = [p.name for p in tmp_path.iterdir() if p.name != "state.json"]
+    leftovers = [name for name in files_in(tmp_path) if name != "state.json"]
     assert len(leftovers) == 1 and leftovers[0].startswith(".state.json.")
     assert path.read_bytes() == before
     store = JsonFileStateStore(path)
