@@ -24,6 +24,7 @@ from domain.logs import CandidateAction, CandidateEvaluation, GateResult, GateVe
 from domain.orders import Fill, OrderIntent, OrdType, PositionSide
 from domain.params import Params
 from domain.position_rules import check_plan
+from domain.risk import RiskBudget, risk_budget
 from domain.state import PositionStage, PositionState, SymbolState
 from ports.clock import Clock
 from ports.exchange import ExchangeAdapter
@@ -81,12 +82,12 @@ class OpenPosition:
 
     async def execute(self, cmd: OpenPositionCommand) -> OpenPositionDone:
         validate_intent_id(cmd.intent_id)
-        state = self._store.get_symbol_state(cmd.symbol)
-        rejected = self._gate(cmd, state)
-        if rejected is not None:
-            return rejected
         spec = await InstrumentBook(self._exchange).spec(cmd.symbol, live=True)
         intent = self._validate(cmd, spec)
+        state = self._store.get_symbol_state(cmd.symbol)
+        rejected = self._gate(cmd, state, await self._risk(cmd, spec))
+        if rejected is not None:
+            return rejected
         await self._exchange.set_leverage(cmd.symbol, self._params.tiers.get(cmd.tier).leverage)
         cid = self._persist_pending(cmd, state)
         entry = await place_entry(self._exchange, self._clock, intent=OrderIntent(
@@ -115,19 +116,30 @@ class OpenPosition:
         self._store.flush()
         return OpenPositionDone("flattened", f"{why}: the fill was closed again", cleared)
 
-    def _gate(self, cmd: OpenPositionCommand, state: SymbolState) -> OpenPositionDone | None:
+    async def _risk(self, cmd: OpenPositionCommand, spec: InstrumentSpec) -> RiskBudget:
+        """Loss at the initial stop against the tier's share of equity (domain/risk.py)."""
+        equity = await self._exchange.get_balance_equity(spec.settle_ccy)
+        entry = cmd.entry_price or (await self._exchange.get_mark_price(cmd.symbol)).price
+        return risk_budget(spec, qty=cmd.qty, entry=entry, stop=cmd.stop_price,
+                           equity=equity.equity,
+                           risk_fraction=self._params.tiers.get(cmd.tier).risk_fraction)
+
+    def _gate(self, cmd: OpenPositionCommand, state: SymbolState,
+              budget: RiskBudget) -> OpenPositionDone | None:
         now = self._clock.now_ms() // 1000
         gate = check_open_gate(state, now=now)
         pos = state.position_state
         busy = pos.stage is not PositionStage.FLAT or bool(pos.intent_id)
         flat_gate = GateResult("position_flat", GateVerdict.FAIL if busy else GateVerdict.PASS,
                                f"{pos.stage.value} intent {pos.intent_id}" if busy else "")
-        allowed = gate.allowed and not busy
+        risk_gate = budget.gate()
+        allowed = gate.allowed and not busy and budget.allowed
         reason = "; ".join(r for r in (gate.reject_reason,
-                                       "a position or entry is already open" if busy else "")
-                           if r)
+                                       "a position or entry is already open" if busy else "",
+                                       risk_gate.reason) if r)
         self._store.append_event(CandidateEvaluation(
-            now, cmd.symbol, cmd.regime, cmd.template, (gate_result(gate), flat_gate),
+            now, cmd.symbol, cmd.regime, cmd.template,
+            (gate_result(gate), flat_gate, risk_gate),
             cmd.base_score, cmd.penalties, cmd.final_score,
             CandidateAction.OPEN if allowed else CandidateAction.REJECT,
             "" if allowed else reason))

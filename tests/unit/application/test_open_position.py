@@ -145,3 +145,17 @@ def test_bad_input_is_refused_before_any_order(world) -> None:
     with pytest.raises(InvalidIntent):
         open_(exchange, store, symbol="XRP-USDT-SWAP")
     assert not exchange.orders
+
+
+def test_a_size_whose_stop_loss_exceeds_the_tier_budget_is_rejected_before_any_order(
+        world) -> None:
+    exchange, store = world
+    # tier A risks 1 % of 100,000 USDT; 200 contracts x 0.01 BTC x 600 USDT = 1,200 USDT
+    done = open_(exchange, store, qty=D("200"), tp1_qty=D("80"), tp2_qty=D("60"))
+    assert done.status == "rejected_by_gate" and "risk" in done.reason
+    assert not exchange.orders
+    evaluation = store.events_of(CandidateEvaluation)[0]
+    assert [g.verdict.value for g in evaluation.gates] == ["PASS", "PASS", "FAIL"]
+    within = open_(exchange, store, qty=D("100"), tp1_qty=D("40"), tp2_qty=D("30"),
+                   intent_id="op9")
+    assert within.status == "opened"
