@@ -19,6 +19,7 @@ from domain.params import Params
 from domain.state import PositionStage, SymbolState
 from ports.clock import Clock
 from ports.exchange import ExchangeAdapter
+from ports.progress import Progress, Silent
 from ports.state import StateStore
 
 
@@ -42,11 +43,12 @@ class PositionClosed:
 
 class ClosePosition:
     def __init__(self, exchange: ExchangeAdapter, store: StateStore, clock: Clock,
-                 params: Params) -> None:
+                 params: Params, progress: Progress | None = None) -> None:
         self._exchange = exchange
         self._store = store
         self._clock = clock
-        self._driver = PositionDriver(exchange, store, clock, params)
+        self._progress = progress or Silent()
+        self._driver = PositionDriver(exchange, store, clock, params, self._progress)
 
     async def execute(self, cmd: ClosePositionCommand) -> PositionClosed:
         state = self._store.get_symbol_state(cmd.symbol)

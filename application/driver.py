@@ -34,6 +34,7 @@ from domain.stage_machine import transition
 from domain.state import PositionStage, SymbolState
 from ports.clock import Clock
 from ports.exchange import ExchangeAdapter
+from ports.progress import Progress, Silent
 from ports.state import StateStore
 
 _PLACING = (PlaceProtection, ReplaceProtection, PlaceTakeProfit, CloseRunner, DeRisk)
@@ -51,11 +52,12 @@ class DriveResult:
 
 class PositionDriver:
     def __init__(self, exchange: ExchangeAdapter, store: StateStore, clock: Clock,
-                 params: Params) -> None:
+                 params: Params, progress: Progress | None = None) -> None:
         self._exchange = exchange
         self._store = store
         self._clock = clock
         self._params = params
+        self._progress = progress or Silent()
 
     async def feed(self, symbol: str, spec: InstrumentSpec, event: PositionEvent) -> DriveResult:
         """Apply one exchange-observed event and perform everything it calls for."""
@@ -82,7 +84,8 @@ class PositionDriver:
     def _performer(self, symbol: str, spec: InstrumentSpec) -> Performer:
         def allocate(role: Role, count: int) -> tuple[str, ...]:
             return allocate_ids(self._store, symbol, role, count)
-        return Performer(self._exchange, self._clock, self._params, spec, allocate)
+        return Performer(self._exchange, self._clock, self._params, spec, allocate,
+                         self._progress)
 
     async def _apply(self, performer: Performer, symbol: str, spec: InstrumentSpec,
                      event: PositionEvent) -> None:

@@ -15,6 +15,7 @@ from domain.playbook import on_regime_shift
 from domain.state import PositionStage, SymbolState
 from ports.clock import Clock
 from ports.exchange import ExchangeAdapter
+from ports.progress import Progress, Silent
 from ports.state import StateStore
 
 
@@ -40,10 +41,11 @@ class ManagePosition:
     """Apply what the exchange shows (take-profit fills, stop triggers), then the bar."""
 
     def __init__(self, exchange: ExchangeAdapter, store: StateStore, clock: Clock,
-                 params: Params) -> None:
+                 params: Params, progress: Progress | None = None) -> None:
         self._exchange = exchange
         self._store = store
-        self._driver = PositionDriver(exchange, store, clock, params)
+        self._progress = progress or Silent()
+        self._driver = PositionDriver(exchange, store, clock, params, self._progress)
 
     async def execute(self, cmd: ManagePositionCommand) -> PositionManaged:
         state = self._store.get_symbol_state(cmd.symbol)
@@ -87,12 +89,13 @@ class OnRegimeShift:
     """Seed 001 §6: ShockGuard, runner, remaining stop, locks and regime_shift_log, in order."""
 
     def __init__(self, exchange: ExchangeAdapter, store: StateStore, clock: Clock,
-                 params: Params) -> None:
+                 params: Params, progress: Progress | None = None) -> None:
         self._exchange = exchange
         self._store = store
         self._clock = clock
         self._params = params
-        self._driver = PositionDriver(exchange, store, clock, params)
+        self._progress = progress or Silent()
+        self._driver = PositionDriver(exchange, store, clock, params, self._progress)
 
     async def execute(self, cmd: RegimeShiftCommand) -> RegimeShifted:
         state = self._store.get_symbol_state(cmd.symbol)

@@ -28,6 +28,7 @@ from domain.risk import RiskBudget, risk_budget
 from domain.state import PositionStage, PositionState, SymbolState
 from ports.clock import Clock
 from ports.exchange import ExchangeAdapter
+from ports.progress import Progress, Silent
 from ports.state import StateStore
 
 
@@ -73,12 +74,13 @@ class OpenPosition:
     """Open one position with the full protection sequence."""
 
     def __init__(self, exchange: ExchangeAdapter, store: StateStore, clock: Clock,
-                 params: Params) -> None:
+                 params: Params, progress: Progress | None = None) -> None:
         self._exchange = exchange
         self._store = store
         self._clock = clock
         self._params = params
-        self._driver = PositionDriver(exchange, store, clock, params)
+        self._progress = progress or Silent()
+        self._driver = PositionDriver(exchange, store, clock, params, self._progress)
 
     async def execute(self, cmd: OpenPositionCommand) -> OpenPositionDone:
         validate_intent_id(cmd.intent_id)
@@ -87,12 +89,15 @@ class OpenPosition:
         state = self._store.get_symbol_state(cmd.symbol)
         rejected = self._gate(cmd, state, await self._risk(cmd, spec))
         if rejected is not None:
+            self._progress.step(f"gate: rejected ({rejected.reason})")
             return rejected
+        self._progress.step("gate: locks clear, symbol flat, risk within budget")
         await self._exchange.set_leverage(cmd.symbol, self._params.tiers.get(cmd.tier).leverage)
         cid = self._persist_pending(cmd, state)
         entry = await place_entry(self._exchange, self._clock, intent=OrderIntent(
             spec, intent.side, intent.ord_type, intent.size, intent.price, False, cid),
             timeout_s=cmd.entry_timeout_s)
+        self._progress.step(f"entry {cid}: {entry.reason}")
         if entry.fill is None:
             return self._no_position(cmd, entry)
         try:

@@ -42,6 +42,7 @@ from domain.params import Params
 from ports.clock import Clock
 from ports.exchange import ExchangeAdapter
 from ports.exchange_types import OrderPlacement
+from ports.progress import Progress, Silent
 
 RUNNER_LIMIT_WAIT_S = 3.0
 FLATTEN_ATTEMPTS = 3
@@ -65,11 +66,13 @@ class Performer:
     params: Params
     spec: InstrumentSpec
     allocate: Allocate
+    progress: Progress = attrs.field(factory=Silent)
     notes: list[Note] = attrs.field(factory=list)
     strays: list[str] = attrs.field(factory=list)
 
     def note(self, text: str, needs_attention: bool = False) -> None:
         self.notes.append(Note(text, needs_attention))
+        self.progress.step(text)
 
     async def place_protection(self, action: PlaceProtection) -> PositionEvent:
         cid, out = await self._stop(action.side, action.qty, action.stop_price)

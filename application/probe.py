@@ -16,6 +16,7 @@ from ports.clock import Clock
 from ports.errors import ExchangeError
 from ports.evidence import EvidenceSink, PackageManifest, SeedDocument
 from ports.exchange import ExchangeAdapter
+from ports.progress import Progress, Silent
 
 
 @attrs.frozen
@@ -43,15 +44,19 @@ class ProbeRan:
 class ProbeExecution:
     """Run the PROBE: instruments → select → config → limit order → status → cancel → status."""
 
-    def __init__(self, exchange: ExchangeAdapter, sink: EvidenceSink, clock: Clock) -> None:
+    def __init__(self, exchange: ExchangeAdapter, sink: EvidenceSink, clock: Clock,
+                 progress: Progress | None = None) -> None:
         self._exchange = exchange
         self._sink = sink
         self._clock = clock
+        self._progress = progress or Silent()
 
     async def execute(self, cmd: RunProbe) -> ProbeRan:
         facts = ProbeFacts(inst_id=cmd.inst_id)
         spec = await self._select(cmd, facts)
         facts.config = await calls.read_account_config(self._exchange, self._sink)
+        self._progress.step(f"account config: posMode {facts.config.pos_mode or '-'}"
+                            if facts.config.ok else "account config: error (evidenced)")
         if spec is not None:
             intent = await self._intent(cmd, spec, facts)
             if intent is not None:
@@ -73,6 +78,8 @@ class ProbeExecution:
                   else "instId absent from public/instruments" if found is None
                   else f"state is {found.state}, not live" if not found.is_live
                   else "present and live")
+        self._progress.step(f"instruments: {len(facts.instruments.parsed_minimal)} listed; "
+                            f"{cmd.inst_id}: {reason}")
         self._sink.write_document(SeedDocument.PROBE_SELECTED_INST, {
             "requested_inst_id": cmd.inst_id, "inst_type": cmd.inst_type,
             "exists": facts.exists, "state": facts.state, "live": selected,
@@ -122,7 +129,10 @@ class ProbeExecution:
         return px
 
     async def _order_loop(self, intent: OrderIntent, facts: ProbeFacts) -> None:
+        self._progress.step(f"limit buy {intent.size} @ {intent.price} as "
+                            f"{intent.client_order_id} ({facts.px_source})")
         facts.submit = await calls.submit_order(self._exchange, self._sink, intent)
+        self._progress.step(f"ack: {facts.submit.placement.status}")
         order_id = facts.submit.order_id
         if isinstance(facts.submit.placement.outcome, Rejected):
             return
@@ -135,9 +145,11 @@ class ProbeExecution:
         facts.samples.append(await calls.get_order_status(
             self._exchange, self._sink, inst_id=intent.inst_id, order_id=order_id,
             client_order_id=cid))
+        self._progress.step(f"status: {_state(facts.samples[-1])}")
         facts.cancel = await calls.cancel_order(self._exchange, self._sink,
                                                 inst_id=intent.inst_id, order_id=order_id,
                                                 client_order_id=cid)
+        self._progress.step(f"cancel: {facts.cancel.result.status}")
         facts.samples.append(await calls.get_order_status(
             self._exchange, self._sink, inst_id=intent.inst_id, order_id=order_id,
             client_order_id=cid))
@@ -159,12 +171,21 @@ class ProbeExecution:
         return resolution.status
 
     def _package(self, facts: ProbeFacts) -> ProbeRan:
+        if facts.samples:
+            self._progress.step(f"status after cancel: {_state(facts.samples[-1])}")
         first = self._sink.package()
         self._sink.write_text(SeedDocument.PROBE_REPORT, render_report(facts, first))
         manifest = self._sink.package()
+        self._progress.step(f"packaged {len(manifest.files)} files in {self._sink.run_dir}")
         return ProbeRan(str(self._sink.run_dir), facts.inst_id, facts.order_placed,
                         facts.loop_closed, facts.unresolved_unknown, facts.bad_input,
                         len(facts.all_errors()), manifest)
+
+
+def _state(step: calls.StatusStep) -> str:
+    if step.status is None:
+        return "no answer" if not step.ok else "not found"
+    return f"{step.status.state.value}, accFillSz {step.status.acc_fill_sz}"
 
 
 def _spec_json(spec: InstrumentSpec | None) -> dict[str, str] | None:

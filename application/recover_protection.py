@@ -21,6 +21,7 @@ from domain.params import Params
 from ports.clock import Clock
 from ports.exchange import ExchangeAdapter
 from ports.exchange_types import PositionSnapshot
+from ports.progress import Progress, Silent
 from ports.state import StateStore
 
 
@@ -40,12 +41,13 @@ class ProtectionRecovered:
 
 class RecoverProtection:
     def __init__(self, exchange: ExchangeAdapter, store: StateStore, clock: Clock,
-                 params: Params) -> None:
+                 params: Params, progress: Progress | None = None) -> None:
         self._exchange = exchange
         self._store = store
         self._clock = clock
         self._params = params
-        self._driver = PositionDriver(exchange, store, clock, params)
+        self._progress = progress or Silent()
+        self._driver = PositionDriver(exchange, store, clock, params, self._progress)
 
     async def execute(self, cmd: RecoverCommand) -> ProtectionRecovered:
         positions = await self._exchange.get_positions()
@@ -74,6 +76,8 @@ class RecoverProtection:
             now=self._clock.now_ms() // 1000, params=self._params)
         recovery = await plan_symbol(self._exchange, self._store, self._driver, facts)
         seen = tuple(f"observed {type(e).__name__} while away" for e in observed)
+        for action in seen + recovery.actions:
+            self._progress.step(f"recover {symbol}: {action}")
         return attrs.evolve(recovery, actions=seen + recovery.actions,
                             notes=tuple(notes) + recovery.notes)
 

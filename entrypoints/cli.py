@@ -71,6 +71,11 @@ def _guarded(fn: Any, as_json: bool, command: str) -> None:
     _finish(result, as_json)
 
 
+def _progress(as_json: bool) -> render.StepPrinter | None:
+    """Steps on stderr for a human; with --json only the one object is printed."""
+    return None if as_json else render.StepPrinter()
+
+
 def _intent_id(given: str | None, prefix: str) -> str:
     return given or f"{prefix}{time.time_ns() // 1_000_000}"
 
@@ -87,7 +92,8 @@ def probe(venue: Venue = None, config: ConfigPath = None, live: Live = False,
     def go() -> tuple[int, dict[str, Any], str]:
         settings = load_settings(config_path=config, venue=venue, live_confirmed=live,
                                  overrides={"runs_dir": out} if out else None)
-        return commands.probe(settings, inst, _decimal("--px", px), _intent_id(None, "p"))
+        return commands.probe(settings, inst, _decimal("--px", px), _intent_id(None, "p"),
+                              _progress(as_json))
     _guarded(go, as_json, "probe")
 
 
@@ -129,7 +135,7 @@ def open_(symbol: Annotated[str, typer.Option(help="instId, e.g. BTC-USDT-SWAP."
             tp1_qty=_required("--tp1-qty", tp1_qty), tp2_price=_required("--tp2", tp2),
             tp2_qty=_required("--tp2-qty", tp2_qty), entry_price=_decimal("--entry-px",
                                                                           entry_px),
-            tier=tier, intent_id=_intent_id(intent_id, "o")))
+            tier=tier, intent_id=_intent_id(intent_id, "o")), _progress(as_json))
     _guarded(go, as_json, "open")
 
 
@@ -140,7 +146,7 @@ def close(symbol: Annotated[str, typer.Option(help="instId to close.")],
     """Close a symbol's position reduce-only at market until the exchange shows it flat."""
     def go() -> tuple[int, dict[str, Any], str]:
         settings = load_settings(config_path=config, venue=venue, live_confirmed=live)
-        return commands.close_position(settings, symbol)
+        return commands.close_position(settings, symbol, _progress(as_json))
     _guarded(go, as_json, "close")
 
 
@@ -154,7 +160,8 @@ def manage(symbol: Annotated[str, typer.Option(help="instId.")],
     """Apply exchange fills (TP1/TP2, stop) and a closed bar to a position."""
     def go() -> tuple[int, dict[str, Any], str]:
         settings = load_settings(config_path=config, venue=venue, live_confirmed=live)
-        return commands.manage(settings, symbol, _decimal("--bar-close", bar_close), regime)
+        return commands.manage(settings, symbol, _decimal("--bar-close", bar_close), regime,
+                               _progress(as_json))
     _guarded(go, as_json, "manage")
 
 
@@ -166,7 +173,7 @@ def regime_shift(symbol: Annotated[str, typer.Option(help="instId.")],
     """Run the regime-shift playbook (seed 001 §6) for a symbol."""
     def go() -> tuple[int, dict[str, Any], str]:
         settings = load_settings(config_path=config, venue=venue, live_confirmed=live)
-        return commands.regime(settings, symbol, new)
+        return commands.regime(settings, symbol, new, _progress(as_json))
     _guarded(go, as_json, "regime")
 
 
@@ -176,7 +183,7 @@ def recover(venue: Venue = None, config: ConfigPath = None, live: Live = False,
     """Make every exchange position protected by a visible stop; cancel stray stops."""
     def go() -> tuple[int, dict[str, Any], str]:
         settings = load_settings(config_path=config, venue=venue, live_confirmed=live)
-        return commands.recover(settings)
+        return commands.recover(settings, _progress(as_json))
     _guarded(go, as_json, "recover")
 
 
@@ -189,7 +196,7 @@ def watch(run_for: Annotated[float | None, typer.Option(
     take-profit fills and stop triggers as they happen."""
     def go() -> tuple[int, dict[str, Any], str]:
         settings = load_settings(config_path=config, venue=venue, live_confirmed=live)
-        return commands.watch(settings, run_for)
+        return commands.watch(settings, run_for, _progress(as_json))
     _guarded(go, as_json, "watch")
 
 

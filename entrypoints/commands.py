@@ -20,12 +20,15 @@ from entrypoints import render
 from entrypoints.container import Application
 from entrypoints.lifecycle import DONE, EXCHANGE_FAILED, NEEDS_ATTENTION, run, session
 from entrypoints.settings import Settings
+from ports.progress import Progress
 
 Result = tuple[int, dict[str, Any], str]
 
 
-def probe(settings: Settings, inst: str, px: Decimal | None, intent_id: str) -> Result:
-    with session(settings, run_prefix="probe", labels={"probe": True}) as container:
+def probe(settings: Settings, inst: str, px: Decimal | None, intent_id: str,
+          progress: Progress | None = None) -> Result:
+    with session(settings, run_prefix="probe", labels={"probe": True},
+                 progress=progress) as container:
         async def body(c: Application) -> Any:
             return await c.use_cases.probe().execute(RunProbe(inst, intent_id, px))
         ran = run(container, body, uses_store=False)
@@ -47,10 +50,11 @@ def selfcheck(settings: Settings, with_orders: bool, intent_id: str) -> Result:
                 required_pos_mode=settings.required_pos_mode,
                 max_clock_skew_ms=settings.max_clock_skew_ms, with_orders=with_orders))
         done = run(container, body, uses_store=False)
+        run_dir = str(container.adapters.run_dir())
     code = DONE if done.all_passed else EXCHANGE_FAILED
     checks = [{"name": c.name, "passed": c.passed, "detail": c.detail} for c in done.checks]
-    payload = {"command": "selfcheck", "venue": settings.venue, "checks": checks,
-               "exit_code": code}
+    payload = {"command": "selfcheck", "venue": settings.venue, "run_dir": run_dir,
+               "checks": checks, "exit_code": code}
     return code, payload, render.selfcheck(checks)
 
 
@@ -59,9 +63,9 @@ def _recovered(done: ProtectionRecovered) -> list[dict[str, Any]]:
              "notes": [n.text for n in s.notes]} for s in done.symbols if s.actions or s.notes]
 
 
-def _with_recovery(settings: Settings, prefix: str, symbol: str | None,
-                   command: Any) -> tuple[Any, list[dict[str, Any]], str]:
-    with session(settings, run_prefix=prefix) as container:
+def _with_recovery(settings: Settings, prefix: str, symbol: str | None, command: Any,
+                   progress: Progress | None) -> tuple[Any, list[dict[str, Any]], str]:
+    with session(settings, run_prefix=prefix, progress=progress) as container:
         async def body(c: Application) -> tuple[Any, ProtectionRecovered]:
             recovered = await c.use_cases.recover().execute(
                 RecoverCommand((symbol,) if symbol else ()))
@@ -71,13 +75,14 @@ def _with_recovery(settings: Settings, prefix: str, symbol: str | None,
     return result, _recovered(recovered), run_dir
 
 
-def open_position(settings: Settings, fields: dict[str, Any]) -> Result:
+def open_position(settings: Settings, fields: dict[str, Any],
+                  progress: Progress | None = None) -> Result:
     side = PositionSide.LONG if fields.pop("side") == "long" else PositionSide.SHORT
     cmd = OpenPositionCommand(side=side, **fields)
 
     async def command(c: Application) -> Any:
         return await c.use_cases.open_position().execute(cmd)
-    done, recovered, run_dir = _with_recovery(settings, "open", cmd.symbol, command)
+    done, recovered, run_dir = _with_recovery(settings, "open", cmd.symbol, command, progress)
     code = NEEDS_ATTENTION if done.needs_attention else DONE if done.status in (
         "opened", "rejected_by_gate") else EXCHANGE_FAILED
     payload = {"command": "open", "venue": settings.venue, "run_dir": run_dir,
@@ -88,10 +93,11 @@ def open_position(settings: Settings, fields: dict[str, Any]) -> Result:
     return code, payload, render.outcome(payload)
 
 
-def close_position(settings: Settings, symbol: str) -> Result:
+def close_position(settings: Settings, symbol: str,
+                   progress: Progress | None = None) -> Result:
     async def command(c: Application) -> Any:
         return await c.use_cases.close_position().execute(ClosePositionCommand(symbol))
-    done, recovered, run_dir = _with_recovery(settings, "close", symbol, command)
+    done, recovered, run_dir = _with_recovery(settings, "close", symbol, command, progress)
     code = NEEDS_ATTENTION if done.needs_attention else DONE
     payload = {"command": "close", "venue": settings.venue, "run_dir": run_dir,
                "symbol": symbol, "status": done.status, "reason": "",
@@ -102,11 +108,11 @@ def close_position(settings: Settings, symbol: str) -> Result:
 
 
 def manage(settings: Settings, symbol: str, bar_close: Decimal | None,
-           regime: str | None) -> Result:
+           regime: str | None, progress: Progress | None = None) -> Result:
     async def command(c: Application) -> Any:
         return await c.use_cases.manage_position().execute(
             ManagePositionCommand(symbol, bar_close, regime))
-    done, recovered, run_dir = _with_recovery(settings, "manage", symbol, command)
+    done, recovered, run_dir = _with_recovery(settings, "manage", symbol, command, progress)
     code = NEEDS_ATTENTION if done.needs_attention else DONE
     payload = {"command": "manage", "venue": settings.venue, "run_dir": run_dir,
                "symbol": symbol, "status": ",".join(done.observed) or "no change",
@@ -116,10 +122,11 @@ def manage(settings: Settings, symbol: str, bar_close: Decimal | None,
     return code, payload, render.outcome(payload)
 
 
-def regime(settings: Settings, symbol: str, new: str) -> Result:
+def regime(settings: Settings, symbol: str, new: str,
+           progress: Progress | None = None) -> Result:
     async def command(c: Application) -> Any:
         return await c.use_cases.regime_shift().execute(RegimeShiftCommand(symbol, new))
-    done, recovered, run_dir = _with_recovery(settings, "regime", symbol, command)
+    done, recovered, run_dir = _with_recovery(settings, "regime", symbol, command, progress)
     code = NEEDS_ATTENTION if done.needs_attention else DONE
     payload = {"command": "regime", "venue": settings.venue, "run_dir": run_dir,
                "symbol": symbol, "status": f"regime {new}",
@@ -130,8 +137,8 @@ def regime(settings: Settings, symbol: str, new: str) -> Result:
     return code, payload, render.outcome(payload)
 
 
-def recover(settings: Settings) -> Result:
-    with session(settings, run_prefix="recover") as container:
+def recover(settings: Settings, progress: Progress | None = None) -> Result:
+    with session(settings, run_prefix="recover", progress=progress) as container:
         async def body(c: Application) -> Any:
             return await c.use_cases.recover().execute(RecoverCommand(settings.symbols))
         done = run(container, body)
@@ -147,14 +154,16 @@ def status(settings: Settings) -> Result:
         async def body(c: Application) -> Any:
             return await c.use_cases.status().execute(StatusCommand(settings.symbols))
         report = run(container, body)
+        run_dir = str(container.adapters.run_dir())
     rows = [render.status_row(r) for r in report.symbols]
-    payload = {"command": "status", "venue": settings.venue, "symbols": rows,
-               "exit_code": DONE}
+    payload = {"command": "status", "venue": settings.venue, "run_dir": run_dir,
+               "symbols": rows, "exit_code": DONE}
     return DONE, payload, render.status(rows)
 
 
-def watch(settings: Settings, run_for_s: float | None) -> Result:
-    with session(settings, run_prefix="watch") as container:
+def watch(settings: Settings, run_for_s: float | None,
+          progress: Progress | None = None) -> Result:
+    with session(settings, run_prefix="watch", progress=progress) as container:
         async def body(c: Application) -> Any:
             return await c.use_cases.watch().execute(WatchCommand(settings.symbols, run_for_s))
         done = run(container, body)

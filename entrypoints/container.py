@@ -29,6 +29,7 @@ from entrypoints.settings import Settings, SettingsError
 from ports.clock import Clock
 from ports.evidence import EvidenceSink
 from ports.exchange import ExchangeAdapter
+from ports.progress import Progress, Silent
 from ports.state import StateStore
 
 
@@ -62,15 +63,21 @@ class UseCases(containers.DeclarativeContainer):
     store = providers.Dependency(instance_of=StateStore)  # type: ignore[type-abstract]
     clock = providers.Dependency(instance_of=Clock)  # type: ignore[type-abstract]
     params = providers.Dependency(instance_of=Params)
+    progress = providers.Dependency(instance_of=Progress, default=Silent())  # type: ignore[type-abstract]
 
     engine = providers.Factory(ExecutionEngine, exchange, sink)
-    probe = providers.Factory(ProbeExecution, exchange, sink, clock)
+    probe = providers.Factory(ProbeExecution, exchange, sink, clock, progress)
     selfcheck = providers.Factory(SelfCheck, exchange, sink, clock, params)
-    open_position = providers.Factory(OpenPosition, exchange, store, clock, params)
-    manage_position = providers.Factory(ManagePosition, exchange, store, clock, params)
-    regime_shift = providers.Factory(OnRegimeShift, exchange, store, clock, params)
-    recover = providers.Factory(RecoverProtection, exchange, store, clock, params)
-    close_position = providers.Factory(ClosePosition, exchange, store, clock, params)
+    open_position = providers.Factory(OpenPosition, exchange, store, clock, params,
+                                    progress)
+    manage_position = providers.Factory(ManagePosition, exchange, store, clock, params,
+                                    progress)
+    regime_shift = providers.Factory(OnRegimeShift, exchange, store, clock, params,
+                                    progress)
+    recover = providers.Factory(RecoverProtection, exchange, store, clock, params,
+                                    progress)
+    close_position = providers.Factory(ClosePosition, exchange, store, clock, params,
+                                    progress)
     status = providers.Factory(Status, exchange, store, clock)
     watch = providers.Factory(ProtectionWatch, exchange, store, clock, params)
 

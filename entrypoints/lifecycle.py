@@ -10,12 +10,14 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import attrs
+from dependency_injector import providers
 
 from adapters.okx import OkxCredentials
 from domain.errors import DomainError
 from entrypoints.container import Application, build_container, container_config
 from entrypoints.settings import Settings, SettingsError, default_state_path
 from ports.errors import ExchangeError
+from ports.progress import Progress
 from ports.state import StateStoreError, StateStoreLocked
 
 DONE, EXCHANGE_FAILED, BAD_INPUT, NEEDS_ATTENTION = 0, 1, 2, 3
@@ -31,10 +33,18 @@ class CommandFailed(Exception):
 
 
 @contextmanager
-def session(settings: Settings, *, run_prefix: str,
-            labels: dict[str, Any] | None = None) -> Iterator[Application]:
+def session(settings: Settings, *, run_prefix: str, labels: dict[str, Any] | None = None,
+            progress: Progress | None = None) -> Iterator[Application]:
     """A container for one command; on venue sim an embedded simulator runs for its duration."""
-    labels = labels or {}
+    with _container(settings, run_prefix, labels or {}) as container:
+        if progress is not None:
+            container.use_cases.progress.override(providers.Object(progress))
+        yield container
+
+
+@contextmanager
+def _container(settings: Settings, run_prefix: str,
+               labels: dict[str, Any]) -> Iterator[Application]:
     if settings.venue != "sim":
         yield build_container(container_config(settings, run_prefix=run_prefix, labels=labels))
         return

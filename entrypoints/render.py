@@ -10,6 +10,13 @@ from application.status import SymbolStatus
 from domain.state import SymbolState
 
 
+class StepPrinter:
+    """Progress for a human: each step on stderr as it happens (stdout keeps the summary)."""
+
+    def step(self, text: str) -> None:
+        print(f"  · {text}", file=sys.stderr, flush=True)
+
+
 def emit(payload: dict[str, Any], human: str, as_json: bool, err: bool = False) -> None:
     stream = sys.stderr if err and not as_json else sys.stdout
     text = json.dumps(payload, default=str, sort_keys=True) if as_json else human
@@ -27,7 +34,7 @@ def position(state: SymbolState) -> dict[str, Any]:
 def probe(p: dict[str, Any]) -> str:
     lines = [f"probe on {p['venue']}: {p['inst_id']}",
              f"  run dir          {p['run_dir']}",
-             f"  order placed     {'yes' if p['order_placed'] else 'no'}",
+             f"  order acked      {'yes' if p['order_placed'] else 'no'}",
              f"  loop closed      {'yes' if p['loop_closed'] else 'no'} "
              "(ack, status, cancel, status)",
              f"  exchange errors  {p['exchange_errors']}"]
@@ -51,8 +58,8 @@ def outcome(p: dict[str, Any]) -> str:
              + (f" ({p['reason']})" if p["reason"] else ""),
              f"  position  {_position_line(pos)}",
              f"  run dir   {p['run_dir']}"]
+    # the notes were shown as progress while the command ran; --json carries them too
     lines += [f"  recovery  {r['symbol']}: {a}" for r in p["recovery"] for a in r["actions"]]
-    lines += [f"  - {n}" for n in p["notes"]]
     return "\n".join(lines)
 
 

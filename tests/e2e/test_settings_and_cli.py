@@ -167,3 +167,21 @@ def test_a_second_engine_on_the_same_store_exits_2_naming_the_holder(tmp_path: P
     finally:
         held.close()
     assert code == 2 and f"locked by process {os.getpid()}" in out["error"]
+
+
+def test_a_human_run_shows_each_step_on_stderr_and_json_runs_do_not(tmp_path: Path) -> None:
+    human = CliRunner().invoke(app, ["probe", "--out", str(tmp_path)])
+    assert human.exit_code == 0
+    steps = [line for line in human.stderr.splitlines() if line.startswith("  · ")]
+    assert [s.split(":")[0] for s in steps[:2]] == ["  · instruments", "  · account config"]
+    assert "  · cancel: accepted" in steps
+    quiet = CliRunner().invoke(app, ["probe", "--out", str(tmp_path), "--json"])
+    assert quiet.stderr == "" and json.loads(quiet.stdout)["run_dir"]
+
+
+@pytest.mark.parametrize("command", ["selfcheck", "status", "recover"])
+def test_every_json_payload_names_its_run_dir(tmp_path: Path, command: str) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text(f'runs_dir = "{tmp_path}"\nstate_path = "{tmp_path / "s.json"}"\n')
+    code, out = invoke(command, "--config", str(config))
+    assert code == 0 and Path(out["run_dir"]).is_dir()
