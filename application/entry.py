@@ -55,8 +55,8 @@ async def place_entry(exchange: ExchangeAdapter, clock: Clock, *, intent: OrderI
         return EntryOutcome("entry_unknown", "no order status could be read", None, None)
     if not status.state.is_terminal:
         return EntryOutcome("entry_unknown", f"entry still {status.state.value} after cancel",
-                            _fill(status), status)
-    fill = _fill(status)
+                            observed_fill(status), status)
+    fill = observed_fill(status)
     if fill is None:
         return EntryOutcome("entry_not_filled", f"entry {status.state.value} with no fill",
                             None, status)
@@ -74,7 +74,10 @@ async def _cancel_rest(exchange: ExchangeAdapter, clock: Clock, intent: OrderInt
                                 intent.client_order_id)
 
 
-def _fill(status: OrderStatus) -> Fill | None:
+def observed_fill(status: OrderStatus | None) -> Fill | None:
+    """The fill an exchange status proves, or None when it proves none."""
+    if status is None:
+        return None
     try:
         return Fill.from_order_status(status)
     except NotAnExchangeRecord:

@@ -5,17 +5,17 @@ from decimal import Decimal
 import attrs
 
 from application.driver import PositionDriver
-from application.entry import PlannedEntry, scaled_entry
+from application.entry import PlannedEntry, observed_fill, scaled_entry
 from application.observe import current_id
 from application.performers import Note
 from domain.actions import Action, PlaceProtection, ReplaceProtection
 from domain.algo import AlgoOrder
-from domain.errors import InvalidIntent, NotAnExchangeRecord
+from domain.errors import InvalidIntent
 from domain.events import StopConfirmed
 from domain.ids import Role, parse_client_id
 from domain.instrument import InstrumentSpec
 from domain.logs import RiskEvent, RiskEventType
-from domain.orders import Fill, OrderStatus, PositionSide
+from domain.orders import OrderStatus, PositionSide
 from domain.params import Params
 from domain.recovery_rules import adopt_unknown_position, stop_problem
 from domain.state import PositionStage, PositionState, SymbolState
@@ -107,7 +107,7 @@ async def _pending_entry(run: _Run, pos: PositionState) -> None:
         status = cancel.order_status or status
         run.log(f"entry {cid} left resting: cancel {cancel.status}")
     side, qty = f.held
-    fill = _fill(status)
+    fill = observed_fill(status)
     if fill is not None and qty > 0 and side.value == pos.side:
         plan = PlannedEntry(side, pos.qty_total, pos.sl_price, pos.tp1_price, pos.tp1_qty,
                             pos.tp2_price, pos.tp2_qty, pos.tier or "A", pos.intent_id)
@@ -125,15 +125,6 @@ async def _pending_entry(run: _Run, pos: PositionState) -> None:
     run.log(f"pending entry {cid} cleared (no fill to protect)")
     if qty > 0:
         await _unknown_position(run, side, qty)
-
-
-def _fill(status: OrderStatus | None) -> Fill | None:
-    if status is None:
-        return None
-    try:
-        return Fill.from_order_status(status)
-    except NotAnExchangeRecord:
-        return None
 
 
 async def _unknown_position(run: _Run, side: PositionSide, qty: Decimal) -> None:

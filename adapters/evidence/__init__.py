@@ -2,9 +2,11 @@
 
 from adapters.evidence.chain import ChainBreak, ChainReport, verify_chain
 from adapters.evidence.group_commit import EvidenceWriteError
+from adapters.evidence.packaging import check_sums
 from adapters.evidence.redact import REDACTED, Redactor, is_secret_name
 from adapters.evidence.run_dir import new_run_dir
 from adapters.evidence.sink import EvidenceSinkClosed, FileEvidenceSink
 
 __all__ = ["REDACTED", "ChainBreak", "ChainReport", "EvidenceSinkClosed", "EvidenceWriteError",
-           "FileEvidenceSink", "Redactor", "is_secret_name", "new_run_dir", "verify_chain"]
+           "FileEvidenceSink", "Redactor", "check_sums", "is_secret_name", "new_run_dir",
+           "verify_chain"]

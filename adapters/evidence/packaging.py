@@ -39,6 +39,26 @@ def package_run(run_dir: Path, header: str, fsync: Fsync) -> PackageManifest:
     return PackageManifest(run_dir, tuple(sorted(files, key=lambda f: f.path)))
 
 
+def check_sums(run_dir: Path) -> tuple[int, list[str]]:
+    """What `sha256sum -c SHA256SUMS.txt` checks: (files listed, problems found)."""
+    listed = run_dir / SUMS_NAME
+    if not listed.is_file():
+        return 0, [f"{SUMS_NAME} is missing"]
+    lines = listed.read_text(encoding="utf-8").splitlines()
+    problems = []
+    for line in lines:
+        escaped = line.startswith("\\")
+        digest, _, name = line.removeprefix("\\").partition("  ")
+        if escaped:
+            name = _unescape(name)
+        path = run_dir / name
+        if not path.is_file():
+            problems.append(f"{name}: missing")
+        elif _sha256(path) != digest:
+            problems.append(f"{name}: sha256 differs")
+    return len(lines), problems
+
+
 def _sha256(path: Path) -> str:
     with path.open("rb") as f:
         return hashlib.file_digest(f, "sha256").hexdigest()
@@ -46,6 +66,17 @@ def _sha256(path: Path) -> str:
 
 def _escape(name: str) -> str:
     return name.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def _unescape(name: str) -> str:
+    out, chars = [], iter(name)
+    for c in chars:
+        if c == "\\":
+            nxt = next(chars, "")
+            out.append({"n": "\n", "r": "\r"}.get(nxt, nxt))
+        else:
+            out.append(c)
+    return "".join(out)
 
 
 def _sum_line(digest: str, name: str) -> str:

@@ -76,3 +76,21 @@ def test_a_file_name_sha256sum_must_escape_still_checks(tmp_path: Path) -> None:
         sink.package()
     assert (tmp_path / "SHA256SUMS.txt").read_text().count("\\") >= 2
     assert _sha256sum_check(tmp_path).returncode == 0
+
+
+@needs_sha256sum
+def test_check_sums_agrees_with_sha256sum_including_an_escaped_name(tmp_path: Path) -> None:
+    from adapters.evidence import check_sums
+
+    with make_sink(tmp_path) as sink:
+        (tmp_path / "odd\\name.txt").write_text("x")
+        sink.record_call(call(0))
+        sink.package()
+    count, problems = check_sums(tmp_path)
+    assert problems == [] and _sha256sum_check(tmp_path).returncode == 0
+    assert count == len((tmp_path / "SHA256SUMS.txt").read_text().splitlines())
+    (tmp_path / "odd\\name.txt").write_text("y")
+    (tmp_path / "FILELIST.ls.txt").unlink()
+    _, problems = check_sums(tmp_path)
+    assert sorted(problems) == ["FILELIST.ls.txt: missing", "odd\\name.txt: sha256 differs"]
+    assert _sha256sum_check(tmp_path).returncode != 0
