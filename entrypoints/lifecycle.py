@@ -13,6 +13,7 @@ import attrs
 from dependency_injector import providers
 
 from adapters.okx import OkxCredentials
+from adapters.state import StateStoreInsecure
 from domain.errors import DomainError
 from entrypoints.container import Application, build_container, container_config
 from entrypoints.settings import Settings, SettingsError, default_state_path
@@ -86,7 +87,7 @@ def exit_code_for(exc: BaseException) -> tuple[int, str]:
         return exc.code, str(exc)
     if isinstance(exc, SettingsError | DomainError | ValueError):
         return BAD_INPUT, f"bad input: {exc}"
-    if isinstance(exc, StateStoreLocked):
+    if isinstance(exc, StateStoreLocked | StateStoreInsecure):
         return BAD_INPUT, f"state store: {exc}"
     if isinstance(exc, StateStoreError):
         return NEEDS_ATTENTION, f"state store: {exc}"

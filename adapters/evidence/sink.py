@@ -20,7 +20,7 @@ from adapters.evidence.packaging import FILELIST_NAME, SUMS_NAME, package_run
 from adapters.evidence.raw_log import RawLog
 from adapters.evidence.redact import Redactor
 from adapters.evidence.run_dir import utc_iso_ms
-from adapters.state.atomic import Fsync, atomic_write_bytes
+from adapters.state.atomic import Fsync, atomic_write_bytes, make_private_dirs
 from domain.evidence import EvidenceRef
 from ports.clock import Clock
 from ports.evidence import (
@@ -52,7 +52,7 @@ class FileEvidenceSink:
         if fsync_interval_s < 0 or shard_bytes <= 0:
             raise ValueError(f"need fsync_interval_s >= 0 and shard_bytes > 0, got "
                              f"{fsync_interval_s} and {shard_bytes}")
-        run_dir.mkdir(parents=True, exist_ok=True)
+        make_private_dirs(run_dir)
         _refuse_earlier_evidence(run_dir)
         self._dir = run_dir
         self._clock = clock
