@@ -13,6 +13,7 @@ import typer
 
 from entrypoints import commands, render
 from entrypoints.lifecycle import BAD_INPUT, exit_code_for
+from entrypoints.run_scope import command_scope
 from entrypoints.settings import load_settings
 from entrypoints.sim_cli import sim_app
 from entrypoints.verify import verify_run
@@ -59,15 +60,23 @@ def _finish(result: tuple[int, dict[str, Any], str], as_json: bool) -> None:
 
 
 def _guarded(fn: Any, as_json: bool, command: str) -> None:
-    try:
-        result = fn()
-    except typer.Exit:
-        raise
-    except Exception as exc:
-        code, message = exit_code_for(exc)
-        render.emit({"command": command, "error": message, "exit_code": code},
-                    f"error: {message}", as_json, err=True)
-        raise typer.Exit(code) from None
+    # the scope packages every run directory the command opened, with its outcome, however
+    # it ends (result, error, Ctrl-C, SIGTERM)
+    with command_scope(command) as scope:
+        try:
+            result = fn()
+        except typer.Exit:
+            raise
+        except (Exception, KeyboardInterrupt) as exc:
+            code, message = exit_code_for(exc)
+            payload: dict[str, Any] = {"command": command, "error": message,
+                                       "exit_code": code}
+            if scope.run_dirs():
+                payload["run_dir"] = scope.run_dirs()[0]
+            scope.finish(payload)
+            render.emit(payload, f"error: {message}", as_json, err=True)
+            raise typer.Exit(code) from None
+        scope.finish(result[1])
     _finish(result, as_json)
 
 

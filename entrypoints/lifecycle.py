@@ -16,6 +16,7 @@ from adapters.okx import OkxCredentials
 from adapters.state import StateStoreInsecure
 from domain.errors import DomainError
 from entrypoints.container import Application, build_container, container_config
+from entrypoints.run_scope import Terminated, current_scope, interrupted
 from entrypoints.settings import Settings, SettingsError, default_state_path
 from ports.errors import ExchangeError
 from ports.progress import Progress
@@ -66,23 +67,41 @@ def _container(settings: Settings, run_prefix: str,
 
 def run(container: Application, body: Callable[[Application], Awaitable[T]], *,
         uses_store: bool = True) -> T:
-    """asyncio.run once: open the exchange and evidence sink, load the store, run body."""
+    """asyncio.run once: open the exchange and evidence sink, load the store, run body. Under
+    a CLI command_scope the sink stays open for the scope to finish with the outcome; without
+    one it is closed (and so packaged) here."""
+    scope = current_scope()
+
     async def main() -> T:
         async with AsyncExitStack() as stack:
             exchange = container.adapters.okx()
             stack.push_async_callback(exchange.aclose)
             sink = container.adapters.sink()
-            stack.callback(sink.close)
+            if scope is not None:
+                scope.adopt(sink)
+                scope.main_task = asyncio.current_task()
+            else:
+                stack.callback(sink.close)
             if uses_store:
                 store = container.adapters.store()
                 store.load()
                 stack.callback(store.close)
             return await body(container)
-    return asyncio.run(main())
+    try:
+        return asyncio.run(main())
+    except asyncio.CancelledError:
+        if scope is not None and scope.terminated:
+            raise Terminated() from None
+        raise
+    finally:
+        if scope is not None:
+            scope.main_task = None
 
 
 def exit_code_for(exc: BaseException) -> tuple[int, str]:
     """The exit code and message for an error that ended a command."""
+    if isinstance(exc, KeyboardInterrupt):
+        return interrupted(exc)
     if isinstance(exc, CommandFailed):
         return exc.code, str(exc)
     if isinstance(exc, SettingsError | DomainError | ValueError):

@@ -133,21 +133,18 @@ class FileEvidenceSink:
         """Flush, then write FILELIST.ls.txt and SHA256SUMS.txt over every file of the run."""
         with self._lock:
             self._check_open()
-            self._flush_locked()
-            header = (f"prometheus-exec evidence contract_version="
-                      f"{self._header['contract_version']} "
-                      f"labels={json.dumps(self._header['labels'], sort_keys=True)}")
-            manifest = package_run(self._dir, header, self._fsync)
-            self._sealed = True
-            return manifest
+            return self._package_locked()
 
     def close(self) -> None:
-        """Flush and close every file; later writes raise EvidenceSinkClosed."""
+        """Flush, package (unless nothing changed since the last package) and close every
+        file; later writes raise EvidenceSinkClosed. Every run is packaged when its sink
+        closes; one whose evidence could not be made durable is left unpackaged."""
         with self._lock:
             if self._closed:
                 return
             try:
-                self._flush_locked()
+                if not self._sealed:
+                    self._package_locked()
             finally:
                 self._closed = True
                 try:
@@ -157,12 +154,25 @@ class FileEvidenceSink:
                 finally:
                     self._commit.stop()  # the fsync thread ends even if a last fsync failed
 
+    def finish(self, outcome: Mapping[str, Any] | None) -> None:
+        """End the run: close it, and so package it. outcome is what the command reported."""
+        self.close()
+
     def __enter__(self) -> "FileEvidenceSink":
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.close()
+
+    def _package_locked(self) -> PackageManifest:
+        self._flush_locked()
+        header = (f"prometheus-exec evidence contract_version="
+                  f"{self._header['contract_version']} "
+                  f"labels={json.dumps(self._header['labels'], sort_keys=True)}")
+        manifest = package_run(self._dir, header, self._fsync)
+        self._sealed = True
+        return manifest
 
     def _flush_locked(self) -> None:
         files = self._raw.open_files() + [f for f, _ in self._appended.values()]
