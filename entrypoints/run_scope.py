@@ -16,8 +16,6 @@ from collections.abc import Callable, Iterator, Mapping
 from types import FrameType
 from typing import Any, Protocol
 
-SIGINT_EXIT, SIGTERM_EXIT = 130, 143
-
 
 class Terminated(KeyboardInterrupt):
     """SIGTERM: stop as for Ctrl-C (the run directory is still packaged)."""
@@ -87,11 +85,10 @@ def command_scope(command: str) -> Iterator[RunScope]:
             _install(signal.SIGTERM, previous)
 
 
-def interrupted(exc: KeyboardInterrupt) -> tuple[int, str]:
-    """The exit code and message of a command stopped by a signal."""
-    if isinstance(exc, Terminated):
-        return SIGTERM_EXIT, "terminated by SIGTERM; the run directory was packaged"
-    return SIGINT_EXIT, "interrupted (SIGINT); the run directory was packaged"
+def finish_runs(outcome: Mapping[str, Any]) -> None:
+    """Finish the current command's runs with what it reports (no scope: nothing to do)."""
+    if _current is not None:
+        _current.finish(outcome)
 
 
 def _on_sigterm(signum: int, frame: FrameType | None) -> None:
@@ -102,6 +99,8 @@ def _on_sigterm(signum: int, frame: FrameType | None) -> None:
         task.cancel()
         task.get_loop().call_soon_threadsafe(lambda: None)  # wake the loop's select()
         return
+    if scope is not None:
+        scope.terminated = True
     raise Terminated()
 
 

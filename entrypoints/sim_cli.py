@@ -1,15 +1,18 @@
 """`prometheus-exec sim serve`: run the OKX simulator in the foreground (mounted by cli.py)."""
 
 import secrets
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from entrypoints.boundary import BadInput, GuardedGroup
 from simulator.runtime import SimRuntime, SimSettings
 from simulator.server import bind, is_loopback, make_server
 
 sim_app = typer.Typer(name="sim", help="The OKX-compatible exchange simulator.",
-                      no_args_is_help=True, add_completion=False)
+                      no_args_is_help=True, add_completion=False, cls=GuardedGroup,
+                      pretty_exceptions_enable=False)
 
 
 @sim_app.callback()
@@ -25,7 +28,8 @@ def _mask(secret: str) -> str:
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on (loopback by default).")] =
     "127.0.0.1",
-    port: Annotated[int, typer.Option(help="TCP port (0 = any free port).")] = 18080,
+    port: Annotated[int, typer.Option(help="TCP port (0 = any free port).", min=0,
+                                      max=65535)] = 18080,
     api_key: Annotated[str | None, typer.Option(help="API key it accepts (default: random).")]
     = None,
     secret: Annotated[str | None, typer.Option(help="Secret key (default: random).")] = None,
@@ -44,9 +48,9 @@ def serve(
 ) -> None:
     """Serve OKX v5 REST + WebSocket on HOST:PORT until interrupted."""
     if not is_loopback(host) and not allow_remote:
-        typer.echo(f"refusing to listen on non-loopback host {host!r} without --allow-remote",
-                   err=True)
-        raise typer.Exit(2)
+        raise BadInput(f"refusing to listen on non-loopback host {host!r} without "
+                       "--allow-remote")
+    _check_tls(ssl_certfile, ssl_keyfile)
     generated = secret is None
     settings = SimSettings(
         api_key=api_key or secrets.token_hex(8), secret=secret or secrets.token_hex(16),
@@ -55,12 +59,19 @@ def serve(
     try:
         sock = bind(host, port)
     except OSError as err:
-        typer.echo(f"cannot listen on {host}:{port}: {err}", err=True)
-        raise typer.Exit(1) from None
+        raise BadInput(f"cannot listen on {host}:{port}: {err.strerror or err}") from None
     _banner(settings, host, sock.getsockname()[1], tls=ssl_certfile is not None,
             show_secret=generated)
     server = make_server(SimRuntime(settings), ssl_certfile, ssl_keyfile, log_level="info")
     server.run(sockets=[sock])
+
+
+def _check_tls(certfile: str | None, keyfile: str | None) -> None:
+    if keyfile and not certfile:
+        raise BadInput("--ssl-keyfile needs --ssl-certfile")
+    for option, name in (("--ssl-certfile", certfile), ("--ssl-keyfile", keyfile)):
+        if name and not Path(name).is_file():
+            raise BadInput(f"{option} {name} is not a readable file")
 
 
 def _banner(settings: SimSettings, host: str, port: int, tls: bool, show_secret: bool) -> None:

@@ -18,7 +18,8 @@ KINDS: dict[str, tuple[dict[str, object], str]] = {
     "http_5xx": ({"status": 500, "processed": False},
                  "answer with an HTTP 5xx gateway body; processed=True runs the call first"),
     "busy": ({"processed": False}, "answer 50001 'service temporarily unavailable' (HTTP 503)"),
-    "rate_limit": ({}, "answer 50011 'rate limit reached' (HTTP 429)"),
+    "rate_limit": ({"status": 429}, "answer 50011: status 429 is the gateway's 'Too Many "
+                                    "Requests' body, 200 the full 'Rate limit reached' envelope"),
     "drop_after_accept": ({"mode": "reset", "hold_s": 30.0},
                           "run the call, then lose the response: mode reset (TCP RST) or "
                           "timeout (hold the response hold_s seconds, then reset)"),

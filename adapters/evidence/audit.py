@@ -13,12 +13,11 @@ from adapters.evidence.derived import check_documents, load_documents, wanted_se
 from adapters.evidence.findings import Finding, Severity, broken, crash
 from adapters.evidence.index import INDEX_NAME
 from adapters.evidence.package_check import RunFiles, check_modes, check_package
-from adapters.evidence.packaging import FILELIST_NAME, SUMS_NAME
 from ports.evidence import SeedDocument
 
 # what atomic_write_bytes leaves when killed between its temp file and the rename
 _TEMP = re.compile(r"^\..+\.[A-Za-z0-9_]+\.tmp$")
-_OURS = {INDEX_NAME, FILELIST_NAME, SUMS_NAME, *(d.value for d in SeedDocument)}
+_OURS = {INDEX_NAME, *(d.value for d in SeedDocument)}
 
 INTACT, UNFINISHED, BROKEN = "intact", "unfinished", "broken"
 
@@ -56,8 +55,8 @@ def audit_run(run_dir: Path) -> AuditReport:
     """Every check over run_dir; raises NotARunDir when it holds no evidence at all."""
     present = RunFiles.scan(run_dir)
     if not any(n in _OURS or n.startswith(RAW_PREFIX) for n in present.files):
-        raise NotARunDir(f"{run_dir} holds no evidence of a run (no raw log, index, package or "
-                         "seed document)")
+        raise NotARunDir(f"{run_dir} holds no evidence of a run (no raw log, index or seed "
+                         "document)")
     sealed, found = check_package(run_dir, present)
     if not sealed:
         found += [crash("package", name, "left by an atomic write that did not finish")

@@ -38,13 +38,15 @@ def place_algo(state: ExchangeState, params: p.Params, visibility_delay_ms: int 
     side = p.one_of(params, "side", ("buy", "sell"))
     ord_type = p.one_of(params, "ordType", ALGO_TYPES)
     inst = p.instrument(state, inst_id)
+    p.account_mode(state, td_mode)
     p.unsupported(params, "attachAlgoOrds")
     pos_side = p.pos_side(state, params)
     size, close_fraction = _size(params, inst)
     reduce_only = parse_bool(params.get("reduceOnly", False), "reduceOnly")
     if close_fraction and pos_side == "net" and not reduce_only:
-        raise ItemError.param("reduceOnly")
-    algo_cl = p.client_id(params, "algoClOrdId")
+        raise ItemError("51328")
+    # OKX copies a clOrdId sent to order-algo into algoClOrdId (ccxt sends clOrdId)
+    algo_cl = p.client_id(params, "algoClOrdId") or p.client_id(params, "clOrdId")
     if algo_cl and _live_algo(state, state.latest_algo_cl.get(algo_cl, "")):
         raise ItemError("51065")
     if close_fraction and _has_close_all(state, inst_id, td_mode, pos_side):

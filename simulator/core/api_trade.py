@@ -90,16 +90,16 @@ class TradeApi:
 
     @locked
     def place_algo(self, params: p.Params, visibility_delay_ms: int = 0) -> Data:
-        result: dict[str, object] = {"algoId": "", "clOrdId": "",
-                                     "algoClOrdId": _str(params.get("algoClOrdId")),
-                                     "tag": _str(params.get("tag"))}
+        client_id = _str(params.get("algoClOrdId")) or _str(params.get("clOrdId"))
+        result: dict[str, object] = {"algoId": "", "clOrdId": client_id,
+                                     "algoClOrdId": client_id, "tag": _str(params.get("tag"))}
         for name in ("instId", "tdMode", "side", "ordType"):
             p.required(params, name)
         try:
             algo = algos.place_algo(self.state, params, visibility_delay_ms)
         except ItemError as refused:
             return [_failed(result, refused)]
-        result.update({"algoId": algo.algo_id, "sCode": "0", "sMsg": "Order placed"})
+        result.update({"algoId": algo.algo_id, "sCode": "0", "sMsg": ""})
         return [result]
 
     @locked
@@ -108,15 +108,18 @@ class TradeApi:
             raise ApiError("50025", "algoId", MAX_ALGO_CANCEL)
         results: Data = []
         for item in items:
-            result: dict[str, object] = {"algoId": _str(item.get("algoId")),
-                                         "algoClOrdId": _str(item.get("algoClOrdId"))}
+            client_id = _str(item.get("algoClOrdId"))
+            result: dict[str, object] = {"algoClOrdId": client_id,
+                                         "algoId": _str(item.get("algoId")),
+                                         "clOrdId": client_id, "tag": ""}
             try:
                 algo = algos.cancel_algo(self.state, item)
             except (ItemError, ApiError) as refused:
                 results.append(_failed(result, refused))
                 continue
             result.update({"algoId": algo.algo_id, "algoClOrdId": algo.algo_cl_ord_id,
-                           "sCode": "0", "sMsg": ""})
+                           "clOrdId": algo.algo_cl_ord_id, "tag": algo.tag, "sCode": "0",
+                           "sMsg": ""})
             results.append(result)
         return results
 

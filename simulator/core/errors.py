@@ -18,6 +18,8 @@ MESSAGES: dict[str, str] = {
     "50036": "The expTime can't be earlier than the current system time. Please adjust the "
              "expTime and try again.",
     "50037": "Order expired.",
+    "50072": "Isolated margin mode is no longer supported in multi-currency margin mode and "
+             "portfolio margin mode.",
     "50101": "APIKey does not match current environment.",
     "50102": "Timestamp request expired.",
     "50103": "Request header \"OK-ACCESS-KEY\" can not be empty.",
@@ -33,6 +35,7 @@ MESSAGES: dict[str, str] = {
     "51001": "Instrument ID, Instrument ID code, or Spread ID doesn't exist.",
     "51006": "Order price is not within the price limit (max buy price: {0} min sell price: {1})",
     "51008": "Order failed. Insufficient {0} margin in account",
+    "51010": "Request unsupported under current account mode",
     "51016": "Duplicated client order ID",
     "51020": "Your order should meet or exceed the minimum order amount.",
     "51021": "The pair or contract is not listed yet",
@@ -42,10 +45,14 @@ MESSAGES: dict[str, str] = {
     "51088": "You can only place 1 TP/SL order to close an entire position",
     "51111": "Maximum {0} orders can be placed in bulk",
     "51121": "Order quantity must be a multiple of the lot size.",
-    "51148": "reduceOnly cannot increase the position quantity",
+    "51148": "Failed to place order. The new order may execute an opposite trading direction "
+             "of your existing reduce-only positions. Cancel or edit pending orders to continue "
+             "order",
     "51150": "The precision of the number of trades or the price exceeds the limit",
     "51169": "Order failed because you don't have any positions in this direction for this "
-             "contract.",
+             "contract to reduce or close.",
+    "51170": "Failed to place order. A reduce-only order can't be the same trading direction as "
+             "your existing positions.",
     "51277": "TP trigger price cannot be higher than the last price",
     "51278": "SL trigger price cannot be lower than the last price",
     "51279": "TP trigger price cannot be lower than the last price",
@@ -58,6 +65,7 @@ MESSAGES: dict[str, str] = {
     "51306": "SL trigger price cannot be lower than the index price",
     "51307": "TP trigger price cannot be lower than the index price",
     "51308": "SL trigger price cannot be higher than the index price",
+    "51328": "closeFraction is only available for reduceOnly orders",
     "51400": "Order cancellation failed as the order has been filled, canceled or does not "
              "exist.",
     "51412": "The order has been triggered and can't be canceled.",
@@ -66,10 +74,12 @@ MESSAGES: dict[str, str] = {
     "59102": "Leverage exceeds the maximum leverage. Please adjust the leverage.",
 }
 
-# OKX's HTTP status per code (fact sheet §1); everything else is 200.
+# OKX's HTTP status per code (its error table); everything else is 200. 50011 comes in two
+# forms: HTTP 429 {"msg":"Too Many Requests","code":"50011"} from the gateway and HTTP 200
+# with the full envelope; ApiError picks the 429 form unless told otherwise.
 HTTP_STATUS: dict[str, int] = {
     "50000": 400, "50002": 400, "50004": 400, "50006": 400, "50014": 400, "50015": 400,
-    "50016": 400, "50001": 503, "50011": 429, "50115": 405,
+    "50016": 400, "50001": 503, "50011": 429, "50115": 405, "51000": 400,
     **{str(code): 401 for code in range(50101, 50115)},
 }
 
@@ -81,10 +91,11 @@ def message(code: str, *args: object) -> str:
 class ApiError(Exception):
     """The whole request fails: {"code": code, "msg": msg, "data": []} with OKX's HTTP status."""
 
-    def __init__(self, code: str, *args: object, msg: str | None = None) -> None:
+    def __init__(self, code: str, *args: object, msg: str | None = None,
+                 http_status: int | None = None) -> None:
         self.code = code
         self.msg = msg if msg is not None else message(code, *args)
-        self.http_status = HTTP_STATUS.get(code, 200)
+        self.http_status = http_status or HTTP_STATUS.get(code, 200)
         super().__init__(f"{code} {self.msg}")
 
     @classmethod

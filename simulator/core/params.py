@@ -71,6 +71,14 @@ def instrument(state: ExchangeState, inst_id: str, tradable: bool = True) -> Ins
     return inst
 
 
+def account_mode(state: ExchangeState, td_mode: str) -> None:
+    """Spot mode cannot trade swaps (51010); the pooled modes have no isolated margin."""
+    if state.config.acct_lv == "1":
+        raise ItemError("51010")
+    if td_mode == "isolated" and state.config.acct_lv in ("3", "4"):
+        raise ItemError("50072")
+
+
 def size(params: Params, name: str, inst: Instrument) -> Decimal:
     value = parse_decimal(required(params, name), name)
     if value <= 0:

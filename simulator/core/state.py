@@ -40,6 +40,8 @@ class CoreConfig:
     candle_csv: dict[str, Path] = field(default_factory=dict)
     instruments: list[Instrument] | None = None
     uid: str = "44770000000001"
+    # OKX account mode: 1 spot, 2 futures, 3 multi-currency margin, 4 portfolio margin
+    acct_lv: str = "2"
 
 
 class EventSink(Protocol):

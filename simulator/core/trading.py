@@ -48,6 +48,7 @@ def _build(state: ExchangeState, params: p.Params, now: int) -> Order:
     p.unsupported(params, "attachAlgoOrds")
     if td_mode not in ("cross", "isolated"):
         raise ItemError.param("tdMode")
+    p.account_mode(state, td_mode)
     if side not in ("buy", "sell"):
         raise ItemError.param("side")
     if ord_type not in ORDER_TYPES:
@@ -73,8 +74,8 @@ def _check_reduce_only(state: ExchangeState, order: Order) -> None:
     position = state.account.position(state.account.position_key(order))
     if position is None or position.pos == 0:
         raise ItemError("51169")
-    if closable(state, order) == 0:
-        raise ItemError("51148")
+    if closable(state, order) == 0:  # same direction as the position: nothing to reduce
+        raise ItemError("51170")
 
 
 def _check_band(state: ExchangeState, order: Order) -> None:

@@ -19,6 +19,7 @@ from simulator.faults import Fault
 from simulator.runtime import SimRuntime
 from simulator.wire import envelope
 from simulator.wire.auth import verify_rest
+from simulator.wire.ratelimit import ORDER_COUNTED
 from simulator.wire.routes import PATHS, PRIVATE, PUBLIC, Req
 
 PREFIX = "/api/v5/"
@@ -107,7 +108,9 @@ class RestGateway:
         client = scope.get("client") or ("?", 0)
         who = self.rt.credentials.api_key if (method, path) in PRIVATE else str(client[0])
         if not self.rt.limiter.allow(method, path, who, inst_ids, query.get("instType", "")):
-            raise ApiError("50011")
+            # a request-count limit is the gateway's HTTP 429; the per-order count of the
+            # batch endpoints is OKX's documented HTTP 200 form with the full envelope
+            raise ApiError("50011", http_status=200 if path in ORDER_COUNTED else 429)
 
     def _check_public(self, scope: dict[str, Any], headers: dict[bytes, bytes]) -> None:
         signed = sorted(k.decode("latin-1") for k in headers if k.startswith(b"ok-access-"))
@@ -178,7 +181,7 @@ def _fault_response(fault: Fault, processed: Response | None) -> Response:
     if fault.kind == "busy":
         return _api_error(ApiError("50001"))
     if fault.kind == "rate_limit":
-        return _api_error(ApiError("50011"))
+        return _api_error(ApiError("50011", http_status=int(str(fault.params["status"]))))
     status = int(str(fault.params["status"]))
     kind = fault.params["body"]
     if kind == "html":

@@ -27,6 +27,9 @@ LIMITS: dict[tuple[str, str], tuple[int, str]] = {
     ("GET", "market/candles"): (40, ""), ("GET", "market/history-candles"): (20, ""),
 }
 
+# endpoints whose limit counts orders (batch items) rather than requests
+ORDER_COUNTED = ("trade/batch-orders", "trade/cancel-batch-orders")
+
 
 class RateLimiter:
     """Counts calls (or batch items) per endpoint and basis on the monotonic clock."""

@@ -59,11 +59,12 @@ def cancel(rt: SimRuntime, req: Req) -> dict[str, object]:
 def place_algo(rt: SimRuntime, req: Req) -> dict[str, object]:
     fault = rt.faults.take("algo_visibility_delay", req.path, req.method)
     delay = int(str(fault.params["ms"])) if fault else 0
-    return envelope.items(rt.core.place_algo(_obj(req), delay), req.in_time_us)
+    # algo envelopes carry no inTime/outTime (only the order endpoints do)
+    return envelope.items(rt.core.place_algo(_obj(req), delay))
 
 
 def cancel_algos(rt: SimRuntime, req: Req) -> dict[str, object]:
-    return envelope.items(rt.core.cancel_algos(_list(req)), req.in_time_us)
+    return envelope.items(rt.core.cancel_algos(_list(req)))
 
 
 def close_position(rt: SimRuntime, req: Req) -> dict[str, object]:

@@ -201,6 +201,9 @@ def test_a_group_writable_file_is_broken_and_a_readable_one_is_a_warning(run: Pa
 def test_a_directory_without_evidence_is_unusable(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("hello")
     code, out = verify(tmp_path)
+    assert code == 2 and "not a run directory" in out["error"]
+    (tmp_path / "SHA256SUMS.txt").write_text("")  # passes the CLI's own first look
+    code, out = verify(tmp_path)
     assert (code, out["status"]) == (2, "unusable") and "no evidence" in out["error"]
 
 
