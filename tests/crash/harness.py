@@ -20,7 +20,7 @@ import attrs
 
 from adapters.evidence.audit import INTACT, UNFINISHED, NotARunDir, audit_run
 from adapters.evidence.findings import Severity
-from adapters.state import JsonFileStateStore
+from adapters.state import JsonFileStateStore, read_events
 from tests.crash.exchange_view import ExchangeView, protection_problems
 from tests.crash.killpoints import KINDS, MODES
 from tests.crash.processes import ForkServer, SimServer, engine_env
@@ -204,6 +204,7 @@ class CrashHarness:
         store = JsonFileStateStore(self.state_path)
         try:
             store.load()
+            read_events(store.events_path)
         except Exception as exc:
             return [f"state does not load: {exc}"]
         finally:
