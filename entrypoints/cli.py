@@ -6,6 +6,7 @@ code of its kind (entrypoints/exit_codes.py).
 """
 
 import enum
+import json
 import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,6 +19,8 @@ from application.open_position import OpenPositionCommand
 from domain.orders import PositionSide
 from entrypoints import commands, render, validate
 from entrypoints.boundary import BadInput, GuardedGroup
+from entrypoints.exit_codes import ExitCode
+from entrypoints.results import Result
 from entrypoints.settings import Settings, load_settings
 from entrypoints.sim_cli import sim_app
 from entrypoints.validate import Regime
@@ -99,10 +102,9 @@ def _shared(ctx: typer.Context) -> Shared:
     return ctx.obj
 
 
-def _finish(ctx: typer.Context, result: tuple[int, dict[str, Any], str]) -> None:
-    code, payload, human = result
-    render.emit(payload, human, _shared(ctx).as_json)
-    raise typer.Exit(code)
+def _finish(ctx: typer.Context, result: Result) -> None:
+    render.emit(result, _shared(ctx).as_json)
+    raise typer.Exit(int(result.exit_code))
 
 
 def _progress(ctx: typer.Context) -> render.StepPrinter | None:
@@ -252,7 +254,11 @@ def verify(ctx: typer.Context,
     if not any(run_dir.glob("m_execution_raw_*")) and not (run_dir / SUMS).exists():
         raise BadInput(f"RUN_DIR {run_dir} is not a run directory: it has no raw evidence "
                        f"and no {SUMS}")
-    _finish(ctx, verify_run(run_dir))
+    # verify's report is built by the evidence lane's verify_run as a plain payload
+    code, payload, human = verify_run(run_dir)
+    payload = {**payload, "exit": ExitCode(code).name}
+    print(json.dumps(payload, sort_keys=True) if _shared(ctx).as_json else human, flush=True)
+    raise typer.Exit(code)
 
 
 @app.command()
