@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from entrypoints import help_texts as texts
 from entrypoints.boundary import BadInput, GuardedGroup
 from simulator.runtime import SimRuntime, SimSettings
 from simulator.server import bind, is_loopback, make_server
@@ -17,14 +18,14 @@ sim_app = typer.Typer(name="sim", help="The OKX-compatible exchange simulator.",
 
 @sim_app.callback()
 def sim() -> None:
-    """The OKX-compatible exchange simulator (a separate exchange on loopback)."""
+    """Run the OKX-compatible exchange simulator (a separate exchange on loopback)."""
 
 
 def _mask(secret: str) -> str:
     return secret[:2] + "*" * max(len(secret) - 2, 4)
 
 
-@sim_app.command()
+@sim_app.command(help=texts.SIM_SERVE.text, epilog=texts.SIM_SERVE.epilog)
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on (loopback by default).")] =
     "127.0.0.1",
@@ -46,7 +47,6 @@ def serve(
     ssl_certfile: Annotated[str | None, typer.Option(help="Serve TLS with this cert.")] = None,
     ssl_keyfile: Annotated[str | None, typer.Option(help="Key of --ssl-certfile.")] = None,
 ) -> None:
-    """Serve OKX v5 REST + WebSocket on HOST:PORT until interrupted."""
     if not is_loopback(host) and not allow_remote:
         raise BadInput(f"refusing to listen on non-loopback host {host!r} without "
                        "--allow-remote")
