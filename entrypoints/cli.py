@@ -22,7 +22,8 @@ from entrypoints import commands, render, validate
 from entrypoints import help_texts as texts
 from entrypoints.boundary import BadInput, GuardedGroup
 from entrypoints.exit_codes import ExitCode
-from entrypoints.results import Result
+from entrypoints.results import Result, to_json
+from entrypoints.run_scope import finish_runs
 from entrypoints.settings import Settings, load_settings
 from entrypoints.sim_cli import sim_app
 from entrypoints.validate import Regime
@@ -122,6 +123,7 @@ def _shared(ctx: typer.Context) -> Shared:
 
 
 def _finish(ctx: typer.Context, result: Result) -> None:
+    finish_runs(to_json(result))  # the run records what is printed, then is packaged
     render.emit(result, _shared(ctx).as_json)
     raise typer.Exit(int(result.exit_code))
 
