@@ -27,6 +27,8 @@ class Account:
         self.positions: dict[PosKey, Position] = {}
         self.levers: dict[PosKey, Decimal] = {}
         self.pos_mode = "net_mode"
+        # Binance: the margin type is a per-symbol setting rather than a per-order field
+        self.margin_modes: dict[str, str] = {}
         self._instruments = instruments
         self._quotes = quotes
         self._new_id = new_id

@@ -163,13 +163,15 @@ def _margin_needed(state: ExchangeState, order: Order) -> Decimal:
     return needed
 
 
-def find_order(state: ExchangeState, inst_id: str, ord_id: str, cl_ord_id: str) -> Order | None:
-    """ordId wins; a reused clOrdId finds its latest order. Old unfilled cancels are gone."""
+def find_order(state: ExchangeState, inst_id: str, ord_id: str, cl_ord_id: str,
+               retain_ms: int = RETAIN_UNFILLED_CANCELED_MS) -> Order | None:
+    """ordId wins; a reused clOrdId finds its latest order. Canceled orders without fills
+    are forgotten after retain_ms (OKX: 2 h)."""
     key = ord_id or state.latest_cl_ord.get(cl_ord_id, "")
     order = state.orders.get(key)
     if order is None or order.inst_id != inst_id:
         return None
-    expired = state.now() - order.u_time > RETAIN_UNFILLED_CANCELED_MS
+    expired = state.now() - order.u_time > retain_ms
     if order.state == "canceled" and order.acc_fill_sz == 0 and expired:
         return None
     return order
