@@ -73,7 +73,7 @@ class AlgoApi(OrderApi):
                 raise BinanceError(-4137)
             if p.boolean(params, "reduceOnly"):
                 raise BinanceError(-4138)
-            return None, False
+            return None, True  # the core's child closes (reduce-only); the view hides it
         return p.quantity(params, "quantity", inst), self.reduce_only(params)
 
     def _check_closable(self, symbol: str, side: str, pos_side: str) -> None:

@@ -8,10 +8,13 @@ MESSAGES: dict[str, str] = {
     "50000": "Body can not be empty.",
     "50001": "Service temporarily unavailable. Please try again later.",
     "50002": "JSON syntax error",
+    "50004": "API endpoint request timeout. (does not mean that the request was successful or "
+             "failed, please check the request result).",
     "50006": "Invalid Content-Type, please use \"application/json\" format.",
     "50011": "Rate limit reached. Please refer to API documentation and throttle requests "
              "accordingly.",
     "50014": "Parameter {0} can not be empty.",
+    "50026": "System error. Try again later",
     "50015": "Either parameter {0} or {1} is required.",
     "50024": "Parameter {0} and {1} can not exist at the same time.",
     "50025": "Parameter {0} count exceeds the limit {1}.",
@@ -79,7 +82,7 @@ MESSAGES: dict[str, str] = {
 # with the full envelope; ApiError picks the 429 form unless told otherwise.
 HTTP_STATUS: dict[str, int] = {
     "50000": 400, "50002": 400, "50004": 400, "50006": 400, "50014": 400, "50015": 400,
-    "50016": 400, "50001": 503, "50011": 429, "50115": 405, "51000": 400,
+    "50016": 400, "50001": 503, "50026": 500, "50011": 429, "50115": 405, "51000": 400,
     **{str(code): 401 for code in range(50101, 50115)},
 }
 

@@ -119,7 +119,8 @@ class RestGateway:
 
     def _pick_faults(self, path: str, method: str) -> tuple[Fault | None, Fault | None]:
         """(fault answered instead of the call, fault applied after the call ran)."""
-        for kind in ("http_5xx", "busy", "rate_limit", "malformed"):
+        for kind in ("http_5xx", "busy", "rate_limit", "malformed", "send_status_unknown",
+                     "unknown_error"):
             fault = self.rt.faults.take(kind, path, method)
             if fault is None:
                 continue
@@ -166,6 +167,10 @@ def _fault_response(fault: Fault, processed: Response | None) -> Response:
         return _json(status, envelope.gateway(status, "Internal Server Error"))
     if fault.kind == "busy":
         return _api_error(ApiError("50001"))
+    if fault.kind == "send_status_unknown":
+        return _api_error(ApiError("50004"))
+    if fault.kind == "unknown_error":
+        return _api_error(ApiError("50026"))
     if fault.kind == "rate_limit":
         return _api_error(ApiError("50011", http_status=int(str(fault.params["status"]))))
     status = int(str(fault.params["status"]))
