@@ -9,6 +9,7 @@ listenKeyExpired. Combined connections wrap each message as {"stream", "data"}.
 """
 
 import asyncio
+from collections import Counter
 import json
 from typing import TYPE_CHECKING
 
@@ -47,7 +48,7 @@ class BinanceHub:
         self.rt = runtime
         self.conns: dict[int, StreamConn] = {}
         self.loop: asyncio.AbstractEventLoop | None = None
-        self.counts: dict[str, int] = {}
+        self.counts: Counter[str] = Counter()
         self._next = 0
 
     def new_conn_id(self) -> int:
@@ -55,7 +56,7 @@ class BinanceHub:
         return self._next
 
     def subscribed(self, channel: str, delta: int) -> None:
-        self.counts[channel] = self.counts.get(channel, 0) + delta
+        self.counts[channel] += delta
 
     # -- EventSink ------------------------------------------------------------------------
     def wants(self, channel: str) -> bool:
