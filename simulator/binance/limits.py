@@ -46,7 +46,7 @@ class BinanceLimits:
         self.enabled = enabled
         self.ban_after = ban_after
         self.ban_s = ban_s
-        self._clock = clock
+        self.clock = clock  # wall seconds; tests may fix it
         self._lock = threading.Lock()
         self._weights: dict[str, Window] = {}
         self._orders: dict[str, tuple[Window, Window]] = {}
@@ -54,7 +54,7 @@ class BinanceLimits:
         self._banned_until: dict[str, float] = {}
 
     def _now(self) -> float:
-        return self._clock()
+        return self.clock()
 
     def charge(self, ip: str, account: str, weight: int, orders: int) -> Usage:
         """Count a request (raise the 429/418 BinanceError when over); the usage headers."""

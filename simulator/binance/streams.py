@@ -9,8 +9,8 @@ listenKeyExpired. Combined connections wrap each message as {"stream", "data"}.
 """
 
 import asyncio
-from collections import Counter
 import json
+from collections import Counter
 from typing import TYPE_CHECKING
 
 from simulator.binance.market import INTERVALS
