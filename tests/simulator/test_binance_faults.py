@@ -112,7 +112,7 @@ def limited() -> Iterator[tuple[EmbeddedSimulator, BinanceHttp]]:
 
 def test_weights_and_order_counts_are_reported_and_enforced(
         limited: tuple[EmbeddedSimulator, BinanceHttp]) -> None:
-    sim, bnc = limited
+    _, bnc = limited
     first = bnc.public("/fapi/v1/exchangeInfo")
     assert first.headers["x-mbx-used-weight-1m"] == "1"
     balance = bnc.signed("GET", "/fapi/v3/balance")
