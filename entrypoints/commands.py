@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from application.close_position import ClosePositionCommand
+from application.instruments import InstrumentBook
 from application.manage_position import ManagePositionCommand, RegimeShiftCommand
 from application.open_position import OpenPositionCommand
 from application.probe import RunProbe
@@ -15,14 +16,18 @@ from application.recover_protection import ProtectionRecovered, RecoverCommand
 from application.selfcheck import RunSelfCheck
 from application.status import StatusCommand
 from application.watch import WatchCommand
-from domain.orders import PositionSide
+from domain.errors import InvalidIntent
 from entrypoints import render
+from entrypoints.boundary import BadInput
 from entrypoints.container import Application
-from entrypoints.lifecycle import DONE, EXCHANGE_FAILED, NEEDS_ATTENTION, run, session
+from entrypoints.exit_codes import ExitCode
+from entrypoints.lifecycle import run, session
 from entrypoints.settings import Settings
 from ports.progress import Progress
 
 Result = tuple[int, dict[str, Any], str]
+DONE, EXCHANGE_FAILED, NEEDS_ATTENTION = (
+    ExitCode.DONE, ExitCode.EXCHANGE_FAILED, ExitCode.NEEDS_ATTENTION)
 
 
 def probe(settings: Settings, inst: str, px: Decimal | None, intent_id: str,
@@ -33,7 +38,7 @@ def probe(settings: Settings, inst: str, px: Decimal | None, intent_id: str,
             return await c.use_cases.probe().execute(RunProbe(inst, intent_id, px))
         ran = run(container, body, uses_store=False)
     code = DONE if ran.loop_closed else NEEDS_ATTENTION if ran.unresolved_unknown else \
-        2 if ran.bad_input else EXCHANGE_FAILED
+        ExitCode.BAD_INPUT if ran.bad_input else EXCHANGE_FAILED
     payload = {"command": "probe", "venue": settings.venue, "run_dir": ran.run_dir,
                "inst_id": ran.inst_id, "order_placed": ran.order_placed,
                "loop_closed": ran.loop_closed, "unresolved_unknown": ran.unresolved_unknown,
@@ -75,16 +80,13 @@ def _with_recovery(settings: Settings, prefix: str, symbol: str | None, command:
     return result, _recovered(recovered), run_dir
 
 
-def open_position(settings: Settings, fields: dict[str, Any],
+def open_position(settings: Settings, cmd: OpenPositionCommand,
                   progress: Progress | None = None) -> Result:
-    side = PositionSide.LONG if fields.pop("side") == "long" else PositionSide.SHORT
-    cmd = OpenPositionCommand(side=side, **fields)
-
     async def command(c: Application) -> Any:
         return await c.use_cases.open_position().execute(cmd)
     done, recovered, run_dir = _with_recovery(settings, "open", cmd.symbol, command, progress)
-    code = NEEDS_ATTENTION if done.needs_attention else DONE if done.status in (
-        "opened", "rejected_by_gate") else EXCHANGE_FAILED
+    code = NEEDS_ATTENTION if done.needs_attention else DONE if done.status == "opened" \
+        else ExitCode.REFUSED if done.status == "rejected_by_gate" else EXCHANGE_FAILED
     payload = {"command": "open", "venue": settings.venue, "run_dir": run_dir,
                "symbol": cmd.symbol, "intent_id": cmd.intent_id, "status": done.status,
                "reason": done.reason, "position": render.position(done.state),
@@ -137,9 +139,20 @@ def regime(settings: Settings, symbol: str, new: str,
     return code, payload, render.outcome(payload)
 
 
+async def _listed(c: Application, symbols: tuple[str, ...]) -> None:
+    """Configured symbols must be instruments the exchange lists, or nothing is watched."""
+    book = InstrumentBook(c.adapters.exchange())
+    for symbol in symbols:
+        try:
+            await book.spec(symbol)
+        except InvalidIntent as exc:
+            raise BadInput(f"symbols: {exc} on {c.config.venue()}") from None
+
+
 def recover(settings: Settings, progress: Progress | None = None) -> Result:
     with session(settings, run_prefix="recover", progress=progress) as container:
         async def body(c: Application) -> Any:
+            await _listed(c, settings.symbols)
             return await c.use_cases.recover().execute(RecoverCommand(settings.symbols))
         done = run(container, body)
         run_dir = str(container.adapters.run_dir())
@@ -152,6 +165,7 @@ def recover(settings: Settings, progress: Progress | None = None) -> Result:
 def status(settings: Settings) -> Result:
     with session(settings, run_prefix="status") as container:
         async def body(c: Application) -> Any:
+            await _listed(c, settings.symbols)
             return await c.use_cases.status().execute(StatusCommand(settings.symbols))
         report = run(container, body)
         run_dir = str(container.adapters.run_dir())
@@ -165,6 +179,7 @@ def watch(settings: Settings, run_for_s: float | None,
           progress: Progress | None = None) -> Result:
     with session(settings, run_prefix="watch", progress=progress) as container:
         async def body(c: Application) -> Any:
+            await _listed(c, settings.symbols)
             return await c.use_cases.watch().execute(WatchCommand(settings.symbols, run_for_s))
         done = run(container, body)
         run_dir = str(container.adapters.run_dir())

@@ -2,15 +2,18 @@
 OKX's face or Binance USDⓈ-M's (`--exchange okx|binance`)."""
 
 import secrets
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from entrypoints.boundary import BadInput, GuardedGroup
 from simulator.runtime import SimRuntime, SimSettings
 from simulator.server import bind, is_loopback, make_server
 
 sim_app = typer.Typer(name="sim", help="The exchange simulator (OKX or Binance USDⓈ-M face).",
-                      no_args_is_help=True, add_completion=False)
+                      no_args_is_help=True, add_completion=False, cls=GuardedGroup,
+                      pretty_exceptions_enable=False)
 EXCHANGES = ("okx", "binance")
 
 
@@ -27,8 +30,8 @@ def _mask(secret: str) -> str:
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on (loopback by default).")] =
     "127.0.0.1",
-    port: Annotated[int, typer.Option(help="TCP port (0 = any free port).", min=0, max=65535)]
-    = 18080,
+    port: Annotated[int, typer.Option(help="TCP port (0 = any free port).", min=0,
+                                      max=65535)] = 18080,
     exchange: Annotated[str, typer.Option(help="Which exchange's face: okx or binance.")] =
     "okx",
     api_key: Annotated[str | None, typer.Option(help="API key it accepts (default: random).")]
@@ -52,18 +55,15 @@ def serve(
 ) -> None:
     """Serve OKX v5 (or Binance USDⓈ-M) REST + WebSocket on HOST:PORT until interrupted."""
     if exchange not in EXCHANGES:
-        typer.echo(f"unknown exchange {exchange!r}: use okx or binance", err=True)
-        raise typer.Exit(2)
+        raise BadInput(f"unknown exchange {exchange!r}: use okx or binance")
     if exchange == "binance" and passphrase is not None:
-        typer.echo("Binance keys have no passphrase: drop --passphrase", err=True)
-        raise typer.Exit(2)
+        raise BadInput("Binance keys have no passphrase: drop --passphrase")
     if exchange == "okx" and ban_after_429s is not None:
-        typer.echo("--ban-after-429s is Binance's (OKX answers 50011 without bans)", err=True)
-        raise typer.Exit(2)
+        raise BadInput("--ban-after-429s is Binance's (OKX answers 50011 without bans)")
     if not is_loopback(host) and not allow_remote:
-        typer.echo(f"refusing to listen on non-loopback host {host!r} without --allow-remote",
-                   err=True)
-        raise typer.Exit(2)
+        raise BadInput(f"refusing to listen on non-loopback host {host!r} without "
+                       "--allow-remote")
+    _check_tls(ssl_certfile, ssl_keyfile)
     generated = secret is None
     settings = SimSettings(
         api_key=api_key or secrets.token_hex(8), secret=secret or secrets.token_hex(16),
@@ -73,12 +73,19 @@ def serve(
     try:
         sock = bind(host, port)
     except OSError as err:
-        typer.echo(f"cannot listen on {host}:{port}: {err}", err=True)
-        raise typer.Exit(1) from None
+        raise BadInput(f"cannot listen on {host}:{port}: {err.strerror or err}") from None
     _banner(settings, host, sock.getsockname()[1], tls=ssl_certfile is not None,
             show_secret=generated)
     server = make_server(SimRuntime(settings), ssl_certfile, ssl_keyfile, log_level="info")
     server.run(sockets=[sock])
+
+
+def _check_tls(certfile: str | None, keyfile: str | None) -> None:
+    if keyfile and not certfile:
+        raise BadInput("--ssl-keyfile needs --ssl-certfile")
+    for option, name in (("--ssl-certfile", certfile), ("--ssl-keyfile", keyfile)):
+        if name and not Path(name).is_file():
+            raise BadInput(f"{option} {name} is not a readable file")
 
 
 def _banner(settings: SimSettings, host: str, port: int, tls: bool, show_secret: bool) -> None:

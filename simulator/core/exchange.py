@@ -10,6 +10,7 @@ from collections.abc import Callable
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from simulator.core.algos import announce_due, check_triggers
+from simulator.core.api_admin import AdminViews
 from simulator.core.api_market import MarketApi
 from simulator.core.api_trade import TradeApi
 from simulator.core.clock import Clock, WallClock
@@ -21,7 +22,7 @@ from simulator.core.state import CoreConfig, EventSink, ExchangeState
 MAX_CATCH_UP_STEPS = 3_600
 
 
-class ExchangeCore(MarketApi, TradeApi):
+class ExchangeCore(MarketApi, TradeApi, AdminViews):
     def __init__(self, config: CoreConfig | None = None, clock: Clock | None = None) -> None:
         self.config = config or CoreConfig()
         self.clock = clock or WallClock()

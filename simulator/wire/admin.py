@@ -43,6 +43,8 @@ class AdminApi:
             Route("/sim/reset", self.reset, methods=["POST"]),
             Route("/sim/instrument-state", self.instrument_state, methods=["POST"]),
             Route("/sim/ws/disconnect", self.ws_disconnect, methods=["POST"]),
+            Route("/sim/orders", self.orders), Route("/sim/algos", self.algos),
+            Route("/sim/positions", self.positions), Route("/sim/fills", self.fills),
         ]
 
     async def health(self, request: Request) -> JSONResponse:
@@ -98,6 +100,22 @@ class AdminApi:
         except (ValueError, TypeError, KeyError) as err:
             return _bad(str(err))
         return JSONResponse({"id": fault_id})
+
+    # -- read-only views of everything the exchange holds (invariant checks) ---------------
+    async def orders(self, request: Request) -> JSONResponse:
+        inst_id = request.query_params.get("instId", "")
+        return JSONResponse({"orders": self.rt.core.admin_orders(inst_id)})
+
+    async def algos(self, request: Request) -> JSONResponse:
+        inst_id = request.query_params.get("instId", "")
+        return JSONResponse({"algos": self.rt.core.admin_algos(inst_id)})
+
+    async def positions(self, request: Request) -> JSONResponse:
+        return JSONResponse({"positions": self.rt.core.admin_positions()})
+
+    async def fills(self, request: Request) -> JSONResponse:
+        inst_id = request.query_params.get("instId", "")
+        return JSONResponse({"fills": self.rt.core.admin_fills(inst_id)})
 
     async def violations(self, request: Request) -> JSONResponse:
         return JSONResponse({"violations": self.rt.violations()})
