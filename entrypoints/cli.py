@@ -86,6 +86,9 @@ def probe(venue: Venue = None, config: ConfigPath = None, live: Live = False,
           px: Annotated[str | None, typer.Option(help="Fixed limit price (default: below "
                                                       "public/price-limit's band).")] = None,
           out: Annotated[Path | None, typer.Option(help="Base directory of run dirs.")] = None,
+          allow_fill: Annotated[bool, typer.Option(
+              "--allow-fill", help="Accept a --px at or through the best ask (it fills; the "
+                                   "fill is sold again reduce-only).")] = False,
           as_json: Json = False) -> None:
     """Run the PROBE (seed 000 §5): instruments, config, a limit order that cannot fill, its
     status, cancel, status again; package the evidence with a No-Conclusions report."""
@@ -93,7 +96,7 @@ def probe(venue: Venue = None, config: ConfigPath = None, live: Live = False,
         settings = load_settings(config_path=config, venue=venue, live_confirmed=live,
                                  overrides={"runs_dir": out} if out else None)
         return commands.probe(settings, inst, _decimal("--px", px), _intent_id(None, "p"),
-                              _progress(as_json))
+                              _progress(as_json), allow_fill)
     _guarded(go, as_json, "probe")
 
 

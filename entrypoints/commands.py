@@ -18,7 +18,7 @@ from application.watch import WatchCommand
 from domain.orders import PositionSide
 from entrypoints import render
 from entrypoints.container import Application
-from entrypoints.lifecycle import DONE, EXCHANGE_FAILED, NEEDS_ATTENTION, run, session
+from entrypoints.lifecycle import BAD_INPUT, DONE, EXCHANGE_FAILED, NEEDS_ATTENTION, run, session
 from entrypoints.settings import Settings
 from ports.progress import Progress
 
@@ -26,18 +26,21 @@ Result = tuple[int, dict[str, Any], str]
 
 
 def probe(settings: Settings, inst: str, px: Decimal | None, intent_id: str,
-          progress: Progress | None = None) -> Result:
+          progress: Progress | None = None, allow_fill: bool = False) -> Result:
     with session(settings, run_prefix="probe", labels={"probe": True},
                  progress=progress) as container:
         async def body(c: Application) -> Any:
-            return await c.use_cases.probe().execute(RunProbe(inst, intent_id, px))
+            return await c.use_cases.probe().execute(RunProbe(inst, intent_id, px,
+                                                              allow_fill=allow_fill))
         ran = run(container, body, uses_store=False)
-    code = DONE if ran.loop_closed else NEEDS_ATTENTION if ran.unresolved_unknown else \
-        2 if ran.bad_input else EXCHANGE_FAILED
+    # a probe fill that was not sold again is a position nobody protects
+    code = NEEDS_ATTENTION if not ran.fill_closed or ran.unresolved_unknown else \
+        DONE if ran.loop_closed else BAD_INPUT if ran.bad_input else EXCHANGE_FAILED
     payload = {"command": "probe", "venue": settings.venue, "run_dir": ran.run_dir,
                "inst_id": ran.inst_id, "order_placed": ran.order_placed,
                "loop_closed": ran.loop_closed, "unresolved_unknown": ran.unresolved_unknown,
                "bad_input": ran.bad_input, "exchange_errors": ran.exchange_errors,
+               "filled": str(ran.filled), "fill_closed": ran.fill_closed,
                "files": [f.path for f in ran.manifest.files], "exit_code": code}
     return code, payload, render.probe(payload)
 
@@ -83,8 +86,9 @@ def open_position(settings: Settings, fields: dict[str, Any],
     async def command(c: Application) -> Any:
         return await c.use_cases.open_position().execute(cmd)
     done, recovered, run_dir = _with_recovery(settings, "open", cmd.symbol, command, progress)
-    code = NEEDS_ATTENTION if done.needs_attention else DONE if done.status in (
-        "opened", "rejected_by_gate") else EXCHANGE_FAILED
+    # a refused open is not done: the gate's refusal is the operator's input meeting a lock
+    code = NEEDS_ATTENTION if done.needs_attention else DONE if done.status == "opened" \
+        else BAD_INPUT if done.status == "rejected_by_gate" else EXCHANGE_FAILED
     payload = {"command": "open", "venue": settings.venue, "run_dir": run_dir,
                "symbol": cmd.symbol, "intent_id": cmd.intent_id, "status": done.status,
                "reason": done.reason, "position": render.position(done.state),
@@ -156,9 +160,10 @@ def status(settings: Settings) -> Result:
         report = run(container, body)
         run_dir = str(container.adapters.run_dir())
     rows = [render.status_row(r) for r in report.symbols]
+    code = NEEDS_ATTENTION if report.needs_attention else DONE
     payload = {"command": "status", "venue": settings.venue, "run_dir": run_dir,
-               "symbols": rows, "exit_code": DONE}
-    return DONE, payload, render.status(rows)
+               "symbols": rows, "exit_code": code}
+    return code, payload, render.status(rows)
 
 
 def watch(settings: Settings, run_for_s: float | None,

@@ -40,6 +40,9 @@ def probe(p: dict[str, Any]) -> str:
              f"  exchange errors  {p['exchange_errors']}"]
     if p["bad_input"]:
         lines.append(f"  input refused    {p['bad_input']}")
+    if p["filled"] != "0":
+        lines.append(f"  probe filled     {p['filled']}; sold again reduce-only: "
+                     f"{'yes' if p['fill_closed'] else 'NO - a position is left open'}")
     if p["unresolved_unknown"]:
         lines.append("  an order outcome is still unknown: look it up by its clOrdId")
     lines.append(f"  files            {len(p['files'])} (check: cd RUN_DIR && sha256sum -c "
@@ -88,7 +91,8 @@ def status_row(r: SymbolStatus) -> dict[str, Any]:
             "stops": [{"client_algo_id": s.client_algo_id, "algo_id": s.algo_id,
                        "stop_price": str(s.stop_price), "size": str(s.size),
                        "state": s.state} for s in r.stops],
-            "may_open": r.may_open, "locks": r.locks}
+            "may_open": r.may_open, "locks": r.locks,
+            "protected": not r.protection_gap, "protection_gap": r.protection_gap}
 
 
 def status(rows: list[dict[str, Any]]) -> str:
@@ -101,4 +105,6 @@ def status(rows: list[dict[str, Any]]) -> str:
         lines.append(f"{r['symbol']}: exchange {r['exchange_side']} {r['exchange_qty']}, "
                      f"stage {r['stage']}, stops {stops}, "
                      f"{'may open' if r['may_open'] else r['locks']}")
+        if r["protection_gap"]:
+            lines.append(f"  UNPROTECTED: {r['protection_gap']} (run `recover`)")
     return "\n".join(lines)
