@@ -6,7 +6,9 @@ code of its kind (entrypoints/exit_codes.py).
 """
 
 import enum
+import json
 import time
+from importlib.metadata import version as dist_version
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,7 +19,10 @@ from typer.core import TyperCommand
 from application.open_position import OpenPositionCommand
 from domain.orders import PositionSide
 from entrypoints import commands, render, validate
+from entrypoints import help_texts as texts
 from entrypoints.boundary import BadInput, GuardedGroup
+from entrypoints.exit_codes import ExitCode
+from entrypoints.results import Result, to_json
 from entrypoints.run_scope import finish_runs
 from entrypoints.settings import Settings, load_settings
 from entrypoints.sim_cli import sim_app
@@ -68,20 +73,37 @@ class Root(GuardedGroup):
 
 
 app = typer.Typer(name="prometheus-exec", cls=Root, no_args_is_help=True,
-                  add_completion=False, pretty_exceptions_enable=False)
+                  pretty_exceptions_enable=False, help=texts.ROOT.text,
+                  epilog=texts.ROOT.epilog)
 app.add_typer(sim_app, name="sim")
+
+
+def _version_line() -> str:
+    return f"prometheus-exec {dist_version('prometheus-exec')}"
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(_version_line())
+        raise typer.Exit()
 
 
 @app.callback()
 def root(ctx: typer.Context,
          venue: Annotated[str | None, typer.Option(
-             help="sim (embedded simulator, default), okx-demo or okx-live.")] = None,
-         config: Annotated[Path | None, typer.Option(help="TOML settings file.")] = None,
-         as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+             metavar="sim|okx-demo|okx-live",
+             help="Where to trade: the embedded simulator (default), OKX demo or OKX live.")]
+         = None,
+         config: Annotated[Path | None, typer.Option(
+             metavar="FILE", help="TOML settings file (or PROMETHEUS_CONFIG).")] = None,
+         as_json: Annotated[bool, typer.Option(
+             "--json", help="Print one JSON object on stdout, nothing else.")] = False,
          live: Annotated[bool, typer.Option("--i-understand-live",
                                             help="Required with --venue okx-live.")] = False,
+         _version: Annotated[bool, typer.Option(
+             "--version", callback=_print_version, is_eager=True,
+             help="Print the version and exit.")] = False,
          ) -> None:
-    """Execution engine for OKX perpetual swaps: evidence-first, algo-protected, idempotent."""
     ctx.obj = Shared(venue, config, as_json, live)
 
 
@@ -100,11 +122,10 @@ def _shared(ctx: typer.Context) -> Shared:
     return ctx.obj
 
 
-def _finish(ctx: typer.Context, result: tuple[int, dict[str, Any], str]) -> None:
-    code, payload, human = result
-    finish_runs(payload)  # the run records what is printed, then is packaged
-    render.emit(payload, human, _shared(ctx).as_json)
-    raise typer.Exit(code)
+def _finish(ctx: typer.Context, result: Result) -> None:
+    finish_runs(to_json(result))  # the run records what is printed, then is packaged
+    render.emit(result, _shared(ctx).as_json)
+    raise typer.Exit(int(result.exit_code))
 
 
 def _progress(ctx: typer.Context) -> render.StepPrinter | None:
@@ -120,48 +141,58 @@ def _out(out: Path | None) -> dict[str, Any]:
     return {"runs_dir": validate.writable_dir(out, "--out", create=False)} if out else {}
 
 
-@app.command(cls=EngineCommand)
+@app.command(cls=EngineCommand, help=texts.PROBE.text, epilog=texts.PROBE.epilog)
 def probe(ctx: typer.Context,
-          inst: Annotated[str, typer.Option(help="instId to probe.")] = "BTC-USDT-SWAP",
-          px: Annotated[str | None, typer.Option(help="Fixed limit price (default: below "
-                                                      "public/price-limit's band).")] = None,
-          out: Annotated[Path | None, typer.Option(help="Base directory of run dirs.")] = None,
+          inst: Annotated[str, typer.Option(metavar="INSTID", help="The swap to probe.")]
+          = "BTC-USDT-SWAP",
+          px: Annotated[str | None, typer.Option(
+              metavar="PRICE", help="A fixed limit price instead of the default.")] = None,
+          out: Annotated[Path | None, typer.Option(
+              metavar="DIR", help="An existing directory for the run directory.")] = None,
+          allow_fill: Annotated[bool, typer.Option(
+              "--allow-fill", help="Accept a --px at or through the best ask: the order fills "
+                                   "and the fill is sold again reduce-only.")] = False,
           ) -> None:
-    """Run the PROBE (seed 000 §5): instruments, config, a limit order that cannot fill, its
-    status, cancel, status again; package the evidence with a No-Conclusions report."""
     inst_id = validate.swap_id(inst, "--inst")
     price = validate.optional_decimal(px, "--px", what="a price")
+    if allow_fill and price is None:
+        raise BadInput("--allow-fill only makes sense with --px (the default price never "
+                       "crosses the book)")
     settings = _shared(ctx).settings(**_out(out))
     _finish(ctx, commands.probe(settings, inst_id, price, _intent_id(None, "p"),
-                                _progress(ctx)))
+                                _progress(ctx), allow_fill))
 
 
-@app.command(cls=EngineCommand)
+@app.command(cls=EngineCommand, help=texts.SELFCHECK.text, epilog=texts.SELFCHECK.epilog)
 def selfcheck(ctx: typer.Context,
               with_orders: Annotated[bool, typer.Option(
                   "--with-orders", help="Also place, see and cancel a far algo stop.")] = False,
               ) -> None:
-    """Seed 001 §9: connectivity, keys, position mode, instruments, params, evidence dir."""
     settings = _shared(ctx).settings()
     _finish(ctx, commands.selfcheck(settings, with_orders, _intent_id(None, "s")))
 
 
-@app.command(name="open", cls=EngineCommand)
+@app.command(name="open", cls=EngineCommand, help=texts.OPEN.text, epilog=texts.OPEN.epilog)
 def open_(ctx: typer.Context,
-          symbol: Annotated[str, typer.Option(help="instId, e.g. BTC-USDT-SWAP.")],
-          side: Annotated[Side, typer.Option(help="long or short.", case_sensitive=False)],
-          qty: Annotated[str, typer.Option(help="Contracts.")],
-          stop: Annotated[str, typer.Option(help="Protective stop trigger (mark price).")],
-          tp1: Annotated[str, typer.Option(help="TP1 price.")],
-          tp1_qty: Annotated[str, typer.Option(help="TP1 contracts.")],
-          tp2: Annotated[str, typer.Option(help="TP2 price.")],
-          tp2_qty: Annotated[str, typer.Option(help="TP2 contracts (the rest is the runner).")],
-          entry_px: Annotated[str | None, typer.Option(help="Limit entry (default market).")]
+          symbol: Annotated[str, typer.Option(metavar="INSTID", help="The swap to trade.")],
+          side: Annotated[Side, typer.Option(help="Long or short.", case_sensitive=False)],
+          qty: Annotated[str, typer.Option(metavar="CONTRACTS", help="Size of the entry.")],
+          stop: Annotated[str, typer.Option(
+              metavar="PRICE", help="Trigger of the protective stop (on the mark price).")],
+          tp1: Annotated[str, typer.Option(metavar="PRICE", help="First take-profit price.")],
+          tp1_qty: Annotated[str, typer.Option(metavar="CONTRACTS", help="Size of TP1.")],
+          tp2: Annotated[str, typer.Option(metavar="PRICE", help="Second take-profit price.")],
+          tp2_qty: Annotated[str, typer.Option(
+              metavar="CONTRACTS", help="Size of TP2; the rest of --qty is the runner.")],
+          entry_px: Annotated[str | None, typer.Option(
+              metavar="PRICE", help="Enter with a limit order at this price (default: market).")]
           = None,
-          tier: Annotated[Tier, typer.Option(help="Signal tier A or B.")] = Tier.A,
-          intent_id: Annotated[str | None, typer.Option(help="1-24 letters/digits.")] = None,
+          tier: Annotated[Tier, typer.Option(help="Signal tier; sets leverage and risk budget.")]
+          = Tier.A,
+          intent_id: Annotated[str | None, typer.Option(
+              metavar="ID", help="Your id for this trade, 1-24 letters or digits (default: "
+                                 "generated).")] = None,
           ) -> None:
-    """Open a position: gate, entry, exchange-observed fill, algo stop visible within 1 s."""
     cmd = OpenPositionCommand(
         symbol=validate.swap_id(symbol, "--symbol"),
         side=PositionSide.LONG if side is Side.LONG else PositionSide.SHORT,
@@ -178,24 +209,23 @@ def open_(ctx: typer.Context,
     _finish(ctx, commands.open_position(settings, cmd, _progress(ctx)))
 
 
-@app.command(cls=EngineCommand)
+@app.command(cls=EngineCommand, help=texts.CLOSE.text, epilog=texts.CLOSE.epilog)
 def close(ctx: typer.Context,
-          symbol: Annotated[str, typer.Option(help="instId to close.")]) -> None:
-    """Close a symbol's position reduce-only at market until the exchange shows it flat."""
+          symbol: Annotated[str, typer.Option(metavar="INSTID", help="The swap to close.")]
+          ) -> None:
     inst_id = validate.swap_id(symbol, "--symbol")
     settings = _shared(ctx).settings()
     _finish(ctx, commands.close_position(settings, inst_id, _progress(ctx)))
 
 
-@app.command(cls=EngineCommand)
+@app.command(cls=EngineCommand, help=texts.MANAGE.text, epilog=texts.MANAGE.epilog)
 def manage(ctx: typer.Context,
-           symbol: Annotated[str, typer.Option(help="instId.")],
-           bar_close: Annotated[str | None, typer.Option(help="A bar closed at this price.")]
-           = None,
+           symbol: Annotated[str, typer.Option(metavar="INSTID", help="The position's swap.")],
+           bar_close: Annotated[str | None, typer.Option(
+               metavar="PRICE", help="A bar closed at this price.")] = None,
            regime: Annotated[Regime | None, typer.Option(
-               help="Regime of that bar.", case_sensitive=False)] = None,
+               help="The regime of that bar (any case).", case_sensitive=False)] = None,
            ) -> None:
-    """Apply exchange fills (TP1/TP2, stop) and a closed bar to a position."""
     inst_id = validate.swap_id(symbol, "--symbol")
     close_px = validate.optional_decimal(bar_close, "--bar-close", what="a price")
     if regime is not None and close_px is None:
@@ -205,64 +235,60 @@ def manage(ctx: typer.Context,
                                  regime.value if regime else None, _progress(ctx)))
 
 
-@app.command(name="regime", cls=EngineCommand)
+@app.command(name="regime", cls=EngineCommand, help=texts.REGIME.text,
+             epilog=texts.REGIME.epilog)
 def regime_shift(ctx: typer.Context,
-                 symbol: Annotated[str, typer.Option(help="instId.")],
+                 symbol: Annotated[str, typer.Option(metavar="INSTID", help="The swap.")],
                  new: Annotated[Regime, typer.Option(
-                     "--new", help="The new regime: SHOCK, CHOP, TREND or RANGE.",
-                     case_sensitive=False)],
+                     "--new", help="The new regime (any case).", case_sensitive=False)],
                  ) -> None:
-    """Run the regime-shift playbook (seed 001 §6) for a symbol."""
     inst_id = validate.swap_id(symbol, "--symbol")
     settings = _shared(ctx).settings()
     _finish(ctx, commands.regime(settings, inst_id, new.value, _progress(ctx)))
 
 
-@app.command(cls=EngineCommand)
+@app.command(cls=EngineCommand, help=texts.RECOVER.text, epilog=texts.RECOVER.epilog)
 def recover(ctx: typer.Context) -> None:
-    """Make every exchange position protected by a visible stop; cancel stray stops."""
     settings = _shared(ctx).settings()
     _finish(ctx, commands.recover(settings, _progress(ctx)))
 
 
-@app.command(cls=EngineCommand)
+@app.command(cls=EngineCommand, help=texts.WATCH.text, epilog=texts.WATCH.epilog)
 def watch(ctx: typer.Context,
           run_for: Annotated[float | None, typer.Option(
               help="Stop after this many seconds (default: until interrupted).")] = None,
           ) -> None:
-    """Keep positions protected: recover at start and after every stream gap, apply pushed
-    take-profit fills and stop triggers as they happen."""
     seconds = validate.seconds(run_for, "--run-for")
     settings = _shared(ctx).settings()
     _finish(ctx, commands.watch(settings, seconds, _progress(ctx)))
 
 
-@app.command(cls=EngineCommand)
+@app.command(cls=EngineCommand, help=texts.STATUS.text, epilog=texts.STATUS.epilog)
 def status(ctx: typer.Context) -> None:
-    """Positions, stops and locks per symbol."""
     settings = _shared(ctx).settings()
     _finish(ctx, commands.status(settings))
 
 
-@app.command(cls=EngineCommand)
+@app.command(cls=EngineCommand, help=texts.VERIFY.text, epilog=texts.VERIFY.epilog)
 def verify(ctx: typer.Context,
            run_dir: Annotated[Path, typer.Argument(help="A run directory.")]) -> None:
-    """Check a run directory: the evidence hash chain and SHA256SUMS.txt."""
     if not run_dir.is_dir():
         what = "does not exist" if not run_dir.exists() else "is not a directory"
         raise BadInput(f"RUN_DIR {run_dir} {what}")
     if not any(run_dir.glob("m_execution_raw_*")) and not (run_dir / SUMS).exists():
         raise BadInput(f"RUN_DIR {run_dir} is not a run directory: it has no raw evidence "
                        f"and no {SUMS}")
-    _finish(ctx, verify_run(run_dir))
+    # verify's report is built by the evidence lane's verify_run as a plain payload
+    code, payload, human = verify_run(run_dir)
+    payload = {**payload, "exit": ExitCode(code).name}
+    print(json.dumps(payload, sort_keys=True) if _shared(ctx).as_json else human, flush=True)
+    raise typer.Exit(code)
 
 
-@app.command()
+@app.command(help=texts.VERSION.text, epilog=texts.VERSION.epilog)
 def version() -> None:
-    """Print the installed version."""
-    from importlib.metadata import version as dist_version
+    typer.echo(_version_line())
 
-    typer.echo(dist_version("prometheus-exec"))
 
 
 def main() -> None:
