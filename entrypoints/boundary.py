@@ -19,6 +19,7 @@ from typer.core import TyperGroup
 
 from domain.errors import InvalidIntent, ParameterError
 from entrypoints.exit_codes import ExitCode
+from entrypoints.run_scope import command_scope, current_scope, finish_runs
 from entrypoints.settings import SettingsError
 from ports.errors import ExchangeError
 from ports.state import StateStoreError, StateStoreLocked
@@ -89,9 +90,13 @@ def json_requested(args: Sequence[str]) -> bool:
 
 def emit_error(command: str, code: ExitCode, message: str, as_json: bool) -> None:
     text = one_line(message)
+    payload: dict[str, Any] = {"command": command, "error": text, "exit_code": int(code),
+                               "exit": code.name}
+    scope = current_scope()
+    if scope is not None and scope.run_dirs():
+        payload["run_dir"] = scope.run_dirs()[0]
+    finish_runs(payload)  # the run records what is printed, then is packaged
     if as_json:
-        payload = {"command": command, "error": text, "exit_code": int(code),
-                   "exit": code.name}
         print(json.dumps(payload, sort_keys=True), flush=True)
     else:
         print(f"error: {text}", file=sys.stderr, flush=True)
@@ -104,6 +109,15 @@ class GuardedGroup(TyperGroup):
              complete_var: str | None = None, standalone_mode: bool = True,
              windows_expand_args: bool = True, **extra: Any) -> Any:
         argv = list(sys.argv[1:] if args is None else args)
+        # every run directory the command opens is packaged, with its outcome, however it ends
+        with command_scope(self._command(argv)):
+            code = self._run(argv, prog_name, complete_var, windows_expand_args, **extra)
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+    def _run(self, argv: list[str], prog_name: str | None, complete_var: str | None,
+             windows_expand_args: bool, **extra: Any) -> int:
         try:
             returned = super().main(argv, prog_name, complete_var, standalone_mode=False,
                                     windows_expand_args=windows_expand_args, **extra)
@@ -124,11 +138,12 @@ class GuardedGroup(TyperGroup):
             code = 1 if exc.errno == errno.EPIPE else self._failed(argv, exc)
         except Exception as exc:
             code = self._failed(argv, exc)
-        if code == ExitCode.INTERRUPTED:
-            emit_error(self._command(argv), ExitCode.INTERRUPTED, "interrupted",
-                       json_requested(argv))
-        if standalone_mode:
-            sys.exit(code)
+        scope = current_scope()
+        if code == ExitCode.INTERRUPTED and scope is not None and scope.terminated:
+            code = ExitCode.TERMINATED  # typer reports any KeyboardInterrupt as 130
+        if code in (ExitCode.INTERRUPTED, ExitCode.TERMINATED):
+            word = "interrupted" if code == ExitCode.INTERRUPTED else "terminated by SIGTERM"
+            emit_error(self._command(argv), ExitCode(code), word, json_requested(argv))
         return code
 
     def _failed(self, argv: list[str], exc: Exception) -> int:

@@ -22,7 +22,8 @@ from entrypoints import commands, render, validate
 from entrypoints import help_texts as texts
 from entrypoints.boundary import BadInput, GuardedGroup
 from entrypoints.exit_codes import ExitCode
-from entrypoints.results import Result
+from entrypoints.results import Result, to_json
+from entrypoints.run_scope import finish_runs
 from entrypoints.settings import Settings, load_settings
 from entrypoints.sim_cli import sim_app
 from entrypoints.validate import Regime
@@ -122,6 +123,7 @@ def _shared(ctx: typer.Context) -> Shared:
 
 
 def _finish(ctx: typer.Context, result: Result) -> None:
+    finish_runs(to_json(result))  # the run records what is printed, then is packaged
     render.emit(result, _shared(ctx).as_json)
     raise typer.Exit(int(result.exit_code))
 
@@ -147,12 +149,18 @@ def probe(ctx: typer.Context,
               metavar="PRICE", help="A fixed limit price instead of the default.")] = None,
           out: Annotated[Path | None, typer.Option(
               metavar="DIR", help="An existing directory for the run directory.")] = None,
+          allow_fill: Annotated[bool, typer.Option(
+              "--allow-fill", help="Accept a --px at or through the best ask: the order fills "
+                                   "and the fill is sold again reduce-only.")] = False,
           ) -> None:
     inst_id = validate.swap_id(inst, "--inst")
     price = validate.optional_decimal(px, "--px", what="a price")
+    if allow_fill and price is None:
+        raise BadInput("--allow-fill only makes sense with --px (the default price never "
+                       "crosses the book)")
     settings = _shared(ctx).settings(**_out(out))
     _finish(ctx, commands.probe(settings, inst_id, price, _intent_id(None, "p"),
-                                _progress(ctx)))
+                                _progress(ctx), allow_fill))
 
 
 @app.command(cls=EngineCommand, help=texts.SELFCHECK.text, epilog=texts.SELFCHECK.epilog)

@@ -19,3 +19,5 @@ class ExitCode(enum.IntEnum):
     REFUSED = 4
     # stopped by Ctrl-C (128 + SIGINT, as shells report it)
     INTERRUPTED = 130
+    # stopped by SIGTERM (128 + 15); like Ctrl-C, the run directory is still packaged
+    TERMINATED = 143

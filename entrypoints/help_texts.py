@@ -105,8 +105,11 @@ VERSION = Help("Print the installed version.", "Same as prometheus-exec --versio
                ("prometheus-exec version",))
 
 SIM_SERVE = Help(
-    "Serve the OKX v5 simulator (REST and WebSocket) on HOST:PORT until stopped.",
-    "Any OKX client can use it; point the engine at it as venue okx-demo with OKX_REST_URL "
-    "and OKX_WS_URL. Keys not given are generated and printed.",
+    "Serve the exchange simulator (REST and WebSocket) on HOST:PORT until stopped.",
+    "--exchange okx (default) serves OKX v5: point the engine at it as venue okx-demo with "
+    "OKX_REST_URL and OKX_WS_URL. --exchange binance serves Binance USDⓈ-M futures (no "
+    "passphrase). Keys not given are generated and printed.",
     ("prometheus-exec sim serve --port 18080 --api-key demoKey01 --secret demoSecret01 "
-     "--passphrase demoPass01",))
+     "--passphrase demoPass01",
+     "prometheus-exec sim serve --exchange binance --port 18081 --api-key demoKey01 "
+     "--secret demoSecret01"))

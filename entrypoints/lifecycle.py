@@ -18,6 +18,7 @@ from adapters.okx import OkxCredentials
 from entrypoints.boundary import BadInput, CommandFailed, classify
 from entrypoints.container import Application, build_container, container_config
 from entrypoints.exit_codes import ExitCode
+from entrypoints.run_scope import Terminated, current_scope
 from entrypoints.sent_writes import CountingSink
 from entrypoints.settings import Settings, default_state_path
 from entrypoints.validate import writable_dir
@@ -41,7 +42,7 @@ def session(settings: Settings, *, run_prefix: str, labels: dict[str, Any] | Non
         try:
             yield container
         finally:
-            counting.close()  # idempotent: run() closes it too; this covers an early error
+            _release(counting)  # run() releases it too; this covers an early error
 
 
 @contextmanager
@@ -68,12 +69,16 @@ def _container(settings: Settings, run_prefix: str,
 def run(container: Application, body: Callable[[Application], Awaitable[T]], *,
         uses_store: bool = True) -> T:
     """asyncio.run once: open the exchange and evidence sink, load the store, run body."""
+    scope = current_scope()
+
     async def main() -> T:
         async with AsyncExitStack() as stack:
             exchange = container.adapters.okx()
             stack.push_async_callback(exchange.aclose)
             sink = container.adapters.sink()
-            stack.callback(sink.close)
+            stack.callback(_release, sink)
+            if scope is not None:
+                scope.main_task = asyncio.current_task()  # SIGTERM cancels it
             if uses_store:
                 store = _store(container)
                 stack.callback(store.close)
@@ -81,7 +86,24 @@ def run(container: Application, body: Callable[[Application], Awaitable[T]], *,
                 return await body(container)
             except Exception as exc:
                 raise _after_trades(exc, getattr(sink, "trade_writes", 0)) from exc
-    return asyncio.run(main())
+    try:
+        return asyncio.run(main())
+    except asyncio.CancelledError:
+        if scope is not None and scope.terminated:
+            raise Terminated() from None
+        raise
+    finally:
+        if scope is not None:
+            scope.main_task = None
+
+
+def _release(sink: Any) -> None:
+    """Close (and so package) the run, unless a CLI command_scope will, with the outcome."""
+    scope = current_scope()
+    if scope is not None:
+        scope.adopt(sink)
+    else:
+        sink.close()
 
 
 def _store(container: Application) -> Any:

@@ -4,7 +4,9 @@ The CLI's error boundary uses the count: an error that ends a command after an o
 left is never reported as a plain failure, because what it changed at the exchange is unknown.
 """
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from domain.evidence import EvidenceRef
 from ports.evidence import (
@@ -46,6 +48,13 @@ class CountingSink:
 
     def package(self) -> PackageManifest:
         return self._inner.package()
+
+    def finish(self, outcome: Mapping[str, Any] | None) -> None:
+        finish = getattr(self._inner, "finish", None)
+        if finish is not None:
+            finish(outcome)
+        else:
+            self.close()
 
     def close(self) -> None:
         close = getattr(self._inner, "close", None)
