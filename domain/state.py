@@ -135,3 +135,17 @@ class SymbolState:
     exec_quality_roll: ExecQualityRoll = ExecQualityRoll()
     health_roll: HealthRoll = HealthRoll()
     position_state: PositionState = PositionState()
+    # extension: intent ids whose orders reached (or may have reached) the exchange, newest
+    # last. Client ids derive from them, so a reused intent would reuse client ids of orders
+    # the exchange already holds (it dedupes only among pending ones). Bounded: INTENT_MEMORY.
+    used_intents: tuple[str, ...] = ()
+
+
+INTENT_MEMORY = 1000
+
+
+def remember_intent(state: SymbolState, intent_id: str) -> SymbolState:
+    """The state with intent_id recorded as used (the oldest forgotten past INTENT_MEMORY)."""
+    if intent_id in state.used_intents:
+        return state
+    return attrs.evolve(state, used_intents=(*state.used_intents, intent_id)[-INTENT_MEMORY:])
