@@ -91,7 +91,7 @@ def test_a_lock_is_extended_but_never_shortened(kind: CooldownKind) -> None:
 
 def test_apply_cooldowns_ignores_other_actions() -> None:
     event = EmitRiskEvent(RiskEvent(NOW, RiskEventType.LOSS_COOLDOWN, "X", "LONG", ZERO, None,
-                                    (), (), ""))
+                                    (), (), "", "a cooldown places no order"))
     state = apply_cooldowns(locked(), [event, SetCooldown(CooldownKind.LOSS, NOW + 10),
                                        SetCooldown(CooldownKind.FREEZE, NOW + 20)])
     assert state.cooldown_until == CooldownUntil(loss=NOW + 10, freeze=NOW + 20)

@@ -33,7 +33,8 @@ def test_an_empty_file_gives_the_documented_defaults() -> None:
 
 def test_every_parameter_is_documented() -> None:
     for section in (Params(), Params().tiers, Params().cooldown, Params().runner,
-                    Params().shockguard, Params().protection, TierParams()):
+                    Params().shockguard, Params().protection, Params().margin, Params().health,
+                    TierParams()):
         for field in attrs.fields(type(section)):
             assert field.metadata.get("doc"), f"{type(section).__name__}.{field.name}"
     assert "RUNNER_GIVEBACK" in field_doc(RunnerParams, "giveback")
@@ -96,6 +97,16 @@ stop_deviation_ticks = 0
     ("[shockguard]\nderisk_runner_fraction = 1.5", "shockguard.derisk_runner_fraction",
      "outside"),
     ("[shockguard]\nstop_tighten_fraction = 1", "shockguard.stop_tighten_fraction", "outside"),
+    ("[shockguard]\nshock_multiplier = 0.9", "shockguard.shock_multiplier", "outside"),
+    ("[shockguard]\nshock_multiplier = 101", "shockguard.shock_multiplier", "outside"),
+    ("[shockguard]\ncalib_window_s = 3599", "shockguard.calib_window_s", "outside"),
+    ("[shockguard]\nrecalib_every_s = 59", "shockguard.recalib_every_s", "outside"),
+    ("[shockguard]\nmin_calib_samples = 19", "shockguard.min_calib_samples", "outside"),
+    ("[margin]\nderisk_margin_ratio = 0", "margin.derisk_margin_ratio", "outside"),
+    ("[margin]\nderisk_margin_ratio = 1.01", "margin.derisk_margin_ratio", "outside"),
+    ("[margin]\nderisk_fraction = 0", "margin.derisk_fraction", "outside"),
+    ("[margin]\nderisk_fraction = 1.5", "margin.derisk_fraction", "outside"),
+    ("[health]\nwindow_trades = 0", "health.window_trades", "outside"),
     ("[protection]\nemergency_lock_s = 60", "protection.emergency_lock_s", "outside"),
     ("[protection]\nstop_visibility_deadline_ms = 1500",
      "protection.stop_visibility_deadline_ms", "outside"),
@@ -145,5 +156,30 @@ def test_describe_lists_every_leaf_with_its_dotted_key() -> None:
     assert table["tiers.B.leverage"] == "3"
     assert table["protection.unknown_position_policy"] == "protect"
     assert table["protection.emergency_lock_s"] == "1800"
-    assert len(rows) == len(table) == 20
+    assert len(rows) == len(table) == 27
     assert rows[0][0] == "tiers.A.leverage"
+
+
+def test_the_issue_13_parameters_have_defaults_at_their_range_edges_accepted() -> None:
+    params = params_from_toml_text("""
+[shockguard]
+shock_multiplier = 1
+calib_window_s = 3600
+recalib_every_s = 60
+min_calib_samples = 20
+[margin]
+derisk_margin_ratio = 1
+derisk_fraction = 1
+[health]
+window_trades = 1
+""")
+    sg = params.shockguard
+    assert (sg.shock_multiplier, sg.calib_window_s, sg.recalib_every_s,
+            sg.min_calib_samples) == (D(1), 3600, 60, 20)
+    assert (params.margin.derisk_margin_ratio, params.margin.derisk_fraction) == (D(1), D(1))
+    assert params.health.window_trades == 1
+    defaults = dict(Params().describe())
+    assert (defaults["shockguard.shock_multiplier"], defaults["shockguard.calib_window_s"],
+            defaults["shockguard.recalib_every_s"], defaults["margin.derisk_margin_ratio"],
+            defaults["margin.derisk_fraction"], defaults["health.window_trades"]) == (
+        "3", "86400", "3600", "0.5", "0.5", "50")
