@@ -71,7 +71,8 @@ def calibrate(klines: Iterable[KlineClose], *, now: int, params: Params) -> Cali
 
 
 def calibration_due(guard: ShockGuardState, *, now: int, params: Params) -> bool:
-    return guard.recalib_ts == 0 or now - guard.recalib_ts >= params.shockguard.recalib_every_s
+    """Never calibrated (recalib_ts 0, an epoch long past) or calibrated too long ago."""
+    return now - guard.recalib_ts >= params.shockguard.recalib_every_s
 
 
 def recalibrate(guard: ShockGuardState, klines: Iterable[KlineClose], *, now: int,

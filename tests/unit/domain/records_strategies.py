@@ -61,7 +61,7 @@ def closed_trades(draw: st.DrawFn) -> ClosedTrade:
 
 def kline_series(start_ms: int) -> st.SearchStrategy[list[KlineClose]]:
     """Mostly consecutive 1-minute bars, with some gaps and the odd repeated bar."""
-    steps = st.lists(st.sampled_from([1, 1, 1, 1, 2, 0]), min_size=0, max_size=120)
+    steps = st.lists(st.sampled_from([1, 1, 1, 1, 2, 0]), min_size=80, max_size=120)
     closes = st.lists(st.integers(9_000, 11_000).map(D), min_size=121, max_size=121)
 
     def build(pair: tuple[list[int], list[Decimal]]) -> list[KlineClose]:

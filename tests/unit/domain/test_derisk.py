@@ -53,11 +53,18 @@ def margin(used: str, equity: str = "1000") -> MarginSnapshot:
     ("0", "1000", False, D(0)),
     ("10", "0", True, None),              # no equity left: at risk by definition
     ("10", "-5", True, None),
+    ("0.2", "0.5", False, D("0.4")),       # a small positive equity is still an equity
 ])
 def test_the_margin_ratio_rule(used: str, equity: str, above: bool,
                                ratio: Decimal | None) -> None:
     check = check_margin(margin(used, equity), PARAMS)
     assert (check.above, check.ratio) == (above, ratio)
+
+
+def test_the_margin_check_says_why() -> None:
+    assert check_margin(margin("400"), PARAMS).reason == "margin used / equity 0.4000 <= 0.5"
+    assert check_margin(margin("600"), PARAMS).reason == "margin used / equity 0.6000 > 0.5"
+    assert check_margin(margin("1", "0"), PARAMS).reason == "equity 0 is not positive"
 
 
 def test_negative_margin_used_is_not_a_balance_the_exchange_reports() -> None:
@@ -73,6 +80,7 @@ def test_negative_margin_used_is_not_a_balance_the_exchange_reports() -> None:
     ("10", "0.5", "1", "6", "10"),
     ("10", "1", "1", "1", "10"),
     ("1", "0.5", "0.1", "0.1", "0.5"),
+    ("4", "0.5", "1", "2", "2"),         # a rest of exactly minSz is kept
 ])
 def test_derisk_sizes_stay_tradable(qty_open: str, fraction: str, lot: str, min_sz: str,
                                     shed: str) -> None:
@@ -81,9 +89,11 @@ def test_derisk_sizes_stay_tradable(qty_open: str, fraction: str, lot: str, min_
 
 def test_no_position_or_unknown_balances_place_nothing() -> None:
     assert margin_derisk(PositionState(), margin("900"), symbol=SYMBOL, params=PARAMS,
-                         spec=SPEC)[0] is None
-    action, note = margin_derisk(pre_tp1(), None, symbol=SYMBOL, params=PARAMS, spec=SPEC)
-    assert action is None and "balances unknown" in note
+                         spec=SPEC) == (None, "margin: no open position")
+    assert margin_derisk(pre_tp1(), None, symbol=SYMBOL, params=PARAMS, spec=SPEC) == (
+        None, "margin: balances unknown, margin de-risk not judged")
+    assert margin_derisk(pre_tp1(), margin("100"), symbol=SYMBOL, params=PARAMS,
+                         spec=SPEC) == (None, "margin: margin used / equity 0.1000 <= 0.5")
 
 
 def test_margin_above_the_limit_sheds_the_fraction_reduce_only_on_the_exit_side() -> None:
@@ -141,13 +151,25 @@ def test_a_margin_fill_sheds_the_runner_then_tp2_then_tp1() -> None:
     assert (state.qty_open, state.qty_runner, state.tp2_qty, state.tp1_qty) == (
         D(5), D(0), D(1), D(4))
     assert state.realized_pnl == D(-5)
-    assert kinds(decision) == ["ReplaceProtection", "CancelTakeProfits", "PlaceTakeProfit",
-                               "PlaceTakeProfit"]
-    resize, _, tp1, tp2 = decision.actions
-    assert isinstance(resize, ReplaceProtection) and resize.qty == D(5)
-    assert isinstance(tp1, PlaceTakeProfit) and isinstance(tp2, PlaceTakeProfit)
-    assert [(t.which, t.qty, t.price) for t in (tp1, tp2)] == [
-        (TakeProfit.TP1, D(4), D(110)), (TakeProfit.TP2, D(1), D(120))]
+    assert decision.actions == (
+        ReplaceProtection(SYMBOL, "abc123", Side.SELL, D(5), D(90), "algo1", "pxSLabc12300",
+                          "resize after margin de-risk"),
+        CancelTakeProfits(SYMBOL, "abc123", "take-profit sizes cut by margin de-risk"),
+        PlaceTakeProfit(SYMBOL, "abc123", TakeProfit.TP1, Side.SELL, D(4), D(110)),
+        PlaceTakeProfit(SYMBOL, "abc123", TakeProfit.TP2, Side.SELL, D(1), D(120)))
+
+
+@pytest.mark.parametrize(("qty", "tp1", "tp2", "placed"), [
+    ("6", "4", "0", [(TakeProfit.TP1, D(4))]),
+    ("7", "3", "0", [(TakeProfit.TP1, D(3))]),
+    ("9", "1", "0", [(TakeProfit.TP1, D(1))]),
+])
+def test_a_take_profit_cut_to_nothing_is_not_placed_again(qty: str, tp1: str, tp2: str,
+                                                          placed: list[object]) -> None:
+    decision = step(pre_tp1(), MarginReduced(D(qty), D(99)))
+    assert (decision.state.tp1_qty, decision.state.tp2_qty) == (D(tp1), D(tp2))
+    assert [(a.which, a.qty) for a in decision.actions
+            if isinstance(a, PlaceTakeProfit)] == placed
 
 
 def test_a_margin_fill_within_the_runner_allocation_keeps_the_take_profits() -> None:
@@ -175,16 +197,18 @@ def test_a_margin_fill_of_a_runner_shrinks_it() -> None:
 def test_a_margin_fill_of_everything_closes_the_position() -> None:
     decision = step(pre_tp1(), MarginReduced(D(10), D(95)))
     assert decision.state == PositionState()
-    assert isinstance(decision.actions[0], CancelProtection)
-    assert isinstance(decision.actions[1], CancelTakeProfits)
+    assert decision.actions[:2] == (
+        CancelProtection(SYMBOL, "abc123", "algo1", "pxSLabc12300",
+                         "margin de-risk closed what was left"),
+        CancelTakeProfits(SYMBOL, "abc123", "margin de-risk closed what was left"))
     events = [a.event for a in decision.actions if isinstance(a, EmitRiskEvent)]
-    assert [e.event_type for e in events] == [RiskEventType.LOSS_COOLDOWN]
+    assert [(e.event_type, e.price) for e in events] == [(RiskEventType.LOSS_COOLDOWN, D(95))]
 
 
 def test_a_margin_fill_larger_than_the_position_is_refused() -> None:
-    with pytest.raises(InvalidTransition):
+    with pytest.raises(InvalidTransition, match="11 closed but only 10 is open"):
         step(pre_tp1(), MarginReduced(D(11), D(95)))
-    with pytest.raises(InvalidTransition):
+    with pytest.raises(InvalidTransition, match="MarginReduced in FLAT"):
         step(PositionState(), MarginReduced(D(1), D(95)))
 
 

@@ -58,6 +58,7 @@ def test_the_gate_becomes_a_log_line() -> None:
     open_ = gate_result(check_open_gate(locked(), now=NOW))
     assert (open_.name, open_.verdict, open_.reason) == (GATE_NAME, GateVerdict.PASS, "")
     shut = gate_result(check_open_gate(locked(shock=NOW + 9), now=NOW))
+    assert (shut.name, shut.verdict) == (GATE_NAME, GateVerdict.FAIL)
     assert (shut.verdict, shut.reason) == (GateVerdict.FAIL, f"locked: shock until {NOW + 9}")
 
 

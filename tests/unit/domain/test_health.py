@@ -109,6 +109,22 @@ def test_profit_factor(results: list[str], pf: float) -> None:
     assert health_roll(trades, window=50, now=NOW).profit_factor == pytest.approx(pf)
 
 
+def test_small_wins_without_losses_still_cap_the_profit_factor() -> None:
+    roll = health_roll([_r_trade("0.5")], window=50, now=NOW)
+    assert (roll.profit_factor, roll.gross_win_r) == (PROFIT_FACTOR_CAP, 0.5)
+
+
+def test_trades_without_limit_exits_have_no_fallback_quality_to_report() -> None:
+    roll = health_roll([_r_trade("1"), _r_trade("-1", 1)], window=50, now=NOW)
+    assert (roll.fallback_quality, roll.limit_exit_n) == (0.0, 0)
+
+
+def test_fees_in_foreign_currencies_are_named() -> None:
+    fills = [tf(BUY, "100", "1", "-1", "BTC"), tf(SELL, "110", "1", "-1", "ETH")]
+    with pytest.raises(TradeNotClosed, match="fees in BTC, ETH, not in USDC"):
+        realised_r(trade(fills))
+
+
 def test_the_window_keeps_the_most_recent_trades_by_close_time() -> None:
     trades = [_r_trade("-1", 10), _r_trade("2", 30), _r_trade("1", 20)]
     roll = health_roll(trades, window=2, now=NOW)

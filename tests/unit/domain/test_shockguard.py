@@ -96,9 +96,39 @@ def test_q95_of_a_known_series() -> None:
     assert got.q95_1m == pytest.approx(math.log(1.05))
 
 
+def test_exactly_min_calib_samples_returns_are_enough() -> None:
+    closes = [str(100 + i % 7) for i in range(21)]        # 20 returns
+    assert calibrate(_bars(closes), now=NOW, params=PARAMS).q95_1m is not None
+    assert calibrate(_bars(closes[:20]), now=NOW, params=PARAMS).q95_1m is None
+
+
+def test_q95_is_the_95th_not_the_96th_percentile() -> None:
+    # 100 distinct 1m returns k/10000 (k = 1..100) : rank 95 -> 0.0095, rank 96 would be 0.0096
+    closes = [D(100)]
+    for k in range(1, 101):
+        closes.append(closes[-1] * (D(k) / 10000).exp())
+    params = Params(shockguard=ShockGuardParams(min_calib_samples=20, calib_window_s=7200))
+    got = calibrate(_bars([str(c) for c in closes], NOW * 1000 - 101 * 60_000), now=NOW,
+                    params=params)
+    assert got.n_1m == 100
+    assert got.q95_1m == pytest.approx(0.0095, rel=1e-9)
+
+
+def test_the_window_starts_exactly_calib_window_s_before_now() -> None:
+    start = NOW * 1000 - 3600 * 1000
+    inside = [KlineClose(start, D(100)), KlineClose(start + 60_000, D(101))]
+    assert calibrate(inside, now=NOW, params=PARAMS).n_1m == 1
+    before = [KlineClose(start - 1000, D(100)), KlineClose(start + 59_000, D(101))]
+    assert calibrate(before, now=NOW, params=PARAMS).n_1m == 0
+
+
 def test_recalibration_sets_recalib_ts_and_is_due_every_recalib_every_s() -> None:
-    guard = recalibrate(ShockGuardState(), _bars(["100", "101"] * 30), now=NOW, params=PARAMS)
-    assert guard.recalib_ts == NOW and guard.q95_1m is not None
+    klines = _bars([str(100 + i % 5) for i in range(60)])
+    guard = recalibrate(ShockGuardState(trigger_count_60m=2), klines, now=NOW, params=PARAMS)
+    expected = calibrate(klines, now=NOW, params=PARAMS)
+    assert (guard.q95_1m, guard.q95_3m, guard.recalib_ts, guard.trigger_count_60m) == (
+        expected.q95_1m, expected.q95_3m, NOW, 2)
+    assert guard.q95_1m is not None and guard.q95_3m is not None
     every = PARAMS.shockguard.recalib_every_s
     assert calibration_due(ShockGuardState(), now=NOW, params=PARAMS)
     assert not calibration_due(guard, now=NOW + every - 1, params=PARAMS)
@@ -110,6 +140,23 @@ GUARD = ShockGuardState(q95_1m=0.01, q95_3m=0.02)   # x3: 0.03 within 1m, 0.06 w
 
 def obs(*pairs: tuple[int, str]) -> list[PriceObservation]:
     return [PriceObservation(ts, D(p)) for ts, p in pairs]
+
+
+def test_nothing_observed_is_no_shock() -> None:
+    from domain.shockguard import ShockCheck
+    assert check_shock([], GUARD, PARAMS) == ShockCheck(False, "", 0.0, 0.0,
+                                                        "no mark price observed")
+
+
+def test_a_detection_reports_its_move_and_threshold() -> None:
+    check = check_shock(obs((0, "100"), (30_000, "104")), GUARD, PARAMS)
+    assert (check.move, check.threshold) == (pytest.approx(math.log(1.04)), pytest.approx(0.03))
+    assert check.reason == (f"mark moved {math.log(1.04):.6f} (log) within 1m > q95_1m "
+                            "0.010000 x 3")
+    calm = check_shock(obs((0, "100"), (30_000, "101")), GUARD, PARAMS)
+    assert (calm.detected, calm.horizon, calm.move, calm.threshold) == (False, "", 0.0, 0.0)
+    assert calm.reason == (f"1m: {math.log(1.01):.6f} <= 0.030000; "
+                           f"3m: {math.log(1.01):.6f} <= 0.060000")
 
 
 @pytest.mark.parametrize(("points", "detected", "horizon"), [
@@ -140,13 +187,10 @@ def test_an_uncalibrated_horizon_detects_nothing() -> None:
 
 
 def test_the_move_must_be_beyond_the_threshold_not_at_it() -> None:
-    move = math.log(1.04)
-    guard = ShockGuardState(q95_1m=move / 3, q95_3m=None)
-    params = Params(shockguard=ShockGuardParams(shock_multiplier=D(3)))
-    check = check_shock(obs((0, "100"), (10_000, "104")), guard, params)
-    assert check.move == pytest.approx(check.threshold, rel=1e-12)
-    at_or_below = check.move <= check.threshold
-    assert check.detected is not at_or_below
+    # a move of exactly the threshold (0 against a q95 of 0) is not a shock
+    flat = ShockGuardState(q95_1m=0.0, q95_3m=0.0)
+    assert not check_shock(obs((0, "100"), (10_000, "100")), flat, PARAMS).detected
+    assert check_shock(obs((0, "100"), (10_000, "100.01")), flat, PARAMS).detected
 
 
 def test_prices_from_before_the_last_trigger_are_not_counted_again() -> None:
@@ -155,6 +199,9 @@ def test_prices_from_before_the_last_trigger_are_not_counted_again() -> None:
     assert first.detected
     counted = count_trigger(GUARD, 30)   # the trigger at t = 30 s
     assert not check_shock(points, counted, PARAMS).detected
+    # a price observed at the trigger's second is a base for the next move
+    at_trigger = check_shock([*points, PriceObservation(60_000, D("108.5"))], counted, PARAMS)
+    assert at_trigger.detected and at_trigger.move == pytest.approx(math.log(108.5 / 104))
     # a further leg beyond the threshold from the trigger's price counts again
     more = check_shock([*points, PriceObservation(55_000, D("108.5"))], counted, PARAMS)
     assert more.detected
@@ -199,7 +246,8 @@ def test_triggers_count_for_60_minutes() -> None:
     assert (guard.trigger_count_60m, guard.trigger_ts_60m) == (3, (NOW + 600, NOW + 3599,
                                                                    NOW + 3600))
     assert expire_triggers(guard, NOW + 4199).trigger_count_60m == 3
-    assert expire_triggers(guard, NOW + 4200).trigger_count_60m == 2
+    later = expire_triggers(guard, NOW + 4200)
+    assert (later.trigger_count_60m, later.trigger_ts_60m) == (2, (NOW + 3599, NOW + 3600))
     assert expire_triggers(guard, NOW + 7200).trigger_count_60m == 0
 
 
@@ -208,8 +256,9 @@ FIRED = check_shock(obs((0, "100"), (1_000, "110")), GUARD, PARAMS)
 
 def test_a_detection_outside_shock_runs_the_playbook() -> None:
     response = respond_to_shock(GUARD, "TREND", FIRED, now=NOW, params=PARAMS)
-    assert response.run_playbook and response.actions == ()
+    assert response.run_playbook is True and response.actions == ()
     assert response.guard == GUARD   # the playbook counts it, not this
+    assert response.note == f"SHOCK detected: {FIRED.reason}"
 
 
 def test_a_detection_in_shock_counts_and_locks_without_the_playbook() -> None:
@@ -217,13 +266,17 @@ def test_a_detection_in_shock_counts_and_locks_without_the_playbook() -> None:
                     cooldown=CooldownParams(shock_s=900, freeze_s=1800))
     guard = count_trigger(GUARD, NOW - 100)
     response = respond_to_shock(guard, "SHOCK", FIRED, now=NOW, params=params)
-    assert not response.run_playbook
+    assert response.run_playbook is False
     assert response.guard.trigger_count_60m == 2
-    assert [(a.kind, a.until) for a in response.actions if isinstance(a, SetCooldown)] == [
-        (CooldownKind.SHOCK, NOW + 900), (CooldownKind.FREEZE, NOW + 1800)]
+    assert response.actions == (
+        SetCooldown(CooldownKind.SHOCK, NOW + 900, f"SHOCK detected again: {FIRED.reason}"),
+        SetCooldown(CooldownKind.FREEZE, NOW + 1800, "2 SHOCKs within 60 min (limit 2)"))
+    assert response.note == f"SHOCK detected again (#2 in 60 min): {FIRED.reason}"
 
 
 def test_no_detection_changes_nothing() -> None:
     calm = check_shock(obs((0, "100"), (1_000, "100.1")), GUARD, PARAMS)
     response = respond_to_shock(GUARD, "SHOCK", calm, now=NOW, params=PARAMS)
     assert (response.guard, response.run_playbook, response.actions) == (GUARD, False, ())
+    assert response.run_playbook is False
+    assert response.note == f"no shock: {calm.reason}"

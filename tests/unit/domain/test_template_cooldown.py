@@ -85,6 +85,21 @@ def test_template_locks_are_kept_per_template_and_only_extended() -> None:
     assert check_open_gate(state, now=NOW + 60, template="V").allowed
 
 
+def test_the_longest_of_a_templates_own_and_the_all_templates_lock_binds() -> None:
+    state = SymbolState(SYMBOL, cooldown_until=CooldownUntil(template=NOW + 500),
+                        template_cooldowns=(("*", NOW + 500), ("T", NOW + 100)))
+    decision = check_open_gate(state, now=NOW + 200, template="T")
+    assert decision.binding == (Lock(CooldownKind.TEMPLATE, NOW + 500, "*"),)
+    assert check_open_gate(SymbolState(SYMBOL), now=NOW, template="T").open_at == 0
+
+
+def test_verdict_notes_say_what_happened() -> None:
+    won = on_trade_closed(SymbolState(SYMBOL), closed("T", "110"), now=NOW, params=PARAMS)
+    assert won.note == "template 'T': trade made 1.0000R, no lock"
+    lost = on_trade_closed(SymbolState(SYMBOL), closed("T", "95"), now=NOW, params=PARAMS)
+    assert lost.note == f"template 'T' locked until {NOW + 1800}: trade lost -0.5000R"
+
+
 def test_a_template_lock_without_a_name_binds_every_template() -> None:
     state = apply_cooldown(SymbolState(SYMBOL),
                            SetCooldown(CooldownKind.TEMPLATE, NOW + 100, "operator"))
