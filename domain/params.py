@@ -2,21 +2,20 @@
 
 Every field has a default, so an empty parameter file is a complete, valid configuration.
 Ranges are checked on construction: a Params value cannot exist outside them, whether it came
-from a file (domain/params_loader.py) or from code. Durations are seconds unless the name says ms.
+from the settings file (entrypoints/config_file.py loads it) or from code. Durations are seconds
+unless the name says ms.
 """
 
 import enum
-import tomllib
-from collections.abc import Callable, Mapping
-from decimal import Decimal, InvalidOperation
-from typing import Any, TypeVar, cast
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
 
 import attrs
 
 from domain.errors import ParameterError
 
 _Check = Callable[[Any, "attrs.Attribute[Any]", Any], None]
-_Section = TypeVar("_Section", bound=attrs.AttrsInstance)
 
 
 class UnknownPositionPolicy(enum.Enum):
@@ -225,74 +224,3 @@ def describe(section: Any, prefix: str = "") -> list[tuple[str, str]]:
         else:
             rows.append((key, str(value.value if isinstance(value, enum.Enum) else value)))
     return rows
-
-
-def field_doc(section_type: type, name: str) -> str:
-    """The documentation string of one parameter, e.g. field_doc(RunnerParams, 'giveback')."""
-    for field in attrs.fields(section_type):
-        if field.name == name:
-            return str(field.metadata.get("doc", ""))
-    raise KeyError(name)
-
-
-def params_from_toml_text(text: str) -> Params:
-    """Parse a TOML parameter file (floats become exact Decimals); missing keys keep defaults."""
-    try:
-        mapping = tomllib.loads(text, parse_float=Decimal)
-    except tomllib.TOMLDecodeError as exc:
-        raise ParameterError("<toml>", f"not valid TOML: {exc}") from exc
-    return params_from_mapping(mapping)
-
-
-def params_from_mapping(mapping: Mapping[str, object]) -> Params:
-    """Build Params from nested tables; an unknown key, wrong type or bad value names its key."""
-    return _load_section(Params(), mapping, "")
-
-
-def _load_section(base: _Section, mapping: object, prefix: str) -> _Section:
-    if not isinstance(mapping, Mapping):
-        raise ParameterError(prefix.rstrip(".") or "<root>",
-                             f"expected a table, got {type(mapping).__name__}")
-    known = [field.name for field in attrs.fields(type(base))]
-    changes: dict[str, object] = {}
-    for key, raw in mapping.items():
-        dotted = f"{prefix}{key}"
-        if key not in known:
-            raise ParameterError(dotted, f"unknown key (known here: {', '.join(known)})")
-        current = getattr(base, key)
-        if attrs.has(type(current)):
-            changes[key] = _load_section(current, raw, dotted + ".")
-        else:
-            changes[key] = _coerce(dotted, raw, type(current))
-    try:
-        # mypy's attrs plugin cannot see through a TypeVar; the bound guarantees an attrs class
-        loaded: _Section = attrs.evolve(cast(Any, base), **changes)
-    except ParameterError as exc:
-        raise ParameterError(prefix + exc.key, exc.problem) from None
-    return loaded
-
-
-def _coerce(key: str, raw: object, expected: type) -> object:
-    # ints and their ranges are checked by the field validators; only conversions live here
-    if expected is Decimal:
-        return _to_decimal(key, raw)
-    if issubclass(expected, enum.Enum):
-        choices = [member.value for member in expected]
-        if raw not in choices:
-            raise ParameterError(key, f"expected one of {choices}, got {raw!r}")
-        return expected(raw)
-    return raw
-
-
-def _to_decimal(key: str, raw: object) -> Decimal:
-    if isinstance(raw, Decimal):
-        return raw
-    if isinstance(raw, float):
-        raise ParameterError(key, f"float {raw!r} refused: write it as a string or load TOML "
-                                  "with parse_float=Decimal")
-    if isinstance(raw, int | str) and not isinstance(raw, bool):
-        try:
-            return Decimal(raw)
-        except InvalidOperation:
-            raise ParameterError(key, f"not a decimal number: {raw!r}") from None
-    raise ParameterError(key, f"expected a decimal number, got {type(raw).__name__} {raw!r}")

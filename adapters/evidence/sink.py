@@ -14,13 +14,14 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from adapters.evidence.chain import INDEX_NAME, list_shards
+from adapters.evidence.chain import list_shards
 from adapters.evidence.group_commit import AppendFile, GroupCommit
-from adapters.evidence.packaging import FILELIST_NAME, SUMS_NAME, package_run
+from adapters.evidence.index import INDEX_NAME
+from adapters.evidence.packaging import FILELIST_NAME, SUMS_NAME, package_run, unseal
 from adapters.evidence.raw_log import RawLog
 from adapters.evidence.redact import Redactor
 from adapters.evidence.run_dir import utc_iso_ms
-from adapters.state.atomic import Fsync, atomic_write_bytes
+from adapters.state.atomic import Fsync, atomic_write_bytes, make_private_dirs
 from domain.evidence import EvidenceRef
 from ports.clock import Clock
 from ports.evidence import (
@@ -52,7 +53,7 @@ class FileEvidenceSink:
         if fsync_interval_s < 0 or shard_bytes <= 0:
             raise ValueError(f"need fsync_interval_s >= 0 and shard_bytes > 0, got "
                              f"{fsync_interval_s} and {shard_bytes}")
-        run_dir.mkdir(parents=True, exist_ok=True)
+        make_private_dirs(run_dir)
         _refuse_earlier_evidence(run_dir)
         self._dir = run_dir
         self._clock = clock
@@ -66,6 +67,7 @@ class FileEvidenceSink:
                            clock=clock, header=self._header)
         self._appended: dict[SeedDocument, tuple[AppendFile, int]] = {}
         self._closed = False
+        self._sealed = False  # a package covers the run as it is now
 
     @property
     def run_dir(self) -> Path:
@@ -80,7 +82,7 @@ class FileEvidenceSink:
             "response": record.response, "outcome": record.outcome, "extra": record.extra})}
         data = self._redactor.scrub_bytes(_compact(body))
         with self._lock:
-            self._check_open()
+            self._writable()
             return self._raw.append(data)
 
     def write_document(self, name: SeedDocument, document: JsonValue) -> EvidenceRef:
@@ -90,7 +92,7 @@ class FileEvidenceSink:
         text = json.dumps(self._stamp(document), ensure_ascii=False, allow_nan=False, indent=2)
         data = self._redactor.scrub_bytes(text.encode("utf-8") + b"\n")
         with self._lock:
-            self._check_open()
+            self._writable()
             atomic_write_bytes(self._dir / name.value, data, fsync=self._fsync)
         return EvidenceRef(name.value, 0)
 
@@ -100,7 +102,7 @@ class FileEvidenceSink:
             raise ValueError(f"{name.value} is not an append-only file")
         data = self._redactor.scrub_bytes(_compact(self._stamp(document))) + b"\n"
         with self._lock:
-            self._check_open()
+            self._writable()
             file, count = self._appended.get(name) or (
                 AppendFile(self._dir / name.value, self._fsync), 0)
             file.append(data)
@@ -117,7 +119,7 @@ class FileEvidenceSink:
         body = text if text.endswith("\n") or not text else text + "\n"
         data = self._redactor.scrub(body + footer).encode("utf-8")
         with self._lock:
-            self._check_open()
+            self._writable()
             atomic_write_bytes(self._dir / name.value, data, fsync=self._fsync)
         return EvidenceRef(name.value, 0)
 
@@ -131,19 +133,18 @@ class FileEvidenceSink:
         """Flush, then write FILELIST.ls.txt and SHA256SUMS.txt over every file of the run."""
         with self._lock:
             self._check_open()
-            self._flush_locked()
-            header = (f"prometheus-exec evidence contract_version="
-                      f"{self._header['contract_version']} "
-                      f"labels={json.dumps(self._header['labels'], sort_keys=True)}")
-            return package_run(self._dir, header, self._fsync)
+            return self._package_locked()
 
     def close(self) -> None:
-        """Flush and close every file; later writes raise EvidenceSinkClosed."""
+        """Flush, package (unless nothing changed since the last package) and close every
+        file; later writes raise EvidenceSinkClosed. Every run is packaged when its sink
+        closes; one whose evidence could not be made durable is left unpackaged."""
         with self._lock:
             if self._closed:
                 return
             try:
-                self._flush_locked()
+                if not self._sealed:
+                    self._package_locked()
             finally:
                 self._closed = True
                 try:
@@ -153,6 +154,10 @@ class FileEvidenceSink:
                 finally:
                     self._commit.stop()  # the fsync thread ends even if a last fsync failed
 
+    def finish(self, outcome: Mapping[str, Any] | None) -> None:
+        """End the run: close it, and so package it. outcome is what the command reported."""
+        self.close()
+
     def __enter__(self) -> "FileEvidenceSink":
         return self
 
@@ -160,10 +165,25 @@ class FileEvidenceSink:
                  tb: TracebackType | None) -> None:
         self.close()
 
+    def _package_locked(self) -> PackageManifest:
+        self._flush_locked()
+        header = (f"prometheus-exec evidence contract_version="
+                  f"{self._header['contract_version']} "
+                  f"labels={json.dumps(self._header['labels'], sort_keys=True)}")
+        manifest = package_run(self._dir, header, self._fsync)
+        self._sealed = True
+        return manifest
+
     def _flush_locked(self) -> None:
         files = self._raw.open_files() + [f for f, _ in self._appended.values()]
         self._commit.sync_all(files)
         self._raw.write_index()
+
+    def _writable(self) -> None:
+        self._check_open()
+        if self._sealed:
+            unseal(self._dir, self._fsync)
+            self._sealed = False
 
     def _check_open(self) -> None:
         if self._closed:

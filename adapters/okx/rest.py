@@ -32,6 +32,8 @@ REDACTED = "[redacted]"
 SECRET_HEADERS = frozenset({"ok-access-key", "ok-access-sign", "ok-access-passphrase"})
 TIME_PATH = "/api/v5/public/time"
 MAX_TEXT = 2000
+# OKX's largest answers (all SWAP instruments, 300 candles) are well under 1 MiB
+MAX_BODY = 16 * 1024 * 1024
 Params = Mapping[str, str]
 
 
@@ -244,16 +246,35 @@ class OkxRest:
 
     async def _send(self, request: httpx.Request) -> Reply:
         try:
-            response = await self._client.send(request)
+            response = await self._client.send(request, stream=True)
+            try:
+                content = await _read_capped(response)
+            finally:
+                await response.aclose()
         except httpx.TimeoutException:
             return Reply(None, None, "", "timeout")
         except httpx.HTTPError as exc:
             return Reply(None, None, "", f"transport:{type(exc).__name__}")
+        if content is None:
+            # an answer, but not one we read: a protocol error for a read, Unknown for a write
+            return Reply(response.status_code, None, f"<body larger than {MAX_BODY} bytes>")
         try:
-            payload = json.loads(response.content)
+            payload = json.loads(content)
         except ValueError:
-            return Reply(response.status_code, None, response.text)
+            return Reply(response.status_code, None, content.decode("utf-8", "replace"))
         return Reply(response.status_code, payload, "")
+
+
+async def _read_capped(response: httpx.Response) -> bytes | None:
+    """The body, or None once it passes MAX_BODY (so a runaway answer cannot exhaust memory)."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > MAX_BODY:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _response_doc(reply: Reply, elapsed_ms: float) -> dict[str, Any]:

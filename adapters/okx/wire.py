@@ -121,7 +121,9 @@ class Position:
     inst_id: str
     mgn_mode: str = ""
     pos_side: str = "net"  # net | long | short
-    pos: Decimal | None = None  # contracts; signed in net mode
+    # contracts, signed in net mode; OKX always sends it ("0" when flat): an item without it
+    # is a protocol error, never a flat position
+    pos: Decimal
     avg_px: Decimal | None = None
     mark_px: Decimal | None = None
     upl: Decimal | None = None

@@ -13,7 +13,7 @@ import attrs
 from cattrs import BaseValidationError, transform_error
 from cattrs.preconf.json import JsonConverter
 
-from adapters.state.atomic import fsync_dir
+from adapters.state.atomic import OWNER_ONLY_FILE, fsync_dir
 from adapters.state.converter import state_converter
 from adapters.state.errors import StateStoreCorrupt
 from domain.logs import LogEvent
@@ -41,7 +41,8 @@ def encode_event(event: LogEvent, logged_ms: int | None,
 def append_event_line(path: Path, line: bytes) -> None:
     """Append and fsync one line; events are rare, so each is made durable on its own."""
     created = not path.exists()
-    with path.open("ab") as f:
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, OWNER_ONLY_FILE)
+    with os.fdopen(fd, "ab") as f:
         f.write(line)
         f.flush()
         os.fsync(f.fileno())

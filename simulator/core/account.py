@@ -8,7 +8,7 @@ notional; no liquidation engine. Cross and isolated are valued the same way.
 from collections.abc import Callable
 from decimal import Decimal
 
-from simulator.core.errors import ItemError
+from simulator.core.errors import Refused
 from simulator.core.instruments import Instrument
 from simulator.core.models import ZERO, Order, Position
 from simulator.core.prices import Quote
@@ -27,6 +27,8 @@ class Account:
         self.positions: dict[PosKey, Position] = {}
         self.levers: dict[PosKey, Decimal] = {}
         self.pos_mode = "net_mode"
+        # Binance: the margin type is a per-symbol setting rather than a per-order field
+        self.margin_modes: dict[str, str] = {}
         self._instruments = instruments
         self._quotes = quotes
         self._new_id = new_id
@@ -145,7 +147,7 @@ class Account:
 
     def require_margin(self, ccy: str, amount: Decimal) -> None:
         if amount > 0 and amount > self.totals(ccy)["avail"]:
-            raise ItemError("51008", ccy)
+            raise Refused("insufficient_margin", ccy)
 
 
 def _signed(position: Position) -> Decimal:

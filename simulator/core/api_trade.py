@@ -2,9 +2,9 @@
 
 from collections.abc import Sequence
 
-from simulator.core import algos, trading
+from simulator.core import algos, okx_algos, trading
 from simulator.core import params as p
-from simulator.core.errors import ApiError, ItemError
+from simulator.core.errors import ApiError, ItemError, Refused, okx_item_error
 from simulator.core.locking import locked
 from simulator.core.state import ExchangeState
 from simulator.core.views import algo_view, fill_view, order_view
@@ -15,7 +15,10 @@ MAX_BATCH = 20
 MAX_ALGO_CANCEL = 10
 
 
-def _failed(item: dict[str, object], error: ItemError | ApiError) -> dict[str, object]:
+def _failed(item: dict[str, object], error: ItemError | ApiError | Refused
+            ) -> dict[str, object]:
+    if isinstance(error, Refused):
+        error = okx_item_error(error)
     item.update({"sCode": error.code, "sMsg": error.msg})
     return item
 
@@ -38,8 +41,8 @@ class TradeApi:
         result: dict[str, object] = {"ordId": "", "clOrdId": _str(item.get("clOrdId")),
                                      "tag": _str(item.get("tag")), "ts": now}
         try:
-            order = trading.place_order(self.state, item, exp_time)
-        except (ItemError, ApiError) as refused:
+            order = trading.place_order(self.state, p.parse_order(self.state, item), exp_time)
+        except (ItemError, ApiError, Refused) as refused:
             return _failed(result, refused)
         result.update({"ordId": order.ord_id, "sCode": "0", "sMsg": "Order placed"})
         return result
@@ -55,7 +58,7 @@ class TradeApi:
                                          "ts": str(self.state.now())}
             try:
                 order = trading.cancel_order(self.state, item, race_fill)
-            except (ItemError, ApiError) as refused:
+            except (ItemError, ApiError, Refused) as refused:
                 results.append(_failed(result, refused))
                 continue
             result.update({"ordId": order.ord_id, "clOrdId": order.cl_ord_id, "sCode": "0",
@@ -83,8 +86,9 @@ class TradeApi:
     def close_position(self, params: p.Params) -> Data:
         try:
             order = trading.close_position(self.state, params)
-        except ItemError as refused:
-            raise ApiError(refused.code, msg=refused.msg) from None
+        except (ItemError, Refused) as refused:
+            error = okx_item_error(refused) if isinstance(refused, Refused) else refused
+            raise ApiError(error.code, msg=error.msg) from None
         return [{"instId": order.inst_id, "posSide": _str(params.get("posSide")) or "net",
                  "clOrdId": order.cl_ord_id, "tag": order.tag}]
 
@@ -96,8 +100,9 @@ class TradeApi:
         for name in ("instId", "tdMode", "side", "ordType"):
             p.required(params, name)
         try:
-            algo = algos.place_algo(self.state, params, visibility_delay_ms)
-        except ItemError as refused:
+            request = okx_algos.parse_algo(self.state, params)
+            algo = algos.place_algo(self.state, request, visibility_delay_ms)
+        except (ItemError, Refused) as refused:
             return [_failed(result, refused)]
         result.update({"algoId": algo.algo_id, "sCode": "0", "sMsg": ""})
         return [result]
@@ -113,8 +118,8 @@ class TradeApi:
                                          "algoId": _str(item.get("algoId")),
                                          "clOrdId": client_id, "tag": ""}
             try:
-                algo = algos.cancel_algo(self.state, item)
-            except (ItemError, ApiError) as refused:
+                algo = okx_algos.cancel_algo(self.state, item)
+            except (ItemError, ApiError, Refused) as refused:
                 results.append(_failed(result, refused))
                 continue
             result.update({"algoId": algo.algo_id, "algoClOrdId": algo.algo_cl_ord_id,
@@ -125,15 +130,15 @@ class TradeApi:
 
     @locked
     def get_algo(self, params: p.Params) -> Data:
-        return [algo_view(algos.get_algo(self.state, params), self.state)]
+        return [algo_view(okx_algos.get_algo(self.state, params), self.state)]
 
     @locked
     def pending_algos(self, params: p.Params) -> Data:
-        return [algo_view(a, self.state) for a in algos.pending_algos(self.state, params)]
+        return [algo_view(a, self.state) for a in okx_algos.pending_algos(self.state, params)]
 
     @locked
     def algo_history(self, params: p.Params) -> Data:
-        return [algo_view(a, self.state) for a in algos.algo_history(self.state, params)]
+        return [algo_view(a, self.state) for a in okx_algos.algo_history(self.state, params)]
 
 
 def _str(value: object) -> str:

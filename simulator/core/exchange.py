@@ -15,7 +15,6 @@ from simulator.core.api_market import MarketApi
 from simulator.core.api_trade import TradeApi
 from simulator.core.clock import Clock, WallClock
 from simulator.core.locking import locked
-from simulator.core.market_views import mark_view, ticker_view
 from simulator.core.matching import match_resting
 from simulator.core.state import CoreConfig, EventSink, ExchangeState
 
@@ -92,9 +91,9 @@ class ExchangeCore(MarketApi, TradeApi, AdminViews):
             return
         match_resting(state, inst_id, now)
         check_triggers(state, inst_id, now)
-        state.emit("tickers", inst_id, lambda: ticker_view(state, inst_id))
-        state.emit("mark-price", inst_id, lambda: mark_view(state, inst_id))
-        state.emit("candle", inst_id, lambda: inst_id)
+        state.emit("tickers", inst_id, inst_id)
+        state.emit("mark-price", inst_id, inst_id)
+        state.emit("candle", inst_id, inst_id)
 
     @locked
     def set_price(self, inst_id: str, last: Decimal, mark: Decimal | None = None,

@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from simulator.core.errors import Refused, okx_code
 from simulator.core.models import ZERO, AlgoOrder, Fill, Order, Position
 from simulator.core.numbers import fmt
 from simulator.core.state import ExchangeState
@@ -72,6 +73,10 @@ def _leg_ord_px(trigger: Decimal | None, ord_px: Decimal | None) -> str:
     return "-1" if ord_px is None else fmt(ord_px)
 
 
+def _fail_code(algo: AlgoOrder) -> str:
+    return okx_code(Refused(algo.fail_reason)) if algo.fail_reason else "0"
+
+
 def algo_view(algo: AlgoOrder, state: ExchangeState) -> dict[str, object]:
     quote = state.quotes[algo.inst_id]
     return {
@@ -92,7 +97,7 @@ def algo_view(algo: AlgoOrder, state: ExchangeState) -> dict[str, object]:
         "pxVar": "", "pxSpread": "", "szLimit": "", "pxLimit": "", "timeInterval": "",
         "callbackRatio": "", "callbackSpread": "", "activePx": "", "moveTriggerPx": "",
         "reduceOnly": "true" if algo.reduce_only else "false", "quickMgnType": "",
-        "last": fmt(quote.last), "failCode": algo.fail_code or "0", "algoClOrdIdList": [],
+        "last": fmt(quote.last), "failCode": _fail_code(algo), "algoClOrdIdList": [],
         "amendPxOnTriggerType": "0", "attachAlgoOrds": [], "linkedOrd": {"ordId": ""},
         "isTradeBorrowMode": "", "tag": algo.tag, "cTime": str(algo.c_time),
         "uTime": str(algo.u_time or algo.c_time),
