@@ -6,6 +6,8 @@ an event an action produces is applied at once (depth-first), and order-placing 
 over from before the position went flat are skipped.
 """
 
+from collections.abc import Sequence
+
 import attrs
 
 from application.client_ids import allocate_ids
@@ -29,6 +31,7 @@ from domain.events import PositionEvent
 from domain.gate import apply_cooldown
 from domain.ids import Role
 from domain.instrument import InstrumentSpec
+from domain.orders import PositionSide
 from domain.params import Params
 from domain.stage_machine import transition
 from domain.state import PositionStage, SymbolState
@@ -38,6 +41,13 @@ from ports.progress import Progress, Silent
 from ports.state import StateStore
 
 _PLACING = (PlaceProtection, ReplaceProtection, PlaceTakeProfit, CloseRunner, DeRisk)
+_STOPS = (PlaceProtection, ReplaceProtection)
+
+
+def _last_stop_only(actions: list[Action]) -> list[Action]:
+    """Of several stop placements decided in one batch only the last is still wanted."""
+    last = max((n for n, a in enumerate(actions) if isinstance(a, _STOPS)), default=-1)
+    return [a for n, a in enumerate(actions) if not isinstance(a, _STOPS) or n == last]
 
 
 @attrs.frozen
@@ -61,8 +71,28 @@ class PositionDriver:
 
     async def feed(self, symbol: str, spec: InstrumentSpec, event: PositionEvent) -> DriveResult:
         """Apply one exchange-observed event and perform everything it calls for."""
+        return await self.feed_all(symbol, spec, (event,))
+
+    async def feed_all(self, symbol: str, spec: InstrumentSpec,
+                       events: Sequence[PositionEvent]) -> DriveResult:
+        """Apply events the exchange shows have all happened already (e.g. TP1, TP2 and the
+        stop while we were away), then perform what they call for. The actions of an earlier
+        event are not performed against a position the later ones already changed: only the
+        last stop placement survives, and nothing is placed once the position is flat."""
         performer = self._performer(symbol, spec)
-        await self._apply(performer, symbol, spec, event)
+        state = self._store.get_symbol_state(symbol)
+        actions: list[Action] = []
+        for event in events:
+            try:
+                decision = transition(state.position_state, event, symbol=symbol,
+                                      now=self._now(), params=self._params, spec=spec)
+            except InvalidTransition as exc:
+                performer.note(f"{type(event).__name__} not applied: {exc}", True)
+                break
+            state = attrs.evolve(state, position_state=decision.state)
+            actions += decision.actions
+        self._save(state)
+        await self._perform_all(performer, symbol, spec, tuple(_last_stop_only(actions)))
         await performer.cancel_strays(symbol)
         return DriveResult(self._store.get_symbol_state(symbol), tuple(performer.notes))
 
@@ -111,8 +141,30 @@ class PositionDriver:
             if event is not None:
                 await self._apply(performer, symbol, spec, event)
 
+    def _current(self, symbol: str, action: Action) -> Action | None:
+        """A stop placement as of now: the size and the stop to replace are the stored
+        position's when the action is performed, not when it was decided (an action decided
+        before a de-risk or a take-profit fill would otherwise place a stop for the old size
+        and leave the newer stop live). None: nothing is open to protect."""
+        if not isinstance(action, PlaceProtection | ReplaceProtection):
+            return action
+        pos = self._store.get_symbol_state(symbol).position_state
+        if pos.stage is PositionStage.FLAT or pos.qty_open <= 0:
+            return None
+        side = PositionSide(pos.side).exit_side
+        if isinstance(action, PlaceProtection):
+            return attrs.evolve(action, side=side, qty=pos.qty_open)
+        return attrs.evolve(action, side=side, qty=pos.qty_open,
+                            old_algo_id=pos.sl_algo.algo_id,
+                            old_client_algo_id=pos.sl_algo.client_algo_id)
+
     async def _perform(self, performer: Performer, symbol: str,
                        action: Action) -> PositionEvent | None:
+        current = self._current(symbol, action)
+        if current is None:
+            performer.note(f"skipped {type(action).__name__}: nothing open to protect")
+            return None
+        action = current
         match action:
             case SetCooldown():
                 self._save(apply_cooldown(self._store.get_symbol_state(symbol), action))

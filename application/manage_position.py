@@ -56,8 +56,8 @@ class ManagePosition:
         events = await observe(self._exchange, cmd.symbol, state.position_state,
                                positions.by_symbol.get(cmd.symbol))
         notes: list[Note] = []
-        for event in events:
-            notes += (await self._driver.feed(cmd.symbol, spec, event)).notes
+        if events:
+            notes += (await self._driver.feed_all(cmd.symbol, spec, events)).notes
         still_open = self._store.get_symbol_state(cmd.symbol).position_state.stage is not \
             PositionStage.FLAT
         if cmd.bar_close is not None and still_open:

@@ -16,14 +16,14 @@ from application.instruments import InstrumentBook
 from application.performers import Note
 from application.protection import emergency_flatten
 from domain.errors import InvalidIntent
-from domain.events import EntryFilled, TradePlan
-from domain.gate import check_open_gate, gate_result
+from domain.events import EntryFilled, TradePlan, check_levels
+from domain.gate import apply_cooldowns, check_open_gate, gate_result
 from domain.ids import Role, client_id, validate_intent_id
 from domain.instrument import InstrumentSpec
 from domain.logs import CandidateAction, CandidateEvaluation, GateResult, GateVerdict
 from domain.orders import Fill, OrderIntent, OrdType, PositionSide
 from domain.params import Params
-from domain.position_rules import check_plan
+from domain.position_rules import Context, check_plan, emergency_locks
 from domain.risk import RiskBudget, risk_budget
 from domain.state import PositionStage, PositionState, SymbolState
 from ports.clock import Clock
@@ -86,8 +86,9 @@ class OpenPosition:
         validate_intent_id(cmd.intent_id)
         spec = await InstrumentBook(self._exchange).spec(cmd.symbol, live=True)
         intent = self._validate(cmd, spec)
+        mark = await self._against_market(cmd)
         state = self._store.get_symbol_state(cmd.symbol)
-        rejected = self._gate(cmd, state, await self._risk(cmd, spec))
+        rejected = self._gate(cmd, state, await self._risk(cmd, spec, mark))
         if rejected is not None:
             self._progress.step(f"gate: rejected ({rejected.reason})")
             return rejected
@@ -108,23 +109,41 @@ class OpenPosition:
 
     async def _flatten_unplannable(self, cmd: OpenPositionCommand, fill: Fill,
                                    why: str) -> OpenPositionDone:
-        """A partial fill too small to carry the plan is closed again at once."""
+        """A partial fill too small to carry the plan is closed again at once; like every
+        emergency flatten it locks the symbol (seed 001 §7)."""
         ids = allocate_ids(self._store, cmd.symbol, Role.FLATTEN, 3)
         out = await emergency_flatten(self._exchange, self._clock, symbol=cmd.symbol,
                                       side=cmd.side, qty=fill.size, client_ids=ids)
         if not out.flat:
             return OpenPositionDone("unprotected", f"{why}; flatten: {out.reason}",
                                     self._store.get_symbol_state(cmd.symbol))
-        cleared = attrs.evolve(self._store.get_symbol_state(cmd.symbol),
-                               position_state=PositionState())
+        ctx = Context(cmd.symbol, self._clock.now_ms() // 1000, self._params)
+        cleared = apply_cooldowns(self._store.get_symbol_state(cmd.symbol),
+                                  emergency_locks(ctx, why))
+        cleared = attrs.evolve(cleared, position_state=PositionState())
         self._store.set_symbol_state(cmd.symbol, cleared)
         self._store.flush()
         return OpenPositionDone("flattened", f"{why}: the fill was closed again", cleared)
 
-    async def _risk(self, cmd: OpenPositionCommand, spec: InstrumentSpec) -> RiskBudget:
+    async def _against_market(self, cmd: OpenPositionCommand) -> Decimal:
+        """The plan against the current mark and book, before anything is sent: the stop on
+        the losing side of both (and of a limit entry), each take-profit beyond them. A plan
+        that would be stopped or take profit at once is bad input (InvalidIntent)."""
+        mark = (await self._exchange.get_mark_price(cmd.symbol)).price
+        ticker = await self._exchange.get_ticker(cmd.symbol)
+        prices = [mark, ticker.bid or ticker.last, ticker.ask or ticker.last]
+        if cmd.entry_price is not None:
+            prices.append(cmd.entry_price)
+        check_levels(cmd.side, _plan(cmd), low=min(prices), high=max(prices),
+                     what=f"the market (mark {mark}, bid {ticker.bid}, ask {ticker.ask}"
+                          + (f", entry {cmd.entry_price})" if cmd.entry_price else ")"))
+        return mark
+
+    async def _risk(self, cmd: OpenPositionCommand, spec: InstrumentSpec,
+                    mark: Decimal) -> RiskBudget:
         """Loss at the initial stop against the tier's share of equity (domain/risk.py)."""
         equity = await self._exchange.get_balance_equity(spec.settle_ccy)
-        entry = cmd.entry_price or (await self._exchange.get_mark_price(cmd.symbol)).price
+        entry = cmd.entry_price or mark
         return risk_budget(spec, qty=cmd.qty, entry=entry, stop=cmd.stop_price,
                            equity=equity.equity,
                            risk_fraction=self._params.tiers.get(cmd.tier).risk_fraction)
@@ -155,11 +174,13 @@ class OpenPosition:
 
     def _validate(self, cmd: OpenPositionCommand, spec: InstrumentSpec) -> OrderIntent:
         """Every price and size checked before any order: InvalidIntent means bad input."""
-        runner = cmd.qty - cmd.tp1_qty - cmd.tp2_qty
-        plan = TradePlan(cmd.stop_price, cmd.tp1_price, cmd.tp1_qty, cmd.tp2_price,
-                         cmd.tp2_qty, runner, cmd.tier)
-        reference = cmd.entry_price or _midpoint(cmd.stop_price, cmd.tp1_price, spec)
-        check_plan(EntryFilled(cmd.side, cmd.qty, reference, plan, cmd.intent_id), spec)
+        if cmd.side is PositionSide.NONE:
+            raise InvalidIntent("side must be LONG or SHORT")
+        plan = _plan(cmd)
+        check_plan(cmd.qty, plan, spec)
+        if cmd.entry_price is not None:
+            check_levels(cmd.side, plan, low=cmd.entry_price, high=cmd.entry_price,
+                         what=f"entry {cmd.entry_price}")
         kind = OrdType.MARKET if cmd.entry_price is None else OrdType.LIMIT
         return OrderIntent(spec, cmd.side.entry_side, kind, cmd.qty, cmd.entry_price, False,
                            client_id(cmd.intent_id, Role.ENTRY))
@@ -183,8 +204,12 @@ class OpenPosition:
         return OpenPositionDone(entry.status, entry.reason, state)
 
 
-def _midpoint(stop: Decimal, tp1: Decimal, spec: InstrumentSpec) -> Decimal:
-    return spec.price_floor((stop + tp1) / 2)
+def _plan(cmd: OpenPositionCommand) -> TradePlan:
+    if cmd.tp1_qty + cmd.tp2_qty > cmd.qty:
+        raise InvalidIntent(f"take-profit sizes {cmd.tp1_qty} + {cmd.tp2_qty} exceed the "
+                            f"quantity {cmd.qty}")
+    return TradePlan(cmd.stop_price, cmd.tp1_price, cmd.tp1_qty, cmd.tp2_price, cmd.tp2_qty,
+                     cmd.qty - cmd.tp1_qty - cmd.tp2_qty, cmd.tier)
 
 
 def _entry_event(cmd: OpenPositionCommand, fill: Fill, spec: InstrumentSpec) -> EntryFilled:

@@ -10,7 +10,12 @@ from decimal import Decimal
 
 import attrs
 
-from application.protection import await_terminal, emergency_flatten, place_and_confirm_stop
+from application.protection import (
+    await_terminal,
+    cancel_stray_stop,
+    emergency_flatten,
+    place_and_confirm_stop,
+)
 from application.unknowns import resolve_order
 from domain.actions import (
     CancelProtection,
@@ -68,7 +73,8 @@ class Performer:
     allocate: Allocate
     progress: Progress = attrs.field(factory=Silent)
     notes: list[Note] = attrs.field(factory=list)
-    strays: list[str] = attrs.field(factory=list)
+    # stops placed but not confirmed visible: (client algo id, algo id from the ack or "")
+    strays: list[tuple[str, str]] = attrs.field(factory=list)
 
     def note(self, text: str, needs_attention: bool = False) -> None:
         self.notes.append(Note(text, needs_attention))
@@ -98,7 +104,8 @@ class Performer:
             deadline_ms=self.params.protection.stop_visibility_deadline_ms)
         self.note(f"stop {cid} at {stop_price} for {qty}: {out.reason}", not out.confirmed)
         if not out.confirmed:
-            self.strays.append(cid)
+            if not isinstance(out.placement.outcome, Rejected):
+                self.strays.append((cid, out.algo_id))
             return cid, ""
         return cid, out.algo_id
 
@@ -113,10 +120,14 @@ class Performer:
                   f" ({action.reason})", not done)
 
     async def cancel_strays(self, symbol: str) -> None:
-        """Stops placed but never confirmed may still appear later: remove them."""
+        """Stops placed but never confirmed may still appear later: cancel each and see it
+        gone; one that cannot be seen gone is reported, never passed off as cancelled."""
         while self.strays:
-            cid = self.strays.pop()
-            await self.cancel_protection(CancelProtection(symbol, "", "", cid, "unconfirmed"))
+            cid, algo_id = self.strays.pop()
+            out = await cancel_stray_stop(
+                self.exchange, self.clock, symbol=symbol, client_algo_id=cid, algo_id=algo_id,
+                wait_s=self.params.protection.stray_stop_wait_ms / 1000)
+            self.note(f"cancel unconfirmed stop {cid}: {out.reason}", not out.confirmed)
 
     async def place_take_profit(self, action: PlaceTakeProfit) -> None:
         role = Role.TP1 if action.which is TakeProfit.TP1 else Role.TP2

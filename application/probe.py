@@ -5,12 +5,13 @@ from decimal import Decimal
 import attrs
 
 from application import contract_calls as calls
+from application.probe_fill import check_probe_price, close_probe_fill, position_open
 from application.probe_report import ProbeFacts, render_report
 from application.unknowns import resolve_order
 from domain.errors import InvalidIntent
 from domain.ids import Role, client_id
 from domain.instrument import InstrumentSpec
-from domain.orders import OrderIntent, OrderStatus, OrdType, Side
+from domain.orders import OrderIntent, OrderStatus, OrdType, PositionSide, Side
 from domain.outcome import Rejected, Unknown
 from ports.clock import Clock
 from ports.errors import ExchangeError
@@ -25,6 +26,8 @@ class RunProbe:
     intent_id: str
     px: Decimal | None = None
     inst_type: str = "SWAP"
+    # a px at or through the best ask is refused unless the operator wants a fill
+    allow_fill: bool = False
 
 
 @attrs.frozen
@@ -39,6 +42,9 @@ class ProbeRan:
     bad_input: str
     exchange_errors: int
     manifest: PackageManifest
+    # what the probe order filled, and whether that much was sold again reduce-only
+    filled: Decimal = Decimal(0)
+    fill_closed: bool = True
 
 
 class ProbeExecution:
@@ -61,7 +67,55 @@ class ProbeExecution:
             intent = await self._intent(cmd, spec, facts)
             if intent is not None:
                 await self._order_loop(intent, facts)
+                await self._close_fill(cmd, facts)
         return self._package(facts)
+
+    async def _check_px(self, cmd: RunProbe, px: Decimal, facts: ProbeFacts) -> bool:
+        """May this operator price be sent? (A crossing price only with allow_fill.)"""
+        ticker = facts.ticker.ticker if facts.ticker else None
+        # the lower of last and the best ask: some books (the simulator's) match at last
+        ask = min(ticker.last, ticker.ask or ticker.last) if ticker else None
+        opened = await position_open(self._exchange, cmd.inst_id) if cmd.allow_fill else False
+        check = check_probe_price(px, ask, allow_fill=cmd.allow_fill, position_open=opened)
+        facts.crossing = check.crosses
+        self._sink.append_document(SeedDocument.PROBE_EXECUTION, {
+            "call": "check_px", "ok": not check.refusal, "px": str(px), "ask": str(ask or ""),
+            "crosses": check.crosses, "allow_fill": cmd.allow_fill, "refusal": check.refusal})
+        if check.refusal:
+            facts.bad_input = check.refusal
+            self._progress.step(f"refused: {check.refusal}")
+        return not check.refusal
+
+    async def _close_fill(self, cmd: RunProbe, facts: ProbeFacts) -> None:
+        facts.filled = await self._filled(cmd, facts)
+        if facts.filled > 0:
+            self._progress.step(f"the probe order filled {facts.filled}: selling it again "
+                                "reduce-only")
+            facts.fill_close = await close_probe_fill(
+                self._exchange, self._clock, self._sink, inst_id=cmd.inst_id,
+                intent_id=cmd.intent_id, filled=facts.filled)
+            self._progress.step(f"closed {facts.fill_close.closed} of {facts.filled}"
+                                + (f" ({facts.fill_close.reason})" if facts.fill_close.reason
+                                   else ""))
+
+    async def _filled(self, cmd: RunProbe, facts: ProbeFacts) -> Decimal:
+        seen = [s.status for s in facts.samples if s.status is not None]
+        if facts.cancel is not None and facts.cancel.result.order_status is not None:
+            seen.append(facts.cancel.result.order_status)
+        if facts.resolved_status is not None:
+            seen.append(facts.resolved_status)
+        if seen:
+            return max(s.acc_fill_sz for s in seen)
+        if facts.crossing and facts.order_placed:
+            # no status could be read; the instrument was flat before, so what it holds now
+            # is the probe's fill
+            try:
+                snap = (await self._exchange.get_positions()).by_symbol.get(cmd.inst_id)
+            except ExchangeError:
+                return Decimal(0)
+            return snap.qty if snap is not None and snap.side is PositionSide.LONG \
+                else Decimal(0)
+        return Decimal(0)
 
     async def _select(self, cmd: RunProbe, facts: ProbeFacts) -> InstrumentSpec | None:
         facts.instruments = await calls.public_instruments(self._exchange, self._sink,
@@ -98,6 +152,8 @@ class ProbeExecution:
                 return None
         facts.px = px
         facts.px_source = "operator --px" if cmd.px is not None else facts.px_source
+        if cmd.px is not None and not await self._check_px(cmd, px, facts):
+            return None
         try:
             return OrderIntent(spec, Side.BUY, OrdType.LIMIT, spec.min_sz, px, False,
                                client_id(cmd.intent_id, Role.PROBE))
@@ -182,7 +238,8 @@ class ProbeExecution:
         self._progress.step(f"packaged {len(manifest.files)} files in {self._sink.run_dir}")
         return ProbeRan(str(self._sink.run_dir), facts.inst_id, facts.order_placed,
                         facts.loop_closed, facts.unresolved_unknown, facts.bad_input,
-                        len(facts.all_errors()), manifest)
+                        len(facts.all_errors()), manifest, facts.filled,
+                        facts.fill_close.flat if facts.fill_close else facts.filled == 0)
 
 
 def _state(step: calls.StatusStep) -> str:

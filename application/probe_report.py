@@ -16,6 +16,7 @@ from application.contract_calls import (
     SubmitStep,
     TickerStep,
 )
+from application.probe_fill import ProbeFillClosed
 from domain.evidence import ord_id_hash
 from domain.orders import OrderStatus
 from domain.outcome import Accepted, Rejected
@@ -44,6 +45,9 @@ class ProbeFacts:
     samples: list[StatusStep] = attrs.field(factory=list)
     cancel: CancelStep | None = None
     errors: list[tuple[str, ErrorSummary]] = attrs.field(factory=list)
+    crossing: bool = False
+    filled: Decimal = Decimal(0)
+    fill_close: ProbeFillClosed | None = None
 
     @property
     def order_placed(self) -> bool:
@@ -142,8 +146,19 @@ def _order(facts: ProbeFacts) -> list[str]:
         f"sMsg `{p.s_msg or '-'}`, outcome `{p.status}`",
         f"- ack evidence: `{facts.submit.ack_evidence_path}`",
         f"- cancel: {_cancel_line(facts.cancel)}",
+        *_fill_lines(facts),
         "",
     ]
+
+
+def _fill_lines(facts: ProbeFacts) -> list[str]:
+    if facts.filled == 0:
+        return []
+    close = facts.fill_close
+    closed = close.closed if close else Decimal(0)
+    ids = ", ".join(f"`{i}`" for i in close.client_ids) if close else "-"
+    return [f"- filled: {facts.filled} (accFillSz); sold again reduce-only at market: {closed}"
+            f" ({ids}){'; ' + close.reason if close and close.reason else ''}"]
 
 
 def _cancel_line(cancel: CancelStep | None) -> str:

@@ -18,7 +18,7 @@ from domain.outcome import Accepted, Rejected, Unknown
 from ports.clock import Clock
 from ports.errors import ExchangeError
 from ports.exchange import ExchangeAdapter
-from ports.exchange_types import AlgoPlacement
+from ports.exchange_types import AlgoPlacement, CancelDisposition
 
 STATUS_POLL_S = 0.05
 STATUS_POLLS = 40
@@ -45,23 +45,57 @@ async def place_and_confirm_stop(exchange: ExchangeAdapter, clock: Clock, *,
         if isinstance(outcome, Rejected):
             return StopOutcome(False, "", cid, f"stop rejected {outcome.code}: {outcome.message}",
                                placement, None)
-        if isinstance(outcome, Unknown):
-            return StopOutcome(False, "", cid, f"stop outcome unknown: {outcome.reason}",
-                               placement, None)
+        # an Unknown placement is resolved by its client id: the sentinel looks for it too
         seen = await ensure_algo_visible(exchange, clock, symbol=intent.inst_id,
                                          client_algo_id=cid, deadline_ms=deadline_ms,
                                          subscription=subscription)
     finally:
         subscription.close()
     if not seen.visible:
+        lost = f" (answer lost: {outcome.reason})" if isinstance(outcome, Unknown) else ""
         return StopOutcome(False, placement.algo_id, cid,
-                           f"stop not visible within {deadline_ms} ms", placement, seen)
+                           f"stop not visible within {deadline_ms} ms{lost}", placement, seen)
     return StopOutcome(True, placement.algo_id or _algo_id(seen), cid,
                        f"visible via {seen.via} after {seen.elapsed_ms} ms", placement, seen)
 
 
 def _algo_id(seen: Visibility) -> str:
     return seen.algo_order.algo_id if seen.algo_order else ""
+
+
+@attrs.frozen
+class StrayCancel:
+    """confirmed: the exchange shows the stop canceled (or already finished, or it never
+    showed while it was watched after a definite absence); otherwise it may still appear."""
+
+    confirmed: bool
+    reason: str
+
+
+async def cancel_stray_stop(exchange: ExchangeAdapter, clock: Clock, *, symbol: str,
+                            client_algo_id: str, algo_id: str, wait_s: float,
+                            poll_s: float = 0.2) -> StrayCancel:
+    """Cancel a stop that was placed but never confirmed visible, and see it gone.
+
+    "Not found" is not the end of such a stop: it may be accepted but not yet visible
+    (visibility lag), so it is watched for wait_s and cancelled as soon as it shows. A stop
+    that never shows in that time is reported unconfirmed; recovery cancels it if it appears.
+    """
+    start = clock.monotonic()
+    while True:
+        result = await exchange.cancel_algo(symbol=symbol, algo_id=algo_id or None,
+                                            client_algo_id=client_algo_id)
+        disposition = result.disposition
+        if isinstance(result.outcome, Accepted) and disposition is not CancelDisposition.NOT_FOUND:
+            algo = result.algo_order
+            what = "canceled" if disposition is CancelDisposition.CANCEL_ACCEPTED else \
+                f"already {algo.state.value if algo else 'finished'}"
+            return StrayCancel(True, what)
+        if clock.monotonic() - start >= wait_s:
+            why = "not found" if disposition is CancelDisposition.NOT_FOUND else result.status
+            return StrayCancel(False, f"{why}; not seen within {wait_s:g} s, it may still "
+                                      "appear (the next recovery cancels it)")
+        await clock.sleep(poll_s)
 
 
 @attrs.frozen

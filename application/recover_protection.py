@@ -65,8 +65,10 @@ class RecoverProtection:
         notes: list[Note] = []
         state = self._store.get_symbol_state(symbol)
         observed = await observe(self._exchange, symbol, state.position_state, snapshot)
-        for event in observed:
-            notes += (await self._driver.feed(symbol, spec, event)).notes
+        if observed:
+            notes += (await self._driver.feed_all(symbol, spec, observed)).notes
+            # what those events set off (a flatten, a close) changed the position: look again
+            snapshot = (await self._exchange.get_positions()).by_symbol.get(symbol)
         facts = RecoveryFacts(
             symbol=symbol, spec=spec, snapshot=snapshot,
             state=self._store.get_symbol_state(symbol),

@@ -5,6 +5,9 @@ from decimal import Decimal
 import attrs
 
 from domain.gate import check_open_gate
+from domain.ids import Role, parse_client_id
+from domain.orders import PositionSide
+from domain.recovery_rules import protection_gap
 from domain.state import PositionStage
 from ports.clock import Clock
 from ports.exchange import ExchangeAdapter
@@ -39,11 +42,19 @@ class SymbolStatus:
     stops: tuple[StopView, ...]
     may_open: bool
     locks: str
+    # "" when the exchange shows every position of the symbol under exactly one stop of ours
+    # (and none of ours without a position); otherwise what is wrong
+    protection_gap: str = ""
 
 
 @attrs.frozen
 class StatusReport:
     symbols: tuple[SymbolStatus, ...]
+
+    @property
+    def needs_attention(self) -> bool:
+        """A position is unprotected at the exchange (or our stops are stray)."""
+        return any(s.protection_gap for s in self.symbols)
 
 
 class Status:
@@ -63,6 +74,10 @@ class Status:
             state = self._store.get_symbol_state(symbol)
             pos = state.position_state
             algos = await self._exchange.get_open_algo_orders(symbol)
+            ours = [a for a in algos if (p := parse_client_id(a.client_algo_id)) is not None
+                    and p.role is Role.STOP]
+            gap = protection_gap(snap.side if snap else PositionSide.NONE,
+                                 snap.qty if snap else Decimal(0), ours)
             gate = check_open_gate(state, now=now)
             rows.append(SymbolStatus(
                 symbol, snap.side.value if snap else "NONE",
@@ -74,5 +89,5 @@ class Status:
                                a.state.value) for a in algos),
                 gate.allowed and pos.stage is PositionStage.FLAT and not pos.intent_id,
                 gate.reject_reason or ("" if pos.stage is PositionStage.FLAT
-                                       else f"a position is open ({pos.stage.value})")))
+                                       else f"a position is open ({pos.stage.value})"), gap))
         return StatusReport(tuple(rows))

@@ -59,13 +59,23 @@ class EntryFilled:
         if plan.tp1_qty + plan.tp2_qty + plan.runner_qty != self.qty:
             raise InvalidIntent(f"plan sizes {plan.tp1_qty}+{plan.tp2_qty}+{plan.runner_qty} "
                                 f"do not add up to the filled {self.qty}")
-        sign = 1 if self.side is PositionSide.LONG else -1
-        # in "profit direction" units every level must lie further out than the previous one
-        levels = [sign * plan.stop_price, sign * self.avg_price, sign * plan.tp1_price]
-        if not (levels[0] < levels[1] < levels[2] <= sign * plan.tp2_price):
-            raise InvalidIntent(f"{self.side.value} plan must order stop {plan.stop_price} < "
-                                f"entry {self.avg_price} < tp1 {plan.tp1_price} <= tp2 "
-                                f"{plan.tp2_price} in the profit direction")
+        check_levels(self.side, plan, low=self.avg_price, high=self.avg_price,
+                     what=f"entry {self.avg_price}")
+
+
+def check_levels(side: PositionSide, plan: TradePlan, *, low: Decimal, high: Decimal,
+                 what: str) -> None:
+    """Stop on the losing side of every price in [low, high], TP1 on the winning side, TP2 at
+    or beyond TP1 (InvalidIntent otherwise). For a fill low = high = its price; before the
+    entry is sent the range spans the mark, the book and a limit entry's price."""
+    if side is PositionSide.LONG:
+        ordered = plan.stop_price < low and high < plan.tp1_price <= plan.tp2_price
+        relation = f"stop {plan.stop_price} < {what} < tp1 {plan.tp1_price} <= tp2"
+    else:
+        ordered = plan.stop_price > high and low > plan.tp1_price >= plan.tp2_price
+        relation = f"stop {plan.stop_price} > {what} > tp1 {plan.tp1_price} >= tp2"
+    if not ordered:
+        raise InvalidIntent(f"{side.value} plan must order {relation} {plan.tp2_price}")
 
 
 @attrs.frozen

@@ -193,6 +193,10 @@ class ProtectionParams:
         default=Decimal("0.02"),
         validator=_decimals(Decimal(0), Decimal("0.5"), low_open=True, high_open=True),
         metadata=_doc("stop distance, as a share of entry price, for an unplanned position"))
+    stray_stop_wait_ms: int = attrs.field(
+        default=5000, validator=_ints(1000, 60_000),
+        metadata=_doc("how long a stop placed but never seen is watched for, to cancel it "
+                      "once it shows (after that the command reports it unresolved)"))
 
 
 @attrs.frozen

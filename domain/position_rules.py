@@ -15,7 +15,7 @@ from domain.actions import (
     SetCooldown,
 )
 from domain.errors import InvalidIntent, InvalidTransition
-from domain.events import EntryFilled
+from domain.events import TradePlan
 from domain.instrument import InstrumentSpec
 from domain.logs import RiskEvent, RiskEventType
 from domain.numbers import ZERO, is_multiple
@@ -129,19 +129,18 @@ def close_position(state: PositionState, ctx: Context, head: tuple[Action, ...],
     return Decision(PositionState(), tuple(actions))
 
 
-def check_plan(event: EntryFilled, spec: InstrumentSpec) -> None:
+def check_plan(qty: Decimal, plan: TradePlan, spec: InstrumentSpec) -> None:
     """Reject a plan whose prices or sizes the exchange would refuse, before any order."""
-    plan = event.plan
     for name, price in (("stop", plan.stop_price), ("tp1", plan.tp1_price),
                         ("tp2", plan.tp2_price)):
         if not is_multiple(price, spec.tick_sz):
             raise InvalidIntent(f"{name} price {price} is not a multiple of tickSz {spec.tick_sz}")
-    for name, qty in (("entry", event.qty), ("tp1", plan.tp1_qty), ("tp2", plan.tp2_qty),
-                      ("runner", plan.runner_qty)):
-        if not is_multiple(qty, spec.lot_sz):
-            raise InvalidIntent(f"{name} size {qty} is not a multiple of lotSz {spec.lot_sz}")
-        if qty != ZERO and qty < spec.min_sz:
-            raise InvalidIntent(f"{name} size {qty} is below minSz {spec.min_sz}")
+    for name, size in (("entry", qty), ("tp1", plan.tp1_qty), ("tp2", plan.tp2_qty),
+                       ("runner", plan.runner_qty)):
+        if not is_multiple(size, spec.lot_sz):
+            raise InvalidIntent(f"{name} size {size} is not a multiple of lotSz {spec.lot_sz}")
+        if size != ZERO and size < spec.min_sz:
+            raise InvalidIntent(f"{name} size {size} is below minSz {spec.min_sz}")
 
 
 def check_protection(state: PositionState, *, symbol: str, now: int, params: Params,

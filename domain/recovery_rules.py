@@ -1,6 +1,7 @@
 """Pure rules for protection recovery (seed §1.5 recover_protection): is an existing stop good
 enough, and what to do with a position the engine has no plan for."""
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 from domain.actions import EmergencyFlatten, PlaceProtection
@@ -64,3 +65,25 @@ def adopt_unknown_position(*, symbol: str, intent_id: str, position_side: Positi
     stop = default_stop_price(position_side, entry_price, mark_price, spec, params)
     return PlaceProtection(symbol, intent_id, position_side.exit_side, qty, stop,
                            "unknown position: default stop")
+
+
+def protection_gap(position_side: PositionSide, qty: Decimal,
+                   stops: Sequence[AlgoOrder]) -> str:
+    """Why a position is not protected by exactly one open stop of ours ("" when it is).
+
+    stops are our open algo orders of the symbol. A stop larger than the position still closes
+    all of it (reduce-only), so it protects; one smaller leaves a part unprotected.
+    """
+    if position_side is PositionSide.NONE or qty <= 0:
+        return f"{len(stops)} stop(s) of ours without a position" if stops else ""
+    if not stops:
+        return f"{position_side.value} {qty} has no stop"
+    if len(stops) > 1:
+        return f"{position_side.value} {qty} has {len(stops)} stops: " + \
+            ", ".join(s.client_algo_id for s in stops)
+    (stop,) = stops
+    if stop.side is not position_side.exit_side or not (stop.reduce_only or stop.close_position):
+        return f"stop {stop.client_algo_id} does not close the {position_side.value} position"
+    if not stop.close_position and (stop.size or Decimal(0)) < qty:
+        return f"stop {stop.client_algo_id} covers {stop.size} of {qty}"
+    return ""

@@ -123,7 +123,7 @@ def _on_entry(state: PositionState, event: EntryFilled, ctx: Context,
     if state.stage is not PositionStage.FLAT:
         raise InvalidTransition(f"EntryFilled in {state.stage.value}: a position is already open")
     validate_intent_id(event.intent_id)
-    check_plan(event, spec)
+    check_plan(event.qty, event.plan, spec)
     plan = event.plan
     new = PositionState(
         side=event.side.value, entry_price=event.avg_price, qty_total=event.qty,

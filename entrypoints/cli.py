@@ -149,12 +149,18 @@ def probe(ctx: typer.Context,
               metavar="PRICE", help="A fixed limit price instead of the default.")] = None,
           out: Annotated[Path | None, typer.Option(
               metavar="DIR", help="An existing directory for the run directory.")] = None,
+          allow_fill: Annotated[bool, typer.Option(
+              "--allow-fill", help="Accept a --px at or through the best ask: the order fills "
+                                   "and the fill is sold again reduce-only.")] = False,
           ) -> None:
     inst_id = validate.swap_id(inst, "--inst")
     price = validate.optional_decimal(px, "--px", what="a price")
+    if allow_fill and price is None:
+        raise BadInput("--allow-fill only makes sense with --px (the default price never "
+                       "crosses the book)")
     settings = _shared(ctx).settings(**_out(out))
     _finish(ctx, commands.probe(settings, inst_id, price, _intent_id(None, "p"),
-                                _progress(ctx)))
+                                _progress(ctx), allow_fill))
 
 
 @app.command(cls=EngineCommand, help=texts.SELFCHECK.text, epilog=texts.SELFCHECK.epilog)

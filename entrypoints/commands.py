@@ -46,19 +46,22 @@ def _attention(needs: bool) -> ExitCode:
 
 
 def probe(settings: Settings, inst: str, px: Decimal | None, intent_id: str,
-          progress: Progress | None = None) -> ProbeResult:
+          progress: Progress | None = None, allow_fill: bool = False) -> ProbeResult:
     with session(settings, run_prefix="probe", labels={"probe": True},
                  progress=progress) as container:
         async def body(c: Application) -> Any:
-            return await c.use_cases.probe().execute(RunProbe(inst, intent_id, px))
+            return await c.use_cases.probe().execute(RunProbe(inst, intent_id, px,
+                                                              allow_fill=allow_fill))
         ran = run(container, body, uses_store=False)
-    code = (ExitCode.DONE if ran.loop_closed else
-            ExitCode.NEEDS_ATTENTION if ran.unresolved_unknown else
+    # a probe fill that was not sold again is a position nobody protects
+    code = (ExitCode.NEEDS_ATTENTION if not ran.fill_closed or ran.unresolved_unknown else
+            ExitCode.DONE if ran.loop_closed else
             ExitCode.BAD_INPUT if ran.bad_input else ExitCode.EXCHANGE_FAILED)
     return ProbeResult(venue=settings.venue, run_dir=Path(ran.run_dir), inst_id=ran.inst_id,
                        order_placed=ran.order_placed, loop_closed=ran.loop_closed,
                        unresolved_unknown=ran.unresolved_unknown, bad_input=ran.bad_input,
-                       exchange_errors=ran.exchange_errors,
+                       exchange_errors=ran.exchange_errors, filled=ran.filled,
+                       fill_closed=ran.fill_closed,
                        files=tuple(f.path for f in ran.manifest.files), exit_code=code)
 
 
@@ -171,9 +174,10 @@ def status(settings: Settings) -> StatusResult:
             return await c.use_cases.status().execute(StatusCommand(settings.symbols))
         report = run(container, body)
         run_dir = container.adapters.run_dir()
+    code = ExitCode.NEEDS_ATTENTION if report.needs_attention else ExitCode.DONE
     return StatusResult(venue=settings.venue, run_dir=run_dir,
                         symbols=tuple(StatusRow.of(r) for r in report.symbols),
-                        exit_code=ExitCode.DONE)
+                        exit_code=code)
 
 
 def watch(settings: Settings, run_for_s: float | None,

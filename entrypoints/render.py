@@ -44,6 +44,9 @@ def _probe(p: ProbeResult) -> str:
              f"  exchange errors  {p.exchange_errors}"]
     if p.bad_input:
         lines.append(f"  input refused    {p.bad_input}")
+    if p.filled:
+        lines.append(f"  probe filled     {p.filled}; sold again reduce-only: "
+                     f"{'yes' if p.fill_closed else 'NO - a position is left open'}")
     if p.unresolved_unknown:
         lines.append("  an order outcome is still unknown: look it up by its clOrdId")
     lines.append(f"  files            {len(p.files)} (check: cd RUN_DIR && sha256sum -c "
@@ -95,6 +98,8 @@ def _status(r: StatusResult) -> str:
         lines.append(f"{row.symbol}: exchange {row.exchange_side} {row.exchange_qty}, "
                      f"stage {row.stage}, stops {stops}, "
                      f"{'may open' if row.may_open else row.locks}")
+        if row.protection_gap:
+            lines.append(f"  UNPROTECTED: {row.protection_gap} (run `recover`)")
     return "\n".join(lines)
 
 

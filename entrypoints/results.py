@@ -70,6 +70,10 @@ class ProbeResult:
     unresolved_unknown: bool
     bad_input: str
     exchange_errors: int
+    # contracts the probe's order filled (a crossing --px with --allow-fill), and whether that
+    # fill was sold again reduce-only; a fill left open needs attention
+    filled: Decimal
+    fill_closed: bool
     files: tuple[str, ...]
     exit_code: ExitCode
 
@@ -140,6 +144,8 @@ class StatusRow:
     stops: tuple[StopRow, ...]
     may_open: bool
     locks: str
+    protected: bool
+    protection_gap: str
 
     @classmethod
     def of(cls, row: SymbolStatus) -> "StatusRow":
@@ -147,7 +153,8 @@ class StatusRow:
                       for s in row.stops)
         return cls(row.symbol, row.exchange_side, row.exchange_qty, row.entry_price,
                    row.unrealized_pnl, row.stage, row.stored_qty_open, row.stored_stop,
-                   row.stop_confirmed, stops, row.may_open, row.locks)
+                   row.stop_confirmed, stops, row.may_open, row.locks,
+                   not row.protection_gap, row.protection_gap)
 
 
 @attrs.frozen(kw_only=True)

@@ -83,6 +83,8 @@ class FakeExchange:
         self.positions: dict[str, tuple[PositionSide, Decimal, Decimal]] = {}
         self.pos_mode = "net_mode"
         self.acct_lv = "2"
+        # (bid, ask) per symbol; default: both at the price
+        self.ticker_spread: dict[str, tuple[Decimal, Decimal]] = {}
         self.server_offset_ms = 0
         self.algo_visibility_delay_s = 0.0
         self.push_algo_updates = False
@@ -188,7 +190,8 @@ class FakeExchange:
         self._scripted("get_ticker")
         self._spec(inst_id)
         px = self.prices[inst_id]
-        return Ticker(inst_id, px, px, px, self.clock.now_ms(), self._ev("GET market/ticker"))
+        bid, ask = self.ticker_spread.get(inst_id, (px, px))
+        return Ticker(inst_id, px, bid, ask, self.clock.now_ms(), self._ev("GET market/ticker"))
 
     async def get_price_limit(self, inst_id: str) -> PriceLimit:
         self._scripted("get_price_limit")
@@ -391,6 +394,8 @@ class FakeExchange:
         aid, cid = algo_id or "", client_algo_id or ""
         if isinstance(scripted, Rejected | Unknown):
             return AlgoCancelResult(scripted, None, symbol, aid, cid, None, ev)
+        if found is not None and not algo_id and not self._visible(found):
+            found = None  # by client id the adapter must look the algo up first: not shown yet
         if found is None:
             return AlgoCancelResult(Accepted(aid), CancelDisposition.NOT_FOUND, symbol, aid, cid,
                                     None, ev)

@@ -40,7 +40,8 @@ def test_an_open_status_close_session_prints_typed_json(workdir: Path,
 
 def test_what_does_not_apply_is_null_not_a_string() -> None:
     row = StatusRow("BTC-USDT-SWAP", "NONE", Decimal(0), None, None, "FLAT", Decimal(0), "",
-                    False, (StopRow("", "8001", None, Decimal("0.10"), "live"),), True, "")
+                    False, (StopRow("", "8001", None, Decimal("0.10"), "live"),), True, "",
+                    True, "")
     doc = to_json(StatusResult(venue="sim", run_dir=Path("runs/x"), symbols=(row,),
                                exit_code=ExitCode.DONE))
     (out,) = doc["symbols"]

@@ -159,3 +159,65 @@ def test_a_size_whose_stop_loss_exceeds_the_tier_budget_is_rejected_before_any_o
     within = open_(exchange, store, qty=D("100"), tp1_qty=D("40"), tp2_qty=D("30"),
                    intent_id="op9")
     assert within.status == "opened"
+
+
+WRITES = ("set_leverage", "submit_order", "place_algo_stop", "cancel_order", "cancel_algo")
+
+
+@pytest.mark.parametrize(("side", "changes", "names"), [
+    # issue 8 bug 3: a long whose stop is above the market, or whose TP1 is below it, used to
+    # be entered at market and then emergency-flattened
+    ("long", {"stop_price": D("30010.0")}, "stop 30010.0 <"),
+    ("long", {"tp1_price": D("29990.0")}, "< tp1 29990.0"),
+    ("long", {"tp2_price": D("30200.0")}, "<= tp2 30200.0"),
+    ("short", {"stop_price": D("29990.0"), "tp1_price": D("29700.0"),
+               "tp2_price": D("29400.0")}, "stop 29990.0 >"),
+    ("short", {"stop_price": D("30600.0"), "tp1_price": D("30010.0"),
+               "tp2_price": D("29400.0")}, "> tp1 30010.0"),
+    # a limit entry must lie between the stop and TP1 too
+    ("long", {"entry_price": D("29300.0")}, "entry 29300.0"),
+])
+def test_a_plan_on_the_wrong_side_of_the_market_is_refused_before_anything_is_sent(
+        world, side: str, changes: dict[str, object], names: str) -> None:
+    exchange, store = world
+    position_side = PositionSide.LONG if side == "long" else PositionSide.SHORT
+    with pytest.raises(InvalidIntent, match="plan must order") as refused:
+        open_(exchange, store, side=position_side, **changes)
+    assert names in str(refused.value)
+    assert not [call for call in exchange.calls if call in WRITES]
+    assert not exchange.orders and not exchange.algos
+    assert SYMBOL not in store.flushed
+
+
+def test_the_market_check_uses_the_book_not_only_the_mark(world) -> None:
+    exchange, store = world
+    # mark 30000 but the book says a buy pays 30100: TP1 at 30050 would take profit at once
+    exchange.ticker_spread[SYMBOL] = (D("29900"), D("30100"))
+    with pytest.raises(InvalidIntent, match="ask 30100"):
+        open_(exchange, store, tp1_price=D("30050.0"))
+    assert not [call for call in exchange.calls if call in WRITES]
+
+
+def test_take_profit_sizes_above_the_quantity_are_named_in_the_operators_terms(world) -> None:
+    exchange, store = world
+    with pytest.raises(InvalidIntent, match=r"take-profit sizes 0.08 \+ 0.03 exceed the "
+                                            r"quantity 0.10"):
+        open_(exchange, store, tp1_qty=D("0.08"))
+
+
+def test_a_partial_fill_too_small_for_the_plan_is_flattened_and_locks_the_symbol(world) -> None:
+    exchange, store = world
+    lookup = exchange.get_order_status
+
+    async def fills_one_lot_first(**kwargs: object):  # type: ignore[no-untyped-def]
+        order = next(iter(exchange.orders.values()))
+        if order.acc_fill_sz == 0:
+            exchange.fill_order(order.order_id, qty=D("0.01"))
+        return await lookup(**kwargs)  # type: ignore[arg-type]
+    exchange.get_order_status = fills_one_lot_first  # type: ignore[method-assign]
+    done = open_(exchange, store, entry_price=D("29990.0"), entry_timeout_s=1.0)
+    assert done.status == "flattened" and "cannot carry two take-profits" in done.reason
+    assert not exchange.positions
+    now = exchange.clock.now_ms() // 1000
+    locks = store.flushed[SYMBOL].cooldown_until
+    assert locks.freeze >= now + 1800 and locks.loss >= now + 1800

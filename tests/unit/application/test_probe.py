@@ -8,6 +8,7 @@ import pytest
 
 from application.probe import ProbeExecution, RunProbe
 from application.probe_report import VERDICT_WORDS
+from domain.orders import PositionSide
 from domain.outcome import Rejected, Unknown
 from ports.errors import ExchangeRejected, ExchangeUnavailable
 from tests.fake_exchange import FakeExchange
@@ -136,3 +137,71 @@ def test_the_report_carries_no_verdict_words(world, inst_id: str) -> None:
     unquoted = re.sub(r"`[^`]*`", "", report)
     words = set(re.findall(r"[A-Za-z]+", unquoted.upper()))
     assert words.isdisjoint(VERDICT_WORDS), words & set(VERDICT_WORDS)
+
+
+# issue 8 bug 2: `probe --px` at or above the market filled and left an unprotected position
+@pytest.mark.parametrize("px", ["30000.0", "30100.0"])
+def test_a_price_at_or_through_the_market_is_refused_before_anything_is_sent(
+        world, px: str) -> None:
+    exchange, sink = world
+    ran = run(exchange, sink, px=Decimal(px))
+    assert "would fill" in ran.bad_input and "--allow-fill" in ran.bad_input
+    assert not ran.order_placed and not exchange.orders
+    assert "submit_order" not in exchange.calls
+    check = sink.appended["probe_execution.jsonl"][-1]
+    assert (check["call"], check["ok"], check["crosses"]) == ("check_px", False, True)
+    assert "Input refused before sending" in sink.texts["OKX_PROBE_MINIMAL_EVIDENCE_REPORT.md"]
+
+
+def test_a_price_below_the_market_is_sent(world) -> None:
+    exchange, sink = world
+    ran = run(exchange, sink, px=Decimal("29999.9"))
+    assert ran.loop_closed and not ran.bad_input and ran.filled == 0 and ran.fill_closed
+
+
+def test_an_unreadable_book_refuses_an_operator_price(world) -> None:
+    exchange, sink = world
+    exchange.script("get_ticker", ExchangeUnavailable("timeout", None))
+    ran = run(exchange, sink, px=Decimal("100.0"))
+    assert "cannot be checked against the book" in ran.bad_input and not exchange.orders
+
+
+def fill_on_first_lookup(exchange: FakeExchange) -> None:
+    """The probe order fills (the exchange matched it) before the probe looks at it."""
+    lookup = exchange.get_order_status
+
+    async def filled_first(**kwargs: object):  # type: ignore[no-untyped-def]
+        order = next(o for o in exchange.orders.values() if o.client_order_id.startswith("pxPB"))
+        if order.acc_fill_sz == 0:
+            exchange.fill_order(order.order_id)
+        return await lookup(**kwargs)  # type: ignore[arg-type]
+    exchange.get_order_status = filled_first  # type: ignore[method-assign]
+
+
+def test_with_allow_fill_the_fill_is_sold_again_reduce_only_and_reported(world) -> None:
+    exchange, sink = world
+    fill_on_first_lookup(exchange)
+    ran = run(exchange, sink, px=Decimal("30100.0"), allow_fill=True)
+    assert ran.filled == Decimal("0.01") and ran.fill_closed
+    assert not exchange.positions
+    (close,) = [o for o in exchange.orders.values() if o.client_order_id == "pxCLprobe100"]
+    assert close.reduce_only and close.side.value == "sell" and close.size == Decimal("0.01")
+    record = sink.appended["probe_execution.jsonl"][-1]
+    assert (record["call"], record["ok"], record["closed"]) == ("close_probe_fill", True, "0.01")
+    assert "sold again reduce-only at market: 0.01" in \
+        sink.texts["OKX_PROBE_MINIMAL_EVIDENCE_REPORT.md"]
+
+
+def test_allow_fill_is_refused_on_an_instrument_with_a_position(world) -> None:
+    exchange, sink = world
+    exchange.positions["BTC-USDT-SWAP"] = (PositionSide.SHORT, Decimal("0.05"),
+                                           Decimal("30000"))
+    ran = run(exchange, sink, px=Decimal("30100.0"), allow_fill=True)
+    assert "would merge into the open one" in ran.bad_input and not exchange.orders
+
+
+def test_a_resting_probe_order_the_market_filled_is_sold_again(world) -> None:
+    exchange, sink = world
+    fill_on_first_lookup(exchange)
+    ran = run(exchange, sink, px=Decimal("29000.0"))
+    assert ran.filled == Decimal("0.01") and ran.fill_closed and not exchange.positions

@@ -3,7 +3,7 @@
 import asyncio
 from decimal import Decimal
 
-from application.protection import emergency_flatten, place_and_confirm_stop
+from application.protection import cancel_stray_stop, emergency_flatten, place_and_confirm_stop
 from domain.algo import AlgoStopIntent
 from domain.orders import OrderIntent, OrdType, PositionSide, Side
 from domain.outcome import Rejected, Unknown
@@ -32,7 +32,7 @@ def test_a_visible_stop_is_confirmed() -> None:
 
 def test_rejected_unknown_and_invisible_stops_are_not_confirmed() -> None:
     for scripted, delay, words in ((Rejected("51277", "bad side"), 0.0, "rejected 51277"),
-                                   (Unknown("timeout"), 0.0, "unknown"),
+                                   (Unknown("timeout"), 0.0, "answer lost: timeout"),
                                    (None, 1.5, "not visible within 1000 ms")):
         exchange = FakeExchange(FakeClock())
         exchange.algo_visibility_delay_s = delay
@@ -87,3 +87,46 @@ def test_a_flatten_that_cannot_close_reports_not_flat() -> None:
     out = asyncio.run(emergency_flatten(exchange, exchange.clock, symbol="BTC-USDT-SWAP",
                                         side=PositionSide.LONG, qty=D("0.05"), client_ids=IDS))
     assert not out.flat and exchange.positions
+
+
+def test_a_stop_whose_answer_was_lost_is_confirmed_once_the_exchange_shows_it() -> None:
+    exchange = FakeExchange(FakeClock())
+    exchange.script("place_algo_stop", "drop")
+    out = asyncio.run(place_and_confirm_stop(exchange, exchange.clock, intent=stop(),
+                                             deadline_ms=1000))
+    assert out.confirmed and out.algo_id.startswith("A")
+
+
+# issue 8 bug 4: the cancel of a stop that was not yet visible looked it up, found nothing,
+# reported "accepted", and the stop went live afterwards
+def test_a_stray_stop_not_yet_visible_is_watched_until_it_shows_and_cancelled() -> None:
+    exchange = FakeExchange(FakeClock())
+    exchange.algo_visibility_delay_s = 1.5
+    asyncio.run(exchange.submit_algo_stop(stop()))
+    start = exchange.clock.monotonic()
+    out = asyncio.run(cancel_stray_stop(exchange, exchange.clock, symbol="BTC-USDT-SWAP",
+                                        client_algo_id="pxSLt00", algo_id="", wait_s=5))
+    assert out.confirmed and out.reason == "canceled"
+    assert not exchange.open_algos("BTC-USDT-SWAP")
+    assert 1.5 <= exchange.clock.monotonic() - start < 2.0
+
+
+def test_a_stray_stop_with_a_known_algo_id_is_cancelled_at_once() -> None:
+    exchange = FakeExchange(FakeClock())
+    exchange.algo_visibility_delay_s = 1.5
+    placed = asyncio.run(exchange.submit_algo_stop(stop()))
+    start = exchange.clock.monotonic()
+    out = asyncio.run(cancel_stray_stop(exchange, exchange.clock, symbol="BTC-USDT-SWAP",
+                                        client_algo_id="pxSLt00", algo_id=placed.algo_id,
+                                        wait_s=5))
+    assert out.confirmed and not exchange.open_algos("BTC-USDT-SWAP")
+    assert exchange.clock.monotonic() == start
+
+
+def test_a_stray_stop_that_never_shows_is_reported_unconfirmed() -> None:
+    exchange = FakeExchange(FakeClock())
+    start = exchange.clock.monotonic()
+    out = asyncio.run(cancel_stray_stop(exchange, exchange.clock, symbol="BTC-USDT-SWAP",
+                                        client_algo_id="pxSLt00", algo_id="", wait_s=5))
+    assert not out.confirmed and "may still appear" in out.reason
+    assert exchange.clock.monotonic() - start >= 5

@@ -1,6 +1,7 @@
 """Status reads the exchange and the store and changes nothing."""
 
 import asyncio
+from decimal import Decimal
 
 from application.status import Status, StatusCommand
 from tests.unit.application.position_world import SYMBOL, opened
@@ -19,3 +20,30 @@ def test_status_shows_the_position_its_stop_and_the_gate() -> None:
     assert [s.client_algo_id for s in btc.stops] == ["pxSLop100"]
     assert rows["ETH-USDT-SWAP"].exchange_side == "NONE" and rows["ETH-USDT-SWAP"].may_open
     assert exchange.orders == orders and exchange.algos == algos
+
+
+def status_of(exchange, store):  # type: ignore[no-untyped-def]
+    report = asyncio.run(Status(exchange, store, exchange.clock).execute(StatusCommand()))
+    return report, {r.symbol: r for r in report.symbols}[SYMBOL]
+
+
+def test_a_protected_position_needs_no_attention() -> None:
+    exchange, store = opened()
+    report, row = status_of(exchange, store)
+    assert row.protection_gap == "" and not report.needs_attention
+
+
+def test_a_position_whose_stop_is_gone_is_reported_unprotected() -> None:
+    # issue 8: `status` showed "stops none" with exit 0
+    exchange, store = opened()
+    exchange.algos.clear()
+    report, row = status_of(exchange, store)
+    assert row.protection_gap == "LONG 0.10 has no stop" and report.needs_attention
+
+
+def test_a_stop_smaller_than_the_position_is_reported() -> None:
+    exchange, store = opened()
+    side, qty, entry = exchange.positions[SYMBOL]
+    exchange.positions[SYMBOL] = (side, qty + Decimal("0.05"), entry)
+    report, row = status_of(exchange, store)
+    assert "covers 0.10 of 0.15" in row.protection_gap and report.needs_attention

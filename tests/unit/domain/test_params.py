@@ -56,7 +56,8 @@ def test_describe_lists_every_leaf_with_its_dotted_key() -> None:
     assert table["tiers.B.leverage"] == "3"
     assert table["protection.unknown_position_policy"] == "protect"
     assert table["protection.emergency_lock_s"] == "1800"
-    assert len(rows) == len(table) == 27
+    assert len(rows) == len(table) == 28
+    assert table["protection.stray_stop_wait_ms"] == "5000"
     assert rows[0][0] == "tiers.A.leverage"
 
 

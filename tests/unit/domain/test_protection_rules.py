@@ -13,6 +13,7 @@ from domain.params import Params, ProtectionParams, UnknownPositionPolicy
 from domain.recovery_rules import (
     adopt_unknown_position,
     default_stop_price,
+    protection_gap,
     stop_problem,
     stop_within_tolerance,
 )
@@ -119,3 +120,29 @@ def test_an_unknown_position_is_protected_or_flattened_by_policy() -> None:
     flatten = adopt_unknown_position(params=flatten_params, **kwargs)  # type: ignore[arg-type]
     assert isinstance(flatten, EmergencyFlatten)
     assert (flatten.qty, flatten.side) == (D(3), Side.BUY)
+
+
+def our_stop(cid: str = "pxSLabc12300", side: Side = Side.SELL, size: str | None = "10",
+             close_position: bool = False, reduce_only: bool = True) -> AlgoOrder:
+    return AlgoOrder(SYMBOL, "a-" + cid, cid, AlgoState.LIVE, side,
+                     D(size) if size is not None else None, close_position, D("90"),
+                     WorkingType.MARK_PRICE, reduce_only, 0)
+
+
+@pytest.mark.parametrize(("side", "qty", "stops", "gap"), [
+    (PositionSide.LONG, "10", [our_stop()], ""),
+    (PositionSide.LONG, "10", [our_stop(size="12")], ""),  # larger still closes it all
+    (PositionSide.LONG, "10", [our_stop(size=None, close_position=True)], ""),
+    (PositionSide.SHORT, "10", [our_stop(side=Side.BUY)], ""),
+    (PositionSide.LONG, "10", [], "LONG 10 has no stop"),
+    (PositionSide.LONG, "10", [our_stop(size="6")], "covers 6 of 10"),
+    (PositionSide.LONG, "10", [our_stop(side=Side.BUY)], "does not close the LONG"),
+    (PositionSide.LONG, "10", [our_stop(reduce_only=False)], "does not close the LONG"),
+    (PositionSide.LONG, "10", [our_stop(), our_stop("pxSLabc12301")], "has 2 stops"),
+    (PositionSide.NONE, "0", [our_stop()], "1 stop(s) of ours without a position"),
+    (PositionSide.NONE, "0", [], ""),
+])
+def test_protection_gap_names_what_leaves_a_position_unprotected(
+        side: PositionSide, qty: str, stops: list[AlgoOrder], gap: str) -> None:
+    found = protection_gap(side, D(qty), stops)
+    assert (gap in found and bool(found)) if gap else found == ""

@@ -1,0 +1,383 @@
+"""The invariant-checked simulation: random sequences of real CLI commands against the
+simulator, every invariant of checks.py checked at the exchange after every step.
+
+Hypothesis draws the sequence (and shrinks a failing one to a short counterexample). A step is
+one operator action: a command (open with a valid or an invalid plan, manage with a bar close,
+regime shifts, recover, close, status, probe), a price move (through a take-profit or a stop),
+time passing, a fault armed for the next command (every kind the simulator has), or a command
+during which the engine process is killed at its n-th request.
+"""
+
+import time
+from collections.abc import Callable
+from contextlib import ExitStack
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from typing import Any, ClassVar
+
+import attrs
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, precondition, rule
+
+from domain.ids import parse_client_id
+from simulator.faults import KINDS
+from tests.invariants.checks import Break, Snapshot, check_step
+from tests.invariants.world import SYMBOL, CommandRun, World, world
+
+TICK = Decimal("0.1")
+LOT = Decimal("0.01")
+REGIMES = ("SHOCK", "CHOP", "TREND", "RANGE")
+# commands a kill can interrupt (the ones that place or cancel orders)
+KILLABLE = ("open", "manage", "regime", "close", "recover")
+INVALID_PLANS = ("stop_above_mark", "tp1_below_mark", "tp2_inside_tp1", "stop_off_tick",
+                 "qty_off_lot", "take_profits_exceed_qty", "duplicate_intent",
+                 "unknown_symbol")
+
+
+def floor_tick(value: Decimal) -> Decimal:
+    return (value / TICK).to_integral_value(rounding=ROUND_FLOOR) * TICK
+
+
+def ceil_tick(value: Decimal) -> Decimal:
+    return (value / TICK).to_integral_value(rounding=ROUND_CEILING) * TICK
+
+
+@attrs.frozen
+class Plan:
+    side: str
+    qty: Decimal
+    stop: Decimal
+    tp1: Decimal
+    tp1_qty: Decimal
+    tp2: Decimal
+    tp2_qty: Decimal
+    entry_px: Decimal | None
+    intent_id: str
+    symbol: str = SYMBOL
+
+    def args(self) -> tuple[str, ...]:
+        args = ("open", "--symbol", self.symbol, "--side", self.side, "--qty", str(self.qty),
+                "--stop", str(self.stop), "--tp1", str(self.tp1), "--tp1-qty",
+                str(self.tp1_qty), "--tp2", str(self.tp2), "--tp2-qty", str(self.tp2_qty),
+                "--intent-id", self.intent_id)
+        return args + (("--entry-px", str(self.entry_px)) if self.entry_px else ())
+
+
+class Tally:
+    """Figures across every machine run in this process (for RELIABILITY.md and bench)."""
+
+    sequences = 0
+    steps = 0
+    commands: ClassVar[dict[str, int]] = {}
+    crashes = 0
+    faults: ClassVar[dict[str, int]] = {}
+    seconds: ClassVar[dict[str, float]] = {}  # wall time per command kind (commands + checks)
+
+
+class EngineMachine(RuleBasedStateMachine):
+    seed: ClassVar[int] = 7
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._stack = ExitStack()
+        self.world: World = self._stack.enter_context(world(self.seed))
+        self.log: list[str] = []
+        self.dirty = False          # a kill may have left strays; no protecting command since
+        self.suspended = False      # an instrument_suspend fault is armed for the next command
+        self.intents = 0
+        self.last_intent = ""
+        self.sent_intents: list[str] = []  # intents whose open reached the exchange
+        Tally.sequences += 1
+
+    def teardown(self) -> None:
+        self._stack.close()
+
+    # -- running one step and checking it ------------------------------------------------
+    def _step(self, args: tuple[str, ...], *, crash_at: int = 0, crash_after: bool = False,
+              expect: Callable[[CommandRun, Snapshot, Snapshot], list[Break]] | None = None
+              ) -> CommandRun:
+        started = time.perf_counter()
+        before = Snapshot.take(self.world)
+        run = self.world.cli(*args, crash_at=crash_at, crash_after=crash_after)
+        after = Snapshot.take(self.world)
+        self.world.sim.faults.clear()
+        Tally.steps += 1
+        Tally.commands[args[0]] = Tally.commands.get(args[0], 0) + 1
+        Tally.crashes += run.crashed
+        where = f" killed at request {crash_at}{' after answer' if crash_after else ''}" \
+            if run.crashed else ""
+        self.log.append(f"{' '.join(args)} -> exit {run.exit_code}{where}: "
+                        f"{_summary(run.payload)}")
+        breaks = check_step(self.world, run, before, after, self.dirty)
+        if self.suspended:
+            # nothing can be placed on a suspended instrument: what cannot be fixed must be
+            # reported (exit 3), never hidden
+            if any(b.invariant == "protection" for b in breaks) and run.exit_code == 0:
+                breaks.append(Break("exit-code", "unprotected on a suspended instrument, "
+                                                 "exit 0"))
+            breaks = [b for b in breaks if b.invariant not in ("protection", "no-strays",
+                                                               "fills-agree")]
+        if expect is not None and not run.crashed:
+            breaks += expect(run, before, after)
+        Tally.seconds[args[0]] = Tally.seconds.get(args[0], 0.0) + time.perf_counter() - started
+        self.suspended = False
+        if run.crashed:
+            self.dirty = True
+        elif args[0] in ("open", "close", "manage", "regime", "recover"):
+            self.dirty = False
+        assert not breaks, _report(self.log, breaks)
+        return run
+
+    def _note(self, line: str) -> None:
+        """A step that is not a command (price, time, fault): logged and counted."""
+        self.log.append(line)
+        Tally.steps += 1
+
+    def _new_intent(self) -> str:
+        self.intents += 1
+        self.last_intent = f"i{self.intents}"
+        return self.last_intent
+
+    def _plan(self, side: str, lots: int, stop_bp: int, tp1_bp: int, tp2_bp: int,
+              entry_bp: int | None) -> Plan:
+        mark = self.world.price()
+        sign = Decimal(1) if side == "long" else Decimal(-1)
+        qty = lots * LOT
+        tp1_qty = max(1, lots * 4 // 10) * LOT
+        tp2_qty = max(1, lots * 3 // 10) * LOT
+        ref = mark
+        entry_px = None
+        if entry_bp is not None:
+            entry_px = floor_tick(mark * (1 + sign * Decimal(entry_bp) / 10_000))
+            ref = entry_px
+        rnd_out = ceil_tick if side == "long" else floor_tick
+        rnd_in = floor_tick if side == "long" else ceil_tick
+        stop = rnd_in(min(ref, mark) * (1 - Decimal(stop_bp) / 10_000)) if side == "long" \
+            else rnd_in(max(ref, mark) * (1 + Decimal(stop_bp) / 10_000))
+        tp1 = rnd_out(max(ref, mark) * (1 + Decimal(tp1_bp) / 10_000)) if side == "long" \
+            else rnd_out(min(ref, mark) * (1 - Decimal(tp1_bp) / 10_000))
+        tp2 = rnd_out(tp1 * (1 + sign * Decimal(tp2_bp) / 10_000))
+        return Plan(side, qty, stop, tp1, tp1_qty, tp2, tp2_qty, entry_px, self._new_intent())
+
+    # -- rules ---------------------------------------------------------------------------
+    @rule(side=st.sampled_from(["long", "short"]), lots=st.integers(3, 30),
+          stop_bp=st.integers(20, 300), tp1_bp=st.integers(20, 200),
+          tp2_bp=st.integers(10, 200),
+          entry_bp=st.one_of(st.none(), st.none(), st.integers(-30, 30)))
+    def open_position(self, side: str, lots: int, stop_bp: int, tp1_bp: int, tp2_bp: int,
+                      entry_bp: int | None) -> None:
+        plan = self._plan(side, lots, stop_bp, tp1_bp, tp2_bp, entry_bp)
+        run = self._step(plan.args(), expect=_open_says_what_happened)
+        if run.exit_code != 2:
+            self.sent_intents.append(plan.intent_id)
+
+    @rule(kind=st.sampled_from(INVALID_PLANS), side=st.sampled_from(["long", "short"]))
+    def open_invalid(self, kind: str, side: str) -> None:
+        used = self.sent_intents[-1] if self.sent_intents else ""
+        plan = self._plan(side, 10, 100, 100, 100, None)
+        mark = self.world.price()
+        sign = Decimal(1) if side == "long" else Decimal(-1)
+        plan = _spoil(plan, kind, mark, sign, used)
+        self._step(plan.args(), expect=_refused_and_nothing_sent(plan.intent_id))
+
+    @rule(bar=st.one_of(st.none(), st.integers(-150, 150)),
+          regime=st.one_of(st.none(), st.sampled_from(REGIMES)))
+    def manage(self, bar: int | None, regime: str | None) -> None:
+        args: tuple[str, ...] = ("manage", "--symbol", SYMBOL)
+        if bar is not None:
+            args += ("--bar-close", str(floor_tick(self.world.price()
+                                                   * (1 + Decimal(bar) / 10_000))))
+        if regime is not None:
+            args += ("--regime", regime)
+        self._step(args)
+
+    @rule(new=st.sampled_from(REGIMES))
+    def regime(self, new: str) -> None:
+        self._step(("regime", "--symbol", SYMBOL, "--new", new))
+
+    @rule()
+    def recover(self) -> None:
+        self._step(("recover",))
+
+    @rule()
+    def close(self) -> None:
+        self._step(("close", "--symbol", SYMBOL))
+
+    @rule()
+    def status(self) -> None:
+        self._step(("status",))
+
+    @rule(px=st.sampled_from(["default", "cross", "cross-allow"]))
+    def probe(self, px: str) -> None:
+        args: tuple[str, ...] = ("probe", "--inst", SYMBOL)
+        if px != "default":
+            args += ("--px", str(ceil_tick(self.world.price() * Decimal("1.001"))))
+        if px == "cross-allow":
+            args += ("--allow-fill",)
+        self._step(args, expect=_probe_leaves_nothing(px))
+
+    @rule(command=st.sampled_from(KILLABLE), at=st.integers(1, 40), after=st.booleans(),
+          side=st.sampled_from(["long", "short"]), regime=st.sampled_from(REGIMES))
+    def killed_during(self, command: str, at: int, after: bool, side: str,
+                      regime: str) -> None:
+        args: tuple[str, ...] = {
+            "open": self._plan(side, 10, 100, 100, 100, None).args(),
+            "manage": ("manage", "--symbol", SYMBOL),
+            "regime": ("regime", "--symbol", SYMBOL, "--new", regime),
+            "close": ("close", "--symbol", SYMBOL),
+            "recover": ("recover",)}[command]
+        self._step(args, crash_at=at, crash_after=after)
+
+    @rule(move_bp=st.integers(-400, 400))
+    def price_moves(self, move_bp: int) -> None:
+        price = floor_tick(self.world.price() * (1 + Decimal(move_bp) / 10_000))
+        self.world.sim.set_price(SYMBOL, max(price, Decimal(1000)))
+        self._note(f"price -> {price}")
+
+    @precondition(lambda self: self.world.position_state().get("stage", "FLAT") != "FLAT")
+    @rule(target_name=st.sampled_from(["tp1", "tp2", "stop"]))
+    def price_through(self, target_name: str) -> None:
+        """Move the market just through a take-profit or the stop of the stored plan."""
+        pos = self.world.position_state()
+        level = Decimal(pos[{"tp1": "tp1_price", "tp2": "tp2_price",
+                             "stop": "sl_price"}[target_name]])
+        long = pos.get("side") == "LONG"
+        beyond = (target_name == "stop") != long  # TPs lie above a long, stops below
+        price = level + (TICK * 5 if beyond else -TICK * 5)
+        if price > 0:
+            self.world.sim.set_price(SYMBOL, price)
+            self._note(f"price through {target_name} {level} -> {price}")
+
+    @rule(seconds=st.sampled_from([1, 30, 600, 1900]))
+    def time_passes(self, seconds: int) -> None:
+        self.world.sim.advance(seconds)
+        self._note(f"{seconds} s pass")
+
+    @rule(kind=st.sampled_from(sorted(KINDS)), times=st.integers(1, 2),
+          skip=st.integers(0, 6), variant=st.integers(0, 3))
+    def fault(self, kind: str, times: int, skip: int, variant: int) -> None:
+        target, params = _fault_shape(kind, variant)
+        self.world.sim.faults.inject(kind, target, times=times, skip=skip, **params)
+        Tally.faults[kind] = Tally.faults.get(kind, 0) + 1
+        self.suspended |= kind == "instrument_suspend"
+        self._note(f"fault {kind} on {target} x{times} after {skip} {params}")
+
+
+# -- rule-specific expectations ----------------------------------------------------------
+def _summary(payload: dict[str, Any] | None) -> str:
+    if payload is None:
+        return "(no JSON)"
+    keys = ("status", "reason", "error", "loop_closed", "bad_input", "notes")
+    return "; ".join(f"{k}={payload[k]}" for k in keys if payload.get(k) not in (None, "", []))
+
+
+def _report(log: list[str], breaks: list[Break]) -> str:
+    return "\n".join(["invariant breaks:", *(f"  {b}" for b in breaks), "steps:",
+                      *(f"  {n + 1}. {line}" for n, line in enumerate(log))])
+
+
+def _ours(rows: tuple[dict[str, Any], ...], key: str, intent_id: str) -> list[dict[str, Any]]:
+    return [r for r in rows if (p := parse_client_id(r[key])) and p.intent_id == intent_id]
+
+
+def _open_says_what_happened(run: CommandRun, before: Snapshot,
+                             after: Snapshot) -> list[Break]:
+    payload = run.payload or {}
+    status = payload.get("status")
+    if run.exit_code == 0 and status != "opened":
+        return [Break("exit-code", f"open exited 0 with status {status}")]
+    if status == "opened" and not any(p["instId"] == SYMBOL for p in after.positions):
+        return [Break("exit-code", "open says opened, the exchange holds no position")]
+    return []
+
+
+def _refused_and_nothing_sent(intent_id: str) -> Callable[[CommandRun, Snapshot, Snapshot],
+                                                          list[Break]]:
+    def expect(run: CommandRun, before: Snapshot, after: Snapshot) -> list[Break]:
+        breaks = []
+        if run.exit_code != 2:
+            breaks.append(Break("bad-input", f"invalid open exited {run.exit_code}, not 2: "
+                                             f"{_summary(run.payload)}"))
+        old_orders, old_algos = before.ids()
+        sent = [o["clOrdId"] for o in _ours(after.orders, "clOrdId", intent_id)
+                if o["ordId"] not in old_orders]
+        sent += [a["algoClOrdId"] for a in _ours(after.algos, "algoClOrdId", intent_id)
+                 if a["algoId"] not in old_algos]
+        if sent:
+            breaks.append(Break("bad-input", f"invalid open sent {sent}"))
+        return breaks
+    return expect
+
+
+def _probe_leaves_nothing(px: str) -> Callable[[CommandRun, Snapshot, Snapshot], list[Break]]:
+    def expect(run: CommandRun, before: Snapshot, after: Snapshot) -> list[Break]:
+        old_orders, _ = before.ids()
+        probes = [o for o in after.orders if o["ordId"] not in old_orders
+                  and (p := parse_client_id(o["clOrdId"])) and p.role.value == "PB"]
+        breaks = []
+        if px == "cross" and (run.exit_code != 2 or probes):
+            breaks.append(Break("bad-input", f"crossing probe exited {run.exit_code}, sent "
+                                             f"{[o['clOrdId'] for o in probes]}"))
+        intents = {p.intent_id for o in probes if (p := parse_client_id(o["clOrdId"]))}
+        net = Decimal(0)
+        for order in (o for o in after.orders if o["ordId"] not in old_orders
+                      and (p := parse_client_id(o["clOrdId"])) and p.intent_id in intents):
+            filled = Decimal(order["accFillSz"])
+            net += filled if order["side"] == "buy" else -filled
+        if net != 0:
+            breaks.append(Break("probe-flat", f"probe orders left a position of {net}"))
+        return breaks
+    return expect
+
+
+def _spoil(plan: Plan, kind: str, mark: Decimal, sign: Decimal, old_intent: str) -> Plan:
+    match kind:
+        case "stop_above_mark":
+            return attrs.evolve(plan, stop=floor_tick(mark * (1 + sign * Decimal("0.002"))))
+        case "tp1_below_mark":
+            return attrs.evolve(plan, tp1=floor_tick(mark * (1 - sign * Decimal("0.002"))))
+        case "tp2_inside_tp1":
+            return attrs.evolve(plan, tp2=plan.tp1 - sign * TICK)
+        case "stop_off_tick":
+            return attrs.evolve(plan, stop=plan.stop + Decimal("0.05"))
+        case "qty_off_lot":
+            return attrs.evolve(plan, qty=plan.qty + Decimal("0.005"))
+        case "take_profits_exceed_qty":
+            return attrs.evolve(plan, tp1_qty=plan.qty, tp2_qty=plan.tp2_qty)
+        case "duplicate_intent" if old_intent:
+            return attrs.evolve(plan, intent_id=old_intent)
+        case "unknown_symbol":
+            return attrs.evolve(plan, symbol="FOO-USDT-SWAP")
+    return attrs.evolve(plan, stop=floor_tick(mark * (1 + sign * Decimal("0.01"))))
+
+
+def _fault_shape(kind: str, variant: int) -> tuple[str, dict[str, Any]]:
+    """A target and parameters for one fault kind (variant picks among a few)."""
+    trade = ("trade/order", "trade/order-algo", "trade/cancel-algos", "trade/*")[variant]
+    match kind:
+        case "latency":
+            return trade, {"ms": 20}
+        case "http_5xx":
+            return trade, {"status": (500, 502, 503, 504)[variant], "processed": variant % 2 == 0}
+        case "busy":
+            return trade, {"processed": variant % 2 == 1}
+        case "rate_limit":
+            return trade, {}
+        case "drop_after_accept":
+            return trade, ({"mode": "reset"} if variant < 2 else
+                           {"mode": "timeout", "hold_s": 0.05})
+        case "malformed":
+            return trade, {"body": ("html", "truncated", "empty", "html")[variant],
+                           "processed": variant >= 2}
+        case "algo_visibility_delay":
+            return "trade/order-algo", {"ms": (300, 900, 1500, 5000)[variant]}
+        case "ws_disconnect" | "ws_refuse":
+            return "ws/private", {}
+        case "clock_skew":
+            return "*", {"ms": (5000, -5000, 1500, -1500)[variant]}
+        case "partial_fill":
+            return SYMBOL, {"ratio": (0.5, 0.3, 0.7, 0.5)[variant]}
+        case "instrument_suspend":
+            return SYMBOL, {}
+        case "fill_race_cancel":
+            return "trade/cancel-order", {}
+    return "*", {}
