@@ -45,6 +45,8 @@ class ExecQualityRoll:
     spread_p95: float = 0.0
     sample_n: int = 0
     last_update_ts: int = 0
+    # extension: how many fills slippage_cost30_r averages (<= 30; sample_n counts orders)
+    fill_n: int = 0
 
 
 @attrs.frozen
@@ -56,6 +58,11 @@ class HealthRoll:
     fallback_quality: float = 0.0
     trade_n: int = 0
     last_calib_ts: int = 0
+    # extension: the sums profit_factor divides (in R), so "no losing trade" is visible
+    gross_win_r: float = 0.0
+    gross_loss_r: float = 0.0
+    # extension: limit-first exits fallback_quality is the share of (0: no exit yet)
+    limit_exit_n: int = 0
 
 
 @attrs.frozen
@@ -135,3 +142,20 @@ class SymbolState:
     exec_quality_roll: ExecQualityRoll = ExecQualityRoll()
     health_roll: HealthRoll = HealthRoll()
     position_state: PositionState = PositionState()
+    # extension: (template, until) per template whose losing trade locked it; a template lock
+    # binds only its own template, cooldown_until.template is the latest of them (seed §4)
+    template_cooldowns: tuple[tuple[str, int], ...] = ()
+    # extension: intent ids whose orders reached (or may have reached) the exchange, newest
+    # last. Client ids derive from them, so a reused intent would reuse client ids of orders
+    # the exchange already holds (it dedupes only among pending ones). Bounded: INTENT_MEMORY.
+    used_intents: tuple[str, ...] = ()
+
+
+INTENT_MEMORY = 1000
+
+
+def remember_intent(state: SymbolState, intent_id: str) -> SymbolState:
+    """The state with intent_id recorded as used (the oldest forgotten past INTENT_MEMORY)."""
+    if intent_id in state.used_intents:
+        return state
+    return attrs.evolve(state, used_intents=(*state.used_intents, intent_id)[-INTENT_MEMORY:])
