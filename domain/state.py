@@ -173,7 +173,21 @@ class SymbolState:
     # extension: (template, until) per template whose losing trade locked it; a template lock
     # binds only its own template, cooldown_until.template is the latest of them (seed §4)
     template_cooldowns: tuple[tuple[str, int], ...] = ()
+    # extension: intent ids whose orders reached (or may have reached) the exchange, newest
+    # last. Client ids derive from them, so a reused intent would reuse client ids of orders
+    # the exchange already holds (it dedupes only among pending ones). Bounded: INTENT_MEMORY.
+    used_intents: tuple[str, ...] = ()
     # extension: what exec_quality_roll and health_roll are computed from (domain/rolling.py)
     roll_history: RollHistory = RollHistory()
     # extension: the halt in force, if any (domain/incident.py)
     halt: HaltMark = HaltMark()
+
+
+INTENT_MEMORY = 1000
+
+
+def remember_intent(state: SymbolState, intent_id: str) -> SymbolState:
+    """The state with intent_id recorded as used (the oldest forgotten past INTENT_MEMORY)."""
+    if intent_id in state.used_intents:
+        return state
+    return attrs.evolve(state, used_intents=(*state.used_intents, intent_id)[-INTENT_MEMORY:])

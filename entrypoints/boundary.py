@@ -124,6 +124,15 @@ class GuardedGroup(TyperGroup):
             code = int(returned) if isinstance(returned, int) else 0
         except typer.Abort:
             code = ExitCode.INTERRUPTED
+        except UsageError as exc:
+            if type(exc).__name__ != "NoArgsIsHelpError":
+                code = self._failed(argv, exc)
+            else:
+                # nothing asked for: the help is the answer (rich has printed it already)
+                text = str(getattr(exc, "format_message", exc.__str__)())
+                if text:
+                    print(text)
+                code = ExitCode.BAD_INPUT
         except OSError as exc:
             # a closed pipe (`prometheus-exec status | head -1`) is the reader's choice
             code = 1 if exc.errno == errno.EPIPE else self._failed(argv, exc)

@@ -297,11 +297,11 @@ def _refused_and_nothing_sent(intent_id: str) -> Callable[[CommandRun, Snapshot,
         if run.exit_code != 2:
             breaks.append(Break("bad-input", f"invalid open exited {run.exit_code}, not 2: "
                                              f"{_summary(run.payload)}"))
-        old_orders, old_algos = before.ids()
+        # the recovery every command starts with may act for an earlier intent of the same
+        # id (a duplicate); the refused open itself must not send an entry
+        old_orders, _ = before.ids()
         sent = [o["clOrdId"] for o in _ours(after.orders, "clOrdId", intent_id)
-                if o["ordId"] not in old_orders]
-        sent += [a["algoClOrdId"] for a in _ours(after.algos, "algoClOrdId", intent_id)
-                 if a["algoId"] not in old_algos]
+                if o["ordId"] not in old_orders and o["clOrdId"].startswith("pxEN")]
         if sent:
             breaks.append(Break("bad-input", f"invalid open sent {sent}"))
         return breaks
@@ -314,7 +314,8 @@ def _probe_leaves_nothing(px: str) -> Callable[[CommandRun, Snapshot, Snapshot],
         probes = [o for o in after.orders if o["ordId"] not in old_orders
                   and (p := parse_client_id(o["clOrdId"])) and p.role.value == "PB"]
         breaks = []
-        if px == "cross" and (run.exit_code != 2 or probes):
+        # refused as bad input (2), or stopped earlier (an instrument that is not live: 1)
+        if px == "cross" and (run.exit_code == 0 or probes):
             breaks.append(Break("bad-input", f"crossing probe exited {run.exit_code}, sent "
                                              f"{[o['clOrdId'] for o in probes]}"))
         intents = {p.intent_id for o in probes if (p := parse_client_id(o["clOrdId"]))}

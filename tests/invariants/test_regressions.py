@@ -143,3 +143,17 @@ def test_take_profits_and_the_stop_seen_at_once_are_applied_as_one(w: World) -> 
     run, after = step(w, "recover")
     assert not after.positions and not after.live_stops(SYMBOL)
     assert run.payload and "unknown to the store" not in str(run.payload)
+
+
+def test_an_intent_id_is_never_used_twice(w: World) -> None:
+    """Found by the harness (bench seed 11): an intent reopened after its stop fired made a
+    second order for each of its client ids (OKX dedupes only pending ones)."""
+    assert open_long(w, "i2").exit_code == 0
+    w.sim.set_price(SYMBOL, D("29300.0"))  # the stop fires
+    step(w, "recover")
+    w.sim.set_price(SYMBOL, D("30000.0"))
+    w.sim.advance(3600)  # past the loss cooldown
+    run, after = step(w, "open", "--symbol", SYMBOL, *LONG_PLAN, "--intent-id", "i2")
+    assert run.exit_code == 2 and "i2 was used before" in (run.payload or {})["reason"]
+    # the stop's child order carries no client id
+    assert sorted(o["clOrdId"] for o in after.orders) == ["", "pxENi200", "pxT1i200", "pxT2i200"]
