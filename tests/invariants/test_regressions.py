@@ -154,6 +154,6 @@ def test_an_intent_id_is_never_used_twice(w: World) -> None:
     w.sim.set_price(SYMBOL, D("30000.0"))
     w.sim.advance(3600)  # past the loss cooldown
     run, after = step(w, "open", "--symbol", SYMBOL, *LONG_PLAN, "--intent-id", "i2")
-    assert run.exit_code == 2 and "i2 was used before" in (run.payload or {})["reason"]
+    assert run.exit_code == 4 and "i2 was used before" in (run.payload or {})["reason"]
     # the stop's child order carries no client id
     assert sorted(o["clOrdId"] for o in after.orders) == ["", "pxENi200", "pxT1i200", "pxT2i200"]
