@@ -118,6 +118,7 @@ PRIVATE: dict[tuple[str, str], Handler] = {
     ("POST", "trade/close-position"): close_position,
     ("POST", "trade/order-algo"): place_algo,
     ("POST", "trade/cancel-algos"): cancel_algos,
+    ("POST", "trade/cancel-all-after"): _post(lambda rt, b: rt.core.cancel_all_after(b)),
     ("GET", "trade/order"): _query(lambda rt, q: rt.core.get_order(q)),
     ("GET", "trade/orders-pending"): _query(lambda rt, q: rt.core.pending_orders(q)),
     ("GET", "trade/orders-history"): _query(lambda rt, q: rt.core.order_history(q)),
