@@ -9,6 +9,7 @@ from simulator.core.clock import VirtualClock
 from simulator.core.errors import ApiError
 from simulator.core.exchange import ExchangeCore
 from simulator.embedded import EmbeddedSimulator
+from tests.simulator.binance_http import BinanceHttp
 from tests.simulator.conftest import BTC, ETH, START_MS, limit, market
 from tests.simulator.okx_http import OkxHttp
 from tests.simulator.test_core_algos import algo, algo_id, stop
@@ -103,3 +104,27 @@ def test_the_endpoint_over_the_wire(sim: EmbeddedSimulator, okx: OkxHttp) -> Non
     bad = okx.post("trade/cancel-all-after", {"timeOut": "5"})
     assert (bad.status_code, bad.json()["code"]) == (400, "51000")
     assert sim.core.quote(BTC)[0] == D(30000)
+
+
+def test_binance_countdown_cancels_the_symbols_open_orders_and_leaves_algos(
+        bnc: BinanceHttp, bsim: EmbeddedSimulator) -> None:
+    bnc.ok("POST", "/fapi/v1/order", symbol="BTCUSDC", side="BUY", type="MARKET",
+           quantity="0.02")
+    resting = bnc.ok("POST", "/fapi/v1/order", symbol="BTCUSDC", side="BUY", type="LIMIT",
+                     timeInForce="GTC", quantity="0.01", price="29000")
+    bnc.ok("POST", "/fapi/v1/algoOrder", algoType="CONDITIONAL", symbol="BTCUSDC", side="SELL",
+           type="STOP_MARKET", triggerPrice="29000", quantity="0.02", reduceOnly="true",
+           clientAlgoId="dm1")
+    answer = bnc.ok("POST", "/fapi/v1/countdownCancelAll", symbol="BTCUSDC",
+                    countdownTime="120000")
+    assert answer == {"symbol": "BTCUSDC", "countdownTime": "120000"}
+    bsim.advance(119)
+    order_id = resting["orderId"]  # type: ignore[index]
+    assert bnc.ok("GET", "/fapi/v1/order", symbol="BTCUSDC",
+                  orderId=order_id)["status"] == "NEW"  # type: ignore[index]
+    bsim.advance(1)
+    assert bnc.ok("GET", "/fapi/v1/order", symbol="BTCUSDC",
+                  orderId=order_id)["status"] == "CANCELED"  # type: ignore[index]
+    assert bnc.ok("GET", "/fapi/v1/algoOrder",
+                  clientAlgoId="dm1")["algoStatus"] == "NEW"  # type: ignore[index]
+    assert bnc.code("POST", "/fapi/v1/countdownCancelAll", symbol="BTCUSDC") == -1102
