@@ -26,6 +26,8 @@ LIMITS: dict[tuple[str, str], tuple[int, str]] = {
     ("GET", "public/price-limit"): (20, ""), ("GET", "market/ticker"): (20, ""),
     ("GET", "market/tickers"): (20, ""), ("GET", "market/books"): (40, ""),
     ("GET", "market/candles"): (40, ""), ("GET", "market/history-candles"): (20, ""),
+    ("GET", "market/mark-price-candles"): (20, ""),
+    ("GET", "market/history-mark-price-candles"): (10, ""),
 }
 
 # endpoints whose limit counts orders (batch items) rather than requests
