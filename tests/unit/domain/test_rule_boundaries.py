@@ -14,6 +14,7 @@ from domain.logs import RiskEvent, RiskEventType
 from domain.orders import PositionSide, Side
 from domain.params import Params, ProtectionParams, UnknownPositionPolicy
 from domain.position_rules import (
+    COOLDOWN_PLACES_NO_ORDER,
     Context,
     check_plan,
     close_position,
@@ -151,9 +152,10 @@ def test_emergency_orders_the_flatten_with_both_locks_and_a_complete_risk_event(
                          "stop gone"),
         SetCooldown(CooldownKind.LOSS, until, "emergency flatten: stop gone"),
         SetCooldown(CooldownKind.FREEZE, until, "emergency flatten: stop gone"),
+        # the event lists the orders the flatten before it places (the performer fills them in)
         EmitRiskEvent(RiskEvent(NOW, RiskEventType.EMERGENCY_FLAT, SYMBOL, "LONG",
-                                state.qty_open, None, (), ("pxSLabc12300",),
-                                "ordered: stop gone")))
+                                state.qty_open, None, (), (), "ordered: stop gone"),
+                      collect_orders=True))
 
 
 def test_emergency_locks_carry_the_reason_on_both_locks() -> None:
@@ -177,7 +179,8 @@ def test_a_losing_tier_b_trade_locks_with_reasons_and_logs_the_loss() -> None:
         SetCooldown(CooldownKind.B_BLACKLIST, NOW + PARAMS.cooldown.b_blacklist_s, why),
         EmitRiskEvent(RiskEvent(NOW, RiskEventType.LOSS_COOLDOWN, SYMBOL, "LONG",
                                 state.qty_total, D(95), (), (),
-                                f"{why}: no new entry until {loss_until}")))
+                                f"{why}: no new entry until {loss_until}",
+                                COOLDOWN_PLACES_NO_ORDER)))
 
 
 # --- check_protection, require, reduce_by ------------------------------------------------------
