@@ -23,7 +23,7 @@ from decimal import Decimal
 
 from domain.errors import DomainError
 from domain.orders import Side
-from domain.records import ClosedTrade
+from domain.records import ClosedTrade, TradeResult
 from domain.state import HealthRoll
 from domain.stats import mean
 
@@ -53,7 +53,13 @@ def realised_r(trade: ClosedTrade) -> Decimal:
     return pnl / (trade.risk_per_unit * entry_qty * trade.contract_value)
 
 
-def last_trades(trades: Iterable[ClosedTrade], window: int) -> list[ClosedTrade]:
+def trade_result(trade: ClosedTrade, trade_id: str) -> TradeResult:
+    """The summary health_roll keeps of a closed trade (raises TradeNotClosed)."""
+    return TradeResult(trade_id, trade.closed_ts, trade.template, realised_r(trade),
+                       trade.limit_exits)
+
+
+def last_trades(trades: Iterable[TradeResult], window: int) -> list[TradeResult]:
     return sorted(trades, key=lambda t: t.closed_ts)[-window:]
 
 
@@ -72,12 +78,12 @@ def profit_factor(gross_win: Decimal, gross_loss: Decimal) -> float:
     return min(float(gross_win / gross_loss), PROFIT_FACTOR_CAP)
 
 
-def health_roll(trades: Iterable[ClosedTrade], *, window: int, now: int) -> HealthRoll:
+def health_roll(trades: Iterable[TradeResult], *, window: int, now: int) -> HealthRoll:
     """The block for the given closed trades (only the last `window` count)."""
     recent = last_trades(trades, window)
     if not recent:
         return HealthRoll(last_calib_ts=now)
-    results = [realised_r(t) for t in recent]
+    results = [t.realised_r for t in recent]
     gross_win = sum((r for r in results if r > 0), Decimal(0))
     gross_loss = -sum((r for r in results if r < 0), Decimal(0))
     exits = [e for t in recent for e in t.limit_exits]

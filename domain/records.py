@@ -158,6 +158,18 @@ class ClosedTrade:
 
 
 @attrs.frozen
+class TradeResult:
+    """A closed trade as health_roll needs it: when, which template, its realised R from the
+    exchange's fills and fees, and its limit-first exits. trade_id is the intent id."""
+
+    trade_id: str
+    closed_ts: int
+    template: str
+    realised_r: Decimal = attrs.field(validator=_finite)
+    limit_exits: tuple[LimitExit, ...] = ()
+
+
+@attrs.frozen
 class KlineClose:
     """A 1-minute mark-price kline: its open time (the exchange's ts) and close."""
 

@@ -10,6 +10,7 @@ from decimal import Decimal
 import attrs
 
 from domain.numbers import ZERO
+from domain.records import ExecFill, LimitOrderRecord, TradeResult
 
 
 class PositionStage(enum.Enum):
@@ -132,6 +133,33 @@ class PositionState:
 
 
 @attrs.frozen
+class RollHistory:
+    """Extension: the exchange-observed records the rolling blocks are computed from, kept
+    bounded (the last 30 terminal limit orders and fills, the last health window of trades),
+    so exec_quality_roll and health_roll survive a restart."""
+
+    orders: tuple[LimitOrderRecord, ...] = ()
+    fills: tuple[ExecFill, ...] = ()
+    trades: tuple[TradeResult, ...] = ()
+
+
+@attrs.frozen
+class HaltMark:
+    """Extension: the operator's halt in force (until 0: none) and the freeze it raised
+    (domain/incident.py)."""
+
+    since: int = 0
+    until: int = 0
+    prior_freeze: int = 0
+    incident_id: str = ""
+    reason: str = ""
+
+    @property
+    def active(self) -> bool:
+        return self.until > 0
+
+
+@attrs.frozen
 class SymbolState:
     symbol: str
     last_regime: str = ""
@@ -149,6 +177,10 @@ class SymbolState:
     # last. Client ids derive from them, so a reused intent would reuse client ids of orders
     # the exchange already holds (it dedupes only among pending ones). Bounded: INTENT_MEMORY.
     used_intents: tuple[str, ...] = ()
+    # extension: what exec_quality_roll and health_roll are computed from (domain/rolling.py)
+    roll_history: RollHistory = RollHistory()
+    # extension: the halt in force, if any (domain/incident.py)
+    halt: HaltMark = HaltMark()
 
 
 INTENT_MEMORY = 1000

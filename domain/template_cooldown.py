@@ -12,9 +12,8 @@ import attrs
 from domain.actions import CooldownKind, SetCooldown
 from domain.errors import InvalidIntent
 from domain.gate import apply_cooldown
-from domain.health import realised_r
 from domain.params import Params
-from domain.records import ClosedTrade
+from domain.records import TradeResult
 from domain.state import SymbolState
 
 _TEMPLATE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
@@ -40,10 +39,10 @@ class TemplateVerdict:
     note: str
 
 
-def on_trade_closed(state: SymbolState, trade: ClosedTrade, *, now: int,
+def on_trade_closed(state: SymbolState, trade: TradeResult, *, now: int,
                     params: Params) -> TemplateVerdict:
-    """Lock the trade's template when the trade lost (realised R < 0)."""
-    result = realised_r(trade)
+    """Lock the trade's template when the trade lost (realised R < 0, fees included)."""
+    result = trade.realised_r
     if result >= 0:
         return TemplateVerdict(state, None, f"template {trade.template!r}: trade made "
                                             f"{result:.4f}R, no lock")

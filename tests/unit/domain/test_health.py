@@ -6,9 +6,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.health import PROFIT_FACTOR_CAP, TradeNotClosed, health_roll, realised_r
+from domain.health import (
+    PROFIT_FACTOR_CAP,
+    TradeNotClosed,
+    health_roll,
+    realised_r,
+    trade_result,
+)
 from domain.orders import PositionSide, Side
-from domain.records import ClosedTrade, ExitKind, LimitExit, TradeFill
+from domain.records import ClosedTrade, ExitKind, LimitExit, TradeFill, TradeResult
 from domain.state import HealthRoll
 from tests.unit.domain.records_strategies import closed_trades
 
@@ -67,10 +73,10 @@ def test_a_trade_that_is_not_closed_has_no_realised_r(fills: list[TradeFill],
         realised_r(trade(fills))
 
 
-def _r_trade(r: str, closed: int = 0, exits: tuple[LimitExit, ...] = ()) -> ClosedTrade:
+def _r_trade(r: str, closed: int = 0, exits: tuple[LimitExit, ...] = ()) -> TradeResult:
     # long 1 @100, R 10 per contract: exit at 100 + 10 r
-    return trade([tf(BUY, "100", "1"), tf(SELL, str(100 + 10 * D(r)), "1")], closed=closed,
-                 exits=exits)
+    return trade_result(trade([tf(BUY, "100", "1"), tf(SELL, str(100 + 10 * D(r)), "1")],
+                              closed=closed, exits=exits), f"i{closed}")
 
 
 def test_health_of_wins_losses_and_a_fallback() -> None:
@@ -138,7 +144,8 @@ def test_no_trade_is_an_empty_block_stamped_now() -> None:
 @settings(max_examples=200, deadline=None)
 @given(st.lists(closed_trades(), max_size=40), st.integers(1, 60))
 def test_health_roll_is_a_direct_recomputation(trades: list[ClosedTrade], window: int) -> None:
-    roll = health_roll(trades, window=window, now=NOW)
+    roll = health_roll([trade_result(t, str(i)) for i, t in enumerate(trades)], window=window,
+                       now=NOW)
     recent = [t for _, _, t in sorted((t.closed_ts, i, t)
                                       for i, t in enumerate(trades))][-window:]
     results = []

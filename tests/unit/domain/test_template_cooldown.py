@@ -9,9 +9,10 @@ import pytest
 from domain.actions import CooldownKind, SetCooldown
 from domain.errors import InvalidIntent
 from domain.gate import ALL_TEMPLATES, Lock, apply_cooldown, check_open_gate
+from domain.health import trade_result
 from domain.orders import PositionSide, Side
 from domain.params import CooldownParams, Params
-from domain.records import ClosedTrade, TradeFill
+from domain.records import ClosedTrade, TradeFill, TradeResult
 from domain.state import CooldownUntil, SymbolState
 from domain.template_cooldown import on_position_opened, on_trade_closed, validate_template
 
@@ -21,10 +22,11 @@ SYMBOL = "BTC-USDC-SWAP"
 PARAMS = Params(cooldown=CooldownParams(template_s=1800))
 
 
-def closed(template: str, exit_px: str, fee: str = "0") -> ClosedTrade:
+def closed(template: str, exit_px: str, fee: str = "0") -> TradeResult:
     fills = (TradeFill("o1", "c1", Side.BUY, D(100), D(1), D(fee), "USDC", 0),
              TradeFill("o2", "c2", Side.SELL, D(exit_px), D(1), D(0), "USDC", 1))
-    return ClosedTrade(SYMBOL, template, PositionSide.LONG, D(10), D(1), "USDC", fills, (), NOW)
+    return trade_result(ClosedTrade(SYMBOL, template, PositionSide.LONG, D(10), D(1), "USDC",
+                                    fills, (), NOW), "abc")
 
 
 def test_opening_records_the_template() -> None:
