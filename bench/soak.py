@@ -131,9 +131,15 @@ class Soak:
         self.view.http.delete("/sim/faults").raise_for_status()
         self._check(n, codes)
 
+    @staticmethod
+    def _exits_of(codes: list[tuple[int, dict[str, Any]]]) -> list[str]:
+        return [f"{p.get('command')}:{code}" for code, p in codes]
+
     def _arm_faults(self) -> None:
+        self.armed: list[str] = []
         for _ in range(self.rng.choice([0, 0, 1, 1, 2])):
             kind, target, params = self.rng.choice(FAULTS)
+            self.armed.append(f"{kind}@{target}")
             self.view.http.post("/sim/faults", json={
                 "kind": kind, "target": target, "times": 1, "skip": self.rng.randint(0, 3),
                 "params": params}).raise_for_status()
@@ -152,7 +158,10 @@ class Soak:
             run_dir = payload.get("run_dir")
             if run_dir:
                 problems += self._verified(Path(run_dir))
-        self.violations += [f"lifecycle {n}: {p}" for p in problems]
+        for problem in problems:
+            self.violations.append(f"lifecycle {n}: {problem}")
+            print(f"  VIOLATION lifecycle {n}: {problem} (exits {self._exits_of(codes)}, "
+                  f"faults {self.armed})", flush=True)
         if not self.view.positions():
             if self.rng.random() < 0.8:
                 self._new_epoch()

@@ -235,4 +235,6 @@ class CrashHarness:
 def _remnant(message: str) -> str:
     return "torn last line" if "torn" in message else \
         "no package" if "not packaged" in message else \
-        "temp file" if "atomic write" in message else message
+        "temp file" if "atomic write" in message else \
+        "manifest one step behind the chain" if "run_start" in message or "run_end" in message \
+        else message
