@@ -36,7 +36,7 @@ def _brute_p95(values: list[float]) -> float:
     raise AssertionError("unreachable")
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(kline_series(NOW * 1000 - 130 * 60_000))
 def test_calibration_is_a_direct_recomputation(klines: list[KlineClose]) -> None:
     got = calibrate(klines, now=NOW, params=PARAMS)
