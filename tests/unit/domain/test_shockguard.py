@@ -18,6 +18,7 @@ from domain.shockguard import (
     check_shock,
     count_trigger,
     expire_triggers,
+    keep_recent,
     recalibrate,
     respond_to_shock,
 )
@@ -280,3 +281,16 @@ def test_no_detection_changes_nothing() -> None:
     assert (response.guard, response.run_playbook, response.actions) == (GUARD, False, ())
     assert response.run_playbook is False
     assert response.note == f"no shock: {calm.reason}"
+
+
+@settings(max_examples=100, deadline=None)
+@given(observations(), st.builds(PriceObservation, st.integers(0, 400_000),
+                                 st.integers(9_000, 11_000).map(D)))
+def test_keeping_the_last_3_minutes_never_changes_a_detection(
+        points: list[PriceObservation], new: PriceObservation) -> None:
+    kept = keep_recent(points, new)
+    everything = [*points, new]
+    latest = max(p.ts_ms for p in everything)
+    assert all(p.ts_ms >= latest - 180_000 for p in kept)
+    assert len(kept) == sum(1 for p in everything if p.ts_ms >= latest - 180_000)
+    assert check_shock(kept, GUARD, PARAMS) == check_shock(everything, GUARD, PARAMS)
