@@ -41,8 +41,9 @@ def binance_interval(interval: str) -> str:
 class BinanceMarket:
     def __init__(self, rest: BinanceRest) -> None:
         self._rest = rest
-        self._info: tuple[wire.SymbolInfo, ...] | None = None
         self._specs: dict[str, InstrumentSpec] = {}
+        # symbols exchangeInfo lists but describes in a way we cannot trade on, and why
+        self.unreadable: dict[str, str] = {}
 
     async def _get(self, path: str, **params: str) -> Answer:
         return await self._rest.read("GET", path, params, security="public")
@@ -52,24 +53,38 @@ class BinanceMarket:
         info = structure_one(answer.payload, wire.ExchangeInfo, answer.evidence)
         self._rest.pacer.use_limits((r.rate_limit_type, r.interval, r.interval_num, r.limit)
                                     for r in info.rate_limits)
-        specs = {}
-        with protocol_guard("exchangeInfo symbol", answer.evidence):
-            for symbol in info.symbols:
-                specs[symbol.symbol] = to_instrument(symbol)
-        self._info, self._specs = info.symbols, specs
+        symbols = answer.payload.get("symbols")
+        if not isinstance(symbols, list):
+            raise ExchangeProtocolError("exchangeInfo has no symbols array", answer.evidence)
+        specs: dict[str, InstrumentSpec] = {}
+        unreadable: dict[str, str] = {}
+        for raw in symbols:
+            name = str(raw.get("symbol", "?")) if isinstance(raw, dict) else "?"
+            try:
+                with protocol_guard(f"exchangeInfo symbol {name}", answer.evidence):
+                    specs[name] = to_instrument(structure_one(raw, wire.SymbolInfo,
+                                                              answer.evidence))
+            except ExchangeProtocolError as exc:
+                text = str(exc)
+                unreadable[name] = text if name in text else f"exchangeInfo symbol {name}: {text}"
+        self._specs, self.unreadable = specs, unreadable
         return answer
 
     async def get_instruments(self, inst_type: str) -> Instruments:
-        """Every instrument of a type ("SWAP": perpetuals), whatever its status."""
+        """Every instrument of a type ("SWAP": perpetuals), whatever its status; a symbol
+        described in a way we cannot read is left out (`unreadable` says why)."""
         answer = await self._exchange_info()
         found = tuple(s for s in self._specs.values() if s.inst_type == inst_type)
         return Instruments(inst_type, found, answer.evidence)
 
     async def spec(self, symbol: str) -> InstrumentSpec:
         """One instrument's spec from the kept exchangeInfo (read once, again for a symbol it
-        did not list); raises ExchangeProtocolError for a symbol Binance does not list."""
+        did not list); raises ExchangeProtocolError for a symbol Binance does not list or
+        describes in a way we cannot read (with the reason)."""
         if symbol not in self._specs:
             answer = await self._exchange_info()
+            if symbol in self.unreadable:
+                raise ExchangeProtocolError(self.unreadable[symbol], answer.evidence)
             if symbol not in self._specs:
                 raise ExchangeProtocolError(f"Binance does not list {symbol!r}",
                                             answer.evidence)

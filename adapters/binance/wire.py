@@ -56,8 +56,10 @@ class SymbolInfo:
 
 @attrs.frozen(kw_only=True)
 class ExchangeInfo:
+    """The envelope; its `symbols` are read one by one (market.py), so one symbol Binance
+    describes oddly cannot make every other symbol unreadable."""
+
     rate_limits: tuple[RateLimit, ...] = ()
-    symbols: tuple[SymbolInfo, ...] = ()
 
 
 @attrs.frozen(kw_only=True)

@@ -128,6 +128,5 @@ def run(mock: MockBinance, action: Callable[[BinanceExchange], Awaitable[Any]],
 
 def spec_of(symbol: str = "BTCUSDC") -> InstrumentSpec:
     """An instrument spec as the adapter reads it from the recorded exchangeInfo."""
-    info = make_binance_converter().structure(fixture("exchange_info")["body"],
-                                              wire.ExchangeInfo)
-    return to_instrument(next(s for s in info.symbols if s.symbol == symbol))
+    raw = next(s for s in fixture("exchange_info")["body"]["symbols"] if s["symbol"] == symbol)
+    return to_instrument(make_binance_converter().structure(raw, wire.SymbolInfo))

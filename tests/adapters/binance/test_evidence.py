@@ -2,21 +2,23 @@
 redacted, listen keys are fingerprinted, the usage headers kept; failures are recorded too."""
 
 import json
+from collections.abc import Sequence
 from decimal import Decimal
 
 import httpx
 
+from adapters.binance import BinanceExchange
 from adapters.binance.redact import fingerprint, mask_known
 from domain.orders import Side
+from ports.evidence import ExchangeCallRecord
 from tests.adapters.binance.mock_binance import CREDENTIALS, MockBinance, fixture, run
 from tests.fakes import FakeClock
 
 LISTEN_KEY = fixture("listen_key")["body"]["listenKey"]
 
 
-def dumped(records: list[object]) -> str:
-    return json.dumps([r.__dict__ if hasattr(r, "__dict__") else str(r) for r in records],
-                      default=str)
+def dumped(records: Sequence[ExchangeCallRecord]) -> str:
+    return json.dumps([[r.request, r.response, r.extra] for r in records], default=str)
 
 
 def test_signed_requests_are_recorded_without_signature_or_api_key() -> None:
@@ -58,7 +60,7 @@ def test_listen_keys_are_fingerprinted_in_answers() -> None:
     mock = MockBinance(FakeClock())
     mock.on("POST", "/fapi/v1/listenKey", "listen_key")
 
-    async def make(ex):  # type: ignore[no-untyped-def]
+    async def make(ex: BinanceExchange) -> str:
         return await ex.streams.keys.current()
 
     key, sink = run(mock, make)

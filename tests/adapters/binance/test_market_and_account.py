@@ -8,7 +8,8 @@ import pytest
 
 from adapters.binance import BinanceExchange
 from domain.instrument import LotRule, PriceBand
-from domain.orders import PositionSide
+from domain.orders import PositionSide, Side
+from domain.outcome import Rejected
 from ports.errors import ExchangeProtocolError, ExchangeRejected
 from tests.adapters.binance.mock_binance import MockBinance, fixture, params_of, run
 from tests.fakes import FakeClock
@@ -48,13 +49,29 @@ def test_exchange_info_also_sets_the_pacers_budgets() -> None:
         ("REQUEST_WEIGHT", 60_000, 2400), ("ORDERS", 60_000, 1200), ("ORDERS", 10_000, 300)]
 
 
-def test_a_symbol_without_its_price_or_lot_filter_is_a_protocol_error() -> None:
+def test_a_symbol_described_oddly_is_left_out_and_the_others_stay_readable() -> None:
     info = copy.deepcopy(fixture("exchange_info"))
-    info["body"]["symbols"][0]["filters"] = [
-        f for f in info["body"]["symbols"][0]["filters"] if f["filterType"] != "LOT_SIZE"]
+    symbols = info["body"]["symbols"]
+    symbols[0]["filters"] = [f for f in symbols[0]["filters"] if f["filterType"] != "LOT_SIZE"]
+    symbols[1]["filters"][0]["tickSize"] = 0.01  # a float: refused, never rounded
     mock = MockBinance(FakeClock())
     mock.default("GET", "/fapi/v1/exchangeInfo", info)
-    with pytest.raises(ExchangeProtocolError, match="LOT_SIZE"):
+    found, _ = run(mock, lambda ex: ex.get_instruments("SWAP"))
+    assert {s.inst_id for s in found.instruments} == {"BTCUSDT", "LTCUSDC", "ZROUSDC"}
+    with pytest.raises(ExchangeProtocolError, match="BTCUSDC lacks PRICE_FILTER or LOT_SIZE"):
+        run(mock, lambda ex: ex.get_price_limit("BTCUSDC"))
+    stop, _ = run(mock, lambda ex: ex.place_algo_stop(
+        symbol="ETHUSDC", side=Side.SELL, qty=D("0.1"), stop_price=D("2000"),
+        reduce_only=True, client_algo_id="pxSLa00", working_type="MARK_PRICE"))
+    assert isinstance(stop.outcome, Rejected) and stop.outcome.code == "not_sent"
+    assert "ETHUSDC" in stop.outcome.message and "tickSize" in stop.outcome.message
+    assert mock.seen("POST", "/fapi/v1/algoOrder") == []
+
+
+def test_an_exchange_info_without_symbols_is_a_protocol_error() -> None:
+    mock = MockBinance(FakeClock())
+    mock.default("GET", "/fapi/v1/exchangeInfo", {"status": 200, "body": {"rateLimits": []}})
+    with pytest.raises(ExchangeProtocolError, match="symbols"):
         run(mock, lambda ex: ex.get_instruments("SWAP"))
 
 

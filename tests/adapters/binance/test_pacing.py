@@ -169,8 +169,9 @@ def test_after_a_418_the_adapter_sends_nothing_more_reads_raise_and_writes_are_r
 
     (first, second), sink = run(mock, scenario)
     assert isinstance(first.outcome, Accepted)
-    assert second.outcome == Rejected("ip_banned", second.outcome.message, None)  # type: ignore[union-attr]
-    assert "banned this IP (HTTP 418)" in second.outcome.message  # type: ignore[union-attr]
+    assert isinstance(second.outcome, Rejected)
+    assert (second.outcome.code, second.outcome.http_status) == ("ip_banned", None)
+    assert "banned this IP (HTTP 418)" in second.outcome.message
     assert [r.outcome for r in sink.records[-2:]] == ["error:not_sent:ip_banned"] * 2
 
 

@@ -125,3 +125,17 @@ def test_the_stream_reconnects_before_its_session_limit(sim: EmbeddedSimulator) 
         return ex.streams.streams[0].sessions
 
     assert run(sim, test, ws_max_session_s=0.5) >= 2
+
+
+def test_a_key_that_expired_before_subscribing_is_refused_then_made_anew(
+        sim: EmbeddedSimulator) -> None:
+    async def test(ex: BinanceExchange) -> tuple[int, bool]:
+        stale = await ex.streams.keys.current()
+        sim.faults.inject("listen_key_expiry", "*")  # gone before the stream subscribes it
+        await ex.ws_start()  # the refused SUBSCRIBE makes the next connect fetch a new key
+        events = ex.subscribe()
+        await market_buy(ex, "pxENws03")
+        await next_of(events, OrderUpdate)
+        return ex.streams.keys.created, ex.streams.keys.key != stale
+
+    assert run(sim, test) == (2, True)
