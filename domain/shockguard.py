@@ -121,6 +121,15 @@ def check_shock(observations: Sequence[PriceObservation], guard: ShockGuardState
     return ShockCheck(False, "", 0.0, 0.0, "; ".join(reasons))
 
 
+def keep_recent(observations: Sequence[PriceObservation],
+                new: PriceObservation) -> tuple[PriceObservation, ...]:
+    """The observations detection still needs once new arrives: those of the last 3 minutes
+    before the newest (older ones can never be within a horizon again)."""
+    latest = max([new.ts_ms, *(o.ts_ms for o in observations)])
+    horizon = HORIZONS_MS[-1][1]
+    return tuple(o for o in (*observations, new) if o.ts_ms >= latest - horizon)
+
+
 def recent_triggers(guard: ShockGuardState, now: int) -> tuple[int, ...]:
     return tuple(t for t in guard.trigger_ts_60m if now - t < WINDOW_S)
 

@@ -47,15 +47,27 @@ def _payload(report: AuditReport, code: int) -> dict[str, Any]:
 def _human(report: AuditReport) -> str:
     problems = [f for f in report.findings if f.severity is not Severity.WARNING]
     warnings = [f for f in report.findings if f.severity is Severity.WARNING]
+    checked = {f.check for f in problems}
     lines = [f"{report.run_dir}: {report.status}",
-             f"  package    {'SHA256SUMS.txt and FILELIST.ls.txt' if report.sealed else 'none'}"
+             f"  package      {'SHA256SUMS.txt and FILELIST.ls.txt' if report.sealed else 'none'}"
              f" over {report.files} file(s)",
-             f"  chain      {report.chain}",
-             f"  documents  {report.documents} checked against their raw records"]
+             f"  chain        {report.chain}",
+             f"  schemas      every file against schemas/v{report.contract_version}/"
+             f"{_ok('schema', checked)}",
+             f"  documents    {report.documents} checked against their raw records"
+             f"{_ok('documents', checked)}",
+             f"  manifest     run_manifest.json against its run_start / run_end records"
+             f"{_ok('manifest', checked)}",
+             f"  credentials  none found{_ok('credentials', checked)}"
+             if "credentials" not in checked else "  credentials  FOUND (see below)"]
     if report.first is not None:
-        lines.append(f"  first      {report.first}")
-    lines += [f"  {f.severity.value:<9}  [{f.check}] {f}" for f in problems[:SHOWN]]
+        lines.append(f"  first        {report.first}")
+    lines += [f"  {f.severity.value:<11}  [{f.check}] {f}" for f in problems[:SHOWN]]
     if len(problems) > SHOWN:
         lines.append(f"  … and {len(problems) - SHOWN} more (--json lists all)")
-    lines += [f"  warning    [{f.check}] {f}" for f in warnings]
+    lines += [f"  warning      [{f.check}] {f}" for f in warnings]
     return "\n".join(lines)
+
+
+def _ok(check: str, failed: set[str]) -> str:
+    return ": see below" if check in failed else ""

@@ -45,7 +45,10 @@ def validator(contract: str, name: str) -> Draft202012Validator:
 
 def schema_problem(contract: str, name: str, instance: Any) -> str | None:
     """None when instance fits the frozen schema, else the most relevant violation."""
-    error = best_match(validator(contract, name).iter_errors(instance))
+    checker = validator(contract, name)
+    if checker.is_valid(instance):  # the common case, and much cheaper than collecting errors
+        return None
+    error = best_match(checker.iter_errors(instance))
     if error is None:
         return None
     where = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}"

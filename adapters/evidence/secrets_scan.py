@@ -6,33 +6,52 @@ document that the same redaction would still change holds something that should 
 there; so does a private key block, or a literal credential the verifier was told about.
 """
 
+import json
 from collections.abc import Iterable
 from typing import Any
 
-from adapters.evidence.redact import MIN_SECRET_LEN, Redactor
+from adapters.evidence.redact import (
+    _MAYBE_SECRET_KEY,
+    MIN_SECRET_LEN,
+    REDACTED,
+    is_secret_name,
+)
 
 _PEM = b"-----BEGIN "
 _PRIVATE = b"PRIVATE KEY-----"
-_BY_NAME = Redactor()
 
 
-def unredacted(value: Any, path: str = "$") -> str | None:
-    """The first place in a parsed JSON value where redaction would still change something."""
-    if _BY_NAME.clean(value) == value:
-        return None
-    return _first_difference(value, _BY_NAME.clean(value), path)
+def unredacted(value: Any) -> str | None:
+    """The first place in a parsed JSON value that the sink's redaction by name would still
+    change (it walks as Redactor.clean does, without building a copy)."""
+    found = _find(value)
+    return "$" + "".join(reversed(found)) if found is not None else None
 
 
-def _first_difference(seen: Any, cleaned: Any, path: str) -> str:
-    if isinstance(seen, dict) and isinstance(cleaned, dict):
-        for (key, item), (_, clean_item) in zip(seen.items(), cleaned.items(), strict=False):
-            if item != clean_item:
-                return _first_difference(item, clean_item, f"{path}.{key}")
-    if isinstance(seen, list) and isinstance(cleaned, list) and len(seen) == len(cleaned):
-        for index, (item, clean_item) in enumerate(zip(seen, cleaned, strict=True)):
-            if item != clean_item:
-                return _first_difference(item, clean_item, f"{path}[{index}]")
-    return path
+def _find(value: Any) -> list[str] | None:
+    # the path comes back reversed, built only on a hit
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if is_secret_name(str(key)):
+                if item != REDACTED:
+                    return [f".{key}"]
+            elif (found := _find(item)) is not None:
+                return [*found, f".{key}"]
+    elif isinstance(value, list):
+        if len(value) == 2 and isinstance(value[0], str) and is_secret_name(value[0]):
+            return None if value[1] == REDACTED else ["[1]"]
+        for index, item in enumerate(value):
+            if (found := _find(item)) is not None:
+                return [*found, f"[{index}]"]
+    elif isinstance(value, str) and value.lstrip()[:1] in ("{", "[") \
+            and _MAYBE_SECRET_KEY.search(value):
+        try:
+            embedded = json.loads(value)
+        except ValueError:
+            return None
+        if (found := _find(embedded)) is not None:
+            return [*found, " (JSON inside the string)"]
+    return None
 
 
 class LiteralScan:

@@ -141,7 +141,7 @@ def test_no_trade_is_an_empty_block_stamped_now() -> None:
     assert health_roll([], window=50, now=NOW) == HealthRoll(last_calib_ts=NOW)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(st.lists(closed_trades(), max_size=40), st.integers(1, 60))
 def test_health_roll_is_a_direct_recomputation(trades: list[ClosedTrade], window: int) -> None:
     roll = health_roll([trade_result(t, str(i)) for i, t in enumerate(trades)], window=window,

@@ -14,7 +14,6 @@ from domain.logs import RiskEvent, RiskEventType
 from domain.orders import PositionSide, Side
 from domain.params import Params, ProtectionParams, UnknownPositionPolicy
 from domain.position_rules import (
-    COOLDOWN_PLACES_NO_ORDER,
     Context,
     check_plan,
     close_position,
@@ -152,7 +151,8 @@ def test_emergency_orders_the_flatten_with_both_locks_and_a_complete_risk_event(
                          "stop gone"),
         SetCooldown(CooldownKind.LOSS, until, "emergency flatten: stop gone"),
         SetCooldown(CooldownKind.FREEZE, until, "emergency flatten: stop gone"),
-        # the event lists the orders the flatten before it places (the performer fills them in)
+        # the flatten orders are filled in when performed (issue 13: the orders it caused;
+        # the lost stop is not one of them)
         EmitRiskEvent(RiskEvent(NOW, RiskEventType.EMERGENCY_FLAT, SYMBOL, "LONG",
                                 state.qty_open, None, (), (), "ordered: stop gone"),
                       collect_orders=True))
@@ -180,7 +180,7 @@ def test_a_losing_tier_b_trade_locks_with_reasons_and_logs_the_loss() -> None:
         EmitRiskEvent(RiskEvent(NOW, RiskEventType.LOSS_COOLDOWN, SYMBOL, "LONG",
                                 state.qty_total, D(95), (), (),
                                 f"{why}: no new entry until {loss_until}",
-                                COOLDOWN_PLACES_NO_ORDER)))
+                                "a cooldown places no order")))
 
 
 # --- check_protection, require, reduce_by ------------------------------------------------------

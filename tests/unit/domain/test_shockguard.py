@@ -18,6 +18,7 @@ from domain.shockguard import (
     check_shock,
     count_trigger,
     expire_triggers,
+    keep_recent,
     recalibrate,
     respond_to_shock,
 )
@@ -36,7 +37,7 @@ def _brute_p95(values: list[float]) -> float:
     raise AssertionError("unreachable")
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(kline_series(NOW * 1000 - 130 * 60_000))
 def test_calibration_is_a_direct_recomputation(klines: list[KlineClose]) -> None:
     got = calibrate(klines, now=NOW, params=PARAMS)
@@ -280,3 +281,16 @@ def test_no_detection_changes_nothing() -> None:
     assert (response.guard, response.run_playbook, response.actions) == (GUARD, False, ())
     assert response.run_playbook is False
     assert response.note == f"no shock: {calm.reason}"
+
+
+@settings(max_examples=100, deadline=None)
+@given(observations(), st.builds(PriceObservation, st.integers(0, 400_000),
+                                 st.integers(9_000, 11_000).map(D)))
+def test_keeping_the_last_3_minutes_never_changes_a_detection(
+        points: list[PriceObservation], new: PriceObservation) -> None:
+    kept = keep_recent(points, new)
+    everything = [*points, new]
+    latest = max(p.ts_ms for p in everything)
+    assert all(p.ts_ms >= latest - 180_000 for p in kept)
+    assert len(kept) == sum(1 for p in everything if p.ts_ms >= latest - 180_000)
+    assert check_shock(kept, GUARD, PARAMS) == check_shock(everything, GUARD, PARAMS)
