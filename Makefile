@@ -1,9 +1,15 @@
 # Two commands for a newcomer: `make run` and `make test`. Everything else is set-up they trigger.
-PYTHON ?= python3.11
+# Any Python >= 3.11 works; `make test PYTHON=/path/to/python3.13` picks another one (run
+# `make clean` first if .venv was built with a different Python).
+PYTHON ?= python3
+MIN_PYTHON := 3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP_RUNTIME := $(VENV)/.runtime-stamp
 STAMP_DEV     := $(VENV)/.dev-stamp
+# The suite mostly waits on loopback exchanges, so it runs on one worker per core
+# (pytest-xdist); `make test WORKERS=0` runs it in one process.
+WORKERS ?= auto
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 
 .PHONY: run test lint typecheck ci bench lock clean
@@ -12,7 +18,7 @@ run: $(STAMP_RUNTIME)
 	$(BIN)/prometheus-exec probe
 
 test: $(STAMP_DEV)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(WORKERS)
 
 lint: $(STAMP_DEV)
 	$(BIN)/ruff check .
@@ -27,6 +33,10 @@ bench: $(STAMP_DEV)
 
 # The venv is rebuilt whenever a lock or pyproject.toml is newer than its stamp.
 $(VENV)/bin/python:
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "make: '$(PYTHON)' was not found;" \
+		"this project needs Python >= $(MIN_PYTHON). Install one, or name it:" \
+		"make test PYTHON=/path/to/python3.12" >&2; exit 1; }
+	@$(PYTHON) .ci/check_python.py $(MIN_PYTHON)
 	$(PYTHON) -m venv $(VENV)
 
 $(STAMP_RUNTIME): requirements.lock pyproject.toml | $(VENV)/bin/python

@@ -132,6 +132,9 @@ class ProbeExecution:
                   else "instId absent from public/instruments" if found is None
                   else f"state is {found.state}, not live" if not found.is_live
                   else "present and live")
+        if facts.instruments.ok and not selected:
+            # the operator named an instrument that cannot be probed: bad input, no order
+            facts.bad_input = f"{cmd.inst_id}: {reason}"
         self._progress.step(f"instruments: {len(facts.instruments.parsed_minimal)} listed; "
                             f"{cmd.inst_id}: {reason}")
         self._sink.write_document(SeedDocument.PROBE_SELECTED_INST, {

@@ -15,6 +15,7 @@ from ports.clock import Clock
 from ports.errors import ExchangeError, ExchangeRejected
 from ports.evidence import EvidenceSink, ExchangeCallRecord
 from ports.exchange import ExchangeAdapter
+from ports.exchange_types import AccountConfig
 
 
 @attrs.frozen
@@ -46,6 +47,10 @@ class SelfCheckDone:
 
 
 CheckFn = Callable[[], Awaitable[Check]]
+# OKX's account modes (account/config acctLv); a spot-mode account cannot trade swaps
+ACCOUNT_MODES = {"1": "spot mode", "2": "futures mode", "3": "multi-currency margin mode",
+                 "4": "portfolio margin mode"}
+SPOT_MODE = "1"
 
 
 class SelfCheck:
@@ -58,11 +63,14 @@ class SelfCheck:
         self._clock = clock
         self._params = params
         self._instruments: dict[str, InstrumentSpec] = {}
+        self._config: AccountConfig | None = None
 
     async def execute(self, cmd: RunSelfCheck) -> SelfCheckDone:
+        self._config = None
         steps: list[tuple[str, CheckFn]] = [
             ("rest connectivity and clock skew", lambda: self._clock_skew(cmd)),
             ("keys match venue and can trade", lambda: self._permissions(cmd)),
+            ("account mode", self._account_mode),
             ("position mode", lambda: self._pos_mode(cmd)),
             ("instruments: size and precision", lambda: self._instruments_check(cmd)),
             ("algo order query", lambda: self._algo_query(cmd)),
@@ -88,15 +96,32 @@ class SelfCheck:
     async def _permissions(self, cmd: RunSelfCheck) -> Check:
         name = "keys match venue and can trade"
         try:
-            config = await self._exchange.get_account_config()
+            config = await self._account_config()
         except ExchangeRejected as exc:
             hint = " (demo key on live or live key on demo)" if exc.code == "50101" else ""
             return Check(name, False, f"{cmd.venue}: {exc.code} {exc.reason}{hint}")
         can_trade = "trade" in config.perm.split(",")
         return Check(name, can_trade, f"{cmd.venue}: key accepted; perm={config.perm or '-'}")
 
+    async def _account_config(self) -> AccountConfig:
+        # read once per run: three checks need it and OKX allows 5 reads per 2 s
+        if self._config is None:
+            self._config = await self._exchange.get_account_config()
+        return self._config
+
+    async def _account_mode(self) -> Check:
+        config = await self._account_config()
+        name = ACCOUNT_MODES.get(config.acct_lv)
+        if name is None:
+            return Check("account mode", False, f"unknown account mode acctLv={config.acct_lv}")
+        if config.acct_lv == SPOT_MODE:
+            return Check("account mode", False, f"{name} (acctLv {config.acct_lv}) cannot trade "
+                         "perpetual swaps: switch the account to futures, multi-currency or "
+                         "portfolio margin mode on the exchange's website")
+        return Check("account mode", True, f"{name} (acctLv {config.acct_lv})")
+
     async def _pos_mode(self, cmd: RunSelfCheck) -> Check:
-        config = await self._exchange.get_account_config()
+        config = await self._account_config()
         ok = config.pos_mode == cmd.required_pos_mode
         return Check("position mode", ok,
                      f"account {config.pos_mode}, required {cmd.required_pos_mode}")

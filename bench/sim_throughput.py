@@ -1,4 +1,4 @@
-"""Benchmark the OKX simulator on loopback: is it ever what limits an engine benchmark?
+"""Benchmark the simulator's two faces on loopback: is it ever what limits an engine benchmark?
 
 Run from the project root:
     .venv/bin/python -m bench.sim_throughput [--orders 20000] [--connections 8]
@@ -13,7 +13,12 @@ keep-alive HTTP/1.1 client over raw sockets (a few microseconds of client work p
   public/time    the simulator's cheapest unsigned endpoint;
   signed GET     GET /api/v5/account/balance, signed, one connection, sequential: p50/p99;
   placements     POST /api/v5/trade/order (limit buy far below market, signed, unique clOrdId),
-                 from --connections connections at once: orders accepted per second.
+                 from --connections connections at once: orders accepted per second;
+  market placements, both faces: the same count of signed market orders, buy and sell in
+                 turn (each one fills), on OKX (POST /api/v5/trade/order) and on Binance
+                 (POST /fapi/v1/order, HMAC over the query, unique newClientOrderId). Binance
+                 caps resting orders at 200 a symbol, so orders that fill are what both faces
+                 can be driven with at this volume.
 
 Throughputs are also given as ratios to the floor measured in the same round.
 """
@@ -31,6 +36,7 @@ import subprocess
 import sys
 import time
 from datetime import UTC, datetime
+from urllib.parse import urlencode
 
 KEY, SECRET, PASSPHRASE = "bench-key", "bench-secret", "bench-pass"
 HOST = "127.0.0.1"
@@ -45,6 +51,17 @@ def serve_simulator() -> None:
     print(sock.getsockname()[1], flush=True)
     settings = SimSettings(api_key=KEY, secret=SECRET, passphrase=PASSPHRASE, mode="demo",
                            rate_limits=False)
+    make_server(SimRuntime(settings)).run(sockets=[sock])
+
+
+def serve_binance() -> None:
+    from simulator.runtime import SimRuntime, SimSettings
+    from simulator.server import bind, make_server
+
+    sock = bind(HOST, 0)
+    print(sock.getsockname()[1], flush=True)
+    settings = SimSettings(api_key=KEY, secret=SECRET, passphrase="", rate_limits=False,
+                           exchange="binance")
     make_server(SimRuntime(settings)).run(sockets=[sock])
 
 
@@ -162,20 +179,45 @@ def order(n: int) -> bytes:
     return request_bytes("POST", "/api/v5/trade/order", body, signed=True)
 
 
+def okx_market(n: int) -> bytes:
+    body = json.dumps({"instId": "BTC-USDT-SWAP", "tdMode": "cross",
+                       "side": "buy" if n % 2 == 0 else "sell", "ordType": "market",
+                       "sz": "0.01", "clOrdId": f"benchm{next(_ORDER_IDS)}"},
+                      separators=(",", ":"))
+    return request_bytes("POST", "/api/v5/trade/order", body, signed=True)
+
+
+def binance_market(n: int) -> bytes:
+    query = urlencode({"symbol": "BTCUSDC", "side": "BUY" if n % 2 == 0 else "SELL",
+                       "type": "MARKET", "quantity": "0.001",
+                       "newClientOrderId": f"bench-{next(_ORDER_IDS)}",
+                       "timestamp": int(time.time() * 1000)})
+    signature = hmac.new(SECRET.encode(), query.encode(), hashlib.sha256).hexdigest()
+    return (f"POST /fapi/v1/order?{query}&signature={signature} HTTP/1.1\r\nHost: {HOST}\r\n"
+            f"X-MBX-APIKEY: {KEY}\r\nContent-Length: 0\r\n\r\n").encode()
+
+
 def pct(samples: list[float], q: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
 
 
-async def one_round(sim_port: int, floor_port: int, args: argparse.Namespace) -> dict:
+async def one_round(sim_port: int, floor_port: int, binance_port: int,
+                    args: argparse.Namespace) -> dict:
     plain = request_bytes("GET", "/api/v5/public/time")
     floor, _ = await throughput(floor_port, args.gets * 4, args.connections, lambda n: plain)
     public, _ = await throughput(sim_port, args.gets * 4, args.connections, lambda n: plain)
     floor_lat = await latencies_floor(floor_port, args.gets)
     signed = await latencies(sim_port, args.gets)
     placements, failed = await throughput(sim_port, args.orders, args.connections, order)
+    okx_fills, okx_failed = await throughput(sim_port, args.orders, args.connections,
+                                             okx_market)
+    bnc_fills, bnc_failed = await throughput(binance_port, args.orders, args.connections,
+                                             binance_market)
     return {"floor_rps": floor, "public_rps": public, "placements_ps": placements,
-            "placement_failures": failed, "floor_p50_ms": pct(floor_lat, 0.5),
+            "placement_failures": failed, "okx_market_ps": okx_fills,
+            "okx_market_failures": okx_failed, "binance_market_ps": bnc_fills,
+            "binance_market_failures": bnc_failed, "floor_p50_ms": pct(floor_lat, 0.5),
             "floor_p99_ms": pct(floor_lat, 0.99), "signed_get_p50_ms": pct(signed, 0.5),
             "signed_get_p99_ms": pct(signed, 0.99)}
 
@@ -199,7 +241,11 @@ def describe(r: dict[str, float]) -> str:
             f"{r['placement_failures']:.0f} refused) | signed GET p50 "
             f"{r['signed_get_p50_ms']:.3f} ms p99 {r['signed_get_p99_ms']:.3f} ms (floor p50 "
             f"{r['floor_p50_ms']:.3f} p99 {r['floor_p99_ms']:.3f}; "
-            f"{r['signed_get_p50_ms'] / r['floor_p50_ms']:.2f}x)")
+            f"{r['signed_get_p50_ms'] / r['floor_p50_ms']:.2f}x) | market placements OKX "
+            f"{r['okx_market_ps']:,.0f}/s ({r['okx_market_ps'] / r['floor_rps']:.2f}x, "
+            f"{r['okx_market_failures']:.0f} refused) Binance {r['binance_market_ps']:,.0f}/s "
+            f"({r['binance_market_ps'] / r['floor_rps']:.2f}x, "
+            f"{r['binance_market_failures']:.0f} refused)")
 
 
 def main() -> None:
@@ -209,6 +255,9 @@ def main() -> None:
     if sys.argv[1:2] == ["serve-floor"]:
         serve_floor()
         return
+    if sys.argv[1:2] == ["serve-binance"]:
+        serve_binance()
+        return
     parser = argparse.ArgumentParser()
     parser.add_argument("--orders", type=int, default=20_000)
     parser.add_argument("--connections", type=int, default=8)
@@ -217,18 +266,19 @@ def main() -> None:
     args = parser.parse_args()
     sim, sim_port = spawn("serve-simulator")
     floor, floor_port = spawn("serve-floor")
+    binance, binance_port = spawn("serve-binance")
     try:
         time.sleep(0.5)
         print(f"cpus={os.cpu_count()} orders={args.orders} connections={args.connections} "
               f"gets={args.gets}")
         rounds = []
         for number in range(1, args.rounds + 1):
-            rounds.append(asyncio.run(one_round(sim_port, floor_port, args)))
+            rounds.append(asyncio.run(one_round(sim_port, floor_port, binance_port, args)))
             print(f"round {number}: {describe(rounds[-1])}")
         medians = {k: statistics.median(r[k] for r in rounds) for k in rounds[0]}
         print(f"median: {describe(medians)}")
     finally:
-        for child in (sim, floor):
+        for child in (sim, floor, binance):
             child.terminate()
             child.wait(timeout=10)
 

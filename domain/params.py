@@ -2,21 +2,20 @@
 
 Every field has a default, so an empty parameter file is a complete, valid configuration.
 Ranges are checked on construction: a Params value cannot exist outside them, whether it came
-from a file (domain/params_loader.py) or from code. Durations are seconds unless the name says ms.
+from the settings file (entrypoints/config_file.py loads it) or from code. Durations are seconds
+unless the name says ms.
 """
 
 import enum
-import tomllib
-from collections.abc import Callable, Mapping
-from decimal import Decimal, InvalidOperation
-from typing import Any, TypeVar, cast
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
 
 import attrs
 
 from domain.errors import ParameterError
 
 _Check = Callable[[Any, "attrs.Attribute[Any]", Any], None]
-_Section = TypeVar("_Section", bound=attrs.AttrsInstance)
 
 
 class UnknownPositionPolicy(enum.Enum):
@@ -139,6 +138,39 @@ class ShockGuardParams:
     max_triggers_60m: int = attrs.field(
         default=3, validator=_ints(1, 100),
         metadata=_doc("SHOCKs within 60 min that set the freeze lock"))
+    shock_multiplier: Decimal = attrs.field(
+        default=Decimal(3), validator=_decimals(Decimal(1), Decimal(100)),
+        metadata=_doc("a move beyond q95 x this within 1 or 3 minutes is a detected SHOCK"))
+    calib_window_s: int = attrs.field(
+        default=86400, validator=_ints(3600, WEEK_S),
+        metadata=_doc("q95_1m / q95_3m come from the mark-price klines of this window"))
+    recalib_every_s: int = attrs.field(
+        default=3600, validator=_ints(60, 86400),
+        metadata=_doc("recalibrate q95_1m / q95_3m once recalib_ts is this old"))
+    min_calib_samples: int = attrs.field(
+        default=60, validator=_ints(20, 100_000),
+        metadata=_doc("fewer returns than this in the window leave a q95 unknown (None)"))
+
+
+@attrs.frozen
+class MarginParams:
+    """Margin de-risk, the other half of the playbook's step 1 (seed §6)."""
+
+    derisk_margin_ratio: Decimal = attrs.field(
+        default=Decimal("0.5"), validator=_decimals(Decimal(0), Decimal(1), low_open=True),
+        metadata=_doc("margin used / equity above this sheds part of the position on a shift"))
+    derisk_fraction: Decimal = attrs.field(
+        default=Decimal("0.5"), validator=_decimals(Decimal(0), Decimal(1), low_open=True),
+        metadata=_doc("share of the open position shed reduce-only when margin is too high"))
+
+
+@attrs.frozen
+class HealthParams:
+    """The trade-health roll (seed §2.1 health_roll)."""
+
+    window_trades: int = attrs.field(
+        default=50, validator=_ints(1, 10_000),
+        metadata=_doc("health_roll covers this many most recent closed trades"))
 
 
 @attrs.frozen
@@ -178,6 +210,8 @@ class Params:
         default=ShockGuardParams(), metadata=_doc("regime-shift de-risk"))
     protection: ProtectionParams = attrs.field(
         default=ProtectionParams(), metadata=_doc("stop rules"))
+    margin: MarginParams = attrs.field(default=MarginParams(), metadata=_doc("margin de-risk"))
+    health: HealthParams = attrs.field(default=HealthParams(), metadata=_doc("trade health"))
 
     def describe(self) -> list[tuple[str, str]]:
         """Every parameter as (dotted key, value), in declaration order, for SelfCheck."""
@@ -194,74 +228,3 @@ def describe(section: Any, prefix: str = "") -> list[tuple[str, str]]:
         else:
             rows.append((key, str(value.value if isinstance(value, enum.Enum) else value)))
     return rows
-
-
-def field_doc(section_type: type, name: str) -> str:
-    """The documentation string of one parameter, e.g. field_doc(RunnerParams, 'giveback')."""
-    for field in attrs.fields(section_type):
-        if field.name == name:
-            return str(field.metadata.get("doc", ""))
-    raise KeyError(name)
-
-
-def params_from_toml_text(text: str) -> Params:
-    """Parse a TOML parameter file (floats become exact Decimals); missing keys keep defaults."""
-    try:
-        mapping = tomllib.loads(text, parse_float=Decimal)
-    except tomllib.TOMLDecodeError as exc:
-        raise ParameterError("<toml>", f"not valid TOML: {exc}") from exc
-    return params_from_mapping(mapping)
-
-
-def params_from_mapping(mapping: Mapping[str, object]) -> Params:
-    """Build Params from nested tables; an unknown key, wrong type or bad value names its key."""
-    return _load_section(Params(), mapping, "")
-
-
-def _load_section(base: _Section, mapping: object, prefix: str) -> _Section:
-    if not isinstance(mapping, Mapping):
-        raise ParameterError(prefix.rstrip(".") or "<root>",
-                             f"expected a table, got {type(mapping).__name__}")
-    known = [field.name for field in attrs.fields(type(base))]
-    changes: dict[str, object] = {}
-    for key, raw in mapping.items():
-        dotted = f"{prefix}{key}"
-        if key not in known:
-            raise ParameterError(dotted, f"unknown key (known here: {', '.join(known)})")
-        current = getattr(base, key)
-        if attrs.has(type(current)):
-            changes[key] = _load_section(current, raw, dotted + ".")
-        else:
-            changes[key] = _coerce(dotted, raw, type(current))
-    try:
-        # mypy's attrs plugin cannot see through a TypeVar; the bound guarantees an attrs class
-        loaded: _Section = attrs.evolve(cast(Any, base), **changes)
-    except ParameterError as exc:
-        raise ParameterError(prefix + exc.key, exc.problem) from None
-    return loaded
-
-
-def _coerce(key: str, raw: object, expected: type) -> object:
-    # ints and their ranges are checked by the field validators; only conversions live here
-    if expected is Decimal:
-        return _to_decimal(key, raw)
-    if issubclass(expected, enum.Enum):
-        choices = [member.value for member in expected]
-        if raw not in choices:
-            raise ParameterError(key, f"expected one of {choices}, got {raw!r}")
-        return expected(raw)
-    return raw
-
-
-def _to_decimal(key: str, raw: object) -> Decimal:
-    if isinstance(raw, Decimal):
-        return raw
-    if isinstance(raw, float):
-        raise ParameterError(key, f"float {raw!r} refused: write it as a string or load TOML "
-                                  "with parse_float=Decimal")
-    if isinstance(raw, int | str) and not isinstance(raw, bool):
-        try:
-            return Decimal(raw)
-        except InvalidOperation:
-            raise ParameterError(key, f"not a decimal number: {raw!r}") from None
-    raise ParameterError(key, f"expected a decimal number, got {type(raw).__name__} {raw!r}")

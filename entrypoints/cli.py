@@ -1,236 +1,296 @@
 """The `prometheus-exec` command: a thin typer shell over the container and the use-cases.
 
-Exit codes: 0 done, 1 operation failed at the exchange, 2 bad input or configuration,
-3 an unknown outcome (or an unprotected position) that needs attention.
+What a user typed is checked here (entrypoints/validate.py) before any container is built;
+every failure goes through one boundary (entrypoints/boundary.py) to one line and the exit
+code of its kind (entrypoints/exit_codes.py).
 """
 
+import enum
+import json
 import time
-from decimal import Decimal, InvalidOperation
+from importlib.metadata import version as dist_version
 from pathlib import Path
 from typing import Annotated, Any
 
+import attrs
 import typer
+from typer.core import TyperCommand
 
-from entrypoints import commands, render
-from entrypoints.lifecycle import BAD_INPUT, exit_code_for
-from entrypoints.settings import load_settings
+from application.open_position import OpenPositionCommand
+from domain.orders import PositionSide
+from entrypoints import commands, render, validate
+from entrypoints import help_texts as texts
+from entrypoints.boundary import BadInput, GuardedGroup
+from entrypoints.exit_codes import ExitCode
+from entrypoints.results import Result, to_json
+from entrypoints.run_scope import finish_runs
+from entrypoints.settings import Settings, load_settings
 from entrypoints.sim_cli import sim_app
+from entrypoints.validate import Regime
 from entrypoints.verify import verify_run
 
-app = typer.Typer(name="prometheus-exec", help="Execution engine for OKX perpetual swaps.",
-                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+SHARED = ("venue", "config", "as_json", "live")
+SUMS = "SHA256SUMS.txt"
+
+
+@attrs.frozen
+class Shared:
+    """The options every engine command takes, before or after the command's name."""
+
+    venue: str | None = None
+    config: Path | None = None
+    as_json: bool = False
+    live: bool = False
+
+    def merged(self, given: dict[str, Any]) -> "Shared":
+        return Shared(venue=given.get("venue") or self.venue,
+                      config=given.get("config") or self.config,
+                      as_json=bool(given.get("as_json")) or self.as_json,
+                      live=bool(given.get("live")) or self.live)
+
+    def settings(self, **overrides: Any) -> Settings:
+        return load_settings(config_path=self.config, venue=self.venue,
+                             live_confirmed=self.live, overrides=overrides or None)
+
+
+class EngineCommand(TyperCommand):
+    """A command that also accepts the shared options after its name (the root group copies
+    its own declarations of them in) and hands them on in ctx.obj."""
+
+    def invoke(self, ctx: Any) -> Any:
+        given = {name: ctx.params.pop(name) for name in SHARED if name in ctx.params}
+        ctx.obj = (ctx.obj if isinstance(ctx.obj, Shared) else Shared()).merged(given)
+        return super().invoke(ctx)
+
+
+class Root(GuardedGroup):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        shared = [p for p in self.params if p.name in SHARED]
+        for command in self.commands.values():
+            if isinstance(command, EngineCommand):
+                command.params.extend(shared)
+
+
+app = typer.Typer(name="prometheus-exec", cls=Root, no_args_is_help=True,
+                  pretty_exceptions_enable=False, help=texts.ROOT.text,
+                  epilog=texts.ROOT.epilog)
 app.add_typer(sim_app, name="sim")
 
-Venue = Annotated[str | None, typer.Option(
-    help="sim (embedded simulator, default), okx-demo or okx-live.")]
-ConfigPath = Annotated[Path | None, typer.Option("--config", help="TOML settings file.")]
-Live = Annotated[bool, typer.Option("--i-understand-live",
-                                    help="Required with --venue okx-live.")]
-Json = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+
+def _version_line() -> str:
+    return f"prometheus-exec {dist_version('prometheus-exec')}"
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(_version_line())
+        raise typer.Exit()
 
 
 @app.callback()
-def root() -> None:
-    """Execution engine for OKX perpetual swaps: evidence-first, algo-protected, idempotent."""
+def root(ctx: typer.Context,
+         venue: Annotated[str | None, typer.Option(
+             metavar="sim|okx-demo|okx-live",
+             help="Where to trade: the embedded simulator (default), OKX demo or OKX live.")]
+         = None,
+         config: Annotated[Path | None, typer.Option(
+             metavar="FILE", help="TOML settings file (or PROMETHEUS_CONFIG).")] = None,
+         as_json: Annotated[bool, typer.Option(
+             "--json", help="Print one JSON object on stdout, nothing else.")] = False,
+         live: Annotated[bool, typer.Option("--i-understand-live",
+                                            help="Required with --venue okx-live.")] = False,
+         _version: Annotated[bool, typer.Option(
+             "--version", callback=_print_version, is_eager=True,
+             help="Print the version and exit.")] = False,
+         ) -> None:
+    ctx.obj = Shared(venue, config, as_json, live)
 
 
-def _decimal(name: str, text: str | None) -> Decimal | None:
-    if text is None:
-        return None
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise typer.BadParameter(f"{name} must be a decimal number, got {text!r}") from None
-    if not value.is_finite():
-        raise typer.BadParameter(f"{name} must be finite, got {text!r}")
-    return value
+class Side(enum.Enum):
+    LONG = "long"
+    SHORT = "short"
 
 
-def _required(name: str, text: str) -> Decimal:
-    value = _decimal(name, text)
-    assert value is not None
-    return value
+class Tier(enum.Enum):
+    A = "A"
+    B = "B"
 
 
-def _finish(result: tuple[int, dict[str, Any], str], as_json: bool) -> None:
-    code, payload, human = result
-    render.emit(payload, human, as_json)
-    raise typer.Exit(code)
+def _shared(ctx: typer.Context) -> Shared:
+    assert isinstance(ctx.obj, Shared)
+    return ctx.obj
 
 
-def _guarded(fn: Any, as_json: bool, command: str) -> None:
-    try:
-        result = fn()
-    except typer.Exit:
-        raise
-    except Exception as exc:
-        code, message = exit_code_for(exc)
-        render.emit({"command": command, "error": message, "exit_code": code},
-                    f"error: {message}", as_json, err=True)
-        raise typer.Exit(code) from None
-    _finish(result, as_json)
+def _finish(ctx: typer.Context, result: Result) -> None:
+    finish_runs(to_json(result))  # the run records what is printed, then is packaged
+    render.emit(result, _shared(ctx).as_json)
+    raise typer.Exit(int(result.exit_code))
 
 
-def _progress(as_json: bool) -> render.StepPrinter | None:
+def _progress(ctx: typer.Context) -> render.StepPrinter | None:
     """Steps on stderr for a human; with --json only the one object is printed."""
-    return None if as_json else render.StepPrinter()
+    return None if _shared(ctx).as_json else render.StepPrinter()
 
 
 def _intent_id(given: str | None, prefix: str) -> str:
-    return given or f"{prefix}{time.time_ns() // 1_000_000}"
+    return validate.intent_id(given) if given else f"{prefix}{time.time_ns() // 1_000_000}"
 
 
-@app.command()
-def probe(venue: Venue = None, config: ConfigPath = None, live: Live = False,
-          inst: Annotated[str, typer.Option(help="instId to probe.")] = "BTC-USDT-SWAP",
-          px: Annotated[str | None, typer.Option(help="Fixed limit price (default: below "
-                                                      "public/price-limit's band).")] = None,
-          out: Annotated[Path | None, typer.Option(help="Base directory of run dirs.")] = None,
+def _out(out: Path | None) -> dict[str, Any]:
+    return {"runs_dir": validate.writable_dir(out, "--out", create=False)} if out else {}
+
+
+@app.command(cls=EngineCommand, help=texts.PROBE.text, epilog=texts.PROBE.epilog)
+def probe(ctx: typer.Context,
+          inst: Annotated[str, typer.Option(metavar="INSTID", help="The swap to probe.")]
+          = "BTC-USDT-SWAP",
+          px: Annotated[str | None, typer.Option(
+              metavar="PRICE", help="A fixed limit price instead of the default.")] = None,
+          out: Annotated[Path | None, typer.Option(
+              metavar="DIR", help="An existing directory for the run directory.")] = None,
           allow_fill: Annotated[bool, typer.Option(
-              "--allow-fill", help="Accept a --px at or through the best ask (it fills; the "
-                                   "fill is sold again reduce-only).")] = False,
-          as_json: Json = False) -> None:
-    """Run the PROBE (seed 000 §5): instruments, config, a limit order that cannot fill, its
-    status, cancel, status again; package the evidence with a No-Conclusions report."""
-    def go() -> tuple[int, dict[str, Any], str]:
-        settings = load_settings(config_path=config, venue=venue, live_confirmed=live,
-                                 overrides={"runs_dir": out} if out else None)
-        return commands.probe(settings, inst, _decimal("--px", px), _intent_id(None, "p"),
-                              _progress(as_json), allow_fill)
-    _guarded(go, as_json, "probe")
+              "--allow-fill", help="Accept a --px at or through the best ask: the order fills "
+                                   "and the fill is sold again reduce-only.")] = False,
+          ) -> None:
+    inst_id = validate.swap_id(inst, "--inst")
+    price = validate.optional_decimal(px, "--px", what="a price")
+    if allow_fill and price is None:
+        raise BadInput("--allow-fill only makes sense with --px (the default price never "
+                       "crosses the book)")
+    settings = _shared(ctx).settings(**_out(out))
+    _finish(ctx, commands.probe(settings, inst_id, price, _intent_id(None, "p"),
+                                _progress(ctx), allow_fill))
 
 
-@app.command()
-def selfcheck(venue: Venue = None, config: ConfigPath = None, live: Live = False,
+@app.command(cls=EngineCommand, help=texts.SELFCHECK.text, epilog=texts.SELFCHECK.epilog)
+def selfcheck(ctx: typer.Context,
               with_orders: Annotated[bool, typer.Option(
                   "--with-orders", help="Also place, see and cancel a far algo stop.")] = False,
-              as_json: Json = False) -> None:
-    """Seed 001 §9: connectivity, keys, position mode, instruments, params, evidence dir."""
-    def go() -> tuple[int, dict[str, Any], str]:
-        settings = load_settings(config_path=config, venue=venue, live_confirmed=live)
-        return commands.selfcheck(settings, with_orders, _intent_id(None, "s"))
-    _guarded(go, as_json, "selfcheck")
+              ) -> None:
+    settings = _shared(ctx).settings()
+    _finish(ctx, commands.selfcheck(settings, with_orders, _intent_id(None, "s")))
 
 
-@app.command(name="open")
-def open_(symbol: Annotated[str, typer.Option(help="instId, e.g. BTC-USDT-SWAP.")],
-          side: Annotated[str, typer.Option(help="long or short.")],
-          qty: Annotated[str, typer.Option(help="Contracts.")],
-          stop: Annotated[str, typer.Option(help="Protective stop trigger (mark price).")],
-          tp1: Annotated[str, typer.Option(help="TP1 price.")],
-          tp1_qty: Annotated[str, typer.Option(help="TP1 contracts.")],
-          tp2: Annotated[str, typer.Option(help="TP2 price.")],
-          tp2_qty: Annotated[str, typer.Option(help="TP2 contracts (the rest is the runner).")],
-          entry_px: Annotated[str | None, typer.Option(help="Limit entry (default market).")]
+@app.command(name="open", cls=EngineCommand, help=texts.OPEN.text, epilog=texts.OPEN.epilog)
+def open_(ctx: typer.Context,
+          symbol: Annotated[str, typer.Option(metavar="INSTID", help="The swap to trade.")],
+          side: Annotated[Side, typer.Option(help="Long or short.", case_sensitive=False)],
+          qty: Annotated[str, typer.Option(metavar="CONTRACTS", help="Size of the entry.")],
+          stop: Annotated[str, typer.Option(
+              metavar="PRICE", help="Trigger of the protective stop (on the mark price).")],
+          tp1: Annotated[str, typer.Option(metavar="PRICE", help="First take-profit price.")],
+          tp1_qty: Annotated[str, typer.Option(metavar="CONTRACTS", help="Size of TP1.")],
+          tp2: Annotated[str, typer.Option(metavar="PRICE", help="Second take-profit price.")],
+          tp2_qty: Annotated[str, typer.Option(
+              metavar="CONTRACTS", help="Size of TP2; the rest of --qty is the runner.")],
+          entry_px: Annotated[str | None, typer.Option(
+              metavar="PRICE", help="Enter with a limit order at this price (default: market).")]
           = None,
-          tier: Annotated[str, typer.Option(help="Signal tier A or B.")] = "A",
-          intent_id: Annotated[str | None, typer.Option(help="1-24 letters/digits.")] = None,
-          venue: Venue = None, config: ConfigPath = None, live: Live = False,
-          as_json: Json = False) -> None:
-    """Open a position: gate, entry, exchange-observed fill, algo stop visible within 1 s."""
-    def go() -> tuple[int, dict[str, Any], str]:
-        if side not in ("long", "short"):
-            raise typer.BadParameter("--side must be long or short")
-        settings = load_settings(config_path=config, venue=venue, live_confirmed=live)
-        return commands.open_position(settings, dict(
-            symbol=symbol, side=side, qty=_required("--qty", qty),
-            stop_price=_required("--stop", stop), tp1_price=_required("--tp1", tp1),
-            tp1_qty=_required("--tp1-qty", tp1_qty), tp2_price=_required("--tp2", tp2),
-            tp2_qty=_required("--tp2-qty", tp2_qty), entry_price=_decimal("--entry-px",
-                                                                          entry_px),
-            tier=tier, intent_id=_intent_id(intent_id, "o")), _progress(as_json))
-    _guarded(go, as_json, "open")
+          tier: Annotated[Tier, typer.Option(help="Signal tier; sets leverage and risk budget.")]
+          = Tier.A,
+          intent_id: Annotated[str | None, typer.Option(
+              metavar="ID", help="Your id for this trade, 1-24 letters or digits (default: "
+                                 "generated).")] = None,
+          ) -> None:
+    cmd = OpenPositionCommand(
+        symbol=validate.swap_id(symbol, "--symbol"),
+        side=PositionSide.LONG if side is Side.LONG else PositionSide.SHORT,
+        qty=validate.decimal(qty, "--qty", what="a number of contracts"),
+        stop_price=validate.decimal(stop, "--stop", what="a price"),
+        tp1_price=validate.decimal(tp1, "--tp1", what="a price"),
+        tp1_qty=validate.decimal(tp1_qty, "--tp1-qty", what="a number of contracts"),
+        tp2_price=validate.decimal(tp2, "--tp2", what="a price"),
+        tp2_qty=validate.decimal(tp2_qty, "--tp2-qty", what="a number of contracts"),
+        entry_price=validate.optional_decimal(entry_px, "--entry-px", what="a price"),
+        tier=tier.value, intent_id=_intent_id(intent_id, "o"))
+    validate.open_plan(cmd)
+    settings = _shared(ctx).settings()
+    _finish(ctx, commands.open_position(settings, cmd, _progress(ctx)))
 
 
-@app.command()
-def close(symbol: Annotated[str, typer.Option(help="instId to close.")],
-          venue: Venue = None, config: ConfigPath = None, live: Live = False,
-          as_json: Json = False) -> None:
-    """Close a symbol's position reduce-only at market until the exchange shows it flat."""
-    def go() -> tuple[int, dict[str, Any], str]:
-        settings = load_settings(config_path=config, venue=venue, live_confirmed=live)
-        return commands.close_position(settings, symbol, _progress(as_json))
-    _guarded(go, as_json, "close")
+@app.command(cls=EngineCommand, help=texts.CLOSE.text, epilog=texts.CLOSE.epilog)
+def close(ctx: typer.Context,
+          symbol: Annotated[str, typer.Option(metavar="INSTID", help="The swap to close.")]
+          ) -> None:
+    inst_id = validate.swap_id(symbol, "--symbol")
+    settings = _shared(ctx).settings()
+    _finish(ctx, commands.close_position(settings, inst_id, _progress(ctx)))
 
 
-@app.command()
-def manage(symbol: Annotated[str, typer.Option(help="instId.")],
-           bar_close: Annotated[str | None, typer.Option(help="A bar closed at this price.")]
-           = None,
-           regime: Annotated[str | None, typer.Option(help="Regime of that bar.")] = None,
-           venue: Venue = None, config: ConfigPath = None, live: Live = False,
-           as_json: Json = False) -> None:
-    """Apply exchange fills (TP1/TP2, stop) and a closed bar to a position."""
-    def go() -> tuple[int, dict[str, Any], str]:
-        settings = load_settings(config_path=config, venue=venue, live_confirmed=live)
-        return commands.manage(settings, symbol, _decimal("--bar-close", bar_close), regime,
-                               _progress(as_json))
-    _guarded(go, as_json, "manage")
+@app.command(cls=EngineCommand, help=texts.MANAGE.text, epilog=texts.MANAGE.epilog)
+def manage(ctx: typer.Context,
+           symbol: Annotated[str, typer.Option(metavar="INSTID", help="The position's swap.")],
+           bar_close: Annotated[str | None, typer.Option(
+               metavar="PRICE", help="A bar closed at this price.")] = None,
+           regime: Annotated[Regime | None, typer.Option(
+               help="The regime of that bar (any case).", case_sensitive=False)] = None,
+           ) -> None:
+    inst_id = validate.swap_id(symbol, "--symbol")
+    close_px = validate.optional_decimal(bar_close, "--bar-close", what="a price")
+    if regime is not None and close_px is None:
+        raise BadInput("--regime describes a closed bar: give --bar-close with it")
+    settings = _shared(ctx).settings()
+    _finish(ctx, commands.manage(settings, inst_id, close_px,
+                                 regime.value if regime else None, _progress(ctx)))
 
 
-@app.command(name="regime")
-def regime_shift(symbol: Annotated[str, typer.Option(help="instId.")],
-                 new: Annotated[str, typer.Option("--new", help="The new regime.")],
-                 venue: Venue = None, config: ConfigPath = None, live: Live = False,
-                 as_json: Json = False) -> None:
-    """Run the regime-shift playbook (seed 001 §6) for a symbol."""
-    def go() -> tuple[int, dict[str, Any], str]:
-        settings = load_settings(config_path=config, venue=venue, live_confirmed=live)
-        return commands.regime(settings, symbol, new, _progress(as_json))
-    _guarded(go, as_json, "regime")
+@app.command(name="regime", cls=EngineCommand, help=texts.REGIME.text,
+             epilog=texts.REGIME.epilog)
+def regime_shift(ctx: typer.Context,
+                 symbol: Annotated[str, typer.Option(metavar="INSTID", help="The swap.")],
+                 new: Annotated[Regime, typer.Option(
+                     "--new", help="The new regime (any case).", case_sensitive=False)],
+                 ) -> None:
+    inst_id = validate.swap_id(symbol, "--symbol")
+    settings = _shared(ctx).settings()
+    _finish(ctx, commands.regime(settings, inst_id, new.value, _progress(ctx)))
 
 
-@app.command()
-def recover(venue: Venue = None, config: ConfigPath = None, live: Live = False,
-            as_json: Json = False) -> None:
-    """Make every exchange position protected by a visible stop; cancel stray stops."""
-    def go() -> tuple[int, dict[str, Any], str]:
-        settings = load_settings(config_path=config, venue=venue, live_confirmed=live)
-        return commands.recover(settings, _progress(as_json))
-    _guarded(go, as_json, "recover")
+@app.command(cls=EngineCommand, help=texts.RECOVER.text, epilog=texts.RECOVER.epilog)
+def recover(ctx: typer.Context) -> None:
+    settings = _shared(ctx).settings()
+    _finish(ctx, commands.recover(settings, _progress(ctx)))
 
 
-@app.command()
-def watch(run_for: Annotated[float | None, typer.Option(
+@app.command(cls=EngineCommand, help=texts.WATCH.text, epilog=texts.WATCH.epilog)
+def watch(ctx: typer.Context,
+          run_for: Annotated[float | None, typer.Option(
               help="Stop after this many seconds (default: until interrupted).")] = None,
-          venue: Venue = None, config: ConfigPath = None, live: Live = False,
-          as_json: Json = False) -> None:
-    """Keep positions protected: recover at start and after every stream gap, apply pushed
-    take-profit fills and stop triggers as they happen."""
-    def go() -> tuple[int, dict[str, Any], str]:
-        settings = load_settings(config_path=config, venue=venue, live_confirmed=live)
-        return commands.watch(settings, run_for, _progress(as_json))
-    _guarded(go, as_json, "watch")
+          ) -> None:
+    seconds = validate.seconds(run_for, "--run-for")
+    settings = _shared(ctx).settings()
+    _finish(ctx, commands.watch(settings, seconds, _progress(ctx)))
 
 
-@app.command()
-def status(venue: Venue = None, config: ConfigPath = None, live: Live = False,
-           as_json: Json = False) -> None:
-    """Positions, stops and locks per symbol."""
-    def go() -> tuple[int, dict[str, Any], str]:
-        settings = load_settings(config_path=config, venue=venue, live_confirmed=live)
-        return commands.status(settings)
-    _guarded(go, as_json, "status")
+@app.command(cls=EngineCommand, help=texts.STATUS.text, epilog=texts.STATUS.epilog)
+def status(ctx: typer.Context) -> None:
+    settings = _shared(ctx).settings()
+    _finish(ctx, commands.status(settings))
 
 
-@app.command()
-def verify(run_dir: Annotated[Path, typer.Argument(help="A run directory.")],
-           as_json: Json = False) -> None:
-    """Check a run directory: the evidence hash chain and SHA256SUMS.txt."""
+@app.command(cls=EngineCommand, help=texts.VERIFY.text, epilog=texts.VERIFY.epilog)
+def verify(ctx: typer.Context,
+           run_dir: Annotated[Path, typer.Argument(help="A run directory.")]) -> None:
     if not run_dir.is_dir():
-        render.emit({"command": "verify", "error": f"{run_dir} is not a directory"},
-                    f"error: {run_dir} is not a directory", as_json, err=True)
-        raise typer.Exit(BAD_INPUT)
-    _finish(verify_run(run_dir), as_json)
+        what = "does not exist" if not run_dir.exists() else "is not a directory"
+        raise BadInput(f"RUN_DIR {run_dir} {what}")
+    if not any(run_dir.glob("m_execution_raw_*")) and not (run_dir / SUMS).exists():
+        raise BadInput(f"RUN_DIR {run_dir} is not a run directory: it has no raw evidence "
+                       f"and no {SUMS}")
+    # verify's report is built by the evidence lane's verify_run as a plain payload
+    code, payload, human = verify_run(run_dir)
+    payload = {**payload, "exit": ExitCode(code).name}
+    print(json.dumps(payload, sort_keys=True) if _shared(ctx).as_json else human, flush=True)
+    raise typer.Exit(code)
 
 
-@app.command()
+@app.command(help=texts.VERSION.text, epilog=texts.VERSION.epilog)
 def version() -> None:
-    """Print the installed version."""
-    from importlib.metadata import version as dist_version
+    typer.echo(_version_line())
 
-    typer.echo(dist_version("prometheus-exec"))
 
 
 def main() -> None:
     app()
+

@@ -1,5 +1,7 @@
 """How a command runs: settings → (embedded simulator) → container → one asyncio.run, with every
-connection opened and closed in an AsyncExitStack; errors mapped to the documented exit codes."""
+connection opened and closed in an AsyncExitStack. Errors go to the CLI's boundary
+(entrypoints/boundary.py); one raised after a trade request left is reported as needing
+attention, never as a plain failure."""
 
 import asyncio
 import secrets
@@ -13,33 +15,37 @@ import attrs
 from dependency_injector import providers
 
 from adapters.okx import OkxCredentials
-from domain.errors import DomainError
+from entrypoints.boundary import BadInput, CommandFailed, classify
 from entrypoints.container import Application, build_container, container_config
-from entrypoints.settings import Settings, SettingsError, default_state_path
-from ports.errors import ExchangeError
+from entrypoints.exit_codes import ExitCode
+from entrypoints.run_manifest import manifest_for
+from entrypoints.run_scope import Terminated, current_scope
+from entrypoints.sent_writes import CountingSink
+from entrypoints.settings import Settings, default_state_path
+from entrypoints.validate import writable_dir
 from ports.progress import Progress
-from ports.state import StateStoreError, StateStoreLocked
 
-DONE, EXCHANGE_FAILED, BAD_INPUT, NEEDS_ATTENTION = 0, 1, 2, 3
 SIM_SEED = 7
 
 T = TypeVar("T")
-
-
-class CommandFailed(Exception):
-    def __init__(self, code: int, message: str) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 @contextmanager
 def session(settings: Settings, *, run_prefix: str, labels: dict[str, Any] | None = None,
             progress: Progress | None = None) -> Iterator[Application]:
     """A container for one command; on venue sim an embedded simulator runs for its duration."""
+    writable_dir(settings.runs_dir, "runs_dir", create=True)
     with _container(settings, run_prefix, labels or {}) as container:
+        sink = container.adapters.sink()
+        sink.begin_run(manifest_for(container.config()))  # before any exchange call
+        counting = CountingSink(sink)
+        container.adapters.sink.override(providers.Object(counting))
         if progress is not None:
             container.use_cases.progress.override(providers.Object(progress))
-        yield container
+        try:
+            yield container
+        finally:
+            _release(counting)  # run() releases it too; this covers an early error
 
 
 @contextmanager
@@ -66,30 +72,64 @@ def _container(settings: Settings, run_prefix: str,
 def run(container: Application, body: Callable[[Application], Awaitable[T]], *,
         uses_store: bool = True) -> T:
     """asyncio.run once: open the exchange and evidence sink, load the store, run body."""
+    scope = current_scope()
+
     async def main() -> T:
         async with AsyncExitStack() as stack:
             exchange = container.adapters.okx()
             stack.push_async_callback(exchange.aclose)
             sink = container.adapters.sink()
-            stack.callback(sink.close)
+            stack.callback(_release, sink)
+            if scope is not None:
+                scope.main_task = asyncio.current_task()  # SIGTERM cancels it
             if uses_store:
-                store = container.adapters.store()
-                store.load()
+                store = _store(container)
                 stack.callback(store.close)
-            return await body(container)
-    return asyncio.run(main())
+            try:
+                return await body(container)
+            except Exception as exc:
+                raise _after_trades(exc, getattr(sink, "trade_writes", 0)) from exc
+    try:
+        return asyncio.run(main())
+    except asyncio.CancelledError:
+        if scope is not None and scope.terminated:
+            raise Terminated() from None
+        raise
+    finally:
+        if scope is not None:
+            scope.main_task = None
 
 
-def exit_code_for(exc: BaseException) -> tuple[int, str]:
-    """The exit code and message for an error that ended a command."""
-    if isinstance(exc, CommandFailed):
-        return exc.code, str(exc)
-    if isinstance(exc, SettingsError | DomainError | ValueError):
-        return BAD_INPUT, f"bad input: {exc}"
-    if isinstance(exc, StateStoreLocked):
-        return BAD_INPUT, f"state store: {exc}"
-    if isinstance(exc, StateStoreError):
-        return NEEDS_ATTENTION, f"state store: {exc}"
-    if isinstance(exc, ExchangeError):
-        return EXCHANGE_FAILED, f"exchange: {exc}"
-    raise exc
+def _release(sink: Any) -> None:
+    """Close (and so package) the run, unless a CLI command_scope will, with the outcome."""
+    scope = current_scope()
+    if scope is not None:
+        scope.adopt(sink)
+    else:
+        sink.close()
+
+
+def _store(container: Application) -> Any:
+    path = Path(container.config.state_path())
+    if path.is_dir():
+        raise BadInput(f"state file {path} is a directory, not a file")
+    for parent in path.parents:
+        if parent.exists() and not parent.is_dir():
+            raise BadInput(f"state file {path} cannot be used: {parent} is a file, not a "
+                           "directory")
+    try:
+        store = container.adapters.store()
+        store.load()
+    except OSError as exc:
+        raise BadInput(f"state file {path} cannot be used: {exc.strerror or exc}") from None
+    return store
+
+
+def _after_trades(exc: Exception, trade_writes: int) -> Exception:
+    """An error after an order or cancel left: what it changed is unknown, say so."""
+    code, message = classify(exc)
+    if trade_writes == 0 or code in (ExitCode.NEEDS_ATTENTION, ExitCode.INTERRUPTED):
+        return exc
+    return CommandFailed(ExitCode.NEEDS_ATTENTION, (
+        f"{message}; this came after {trade_writes} trade request(s) had been sent, so a "
+        "position or order may be left half done: check with `prometheus-exec status`"))

@@ -1,27 +1,34 @@
 """Settings, loaded once at the edge: environment (secrets only from env or an owner-only file)
 plus an optional TOML file, overridden by CLI options. Nothing below entrypoints/ reads os.environ.
+
+The file is read through entrypoints/config_file.py's strict converter; every refusal is a
+SettingsError naming the file, the environment variable or the dotted key.
 """
 
 import os
 import stat
-import tomllib
 from collections.abc import Mapping
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import attrs
 
 from adapters.okx.credentials import OkxCredentials
-from domain.errors import ParameterError
-from domain.params import Params, params_from_mapping
+from domain.params import Params
+from entrypoints.config_file import (
+    ConfigProblem,
+    CredentialsFile,
+    SettingsFile,
+    Venue,
+    read_toml,
+    structure,
+    symbol_problem,
+    url_problem,
+)
 
-VENUES = ("sim", "okx-demo", "okx-live")
+VENUES = tuple(v.value for v in Venue)
 DEFAULT_SYMBOLS = ("BTC-USDT-SWAP",)
 CREDENTIAL_ENV = ("OKX_API_KEY", "OKX_API_SECRET", "OKX_API_PASSPHRASE")
-TOP_KEYS = {"venue", "runs_dir", "state_path", "symbols", "okx", "params", "engine"}
-OKX_KEYS = {"rest_url", "ws_url", "td_mode", "credentials_file", "write_deadline_ms"}
-ENGINE_KEYS = {"max_clock_skew_ms", "required_pos_mode"}
 
 
 def default_state_path(venue: str) -> Path:
@@ -60,31 +67,46 @@ def load_settings(*, env: Mapping[str, str] | None = None, config_path: Path | N
     """Build Settings or raise SettingsError naming what is wrong."""
     env = os.environ if env is None else env
     path = config_path or _env_path(env, "PROMETHEUS_CONFIG")
-    doc = _read_toml(path) if path else {}
-    _check_keys(doc, TOP_KEYS, "")
-    okx = _table(doc, "okx", OKX_KEYS)
-    engine = _table(doc, "engine", ENGINE_KEYS)
-    chosen = venue or env.get("PROMETHEUS_VENUE") or doc.get("venue") or "sim"
-    if chosen not in VENUES:
-        raise SettingsError(f"venue must be one of {', '.join(VENUES)}, got {chosen!r}")
-    credentials = _credentials(env, okx)
+    file = _settings_file(path) if path else SettingsFile()
+    chosen = _venue(venue, env, file)
+    credentials = _credentials(env, file.okx.credentials_file)
     _check_venue(chosen, credentials, live_confirmed)
-    values = {**doc, **(overrides or {})}
+    values: dict[str, Any] = {k: v for k, v in {
+        "runs_dir": file.runs_dir, "state_path": file.state_path,
+        "symbols": file.symbols}.items() if v is not None}
+    values.update(overrides or {})
     return Settings(
         venue=chosen,
-        rest_url=env.get("OKX_REST_URL") or okx.get("rest_url"),
-        ws_url=env.get("OKX_WS_URL") or okx.get("ws_url"),
-        td_mode=str(okx.get("td_mode", "cross")),
-        write_deadline_ms=int(okx.get("write_deadline_ms", 5000)),
+        rest_url=_env_url(env, "OKX_REST_URL", ("http", "https")) or file.okx.rest_url,
+        ws_url=_env_url(env, "OKX_WS_URL", ("ws", "wss")) or file.okx.ws_url,
+        td_mode=file.okx.td_mode.value,
+        write_deadline_ms=file.okx.write_deadline_ms,
         credentials=credentials,
         runs_dir=Path(values.get("runs_dir", "runs")),
         state_path=Path(values.get("state_path", default_state_path(chosen))),
-        symbols=tuple(values.get("symbols", DEFAULT_SYMBOLS)),
-        params=_params(doc.get("params", {})),
-        max_clock_skew_ms=int(engine.get("max_clock_skew_ms", 1000)),
-        required_pos_mode=str(engine.get("required_pos_mode", "net_mode")),
+        symbols=_symbols(values.get("symbols", DEFAULT_SYMBOLS)),
+        params=file.params,
+        max_clock_skew_ms=file.engine.max_clock_skew_ms,
+        required_pos_mode=file.engine.required_pos_mode.value,
         live_confirmed=live_confirmed,
     )
+
+
+def _settings_file(path: Path) -> SettingsFile:
+    try:
+        return structure(read_toml(path), SettingsFile)
+    except ConfigProblem as exc:
+        raise SettingsError(f"config file {path}: {exc}") from None
+
+
+def _venue(given: str | None, env: Mapping[str, str], file: SettingsFile) -> str:
+    for source, value in (("--venue", given), ("PROMETHEUS_VENUE", env.get("PROMETHEUS_VENUE"))):
+        if value:
+            if value not in VENUES:
+                raise SettingsError(f"{source} must be one of {', '.join(VENUES)}, "
+                                    f"got {value!r}")
+            return value
+    return file.venue.value if file.venue else "sim"
 
 
 def _env_path(env: Mapping[str, str], name: str) -> Path | None:
@@ -92,47 +114,40 @@ def _env_path(env: Mapping[str, str], name: str) -> Path | None:
     return Path(value) if value else None
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)
-    except FileNotFoundError:
-        raise SettingsError(f"config file {path} does not exist") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise SettingsError(f"config file {path} is not valid TOML: {exc}") from None
+def _env_url(env: Mapping[str, str], name: str, schemes: tuple[str, ...]) -> str | None:
+    value = env.get(name)
+    if not value:
+        return None
+    problem = url_problem(value, schemes)
+    if problem:
+        raise SettingsError(f"environment variable {name}: {problem}")
+    return value
 
 
-def _check_keys(table: Mapping[str, Any], allowed: set[str], prefix: str) -> None:
-    unknown = sorted(set(table) - allowed)
-    if unknown:
-        raise SettingsError(f"unknown config key(s): {', '.join(prefix + k for k in unknown)}")
+def _symbols(symbols: object) -> tuple[str, ...]:
+    # symbols from code (overrides) get the same check as the file's
+    if isinstance(symbols, str) or not isinstance(symbols, list | tuple) or not symbols:
+        raise SettingsError(f"symbols must be a non-empty list of instIds, got {symbols!r}")
+    for symbol in symbols:
+        problem = symbol_problem(str(symbol))
+        if problem:
+            raise SettingsError(f"symbols: {problem}")
+    return tuple(str(s) for s in symbols)
 
 
-def _table(doc: Mapping[str, Any], name: str, allowed: set[str]) -> dict[str, Any]:
-    table = doc.get(name, {})
-    if not isinstance(table, dict):
-        raise SettingsError(f"config key {name!r} must be a table")
-    _check_keys(table, allowed, f"{name}.")
-    return table
-
-
-def _params(mapping: object) -> Params:
-    if not isinstance(mapping, dict):
-        raise SettingsError("config key 'params' must be a table")
-    try:
-        return params_from_mapping(mapping)
-    except ParameterError as exc:
-        raise SettingsError(f"params: {exc}") from None
-
-
-def _credentials(env: Mapping[str, str], okx: Mapping[str, Any]) -> OkxCredentials | None:
+def _credentials(env: Mapping[str, str], file: Path | None) -> OkxCredentials | None:
     present = [name for name in CREDENTIAL_ENV if env.get(name)]
     if present and len(present) < 3:
         missing = sorted(set(CREDENTIAL_ENV) - set(present))
         raise SettingsError(f"incomplete credentials: {', '.join(missing)} not set")
     if present:
+        for name in present:
+            if env[name] != env[name].strip():
+                raise SettingsError(f"environment variable {name} has leading or trailing "
+                                    "whitespace")
         return OkxCredentials(*(env[name] for name in CREDENTIAL_ENV))
-    file = okx.get("credentials_file") or env.get("OKX_CREDENTIALS_FILE")
-    return _credentials_file(Path(str(file)).expanduser()) if file else None
+    named = file or _env_path(env, "OKX_CREDENTIALS_FILE")
+    return _credentials_file(named.expanduser()) if named else None
 
 
 def _credentials_file(path: Path) -> OkxCredentials:
@@ -140,16 +155,19 @@ def _credentials_file(path: Path) -> OkxCredentials:
         info = path.stat()
     except FileNotFoundError:
         raise SettingsError(f"credentials file {path} does not exist") from None
+    except OSError as exc:
+        raise SettingsError(f"credentials file {path} cannot be read: {exc.strerror}") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise SettingsError(f"credentials file {path} is not a regular file")
     if info.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
         raise SettingsError(f"credentials file {path} is readable by others: chmod 600 it")
     if info.st_uid != os.getuid():
         raise SettingsError(f"credentials file {path} is not owned by the current user")
-    doc = _read_toml(path)
     try:
-        return OkxCredentials(doc["api_key"], doc["secret"], doc["passphrase"])
-    except (KeyError, ValueError) as exc:
-        raise SettingsError(f"credentials file {path} needs api_key, secret, passphrase: "
-                            f"{exc}") from None
+        creds = structure(read_toml(path), CredentialsFile)
+    except ConfigProblem as exc:
+        raise SettingsError(f"credentials file {path}: {exc}") from None
+    return OkxCredentials(creds.api_key, creds.secret, creds.passphrase)
 
 
 def _check_venue(venue: str, credentials: OkxCredentials | None, live_confirmed: bool) -> None:

@@ -30,14 +30,18 @@ class EmbeddedSimulator:
                  rate_limits: bool = True, *, start_ms: int | None = None,
                  price_walk: bool = True, core_config: CoreConfig | None = None,
                  auth_window_ms: int | None = WINDOW_MS, ws_idle_timeout_s: float = 30.0,
-                 tls: tuple[str, str] | None = None, host: str = "127.0.0.1") -> None:
+                 tls: tuple[str, str] | None = None, host: str = "127.0.0.1",
+                 exchange: str = "okx", ban_after_429s: int | None = None,
+                 ws_ping_interval_s: float | None = None) -> None:
         config = core_config or CoreConfig(seed=seed)
         if not price_walk:
             config.vol_per_step = 0.0
         self.settings = SimSettings(
             api_key=api_key, secret=secret, passphrase=passphrase, mode=mode, seed=seed,
             virtual_clock=virtual_clock, start_ms=start_ms, rate_limits=rate_limits,
-            auth_window_ms=auth_window_ms, ws_idle_timeout_s=ws_idle_timeout_s, core=config)
+            auth_window_ms=auth_window_ms, ws_idle_timeout_s=ws_idle_timeout_s, core=config,
+            exchange=exchange, ban_after_429s=ban_after_429s,
+            ws_ping_interval_s=ws_ping_interval_s)
         self.runtime = SimRuntime(self.settings)
         self._host = host
         self._tls = tls

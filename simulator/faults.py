@@ -17,8 +17,11 @@ KINDS: dict[str, tuple[dict[str, object], str]] = {
     "latency": ({"ms": 200}, "delay the request (or WS message) by ms before handling it"),
     "http_5xx": ({"status": 500, "processed": False},
                  "answer with an HTTP 5xx gateway body; processed=True runs the call first"),
-    "busy": ({"processed": False}, "answer 50001 'service temporarily unavailable' (HTTP 503)"),
-    "rate_limit": ({}, "answer 50011 'rate limit reached' (HTTP 429)"),
+    "busy": ({"processed": False}, "answer 'service unavailable' (HTTP 503): OKX 50001, Binance "
+                                   "-1008 (the call was not run)"),
+    "rate_limit": ({"status": 429}, "OKX 50011: status 429 is the gateway's 'Too Many "
+                                    "Requests' body, 200 the full 'Rate limit reached' envelope; "
+                                    "Binance -1003 with Retry-After: 429, or 418 (IP banned)"),
     "drop_after_accept": ({"mode": "reset", "hold_s": 30.0},
                           "run the call, then lose the response: mode reset (TCP RST) or "
                           "timeout (hold the response hold_s seconds, then reset)"),
@@ -36,7 +39,16 @@ KINDS: dict[str, tuple[dict[str, object], str]] = {
     "instrument_suspend": ({"at_ms": None}, "target instrument goes live -> suspend (at sim "
                                             "time at_ms, default now); clear() restores it"),
     "fill_race_cancel": ({}, "a cancel of a live order finds it filled: the order fills at its "
-                             "price and the cancel gets 51400"),
+                             "price and the cancel gets 51400 (Binance: -2011)"),
+    "send_status_unknown": ({"processed": True},
+                            "the outcome is unknown to the client: Binance -1007 (HTTP 408), "
+                            "OKX 50004 (HTTP 400); processed=True runs the call first"),
+    "unknown_error": ({"processed": True},
+                      "an unknown error: Binance HTTP 503 'Unknown error, please check your "
+                      "request or try again later.', OKX 50026 (HTTP 500)"),
+    "listen_key_expiry": ({}, "Binance: the listen key (target = key, or *) expires now: "
+                              "listenKeyExpired is pushed, then -1125; OKX: open private and "
+                              "business WS connections are dropped (log in again)"),
 }
 STATE_KINDS = ("clock_skew", "instrument_suspend")
 

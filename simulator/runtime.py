@@ -5,10 +5,13 @@ Both the embedded harness and `prometheus-exec sim serve` build one and hand it 
 
 import threading
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
+from simulator.binance.api import BinanceApi
+from simulator.binance.limits import BinanceLimits
+from simulator.binance.listen_keys import ListenKeys
 from simulator.core.clock import Clock, VirtualClock, WallClock
 from simulator.core.exchange import ExchangeCore
 from simulator.core.state import CoreConfig
@@ -17,6 +20,7 @@ from simulator.wire.auth import WINDOW_MS, Credentials
 from simulator.wire.ratelimit import RateLimiter
 
 JOURNAL_SIZE = 10_000
+EXCHANGES = ("okx", "binance")
 
 
 @dataclass(frozen=True)
@@ -33,10 +37,16 @@ class SimSettings:
     ws_idle_timeout_s: float = 30.0
     tick_interval_s: float = 0.1           # how often the wall-clock market catches up
     core: CoreConfig | None = None
+    exchange: str = "okx"                  # which face: "okx" or "binance"
+    ban_after_429s: int | None = None      # binance: this many 429s in a minute -> 418 ban
+    ws_ping_interval_s: float | None = None  # binance: server pings (Binance: every 180 s)
 
     def __post_init__(self) -> None:
         if self.mode not in ("demo", "live"):
             raise ValueError(f"mode must be 'demo' or 'live', not {self.mode!r}")
+        if self.exchange not in EXCHANGES:
+            raise ValueError(f"exchange must be one of {', '.join(EXCHANGES)}, "
+                             f"not {self.exchange!r}")
 
 
 class SimRuntime:
@@ -46,8 +56,17 @@ class SimRuntime:
         self.demo = settings.mode == "demo"
         self.clock: Clock = (VirtualClock(settings.start_ms) if settings.virtual_clock
                              else WallClock())
-        config = settings.core or CoreConfig(seed=settings.seed)
+        config = replace(settings.core or CoreConfig(seed=settings.seed),
+                         exchange=settings.exchange)
         self.core = ExchangeCore(config, self.clock)
+        self.binance_keys: ListenKeys | None = None
+        self.binance_limits: BinanceLimits | None = None
+        self.binance_api: BinanceApi | None = None
+        if settings.exchange == "binance":
+            self.binance_keys = ListenKeys(self.core.now_ms)
+            self.binance_limits = BinanceLimits(settings.rate_limits, settings.ban_after_429s)
+            self.binance_api = BinanceApi(self.core)
+        self.tick_hooks: list[Any] = []  # run after every advance() (e.g. listen-key expiry)
         self.faults = Faults(settings.seed)
         self.faults.on_change.append(self._apply_state_fault)
         self.core.set_partial_fill_hook(self._partial_ratio)
@@ -100,6 +119,8 @@ class SimRuntime:
             raise RuntimeError("advance() needs virtual_clock=True")
         self.clock.advance(round(seconds * 1000))
         self.core.tick()
+        for hook in list(self.tick_hooks):
+            hook()
 
     def reset(self) -> None:
         """Fresh exchange state, no faults, no recorded violations or requests."""
@@ -107,6 +128,9 @@ class SimRuntime:
         self.core.reset()
         self.core.set_skew(0)
         self.limiter.reset()
+        if self.binance_keys is not None and self.binance_limits is not None:
+            self.binance_keys.reset()
+            self.binance_limits.reset()
         with self._lock:
             self._violations.clear()
             self.journal.clear()

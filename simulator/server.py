@@ -8,9 +8,11 @@ import ipaddress
 import socket
 import threading
 import time
+from typing import Any
 
 import uvicorn
 
+from simulator.binance.app import BinanceApp
 from simulator.runtime import SimRuntime
 from simulator.wire.app import SimApp
 
@@ -38,11 +40,17 @@ def bind(host: str, port: int) -> socket.socket:
 
 def make_server(runtime: SimRuntime, ssl_certfile: str | None = None,
                 ssl_keyfile: str | None = None, log_level: str = "warning") -> uvicorn.Server:
+    """OKX uses text pings (no protocol pings); Binance's server sends protocol pings (every
+    180 s on Binance; `ws_ping_interval_s`, off when None) and answers the client's."""
+    settings = runtime.settings
+    binance = settings.exchange == "binance"
+    app: Any = BinanceApp(runtime) if binance else SimApp(runtime)
+    ping = settings.ws_ping_interval_s if binance else None
     config = uvicorn.Config(
-        SimApp(runtime), http="httptools", ws="websockets-sansio", lifespan="on",
+        app, http="httptools", ws="websockets-sansio", lifespan="on",
         log_level=log_level, access_log=False, proxy_headers=False, server_header=False,
-        ws_ping_interval=None, ws_ping_timeout=None, timeout_graceful_shutdown=1,
-        ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile)
+        ws_ping_interval=ping, ws_ping_timeout=600.0 if ping else None,
+        timeout_graceful_shutdown=1, ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile)
     return uvicorn.Server(config)
 
 

@@ -82,6 +82,7 @@ class FakeExchange:
         self.algo_visible_at: dict[str, float] = {}
         self.positions: dict[str, tuple[PositionSide, Decimal, Decimal]] = {}
         self.pos_mode = "net_mode"
+        self.acct_lv = "2"
         # (bid, ask) per symbol; default: both at the price
         self.ticker_spread: dict[str, tuple[Decimal, Decimal]] = {}
         self.server_offset_ms = 0
@@ -227,7 +228,8 @@ class FakeExchange:
     # --- account
     async def get_account_config(self) -> AccountConfig:
         self._scripted("get_account_config")
-        return AccountConfig(self.pos_mode, "2", "read_only,trade", self._ev("GET account/config"))
+        return AccountConfig(self.pos_mode, self.acct_lv, "read_only,trade",
+                             self._ev("GET account/config"))
 
     async def get_balance_equity(self, ccy: str) -> Equity:
         self._scripted("get_balance_equity")

@@ -10,7 +10,7 @@ import threading
 import time
 from pathlib import Path
 
-from adapters.state.atomic import Fsync, fsync_dir
+from adapters.state.atomic import OWNER_ONLY_FILE, Fsync, fsync_dir
 
 
 class EvidenceWriteError(OSError):
@@ -23,7 +23,9 @@ class AppendFile:
     def __init__(self, path: Path, fsync: Fsync) -> None:
         created = not path.exists()
         self.path = path
-        self._io = open(path, "ab", buffering=0)  # noqa: SIM115 (lives until close())
+        # owner-only like the state files: evidence can hold account details
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, OWNER_ONLY_FILE)
+        self._io = open(fd, "ab", buffering=0)  # noqa: SIM115 (lives until close())
         self._fsync = fsync
         self.size = self._io.seek(0, os.SEEK_END)
         self.closed = False

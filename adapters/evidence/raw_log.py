@@ -3,20 +3,24 @@
 Not thread-safe by itself: FileEvidenceSink serializes every call under its write lock.
 """
 
-import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import attrs
 
-from adapters.evidence.chain import GENESIS_HASH, INDEX_NAME, line_hash, shard_name
+from adapters.evidence.chain import GENESIS_HASH, line_hash, shard_name
 from adapters.evidence.group_commit import AppendFile, GroupCommit
+from adapters.evidence.index import (
+    INDEX_NAME,
+    INDEX_SCHEMA_VERSION,
+    RawIndex,
+    ShardEntry,
+    encode_index,
+)
 from adapters.state.atomic import Fsync, atomic_write_bytes
 from domain.evidence import EvidenceRef
 from ports.clock import Clock
-
-INDEX_SCHEMA_VERSION = 1
 
 
 @attrs.define
@@ -64,6 +68,10 @@ class RawLog:
         self._commit.mark_dirty(file)
         return EvidenceRef(stats.name, seq)
 
+    @property
+    def records(self) -> int:
+        return self._next_seq
+
     def open_files(self) -> list[AppendFile]:
         return [self._file] if self._file else []
 
@@ -71,15 +79,13 @@ class RawLog:
         """Replace the index atomically if records were added since it was last written."""
         if self._indexed_seq == self._next_seq - 1 and (self._dir / INDEX_NAME).exists():
             return
-        document = {
-            **self._header, "schema_version": INDEX_SCHEMA_VERSION,
-            "updated_ms": self._clock.now_ms(),
-            "genesis_hash": GENESIS_HASH, "records": self._next_seq,
-            "last_seq": self._next_seq - 1, "last_hash": self._prev,
-            "shards": [attrs.asdict(s) for s in self._shards],
-        }
-        data = json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
-        atomic_write_bytes(self._dir / INDEX_NAME, data, fsync=self._fsync)
+        index = RawIndex(
+            contract_version=self._header["contract_version"], labels=self._header["labels"],
+            schema_version=INDEX_SCHEMA_VERSION, updated_ms=self._clock.now_ms(),
+            genesis_hash=GENESIS_HASH, records=self._next_seq, last_seq=self._next_seq - 1,
+            last_hash=self._prev, shards=tuple(ShardEntry(**attrs.asdict(s))
+                                               for s in self._shards))
+        atomic_write_bytes(self._dir / INDEX_NAME, encode_index(index), fsync=self._fsync)
         self._indexed_seq = self._next_seq - 1
 
     def close(self) -> None:

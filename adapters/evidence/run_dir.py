@@ -4,7 +4,7 @@ import datetime as dt
 import re
 from pathlib import Path
 
-from adapters.state.atomic import fsync_dir
+from adapters.state.atomic import OWNER_ONLY_DIR, fsync_dir, make_private_dirs
 from ports.clock import Clock
 
 _PREFIX_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,39}$")
@@ -24,11 +24,11 @@ def new_run_dir(base: Path, clock: Clock, prefix: str) -> Path:
         raise ValueError(f"run prefix {prefix!r}: use 1-40 letters, digits or '-'")
     moment = dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(milliseconds=clock.now_ms())
     stamp = moment.strftime("%Y%m%dT%H%M%SZ")
-    base.mkdir(parents=True, exist_ok=True)
+    make_private_dirs(base)
     for n in range(1, MAX_ATTEMPTS + 1):
         candidate = base / f"{stamp}_{prefix}_{n}"
         try:
-            candidate.mkdir()
+            candidate.mkdir(mode=OWNER_ONLY_DIR)
         except FileExistsError:
             continue
         fsync_dir(base)

@@ -14,13 +14,22 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from adapters.evidence.chain import INDEX_NAME, list_shards
+from adapters.evidence.chain import list_shards
 from adapters.evidence.group_commit import AppendFile, GroupCommit
-from adapters.evidence.packaging import FILELIST_NAME, SUMS_NAME, package_run
+from adapters.evidence.index import INDEX_NAME
+from adapters.evidence.manifest import (
+    ENDING,
+    MANIFEST_NAME,
+    MANIFEST_SCHEMA_VERSION,
+    end_record,
+    exit_code_of,
+    start_record,
+)
+from adapters.evidence.packaging import FILELIST_NAME, SUMS_NAME, package_run, unseal
 from adapters.evidence.raw_log import RawLog
 from adapters.evidence.redact import Redactor
 from adapters.evidence.run_dir import utc_iso_ms
-from adapters.state.atomic import Fsync, atomic_write_bytes
+from adapters.state.atomic import Fsync, atomic_write_bytes, make_private_dirs
 from domain.evidence import EvidenceRef
 from ports.clock import Clock
 from ports.evidence import (
@@ -52,7 +61,7 @@ class FileEvidenceSink:
         if fsync_interval_s < 0 or shard_bytes <= 0:
             raise ValueError(f"need fsync_interval_s >= 0 and shard_bytes > 0, got "
                              f"{fsync_interval_s} and {shard_bytes}")
-        run_dir.mkdir(parents=True, exist_ok=True)
+        make_private_dirs(run_dir)
         _refuse_earlier_evidence(run_dir)
         self._dir = run_dir
         self._clock = clock
@@ -66,6 +75,8 @@ class FileEvidenceSink:
                            clock=clock, header=self._header)
         self._appended: dict[SeedDocument, tuple[AppendFile, int]] = {}
         self._closed = False
+        self._sealed = False  # a package covers the run as it is now
+        self._manifest: dict[str, Any] | None = None  # run_manifest.json, once begun
 
     @property
     def run_dir(self) -> Path:
@@ -73,15 +84,27 @@ class FileEvidenceSink:
 
     def record_call(self, record: ExchangeCallRecord) -> EvidenceRef:
         """Append one raw exchange record (hash-chained, sharded); return where it went."""
-        body = {**self._header, **self._redactor.clean({
-            "kind": record.kind, "endpoint": record.endpoint, "wall_ms": record.wall_ms,
-            "wall_iso": utc_iso_ms(record.wall_ms), "mono_s": record.mono_s,
-            "clock_offset_ms": record.clock_offset_ms, "request": record.request,
-            "response": record.response, "outcome": record.outcome, "extra": record.extra})}
-        data = self._redactor.scrub_bytes(_compact(body))
+        data = self._serialize(record)
         with self._lock:
-            self._check_open()
+            self._writable()
             return self._raw.append(data)
+
+    def begin_run(self, manifest: Mapping[str, JsonValue]) -> EvidenceRef:
+        """Open the run with its manifest, before any exchange call: seq 0 of the hash chain,
+        and run_manifest.json."""
+        now = self._clock.now_ms()
+        opening = {"schema_version": MANIFEST_SCHEMA_VERSION,
+                   **self._redactor.clean(dict(manifest)),
+                   "started_ms": now, "started_iso": utc_iso_ms(now)}
+        data = self._serialize(start_record(opening, now, self._clock.monotonic()))
+        with self._lock:
+            self._writable()
+            if self._manifest is not None or self._raw.records:
+                raise ValueError("the manifest opens a run: it must be its first record")
+            ref = self._raw.append(data)
+            self._manifest = {**opening, "start_record": str(ref), **dict.fromkeys(ENDING)}
+            self._write_manifest_locked()
+        return ref
 
     def write_document(self, name: SeedDocument, document: JsonValue) -> EvidenceRef:
         """Write a seed-named JSON document, atomically replacing an earlier one."""
@@ -90,7 +113,7 @@ class FileEvidenceSink:
         text = json.dumps(self._stamp(document), ensure_ascii=False, allow_nan=False, indent=2)
         data = self._redactor.scrub_bytes(text.encode("utf-8") + b"\n")
         with self._lock:
-            self._check_open()
+            self._writable()
             atomic_write_bytes(self._dir / name.value, data, fsync=self._fsync)
         return EvidenceRef(name.value, 0)
 
@@ -100,7 +123,7 @@ class FileEvidenceSink:
             raise ValueError(f"{name.value} is not an append-only file")
         data = self._redactor.scrub_bytes(_compact(self._stamp(document))) + b"\n"
         with self._lock:
-            self._check_open()
+            self._writable()
             file, count = self._appended.get(name) or (
                 AppendFile(self._dir / name.value, self._fsync), 0)
             file.append(data)
@@ -117,7 +140,7 @@ class FileEvidenceSink:
         body = text if text.endswith("\n") or not text else text + "\n"
         data = self._redactor.scrub(body + footer).encode("utf-8")
         with self._lock:
-            self._check_open()
+            self._writable()
             atomic_write_bytes(self._dir / name.value, data, fsync=self._fsync)
         return EvidenceRef(name.value, 0)
 
@@ -131,19 +154,20 @@ class FileEvidenceSink:
         """Flush, then write FILELIST.ls.txt and SHA256SUMS.txt over every file of the run."""
         with self._lock:
             self._check_open()
-            self._flush_locked()
-            header = (f"prometheus-exec evidence contract_version="
-                      f"{self._header['contract_version']} "
-                      f"labels={json.dumps(self._header['labels'], sort_keys=True)}")
-            return package_run(self._dir, header, self._fsync)
+            return self._package_locked()
 
     def close(self) -> None:
-        """Flush and close every file; later writes raise EvidenceSinkClosed."""
+        """Flush, package (unless nothing changed since the last package) and close every
+        file; later writes raise EvidenceSinkClosed. Every run is packaged when its sink
+        closes; one whose evidence could not be made durable is left unpackaged."""
         with self._lock:
             if self._closed:
                 return
             try:
-                self._flush_locked()
+                if self._manifest is not None and self._manifest["end_record"] is None:
+                    self._end_locked(None)
+                if not self._sealed:
+                    self._package_locked()
             finally:
                 self._closed = True
                 try:
@@ -153,6 +177,15 @@ class FileEvidenceSink:
                 finally:
                     self._commit.stop()  # the fsync thread ends even if a last fsync failed
 
+    def finish(self, outcome: Mapping[str, Any] | None) -> None:
+        """End the run with what the command reported (the manifest's closing record), then
+        close it, and so package it."""
+        with self._lock:
+            if not self._closed and self._manifest is not None \
+                    and self._manifest["end_record"] is None:
+                self._end_locked(outcome)
+        self.close()
+
     def __enter__(self) -> "FileEvidenceSink":
         return self
 
@@ -160,10 +193,52 @@ class FileEvidenceSink:
                  tb: TracebackType | None) -> None:
         self.close()
 
+    def _end_locked(self, outcome: Mapping[str, Any] | None) -> None:
+        assert self._manifest is not None
+        now = self._clock.now_ms()
+        closing = {"outcome": self._redactor.clean(dict(outcome)) if outcome else None,
+                   "exit_code": exit_code_of(outcome), "ended_ms": now,
+                   "ended_iso": utc_iso_ms(now)}
+        self._writable()
+        ref = self._raw.append(self._serialize(end_record(closing, now,
+                                                          self._clock.monotonic())))
+        self._manifest.update(closing, end_record=str(ref))
+        self._write_manifest_locked()
+
+    def _write_manifest_locked(self) -> None:
+        text = json.dumps(self._stamp(self._manifest), ensure_ascii=False, allow_nan=False,
+                          indent=2)
+        atomic_write_bytes(self._dir / MANIFEST_NAME,
+                           self._redactor.scrub_bytes(text.encode("utf-8") + b"\n"),
+                           fsync=self._fsync)
+
+    def _serialize(self, record: ExchangeCallRecord) -> bytes:
+        body = {**self._header, **self._redactor.clean({
+            "kind": record.kind, "endpoint": record.endpoint, "wall_ms": record.wall_ms,
+            "wall_iso": utc_iso_ms(record.wall_ms), "mono_s": record.mono_s,
+            "clock_offset_ms": record.clock_offset_ms, "request": record.request,
+            "response": record.response, "outcome": record.outcome, "extra": record.extra})}
+        return self._redactor.scrub_bytes(_compact(body))
+
+    def _package_locked(self) -> PackageManifest:
+        self._flush_locked()
+        header = (f"prometheus-exec evidence contract_version="
+                  f"{self._header['contract_version']} "
+                  f"labels={json.dumps(self._header['labels'], sort_keys=True)}")
+        manifest = package_run(self._dir, header, self._fsync)
+        self._sealed = True
+        return manifest
+
     def _flush_locked(self) -> None:
         files = self._raw.open_files() + [f for f, _ in self._appended.values()]
         self._commit.sync_all(files)
         self._raw.write_index()
+
+    def _writable(self) -> None:
+        self._check_open()
+        if self._sealed:
+            unseal(self._dir, self._fsync)
+            self._sealed = False
 
     def _check_open(self) -> None:
         if self._closed:
@@ -188,7 +263,8 @@ def _compact(value: Any) -> bytes:
 
 
 def _refuse_earlier_evidence(run_dir: Path) -> None:
-    names = [INDEX_NAME, FILELIST_NAME, SUMS_NAME, *(d.value for d in SeedDocument)]
+    names = [INDEX_NAME, FILELIST_NAME, SUMS_NAME, MANIFEST_NAME,
+             *(d.value for d in SeedDocument)]
     found = [n for n in names if (run_dir / n).exists()]
     found += [p.name for _, p in list_shards(run_dir)]
     if found:

@@ -29,6 +29,7 @@ class OkxAccount:
         self._rest = rest
         self._config = config
         self._pos_mode: str | None = None
+        self._acct_lv: str | None = None
 
     async def pos_mode(self) -> str:
         """net_mode or long_short_mode, read once from account/config; raises if unreadable."""
@@ -43,23 +44,35 @@ class OkxAccount:
         if item.pos_mode not in (NET_MODE, LONG_SHORT_MODE):
             raise ExchangeProtocolError(f"unknown posMode {item.pos_mode!r}", answer.evidence)
         self._pos_mode = item.pos_mode
+        self._acct_lv = item.acct_lv
         return AccountConfig(item.pos_mode, item.acct_lv, item.perm, answer.evidence)
 
-    async def _detail(self, ccy: str) -> tuple[wire.BalanceDetail | None, Answer]:
+    async def _balance(self, ccy: str) -> tuple[wire.Balance, wire.BalanceDetail | None,
+                                                Answer]:
         answer = await self._rest.read("GET", "/api/v5/account/balance", params={"ccy": ccy},
                                        signed=True)
         balance = first(answer, wire.Balance, "balance")
-        return next((d for d in balance.details if d.ccy == ccy), None), answer
+        return balance, next((d for d in balance.details if d.ccy == ccy), None), answer
+
+    async def _detail(self, ccy: str) -> tuple[wire.BalanceDetail | None, Answer]:
+        _, detail, answer = await self._balance(ccy)
+        return detail, answer
 
     async def get_balances(self) -> Balances:
-        """Equity (eq), available (availEq, else availBal) and margin used (imr, else
-        frozenBal) of the settlement currency; a currency OKX does not list holds nothing."""
+        """Equity (eq), available (availEq, else availBal) and margin used of the settlement
+        currency; a currency OKX does not list holds nothing. Margin used is the initial
+        margin of open positions plus the margin frozen for open orders, read where OKX puts
+        it for the account mode (acctLv, read once from account/config)."""
         ccy = self._config.settle_ccy
-        detail, answer = await self._detail(ccy)
+        if self._acct_lv is None:
+            await self.get_account_config()
+        assert self._acct_lv is not None
+        balance, detail, answer = await self._balance(ccy)
+        with protocol_guard("balance", answer.evidence):
+            used = margin_used(self._acct_lv, balance, detail)
         if detail is None:
-            return Balances(ccy, ZERO, ZERO, ZERO, answer.evidence)
+            return Balances(ccy, ZERO, ZERO, used, answer.evidence)
         available = _first_of(detail.avail_eq, detail.avail_bal)
-        used = _first_of(detail.imr, detail.frozen_bal)
         return Balances(ccy, detail.eq or ZERO, available, used, answer.evidence)
 
     async def get_balance_equity(self, ccy: str) -> Equity:
@@ -109,6 +122,32 @@ class OkxAccount:
         if item.pos_mode in (NET_MODE, LONG_SHORT_MODE):
             self._pos_mode = item.pos_mode
         return SettingApplied("pos_mode", item.pos_mode, answer.evidence)
+
+
+def margin_used(acct_lv: str, balance: wire.Balance, detail: wire.BalanceDetail | None
+                ) -> Decimal:
+    """Initial margin of positions plus order-frozen margin, in the detail's currency.
+
+    Futures mode (2) fills it per currency: details.imr (cross positions; "" when there are
+    none), isolated margin (isoEq - isoUpl) and ordFrozen. The multi-currency (3) and
+    portfolio (4) modes pool margin: details.imr is "" and the account's requirement
+    (positions and pending orders) is the top-level imr in USD, converted at eq / eqUsd.
+    A spot-mode account (1) holds no swap positions: only its frozen balance counts.
+    """
+    if acct_lv == "2":
+        if detail is None:
+            return ZERO
+        isolated = _first_of(detail.iso_eq) - _first_of(detail.iso_upl)
+        return _first_of(detail.imr) + isolated + _first_of(detail.ord_frozen)
+    if acct_lv in ("3", "4"):
+        if balance.imr is None:
+            raise ValueError(f"account imr is empty in account mode {acct_lv}")
+        if detail is None or not detail.eq or not detail.eq_usd:
+            return balance.imr  # no rate to convert at: a USD stablecoin is taken at par
+        return balance.imr * detail.eq / detail.eq_usd
+    if acct_lv == "1":
+        return _first_of(detail.frozen_bal) if detail is not None else ZERO
+    raise ValueError(f"unknown account mode acctLv={acct_lv!r}")
 
 
 def _first_of(*values: Decimal | None) -> Decimal:

@@ -115,7 +115,7 @@ def to_algo_order(item: wire.AlgoOrder, evidence: EvidenceRef | None) -> AlgoOrd
 
 
 def to_position(item: wire.Position) -> PositionSnapshot:
-    qty = item.pos or ZERO
+    qty = item.pos
     if qty == 0:
         side = PositionSide.NONE
     elif item.pos_side == "long":

@@ -100,13 +100,18 @@ class BalanceDetail:
     avail_eq: Decimal | None = None
     avail_bal: Decimal | None = None
     frozen_bal: Decimal | None = None
-    imr: Decimal | None = None  # initial margin requirement
+    ord_frozen: Decimal | None = None  # margin frozen for open orders
+    imr: Decimal | None = None  # cross initial margin; futures mode (acctLv 2) only
+    iso_eq: Decimal | None = None  # isolated margin + isolated upl; not in spot mode
+    iso_upl: Decimal | None = None
+    eq_usd: Decimal | None = None
     cash_bal: Decimal | None = None
 
 
 @attrs.frozen(kw_only=True)
 class Balance:
     total_eq: Decimal | None = None  # USD, whole account
+    imr: Decimal | None = None  # USD, positions + pending orders; acctLv 3/4 (and 1) only
     u_time: int | None = None
     details: tuple[BalanceDetail, ...] = ()
 
@@ -116,7 +121,9 @@ class Position:
     inst_id: str
     mgn_mode: str = ""
     pos_side: str = "net"  # net | long | short
-    pos: Decimal | None = None  # contracts; signed in net mode
+    # contracts, signed in net mode; OKX always sends it ("0" when flat): an item without it
+    # is a protocol error, never a flat position
+    pos: Decimal
     avg_px: Decimal | None = None
     mark_px: Decimal | None = None
     upl: Decimal | None = None

@@ -12,6 +12,25 @@ from pathlib import Path
 
 Fsync = Callable[[int], None]
 
+# state and evidence are readable and writable by their owner only (mkstemp's 0600 too)
+OWNER_ONLY_FILE = 0o600
+OWNER_ONLY_DIR = 0o700
+
+
+def make_private_dirs(directory: Path) -> None:
+    """mkdir -p, creating each missing directory owner-only (existing ones are left alone)."""
+    missing = []
+    for candidate in (directory, *directory.parents):
+        if candidate.exists():
+            break
+        missing.append(candidate)
+    for path in reversed(missing):
+        try:
+            path.mkdir(mode=OWNER_ONLY_DIR)
+        except FileExistsError:
+            continue  # created meanwhile by someone else; its mode is theirs
+        path.chmod(OWNER_ONLY_DIR)  # mkdir's mode is masked by the umask
+
 
 def fsync_dir(directory: Path, fsync: Fsync = os.fsync) -> None:
     """Make a directory's entries (a new or renamed file) durable."""

@@ -101,9 +101,10 @@ def state_converter() -> JsonConverter:
     return make_state_converter()
 
 
-def make_state_converter() -> JsonConverter:
-    """A JSON converter that refuses extra keys and any value of the wrong type."""
-    converter = make_converter(forbid_extra_keys=True)
+def make_state_converter(*, forbid_extra_keys: bool = True) -> JsonConverter:
+    """A JSON converter that refuses any value of the wrong type, and extra keys unless told
+    (files under seed 000 §8's freeze may gain fields that older readers must pass over)."""
+    converter = make_converter(forbid_extra_keys=forbid_extra_keys)
     converter.register_unstructure_hook(Decimal, str)
     converter.register_structure_hook(Decimal, _structure_decimal)
     converter.register_structure_hook(int, _structure_int)

@@ -8,11 +8,12 @@ from typing import Any
 import attrs
 from cattrs import BaseValidationError, transform_error
 
-from adapters.state.atomic import atomic_write_bytes
+from adapters.state.atomic import atomic_write_bytes, make_private_dirs
 from adapters.state.converter import state_converter
 from adapters.state.errors import StateStoreCorrupt, StateStoreError
 from adapters.state.events import append_event_line, encode_event
 from adapters.state.lock import StoreLock
+from adapters.state.private import refuse_shared
 from domain.logs import LogEvent
 from domain.state import SymbolState
 from ports.clock import Clock
@@ -43,6 +44,7 @@ class JsonFileStateStore:
         self._converter = state_converter()
         self._states: dict[str, SymbolState] = {}
         self._loaded = False
+        self._read_only = False
         self._lock = StoreLock(path.with_name(path.name + ".lock"))
 
     @property
@@ -55,8 +57,11 @@ class JsonFileStateStore:
 
     def load(self) -> None:
         """Read the state file; missing means no state yet, unreadable raises StateStoreCorrupt,
-        held by another live process raises StateStoreLocked."""
+        held by another live process raises StateStoreLocked, writable by another user raises
+        StateStoreInsecure."""
+        self._refuse_shared()
         self._lock.acquire()
+        self._read_only = False
         self._loaded = False
         self._states = {}
         if not self._path.exists():
@@ -69,12 +74,22 @@ class JsonFileStateStore:
             raise
         self._loaded = True
 
+    def load_snapshot(self) -> None:
+        """Read the state file as last flushed, without taking the lock: for looking at a store
+        a running engine holds. The file is only ever replaced whole (rename), so what is read
+        is one consistent flush. The store is then read-only: flush and append_event refuse."""
+        self._refuse_shared()
+        self._read_only = True
+        self._loaded = False
+        self._states = self._decode(self._path.read_bytes()) if self._path.exists() else {}
+
     def flush(self) -> None:
         """Persist every symbol's state atomically (temp file, fsync, rename, fsync dir)."""
+        self._refuse_read_only("flush")
         if not self._loaded and self._path.exists():
             # writing now would replace positions we never read with whatever is in memory
             raise StateStoreError(f"{self._path} exists but was not loaded; call load() first")
-        self._path.parent.mkdir(parents=True, exist_ok=True)
+        make_private_dirs(self._path.parent)
         atomic_write_bytes(self._path, self.dumps())
 
     def close(self) -> None:
@@ -104,9 +119,21 @@ class JsonFileStateStore:
 
     def append_event(self, event: LogEvent) -> None:
         """Append one event to events.jsonl and fsync it before returning."""
+        self._refuse_read_only("append_event")
         logged_ms = self._clock.now_ms() if self._clock else None
-        self._events_path.parent.mkdir(parents=True, exist_ok=True)
+        make_private_dirs(self._events_path.parent)
         append_event_line(self._events_path, encode_event(event, logged_ms, self._converter))
+
+    def _refuse_shared(self) -> None:
+        refuse_shared(self._path.parent, directory=True)
+        refuse_shared(self._path)
+        refuse_shared(self._events_path.parent, directory=True)
+        refuse_shared(self._events_path)
+
+    def _refuse_read_only(self, what: str) -> None:
+        if self._read_only:
+            raise StateStoreError(f"{self._path} was read as a snapshot (another engine holds "
+                                  f"it): {what} refused")
 
     def _decode(self, data: bytes) -> dict[str, SymbolState]:
         raw = self._parse(data)

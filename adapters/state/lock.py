@@ -10,6 +10,7 @@ import fcntl
 import os
 from pathlib import Path
 
+from adapters.state.atomic import make_private_dirs
 from ports.state import StateStoreLocked
 
 
@@ -21,7 +22,7 @@ class StoreLock:
     def acquire(self) -> None:
         if self._fd is not None:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        make_private_dirs(self.path.parent)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

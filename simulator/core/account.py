@@ -8,12 +8,13 @@ notional; no liquidation engine. Cross and isolated are valued the same way.
 from collections.abc import Callable
 from decimal import Decimal
 
-from simulator.core.errors import ItemError
+from simulator.core.errors import Refused
 from simulator.core.instruments import Instrument
 from simulator.core.models import ZERO, Order, Position
 from simulator.core.prices import Quote
 
 MMR_RATE = Decimal("0.004")
+BE_QUANTUM = Decimal("0.00000001")
 DEFAULT_LEVER = Decimal(10)
 PosKey = tuple[str, str, str]  # instId, mgnMode, posSide
 
@@ -26,6 +27,8 @@ class Account:
         self.positions: dict[PosKey, Position] = {}
         self.levers: dict[PosKey, Decimal] = {}
         self.pos_mode = "net_mode"
+        # Binance: the margin type is a per-symbol setting rather than a per-order field
+        self.margin_modes: dict[str, str] = {}
         self._instruments = instruments
         self._quotes = quotes
         self._new_id = new_id
@@ -80,8 +83,10 @@ class Account:
                 position.avg_px = ZERO
             elif (new > 0) != (signed > 0):
                 position.avg_px = px
-        if signed == 0:
+        if signed == 0:  # a new position: its lifetime's fees and realized pnl start afresh
             position.c_time = now
+            position.realized_pnl = ZERO
+            position.fee = ZERO
         position.pos = new if position.pos_side == "net" else abs(new)
         position.realized_pnl += pnl + fee
         position.fee += fee
@@ -97,6 +102,19 @@ class Account:
         mark = price if price is not None else self._quotes[position.inst_id].mark
         ct_val = self._instruments[position.inst_id].ct_val
         return _signed(position) * ct_val * (mark - position.avg_px)
+
+    def breakeven(self, position: Position, taker_fee: Decimal) -> Decimal | None:
+        """The price at which closing at taker fee leaves the position's pnl, net of the fees
+        it paid since it opened, at zero (funding is not modelled)."""
+        if position.pos == 0:
+            return None
+        qty = abs(position.pos) * self._instruments[position.inst_id].ct_val
+        paid = -position.fee
+        if _signed(position) > 0:
+            price = (qty * position.avg_px + paid) / (qty * (1 - taker_fee))
+        else:
+            price = (qty * position.avg_px - paid) / (qty * (1 + taker_fee))
+        return price.quantize(BE_QUANTUM)
 
     def imr(self, position: Position) -> Decimal:
         ct_val = self._instruments[position.inst_id].ct_val
@@ -129,7 +147,7 @@ class Account:
 
     def require_margin(self, ccy: str, amount: Decimal) -> None:
         if amount > 0 and amount > self.totals(ccy)["avail"]:
-            raise ItemError("51008", ccy)
+            raise Refused("insufficient_margin", ccy)
 
 
 def _signed(position: Position) -> Decimal:

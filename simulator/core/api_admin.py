@@ -56,6 +56,9 @@ def _algo(algo: AlgoOrder, now: int) -> dict[str, object]:
             "slTriggerPx": fmt(algo.sl_trigger_px), "slTriggerPxType": algo.sl_trigger_px_type,
             "slOrdPx": "-1" if algo.sl_trigger_px is not None and algo.sl_ord_px is None
             else fmt(algo.sl_ord_px),
+            "tpTriggerPx": fmt(algo.tp_trigger_px), "tpTriggerPxType": algo.tp_trigger_px_type,
+            "tpOrdPx": "-1" if algo.tp_trigger_px is not None and algo.tp_ord_px is None
+            else fmt(algo.tp_ord_px),
             "reduceOnly": algo.reduce_only, "state": algo.state,
             "visible": algo.visible(now), "cTime": algo.c_time,
             "uTime": algo.u_time or algo.c_time}

@@ -3,11 +3,10 @@
 from decimal import Decimal
 
 from simulator.core import params as p
+from simulator.core.account_views import balance_view, config_view
 from simulator.core.errors import ApiError, ItemError
 from simulator.core.locking import locked
 from simulator.core.market_views import (
-    balance_view,
-    config_view,
     funding_view,
     mark_view,
     open_interest_view,
@@ -20,6 +19,7 @@ from simulator.core.views import position_view
 
 Data = list[dict[str, object]]
 INST_TYPES = ("SPOT", "MARGIN", "SWAP", "FUTURES", "OPTION")
+MAX_BOOK_DEPTH = 400
 
 
 class MarketApi:
@@ -64,11 +64,19 @@ class MarketApi:
 
     @locked
     def books(self, params: p.Params) -> Data:
+        """`sz` levels a side (default 1, at most 400), one tick apart around last."""
         inst_id = self._inst_id(params)
+        raw = p.text(params, "sz") or "1"
+        if not raw.isdigit() or not 0 < int(raw) <= MAX_BOOK_DEPTH:
+            raise ApiError("51000", "sz")
         tick = self.state.instruments[inst_id].tick_sz
         last = self.state.quotes[inst_id].last
-        return [{"asks": [[fmt(last + tick), "120", "0", "3"]],
-                 "bids": [[fmt(last - tick), "95", "0", "2"]], "ts": str(self.state.now())}]
+        depth = int(raw)
+        asks = [[fmt(last + k * tick), str(120 + 35 * (k - 1)), "0", str(3 + k % 4)]
+                for k in range(1, depth + 1)]
+        bids = [[fmt(last - k * tick), str(95 + 40 * (k - 1)), "0", str(2 + k % 5)]
+                for k in range(1, depth + 1) if last - k * tick > 0]
+        return [{"asks": asks, "bids": bids, "ts": str(self.state.now())}]
 
     @locked
     def candles(self, params: p.Params, max_limit: int = 300) -> Data:

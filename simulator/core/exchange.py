@@ -14,8 +14,8 @@ from simulator.core.api_admin import AdminViews
 from simulator.core.api_market import MarketApi
 from simulator.core.api_trade import TradeApi
 from simulator.core.clock import Clock, WallClock
+from simulator.core.dead_man import fire_due
 from simulator.core.locking import locked
-from simulator.core.market_views import mark_view, ticker_view
 from simulator.core.matching import match_resting
 from simulator.core.state import CoreConfig, EventSink, ExchangeState
 
@@ -63,7 +63,8 @@ class ExchangeCore(MarketApi, TradeApi, AdminViews):
         state = self.state
         now = state.now()
         target = (state.clock.now_ms() - state.t0) // self.config.step_ms
-        if target == self._synced and not self._scheduled and not state.unannounced:
+        if target == self._synced and not self._scheduled and not state.unannounced \
+                and not state.countdowns:
             return
         self._synced = target
         for inst_id in state.instruments:
@@ -78,6 +79,8 @@ class ExchangeCore(MarketApi, TradeApi, AdminViews):
                 self._move(inst_id, price, price, price, min(step_ms, now))
             state.steps[inst_id] = done
         self._run_schedule(now)
+        if state.countdowns:
+            fire_due(state, now)
         if state.unannounced:
             announce_due(state, now)
 
@@ -92,9 +95,9 @@ class ExchangeCore(MarketApi, TradeApi, AdminViews):
             return
         match_resting(state, inst_id, now)
         check_triggers(state, inst_id, now)
-        state.emit("tickers", inst_id, lambda: ticker_view(state, inst_id))
-        state.emit("mark-price", inst_id, lambda: mark_view(state, inst_id))
-        state.emit("candle", inst_id, lambda: inst_id)
+        state.emit("tickers", inst_id, inst_id)
+        state.emit("mark-price", inst_id, inst_id)
+        state.emit("candle", inst_id, inst_id)
 
     @locked
     def set_price(self, inst_id: str, last: Decimal, mark: Decimal | None = None,

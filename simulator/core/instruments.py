@@ -1,4 +1,5 @@
-"""Instrument specs: the simulator's SWAP catalogue with OKX-like contract values and steps."""
+"""Instrument specs and the two catalogues: OKX swaps (sizes in contracts of ct_val base each)
+and Binance USDⓈ-M perpetuals (sizes in the base asset: ct_val 1)."""
 
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -26,10 +27,14 @@ class Instrument:
     max_lmt_sz: Decimal = Decimal("100000000")
     max_mkt_sz: Decimal = Decimal("10000")
     funding_rate: Decimal = Decimal("0.0001")
+    base: str = ""                    # base asset, when the id does not say it (BTCUSDC)
+    min_notional: Decimal = Decimal(0)  # smallest order value (0: no such rule)
+    max_orders: int = 0                 # open orders per instrument (0: no cap modelled)
+    max_algos: int = 0                  # open conditional orders per instrument
 
     @property
     def base_ccy(self) -> str:
-        return self.inst_id.split("-")[0]
+        return self.base or self.inst_id.split("-")[0]
 
     @property
     def inst_family(self) -> str:
@@ -73,3 +78,37 @@ def default_instruments(now_ms: int) -> list[Instrument]:
         _swap("LTC-USDT-SWAP", 10105, "1", "0.01", 50, "70", state="suspend"),
         replace(preopen, list_time=now_ms + 7 * 24 * 3600 * 1000),
     ]
+
+
+def _perp(symbol: str, quote: str, tick: str, step: str, price: str, lever: int,
+          notional: str, max_qty: str, max_market: str, state: str = "live") -> Instrument:
+    return Instrument(inst_id=symbol, inst_id_code=0, settle_ccy=quote, ct_val=Decimal(1),
+                      lot_sz=Decimal(step), min_sz=Decimal(step), tick_sz=Decimal(tick),
+                      max_lever=lever, start_price=Decimal(price), state=state,
+                      max_lmt_sz=Decimal(max_qty), max_mkt_sz=Decimal(max_market),
+                      base=symbol[: -len(quote)], min_notional=Decimal(notional),
+                      max_orders=200, max_algos=10)
+
+
+def binance_instruments(now_ms: int) -> list[Instrument]:
+    """USDC-margined perpetuals, two USDT ones, one settling and one not yet trading."""
+    pending = _perp("ZROUSDC", "USDC", "0.001", "0.1", "4.2", 20, "5", "100000", "20000",
+                    state="preopen")
+    return [
+        _perp("BTCUSDC", "USDC", "0.1", "0.001", "30000", 125, "5", "1000", "120"),
+        _perp("ETHUSDC", "USDC", "0.01", "0.001", "2000", 100, "5", "10000", "2000"),
+        _perp("SOLUSDC", "USDC", "0.01", "0.01", "150", 75, "5", "100000", "20000"),
+        _perp("BNBUSDC", "USDC", "0.01", "0.01", "600", 75, "5", "10000", "2000"),
+        _perp("XRPUSDC", "USDC", "0.0001", "0.1", "0.6", 75, "5", "10000000", "1000000"),
+        _perp("BTCUSDT", "USDT", "0.1", "0.001", "30000", 125, "100", "1000", "120"),
+        _perp("ETHUSDT", "USDT", "0.01", "0.001", "2000", 100, "20", "10000", "2000"),
+        _perp("LTCUSDC", "USDC", "0.01", "0.001", "70", 50, "5", "10000", "2000",
+              state="suspend"),
+        replace(pending, list_time=now_ms + 7 * 24 * 3600 * 1000),
+    ]
+
+
+def catalogue(exchange: str, now_ms: int) -> list[Instrument]:
+    if exchange == "binance":
+        return binance_instruments(now_ms)
+    return default_instruments(now_ms)

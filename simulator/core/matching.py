@@ -9,10 +9,9 @@ fill to a fraction of the remaining size; reduce-only orders never fill past the
 from decimal import Decimal
 
 from simulator.core.market_views import price_band
-from simulator.core.models import MARKET_TYPES, ZERO, Fill, Order
+from simulator.core.models import MARKET_TYPES, ZERO, Fill, Order, OrderEvent, Position
 from simulator.core.numbers import ceil_to, floor_to
 from simulator.core.state import ExchangeState
-from simulator.core.views import order_push_view, position_view
 
 BPS = Decimal(10_000)
 
@@ -82,11 +81,14 @@ def fill(state: ExchangeState, order: Order, px: Decimal, sz: Decimal, exec_type
                   exec_type, now, pnl, quote.mark, quote.index)
     state.fills.append(record)
     state.candles[order.inst_id].record(now, quote.last, sz)
-    state.emit("orders", order.inst_id, lambda: order_push_view(order, record))
-    state.emit("positions", order.inst_id, lambda: position_view(state, position))
-    state.emit("account", order.settle_ccy, lambda: order.settle_ccy)
+    state.emit("orders", order.inst_id, OrderEvent(order, record))
+    state.emit("positions", order.inst_id, position)
+    state.emit("account", order.settle_ccy, order.settle_ccy)
+    if order.state == "filled":
+        _child_done(state, order)
     if position.pos == 0:
         _cancel_orphaned_closers(state, order, now)
+        _expire_close_position_algos(state, position, now)
     return record
 
 
@@ -97,6 +99,18 @@ def _cancel_orphaned_closers(state: ExchangeState, filled: Order, now: int) -> N
             finish(state, other, "2", now)
 
 
+def _expire_close_position_algos(state: ExchangeState, position: Position, now: int) -> None:
+    """Binance: a close-position stop depends on its position; when the position closes the
+    system cancels it (EXPIRED). Only algos placed with expire_on_flat are affected."""
+    for algo in list(state.live_algos[position.inst_id].values()):
+        if algo.expire_on_flat and (algo.td_mode, algo.pos_side) == (position.mgn_mode,
+                                                                      position.pos_side):
+            del state.live_algos[algo.inst_id][algo.algo_id]
+            algo.state, algo.u_time, algo.expired = "canceled", now, True
+            if algo.visible(now):
+                state.emit("orders-algo", algo.inst_id, algo)
+
+
 def finish(state: ExchangeState, order: Order, cancel_source: str, now: int) -> None:
     """Cancel what is left of an order (the user, IOC/FOK rules, post-only, reduce-only)."""
     released = order.frozen != 0
@@ -105,9 +119,17 @@ def finish(state: ExchangeState, order: Order, cancel_source: str, now: int) -> 
     order.cancel_source = cancel_source
     order.u_time = now
     _unlist(state, order)
-    state.emit("orders", order.inst_id, lambda: order_push_view(order, None))
+    state.emit("orders", order.inst_id, OrderEvent(order, None))
+    _child_done(state, order)
     if released:  # the margin it froze is available again
-        state.emit("account", order.settle_ccy, lambda: order.settle_ccy)
+        state.emit("account", order.settle_ccy, order.settle_ccy)
+
+
+def _child_done(state: ExchangeState, order: Order) -> None:
+    """A triggered algo's child reached its final state (Binance: the algo is FINISHED)."""
+    algo = state.algos.get(order.algo_id) if order.algo_id else None
+    if algo is not None and algo.visible(state.now()):
+        state.emit("algo-child-done", algo.inst_id, algo)
 
 
 def _unlist(state: ExchangeState, order: Order) -> None:

@@ -109,8 +109,12 @@ class AlgoOrder:
     actual_sz: Decimal | None = None
     actual_px: Decimal | None = None
     ord_id: str = ""
-    fail_code: str = ""
+    fail_reason: str = ""  # the core's Refused reason of a failed trigger
     announced: bool = False
+    expire_on_flat: bool = False
+    expired: bool = False  # canceled by the system because its position closed
+    tif: str = ""
+    price_protect: bool = False
 
     def visible(self, now_ms: int) -> bool:
         return now_ms >= self.visible_at
@@ -142,3 +146,11 @@ class Position:
         if self.pos_side == "long":
             return 1
         return 1 if self.pos > 0 else -1
+
+
+@dataclass(frozen=True, slots=True)
+class OrderEvent:
+    """An order changed; `fill` is the fill that changed it, if one did."""
+
+    order: Order
+    fill: Fill | None

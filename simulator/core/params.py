@@ -1,12 +1,14 @@
-"""Reading request parameters the way OKX does: missing -> 50014, malformed -> 51000."""
+"""Reading OKX request parameters: missing -> 50014, malformed -> 51000. What the values
+mean for the instrument and the account is checked by the core (trading.py, algos.py)."""
 
 import re
 from collections.abc import Mapping
 from decimal import Decimal
 
 from simulator.core.errors import ApiError, ItemError
-from simulator.core.instruments import Instrument
-from simulator.core.numbers import is_multiple, parse_decimal
+from simulator.core.models import LIMIT_TYPES, ORDER_TYPES
+from simulator.core.numbers import parse_bool, parse_decimal
+from simulator.core.requests import NewOrder
 from simulator.core.state import ExchangeState
 
 CLIENT_ID = re.compile(r"[A-Za-z0-9]{1,32}")
@@ -60,34 +62,18 @@ def tag(params: Params) -> str:
     return value
 
 
-def instrument(state: ExchangeState, inst_id: str, tradable: bool = True) -> Instrument:
-    inst = state.instruments.get(inst_id)
-    if inst is None:
-        raise ItemError("51001")
-    if tradable and inst.state == "suspend":
-        raise ItemError("51022")
-    if tradable and inst.state in ("preopen", "test"):
-        raise ItemError("51021")
-    return inst
-
-
-def size(params: Params, name: str, inst: Instrument) -> Decimal:
+def positive(params: Params, name: str) -> Decimal:
+    """A required number > 0 (its fit to the instrument is the core's business)."""
     value = parse_decimal(required(params, name), name)
     if value <= 0:
         raise ItemError.param(name)
-    if not is_multiple(value, inst.lot_sz):
-        raise ItemError("51121")
-    if value < inst.min_sz:
-        raise ItemError("51020")
     return value
 
 
-def price(raw: str, name: str, inst: Instrument) -> Decimal:
+def price(raw: str, name: str) -> Decimal:
     value = parse_decimal(raw, name)
     if value <= 0:
         raise ItemError.param(name)
-    if not is_multiple(value, inst.tick_sz):
-        raise ItemError("51150")
     return value
 
 
@@ -109,3 +95,27 @@ def limit(params: Params, default: int = 100, maximum: int = 100) -> int:
     if not raw.isdigit() or not 0 < int(raw) <= maximum:
         raise ApiError("51000", "limit")
     return int(raw)
+
+
+def parse_order(state: ExchangeState, params: Params) -> NewOrder:
+    """An OKX order (trade/order, batch-orders items, WS order op) as a core request."""
+    inst_id = required(params, "instId")
+    td_mode = required(params, "tdMode")
+    side = required(params, "side")
+    ord_type = required(params, "ordType")
+    required(params, "sz")
+    if inst_id not in state.instruments:  # OKX names the instrument before the other fields
+        raise ItemError("51001")
+    unsupported(params, "attachAlgoOrds")
+    if td_mode not in ("cross", "isolated"):
+        raise ItemError.param("tdMode")
+    if side not in ("buy", "sell"):
+        raise ItemError.param("side")
+    if ord_type not in ORDER_TYPES:
+        raise ItemError.param("ordType")
+    position_side = pos_side(state, params)
+    size = positive(params, "sz")
+    px = price(required(params, "px"), "px") if ord_type in LIMIT_TYPES else None
+    return NewOrder(inst_id, td_mode, side, position_side, ord_type, size, px,
+                    parse_bool(params.get("reduceOnly", False), "reduceOnly"),
+                    client_id(params, "clOrdId"), tag(params))

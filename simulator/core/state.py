@@ -10,7 +10,7 @@ from typing import Protocol
 from simulator.core.account import Account
 from simulator.core.candles import CandleBook
 from simulator.core.clock import Clock
-from simulator.core.instruments import Instrument, default_instruments
+from simulator.core.instruments import Instrument, catalogue
 from simulator.core.models import AlgoOrder, Fill, Order
 from simulator.core.prices import (
     CandleRow,
@@ -21,8 +21,6 @@ from simulator.core.prices import (
     load_candle_csv,
     synthetic_history,
 )
-
-Payload = Callable[[], object]
 
 
 @dataclass
@@ -40,14 +38,27 @@ class CoreConfig:
     candle_csv: dict[str, Path] = field(default_factory=dict)
     instruments: list[Instrument] | None = None
     uid: str = "44770000000001"
+    # OKX account mode: 1 spot, 2 futures, 3 multi-currency margin, 4 portfolio margin
+    acct_lv: str = "2"
+    # which exchange's catalogue and id style: "okx" or "binance"
+    exchange: str = "okx"
+
+
+OKX_ID_BASES = {"ord": 700_000_000_000_000_000, "algo": 800_000_000_000_000_000,
+                "trade": 100_000_000, "bill": 900_000_000_000_000_000,
+                "pos": 600_000_000_000_000_000}
+BINANCE_ID_BASES = {"ord": 5_000_000_000, "algo": 3_000_000_000, "trade": 200_000_000,
+                    "bill": 900_000_000, "pos": 1}
 
 
 class EventSink(Protocol):
-    """Receives what changed; the WS hub is one. Called with the core's lock held: be quick."""
+    """Receives what changed; a face's WS hub is one. Called with the core's lock held, so a
+    sink renders the subject (an OrderEvent, Position, AlgoOrder, currency or instrument id)
+    at once, in its own wire format, and sends it later: be quick."""
 
     def wants(self, channel: str) -> bool: ...
 
-    def push(self, channel: str, key: str, data: object) -> None: ...
+    def push(self, channel: str, key: str, subject: object) -> None: ...
 
 
 class ExchangeState:
@@ -59,13 +70,13 @@ class ExchangeState:
         self.t0 = clock.now_ms()
         self.counters = counters if counters is not None else {}
         # copies: instrument states change at run time and a reset must start afresh
-        catalogue = [replace(i) for i in config.instruments or default_instruments(self.t0)]
-        self.instruments: dict[str, Instrument] = {i.inst_id: i for i in catalogue}
+        specs = [replace(i) for i in config.instruments or catalogue(config.exchange, self.t0)]
+        self.instruments: dict[str, Instrument] = {i.inst_id: i for i in specs}
         self.quotes: dict[str, Quote] = {}
         self.paths: dict[str, PricePath] = {}
         self.candles: dict[str, CandleBook] = {}
         self.steps: dict[str, int] = {}
-        for inst in catalogue:
+        for inst in specs:
             self._start_market(inst)
         self.account = Account(config.balances, self.instruments, self.quotes, self.new_id)
         self.orders: dict[str, Order] = {}
@@ -78,6 +89,8 @@ class ExchangeState:
         self.latest_algo_cl: dict[str, str] = {}
         # algos placed under a visibility-delay fault, not yet announced on orders-algo
         self.unannounced: list[AlgoOrder] = []
+        # dead-man timers (simulator/core/dead_man.py): scope key -> deadline ms
+        self.countdowns: dict[str, int] = {}
         self.sinks: list[EventSink] = []
         # faults reach the core through these hooks, so the core never imports them
         self.partial_fill_ratio: Callable[[str], Decimal | None] = lambda inst_id: None
@@ -107,17 +120,13 @@ class ExchangeState:
         return self.clock.now_ms() + self.skew_ms
 
     def new_id(self, kind: str) -> str:
-        """Numeric ids like OKX's (18-19 digits), increasing per kind, never reused."""
-        bases = {"ord": 700_000_000_000_000_000, "algo": 800_000_000_000_000_000,
-                 "trade": 100_000_000, "bill": 900_000_000_000_000_000,
-                 "pos": 600_000_000_000_000_000}
+        """Numeric ids, increasing per kind, never reused: 18-19 digits like OKX's, or
+        Binance-sized ones (its orderId/algoId are int64 but far below 2**53)."""
+        bases = BINANCE_ID_BASES if self.config.exchange == "binance" else OKX_ID_BASES
         self.counters[kind] = self.counters.get(kind, 0) + 1
         return str(bases.get(kind, 0) + self.counters[kind])
 
-    def emit(self, channel: str, key: str, payload: Payload) -> None:
-        data: object = None
+    def emit(self, channel: str, key: str, subject: object) -> None:
         for sink in self.sinks:
             if sink.wants(channel):
-                if data is None:
-                    data = payload()
-                sink.push(channel, key, data)
+                sink.push(channel, key, subject)

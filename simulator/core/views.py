@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from simulator.core.errors import Refused, okx_code
 from simulator.core.models import ZERO, AlgoOrder, Fill, Order, Position
 from simulator.core.numbers import fmt
 from simulator.core.state import ExchangeState
@@ -65,24 +66,38 @@ def fill_view(fill: Fill) -> dict[str, object]:
     }
 
 
+def _leg_ord_px(trigger: Decimal | None, ord_px: Decimal | None) -> str:
+    """A leg's order price: "-1" for a market leg, "" when the leg is absent."""
+    if trigger is None:
+        return ""
+    return "-1" if ord_px is None else fmt(ord_px)
+
+
+def _fail_code(algo: AlgoOrder) -> str:
+    return okx_code(Refused(algo.fail_reason)) if algo.fail_reason else "0"
+
+
 def algo_view(algo: AlgoOrder, state: ExchangeState) -> dict[str, object]:
     quote = state.quotes[algo.inst_id]
     return {
         "instType": "SWAP", "instId": algo.inst_id, "ccy": "", "ordId": algo.ord_id,
         "ordIdList": [algo.ord_id] if algo.ord_id else [], "algoId": algo.algo_id,
-        "algoClOrdId": algo.algo_cl_ord_id, "clOrdId": "", "sz": fmt(algo.sz),
+        "algoClOrdId": algo.algo_cl_ord_id, "clOrdId": algo.algo_cl_ord_id,
+        "sz": fmt(algo.sz),
         "closeFraction": algo.close_fraction, "ordType": algo.ord_type, "side": algo.side,
         "posSide": algo.pos_side, "tdMode": algo.td_mode, "tgtCcy": "", "state": algo.state,
         "lever": fmt(algo.lever), "tpTriggerPx": fmt(algo.tp_trigger_px),
-        "tpTriggerPxType": algo.tp_trigger_px_type, "tpOrdPx": fmt(algo.tp_ord_px),
+        "tpTriggerPxType": algo.tp_trigger_px_type,
+        "tpOrdPx": _leg_ord_px(algo.tp_trigger_px, algo.tp_ord_px),
         "slTriggerPx": fmt(algo.sl_trigger_px), "slTriggerPxType": algo.sl_trigger_px_type,
-        "slOrdPx": fmt(algo.sl_ord_px), "triggerPx": "", "triggerPxType": "", "ordPx": "",
-        "actualSz": fmt(algo.actual_sz), "actualPx": fmt(algo.actual_px),
+        "slOrdPx": _leg_ord_px(algo.sl_trigger_px, algo.sl_ord_px), "triggerPx": "",
+        "triggerPxType": "", "ordPx": "", "actualSz": fmt(algo.actual_sz or ZERO),
+        "actualPx": fmt(algo.actual_px),
         "actualSide": algo.actual_side, "triggerTime": _ms(algo.trigger_time),
         "pxVar": "", "pxSpread": "", "szLimit": "", "pxLimit": "", "timeInterval": "",
         "callbackRatio": "", "callbackSpread": "", "activePx": "", "moveTriggerPx": "",
         "reduceOnly": "true" if algo.reduce_only else "false", "quickMgnType": "",
-        "last": fmt(quote.last), "failCode": algo.fail_code, "algoClOrdIdList": [],
+        "last": fmt(quote.last), "failCode": _fail_code(algo), "algoClOrdIdList": [],
         "amendPxOnTriggerType": "0", "attachAlgoOrds": [], "linkedOrd": {"ordId": ""},
         "isTradeBorrowMode": "", "tag": algo.tag, "cTime": str(algo.c_time),
         "uTime": str(algo.u_time or algo.c_time),
@@ -128,7 +143,7 @@ def position_view(state: ExchangeState, position: Position) -> dict[str, object]
         "mmr": fmt(mmr), "liab": "", "liabCcy": "", "interest": "",
         "tradeId": position.trade_id, "optVal": "", "notionalUsd": fmt(notional), "adl": "1",
         "ccy": position.ccy, "last": fmt(quote.last), "idxPx": fmt(quote.index),
-        "usdPx": "", "bePx": fmt(position.avg_px) if position.pos else "",
+        "usdPx": "", "bePx": fmt(account.breakeven(position, state.config.taker_fee)),
         "realizedPnl": fmt(position.realized_pnl),
         "pnl": fmt(position.realized_pnl - position.fee), "fee": fmt(position.fee),
         "fundingFee": "0", "liqPenalty": "0", "settledPnl": "",

@@ -14,6 +14,8 @@ from starlette.routing import Route
 from simulator.faults import describe
 from simulator.runtime import SimRuntime
 
+BINANCE_STATES = {"TRADING": "live", "SETTLING": "suspend", "PENDING_TRADING": "preopen"}
+
 
 def _bad(message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=400)
@@ -67,8 +69,8 @@ class AdminApi:
             last = values["last"]
             if last is None:
                 return _bad("last is required")
-            self.rt.core.set_price(str(body.get("instId")), last, values["mark"],
-                                   values["index"])
+            self.rt.core.set_price(str(body.get("instId") or body.get("symbol")), last,
+                                   values["mark"], values["index"])
         except (KeyError, InvalidOperation, ValueError) as err:
             return _bad(str(err))
         return JSONResponse({"ok": True})
@@ -128,7 +130,9 @@ class AdminApi:
     async def instrument_state(self, request: Request) -> JSONResponse:
         body = await _json(request)
         try:
-            self.rt.core.set_instrument_state(str(body.get("instId")), str(body.get("state")))
+            state = str(body.get("state"))  # Binance's status names work too
+            self.rt.core.set_instrument_state(str(body.get("instId") or body.get("symbol")),
+                                              BINANCE_STATES.get(state, state))
         except KeyError as err:
             return _bad(str(err))
         return JSONResponse({"ok": True})

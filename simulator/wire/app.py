@@ -9,6 +9,7 @@ from starlette.applications import Starlette
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket
 
+from simulator.faults import Fault
 from simulator.runtime import SimRuntime
 from simulator.wire.admin import AdminApi
 from simulator.wire.gateway import PREFIX, RestGateway
@@ -27,6 +28,7 @@ class SimApp:
         self.hub = WsHub(runtime)
         runtime.ws_hubs.append(self.hub)
         runtime.core.add_sink(self.hub)
+        runtime.faults.on_change.append(self._on_fault)
         self.web = Starlette(
             routes=[WebSocketRoute("/ws/v5/{service}", self._ws), *AdminApi(runtime).routes()],
             lifespan=self._lifespan)
@@ -48,6 +50,13 @@ class SimApp:
             return
         await websocket.accept()
         await WsConn(self.hub, websocket, service).run()
+
+    def _on_fault(self, action: str, fault: Fault) -> None:
+        """listen_key_expiry on OKX: the private session ends; clients log in again."""
+        loop = self.hub.loop
+        if fault.kind == "listen_key_expiry" and action == "inject" and loop is not None:
+            for service in ("private", "business"):
+                loop.call_soon_threadsafe(self.hub.disconnect, service)
 
     @contextlib.asynccontextmanager
     async def _lifespan(self, app: Starlette) -> AsyncIterator[None]:

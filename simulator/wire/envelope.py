@@ -17,7 +17,7 @@ def ok(data: object, **extra: object) -> dict[str, object]:
 
 
 def error(err: ApiError) -> dict[str, object]:
-    if err.code == "50011":
+    if err.code == "50011" and err.http_status == 429:
         return {"msg": "Too Many Requests", "code": "50011"}  # OKX's 429 body has no data
     return {"code": err.code, "msg": err.msg, "data": []}
 

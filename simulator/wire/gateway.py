@@ -6,10 +6,7 @@ handler; then the faults that act after processing (lost response, replaced body
 """
 
 import asyncio
-import contextlib
 import json
-import socket
-import struct
 import time
 from typing import Any
 from urllib.parse import parse_qsl
@@ -19,7 +16,9 @@ from simulator.faults import Fault
 from simulator.runtime import SimRuntime
 from simulator.wire import envelope
 from simulator.wire.auth import verify_rest
+from simulator.wire.ratelimit import ORDER_COUNTED
 from simulator.wire.routes import PATHS, PRIVATE, PUBLIC, Req
+from simulator.wire.transport import drop, read_body
 
 PREFIX = "/api/v5/"
 JSON = [(b"content-type", b"application/json")]
@@ -42,7 +41,7 @@ class RestGateway:
         path: str = scope["path"][len(PREFIX):]
         method: str = scope["method"]
         headers = dict(scope["headers"])
-        body = await _read_body(receive)
+        body = await read_body(receive)
         if path.startswith(("public/", "market/")):
             self._check_public(scope, headers)
         received_ms = self.rt.core.now_ms()
@@ -59,7 +58,7 @@ class RestGateway:
                                     in_time_us)
             if late is not None and late.kind == "drop_after_accept":
                 self._journal(scope, headers, body, received_ms, response, "dropped")
-                await _drop(late, receive, send)
+                await drop(late, receive, send)
                 return
             if late is not None:
                 response = _fault_response(late, response)
@@ -107,7 +106,9 @@ class RestGateway:
         client = scope.get("client") or ("?", 0)
         who = self.rt.credentials.api_key if (method, path) in PRIVATE else str(client[0])
         if not self.rt.limiter.allow(method, path, who, inst_ids, query.get("instType", "")):
-            raise ApiError("50011")
+            # a request-count limit is the gateway's HTTP 429; the per-order count of the
+            # batch endpoints is OKX's documented HTTP 200 form with the full envelope
+            raise ApiError("50011", http_status=200 if path in ORDER_COUNTED else 429)
 
     def _check_public(self, scope: dict[str, Any], headers: dict[bytes, bytes]) -> None:
         signed = sorted(k.decode("latin-1") for k in headers if k.startswith(b"ok-access-"))
@@ -118,7 +119,8 @@ class RestGateway:
 
     def _pick_faults(self, path: str, method: str) -> tuple[Fault | None, Fault | None]:
         """(fault answered instead of the call, fault applied after the call ran)."""
-        for kind in ("http_5xx", "busy", "rate_limit", "malformed"):
+        for kind in ("http_5xx", "busy", "rate_limit", "malformed", "send_status_unknown",
+                     "unknown_error"):
             fault = self.rt.faults.take(kind, path, method)
             if fault is None:
                 continue
@@ -135,18 +137,6 @@ class RestGateway:
                                 scope["query_string"], tuple(headers), headers.get(b"exptime"),
                                 headers.get(b"x-simulated-trading"), body[:4000], status,
                                 payload[:4000], note))
-
-
-async def _read_body(receive: Any) -> bytes:
-    chunks = []
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body"):
-            break
-    return b"".join(chunks)
 
 
 def _parse_body(method: str, headers: dict[bytes, bytes], body: bytes) -> object:
@@ -177,8 +167,12 @@ def _fault_response(fault: Fault, processed: Response | None) -> Response:
         return _json(status, envelope.gateway(status, "Internal Server Error"))
     if fault.kind == "busy":
         return _api_error(ApiError("50001"))
+    if fault.kind == "send_status_unknown":
+        return _api_error(ApiError("50004"))
+    if fault.kind == "unknown_error":
+        return _api_error(ApiError("50026"))
     if fault.kind == "rate_limit":
-        return _api_error(ApiError("50011"))
+        return _api_error(ApiError("50011", http_status=int(str(fault.params["status"]))))
     status = int(str(fault.params["status"]))
     kind = fault.params["body"]
     if kind == "html":
@@ -189,24 +183,3 @@ def _fault_response(fault: Fault, processed: Response | None) -> Response:
         return status, b"", JSON
     whole = processed[1] if processed else b'{"code":"0","msg":"","data":[{"ordId":"1"}]}'
     return status, whole[: max(1, len(whole) // 2)], JSON
-
-
-async def _drop(fault: Fault, receive: Any, send: Any) -> None:
-    """Lose the response: hold it (mode timeout) and/or reset the TCP connection."""
-    if fault.params["mode"] == "timeout":
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(_until_disconnect(receive), float(str(fault.params["hold_s"])))
-    transport = getattr(getattr(send, "__self__", None), "transport", None)
-    if transport is None:
-        return
-    sock = transport.get_extra_info("socket")
-    if sock is not None:
-        with contextlib.suppress(OSError):  # linger 0: the close sends RST ("reset by peer")
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    transport.abort()
-    await asyncio.sleep(0)
-
-
-async def _until_disconnect(receive: Any) -> None:
-    while (await receive())["type"] != "http.disconnect":
-        pass

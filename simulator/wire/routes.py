@@ -59,11 +59,12 @@ def cancel(rt: SimRuntime, req: Req) -> dict[str, object]:
 def place_algo(rt: SimRuntime, req: Req) -> dict[str, object]:
     fault = rt.faults.take("algo_visibility_delay", req.path, req.method)
     delay = int(str(fault.params["ms"])) if fault else 0
-    return envelope.items(rt.core.place_algo(_obj(req), delay), req.in_time_us)
+    # algo envelopes carry no inTime/outTime (only the order endpoints do)
+    return envelope.items(rt.core.place_algo(_obj(req), delay))
 
 
 def cancel_algos(rt: SimRuntime, req: Req) -> dict[str, object]:
-    return envelope.items(rt.core.cancel_algos(_list(req)), req.in_time_us)
+    return envelope.items(rt.core.cancel_algos(_list(req)))
 
 
 def close_position(rt: SimRuntime, req: Req) -> dict[str, object]:
@@ -88,6 +89,10 @@ def _post(call: Callable[[SimRuntime, dict[str, object]], object]) -> Handler:
     return lambda rt, req: envelope.ok(call(rt, _obj(req)))
 
 
+def _mark_candles(rt: SimRuntime, query: dict[str, object]) -> list[list[str]]:
+    return [[*row[:5], row[-1]] for row in rt.core.candles(query, max_limit=100)]  # type: ignore
+
+
 PUBLIC: dict[tuple[str, str], Handler] = {
     ("GET", "public/instruments"): _query(lambda rt, q: rt.core.instruments(q)),
     ("GET", "public/time"): _query(lambda rt, q: rt.core.server_time()),
@@ -100,6 +105,10 @@ PUBLIC: dict[tuple[str, str], Handler] = {
     ("GET", "market/books"): _query(lambda rt, q: rt.core.books(q)),
     ("GET", "market/candles"): _query(lambda rt, q: rt.core.candles(q)),
     ("GET", "market/history-candles"): _query(lambda rt, q: rt.core.candles(q)),
+    # the simulator's mark follows last unless a test sets it apart, so mark candles are the
+    # same bars in OKX's mark-candle shape [ts, o, h, l, c, confirm] (limit <= 100)
+    ("GET", "market/mark-price-candles"): _query(_mark_candles),
+    ("GET", "market/history-mark-price-candles"): _query(_mark_candles),
 }
 
 PRIVATE: dict[tuple[str, str], Handler] = {
@@ -117,6 +126,7 @@ PRIVATE: dict[tuple[str, str], Handler] = {
     ("POST", "trade/close-position"): close_position,
     ("POST", "trade/order-algo"): place_algo,
     ("POST", "trade/cancel-algos"): cancel_algos,
+    ("POST", "trade/cancel-all-after"): _post(lambda rt, b: rt.core.cancel_all_after(b)),
     ("GET", "trade/order"): _query(lambda rt, q: rt.core.get_order(q)),
     ("GET", "trade/orders-pending"): _query(lambda rt, q: rt.core.pending_orders(q)),
     ("GET", "trade/orders-history"): _query(lambda rt, q: rt.core.order_history(q)),

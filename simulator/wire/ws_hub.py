@@ -10,6 +10,9 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 from simulator.core.errors import ApiError
+from simulator.core.market_views import mark_view, ticker_view
+from simulator.core.models import AlgoOrder, OrderEvent, Position
+from simulator.core.views import algo_view, order_push_view, position_view
 from simulator.runtime import SimRuntime
 
 if TYPE_CHECKING:
@@ -64,9 +67,24 @@ class WsHub:
     def wants(self, channel: str) -> bool:
         return self.counts[channel] > 0
 
-    def push(self, channel: str, key: str, data: object) -> None:
+    def push(self, channel: str, key: str, subject: object) -> None:
         if self.loop is not None and not self.loop.is_closed():
+            data = self._render(channel, subject)  # now, under the core's lock
             self.loop.call_soon_threadsafe(self._dispatch, channel, key, data)
+
+    def _render(self, channel: str, subject: object) -> object:
+        state = self.rt.core.state
+        if isinstance(subject, OrderEvent):
+            return order_push_view(subject.order, subject.fill)
+        if isinstance(subject, Position):
+            return position_view(state, subject)
+        if isinstance(subject, AlgoOrder):
+            return algo_view(subject, state)
+        if channel == "tickers":
+            return ticker_view(state, str(subject))
+        if channel == "mark-price":
+            return mark_view(state, str(subject))
+        return subject  # candle: the instId; account: the currency (rendered per subscriber)
 
     # -- on the loop --------------------------------------------------------------------
     def subscribed(self, arg: dict[str, str], delta: int) -> None:

@@ -9,6 +9,7 @@ from simulator.core.clock import VirtualClock
 from simulator.core.exchange import ExchangeCore
 from simulator.core.state import CoreConfig
 from simulator.embedded import EmbeddedSimulator
+from tests.simulator.binance_http import BinanceHttp
 from tests.simulator.okx_http import OkxHttp
 
 START_MS = 1_767_225_600_000  # 2026-01-01T00:00:00Z
@@ -54,5 +55,29 @@ def sim(module_sim: EmbeddedSimulator) -> EmbeddedSimulator:
 @pytest.fixture
 def okx(sim: EmbeddedSimulator) -> Iterator[OkxHttp]:
     client = OkxHttp(sim.rest_url, "k", "s", "p", sim.core.now_ms, demo=True)
+    yield client
+    client.close()
+
+
+BTCUSDC = "BTCUSDC"
+
+
+@pytest.fixture(scope="module")
+def module_bsim() -> Iterator[EmbeddedSimulator]:
+    with EmbeddedSimulator(api_key="bk", secret="bs", exchange="binance", seed=7,
+                           virtual_clock=True, rate_limits=False, price_walk=False) as sim:
+        yield sim
+
+
+@pytest.fixture
+def bsim(module_bsim: EmbeddedSimulator) -> EmbeddedSimulator:
+    module_bsim.reset()
+    module_bsim.set_price(BTCUSDC, Decimal(30000))
+    return module_bsim
+
+
+@pytest.fixture
+def bnc(bsim: EmbeddedSimulator) -> Iterator[BinanceHttp]:
+    client = BinanceHttp(bsim.rest_url, "bk", "bs", bsim.core.now_ms)
     yield client
     client.close()

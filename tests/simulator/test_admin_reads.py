@@ -51,7 +51,8 @@ def test_algos_show_state_and_whether_the_account_can_see_them(okx: OkxHttp,
     assert hidden == {
         "instId": BTC, "algoId": hidden["algoId"], "algoClOrdId": "hidden1", "side": "sell",
         "sz": "1", "closeFraction": "", "slTriggerPx": "29000", "slTriggerPxType": "mark",
-        "slOrdPx": "-1", "reduceOnly": True, "state": "live", "visible": False,
+        "slOrdPx": "-1", "tpTriggerPx": "", "tpTriggerPxType": "", "tpOrdPx": "",
+        "reduceOnly": True, "state": "live", "visible": False,
         "cTime": hidden["cTime"], "uTime": hidden["cTime"]}
     sim.advance(1.5)
     (seen,) = admin(sim, "/sim/algos")["algos"]

@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from entrypoints.sim_cli import sim_app
 from simulator.server import is_loopback
+from tests.simulator.binance_http import BinanceHttp
 from tests.simulator.okx_http import OkxHttp
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,3 +58,32 @@ def _wait_healthy(base: str) -> bool:
         except httpx.TransportError:
             time.sleep(0.05)
     return False
+
+
+def test_bad_choices_exit_2_before_anything_listens() -> None:
+    runner = CliRunner()
+    for args in (["--port", "70000"], ["--exchange", "kraken"],
+                 ["--exchange", "binance", "--passphrase", "p"], ["--ban-after-429s", "3"]):
+        result = runner.invoke(sim_app, ["serve", *args])
+        assert result.exit_code == 2, args
+
+
+def test_serve_binance_prints_its_urls_and_signs_like_binance() -> None:
+    command = [sys.executable, "-c", "from entrypoints.sim_cli import sim_app; sim_app()",
+               "serve", "--exchange", "binance", "--port", "0", "--api-key", "BK1",
+               "--secret", "BSecret1", "--ban-after-429s", "5"]
+    child = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert child.stdout is not None
+        lines = [child.stdout.readline() for _ in range(7)]
+        assert "Binance USDⓈ-M simulator" in lines[0] and "BSecret1" not in "".join(lines)
+        rest = next(line.split()[1] for line in lines if line.strip().startswith("REST"))
+        base = rest.removesuffix("/fapi/")
+        assert _wait_healthy(base)
+        client = BinanceHttp(base, "BK1", "BSecret1", lambda: int(time.time() * 1000))
+        assert client.signed("GET", "/fapi/v3/balance").status_code == 200
+        client.close()
+    finally:
+        child.terminate()
+        child.wait(timeout=10)

@@ -51,9 +51,10 @@ def test_a_rest_session(ccxt_sim: EmbeddedSimulator) -> None:
 
     stop = okx.create_order(SYMBOL, "market", "sell", 1, None,
                             {"stopLossPrice": 20000, "reduceOnly": True,
-                             "algoClOrdId": "ccxtstop1"})
+                             "clientOrderId": "ccxtstop1"})  # ccxt sends it as clOrdId
+    assert stop["clientOrderId"] == "ccxtstop1"
     algos = okx.fetch_open_orders(SYMBOL, params={"trigger": True, "ordType": "conditional"})
-    assert [a["id"] for a in algos] == [stop["id"]]
+    assert [(a["id"], a["clientOrderId"]) for a in algos] == [(stop["id"], "ccxtstop1")]
     okx.cancel_order(stop["id"], SYMBOL, {"trigger": True})
     assert okx.fetch_open_orders(SYMBOL, params={"trigger": True,
                                                  "ordType": "conditional"}) == []

@@ -91,7 +91,7 @@ def test_close_fraction_closes_the_position_as_it_is_at_trigger_time(core: Excha
     ({**stop(), "slTriggerPx": "", "tpTriggerPx": "29000", "tpOrdPx": "-1"}, "51279"),
     (stop(trigger="29000.05"), "51150"),
     (stop(kind="bid"), "51000"),
-    ({**stop(), "sz": "", "closeFraction": "1", "reduceOnly": False}, "51000"),
+    ({**stop(), "sz": "", "closeFraction": "1", "reduceOnly": False}, "51328"),
     ({**stop(), "sz": "", "closeFraction": "0.5"}, "51000"),
     (stop(sz="0.005"), "51121"),
     ({**stop(), "instId": "NOPE-USDT-SWAP"}, "51001"),

@@ -117,7 +117,7 @@ def test_a_short_in_net_mode_has_negative_pos(core: ExchangeCore) -> None:
 def test_reduce_only_cannot_open_or_increase_and_never_overshoots(core: ExchangeCore) -> None:
     assert s_code(core, market("sell", reduceOnly=True)) == "51169"
     placed_id(core, market("buy", "1"))
-    assert s_code(core, market("buy", reduceOnly=True)) == "51148"
+    assert s_code(core, market("buy", reduceOnly=True)) == "51170"  # same side as the long
     big = order_of(core, placed_id(core, limit("sell", "29000", sz="3", reduceOnly=True)))
     assert (big["state"], big["accFillSz"], big["cancelSource"]) == ("canceled", "1", "2")
     assert core.positions({}) == []

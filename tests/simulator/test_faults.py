@@ -148,3 +148,30 @@ def test_schedules_skip_count_and_seeded_probability() -> None:
         faults.inject("busy", nonsense=1)
     with pytest.raises(ValueError):
         faults.inject("flood")
+
+
+def test_unknown_outcome_faults_on_the_okx_face(okx: OkxHttp, sim: EmbeddedSimulator) -> None:
+    sim.faults.inject("send_status_unknown", "trade/order", times=1)
+    timed_out = okx.post("trade/order", limit("buy", "20000", clOrdId="unk1"))
+    assert (timed_out.status_code, timed_out.json()["code"]) == (400, "50004")
+    sim.faults.inject("unknown_error", "trade/order", times=1, processed=False)
+    failed = okx.post("trade/order", limit("buy", "20000", clOrdId="unk2"))
+    assert (failed.status_code, failed.json()["code"]) == (500, "50026")
+    assert okx.data(okx.get("trade/order", f"instId={BTC}&clOrdId=unk1"))[0]["state"] == "live"
+    assert okx.get("trade/order", f"instId={BTC}&clOrdId=unk2").json()["code"] == "51603"
+
+
+def test_listen_key_expiry_on_okx_ends_the_private_session(sim: EmbeddedSimulator) -> None:
+    from websockets.sync.client import connect
+
+    with connect(sim.ws_url + "/ws/v5/private", open_timeout=5) as private, \
+            connect(sim.ws_url + "/ws/v5/public", open_timeout=5) as public:
+        for _ in range(500):
+            if sum(len(hub.conns) for hub in sim.runtime.ws_hubs) == 2:
+                break
+            time.sleep(0.01)
+        sim.faults.inject("listen_key_expiry")
+        with pytest.raises(Exception):  # noqa: B017 - dropped without a close frame
+            private.recv(timeout=5)
+        public.send("ping")
+        assert public.recv(timeout=5) == "pong"

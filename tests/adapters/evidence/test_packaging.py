@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from adapters.evidence import EvidenceSinkClosed
 from ports.evidence import SeedDocument
 from tests.adapters.evidence.helpers import call, make_sink
 
@@ -94,3 +95,47 @@ def test_check_sums_agrees_with_sha256sum_including_an_escaped_name(tmp_path: Pa
     _, problems = check_sums(tmp_path)
     assert sorted(problems) == ["FILELIST.ls.txt: missing", "odd\\name.txt: sha256 differs"]
     assert _sha256sum_check(tmp_path).returncode != 0
+
+
+def test_closing_the_sink_packages_the_run(tmp_path: Path) -> None:
+    from adapters.evidence.audit import audit_run
+
+    with make_sink(tmp_path) as sink:
+        sink.record_call(call(0))
+        sink.append_document(SeedDocument.PROBE_EXECUTION, {"call": "note", "ok": True})
+    assert (tmp_path / "SHA256SUMS.txt").is_file() and audit_run(tmp_path).status == "intact"
+
+
+def test_a_write_after_a_package_removes_it_so_it_is_never_stale(tmp_path: Path) -> None:
+    from adapters.evidence.audit import audit_run
+
+    sink = make_sink(tmp_path)
+    sink.record_call(call(0))
+    sink.package()
+    assert audit_run(tmp_path).status == "intact"
+    sink.record_call(call(1))  # e.g. the run goes on after the probe's report
+    assert not (tmp_path / "SHA256SUMS.txt").exists()
+    assert not (tmp_path / "FILELIST.ls.txt").exists()
+    assert audit_run(tmp_path).status == "unfinished"  # what a kill right now would leave
+    sink.close()
+    assert audit_run(tmp_path).status == "intact"
+
+
+def test_a_sink_whose_evidence_could_not_be_made_durable_is_left_unpackaged(
+        tmp_path: Path) -> None:
+    from adapters.evidence import EvidenceWriteError
+
+    broken_disk = False
+
+    def fsync(fd: int) -> None:
+        if broken_disk:
+            raise OSError(5, "I/O error")
+
+    sink = make_sink(tmp_path, fsync=fsync)
+    sink.record_call(call(0))
+    broken_disk = True
+    with pytest.raises(EvidenceWriteError):
+        sink.close()
+    assert not (tmp_path / "SHA256SUMS.txt").exists()
+    with pytest.raises(EvidenceSinkClosed):
+        sink.record_call(call(1))

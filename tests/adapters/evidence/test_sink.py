@@ -113,7 +113,8 @@ def test_a_document_is_replaced_whole_and_leaves_no_temp_file(tmp_path: Path) ->
     doc = json.loads((tmp_path / "account_config_snapshot.json").read_text())
     assert doc == {"contract_version": "1", "labels": {"probe": True}, "posMode": "net_mode"}
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "account_config_snapshot.json", "m_execution_raw_index.json"]
+        "FILELIST.ls.txt", "SHA256SUMS.txt", "account_config_snapshot.json",
+        "m_execution_raw_index.json"]
 
 
 def test_appended_documents_are_json_lines_numbered_from_zero(tmp_path: Path) -> None:

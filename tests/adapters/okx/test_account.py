@@ -25,9 +25,46 @@ def test_balances_read_the_settlement_currency_details() -> None:
     mock = MockOkx(FakeClock())
     mock.on("GET", "/api/v5/account/balance", "account_balance")
     balances, _ = run(mock, lambda ex: ex.get_balances())
+    # futures mode: cross imr 400 + isolated margin 0 + 29.62 frozen for open orders
     assert (balances.ccy, balances.total_equity, balances.available_balance,
-            balances.margin_used) == ("USDT", D("10230.12"), D("9800.5"), D("400"))
+            balances.margin_used) == ("USDT", D("10230.12"), D("9800.5"), D("429.62"))
     assert mock.seen("GET", "/api/v5/account/balance")[0].url.params["ccy"] == "USDT"
+
+
+def balance_in_mode(acct_lv: str, top: dict[str, str], detail: dict[str, str]
+                    ) -> dict[str, Any]:
+    config, balance = fixture("account_config_net"), fixture("account_balance")
+    config["body"]["data"][0]["acctLv"] = acct_lv
+    balance["body"]["data"][0].update(top)
+    balance["body"]["data"][0]["details"][0].update(detail)
+    mock = MockOkx(FakeClock())
+    mock.default("GET", "/api/v5/account/config", config)
+    mock.on("GET", "/api/v5/account/balance", balance)
+    balances, _ = run(mock, lambda ex: ex.get_balances())
+    return {"used": balances.margin_used, "configs": len(mock.seen("GET",
+                                                                   "/api/v5/account/config"))}
+
+
+def test_futures_mode_adds_isolated_margin_and_reads_no_cross_imr_as_none() -> None:
+    got = balance_in_mode("2", {}, {"imr": "", "isoEq": "130", "isoUpl": "-20",
+                                    "ordFrozen": "5"})
+    assert got == {"used": D("155"), "configs": 1}
+
+
+@pytest.mark.parametrize("acct_lv", ["3", "4"])
+def test_pooled_modes_read_the_account_imr_not_the_empty_per_currency_one(acct_lv: str) -> None:
+    got = balance_in_mode(acct_lv, {"imr": "1200.5"}, {"imr": "", "eq": "1000",
+                                                       "eqUsd": "999.5"})
+    assert got["used"] == D("1200.5") * D("1000") / D("999.5")
+
+
+def test_a_pooled_mode_without_an_account_imr_is_a_protocol_error() -> None:
+    with pytest.raises(ExchangeProtocolError, match="imr"):
+        balance_in_mode("3", {"imr": ""}, {"imr": "400"})
+
+
+def test_spot_mode_counts_only_the_frozen_balance() -> None:
+    assert balance_in_mode("1", {}, {"imr": ""})["used"] == D("429.62")
 
 
 def test_equity_names_the_field_it_came_from() -> None:

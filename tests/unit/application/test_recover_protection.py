@@ -11,7 +11,7 @@ from application.recover_protection import RecoverCommand, RecoverProtection
 from domain.algo import AlgoState
 from domain.logs import RiskEvent, RiskEventType
 from domain.orders import OrderIntent, OrdType, PositionSide, Side
-from domain.params import Params, params_from_mapping
+from domain.params import Params, ProtectionParams, UnknownPositionPolicy
 from domain.state import PositionStage
 from tests.fake_exchange import FakeExchange, spec
 from tests.fakes import FakeClock, InMemoryStateStore
@@ -80,7 +80,8 @@ def test_an_unknown_position_gets_the_default_stop() -> None:
 def test_an_unknown_position_is_flattened_when_the_policy_says_so() -> None:
     exchange, store = FakeExchange(FakeClock()), InMemoryStateStore()
     exchange.positions[SYMBOL] = (PositionSide.LONG, D("0.20"), D("30000"))
-    params = params_from_mapping({"protection": {"unknown_position_policy": "flatten"}})
+    params = Params(protection=ProtectionParams(
+        unknown_position_policy=UnknownPositionPolicy.FLATTEN))
     recover(exchange, store, params)
     assert not exchange.positions and not exchange.open_algos(SYMBOL)
     assert store.flushed[SYMBOL].position_state.stage is PositionStage.FLAT

@@ -24,7 +24,7 @@ def test_a_healthy_venue_passes_every_check_including_the_algo_roundtrip() -> No
     exchange = FakeExchange(FakeClock())
     done = check(exchange, with_orders=True)
     assert done.all_passed, done.checks
-    assert len(done.checks) == 9
+    assert len(done.checks) == 10
     assert not exchange.open_algos("BTC-USDT-SWAP") and exchange.algos
 
 
@@ -49,6 +49,23 @@ def test_a_hedge_mode_account_and_a_suspended_symbol_fail() -> None:
     results = by_name(done)
     assert results["position mode"] is False
     assert results["instruments: size and precision"] is False
+
+
+def test_a_spot_mode_account_fails_with_a_line_that_says_why() -> None:
+    exchange = FakeExchange(FakeClock())
+    exchange.acct_lv = "1"
+    done = check(exchange)
+    failed = next(c for c in done.checks if c.name == "account mode")
+    assert not failed.passed and not done.all_passed
+    assert failed.detail.startswith("spot mode (acctLv 1) cannot trade perpetual swaps")
+    assert by_name(done)["position mode"] is True  # the other checks still run
+
+
+def test_margin_modes_pass_and_an_unknown_mode_fails() -> None:
+    exchange = FakeExchange(FakeClock())
+    for acct_lv, passed in (("2", True), ("3", True), ("4", True), ("9", False)):
+        exchange.acct_lv = acct_lv
+        assert by_name(check(exchange))["account mode"] is passed, acct_lv
 
 
 def test_a_key_for_the_other_environment_is_named() -> None:

@@ -151,9 +151,11 @@ def test_emergency_orders_the_flatten_with_both_locks_and_a_complete_risk_event(
                          "stop gone"),
         SetCooldown(CooldownKind.LOSS, until, "emergency flatten: stop gone"),
         SetCooldown(CooldownKind.FREEZE, until, "emergency flatten: stop gone"),
+        # the flatten orders are filled in when performed (issue 13: the orders it caused;
+        # the lost stop is not one of them)
         EmitRiskEvent(RiskEvent(NOW, RiskEventType.EMERGENCY_FLAT, SYMBOL, "LONG",
-                                state.qty_open, None, (), ("pxSLabc12300",),
-                                "ordered: stop gone")))
+                                state.qty_open, None, (), (), "ordered: stop gone"),
+                      collect_orders=True))
 
 
 def test_emergency_locks_carry_the_reason_on_both_locks() -> None:
@@ -177,7 +179,8 @@ def test_a_losing_tier_b_trade_locks_with_reasons_and_logs_the_loss() -> None:
         SetCooldown(CooldownKind.B_BLACKLIST, NOW + PARAMS.cooldown.b_blacklist_s, why),
         EmitRiskEvent(RiskEvent(NOW, RiskEventType.LOSS_COOLDOWN, SYMBOL, "LONG",
                                 state.qty_total, D(95), (), (),
-                                f"{why}: no new entry until {loss_until}")))
+                                f"{why}: no new entry until {loss_until}",
+                                "a cooldown places no order")))
 
 
 # --- check_protection, require, reduce_by ------------------------------------------------------

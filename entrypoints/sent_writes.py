@@ -1,0 +1,62 @@
+"""An evidence sink decorator that counts the trade requests a command sent.
+
+The CLI's error boundary uses the count: an error that ends a command after an order or cancel
+left is never reported as a plain failure, because what it changed at the exchange is unknown.
+"""
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from domain.evidence import EvidenceRef
+from ports.evidence import (
+    EvidenceSink,
+    ExchangeCallRecord,
+    JsonValue,
+    PackageManifest,
+    SeedDocument,
+)
+
+TRADE_PATH = "/api/v5/trade/"
+
+
+class CountingSink:
+    def __init__(self, inner: EvidenceSink) -> None:
+        self._inner = inner
+        self.trade_writes = 0
+
+    @property
+    def run_dir(self) -> Path:
+        return self._inner.run_dir
+
+    def record_call(self, record: ExchangeCallRecord) -> EvidenceRef:
+        if record.endpoint.startswith("POST ") and TRADE_PATH in record.endpoint:
+            self.trade_writes += 1
+        return self._inner.record_call(record)
+
+    def write_document(self, name: SeedDocument, document: JsonValue) -> EvidenceRef:
+        return self._inner.write_document(name, document)
+
+    def append_document(self, name: SeedDocument, document: JsonValue) -> EvidenceRef:
+        return self._inner.append_document(name, document)
+
+    def write_text(self, name: SeedDocument, text: str) -> EvidenceRef:
+        return self._inner.write_text(name, text)
+
+    def flush(self) -> None:
+        self._inner.flush()
+
+    def package(self) -> PackageManifest:
+        return self._inner.package()
+
+    def finish(self, outcome: Mapping[str, Any] | None) -> None:
+        finish = getattr(self._inner, "finish", None)
+        if finish is not None:
+            finish(outcome)
+        else:
+            self.close()
+
+    def close(self) -> None:
+        close = getattr(self._inner, "close", None)
+        if close is not None:
+            close()

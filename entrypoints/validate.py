@@ -1,0 +1,128 @@
+"""Checks of what a user typed, at the edge, with messages in the user's terms.
+
+Each function returns the value in the engine's type or raises BadInput naming the option.
+They run before any container is built, so a refused input sends nothing.
+"""
+
+import enum
+import math
+import os
+import re
+import tempfile
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from application.open_position import OpenPositionCommand
+from domain.orders import PositionSide
+from entrypoints.boundary import BadInput
+
+# OKX perpetual swaps: BASE-QUOTE-SWAP, upper-case letters and digits (BTC-USDT-SWAP)
+_SWAP_ID = re.compile(r"[A-Z0-9]{1,20}-[A-Z0-9]{1,20}-SWAP")
+_INTENT_ID = re.compile(r"[A-Za-z0-9]{1,24}")
+MAX_RUN_FOR_S = 366 * 24 * 3600
+
+
+class Regime(enum.Enum):
+    """The regimes an operator may name. SHOCK and CHOP run the playbook's exits and stop
+    tightening (seed 001 §6); TREND and RANGE are calm regimes that are recorded and end one."""
+
+    TREND = "TREND"
+    RANGE = "RANGE"
+    CHOP = "CHOP"
+    SHOCK = "SHOCK"
+
+
+def swap_id(text: str, option: str) -> str:
+    """An OKX perpetual swap instId such as BTC-USDT-SWAP."""
+    if _SWAP_ID.fullmatch(text):
+        return text
+    hint = f" (did you mean {text.upper()}?)" if _SWAP_ID.fullmatch(text.upper()) else ""
+    raise BadInput(f"{option} {text!r} is not an OKX perpetual swap instId like "
+                   f"BTC-USDT-SWAP{hint}")
+
+
+def regime(text: str, option: str) -> str:
+    """A regime name in any case, as the engine spells it (upper case)."""
+    try:
+        return Regime(text.strip().upper()).value
+    except ValueError:
+        names = ", ".join(r.value for r in Regime)
+        raise BadInput(f"{option} {text!r} is not a regime: use one of {names}") from None
+
+
+def decimal(text: str, option: str, *, what: str = "a number", allow_zero: bool = False
+            ) -> Decimal:
+    """A finite decimal > 0 (or >= 0), never a float."""
+    try:
+        value = Decimal(text.strip())
+    except InvalidOperation:
+        raise BadInput(f"{option} must be {what}, got {text!r}") from None
+    if not value.is_finite():
+        raise BadInput(f"{option} must be a finite number, got {text!r}")
+    if value < 0 or (value == 0 and not allow_zero):
+        bound = "zero or more" if allow_zero else "greater than zero"
+        raise BadInput(f"{option} must be {bound}, got {text!r}")
+    return value
+
+
+def optional_decimal(text: str | None, option: str, *, what: str = "a number"
+                     ) -> Decimal | None:
+    return None if text is None else decimal(text, option, what=what)
+
+
+def seconds(value: float | None, option: str) -> float | None:
+    """A positive, finite duration in seconds (at most a year)."""
+    if value is None:
+        return None
+    if not math.isfinite(value) or not 0 < value <= MAX_RUN_FOR_S:
+        raise BadInput(f"{option} must be a number of seconds above 0 and at most "
+                       f"{MAX_RUN_FOR_S}, got {value}")
+    return value
+
+
+def intent_id(text: str) -> str:
+    if not _INTENT_ID.fullmatch(text):
+        raise BadInput(f"--intent-id must be 1 to 24 ASCII letters or digits, got {text!r}")
+    return text
+
+
+def open_plan(cmd: OpenPositionCommand) -> None:
+    """The plan's own consistency; the instrument's tick and lot sizes and the market are
+    checked by the engine before the entry is sent."""
+    if cmd.tp1_qty + cmd.tp2_qty > cmd.qty:
+        raise BadInput(f"--tp1-qty {cmd.tp1_qty} plus --tp2-qty {cmd.tp2_qty} exceed --qty "
+                       f"{cmd.qty}: the take-profits can close at most the whole position")
+    sign = 1 if cmd.side is PositionSide.LONG else -1
+    side, direction = cmd.side.value.lower(), "above" if sign == 1 else "below"
+    if not sign * cmd.tp1_price > sign * cmd.stop_price:
+        raise BadInput(f"a {side} needs --tp1 {direction} --stop, got tp1 {cmd.tp1_price}, "
+                       f"stop {cmd.stop_price}")
+    if not sign * cmd.tp2_price >= sign * cmd.tp1_price:
+        raise BadInput(f"a {side} needs --tp2 at or {direction} --tp1, got tp2 "
+                       f"{cmd.tp2_price}, tp1 {cmd.tp1_price}")
+    entry = cmd.entry_price
+    if entry is not None and not sign * cmd.stop_price < sign * entry < sign * cmd.tp1_price:
+        raise BadInput(f"--entry-px {entry} must lie between --stop {cmd.stop_price} and "
+                       f"--tp1 {cmd.tp1_price}")
+
+
+def writable_dir(path: Path, option: str, *, create: bool) -> Path:
+    """A directory this process can create files in (made, with its parents, when create)."""
+    if path.exists() and not path.is_dir():
+        raise BadInput(f"{option} {path} is a file, not a directory")
+    if not path.exists():
+        if not create:
+            raise BadInput(f"{option} {path} does not exist: create it first")
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise BadInput(f"{option} {path} cannot be created: {exc.strerror}") from None
+    try:
+        # the real test: permission bits do not bind root, a read-only mount does
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as exc:
+        raise BadInput(f"{option} {path} is not writable: {exc.strerror or exc}") from None
+    if not os.access(path, os.X_OK):
+        raise BadInput(f"{option} {path} cannot be entered (no search permission)")
+    return path

@@ -1,0 +1,1 @@
+"""The Binance USDⓈ-M futures face of the simulator: the same core, Binance's wire."""

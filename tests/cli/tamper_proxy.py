@@ -1,0 +1,84 @@
+"""A loopback HTTP proxy in front of the simulator that can spoil chosen answers.
+
+The simulator's own faults cover HTML, truncated and empty bodies; answers with the wrong
+types, missing fields, a huge body or bytes that are not UTF-8 need something in between.
+Requests are forwarded unchanged (signatures stay valid) unless a tamper rule matches the path;
+a matching request is answered by the proxy and never reaches the exchange.
+"""
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import attrs
+import httpx
+
+HOP_HEADERS = {"host", "content-length", "connection", "transfer-encoding"}
+
+
+@attrs.frozen
+class Spoiled:
+    status: int
+    body: bytes
+    content_type: str = "application/json"
+
+
+@attrs.define
+class Tamper:
+    """path suffix (after /api/v5/) -> the answer to give instead of the exchange's."""
+
+    rules: dict[str, Spoiled] = attrs.field(factory=dict)
+
+    def match(self, path: str) -> Spoiled | None:
+        bare = path.split("?", 1)[0].removeprefix("/api/v5/")
+        return self.rules.get(bare)
+
+
+def _handler(upstream: str, tamper: Tamper) -> type[BaseHTTPRequestHandler]:
+    client = httpx.Client(base_url=upstream, timeout=10, trust_env=False)
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *_args: object) -> None:
+            pass
+
+        def _serve(self) -> None:
+            length = int(self.headers.get("content-length") or 0)
+            body = self.rfile.read(length) if length else b""
+            spoiled = tamper.match(self.path)
+            if spoiled is not None:
+                self._answer(spoiled.status, spoiled.body,
+                             {"content-type": spoiled.content_type})
+                return
+            headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_HEADERS}
+            reply = client.request(self.command, self.path, headers=headers, content=body)
+            self._answer(reply.status_code, reply.content,
+                         {"content-type": reply.headers.get("content-type", "")})
+
+        def _answer(self, status: int, body: bytes, headers: dict[str, str]) -> None:
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = _serve
+        do_POST = _serve
+
+    return Handler
+
+
+@contextmanager
+def tamper_proxy(upstream: str) -> Iterator[tuple[str, Tamper]]:
+    """(base URL of the proxy, its rules); rules can change while it runs."""
+    tamper = Tamper()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(upstream, tamper))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", tamper
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
