@@ -65,7 +65,10 @@ class ClosePosition:
             return PositionClosed("not_flat", self._store.get_symbol_state(cmd.symbol), notes)
         spec = await InstrumentBook(self._exchange).spec(cmd.symbol)
         price = out.avg_price or pos.entry_price
-        qty = min(out.qty_closed, pos.qty_open) or pos.qty_open
+        # the exchange shows the symbol flat: the whole position is gone, whatever share of it
+        # the fills we counted cover (a close order still filling, a take-profit meanwhile);
+        # telling the machine less would leave it protecting a position that no longer exists
+        qty = pos.qty_open
         drive = await self._driver.feed(cmd.symbol, spec, OperatorClose(
             qty, price, out.order_ids, out.client_ids))
         return PositionClosed("closed", drive.state, notes + drive.notes)

@@ -4,6 +4,7 @@ The report states what the evidence shows and where it is; it never grades the r
 """
 
 from decimal import Decimal
+from pathlib import PurePath
 
 import attrs
 
@@ -105,10 +106,17 @@ def render_report(facts: ProbeFacts, manifest: PackageManifest) -> str:
 
 def _files(manifest: PackageManifest) -> list[str]:
     skip = {SeedDocument.PROBE_REPORT.value, "SHA256SUMS.txt", "FILELIST.ls.txt"}
+    # the raw log and the run manifest go on after this report (the run's closing record),
+    # so a hash of them here would be stale by the time the run is packaged
     rows = [f"| `{f.path}` | {f.size} | `{f.sha256}` |" for f in manifest.files
-            if f.path not in skip]
+            if f.path not in skip and not f.path.startswith(_GROWING)]
     return ["## Evidence files", "", "| file | bytes | sha256 |", "|---|---|---|", *rows,
-            "", "SHA256SUMS.txt in this directory covers every file, this report included.", ""]
+            "", "The raw log (`m_execution_raw_*`) and `run_manifest.json` continue after this "
+            "report with the run's closing record. SHA256SUMS.txt in this directory covers "
+            "every file as the run ended, this report included.", ""]
+
+
+_GROWING = ("m_execution_raw_", "run_manifest.json")
 
 
 def _yes_no(value: bool | None) -> str:
@@ -144,7 +152,9 @@ def _order(facts: ProbeFacts) -> list[str]:
         f"- ordId_hash: `{ord_id_hash(p.order_id) if p.order_id else '-'}`",
         f"- ack: code `{p.code or '-'}`, msg `{p.msg or '-'}`, sCode `{p.s_code or '-'}`, "
         f"sMsg `{p.s_msg or '-'}`, outcome `{p.status}`",
-        f"- ack evidence: `{facts.submit.ack_evidence_path}`",
+        # relative to the run directory (the files sit at its top): the report must read
+        # the same on the machine that checks it as on the one that wrote it
+        f"- ack evidence: `{PurePath(facts.submit.ack_evidence_path).name}`",
         f"- cancel: {_cancel_line(facts.cancel)}",
         *_fill_lines(facts),
         "",

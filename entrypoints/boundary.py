@@ -118,7 +118,7 @@ class GuardedGroup(TyperGroup):
              windows_expand_args: bool = True, **extra: Any) -> Any:
         argv = list(sys.argv[1:] if args is None else args)
         # every run directory the command opens is packaged, with its outcome, however it ends
-        with command_scope(self._command(argv)):
+        with command_scope(self._command(argv), argv):
             code = self._run(argv, prog_name, complete_var, windows_expand_args, **extra)
         if standalone_mode:
             sys.exit(code)

@@ -97,9 +97,15 @@ STATUS = Help(
     ("prometheus-exec status --venue okx-demo", "prometheus-exec status --json"))
 
 VERIFY = Help(
-    "Check a run directory's evidence hash chain and SHA256SUMS.txt.",
-    "Exit 0 when both hold, 1 when something was changed or is missing.",
-    ("prometheus-exec verify runs/20261122T101500Z_probe_1",))
+    "Prove a run directory: package, hash chain, schemas, documents, manifest, credentials.",
+    "SHA256SUMS.txt and FILELIST.ls.txt must cover exactly the files present; every record "
+    "must follow from the one before; every file must fit its frozen schema (schemas/v1/); "
+    "every seed document and run_manifest.json must say what the raw record it names says; no "
+    "credential may be left unredacted. Exit 0 intact, 1 broken (the first broken file or "
+    "record is named), 2 not a run directory or an unknown contract_version, 3 unfinished: "
+    "only what a process killed mid-run leaves (no package, a torn last line).",
+    ("prometheus-exec verify runs/20261122T101500Z_probe_1",
+     "prometheus-exec verify runs/20261122T101500Z_probe_1 --json"))
 
 VERSION = Help("Print the installed version.", "Same as prometheus-exec --version.",
                ("prometheus-exec version",))

@@ -18,6 +18,7 @@ from adapters.okx import OkxCredentials
 from entrypoints.boundary import BadInput, CommandFailed, classify
 from entrypoints.container import Application, build_container, container_config
 from entrypoints.exit_codes import ExitCode
+from entrypoints.run_manifest import manifest_for
 from entrypoints.run_scope import Terminated, current_scope
 from entrypoints.sent_writes import CountingSink
 from entrypoints.settings import Settings, default_state_path
@@ -35,7 +36,9 @@ def session(settings: Settings, *, run_prefix: str, labels: dict[str, Any] | Non
     """A container for one command; on venue sim an embedded simulator runs for its duration."""
     writable_dir(settings.runs_dir, "runs_dir", create=True)
     with _container(settings, run_prefix, labels or {}) as container:
-        counting = CountingSink(container.adapters.sink())
+        sink = container.adapters.sink()
+        sink.begin_run(manifest_for(container.config()))  # before any exchange call
+        counting = CountingSink(sink)
         container.adapters.sink.override(providers.Object(counting))
         if progress is not None:
             container.use_cases.progress.override(providers.Object(progress))

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import signal
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from types import FrameType
 from typing import Any, Protocol
 
@@ -29,8 +29,9 @@ class FinishableSink(Protocol):
 
 
 class RunScope:
-    def __init__(self, command: str) -> None:
+    def __init__(self, command: str, argv: Sequence[str] | None = None) -> None:
         self.command = command
+        self.argv = tuple(argv) if argv is not None else None  # as typed, for the manifest
         self._sinks: dict[int, FinishableSink] = {}
         self.main_task: asyncio.Task[Any] | None = None  # set by lifecycle.run while it runs
         self.terminated = False
@@ -68,11 +69,11 @@ def current_scope() -> RunScope | None:
 
 
 @contextlib.contextmanager
-def command_scope(command: str) -> Iterator[RunScope]:
+def command_scope(command: str, argv: Sequence[str] | None = None) -> Iterator[RunScope]:
     """Within: SIGTERM raises Terminated (outside the event loop) or cancels the command
     (inside it, see lifecycle.run). On exit, any run not finished yet is finished."""
     global _current
-    scope, outer = RunScope(command), _current
+    scope, outer = RunScope(command, argv), _current
     _current = scope
     previous = _install(signal.SIGTERM, _on_sigterm)
     try:

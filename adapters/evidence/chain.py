@@ -9,7 +9,7 @@ or truncating the tail is caught against the index, which stores each shard's la
 import hashlib
 import json
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -86,9 +86,14 @@ class ChainReport:
         return f"{self.records} record(s) in {len(self.shards)} shard(s); {verdict}; {index}"
 
 
+# called with (seq, shard name, line number, parsed record) for every record that chains
+Inspect = Callable[[int, str, int, dict[str, Any]], None]
+
+
 @attrs.define
 class _Walk:
     keep: Collection[int]
+    inspect: Inspect | None = None
     seq: int = 0
     prev: str = GENESIS_HASH
     bytes_read: int = 0
@@ -97,9 +102,11 @@ class _Walk:
     kept: dict[int, tuple[str, dict[str, Any]]] = attrs.field(factory=dict)
 
 
-def verify_chain(run_dir: Path, keep: Collection[int] = ()) -> ChainReport:
+def verify_chain(run_dir: Path, keep: Collection[int] = (),
+                 inspect: Inspect | None = None) -> ChainReport:
     """Re-read every shard in order and check seq continuity, each prev_hash and the index;
-    the records whose seq is in keep are returned parsed (ChainReport.kept)."""
+    the records whose seq is in keep are returned parsed (ChainReport.kept), and inspect sees
+    every record as it is read."""
     shards = list_shards(run_dir)
     names = tuple(p.name for _, p in shards)
     try:
@@ -107,7 +114,7 @@ def verify_chain(run_dir: Path, keep: Collection[int] = ()) -> ChainReport:
     except IndexUnreadable as exc:
         return ChainReport(0, names, GENESIS_HASH, True, 0,
                            ChainBreak(INDEX_NAME, 0, None, f"index unreadable: {exc}"))
-    walk = _Walk(keep, wanted={e.last_seq: "" for e in _entries(index)})
+    walk = _Walk(keep, inspect, wanted={e.last_seq: "" for e in _entries(index)})
     found = _walk_shards(shards, walk)
     if found is None and index is not None:
         found = _check_index(index, names, walk)
@@ -133,6 +140,8 @@ def _walk_shards(shards: list[tuple[int, Path]], walk: _Walk) -> ChainBreak | No
                 return ChainBreak(path.name, line_no, walk.seq, problem)
             if walk.seq in walk.keep:
                 walk.kept[walk.seq] = (path.name, record)
+            if walk.inspect is not None:
+                walk.inspect(walk.seq, path.name, line_no, record)
             walk.prev = line_hash(line)
             if walk.seq in walk.wanted:
                 walk.wanted[walk.seq] = walk.prev

@@ -68,6 +68,10 @@ class RawLog:
         self._commit.mark_dirty(file)
         return EvidenceRef(stats.name, seq)
 
+    @property
+    def records(self) -> int:
+        return self._next_seq
+
     def open_files(self) -> list[AppendFile]:
         return [self._file] if self._file else []
 

@@ -17,6 +17,14 @@ from typing import Any
 from adapters.evidence.chain import list_shards
 from adapters.evidence.group_commit import AppendFile, GroupCommit
 from adapters.evidence.index import INDEX_NAME
+from adapters.evidence.manifest import (
+    ENDING,
+    MANIFEST_NAME,
+    MANIFEST_SCHEMA_VERSION,
+    end_record,
+    exit_code_of,
+    start_record,
+)
 from adapters.evidence.packaging import FILELIST_NAME, SUMS_NAME, package_run, unseal
 from adapters.evidence.raw_log import RawLog
 from adapters.evidence.redact import Redactor
@@ -68,6 +76,7 @@ class FileEvidenceSink:
         self._appended: dict[SeedDocument, tuple[AppendFile, int]] = {}
         self._closed = False
         self._sealed = False  # a package covers the run as it is now
+        self._manifest: dict[str, Any] | None = None  # run_manifest.json, once begun
 
     @property
     def run_dir(self) -> Path:
@@ -75,15 +84,27 @@ class FileEvidenceSink:
 
     def record_call(self, record: ExchangeCallRecord) -> EvidenceRef:
         """Append one raw exchange record (hash-chained, sharded); return where it went."""
-        body = {**self._header, **self._redactor.clean({
-            "kind": record.kind, "endpoint": record.endpoint, "wall_ms": record.wall_ms,
-            "wall_iso": utc_iso_ms(record.wall_ms), "mono_s": record.mono_s,
-            "clock_offset_ms": record.clock_offset_ms, "request": record.request,
-            "response": record.response, "outcome": record.outcome, "extra": record.extra})}
-        data = self._redactor.scrub_bytes(_compact(body))
+        data = self._serialize(record)
         with self._lock:
             self._writable()
             return self._raw.append(data)
+
+    def begin_run(self, manifest: Mapping[str, JsonValue]) -> EvidenceRef:
+        """Open the run with its manifest, before any exchange call: seq 0 of the hash chain,
+        and run_manifest.json."""
+        now = self._clock.now_ms()
+        opening = {"schema_version": MANIFEST_SCHEMA_VERSION,
+                   **self._redactor.clean(dict(manifest)),
+                   "started_ms": now, "started_iso": utc_iso_ms(now)}
+        data = self._serialize(start_record(opening, now, self._clock.monotonic()))
+        with self._lock:
+            self._writable()
+            if self._manifest is not None or self._raw.records:
+                raise ValueError("the manifest opens a run: it must be its first record")
+            ref = self._raw.append(data)
+            self._manifest = {**opening, "start_record": str(ref), **dict.fromkeys(ENDING)}
+            self._write_manifest_locked()
+        return ref
 
     def write_document(self, name: SeedDocument, document: JsonValue) -> EvidenceRef:
         """Write a seed-named JSON document, atomically replacing an earlier one."""
@@ -143,6 +164,8 @@ class FileEvidenceSink:
             if self._closed:
                 return
             try:
+                if self._manifest is not None and self._manifest["end_record"] is None:
+                    self._end_locked(None)
                 if not self._sealed:
                     self._package_locked()
             finally:
@@ -155,7 +178,12 @@ class FileEvidenceSink:
                     self._commit.stop()  # the fsync thread ends even if a last fsync failed
 
     def finish(self, outcome: Mapping[str, Any] | None) -> None:
-        """End the run: close it, and so package it. outcome is what the command reported."""
+        """End the run with what the command reported (the manifest's closing record), then
+        close it, and so package it."""
+        with self._lock:
+            if not self._closed and self._manifest is not None \
+                    and self._manifest["end_record"] is None:
+                self._end_locked(outcome)
         self.close()
 
     def __enter__(self) -> "FileEvidenceSink":
@@ -164,6 +192,33 @@ class FileEvidenceSink:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.close()
+
+    def _end_locked(self, outcome: Mapping[str, Any] | None) -> None:
+        assert self._manifest is not None
+        now = self._clock.now_ms()
+        closing = {"outcome": self._redactor.clean(dict(outcome)) if outcome else None,
+                   "exit_code": exit_code_of(outcome), "ended_ms": now,
+                   "ended_iso": utc_iso_ms(now)}
+        self._writable()
+        ref = self._raw.append(self._serialize(end_record(closing, now,
+                                                          self._clock.monotonic())))
+        self._manifest.update(closing, end_record=str(ref))
+        self._write_manifest_locked()
+
+    def _write_manifest_locked(self) -> None:
+        text = json.dumps(self._stamp(self._manifest), ensure_ascii=False, allow_nan=False,
+                          indent=2)
+        atomic_write_bytes(self._dir / MANIFEST_NAME,
+                           self._redactor.scrub_bytes(text.encode("utf-8") + b"\n"),
+                           fsync=self._fsync)
+
+    def _serialize(self, record: ExchangeCallRecord) -> bytes:
+        body = {**self._header, **self._redactor.clean({
+            "kind": record.kind, "endpoint": record.endpoint, "wall_ms": record.wall_ms,
+            "wall_iso": utc_iso_ms(record.wall_ms), "mono_s": record.mono_s,
+            "clock_offset_ms": record.clock_offset_ms, "request": record.request,
+            "response": record.response, "outcome": record.outcome, "extra": record.extra})}
+        return self._redactor.scrub_bytes(_compact(body))
 
     def _package_locked(self) -> PackageManifest:
         self._flush_locked()
@@ -208,7 +263,8 @@ def _compact(value: Any) -> bytes:
 
 
 def _refuse_earlier_evidence(run_dir: Path) -> None:
-    names = [INDEX_NAME, FILELIST_NAME, SUMS_NAME, *(d.value for d in SeedDocument)]
+    names = [INDEX_NAME, FILELIST_NAME, SUMS_NAME, MANIFEST_NAME,
+             *(d.value for d in SeedDocument)]
     found = [n for n in names if (run_dir / n).exists()]
     found += [p.name for _, p in list_shards(run_dir)]
     if found:

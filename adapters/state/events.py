@@ -2,6 +2,10 @@
 
 Each line is one event, flat, tagged with its class: {"type": "RiskEvent", "schema_version": 1,
 "logged_ms": ..., <the event's fields>}.
+
+A process killed mid-append leaves a last line without its newline. That event was never
+acknowledged (append_event had not returned), so readers pass over it and the next append
+first cuts it off; otherwise the next line would be glued to it and the log unreadable.
 """
 
 import json
@@ -41,13 +45,29 @@ def encode_event(event: LogEvent, logged_ms: int | None,
 def append_event_line(path: Path, line: bytes) -> None:
     """Append and fsync one line; events are rare, so each is made durable on its own."""
     created = not path.exists()
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, OWNER_ONLY_FILE)
-    with os.fdopen(fd, "ab") as f:
+    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, OWNER_ONLY_FILE)
+    with os.fdopen(fd, "r+b") as f:
+        _cut_torn_tail(f.fileno())
         f.write(line)
         f.flush()
         os.fsync(f.fileno())
     if created:
         fsync_dir(path.parent)
+
+
+def _cut_torn_tail(fd: int) -> None:
+    size = os.fstat(fd).st_size
+    if size == 0 or os.pread(fd, 1, size - 1) == b"\n":
+        return
+    keep = size
+    while keep > 0:
+        start = max(0, keep - 4096)
+        found = os.pread(fd, keep - start, start).rfind(b"\n")
+        if found >= 0:
+            keep = start + found + 1
+            break
+        keep = start
+    os.ftruncate(fd, keep)
 
 
 def decode_event(line: str, converter: JsonConverter = _converter) -> LogEvent:
@@ -74,6 +94,8 @@ def read_events(path: Path) -> list[LogEvent]:
     events = []
     with path.open("rb") as f:
         for number, line in enumerate(f, start=1):
+            if not line.endswith(b"\n"):
+                break  # torn by a crash mid-append: never acknowledged, not an event
             try:
                 events.append(decode_event(line.decode("utf-8")))
             except BaseValidationError as exc:

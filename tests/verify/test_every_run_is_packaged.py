@@ -6,7 +6,9 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -14,18 +16,18 @@ from typer.testing import CliRunner
 from adapters.evidence.audit import audit_run
 from adapters.state.lock import StoreLock
 from entrypoints.cli import app
-from tests.e2e.harness import SYMBOL, world
+from tests.e2e.harness import SYMBOL, World, world
 
 OPEN = ["open", "--symbol", SYMBOL, "--side", "long", "--qty", "0.10", "--stop", "29400.0",
         "--tp1", "30300.0", "--tp1-qty", "0.04", "--tp2", "30600.0", "--tp2-qty", "0.03"]
 
 
-def cli(env: dict[str, str], *args: str) -> tuple[int, dict]:
+def cli(env: dict[str, str], *args: str) -> tuple[int, dict[str, Any]]:
     result = CliRunner().invoke(app, [*args, "--json"], env=env)
     return result.exit_code, json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def engine_env(w, tmp_path: Path) -> dict[str, str]:
+def engine_env(w: World, tmp_path: Path) -> dict[str, str]:
     config = tmp_path / "engine.toml"
     config.write_text(f'runs_dir = "{tmp_path / "runs"}"\n'
                       f'state_path = "{tmp_path / "state" / "state.json"}"\n')
@@ -89,7 +91,7 @@ def test_a_watch_stopped_by_a_signal_is_packaged(tmp_path: Path, signum: int,
     assert report.chain.records > 0
 
 
-def _wait(predicate, timeout_s: float = 30.0) -> bool:
+def _wait(predicate: Callable[[], bool], timeout_s: float = 30.0) -> bool:
     import time
 
     deadline = time.monotonic() + timeout_s

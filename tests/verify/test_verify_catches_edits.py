@@ -3,6 +3,7 @@ file, a derived document edited and re-summed; and tell a crash's torn tail from
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -15,7 +16,7 @@ from tests.verify.tamper import edit_json, edit_json_line, flip_byte, line_of, r
 RAW = "m_execution_raw_part_0001.jsonl"
 
 
-def verify(run: Path) -> tuple[int, dict]:
+def verify(run: Path) -> tuple[int, dict[str, Any]]:
     result = CliRunner().invoke(app, ["verify", str(run), "--json"])
     return result.exit_code, json.loads(result.stdout)
 
@@ -127,7 +128,7 @@ LINE_EDITS = [
 
 @pytest.mark.parametrize(("name", "match", "key", "value"), LINE_EDITS)
 def test_a_derived_line_edited_and_resummed_is_named_with_its_line(
-        run: Path, name: str, match: dict, key: str, value: object) -> None:
+        run: Path, name: str, match: dict[str, Any], key: str, value: object) -> None:
     number = line_of(run / name, **match)
     edit_json_line(run / name, number, key, value)
     resum(run)

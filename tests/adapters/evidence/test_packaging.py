@@ -102,7 +102,7 @@ def test_closing_the_sink_packages_the_run(tmp_path: Path) -> None:
 
     with make_sink(tmp_path) as sink:
         sink.record_call(call(0))
-        sink.append_document(SeedDocument.ORDER_STATUS_SAMPLES, {"state": "live"})
+        sink.append_document(SeedDocument.PROBE_EXECUTION, {"call": "note", "ok": True})
     assert (tmp_path / "SHA256SUMS.txt").is_file() and audit_run(tmp_path).status == "intact"
 
 

@@ -70,3 +70,27 @@ def test_a_damaged_event_line_is_reported_with_its_number(tmp_path: Path, line: 
     with pytest.raises(StateStoreCorrupt, match=expected) as caught:
         read_events(tmp_path / "events.jsonl")
     assert "events.jsonl" in str(caught.value) and "line 2" in str(caught.value)
+
+
+def test_a_line_torn_by_a_crash_is_passed_over_and_cut_before_the_next_append(
+        tmp_path: Path) -> None:
+    from adapters.state.events import append_event_line, encode_event
+
+    path = tmp_path / "events.jsonl"
+    first, second, third = (encode_event(e, 1) for e in EVENTS[:3])
+    append_event_line(path, first)
+    with path.open("ab") as f:  # what a kill mid-append leaves
+        f.write(second[: len(second) // 2])
+    assert read_events(path) == [EVENTS[0]]
+    append_event_line(path, third)
+    assert path.read_bytes() == first + third
+    assert read_events(path) == [EVENTS[0], EVENTS[2]]
+
+
+def test_a_damaged_line_that_is_not_the_last_is_still_refused(tmp_path: Path) -> None:
+    from adapters.state.events import encode_event
+
+    path = tmp_path / "events.jsonl"
+    path.write_bytes(b'{"type": "RiskEv\n' + encode_event(EVENTS[0], 1))
+    with pytest.raises(StateStoreCorrupt, match="line 1"):
+        read_events(path)

@@ -1,0 +1,69 @@
+"""The run manifest (seed 000 §6: "the main program creates run_dir + manifest").
+
+Written into the run before its first exchange call: the command and its arguments, the venue,
+the settings (an allow-list: no credential ever), every parameter, the engine's version and git
+revision, contract_version and the start time. The sink puts it at seq 0 of the hash chain and
+in run_manifest.json; at the end it adds the outcome (what the command printed) and end time.
+"""
+
+import functools
+import os
+import subprocess
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+from entrypoints.run_scope import current_scope
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@functools.cache
+def engine_version() -> str:
+    try:
+        return version("prometheus-exec")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+@functools.cache
+def git_revision() -> dict[str, Any] | None:
+    """The source checkout this engine runs from, when it is one (None for an installed
+    package or a machine without git)."""
+    if not (ROOT / ".git").exists():
+        return None
+    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0"}
+    try:
+        head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], env=env,
+                              capture_output=True, text=True, timeout=5, check=True)
+        status = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain",
+                                 "--untracked-files=no"], env=env, capture_output=True,
+                                text=True, timeout=5, check=True)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return {"commit": head.stdout.strip(), "dirty": bool(status.stdout.strip())}
+
+
+def manifest_for(config: dict[str, Any]) -> dict[str, Any]:
+    """The manifest's opening part, from the container's configuration."""
+    scope = current_scope()
+    okx = config.get("okx", {})
+    run = config.get("run", {})
+    params = config.get("params")
+    return {
+        "command": scope.command if scope is not None and scope.command else run.get("prefix"),
+        "argv": list(scope.argv) if scope is not None and scope.argv is not None else None,
+        "venue": config.get("venue"),
+        "settings": {
+            "venue": config.get("venue"), "symbols": list(config.get("symbols") or ()),
+            "state_path": str(config.get("state_path")), "runs_dir": str(run.get("base")),
+            "rest_url": okx.get("rest_url"), "ws_url": okx.get("ws_url"),
+            "demo": okx.get("demo"), "td_mode": okx.get("td_mode"),
+            "write_deadline_ms": okx.get("write_deadline_ms"),
+            "credentials": "set" if config.get("credentials") else "none",
+        },
+        "params": dict(params.describe()) if params is not None else {},
+        "engine_version": engine_version(),
+        "git": git_revision(),
+        "pid": os.getpid(),
+    }
