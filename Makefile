@@ -7,6 +7,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP_RUNTIME := $(VENV)/.runtime-stamp
 STAMP_DEV     := $(VENV)/.dev-stamp
+# The suite mostly waits on loopback exchanges, so it runs on one worker per core
+# (pytest-xdist); `make test WORKERS=0` runs it in one process.
+WORKERS ?= auto
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 
 .PHONY: run test lint typecheck ci bench lock clean
@@ -15,7 +18,7 @@ run: $(STAMP_RUNTIME)
 	$(BIN)/prometheus-exec probe
 
 test: $(STAMP_DEV)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(WORKERS)
 
 lint: $(STAMP_DEV)
 	$(BIN)/ruff check .

@@ -46,8 +46,8 @@ _STOPS = (PlaceProtection, ReplaceProtection)
 
 def _last_stop_only(actions: list[Action]) -> list[Action]:
     """Of several stop placements decided in one batch only the last is still wanted."""
-    last = max((n for n, a in enumerate(actions) if isinstance(a, _STOPS)), default=-1)
-    return [a for n, a in enumerate(actions) if not isinstance(a, _STOPS) or n == last]
+    stops = [n for n, a in enumerate(actions) if isinstance(a, _STOPS)]
+    return [a for n, a in enumerate(actions) if not isinstance(a, _STOPS) or n == stops[-1]]
 
 
 @attrs.frozen

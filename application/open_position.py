@@ -25,8 +25,9 @@ from domain.orders import Fill, OrderIntent, OrdType, PositionSide
 from domain.params import Params
 from domain.position_rules import Context, check_plan, emergency_locks
 from domain.risk import RiskBudget, risk_budget
-from domain.state import PositionStage, PositionState, SymbolState
+from domain.state import PositionStage, PositionState, SymbolState, remember_intent
 from ports.clock import Clock
+from ports.errors import ExchangeError
 from ports.exchange import ExchangeAdapter
 from ports.progress import Progress, Silent
 from ports.state import StateStore
@@ -88,7 +89,8 @@ class OpenPosition:
         intent = self._validate(cmd, spec)
         mark = await self._against_market(cmd)
         state = self._store.get_symbol_state(cmd.symbol)
-        rejected = self._gate(cmd, state, await self._risk(cmd, spec, mark))
+        reused = await self._intent_reused(cmd)
+        rejected = self._gate(cmd, state, await self._risk(cmd, spec, mark), reused)
         if rejected is not None:
             self._progress.step(f"gate: rejected ({rejected.reason})")
             return rejected
@@ -139,6 +141,24 @@ class OpenPosition:
                           + (f", entry {cmd.entry_price})" if cmd.entry_price else ")"))
         return mark
 
+    async def _intent_reused(self, cmd: OpenPositionCommand) -> str:
+        """Where the intent id was used before ("" if nowhere): the store remembers every
+        intent that reached the exchange, and the exchange is asked about its entry id (the
+        store may be new). A reused intent would resend client ids the exchange holds."""
+        for symbol in self._store.symbols():
+            if cmd.intent_id in self._store.get_symbol_state(symbol).used_intents:
+                return f"intent id {cmd.intent_id} was used before (on {symbol})"
+        entry_id = client_id(cmd.intent_id, Role.ENTRY)
+        try:
+            found = await self._exchange.get_order_status(inst_id=cmd.symbol, order_id=None,
+                                                          client_order_id=entry_id)
+        except ExchangeError as exc:
+            return f"intent id {cmd.intent_id}: the exchange could not say whether " \
+                   f"{entry_id} exists ({exc})"
+        if found.status is not None:
+            return f"intent id {cmd.intent_id} was used before: the exchange holds {entry_id}"
+        return ""
+
     async def _risk(self, cmd: OpenPositionCommand, spec: InstrumentSpec,
                     mark: Decimal) -> RiskBudget:
         """Loss at the initial stop against the tier's share of equity (domain/risk.py)."""
@@ -149,21 +169,23 @@ class OpenPosition:
                            risk_fraction=self._params.tiers.get(cmd.tier).risk_fraction)
 
     def _gate(self, cmd: OpenPositionCommand, state: SymbolState,
-              budget: RiskBudget) -> OpenPositionDone | None:
+              budget: RiskBudget, reused: str) -> OpenPositionDone | None:
         now = self._clock.now_ms() // 1000
         gate = check_open_gate(state, now=now)
         pos = state.position_state
         busy = pos.stage is not PositionStage.FLAT or bool(pos.intent_id)
         flat_gate = GateResult("position_flat", GateVerdict.FAIL if busy else GateVerdict.PASS,
                                f"{pos.stage.value} intent {pos.intent_id}" if busy else "")
+        intent_gate = GateResult("intent_unused", GateVerdict.FAIL if reused else
+                                 GateVerdict.PASS, reused)
         risk_gate = budget.gate()
-        allowed = gate.allowed and not busy and budget.allowed
+        allowed = gate.allowed and not busy and budget.allowed and not reused
         reason = "; ".join(r for r in (gate.reject_reason,
                                        "a position or entry is already open" if busy else "",
-                                       risk_gate.reason) if r)
+                                       reused, risk_gate.reason) if r)
         self._store.append_event(CandidateEvaluation(
             now, cmd.symbol, cmd.regime, cmd.template,
-            (gate_result(gate), flat_gate, risk_gate),
+            (gate_result(gate), flat_gate, intent_gate, risk_gate),
             cmd.base_score, cmd.penalties, cmd.final_score,
             CandidateAction.OPEN if allowed else CandidateAction.REJECT,
             "" if allowed else reason))
@@ -190,6 +212,7 @@ class OpenPosition:
                                 intent_id=cmd.intent_id, tp1_price=cmd.tp1_price,
                                 tp1_qty=cmd.tp1_qty, tp2_price=cmd.tp2_price,
                                 tp2_qty=cmd.tp2_qty, tier=cmd.tier)
+        state = remember_intent(state, cmd.intent_id)
         self._store.set_symbol_state(cmd.symbol, attrs.evolve(state, position_state=pending))
         (cid,) = allocate_ids(self._store, cmd.symbol, Role.ENTRY)
         return cid

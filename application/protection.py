@@ -116,12 +116,19 @@ class _Flatten:
     client_ids: list[str] = attrs.field(factory=list)
     evidence: list[EvidenceRef] = attrs.field(factory=list)
     closed: Decimal = Decimal(0)
-    price: Decimal | None = None
+    notional: Decimal = Decimal(0)
     unknown: bool = False
     notes: list[str] = attrs.field(factory=list)
 
+    def count(self, status: OrderStatus) -> None:
+        """What one flatten order filled, as the exchange shows it (partly filled counts)."""
+        self.closed += status.acc_fill_sz
+        self.notional += status.acc_fill_sz * (status.avg_px or Decimal(0))
+
     def result(self, flat: bool) -> FlattenOutcome:
-        return FlattenOutcome(flat, self.unknown and not flat, self.closed, self.price,
+        # the average over every attempt's fills, as the exchange's fills give it
+        price = self.notional / self.closed if self.closed else None
+        return FlattenOutcome(flat, self.unknown and not flat, self.closed, price,
                               tuple(self.order_ids), tuple(self.client_ids),
                               "; ".join(self.notes), tuple(self.evidence))
 
@@ -190,13 +197,23 @@ async def _market_close(exchange: ExchangeAdapter, clock: Clock, symbol: str,
 async def _await_terminal(exchange: ExchangeAdapter, clock: Clock, symbol: str,
                           order_id: str, cid: str, run: _Flatten) -> OrderStatus | None:
     status = await await_terminal(exchange, clock, symbol, order_id, cid)
+    if status is not None and not status.state.is_terminal:
+        # a market order the book only partly filled: cancel what is left before the next
+        # attempt, so two flatten orders never rest at once, and count what it did fill
+        cancel = await exchange.cancel_order(symbol=symbol, order_id=order_id or None,
+                                             client_order_id=cid)
+        run.evidence.append(cancel.evidence)
+        status = cancel.order_status or await await_terminal(exchange, clock, symbol,
+                                                             order_id, cid) or status
     if status is not None and status.evidence is not None:
         run.evidence.append(status.evidence)
-    if status is None or not status.state.is_terminal:
-        run.notes.append(f"flatten {cid} not terminal after {STATUS_POLLS} lookups")
+    if status is None:
+        run.notes.append(f"flatten {cid} not seen after {STATUS_POLLS} lookups")
         return None
-    run.closed += status.acc_fill_sz
-    run.price = status.avg_px or run.price
+    run.count(status)
+    if not status.state.is_terminal:
+        run.notes.append(f"flatten {cid} still {status.state.value} after its cancel")
+        return None
     return status
 
 

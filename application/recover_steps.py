@@ -18,7 +18,7 @@ from domain.logs import RiskEvent, RiskEventType
 from domain.orders import OrderStatus, PositionSide
 from domain.params import Params
 from domain.recovery_rules import adopt_unknown_position, stop_problem
-from domain.state import PositionStage, PositionState, SymbolState
+from domain.state import PositionStage, PositionState, SymbolState, remember_intent
 from ports.exchange import ExchangeAdapter
 from ports.exchange_types import PositionSnapshot
 from ports.state import StateStore
@@ -131,8 +131,7 @@ async def _unknown_position(run: _Run, side: PositionSide, qty: Decimal) -> None
     f = run.facts
     snap = f.snapshot
     assert snap is not None
-    # unique per symbol and second; client ids are account-wide at the exchange
-    intent = f"R{f.now}{''.join(c for c in f.symbol if c.isalnum())}"[:24]
+    intent = _adoption_intent(run.store, f.symbol, f.now)
     action = adopt_unknown_position(
         symbol=f.symbol, intent_id=intent, position_side=side, qty=qty,
         entry_price=snap.entry_price, mark_price=f.mark or snap.entry_price, spec=f.spec,
@@ -142,13 +141,21 @@ async def _unknown_position(run: _Run, side: PositionSide, qty: Decimal) -> None
         side=side.value, entry_price=snap.entry_price, qty_total=qty, sl_price=stop,
         stage=PositionStage.PRE_TP1, qty_open=qty, intent_id=intent,
         risk_per_unit=abs(snap.entry_price - stop) if stop else Decimal(0))
-    state = run.store.get_symbol_state(f.symbol)
+    state = remember_intent(run.store.get_symbol_state(f.symbol), intent)
     run.store.set_symbol_state(f.symbol, attrs.evolve(state, position_state=adopted))
     run.store.flush()
     verb = "default stop" if isinstance(action, PlaceProtection) else "flatten"
     run.log(f"position unknown to the store ({side.value} {qty}): {verb}", qty, stop or None,
             side=side.value)
     await run.drive((action,))
+
+
+def _adoption_intent(store: StateStore, symbol: str, now: int) -> str:
+    """An intent id never used before: client ids are account-wide at the exchange, and an
+    adoption can repeat within a second (a crash loop)."""
+    used = {i for s in store.symbols() for i in store.get_symbol_state(s).used_intents}
+    base = f"R{now}{''.join(c for c in symbol if c.isalnum())}"[:22]
+    return next(f"{base}{n:02d}" for n in range(100) if f"{base}{n:02d}" not in used)
 
 
 async def _ensure_stop(run: _Run, pos: PositionState, side: PositionSide,

@@ -9,7 +9,7 @@ from domain.ids import Role, client_id
 from domain.instrument import InstrumentSpec
 from domain.numbers import is_multiple
 from domain.orders import Side
-from domain.outcome import Accepted
+from domain.outcome import Accepted, Rejected
 from domain.params import Params
 from ports.clock import Clock
 from ports.errors import ExchangeError, ExchangeRejected
@@ -179,8 +179,12 @@ class SelfCheck:
         intent = AlgoStopIntent(spec, Side.SELL, spec.min_sz, far,
                                 client_id(cmd.intent_id, Role.SELFCHECK))
         placed = await self._exchange.submit_algo_stop(intent)
-        if not isinstance(placed.outcome, Accepted):
-            return Check(name, False, f"placement {placed.status}: {placed.outcome}")
+        outcome = placed.outcome
+        if not isinstance(outcome, Accepted):
+            # in words, not the outcome's repr
+            why = (f"code {outcome.code} {outcome.message}".rstrip()
+                   if isinstance(outcome, Rejected) else outcome.reason)
+            return Check(name, False, f"placement {placed.status}: {why}")
         listed = await self._exchange.get_open_algo_orders(symbol)
         seen = any(a.client_algo_id == intent.client_algo_id for a in listed)
         cancel = await self._exchange.cancel_algo(symbol=symbol, algo_id=placed.algo_id,

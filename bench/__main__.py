@@ -3,7 +3,7 @@
 import subprocess
 import sys
 
-BENCHES = ("sim_throughput", "okx_adapter", "protection", "evidence_sink")
+BENCHES = ("sim_throughput", "okx_adapter", "binance_adapter", "protection", "evidence_sink")
 
 
 def main() -> int:

@@ -143,17 +143,41 @@ class DeRisk:
 
 
 @attrs.frozen
+class MarginDeRisk:
+    """Shed qty reduce-only at market because margin used / equity is too high (playbook
+    step 1); the fill comes back as MarginReduced. Unlike DeRisk it may cut into the TPs."""
+
+    symbol: str
+    intent_id: str
+    side: Side
+    qty: Decimal = attrs.field(validator=_positive)
+    reason: str
+
+
+@attrs.frozen
 class SetCooldown:
     """Lock new entries until `until` (epoch s). Applying it never shortens an existing lock."""
 
     kind: CooldownKind
     until: int
     reason: str = ""
+    # the template a TEMPLATE lock binds ("" for the other kinds)
+    template: str = ""
 
 
 @attrs.frozen
 class EmitRiskEvent:
+    """Write event. collect_orders: the event's order_ids/client_ids are the orders the actions
+    before it in the same decision placed; the performer fills them in before writing (and
+    says why in no_orders_reason when those actions placed none)."""
+
     event: RiskEvent
+    collect_orders: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        if not self.collect_orders and not self.event.accounted:
+            raise InvalidIntent(f"{self.event.event_type.value} event lists no order, is not "
+                                "to collect any, and gives no no_orders_reason")
 
 
 @attrs.frozen
@@ -162,5 +186,5 @@ class EmitRegimeShiftLog:
 
 
 Action = (PlaceProtection | ReplaceProtection | CancelProtection | PlaceTakeProfit
-          | CancelTakeProfits | CloseRunner | EmergencyFlatten | DeRisk | SetCooldown
-          | EmitRiskEvent | EmitRegimeShiftLog)
+          | CancelTakeProfits | CloseRunner | EmergencyFlatten | DeRisk | MarginDeRisk
+          | SetCooldown | EmitRiskEvent | EmitRegimeShiftLog)

@@ -86,3 +86,6 @@ class AlgoOrder:
     reduce_only: bool
     updated_ms: int
     evidence: EvidenceRef | None = None
+    # the order the exchange placed when the stop triggered (Binance actualOrderId); "" until
+    # then, or where the venue's answer does not name it
+    child_order_id: str = ""

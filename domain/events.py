@@ -133,6 +133,17 @@ class PositionReduced:
 
 
 @attrs.frozen
+class MarginReduced:
+    """A margin de-risk order filled: qty of the open position closed (runner allocation first,
+    then TP2's, then TP1's)."""
+
+    qty: Decimal = attrs.field(validator=_positive)
+    price: Decimal = attrs.field(validator=_positive)
+    order_ids: tuple[str, ...] = ()
+    client_ids: tuple[str, ...] = ()
+
+
+@attrs.frozen
 class StopTriggered:
     qty: Decimal = attrs.field(validator=_positive)
     price: Decimal = attrs.field(validator=_positive)
@@ -184,5 +195,5 @@ class RegimeChanged:
 
 
 PositionEvent = (EntryFilled | StopConfirmed | StopMoved | StopNotVisible | Tp1Filled
-                 | Tp2Filled | PositionReduced | StopTriggered | RunnerClosed | EmergencyFlat
-                 | OperatorClose | BarClosed | RegimeChanged)
+                 | Tp2Filled | PositionReduced | MarginReduced | StopTriggered | RunnerClosed
+                 | EmergencyFlat | OperatorClose | BarClosed | RegimeChanged)

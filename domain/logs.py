@@ -5,6 +5,8 @@ from decimal import Decimal
 
 import attrs
 
+from domain.errors import DomainError
+
 
 class GateVerdict(enum.Enum):
     PASS = "PASS"
@@ -60,6 +62,24 @@ class RiskEvent:
     order_ids: tuple[str, ...]
     client_ids: tuple[str, ...]
     reason: str
+    # extension: why order_ids and client_ids are empty (the action placed no order)
+    no_orders_reason: str = ""
+
+    @property
+    def accounted(self) -> bool:
+        """It lists the orders it caused, or says why there are none (seed §8)."""
+        return bool(self.order_ids or self.client_ids or self.no_orders_reason)
+
+    def with_orders(self, order_ids: tuple[str, ...], client_ids: tuple[str, ...],
+                    none_reason: str) -> "RiskEvent":
+        """The event listing the orders it caused; none_reason is used only when there are none
+        and must then say why."""
+        if order_ids or client_ids:
+            return attrs.evolve(self, order_ids=order_ids, client_ids=client_ids,
+                                no_orders_reason="")
+        if not none_reason:
+            raise DomainError(f"{self.event_type.value} placed no order and says not why")
+        return attrs.evolve(self, order_ids=(), client_ids=(), no_orders_reason=none_reason)
 
 
 @attrs.frozen

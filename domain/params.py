@@ -138,6 +138,39 @@ class ShockGuardParams:
     max_triggers_60m: int = attrs.field(
         default=3, validator=_ints(1, 100),
         metadata=_doc("SHOCKs within 60 min that set the freeze lock"))
+    shock_multiplier: Decimal = attrs.field(
+        default=Decimal(3), validator=_decimals(Decimal(1), Decimal(100)),
+        metadata=_doc("a move beyond q95 x this within 1 or 3 minutes is a detected SHOCK"))
+    calib_window_s: int = attrs.field(
+        default=86400, validator=_ints(3600, WEEK_S),
+        metadata=_doc("q95_1m / q95_3m come from the mark-price klines of this window"))
+    recalib_every_s: int = attrs.field(
+        default=3600, validator=_ints(60, 86400),
+        metadata=_doc("recalibrate q95_1m / q95_3m once recalib_ts is this old"))
+    min_calib_samples: int = attrs.field(
+        default=60, validator=_ints(20, 100_000),
+        metadata=_doc("fewer returns than this in the window leave a q95 unknown (None)"))
+
+
+@attrs.frozen
+class MarginParams:
+    """Margin de-risk, the other half of the playbook's step 1 (seed §6)."""
+
+    derisk_margin_ratio: Decimal = attrs.field(
+        default=Decimal("0.5"), validator=_decimals(Decimal(0), Decimal(1), low_open=True),
+        metadata=_doc("margin used / equity above this sheds part of the position on a shift"))
+    derisk_fraction: Decimal = attrs.field(
+        default=Decimal("0.5"), validator=_decimals(Decimal(0), Decimal(1), low_open=True),
+        metadata=_doc("share of the open position shed reduce-only when margin is too high"))
+
+
+@attrs.frozen
+class HealthParams:
+    """The trade-health roll (seed §2.1 health_roll)."""
+
+    window_trades: int = attrs.field(
+        default=50, validator=_ints(1, 10_000),
+        metadata=_doc("health_roll covers this many most recent closed trades"))
 
 
 @attrs.frozen
@@ -177,6 +210,8 @@ class Params:
         default=ShockGuardParams(), metadata=_doc("regime-shift de-risk"))
     protection: ProtectionParams = attrs.field(
         default=ProtectionParams(), metadata=_doc("stop rules"))
+    margin: MarginParams = attrs.field(default=MarginParams(), metadata=_doc("margin de-risk"))
+    health: HealthParams = attrs.field(default=HealthParams(), metadata=_doc("trade health"))
 
     def describe(self) -> list[tuple[str, str]]:
         """Every parameter as (dotted key, value), in declaration order, for SelfCheck."""

@@ -1,8 +1,12 @@
 """The regime-shift playbook (seed §6), always in the same four steps:
 
-1. ShockGuard: count the SHOCK and, before TP2, shed the planned runner allocation (DeRisk).
-   Only the runner allocation is shed because the resting TP1/TP2 orders cover the rest, and
-   a reduce-only TP larger than the position could be refused.
+1. ShockGuard / margin DeRisk: count the SHOCK and, before TP2, shed the planned runner
+   allocation (DeRisk). Only the runner allocation is shed because the resting TP1/TP2 orders
+   cover the rest, and a reduce-only TP larger than the position could be refused. Whatever
+   the new regime, when margin used / equity is above derisk_margin_ratio the position sheds
+   derisk_fraction (MarginDeRisk, domain/derisk.py; it takes the runner allocation first, so
+   it replaces the SHOCK shed, at the larger of the two sizes). Not when step 2 is about to
+   close the whole runner anyway.
 2. Runner: on SHOCK or CHOP an open runner is closed at once (market).
 3. Remaining position: on SHOCK or CHOP the stop of a pre-TP2 position moves
    stop_tighten_fraction of the way toward the mark price (never looser, never past the mark).
@@ -17,17 +21,19 @@ from decimal import Decimal
 
 import attrs
 
-from domain.actions import Action, CooldownKind, DeRisk, EmitRegimeShiftLog, SetCooldown
+from domain.actions import Action, DeRisk, EmitRegimeShiftLog
+from domain.derisk import margin_derisk
 from domain.gate import apply_cooldown
 from domain.instrument import InstrumentSpec
 from domain.logs import RegimeShiftLog, RiskEventType
 from domain.orders import PositionSide
 from domain.params import Params
 from domain.position_rules import Context, replace_stop, risk_event
+from domain.records import MarginSnapshot
 from domain.runner import EXIT_REGIMES, SHOCK, manage_runner
+from domain.shockguard import count_trigger, shock_locks
 from domain.state import PositionStage, PositionState, ShockGuardState, SymbolState
 
-WINDOW_S = 3600
 _BEFORE_TP2 = (PositionStage.PRE_TP1, PositionStage.BETWEEN_TP1_TP2)
 
 
@@ -64,16 +70,21 @@ class _Shift:
     old: str
     new: str
     mark: Decimal | None
+    margin: MarginSnapshot | None = None
 
 
 def on_regime_shift(symbol: str, old_regime: str, new_regime: str, state: SymbolState, *,
                     now: int, params: Params, spec: InstrumentSpec,
-                    mark_price: Decimal | None) -> PlaybookResult:
-    """Run the four steps for a shift from old_regime to new_regime (no-op if they are equal)."""
+                    mark_price: Decimal | None,
+                    margin: MarginSnapshot | None = None) -> PlaybookResult:
+    """Run the four steps for a shift from old_regime to new_regime (no-op if they are equal).
+    margin: the account's balances now (None: unknown, the margin half of step 1 is skipped
+    and its note says so)."""
     if old_regime == new_regime:
         return PlaybookResult(state, (), ())
-    shift = _Shift(Context(symbol, now, params), spec, old_regime, new_regime, mark_price)
-    guard, step1, note1 = _shockguard(state, shift)
+    shift = _Shift(Context(symbol, now, params), spec, old_regime, new_regime, mark_price,
+                   margin)
+    guard, step1, note1 = _step1(state, shift)
     position, step2, note2 = _runner(state.position_state, shift)
     step3, note3 = _tighten(position, shift)
     state = attrs.evolve(state, shockguard=guard, position_state=position,
@@ -88,23 +99,40 @@ def on_regime_shift(symbol: str, old_regime: str, new_regime: str, state: Symbol
     return PlaybookResult(state, tuple(planned), notes)
 
 
-def _shockguard(state: SymbolState, shift: _Shift) -> tuple[ShockGuardState, list[Action], str]:
+def _step1(state: SymbolState, shift: _Shift) -> tuple[ShockGuardState, list[Action], str]:
+    guard, shock, shock_note = _shockguard(state, shift)
+    pos = state.position_state
+    if pos.stage is PositionStage.RUNNER_ONLY and shift.new in EXIT_REGIMES:
+        return guard, list(shock), f"{shock_note}; margin: runner closes whole in step 2"
+    margin, margin_note = margin_derisk(pos, shift.margin, symbol=shift.ctx.symbol,
+                                        params=shift.ctx.params, spec=shift.spec)
+    if margin is None:
+        return guard, list(shock), f"{shock_note}; {margin_note}"
+    shed = max((d.qty for d in shock), default=margin.qty)
+    if shed > margin.qty:
+        margin = attrs.evolve(margin, qty=shed,
+                              reason=f"{margin.reason}, raised to the SHOCK shed {shed}")
+    return guard, [margin], f"{shock_note}; {margin.reason} (one order)"
+
+
+def _shockguard(state: SymbolState,
+                shift: _Shift) -> tuple[ShockGuardState, list[DeRisk], str]:
     guard = state.shockguard
     if shift.new != SHOCK:
         return guard, [], f"1 shockguard: {shift.new} is not SHOCK"
-    recent = (*(t for t in guard.trigger_ts_60m if shift.ctx.now - t < WINDOW_S), shift.ctx.now)
-    guard = attrs.evolve(guard, trigger_ts_60m=recent, trigger_count_60m=len(recent))
+    guard = count_trigger(guard, shift.ctx.now)
+    count = guard.trigger_count_60m
     pos = state.position_state
     if pos.stage not in _BEFORE_TP2:
-        return guard, [], f"1 shockguard: SHOCK #{len(recent)} in 60 min; no pre-TP2 position"
+        return guard, [], f"1 shockguard: SHOCK #{count} in 60 min; no pre-TP2 position"
     qty = _derisk_qty(pos, shift)
     if qty == 0:
-        return guard, [], (f"1 shockguard: SHOCK #{len(recent)} in 60 min; runner allocation "
+        return guard, [], (f"1 shockguard: SHOCK #{count} in 60 min; runner allocation "
                            f"{pos.qty_runner} has nothing to shed")
     side = PositionSide(pos.side).exit_side
     reason = f"SHOCK: shed {qty} of the runner allocation {pos.qty_runner}"
     derisk = DeRisk(shift.ctx.symbol, pos.intent_id, side, qty, reason)
-    return guard, [derisk], f"1 shockguard: SHOCK #{len(recent)} in 60 min; {reason}"
+    return guard, [derisk], f"1 shockguard: SHOCK #{count} in 60 min; {reason}"
 
 
 def _derisk_qty(pos: PositionState, shift: _Shift) -> Decimal:
@@ -156,14 +184,8 @@ def _tighter_stop(pos: PositionState, shift: _Shift) -> Decimal | None:
 def _locks(state: SymbolState, shift: _Shift) -> tuple[SymbolState, list[Action], str]:
     if shift.new != SHOCK:
         return state, [], "4 cooldown: unchanged"
-    cooldown = shift.ctx.params.cooldown
-    now = shift.ctx.now
-    locks = [SetCooldown(CooldownKind.SHOCK, now + cooldown.shock_s, "regime shift to SHOCK")]
-    count = state.shockguard.trigger_count_60m
-    limit = shift.ctx.params.shockguard.max_triggers_60m
-    if count >= limit:
-        locks.append(SetCooldown(CooldownKind.FREEZE, now + cooldown.freeze_s,
-                                 f"{count} SHOCKs within 60 min (limit {limit})"))
+    locks = shock_locks(state.shockguard.trigger_count_60m, now=shift.ctx.now,
+                        params=shift.ctx.params, why="regime shift to SHOCK")
     for lock in locks:
         state = apply_cooldown(state, lock)
     named = ", ".join(f"{lock.kind.value} until {lock.until}" for lock in locks)
@@ -173,7 +195,7 @@ def _locks(state: SymbolState, shift: _Shift) -> tuple[SymbolState, list[Action]
 def _logs(state: SymbolState, shift: _Shift, notes: tuple[str, ...]) -> list[Action]:
     pos = state.position_state
     event = risk_event(shift.ctx, RiskEventType.REGIME_SHIFT, pos, pos.qty_open, shift.mark,
-                       f"{shift.old} -> {shift.new}")
+                       f"{shift.old} -> {shift.new}", collect=True)
     log = RegimeShiftLog(shift.ctx.now, shift.ctx.symbol, shift.old, shift.new, notes,
                          state.cooldown_until.shock, state.cooldown_until.freeze)
     return [event, EmitRegimeShiftLog(log)]

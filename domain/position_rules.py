@@ -78,11 +78,20 @@ def replace_stop(state: PositionState, ctx: Context, stop_price: Decimal,
                              state.sl_algo.client_algo_id, reason)
 
 
+COOLDOWN_PLACES_NO_ORDER = "a cooldown places no order"
+NO_ORDER_IDS = "the exchange's report of these fills named no order"
+
+
 def risk_event(ctx: Context, kind: RiskEventType, state: PositionState, qty: Decimal,
                price: Decimal | None, reason: str, order_ids: tuple[str, ...] = (),
-               client_ids: tuple[str, ...] = ()) -> EmitRiskEvent:
+               client_ids: tuple[str, ...] = (), *, no_orders_reason: str = "",
+               collect: bool = False) -> EmitRiskEvent:
+    """collect: the orders are those the actions before this one place (the performer fills
+    them in); otherwise empty ids need no_orders_reason, NO_ORDER_IDS when none is given."""
+    if not (order_ids or client_ids or collect or no_orders_reason):
+        no_orders_reason = NO_ORDER_IDS
     return EmitRiskEvent(RiskEvent(ctx.now, kind, ctx.symbol, state.side, qty, price,
-                                   order_ids, client_ids, reason))
+                                   order_ids, client_ids, reason, no_orders_reason), collect)
 
 
 def emergency_locks(ctx: Context, reason: str) -> tuple[SetCooldown, SetCooldown]:
@@ -95,11 +104,10 @@ def emergency(state: PositionState, ctx: Context, reason: str) -> Decision:
     """Flatten now at market, lock loss and freeze, log it. The state stays open (and marked
     unprotected) until the exchange shows it flat (EmergencyFlat)."""
     side = PositionSide(state.side)
-    stop_ids = tuple(i for i in (state.sl_algo.client_algo_id,) if i)
     actions = (EmergencyFlatten(ctx.symbol, state.intent_id, side, state.qty_open, reason),
                *emergency_locks(ctx, reason),
                risk_event(ctx, RiskEventType.EMERGENCY_FLAT, state, state.qty_open, None,
-                          f"ordered: {reason}", (), stop_ids))
+                          f"ordered: {reason}", collect=True))
     return Decision(attrs.evolve(state, sl_confirmed=False), actions)
 
 
@@ -116,7 +124,8 @@ def close_position(state: PositionState, ctx: Context, head: tuple[Action, ...],
             actions.append(SetCooldown(CooldownKind.B_BLACKLIST,
                                        ctx.now + ctx.params.cooldown.b_blacklist_s, why))
         actions.append(risk_event(ctx, RiskEventType.LOSS_COOLDOWN, state, state.qty_total, price,
-                                  f"{why}: no new entry until {until}"))
+                                  f"{why}: no new entry until {until}",
+                                  no_orders_reason=COOLDOWN_PLACES_NO_ORDER))
     return Decision(PositionState(), tuple(actions))
 
 

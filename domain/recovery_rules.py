@@ -1,6 +1,7 @@
 """Pure rules for protection recovery (seed §1.5 recover_protection): is an existing stop good
 enough, and what to do with a position the engine has no plan for."""
 
+import enum
 from collections.abc import Sequence
 from decimal import Decimal
 
@@ -10,6 +11,7 @@ from domain.errors import InvalidIntent
 from domain.instrument import InstrumentSpec
 from domain.orders import PositionSide
 from domain.params import Params, UnknownPositionPolicy
+from domain.state import PositionState
 
 
 def stop_within_tolerance(actual: Decimal, desired: Decimal, spec: InstrumentSpec,
@@ -87,3 +89,24 @@ def protection_gap(position_side: PositionSide, qty: Decimal,
     if not stop.close_position and (stop.size or Decimal(0)) < qty:
         return f"stop {stop.client_algo_id} covers {stop.size} of {qty}"
     return ""
+
+
+class MissingStopRepair(enum.Enum):
+    RECREATE = "recreate"
+    FLATTEN = "flatten"
+
+
+def missing_stop_repair(pos: PositionState) -> tuple[MissingStopRepair, str]:
+    """A held position whose stop is not among the open algo orders at recovery.
+
+    Seed 001 §3 makes an invisible stop a P0 emergency flatten. The one exception: the store
+    proves the position was protected until the engine went down (its stop was confirmed
+    visible and is named), so the gap opened while we were away and re-creating the stop
+    closes it; without that proof the position is flattened as the seed says.
+    """
+    stop = pos.sl_algo.client_algo_id
+    if pos.sl_confirmed and stop:
+        return MissingStopRepair.RECREATE, (f"stop {stop} was confirmed before the engine "
+                                            "stopped: re-create it")
+    return MissingStopRepair.FLATTEN, ("no confirmed stop on record for this position "
+                                       "(seed 001 §3: flatten)")

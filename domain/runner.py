@@ -86,4 +86,4 @@ def manage_runner(pos: PositionState, *, symbol: str, now: int, current_price: D
     log = RiskEvent(now, RiskEventType.RUNNER_EXIT, symbol, pos.side, pos.qty_open,
                     current_price, (), (), f"ordered ({method.value}): {reason}")
     return RunnerDecision(attrs.evolve(pos, runner_exit_reason=reason), exit_, reason,
-                          (close, EmitRiskEvent(log)))
+                          (close, EmitRiskEvent(log, collect_orders=True)))

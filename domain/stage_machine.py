@@ -21,11 +21,13 @@ from domain.actions import (
     PlaceTakeProfit,
     TakeProfit,
 )
+from domain.derisk import on_margin_reduced
 from domain.errors import InvalidTransition
 from domain.events import (
     BarClosed,
     EmergencyFlat,
     EntryFilled,
+    MarginReduced,
     OperatorClose,
     PositionEvent,
     PositionReduced,
@@ -99,6 +101,8 @@ def transition(state: PositionState, event: PositionEvent, *, symbol: str, now: 
             return _on_tp2(state, event, ctx)
         case PositionReduced():
             return _on_reduced(state, event, ctx)
+        case MarginReduced():
+            return on_margin_reduced(state, event, ctx)
         case StopTriggered():
             return _on_stop_triggered(state, event, ctx)
         case RunnerClosed():

@@ -10,6 +10,7 @@ from decimal import Decimal
 import attrs
 
 from domain.numbers import ZERO
+from domain.records import ExecFill, LimitOrderRecord, TradeResult
 
 
 class PositionStage(enum.Enum):
@@ -45,6 +46,8 @@ class ExecQualityRoll:
     spread_p95: float = 0.0
     sample_n: int = 0
     last_update_ts: int = 0
+    # extension: how many fills slippage_cost30_r averages (<= 30; sample_n counts orders)
+    fill_n: int = 0
 
 
 @attrs.frozen
@@ -56,6 +59,11 @@ class HealthRoll:
     fallback_quality: float = 0.0
     trade_n: int = 0
     last_calib_ts: int = 0
+    # extension: the sums profit_factor divides (in R), so "no losing trade" is visible
+    gross_win_r: float = 0.0
+    gross_loss_r: float = 0.0
+    # extension: limit-first exits fallback_quality is the share of (0: no exit yet)
+    limit_exit_n: int = 0
 
 
 @attrs.frozen
@@ -125,6 +133,33 @@ class PositionState:
 
 
 @attrs.frozen
+class RollHistory:
+    """Extension: the exchange-observed records the rolling blocks are computed from, kept
+    bounded (the last 30 terminal limit orders and fills, the last health window of trades),
+    so exec_quality_roll and health_roll survive a restart."""
+
+    orders: tuple[LimitOrderRecord, ...] = ()
+    fills: tuple[ExecFill, ...] = ()
+    trades: tuple[TradeResult, ...] = ()
+
+
+@attrs.frozen
+class HaltMark:
+    """Extension: the operator's halt in force (until 0: none) and the freeze it raised
+    (domain/incident.py)."""
+
+    since: int = 0
+    until: int = 0
+    prior_freeze: int = 0
+    incident_id: str = ""
+    reason: str = ""
+
+    @property
+    def active(self) -> bool:
+        return self.until > 0
+
+
+@attrs.frozen
 class SymbolState:
     symbol: str
     last_regime: str = ""
@@ -135,3 +170,24 @@ class SymbolState:
     exec_quality_roll: ExecQualityRoll = ExecQualityRoll()
     health_roll: HealthRoll = HealthRoll()
     position_state: PositionState = PositionState()
+    # extension: (template, until) per template whose losing trade locked it; a template lock
+    # binds only its own template, cooldown_until.template is the latest of them (seed §4)
+    template_cooldowns: tuple[tuple[str, int], ...] = ()
+    # extension: intent ids whose orders reached (or may have reached) the exchange, newest
+    # last. Client ids derive from them, so a reused intent would reuse client ids of orders
+    # the exchange already holds (it dedupes only among pending ones). Bounded: INTENT_MEMORY.
+    used_intents: tuple[str, ...] = ()
+    # extension: what exec_quality_roll and health_roll are computed from (domain/rolling.py)
+    roll_history: RollHistory = RollHistory()
+    # extension: the halt in force, if any (domain/incident.py)
+    halt: HaltMark = HaltMark()
+
+
+INTENT_MEMORY = 1000
+
+
+def remember_intent(state: SymbolState, intent_id: str) -> SymbolState:
+    """The state with intent_id recorded as used (the oldest forgotten past INTENT_MEMORY)."""
+    if intent_id in state.used_intents:
+        return state
+    return attrs.evolve(state, used_intents=(*state.used_intents, intent_id)[-INTENT_MEMORY:])

@@ -61,8 +61,16 @@ def classify(exc: BaseException) -> tuple[ExitCode, str]:
     if isinstance(exc, OSError) and exc.filename is not None:
         return ExitCode.NEEDS_ATTENTION, f"cannot use {exc.filename}: {exc.strerror}"
     return ExitCode.NEEDS_ATTENTION, (
-        f"internal error ({type(exc).__name__}: {exc}); whatever the command was doing may be "
-        f"half done: check with `prometheus-exec status` ({TRACEBACK_ENV}=1 shows the traceback)")
+        f"internal error ({type(exc).__name__}: {_text(exc)}); whatever the command was doing "
+        f"may be half done: check with `prometheus-exec status` ({TRACEBACK_ENV}=1 shows the "
+        "traceback)")
+
+
+def _text(exc: BaseException) -> str:
+    # attrs validators raise ValueError(message, attribute, ...): str() would print the
+    # attribute's repr too
+    first = exc.args[0] if exc.args else ""
+    return first if isinstance(first, str) and len(exc.args) > 1 else str(exc)
 
 
 def _usage(exc: Exception) -> str:
@@ -124,6 +132,15 @@ class GuardedGroup(TyperGroup):
             code = int(returned) if isinstance(returned, int) else 0
         except typer.Abort:
             code = ExitCode.INTERRUPTED
+        except UsageError as exc:
+            if type(exc).__name__ != "NoArgsIsHelpError":
+                code = self._failed(argv, exc)
+            else:
+                # nothing asked for: the help is the answer (rich has printed it already)
+                text = str(getattr(exc, "format_message", exc.__str__)())
+                if text:
+                    print(text)
+                code = ExitCode.BAD_INPUT
         except OSError as exc:
             # a closed pipe (`prometheus-exec status | head -1`) is the reader's choice
             code = 1 if exc.errno == errno.EPIPE else self._failed(argv, exc)

@@ -14,7 +14,8 @@ class ExitCode(enum.IntEnum):
     # not expect: look at the exchange (`status`) before doing anything else
     NEEDS_ATTENTION = 3
     # valid input that the engine's rules refuse now (a lock or cooldown, the risk budget, a
-    # position already open, an intent id already used); nothing was sent
+    # position already open): the order asked for was not sent (the recovery that runs first
+    # may still have repaired stops; the result's `recovery` says so)
     REFUSED = 4
     # stopped by Ctrl-C (128 + SIGINT, as shells report it)
     INTERRUPTED = 130

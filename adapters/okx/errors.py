@@ -4,20 +4,16 @@ Writes (placements and cancels) are judged into accepted / rejected / unknown; r
 rejected / transient (retry, then ExchangeUnavailable) / protocol error. The raw code is kept.
 """
 
-import enum
 from collections.abc import Mapping
 from typing import Any
 
-import attrs
-
+from adapters.common.http import Reply
+from adapters.common.judgement import Judgement, Verdict, write_outcome
+from adapters.common.judgement import read_error as venue_read_error
 from domain.evidence import EvidenceRef
-from domain.outcome import Accepted, Outcome, Rejected, Unknown
-from ports.errors import (
-    ExchangeError,
-    ExchangeProtocolError,
-    ExchangeRejected,
-    ExchangeUnavailable,
-)
+from ports.errors import ExchangeError
+
+__all__ = ["Judgement", "Verdict", "judge_read", "judge_write", "read_error", "write_outcome"]
 
 # The request may or may not have been executed: never a rejection, resolve by lookup.
 UNKNOWN_CODES = frozenset({"50001", "50004", "50013", "50026", "51054", "51149"})
@@ -29,46 +25,6 @@ ORDER_NOT_FOUND = "51603"
 CANCEL_LOOKUP_CODES = frozenset({"51400", "51401", "51402", "51410"})
 # same for algos, plus "already triggered" (51412/51416) and "does not exist"
 ALGO_CANCEL_LOOKUP_CODES = CANCEL_LOOKUP_CODES | {"51412", "51416", ORDER_NOT_FOUND}
-
-
-@attrs.frozen
-class Reply:
-    """What came back for one HTTP request; failure is set when nothing did."""
-
-    http_status: int | None
-    payload: Any
-    text: str
-    failure: str | None = None
-
-
-class Verdict(enum.Enum):
-    OK = "ok"
-    REJECTED = "rejected"
-    UNKNOWN = "unknown"
-    TRANSIENT = "transient"
-    RESYNC = "resync"
-    PROTOCOL = "protocol"
-
-
-@attrs.frozen
-class Judgement:
-    verdict: Verdict
-    code: str = ""
-    message: str = ""
-    items: tuple[Any, ...] = ()
-
-    @property
-    def evidence_outcome(self) -> str:
-        """The outcome word of the evidence record: ok, rejected:CODE, unknown:WHY, error:…"""
-        if self.verdict is Verdict.OK:
-            return "ok"
-        if self.verdict in (Verdict.REJECTED, Verdict.RESYNC):
-            return f"rejected:{self.code}"
-        if self.verdict is Verdict.UNKNOWN:
-            return f"unknown:{self.code or self.message}"
-        if self.verdict is Verdict.TRANSIENT:
-            return f"error:unavailable:{self.code or self.message}"
-        return "error:protocol"
 
 
 def _envelope(payload: Any) -> tuple[str, str, Any] | None:
@@ -142,21 +98,7 @@ def judge_write(reply: Reply) -> Judgement:
     return Judgement(Verdict.OK, code, msg, (item,))
 
 
-def write_outcome(judgement: Judgement, http_status: int | None, exchange_id: str) -> Outcome:
-    """The domain outcome of a judged write."""
-    if judgement.verdict is Verdict.OK:
-        return Accepted(exchange_id)
-    if judgement.verdict in (Verdict.REJECTED, Verdict.RESYNC):
-        return Rejected(judgement.code, judgement.message, http_status)
-    return Unknown(judgement.code or judgement.message)
-
-
 def read_error(judgement: Judgement, http_status: int | None,
                evidence: EvidenceRef) -> ExchangeError:
     """The ports error a failed read raises."""
-    if judgement.verdict is Verdict.TRANSIENT:
-        detail = f"{judgement.code}: {judgement.message}" if judgement.code else judgement.message
-        return ExchangeUnavailable(f"OKX unavailable ({detail})", evidence)
-    if judgement.verdict is Verdict.PROTOCOL:
-        return ExchangeProtocolError(judgement.message, evidence)
-    return ExchangeRejected(judgement.code, judgement.message, http_status, evidence)
+    return venue_read_error("OKX", judgement, http_status, evidence)

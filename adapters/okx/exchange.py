@@ -7,11 +7,11 @@ from types import TracebackType
 
 import httpx
 
+from adapters.common.hub import EventHub
 from adapters.okx.account import OkxAccount
 from adapters.okx.algos import OkxAlgos
 from adapters.okx.config import OkxConfig
 from adapters.okx.credentials import OkxCredentials
-from adapters.okx.hub import EventHub
 from adapters.okx.market import OkxMarket
 from adapters.okx.rest import OkxRest
 from adapters.okx.trading import OkxTrading

@@ -15,14 +15,15 @@ from urllib.parse import urlencode
 import attrs
 import httpx
 
+from adapters.common.http import Reply, response_doc, send
+from adapters.common.timesync import ClockOffset
 from adapters.okx import wire
 from adapters.okx.config import OkxConfig
 from adapters.okx.converter import structure_all
 from adapters.okx.credentials import OkxCredentials
-from adapters.okx.errors import Judgement, Reply, Verdict, judge_read, judge_write, read_error
+from adapters.okx.errors import Judgement, Verdict, judge_read, judge_write, read_error
 from adapters.okx.pacing import Pacer
 from adapters.okx.signing import rest_headers, rest_timestamp
-from adapters.okx.timesync import ClockOffset
 from domain.evidence import EvidenceRef
 from ports.clock import Clock
 from ports.errors import ExchangeError
@@ -31,9 +32,6 @@ from ports.evidence import EvidenceSink, ExchangeCallRecord
 REDACTED = "[redacted]"
 SECRET_HEADERS = frozenset({"ok-access-key", "ok-access-sign", "ok-access-passphrase"})
 TIME_PATH = "/api/v5/public/time"
-MAX_TEXT = 2000
-# OKX's largest answers (all SWAP instruments, 300 candles) are well under 1 MiB
-MAX_BODY = 16 * 1024 * 1024
 Params = Mapping[str, str]
 
 
@@ -215,14 +213,14 @@ class OkxRest:
                 if deadline else None
             request = self._build(method, path, params, body, signed, exp_time_ms)
             sent_ms, started = self._clock.now_ms(), self._clock.monotonic()
-            reply = await self._send(request)
+            reply = await send(self._client, request)
         elapsed_ms = (self._clock.monotonic() - started) * 1000
         judgement = judge_write(reply) if write else judge_read(reply)
         record = ExchangeCallRecord(
             "rest", endpoint,
             {"method": method, "path": path, "query": dict(params or {}),
              "headers": redact_headers(request.headers), "body": body},
-            _response_doc(reply, elapsed_ms), judgement.evidence_outcome, sent_ms, started,
+            response_doc(reply, elapsed_ms), judgement.evidence_outcome, sent_ms, started,
             self._offset.value_ms, {"attempt": attempt, "exp_time_ms": exp_time_ms})
         evidence = self._sink.record_call(record)
         return _Call(reply, judgement, evidence, sent_ms, self._clock.now_ms(), exp_time_ms)
@@ -243,42 +241,3 @@ class OkxRest:
             request.headers.update(rest_headers(self._credentials, stamp, method,
                                                 request.url.raw_path.decode("ascii"), text))
         return request
-
-    async def _send(self, request: httpx.Request) -> Reply:
-        try:
-            response = await self._client.send(request, stream=True)
-            try:
-                content = await _read_capped(response)
-            finally:
-                await response.aclose()
-        except httpx.TimeoutException:
-            return Reply(None, None, "", "timeout")
-        except httpx.HTTPError as exc:
-            return Reply(None, None, "", f"transport:{type(exc).__name__}")
-        if content is None:
-            # an answer, but not one we read: a protocol error for a read, Unknown for a write
-            return Reply(response.status_code, None, f"<body larger than {MAX_BODY} bytes>")
-        try:
-            payload = json.loads(content)
-        except ValueError:
-            return Reply(response.status_code, None, content.decode("utf-8", "replace"))
-        return Reply(response.status_code, payload, "")
-
-
-async def _read_capped(response: httpx.Response) -> bytes | None:
-    """The body, or None once it passes MAX_BODY (so a runaway answer cannot exhaust memory)."""
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.aiter_bytes():
-        size += len(chunk)
-        if size > MAX_BODY:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _response_doc(reply: Reply, elapsed_ms: float) -> dict[str, Any]:
-    if reply.failure is not None:
-        return {"http_status": None, "error": reply.failure, "elapsed_ms": round(elapsed_ms, 3)}
-    body = reply.payload if reply.payload is not None else reply.text[:MAX_TEXT]
-    return {"http_status": reply.http_status, "body": body, "elapsed_ms": round(elapsed_ms, 3)}

@@ -5,7 +5,8 @@ import hashlib
 import hmac
 from datetime import UTC, datetime
 
-from adapters.okx.credentials import OkxCredentials, Secret
+from adapters.common.secret import Secret
+from adapters.okx.credentials import OkxCredentials
 
 WS_VERIFY_PATH = "/users/self/verify"
 

@@ -10,12 +10,13 @@ from typing import Any
 import attrs
 from websockets.asyncio.client import ClientConnection, connect
 
+from adapters.common.frames import FrameRecorder
+from adapters.common.hub import EventHub, within
 from adapters.okx.config import OkxConfig
 from adapters.okx.credentials import OkxCredentials
-from adapters.okx.hub import EventHub, within
 from adapters.okx.signing import ws_login_args
 from adapters.okx.ws_decode import PushDecoder
-from adapters.okx.ws_frames import FrameRecorder, StreamSpec, arg_key, stream_specs
+from adapters.okx.ws_frames import StreamSpec, arg_key, redact_frame, stream_specs
 from ports.clock import Clock
 from ports.errors import ExchangeProtocolError, ExchangeUnavailable
 from ports.evidence import EvidenceSink
@@ -251,7 +252,8 @@ class OkxStreams:
                  exchange_clock: ExchangeClock) -> None:
         self._config, self._credentials, self._clock = config, credentials, clock
         self._hub, self._rng, self._exchange_clock = hub, rng, exchange_clock
-        self._recorder = FrameRecorder(sink, clock, exchange_clock.offset_ms)
+        self._recorder = FrameRecorder(sink, clock, exchange_clock.offset_ms,
+                                       redact_frame=redact_frame)
         self._decoder = PushDecoder()
         self.streams: list[OkxStream] = []
         self._tasks: list[asyncio.Task[None]] = []

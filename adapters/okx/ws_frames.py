@@ -1,16 +1,12 @@
-"""What the WS streams subscribe to, and how each frame becomes (redacted) evidence."""
+"""What the WS streams subscribe to, and how a login frame is redacted for the evidence."""
 
 import copy
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
 import attrs
 
 from adapters.okx.config import OkxConfig
-from domain.evidence import EvidenceRef
-from ports.clock import Clock
-from ports.evidence import EvidenceSink, ExchangeCallRecord
 
 REDACTED = "[redacted]"
 LOGIN_SECRET_FIELDS = ("apiKey", "passphrase", "sign")
@@ -59,27 +55,3 @@ def redact_frame(frame: Any) -> Any:
         if isinstance(arg, dict):
             arg.update({k: REDACTED for k in LOGIN_SECRET_FIELDS if k in arg})
     return masked
-
-
-class FrameRecorder:
-    """Every WS frame in or out, and every connection state change, as one evidence record."""
-
-    def __init__(self, sink: EvidenceSink, clock: Clock, offset_ms: Callable[[], int]) -> None:
-        self._sink = sink
-        self._clock = clock
-        self._offset_ms = offset_ms
-
-    def frame(self, kind: str, url: str, frame: Any) -> EvidenceRef:
-        redacted = redact_frame(frame)
-        request = {"frame": redacted} if kind == "ws_out" else {}
-        response = {"frame": redacted} if kind == "ws_in" else None
-        return self._record(kind, url, request, response, "ok")
-
-    def state(self, url: str, state: str, detail: str = "") -> EvidenceRef:
-        return self._record("ws_state", url, {"state": state, "detail": detail}, None, state)
-
-    def _record(self, kind: str, url: str, request: Mapping[str, Any],
-                response: Mapping[str, Any] | None, outcome: str) -> EvidenceRef:
-        return self._sink.record_call(ExchangeCallRecord(
-            kind, f"WS {urlsplit(url).path}", request, response, outcome,
-            self._clock.now_ms(), self._clock.monotonic(), self._offset_ms(), {"url": url}))

@@ -44,6 +44,7 @@ class JsonFileStateStore:
         self._converter = state_converter()
         self._states: dict[str, SymbolState] = {}
         self._loaded = False
+        self._read_only = False
         self._lock = StoreLock(path.with_name(path.name + ".lock"))
 
     @property
@@ -60,6 +61,7 @@ class JsonFileStateStore:
         StateStoreInsecure."""
         self._refuse_shared()
         self._lock.acquire()
+        self._read_only = False
         self._loaded = False
         self._states = {}
         if not self._path.exists():
@@ -72,8 +74,18 @@ class JsonFileStateStore:
             raise
         self._loaded = True
 
+    def load_snapshot(self) -> None:
+        """Read the state file as last flushed, without taking the lock: for looking at a store
+        a running engine holds. The file is only ever replaced whole (rename), so what is read
+        is one consistent flush. The store is then read-only: flush and append_event refuse."""
+        self._refuse_shared()
+        self._read_only = True
+        self._loaded = False
+        self._states = self._decode(self._path.read_bytes()) if self._path.exists() else {}
+
     def flush(self) -> None:
         """Persist every symbol's state atomically (temp file, fsync, rename, fsync dir)."""
+        self._refuse_read_only("flush")
         if not self._loaded and self._path.exists():
             # writing now would replace positions we never read with whatever is in memory
             raise StateStoreError(f"{self._path} exists but was not loaded; call load() first")
@@ -107,6 +119,7 @@ class JsonFileStateStore:
 
     def append_event(self, event: LogEvent) -> None:
         """Append one event to events.jsonl and fsync it before returning."""
+        self._refuse_read_only("append_event")
         logged_ms = self._clock.now_ms() if self._clock else None
         make_private_dirs(self._events_path.parent)
         append_event_line(self._events_path, encode_event(event, logged_ms, self._converter))
@@ -116,6 +129,11 @@ class JsonFileStateStore:
         refuse_shared(self._path)
         refuse_shared(self._events_path.parent, directory=True)
         refuse_shared(self._events_path)
+
+    def _refuse_read_only(self, what: str) -> None:
+        if self._read_only:
+            raise StateStoreError(f"{self._path} was read as a snapshot (another engine holds "
+                                  f"it): {what} refused")
 
     def _decode(self, data: bytes) -> dict[str, SymbolState]:
         raw = self._parse(data)

@@ -9,7 +9,7 @@ from simulator.binance import params as p
 from simulator.binance.errors import BinanceError, from_refusal, invalid
 from simulator.binance.market import symbol_of
 from simulator.binance.views import order_view, trade_view
-from simulator.core import trading
+from simulator.core import dead_man, trading
 from simulator.core.errors import Refused
 from simulator.core.exchange import ExchangeCore
 from simulator.core.instruments import Instrument
@@ -200,6 +200,15 @@ class OrderApi(BinanceCore):
         for order in list(self.state.live[symbol].values()):
             trading.cancel_live(self.state, order)
         return CANCEL_ALL_DONE
+
+    @locked
+    def countdown_cancel_all(self, params: p.Params) -> dict[str, object]:
+        """Binance's dead-man switch for one symbol (simulator/core/dead_man.py)."""
+        symbol = symbol_of(self.state, params)
+        p.required(params, "countdownTime")
+        countdown = p.integer(params, "countdownTime", 0, 0, 2**62)
+        dead_man.arm(self.state, dead_man.scope_key(inst_id=symbol), countdown)
+        return {"symbol": symbol, "countdownTime": str(countdown)}
 
     @locked
     def all_orders(self, params: p.Params) -> list[dict[str, object]]:

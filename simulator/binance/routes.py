@@ -136,6 +136,8 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("GET", V1 + "allOrders"): Route(lambda c: c.api.all_orders(c.params), "signed", w(5)),
     ("DELETE", V1 + "allOpenOrders"): Route(lambda c: c.api.cancel_all(c.params), "signed",
                                             w(1)),
+    ("POST", V1 + "countdownCancelAll"): Route(
+        lambda c: c.api.countdown_cancel_all(c.params), "signed", w(10)),
     ("GET", V1 + "userTrades"): Route(lambda c: c.api.user_trades(c.params), "signed", w(5)),
     ("POST", V1 + "algoOrder"): Route(_new_algo, "signed", w(0), lambda params: 1),
     ("GET", V1 + "algoOrder"): Route(lambda c: c.api.query_algo(c.params), "signed", w(1)),

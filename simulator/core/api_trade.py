@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 
-from simulator.core import algos, okx_algos, trading
+from simulator.core import algos, dead_man, okx_algos, trading
 from simulator.core import params as p
 from simulator.core.errors import ApiError, ItemError, Refused, okx_item_error
 from simulator.core.locking import locked
@@ -65,6 +65,19 @@ class TradeApi:
                            "sMsg": ""})
             results.append(result)
         return results
+
+    @locked
+    def cancel_all_after(self, params: p.Params) -> Data:
+        """OKX's dead-man switch (simulator/core/dead_man.py); times in seconds, as documented."""
+        raw = p.required(params, "timeOut")
+        if not raw.isdigit() or not (int(raw) == 0 or 10 <= int(raw) <= 120):
+            raise ApiError("51000", "timeOut")
+        tag = p.text(params, "tag")
+        if tag and not p.TAG.fullmatch(tag):
+            raise ApiError("51000", "tag")
+        deadline = dead_man.arm(self.state, dead_man.scope_key(tag=tag), int(raw) * 1000)
+        return [{"triggerTime": str(deadline // 1000), "tag": tag,
+                 "ts": str(self.state.now() // 1000)}]
 
     @locked
     def get_order(self, params: p.Params) -> Data:

@@ -14,6 +14,7 @@ from simulator.core.api_admin import AdminViews
 from simulator.core.api_market import MarketApi
 from simulator.core.api_trade import TradeApi
 from simulator.core.clock import Clock, WallClock
+from simulator.core.dead_man import fire_due
 from simulator.core.locking import locked
 from simulator.core.matching import match_resting
 from simulator.core.state import CoreConfig, EventSink, ExchangeState
@@ -62,7 +63,8 @@ class ExchangeCore(MarketApi, TradeApi, AdminViews):
         state = self.state
         now = state.now()
         target = (state.clock.now_ms() - state.t0) // self.config.step_ms
-        if target == self._synced and not self._scheduled and not state.unannounced:
+        if target == self._synced and not self._scheduled and not state.unannounced \
+                and not state.countdowns:
             return
         self._synced = target
         for inst_id in state.instruments:
@@ -77,6 +79,8 @@ class ExchangeCore(MarketApi, TradeApi, AdminViews):
                 self._move(inst_id, price, price, price, min(step_ms, now))
             state.steps[inst_id] = done
         self._run_schedule(now)
+        if state.countdowns:
+            fire_due(state, now)
         if state.unannounced:
             announce_due(state, now)
 

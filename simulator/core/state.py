@@ -89,6 +89,8 @@ class ExchangeState:
         self.latest_algo_cl: dict[str, str] = {}
         # algos placed under a visibility-delay fault, not yet announced on orders-algo
         self.unannounced: list[AlgoOrder] = []
+        # dead-man timers (simulator/core/dead_man.py): scope key -> deadline ms
+        self.countdowns: dict[str, int] = {}
         self.sinks: list[EventSink] = []
         # faults reach the core through these hooks, so the core never imports them
         self.partial_fill_ratio: Callable[[str], Decimal | None] = lambda inst_id: None

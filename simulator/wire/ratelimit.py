@@ -14,6 +14,7 @@ LIMITS: dict[tuple[str, str], tuple[int, str]] = {
     ("POST", "trade/close-position"): (20, "inst"), ("GET", "trade/order"): (60, "inst"),
     ("GET", "trade/orders-pending"): (60, ""), ("GET", "trade/orders-history"): (40, ""),
     ("GET", "trade/fills"): (60, ""), ("POST", "trade/order-algo"): (20, ""),
+    ("POST", "trade/cancel-all-after"): (2, ""),
     ("POST", "trade/cancel-algos"): (20, ""), ("GET", "trade/order-algo"): (20, ""),
     ("GET", "trade/orders-algo-pending"): (20, ""),
     ("GET", "trade/orders-algo-history"): (20, ""), ("GET", "account/balance"): (10, ""),
@@ -25,6 +26,8 @@ LIMITS: dict[tuple[str, str], tuple[int, str]] = {
     ("GET", "public/price-limit"): (20, ""), ("GET", "market/ticker"): (20, ""),
     ("GET", "market/tickers"): (20, ""), ("GET", "market/books"): (40, ""),
     ("GET", "market/candles"): (40, ""), ("GET", "market/history-candles"): (20, ""),
+    ("GET", "market/mark-price-candles"): (20, ""),
+    ("GET", "market/history-mark-price-candles"): (10, ""),
 }
 
 # endpoints whose limit counts orders (batch items) rather than requests

@@ -89,6 +89,10 @@ def _post(call: Callable[[SimRuntime, dict[str, object]], object]) -> Handler:
     return lambda rt, req: envelope.ok(call(rt, _obj(req)))
 
 
+def _mark_candles(rt: SimRuntime, query: dict[str, object]) -> list[list[str]]:
+    return [[*row[:5], row[-1]] for row in rt.core.candles(query, max_limit=100)]  # type: ignore
+
+
 PUBLIC: dict[tuple[str, str], Handler] = {
     ("GET", "public/instruments"): _query(lambda rt, q: rt.core.instruments(q)),
     ("GET", "public/time"): _query(lambda rt, q: rt.core.server_time()),
@@ -101,6 +105,10 @@ PUBLIC: dict[tuple[str, str], Handler] = {
     ("GET", "market/books"): _query(lambda rt, q: rt.core.books(q)),
     ("GET", "market/candles"): _query(lambda rt, q: rt.core.candles(q)),
     ("GET", "market/history-candles"): _query(lambda rt, q: rt.core.candles(q)),
+    # the simulator's mark follows last unless a test sets it apart, so mark candles are the
+    # same bars in OKX's mark-candle shape [ts, o, h, l, c, confirm] (limit <= 100)
+    ("GET", "market/mark-price-candles"): _query(_mark_candles),
+    ("GET", "market/history-mark-price-candles"): _query(_mark_candles),
 }
 
 PRIVATE: dict[tuple[str, str], Handler] = {
@@ -118,6 +126,7 @@ PRIVATE: dict[tuple[str, str], Handler] = {
     ("POST", "trade/close-position"): close_position,
     ("POST", "trade/order-algo"): place_algo,
     ("POST", "trade/cancel-algos"): cancel_algos,
+    ("POST", "trade/cancel-all-after"): _post(lambda rt, b: rt.core.cancel_all_after(b)),
     ("GET", "trade/order"): _query(lambda rt, q: rt.core.get_order(q)),
     ("GET", "trade/orders-pending"): _query(lambda rt, q: rt.core.pending_orders(q)),
     ("GET", "trade/orders-history"): _query(lambda rt, q: rt.core.order_history(q)),

@@ -69,3 +69,10 @@ def test_shell_completion_is_available() -> None:
     completed = run_cli([], {"_PROMETHEUS_EXEC_COMPLETE": "complete_bash",
                              "COMP_WORDS": "prometheus-exec st", "COMP_CWORD": "1"})
     assert completed.stdout.split() == ["status"]
+
+
+def test_no_command_shows_the_help_and_exits_2() -> None:
+    for args in ([], ["sim"]):
+        ran = run_cli(args, {})
+        assert ran.code == 2 and ran.stderr == ""
+        assert "Usage: prometheus-exec" in ran.stdout and "Commands" in ran.stdout

@@ -118,6 +118,30 @@ def check_step(world: World, run: CommandRun, before: Snapshot, after: Snapshot,
         breaks += _agreement(world, after)
     breaks += _reported_fills(world, after)
     breaks += _flatten_locks(world, before, after)
+    breaks += _stop_deadline(world, before, after)
+    return breaks
+
+
+# seed 001 §7: a stop not visible within 1 s is flattened. On the virtual clock a round trip
+# costs no time, so the flatten leaves by the deadline plus one visibility poll interval (110 ms)
+# and one status poll (50 ms).
+STOP_DEADLINE_MS = 1000 + 110 + 50
+
+
+def _stop_deadline(world: World, before: Snapshot, after: Snapshot) -> list[Break]:
+    """Every flatten sent in the step leaves within the deadline of the stop placed before it
+    in the same step (a longer wait would leave the position unprotected too long)."""
+    old_orders, old_algos = before.ids()
+    stops = sorted(a["cTime"] for a in after.algos if a["algoId"] not in old_algos
+                   and _role(a["algoClOrdId"]) is Role.STOP)
+    breaks = []
+    for order in after.orders:
+        if order["ordId"] in old_orders or _role(order["clOrdId"]) is not Role.FLATTEN:
+            continue
+        placed = [t for t in stops if t <= order["cTime"]]
+        if placed and order["cTime"] - placed[-1] > STOP_DEADLINE_MS:
+            breaks.append(Break("stop-deadline", f"flatten {order['clOrdId']} left "
+                                f"{order['cTime'] - placed[-1]} ms after its stop was placed"))
     return breaks
 
 

@@ -143,3 +143,33 @@ def test_take_profits_and_the_stop_seen_at_once_are_applied_as_one(w: World) -> 
     run, after = step(w, "recover")
     assert not after.positions and not after.live_stops(SYMBOL)
     assert run.payload and "unknown to the store" not in str(run.payload)
+
+
+def test_an_intent_id_is_never_used_twice(w: World) -> None:
+    """Found by the harness (bench seed 11): an intent reopened after its stop fired made a
+    second order for each of its client ids (OKX dedupes only pending ones)."""
+    assert open_long(w, "i2").exit_code == 0
+    w.sim.set_price(SYMBOL, D("29300.0"))  # the stop fires
+    step(w, "recover")
+    w.sim.set_price(SYMBOL, D("30000.0"))
+    w.sim.advance(3600)  # past the loss cooldown
+    run, after = step(w, "open", "--symbol", SYMBOL, *LONG_PLAN, "--intent-id", "i2")
+    assert run.exit_code == 4 and "i2 was used before" in (run.payload or {})["reason"]
+    # the stop's child order carries no client id
+    assert sorted(o["clOrdId"] for o in after.orders) == ["", "pxENi200", "pxT1i200", "pxT2i200"]
+
+
+def test_a_partly_filled_flatten_order_is_cancelled_and_its_fill_reported(w: World) -> None:
+    """Found by the harness (after the lanes merged): the runner's stop filled only in part, the
+    flatten of the rest filled in part too and was abandoned as "not terminal"; the next attempt
+    closed the remainder and the EMERGENCY_FLAT event reported only that attempt (0.03 of 0.05)
+    while the first order stayed half open until the exchange cancelled it."""
+    assert open_long(w).exit_code == 0
+    w.sim.set_price(SYMBOL, D("30600.5"))        # TP1 and TP2 fill: a runner of 0.03 is left
+    step(w, "manage", "--symbol", SYMBOL)
+    w.sim.faults.inject("partial_fill", SYMBOL, times=2, ratio=0.5)
+    w.sim.set_price(SYMBOL, D("30299.0"))        # through the runner's stop at TP1's price
+    _, after = step(w, "recover")
+    assert not after.positions and not after.live_stops(SYMBOL)
+    flattens = [o for o in after.orders if o["clOrdId"].startswith("pxFL")]
+    assert flattens and all(o["state"] in ("filled", "canceled") for o in flattens)

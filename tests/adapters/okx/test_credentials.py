@@ -5,7 +5,8 @@ import pickle
 
 import pytest
 
-from adapters.okx.credentials import OkxCredentials, Secret
+from adapters.common.secret import Secret
+from adapters.okx.credentials import OkxCredentials
 
 VALUE = "sup3r-s3cret-value"
 

@@ -8,7 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from adapters.okx.credentials import OkxCredentials, Secret
+from adapters.common.secret import Secret
+from adapters.okx.credentials import OkxCredentials
 from adapters.okx.signing import rest_headers, rest_timestamp, sign, ws_login_args
 from domain.orders import Side
 from tests.adapters.okx.mock_okx import CREDENTIALS, MockOkx, build

@@ -8,9 +8,17 @@ from typing import Any, Union, get_args, get_origin
 import attrs
 from hypothesis import strategies as st
 
+from domain.records import ExecFill, LimitOrderRecord
+from tests.unit.domain.records_strategies import exec_fills, limit_orders
+
 _ints = st.integers(min_value=-(2**63), max_value=2**63)
 _decimals = st.decimals(allow_nan=False, allow_infinity=False)
 _floats = st.floats(allow_nan=False)  # infinity included: a profit factor can be infinite
+
+
+# records whose validators refuse arbitrary field values: drawn by their own strategies
+VALIDATED: dict[Any, st.SearchStrategy[Any]] = {LimitOrderRecord: limit_orders(),
+                                               ExecFill: exec_fills()}
 
 
 def strategy_for(type_: Any) -> st.SearchStrategy[Any]:
@@ -29,6 +37,8 @@ def strategy_for(type_: Any) -> st.SearchStrategy[Any]:
         return simple[type_]
     if isinstance(type_, type) and issubclass(type_, enum.Enum):
         return st.sampled_from(list(type_))
+    if type_ in VALIDATED:
+        return VALIDATED[type_]
     if attrs.has(type_):
         return filled(type_)
     raise TypeError(f"no strategy for {type_!r}")

@@ -112,3 +112,19 @@ def test_chop_before_tp2_tightens_the_stop_and_keeps_the_position() -> None:
     pos = store.flushed[SYMBOL].position_state
     assert pos.stage is PositionStage.PRE_TP1 and pos.sl_price > D("29400.0")
     assert stop_of(exchange).stop_price == pos.sl_price
+
+
+def test_take_profits_seen_together_place_only_the_last_stop_they_call_for() -> None:
+    """TP1 and TP2 filled between two looks: one stop move (to TP1's price, for the runner),
+    not the breakeven stop of TP1 first."""
+    exchange, store = opened()
+    fill_tp(exchange, "pxT1op100")
+    fill_tp(exchange, "pxT2op100")
+    before = set(exchange.algos)
+    done = asyncio.run(ManagePosition(exchange, store, exchange.clock, Params()).execute(
+        ManagePositionCommand(SYMBOL)))
+    assert done.observed == ("Tp1Filled", "Tp2Filled")
+    (new,) = [exchange.algos[a] for a in set(exchange.algos) - before]
+    assert new.stop_price == D("30300.0") and new.size == D("0.03")
+    (live,) = exchange.open_algos(SYMBOL)
+    assert live.client_algo_id == new.client_algo_id

@@ -3,6 +3,7 @@
 import asyncio
 from decimal import Decimal
 
+import attrs
 import pytest
 
 from application.open_position import OpenPosition, OpenPositionCommand, OpenPositionDone
@@ -11,7 +12,7 @@ from domain.logs import CandidateAction, CandidateEvaluation, RiskEvent, RiskEve
 from domain.orders import PositionSide
 from domain.outcome import Rejected
 from domain.params import Params
-from domain.state import CooldownUntil, PositionStage, SymbolState
+from domain.state import CooldownUntil, PositionStage, PositionState, SymbolState
 from tests.fake_exchange import FakeExchange
 from tests.fakes import FakeClock, InMemoryStateStore
 
@@ -155,7 +156,7 @@ def test_a_size_whose_stop_loss_exceeds_the_tier_budget_is_rejected_before_any_o
     assert done.status == "rejected_by_gate" and "risk" in done.reason
     assert not exchange.orders
     evaluation = store.events_of(CandidateEvaluation)[0]
-    assert [g.verdict.value for g in evaluation.gates] == ["PASS", "PASS", "FAIL"]
+    assert [g.verdict.value for g in evaluation.gates] == ["PASS", "PASS", "PASS", "FAIL"]
     within = open_(exchange, store, qty=D("100"), tp1_qty=D("40"), tp2_qty=D("30"),
                    intent_id="op9")
     assert within.status == "opened"
@@ -210,9 +211,9 @@ def test_a_partial_fill_too_small_for_the_plan_is_flattened_and_locks_the_symbol
     lookup = exchange.get_order_status
 
     async def fills_one_lot_first(**kwargs: object):  # type: ignore[no-untyped-def]
-        order = next(iter(exchange.orders.values()))
-        if order.acc_fill_sz == 0:
-            exchange.fill_order(order.order_id, qty=D("0.01"))
+        for order in list(exchange.orders.values()):
+            if order.acc_fill_sz == 0:
+                exchange.fill_order(order.order_id, qty=D("0.01"))
         return await lookup(**kwargs)  # type: ignore[arg-type]
     exchange.get_order_status = fills_one_lot_first  # type: ignore[method-assign]
     done = open_(exchange, store, entry_price=D("29990.0"), entry_timeout_s=1.0)
@@ -221,3 +222,28 @@ def test_a_partial_fill_too_small_for_the_plan_is_flattened_and_locks_the_symbol
     now = exchange.clock.now_ms() // 1000
     locks = store.flushed[SYMBOL].cooldown_until
     assert locks.freeze >= now + 1800 and locks.loss >= now + 1800
+
+
+def test_an_intent_id_used_before_is_refused_even_after_its_position_closed(world) -> None:
+    """Found by the invariant harness: intent i2 reopened after its stop fired, and the
+    exchange took a second order for each of its client ids."""
+    exchange, store = world
+    assert open_(exchange, store).status == "opened"
+    exchange.trigger_algo("pxSLop100")
+    store.states[SYMBOL] = attrs.evolve(store.states[SYMBOL],
+                                        position_state=PositionState())
+    sent = len(exchange.orders)
+    done = open_(exchange, store)
+    assert done.status == "rejected_by_gate" and "op1 was used before" in done.reason
+    assert len(exchange.orders) == sent
+    evaluation = store.events_of(CandidateEvaluation)[-1]
+    assert [(g.name, g.verdict.value) for g in evaluation.gates][2] == ("intent_unused", "FAIL")
+
+
+def test_an_intent_the_exchange_knows_is_refused_even_with_a_fresh_store(world) -> None:
+    exchange, store = world
+    assert open_(exchange, store).status == "opened"
+    sent = len(exchange.orders)
+    done = open_(exchange, InMemoryStateStore())
+    assert done.status == "rejected_by_gate"
+    assert "the exchange holds pxENop100" in done.reason and len(exchange.orders) == sent

@@ -58,6 +58,7 @@ def test_the_gate_becomes_a_log_line() -> None:
     open_ = gate_result(check_open_gate(locked(), now=NOW))
     assert (open_.name, open_.verdict, open_.reason) == (GATE_NAME, GateVerdict.PASS, "")
     shut = gate_result(check_open_gate(locked(shock=NOW + 9), now=NOW))
+    assert (shut.name, shut.verdict) == (GATE_NAME, GateVerdict.FAIL)
     assert (shut.verdict, shut.reason) == (GateVerdict.FAIL, f"locked: shock until {NOW + 9}")
 
 
@@ -91,7 +92,7 @@ def test_a_lock_is_extended_but_never_shortened(kind: CooldownKind) -> None:
 
 def test_apply_cooldowns_ignores_other_actions() -> None:
     event = EmitRiskEvent(RiskEvent(NOW, RiskEventType.LOSS_COOLDOWN, "X", "LONG", ZERO, None,
-                                    (), (), ""))
+                                    (), (), "", "a cooldown places no order"))
     state = apply_cooldowns(locked(), [event, SetCooldown(CooldownKind.LOSS, NOW + 10),
                                        SetCooldown(CooldownKind.FREEZE, NOW + 20)])
     assert state.cooldown_until == CooldownUntil(loss=NOW + 10, freeze=NOW + 20)

@@ -9,10 +9,12 @@ from hypothesis import strategies as st
 
 from domain.actions import (
     CloseRunner,
+    DeRisk,
     EmergencyFlatten,
     EmitRegimeShiftLog,
     EmitRiskEvent,
     ExitMethod,
+    MarginDeRisk,
     PlaceProtection,
     ReplaceProtection,
 )
@@ -20,6 +22,7 @@ from domain.errors import InvalidTransition
 from domain.events import (
     BarClosed,
     EmergencyFlat,
+    MarginReduced,
     PositionEvent,
     PositionReduced,
     RegimeChanged,
@@ -33,6 +36,7 @@ from domain.events import (
 )
 from domain.logs import RiskEventType
 from domain.playbook import on_regime_shift
+from domain.records import MarginSnapshot
 from domain.runner import EXIT_REGIMES
 from domain.state import PositionStage, PositionState, ShockGuardState, SymbolState
 from tests.unit.domain.builders import (
@@ -86,6 +90,7 @@ def make_event(state: PositionState, kind: int, price: Decimal, pick: int) -> Po
         lambda: Tp1Filled(_size(state.tp1_qty, pick), price),
         lambda: Tp2Filled(_size(state.tp2_qty, pick), price),
         lambda: PositionReduced(_size(state.qty_runner, pick), price),
+        lambda: MarginReduced(_size(state.qty_open, pick), price),
         lambda: StopTriggered(_size(state.qty_open, pick), price),
         lambda: RunnerClosed(_size(state.qty_open, pick), price),
         lambda: EmergencyFlat(_size(state.qty_open, pick), price if pick % 3 else None, "test"),
@@ -98,7 +103,7 @@ def make_event(state: PositionState, kind: int, price: Decimal, pick: int) -> Po
 
 
 # a third of the draws take the next planned step, so runs get past TP2
-steps_drawn = st.lists(st.tuples(st.integers(0, 17), prices, st.integers(0, 59)), max_size=40)
+steps_drawn = st.lists(st.tuples(st.integers(0, 18), prices, st.integers(0, 59)), max_size=40)
 
 
 def check_invariants(before: PositionState, after: PositionState, event: PositionEvent,
@@ -115,6 +120,16 @@ def check_invariants(before: PositionState, after: PositionState, event: Positio
     for action in actions:
         if isinstance(action, PlaceProtection | ReplaceProtection):
             assert action.qty == after.qty_open
+        if isinstance(action, EmitRiskEvent):
+            # seed §8: the orders it caused, or why there are none (or collected when performed)
+            assert action.collect_orders or action.event.accounted
+    if isinstance(event, MarginReduced) and after.stage is not S.FLAT:
+        # a margin cut keeps the plan adding up to what is open, if it did before
+        def planned(p: PositionState) -> Decimal:
+            return (D(0) if p.tp1_done else p.tp1_qty) + (D(0) if p.tp2_done else p.tp2_qty) \
+                + p.qty_runner
+        if planned(before) == before.qty_open:
+            assert planned(after) == after.qty_open
     if isinstance(event, StopNotVisible):
         assert isinstance(actions[0], EmergencyFlatten)
     if (isinstance(event, RegimeChanged) and before.stage is S.RUNNER_ONLY
@@ -163,16 +178,20 @@ def test_a_runner_is_always_closed_on_shock_or_chop(pos: PositionState, regime: 
 POSITIONS = [PositionState(), pre_tp1(), between(), runner()]
 
 
+margins = st.none() | st.builds(MarginSnapshot, st.integers(-10, 1000).map(D),
+                                st.integers(0, 1000).map(D))
+
+
 @given(st.sampled_from(POSITIONS), st.sampled_from(REGIMES), st.sampled_from(REGIMES),
        st.none() | prices, st.lists(st.integers(NOW - 7200, NOW), max_size=5),
-       st.integers(0, 10**6))
+       st.integers(0, 10**6), margins)
 def test_the_playbook_order_never_changes(pos: PositionState, old: str, new: str,
                                           mark: Decimal | None, shocks: list[int],
-                                          later: int) -> None:
+                                          later: int, margin: MarginSnapshot | None) -> None:
     guard = ShockGuardState(trigger_count_60m=len(shocks), trigger_ts_60m=tuple(sorted(shocks)))
     state = SymbolState(SYMBOL, last_regime=old, position_state=pos, shockguard=guard)
     result = on_regime_shift(SYMBOL, old, new, state, now=NOW + later, params=PARAMS,
-                             spec=SPEC, mark_price=mark)
+                             spec=SPEC, mark_price=mark, margin=margin)
     if old == new:
         assert result.planned == ()
         return
@@ -185,3 +204,8 @@ def test_the_playbook_order_never_changes(pos: PositionState, old: str, new: str
     assert sum(isinstance(a, EmitRegimeShiftLog) for a in result.actions) == 1
     assert result.state.last_regime == new
     assert len(result.state.shockguard.trigger_ts_60m) == result.state.shockguard.trigger_count_60m
+    # at most one de-risk order, and only in step 1
+    sheds = [p for p in result.planned if isinstance(p.action, DeRisk | MarginDeRisk)]
+    assert len(sheds) <= 1 and all(p.step.value == 1 for p in sheds)
+    assert all(a.collect_orders or a.event.accounted for a in result.actions
+               if isinstance(a, EmitRiskEvent))

@@ -2,7 +2,7 @@
 
 import asyncio
 
-from adapters.okx.hub import EventHub, within
+from adapters.common.hub import EventHub, within
 from domain.evidence import EvidenceRef
 from ports.exchange_events import EventSubscription, ResyncNeeded
 from tests.fakes import FakeClock

@@ -1,0 +1,157 @@
+"""Public market data: unsigned GETs under /fapi/v1 (never a key header, never a signature).
+
+exchangeInfo is read once per adapter and kept: it gives every instrument's spec and the
+pacer's budgets; a symbol it does not list is looked up again once (a new listing).
+"""
+
+from adapters.binance import wire
+from adapters.binance.converter import structure_list, structure_one
+from adapters.binance.rest import Answer, BinanceRest
+from adapters.binance.translate import protocol_guard, to_instrument, to_kline
+from domain.instrument import InstrumentSpec
+from ports.errors import ExchangeProtocolError
+from ports.exchange_types import (
+    FundingRate,
+    Instruments,
+    Klines,
+    OpenInterest,
+    PriceLimit,
+    PriceReading,
+    ServerTime,
+    Ticker,
+)
+
+MAX_KLINES = 1500
+INTERVALS = frozenset({"1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "8h", "12h",
+                       "1d", "3d", "1w", "1M"})
+# OKX's spellings of the same bars, so a caller may use either
+_OKX_NAMES = {"1H": "1h", "2H": "2h", "4H": "4h", "6H": "6h", "12H": "12h", "1D": "1d",
+              "3D": "3d", "1W": "1w", "6Hutc": "6h", "12Hutc": "12h", "1Dutc": "1d",
+              "3Dutc": "3d", "1Wutc": "1w"}
+
+
+def binance_interval(interval: str) -> str:
+    """The Binance kline interval for an interval name ("1m", "4h", OKX's "4H" -> "4h")."""
+    name = interval if interval in INTERVALS else _OKX_NAMES.get(interval, "")
+    if not name:
+        raise ValueError(f"unsupported kline interval {interval!r}")
+    return name
+
+
+class BinanceMarket:
+    def __init__(self, rest: BinanceRest) -> None:
+        self._rest = rest
+        self._specs: dict[str, InstrumentSpec] = {}
+        # symbols exchangeInfo lists but describes in a way we cannot trade on, and why
+        self.unreadable: dict[str, str] = {}
+
+    async def _get(self, path: str, **params: str) -> Answer:
+        return await self._rest.read("GET", path, params, security="public")
+
+    async def _exchange_info(self) -> Answer:
+        answer = await self._get("/fapi/v1/exchangeInfo")
+        info = structure_one(answer.payload, wire.ExchangeInfo, answer.evidence)
+        self._rest.pacer.use_limits((r.rate_limit_type, r.interval, r.interval_num, r.limit)
+                                    for r in info.rate_limits)
+        symbols = answer.payload.get("symbols")
+        if not isinstance(symbols, list):
+            raise ExchangeProtocolError("exchangeInfo has no symbols array", answer.evidence)
+        specs: dict[str, InstrumentSpec] = {}
+        unreadable: dict[str, str] = {}
+        for raw in symbols:
+            name = str(raw.get("symbol", "?")) if isinstance(raw, dict) else "?"
+            try:
+                with protocol_guard(f"exchangeInfo symbol {name}", answer.evidence):
+                    specs[name] = to_instrument(structure_one(raw, wire.SymbolInfo,
+                                                              answer.evidence))
+            except ExchangeProtocolError as exc:
+                text = str(exc)
+                unreadable[name] = text if name in text else f"exchangeInfo symbol {name}: {text}"
+        self._specs, self.unreadable = specs, unreadable
+        return answer
+
+    async def get_instruments(self, inst_type: str) -> Instruments:
+        """Every instrument of a type ("SWAP": perpetuals), whatever its status; a symbol
+        described in a way we cannot read is left out (`unreadable` says why)."""
+        answer = await self._exchange_info()
+        found = tuple(s for s in self._specs.values() if s.inst_type == inst_type)
+        return Instruments(inst_type, found, answer.evidence)
+
+    async def spec(self, symbol: str) -> InstrumentSpec:
+        """One instrument's spec from the kept exchangeInfo (read once, again for a symbol it
+        did not list); raises ExchangeProtocolError for a symbol Binance does not list or
+        describes in a way we cannot read (with the reason)."""
+        if symbol not in self._specs:
+            answer = await self._exchange_info()
+            if symbol in self.unreadable:
+                raise ExchangeProtocolError(self.unreadable[symbol], answer.evidence)
+            if symbol not in self._specs:
+                raise ExchangeProtocolError(f"Binance does not list {symbol!r}",
+                                            answer.evidence)
+        return self._specs[symbol]
+
+    async def get_ticker(self, inst_id: str) -> Ticker:
+        last = await self.get_last_price(inst_id)
+        answer = await self._get("/fapi/v1/ticker/bookTicker", symbol=inst_id)
+        book = structure_one(answer.payload, wire.BookTicker, answer.evidence)
+        return Ticker(inst_id, last.price, book.bid_price, book.ask_price, book.time,
+                      answer.evidence)
+
+    async def get_last_price(self, symbol: str) -> PriceReading:
+        answer = await self._get("/fapi/v1/ticker/price", symbol=symbol)
+        item = structure_one(answer.payload, wire.TickerPrice, answer.evidence)
+        return PriceReading(item.symbol, item.price, "last", item.time, answer.evidence)
+
+    async def _premium(self, symbol: str) -> tuple[wire.PremiumIndex, Answer]:
+        answer = await self._get("/fapi/v1/premiumIndex", symbol=symbol)
+        return structure_one(answer.payload, wire.PremiumIndex, answer.evidence), answer
+
+    async def get_mark_price(self, symbol: str) -> PriceReading:
+        item, answer = await self._premium(symbol)
+        return PriceReading(item.symbol, item.mark_price, "mark", item.time, answer.evidence)
+
+    async def get_funding_rate(self, symbol: str) -> FundingRate:
+        """The rate of the coming funding (premiumIndex.lastFundingRate) and its time."""
+        item, answer = await self._premium(symbol)
+        if item.last_funding_rate is None or item.next_funding_time is None:
+            raise ExchangeProtocolError(f"premiumIndex of {symbol} has no funding rate",
+                                        answer.evidence)
+        return FundingRate(item.symbol, item.last_funding_rate, item.next_funding_time, 0,
+                           answer.evidence)
+
+    async def get_open_interest(self, symbol: str) -> OpenInterest:
+        """Open interest in base asset; oi and oi_ccy are the same amount on Binance."""
+        answer = await self._get("/fapi/v1/openInterest", symbol=symbol)
+        item = structure_one(answer.payload, wire.OpenInterest, answer.evidence)
+        return OpenInterest(item.symbol, item.open_interest, item.open_interest, item.time,
+                            answer.evidence)
+
+    async def get_price_limit(self, inst_id: str) -> PriceLimit:
+        """PERCENT_PRICE around the mark: a buy at most mark * up (floored to the tick), a
+        sell at least mark * down (raised to the tick)."""
+        spec = await self.spec(inst_id)
+        item, answer = await self._premium(inst_id)
+        if spec.price_band is None:
+            raise ExchangeProtocolError(f"{inst_id} publishes no PERCENT_PRICE filter",
+                                        answer.evidence)
+        band = spec.price_band
+        return PriceLimit(inst_id, spec.price_floor(item.mark_price * band.up),
+                          spec.price_ceil(item.mark_price * band.down), item.time,
+                          answer.evidence)
+
+    async def get_kline(self, symbol: str, interval: str, limit: int) -> Klines:
+        """Bars oldest first (as Binance sends them); at most 1,500 per call."""
+        if not 1 <= limit <= MAX_KLINES:
+            raise ValueError(f"limit must be 1..{MAX_KLINES}, got {limit}")
+        name = binance_interval(interval)
+        answer = await self._get("/fapi/v1/klines", symbol=symbol, interval=name,
+                                 limit=str(limit))
+        rows = structure_list(answer.payload, wire.Kline, answer.evidence)
+        now = self._rest.exchange_now_ms()
+        bars = tuple(to_kline(row, now) for row in sorted(rows, key=lambda r: r.open_time))
+        return Klines(symbol, interval, bars, answer.evidence)
+
+    async def get_server_time(self) -> ServerTime:
+        item, answer = await self._rest.server_time()
+        return ServerTime(item.server_time, answer.evidence)
+

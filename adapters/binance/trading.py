@@ -1,0 +1,214 @@
+"""Regular orders on /fapi/v1/order: place (LIMIT or MARKET only), cancel (with the lookup that
+makes a refused cancel conclusive), query. A conditional type never goes here: protective
+stops are the Algo Service's (algos.py), and Binance refuses them here anyway (-4120)."""
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from adapters.binance import wire
+from adapters.binance.account import BinanceAccount
+from adapters.binance.converter import structure_list, structure_one
+from adapters.binance.errors import (
+    CANCEL_REJECTED,
+    DUPLICATE_CLIENT_ID,
+    ORDER_NOT_FOUND,
+    Verdict,
+    write_outcome,
+)
+from adapters.binance.rest import BinanceRest, WriteAnswer
+from adapters.binance.translate import SIDE_TEXT, protocol_guard, to_order_status, to_trade
+from adapters.binance.units import price_text, to_quantity
+from domain.errors import InvalidIntent
+from domain.numbers import is_positive_finite
+from domain.orders import Fill, OrderIntent, OrderStatus, OrdType, Side, validate_client_id
+from domain.outcome import Accepted, Rejected, Unknown
+from ports.errors import ExchangeError, ExchangeProtocolError, ExchangeRejected
+from ports.exchange_types import CancelDisposition, CancelResult, Fills, OrderLookup, OrderPlacement
+
+ORDER_PATH = "/fapi/v1/order"
+# the only order types this module sends; a conditional type here is a programming error
+REGULAR_TYPES = frozenset({"LIMIT", "MARKET"})
+# the seed's time-in-force names and the domain's order types -> Binance's timeInForce
+TIF = {"post_only": "GTX", "gtc": "GTC", "ioc": "IOC", "fok": "FOK"}
+INTENT_TIF = {OrdType.LIMIT: "GTC", OrdType.POST_ONLY: "GTX", OrdType.IOC: "IOC",
+              OrdType.FOK: "FOK"}
+CANCEL_LOOKUP_CODES = frozenset({CANCEL_REJECTED, ORDER_NOT_FOUND})
+TRADES_PAGE = 1000
+MAX_TRADE_PAGES = 20
+
+
+def text(item: Mapping[str, Any], key: str) -> str:
+    value = item.get(key)
+    return "" if value is None else str(value)
+
+
+def positive(value: Decimal | None, name: str) -> Decimal:
+    if not isinstance(value, Decimal) or not is_positive_finite(value):
+        raise InvalidIntent(f"{name} must be a finite Decimal > 0, got {value!r}")
+    return value
+
+
+def position_side_for(side: Side, reduce_only: bool) -> str:
+    """Hedge mode: open long = BUY+LONG, close long = SELL+LONG, and the mirror for short."""
+    opens_long = side is Side.BUY and not reduce_only
+    closes_long = side is Side.SELL and reduce_only
+    return "LONG" if opens_long or closes_long else "SHORT"
+
+
+def order_params(symbol: str, side: Side, kind: str, tif: str | None, qty: Decimal,
+                 price: Decimal | None, reduce_only: bool, cid: str,
+                 hedged: bool) -> dict[str, str]:
+    if kind not in REGULAR_TYPES:
+        raise InvalidIntent(f"{kind} is not a regular order type: conditional orders go "
+                            "through the Algo Service")
+    params = {"symbol": symbol, "side": SIDE_TEXT[side], "type": kind}
+    if tif is not None:
+        params["timeInForce"] = tif
+    params["quantity"] = to_quantity(qty)
+    if price is not None:
+        params["price"] = price_text(price)
+    if hedged:
+        params["positionSide"] = position_side_for(side, reduce_only)
+    else:
+        params["reduceOnly"] = "true" if reduce_only else "false"
+    return params | {"newClientOrderId": cid, "newOrderRespType": "ACK"}
+
+
+class BinanceTrading:
+    def __init__(self, rest: BinanceRest, account: BinanceAccount) -> None:
+        self._rest = rest
+        self._account = account
+
+    async def place_limit(self, *, symbol: str, side: Side, qty: Decimal, price: Decimal,
+                          tif: str, reduce_only: bool, client_order_id: str) -> OrderPlacement:
+        if tif not in TIF:
+            raise InvalidIntent(f"tif must be one of {sorted(TIF)}, got {tif!r}")
+        return await self._place(symbol, Side(side), "LIMIT", TIF[tif], positive(qty, "qty"),
+                                 positive(price, "price"), reduce_only, client_order_id)
+
+    async def place_market(self, *, symbol: str, side: Side, qty: Decimal, reduce_only: bool,
+                           client_order_id: str) -> OrderPlacement:
+        return await self._place(symbol, Side(side), "MARKET", None, positive(qty, "qty"),
+                                 None, reduce_only, client_order_id)
+
+    async def submit(self, intent: OrderIntent) -> OrderPlacement:
+        market = intent.ord_type is OrdType.MARKET
+        return await self._place(intent.inst_id, intent.side, "MARKET" if market else "LIMIT",
+                                 None if market else INTENT_TIF[intent.ord_type], intent.size,
+                                 intent.price, intent.reduce_only, intent.client_order_id)
+
+    async def _place(self, symbol: str, side: Side, kind: str, tif: str | None, qty: Decimal,
+                     price: Decimal | None, reduce_only: bool, cid: str) -> OrderPlacement:
+        validate_client_id(cid)
+        try:
+            hedged = await self._account.hedged()
+        except ExchangeError as exc:
+            evidence = self._rest.evidence_of(exc, f"POST {ORDER_PATH}")
+            return OrderPlacement(Rejected("pos_mode_unknown", f"order not sent: {exc}"),
+                                  symbol, cid, "", evidence)
+        params = order_params(symbol, side, kind, tif, qty, price, reduce_only, cid, hedged)
+        answer = await self._rest.write("POST", ORDER_PATH, params)
+        judgement = answer.judgement
+        order_id = text(answer.payload, "orderId")
+        outcome = write_outcome(judgement, answer.http_status, order_id)
+        if judgement.verdict is Verdict.REJECTED and judgement.code == DUPLICATE_CLIENT_ID:
+            outcome, order_id = await self._already_placed(symbol, cid, answer)
+        return OrderPlacement(outcome, symbol, cid, order_id, answer.evidence,
+                              answer.exp_time_ms, judgement.code, judgement.message)
+
+    async def _already_placed(self, symbol: str, cid: str,
+                              answer: WriteAnswer) -> tuple[Accepted | Unknown, str]:
+        """-4116: an open order already has this client id, i.e. an earlier send of this very
+        request arrived. Only a lookup says which order it is."""
+        try:
+            found = await self.get_order_status(inst_id=symbol, order_id=None,
+                                                client_order_id=cid)
+        except ExchangeError as exc:
+            return Unknown(f"duplicate client id, lookup failed: {exc}"), ""
+        if found.status is None:
+            return Unknown("duplicate client id, but no order found by it"), ""
+        return Accepted(found.status.order_id), found.status.order_id
+
+    async def cancel(self, *, symbol: str, order_id: str | None,
+                     client_order_id: str | None) -> CancelResult:
+        if not order_id and not client_order_id:
+            raise InvalidIntent("cancel needs an order_id or a client_order_id")
+        params = {"symbol": symbol}
+        params |= {"orderId": order_id} if order_id else \
+            {"origClientOrderId": client_order_id or ""}
+        answer = await self._rest.write("DELETE", ORDER_PATH, params)
+        judgement = answer.judgement
+        oid = text(answer.payload, "orderId") or order_id or ""
+        cid = text(answer.payload, "clientOrderId") or client_order_id or ""
+        if judgement.verdict is Verdict.OK:
+            item = structure_one(answer.payload, wire.Order, answer.evidence)
+            with protocol_guard("canceled order", answer.evidence):
+                status = to_order_status(item, answer.evidence)
+            return CancelResult(Accepted(oid), CancelDisposition.CANCEL_ACCEPTED, symbol, oid,
+                                cid, status, answer.evidence)
+        if judgement.verdict is Verdict.REJECTED and judgement.code in CANCEL_LOOKUP_CODES:
+            return await self._settle_refused(symbol, order_id, client_order_id, answer)
+        return CancelResult(write_outcome(judgement, answer.http_status, oid), None, symbol,
+                            oid, cid, None, answer.evidence)
+
+    async def _settle_refused(self, symbol: str, order_id: str | None, cid: str | None,
+                              answer: WriteAnswer) -> CancelResult:
+        # -2011 "Unknown order sent.": filled, canceled or never there; only a lookup says
+        code, msg = answer.judgement.code, answer.judgement.message
+        try:
+            lookup = await self.get_order_status(inst_id=symbol, order_id=order_id,
+                                                 client_order_id=cid)
+        except ExchangeError as exc:
+            return CancelResult(Unknown(f"cancel refused {code}, lookup failed: {exc}"), None,
+                                symbol, order_id or "", cid or "", None, answer.evidence)
+        status = lookup.status
+        if status is None:
+            return CancelResult(Accepted(order_id or ""), CancelDisposition.NOT_FOUND, symbol,
+                                order_id or "", cid or "", None, answer.evidence)
+        if status.state.is_terminal:
+            return CancelResult(Accepted(status.order_id), CancelDisposition.ALREADY_TERMINAL,
+                                symbol, status.order_id, status.client_order_id, status,
+                                answer.evidence)
+        return CancelResult(Rejected(code, msg, answer.http_status), None, symbol,
+                            status.order_id, status.client_order_id, status, answer.evidence)
+
+    async def get_order_status(self, *, inst_id: str, order_id: str | None,
+                               client_order_id: str | None) -> OrderLookup:
+        if not order_id and not client_order_id:
+            raise InvalidIntent("an order lookup needs an order_id or a client_order_id")
+        params = {"symbol": inst_id}
+        params |= {"orderId": order_id} if order_id else \
+            {"origClientOrderId": client_order_id or ""}
+        try:
+            answer = await self._rest.read("GET", ORDER_PATH, params)
+        except ExchangeRejected as exc:
+            if exc.code == ORDER_NOT_FOUND:
+                return OrderLookup(inst_id, None, self._rest.evidence_of(exc, ORDER_PATH))
+            raise
+        item = structure_one(answer.payload, wire.Order, answer.evidence)
+        with protocol_guard("order", answer.evidence):
+            status = to_order_status(item, answer.evidence)
+        return OrderLookup(inst_id, status, answer.evidence)
+
+    async def get_open_orders(self, symbol: str) -> tuple[OrderStatus, ...]:
+        answer = await self._rest.read("GET", "/fapi/v1/openOrders", {"symbol": symbol})
+        items = structure_list(answer.payload, wire.Order, answer.evidence)
+        with protocol_guard("open order", answer.evidence):
+            return tuple(to_order_status(item, answer.evidence) for item in items)
+
+    async def get_fills(self, *, inst_id: str, order_id: str) -> Fills:
+        """Executions of one order, every page of userTrades (followed by trade id)."""
+        fills: list[Fill] = []
+        params = {"symbol": inst_id, "orderId": order_id, "limit": str(TRADES_PAGE)}
+        for _ in range(MAX_TRADE_PAGES):
+            answer = await self._rest.read("GET", "/fapi/v1/userTrades", params)
+            items = structure_list(answer.payload, wire.UserTrade, answer.evidence)
+            with protocol_guard("fill", answer.evidence):
+                fills += [Fill.from_trade(to_trade(item), answer.evidence) for item in items
+                          if str(item.order_id) == order_id]
+            if len(items) < TRADES_PAGE:
+                return Fills(inst_id, tuple(fills), answer.evidence)
+            params = params | {"fromId": str(max(item.id for item in items) + 1)}
+        raise ExchangeProtocolError(f"userTrades: still more after {MAX_TRADE_PAGES} pages",
+                                    answer.evidence)
