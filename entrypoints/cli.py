@@ -280,7 +280,7 @@ def verify(ctx: typer.Context,
                        f"and no {SUMS}")
     # verify's report is built by the evidence lane's verify_run as a plain payload
     code, payload, human = verify_run(run_dir)
-    payload = {**payload, "exit": ExitCode(code).name}
+    payload = {"exit": ExitCode(code).name, **payload}  # verify names its own outcomes
     print(json.dumps(payload, sort_keys=True) if _shared(ctx).as_json else human, flush=True)
     raise typer.Exit(code)
 
