@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import attrs
 
 from application.client_ids import allocate_ids
-from application.performers import Note, Performer
+from application.performers import Note, Performer, Venue
 from domain.actions import (
     Action,
     CancelProtection,
@@ -36,7 +36,6 @@ from domain.params import Params
 from domain.stage_machine import transition
 from domain.state import PositionStage, SymbolState
 from ports.clock import Clock
-from ports.exchange import ExchangeAdapter
 from ports.progress import Progress, Silent
 from ports.state import StateStore
 
@@ -61,9 +60,9 @@ class DriveResult:
 
 
 class PositionDriver:
-    def __init__(self, exchange: ExchangeAdapter, store: StateStore, clock: Clock,
+    def __init__(self, venue: Venue, store: StateStore, clock: Clock,
                  params: Params, progress: Progress | None = None) -> None:
-        self._exchange = exchange
+        self._venue = venue
         self._store = store
         self._clock = clock
         self._params = params
@@ -114,7 +113,7 @@ class PositionDriver:
     def _performer(self, symbol: str, spec: InstrumentSpec) -> Performer:
         def allocate(role: Role, count: int) -> tuple[str, ...]:
             return allocate_ids(self._store, symbol, role, count)
-        return Performer(self._exchange, self._clock, self._params, spec, allocate,
+        return Performer(self._venue, self._clock, self._params, spec, allocate,
                          self._progress)
 
     async def _apply(self, performer: Performer, symbol: str, spec: InstrumentSpec,

@@ -5,17 +5,12 @@ from decimal import Decimal
 
 import attrs
 
-from application.protection import await_terminal
-from application.unknowns import resolve_order
+from application.order_path import OrderPath, Settled, Wait
 from domain.errors import InvalidIntent, NotAnExchangeRecord
 from domain.events import EntryFilled, TradePlan
 from domain.instrument import InstrumentSpec
 from domain.orders import Fill, OrderIntent, OrderStatus, OrdType, PositionSide
-from domain.outcome import Rejected, Unknown
-from ports.clock import Clock
-from ports.exchange import ExchangeAdapter
-
-POLL_S = 0.05
+from domain.outcome import Rejected
 
 
 @attrs.frozen
@@ -28,29 +23,21 @@ class EntryOutcome:
     order_status: OrderStatus | None
 
 
-async def place_entry(exchange: ExchangeAdapter, clock: Clock, *, intent: OrderIntent,
+async def place_entry(path: OrderPath, *, intent: OrderIntent,
                       timeout_s: float) -> EntryOutcome:
-    placed = await exchange.submit_order(intent)
-    order_id = placed.order_id
-    if isinstance(placed.outcome, Rejected):
-        return EntryOutcome("entry_rejected", f"{placed.outcome.code}: {placed.outcome.message}",
-                            None, None)
-    if isinstance(placed.outcome, Unknown):
-        found = await resolve_order(exchange, clock, inst_id=intent.inst_id,
-                                    client_order_id=intent.client_order_id,
-                                    exp_time_ms=placed.exp_time_ms)
-        if found.status is None:
-            word = "entry_not_filled" if found.conclusive else "entry_unknown"
-            return EntryOutcome(word, f"answer lost ({placed.outcome.reason}); lookup by "
-                                f"{intent.client_order_id}: "
-                                f"{'absent' if found.conclusive else 'no conclusive answer'}",
-                                None, None)
-        order_id = found.status.order_id
-    polls = 40 if intent.ord_type is OrdType.MARKET else max(1, int(timeout_s / POLL_S))
-    status = await await_terminal(exchange, clock, intent.inst_id, order_id,
-                                  intent.client_order_id, polls=polls)
-    if status is None or not status.state.is_terminal:
-        status = await _cancel_rest(exchange, clock, intent, order_id) or status
+    """Send the entry down the order path; a limit entry waits timeout_s, then what is left is
+    cancelled. The outcome is what the exchange shows, never what was sent."""
+    polls = None if intent.ord_type is OrdType.MARKET else \
+        max(1, int(timeout_s / path.timings.status_poll_s))
+    sent = await path.send(intent, wait=Wait.TERMINAL, polls=polls)
+    if sent.settled is Settled.REJECTED:
+        outcome = sent.placement.outcome
+        assert isinstance(outcome, Rejected)
+        return EntryOutcome("entry_rejected", f"{outcome.code}: {outcome.message}", None, None)
+    if sent.settled in (Settled.ABSENT, Settled.UNKNOWN):
+        word = "entry_not_filled" if sent.settled is Settled.ABSENT else "entry_unknown"
+        return EntryOutcome(word, sent.why, None, None)
+    status = (await path.finish(sent)).status
     if status is None:
         return EntryOutcome("entry_unknown", "no order status could be read", None, None)
     if not status.state.is_terminal:
@@ -61,17 +48,6 @@ async def place_entry(exchange: ExchangeAdapter, clock: Clock, *, intent: OrderI
         return EntryOutcome("entry_not_filled", f"entry {status.state.value} with no fill",
                             None, status)
     return EntryOutcome("filled", f"filled {fill.size} at {fill.avg_price}", fill, status)
-
-
-async def _cancel_rest(exchange: ExchangeAdapter, clock: Clock, intent: OrderIntent,
-                       order_id: str) -> OrderStatus | None:
-    """A limit entry not filled in time is cancelled; what it filled meanwhile still counts."""
-    result = await exchange.cancel_order(symbol=intent.inst_id, order_id=order_id or None,
-                                         client_order_id=intent.client_order_id)
-    if result.order_status is not None and result.order_status.state.is_terminal:
-        return result.order_status
-    return await await_terminal(exchange, clock, intent.inst_id, order_id,
-                                intent.client_order_id)
 
 
 def observed_fill(status: OrderStatus | None) -> Fill | None:

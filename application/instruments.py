@@ -2,19 +2,20 @@
 
 from domain.errors import InvalidIntent
 from domain.instrument import InstrumentSpec
-from ports.exchange import ExchangeAdapter
+from ports.market import MarketData
 
 
 class InstrumentBook:
-    def __init__(self, exchange: ExchangeAdapter, inst_type: str = "SWAP") -> None:
-        self._exchange = exchange
-        self._inst_type = inst_type
+    def __init__(self, market: MarketData) -> None:
+        self._market = market
+        self._inst_type = ""
         self._specs: dict[str, InstrumentSpec] | None = None
 
     async def spec(self, symbol: str, *, live: bool = False) -> InstrumentSpec:
         """The exchange's spec for symbol; InvalidIntent when it is unknown (or not live)."""
         if self._specs is None:
-            found = await self._exchange.get_instruments(self._inst_type)
+            found = await self._market.get_instruments()
+            self._inst_type = found.inst_type
             self._specs = {i.inst_id: i for i in found.instruments}
         spec = self._specs.get(symbol)
         if spec is None:

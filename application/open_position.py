@@ -13,6 +13,7 @@ from application.client_ids import allocate_ids
 from application.driver import DriveResult, PositionDriver
 from application.entry import EntryOutcome, PlannedEntry, place_entry, scaled_entry
 from application.instruments import InstrumentBook
+from application.order_path import OrderPath
 from application.performers import Note
 from application.protection import emergency_flatten
 from domain.errors import InvalidIntent
@@ -26,9 +27,11 @@ from domain.params import Params
 from domain.position_rules import Context, check_plan, emergency_locks
 from domain.risk import RiskBudget, risk_budget
 from domain.state import PositionStage, PositionState, SymbolState, remember_intent
+from ports.account import Account
 from ports.clock import Clock
 from ports.errors import ExchangeError
-from ports.exchange import ExchangeAdapter
+from ports.market import MarketData
+from ports.orders import Orders
 from ports.progress import Progress, Silent
 from ports.state import StateStore
 
@@ -74,18 +77,22 @@ class OpenPositionDone:
 class OpenPosition:
     """Open one position with the full protection sequence."""
 
-    def __init__(self, exchange: ExchangeAdapter, store: StateStore, clock: Clock,
-                 params: Params, progress: Progress | None = None) -> None:
-        self._exchange = exchange
+    def __init__(self, market: MarketData, account: Account, orders: Orders, path: OrderPath,
+                 driver: PositionDriver, store: StateStore, clock: Clock, params: Params,
+                 progress: Progress | None = None) -> None:
+        self._market = market
+        self._account = account
+        self._orders = orders
+        self._path = path
+        self._driver = driver
         self._store = store
         self._clock = clock
         self._params = params
         self._progress = progress or Silent()
-        self._driver = PositionDriver(exchange, store, clock, params, self._progress)
 
     async def execute(self, cmd: OpenPositionCommand) -> OpenPositionDone:
         validate_intent_id(cmd.intent_id)
-        spec = await InstrumentBook(self._exchange).spec(cmd.symbol, live=True)
+        spec = await InstrumentBook(self._market).spec(cmd.symbol, live=True)
         intent = self._validate(cmd, spec)
         mark = await self._against_market(cmd)
         state = self._store.get_symbol_state(cmd.symbol)
@@ -95,9 +102,9 @@ class OpenPosition:
             self._progress.step(f"gate: rejected ({rejected.reason})")
             return rejected
         self._progress.step("gate: locks clear, symbol flat, risk within budget")
-        await self._exchange.set_leverage(cmd.symbol, self._params.tiers.get(cmd.tier).leverage)
+        await self._account.set_leverage(cmd.symbol, self._params.tiers.get(cmd.tier).leverage)
         cid = self._persist_pending(cmd, state)
-        entry = await place_entry(self._exchange, self._clock, intent=OrderIntent(
+        entry = await place_entry(self._path, intent=OrderIntent(
             spec, intent.side, intent.ord_type, intent.size, intent.price, False, cid),
             timeout_s=cmd.entry_timeout_s)
         self._progress.step(f"entry {cid}: {entry.reason}")
@@ -106,16 +113,16 @@ class OpenPosition:
         try:
             event = _entry_event(cmd, entry.fill, spec)
         except InvalidIntent as exc:
-            return await self._flatten_unplannable(cmd, entry.fill, str(exc))
+            return await self._flatten_unplannable(cmd, spec, entry.fill, str(exc))
         return _opened(await self._driver.feed(cmd.symbol, spec, event))
 
-    async def _flatten_unplannable(self, cmd: OpenPositionCommand, fill: Fill,
-                                   why: str) -> OpenPositionDone:
+    async def _flatten_unplannable(self, cmd: OpenPositionCommand, spec: InstrumentSpec,
+                                   fill: Fill, why: str) -> OpenPositionDone:
         """A partial fill too small to carry the plan is closed again at once; like every
         emergency flatten it locks the symbol (seed 001 §7)."""
         ids = allocate_ids(self._store, cmd.symbol, Role.FLATTEN, 3)
-        out = await emergency_flatten(self._exchange, self._clock, symbol=cmd.symbol,
-                                      side=cmd.side, qty=fill.size, client_ids=ids)
+        out = await emergency_flatten(self._path, self._account, spec=spec, side=cmd.side,
+                                      qty=fill.size, client_ids=ids)
         if not out.flat:
             return OpenPositionDone("unprotected", f"{why}; flatten: {out.reason}",
                                     self._store.get_symbol_state(cmd.symbol))
@@ -131,8 +138,8 @@ class OpenPosition:
         """The plan against the current mark and book, before anything is sent: the stop on
         the losing side of both (and of a limit entry), each take-profit beyond them. A plan
         that would be stopped or take profit at once is bad input (InvalidIntent)."""
-        mark = (await self._exchange.get_mark_price(cmd.symbol)).price
-        ticker = await self._exchange.get_ticker(cmd.symbol)
+        mark = (await self._market.get_mark_price(cmd.symbol)).price
+        ticker = await self._market.get_ticker(cmd.symbol)
         prices = [mark, ticker.bid or ticker.last, ticker.ask or ticker.last]
         if cmd.entry_price is not None:
             prices.append(cmd.entry_price)
@@ -150,8 +157,8 @@ class OpenPosition:
                 return f"intent id {cmd.intent_id} was used before (on {symbol})"
         entry_id = client_id(cmd.intent_id, Role.ENTRY)
         try:
-            found = await self._exchange.get_order_status(inst_id=cmd.symbol, order_id=None,
-                                                          client_order_id=entry_id)
+            found = await self._orders.get_order_status(symbol=cmd.symbol, order_id=None,
+                                                        client_order_id=entry_id)
         except ExchangeError as exc:
             return f"intent id {cmd.intent_id}: the exchange could not say whether " \
                    f"{entry_id} exists ({exc})"
@@ -162,7 +169,7 @@ class OpenPosition:
     async def _risk(self, cmd: OpenPositionCommand, spec: InstrumentSpec,
                     mark: Decimal) -> RiskBudget:
         """Loss at the initial stop against the tier's share of equity (domain/risk.py)."""
-        equity = await self._exchange.get_balance_equity(spec.settle_ccy)
+        equity = await self._account.get_balance_equity(spec.settle_ccy)
         entry = cmd.entry_price or mark
         return risk_budget(spec, qty=cmd.qty, entry=entry, stop=cmd.stop_price,
                            equity=equity.equity,

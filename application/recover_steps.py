@@ -19,8 +19,9 @@ from domain.orders import OrderStatus, PositionSide
 from domain.params import Params
 from domain.recovery_rules import adopt_unknown_position, stop_problem
 from domain.state import PositionStage, PositionState, SymbolState, remember_intent
-from ports.exchange import ExchangeAdapter
+from ports.algo_orders import AlgoOrders
 from ports.exchange_types import PositionSnapshot
+from ports.orders import Orders
 from ports.state import StateStore
 
 
@@ -57,7 +58,8 @@ class SymbolRecovery:
 
 @attrs.define
 class _Run:
-    exchange: ExchangeAdapter
+    orders: Orders
+    algos: AlgoOrders
     store: StateStore
     driver: PositionDriver
     facts: RecoveryFacts
@@ -77,9 +79,9 @@ class _Run:
         self.notes += result.notes
 
 
-async def plan_symbol(exchange: ExchangeAdapter, store: StateStore, driver: PositionDriver,
-                      facts: RecoveryFacts) -> SymbolRecovery:
-    run = _Run(exchange, store, driver, facts)
+async def plan_symbol(orders: Orders, algos: AlgoOrders, store: StateStore,
+                      driver: PositionDriver, facts: RecoveryFacts) -> SymbolRecovery:
+    run = _Run(orders, algos, store, driver, facts)
     pos = facts.state.position_state
     side, qty = facts.held
     if pos.stage is PositionStage.FLAT and pos.intent_id:
@@ -99,10 +101,10 @@ async def _pending_entry(run: _Run, pos: PositionState) -> None:
     cid = current_id(pos, Role.ENTRY)
     status = None
     if cid:
-        status = (await run.exchange.get_order_status(inst_id=f.symbol, order_id=None,
+        status = (await run.orders.get_order_status(symbol=f.symbol, order_id=None,
                                                       client_order_id=cid)).status
     if status is not None and not status.state.is_terminal:
-        cancel = await run.exchange.cancel_order(symbol=f.symbol, order_id=status.order_id,
+        cancel = await run.orders.cancel_order(symbol=f.symbol, order_id=status.order_id,
                                                  client_order_id=cid)
         status = cancel.order_status or status
         run.log(f"entry {cid} left resting: cancel {cancel.status}")
@@ -196,20 +198,20 @@ async def _cancel_strays(run: _Run) -> None:
     f = run.facts
     pos = run.store.get_symbol_state(f.symbol).position_state
     keep = pos.sl_algo.client_algo_id if pos.stage is not PositionStage.FLAT else ""
-    for algo in await run.exchange.get_open_algo_orders(f.symbol):
+    for algo in await run.algos.get_open_algo_orders(f.symbol):
         parsed = parse_client_id(algo.client_algo_id)
         if parsed is None:
             run.notes.append(Note(f"foreign algo {algo.algo_id} left untouched"))
         elif algo.client_algo_id != keep:
-            result = await run.exchange.cancel_algo(symbol=f.symbol, algo_id=algo.algo_id,
+            result = await run.algos.cancel_algo(symbol=f.symbol, algo_id=algo.algo_id,
                                                     client_algo_id=algo.client_algo_id)
             run.log(f"stop {algo.client_algo_id} without its position: cancel {result.status}",
                     algo.size or Decimal(0), algo.stop_price, (algo.client_algo_id,))
-    for order in await run.exchange.get_open_orders(f.symbol):
+    for order in await run.orders.get_open_orders(f.symbol):
         parsed = parse_client_id(order.client_order_id)
         if parsed is not None and (pos.stage is PositionStage.FLAT
                                    or parsed.intent_id != pos.intent_id):
-            cancel = await run.exchange.cancel_order(symbol=f.symbol, order_id=order.order_id,
+            cancel = await run.orders.cancel_order(symbol=f.symbol, order_id=order.order_id,
                                                      client_order_id=order.client_order_id)
             run.log(f"order {order.client_order_id} of a finished intent: cancel "
                     f"{cancel.status}", order.size, order.price, (order.client_order_id,))

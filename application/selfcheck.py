@@ -4,6 +4,7 @@ from collections.abc import Awaitable, Callable
 
 import attrs
 
+from application.order_path import StopPath
 from domain.algo import AlgoStopIntent
 from domain.ids import Role, client_id
 from domain.instrument import InstrumentSpec
@@ -11,11 +12,14 @@ from domain.numbers import is_multiple
 from domain.orders import Side
 from domain.outcome import Accepted, Rejected
 from domain.params import Params
+from ports.account import Account
+from ports.algo_orders import AlgoOrders
 from ports.clock import Clock
 from ports.errors import ExchangeError, ExchangeRejected
 from ports.evidence import EvidenceSink, ExchangeCallRecord
-from ports.exchange import ExchangeAdapter
 from ports.exchange_types import AccountConfig
+from ports.market import MarketData
+from ports.streams import Streams
 
 
 @attrs.frozen
@@ -56,9 +60,14 @@ SPOT_MODE = "1"
 class SelfCheck:
     """Run every check, even after one fails, so the operator sees the whole picture."""
 
-    def __init__(self, exchange: ExchangeAdapter, sink: EvidenceSink, clock: Clock,
+    def __init__(self, market: MarketData, account: Account, algos: AlgoOrders,
+                 streams: Streams, stops: StopPath, sink: EvidenceSink, clock: Clock,
                  params: Params) -> None:
-        self._exchange = exchange
+        self._market = market
+        self._account = account
+        self._algos = algos
+        self._streams = streams
+        self._stops = stops
         self._sink = sink
         self._clock = clock
         self._params = params
@@ -86,7 +95,7 @@ class SelfCheck:
 
     async def _clock_skew(self, cmd: RunSelfCheck) -> Check:
         before = self._clock.now_ms()
-        server = await self._exchange.get_server_time()
+        server = await self._market.get_server_time()
         after = self._clock.now_ms()
         skew = server.ts_ms - (before + after) // 2
         ok = abs(skew) <= cmd.max_clock_skew_ms
@@ -106,7 +115,7 @@ class SelfCheck:
     async def _account_config(self) -> AccountConfig:
         # read once per run: three checks need it and OKX allows 5 reads per 2 s
         if self._config is None:
-            self._config = await self._exchange.get_account_config()
+            self._config = await self._account.get_account_config()
         return self._config
 
     async def _account_mode(self) -> Check:
@@ -127,7 +136,7 @@ class SelfCheck:
                      f"account {config.pos_mode}, required {cmd.required_pos_mode}")
 
     async def _instruments_check(self, cmd: RunSelfCheck) -> Check:
-        found = await self._exchange.get_instruments("SWAP")
+        found = await self._market.get_instruments()
         problems, seen = [], []
         for symbol in cmd.symbols:
             spec = found.find(symbol)
@@ -146,7 +155,7 @@ class SelfCheck:
                      detail)
 
     async def _algo_query(self, cmd: RunSelfCheck) -> Check:
-        counts = [f"{s}: {len(await self._exchange.get_open_algo_orders(s))} open"
+        counts = [f"{s}: {len(await self._algos.get_open_algo_orders(s))} open"
                   for s in cmd.symbols]
         return Check("algo order query", True, "; ".join(counts) or "no symbols")
 
@@ -163,8 +172,8 @@ class SelfCheck:
         return Check("evidence directory writable", True, f"{self._sink.run_dir} ({ref})")
 
     async def _ws(self, cmd: RunSelfCheck) -> Check:
-        await self._exchange.ws_start()
-        await self._exchange.ws_stop()
+        await self._streams.ws_start()
+        await self._streams.ws_stop()
         return Check("websocket login and subscribe", True, "connected, logged in, subscribed")
 
     async def _algo_roundtrip(self, cmd: RunSelfCheck) -> Check:
@@ -173,25 +182,21 @@ class SelfCheck:
         spec = self._instruments.get(symbol)
         if spec is None:
             return Check(name, False, f"instrument {symbol or '-'} unavailable")
-        mark = (await self._exchange.get_mark_price(symbol)).price
+        mark = (await self._market.get_mark_price(symbol)).price
         # a sell stop far under the market: it cannot trigger during the check
         far = spec.price_floor(mark / 2)
         intent = AlgoStopIntent(spec, Side.SELL, spec.min_sz, far,
                                 client_id(cmd.intent_id, Role.SELFCHECK))
-        placed = await self._exchange.submit_algo_stop(intent)
-        outcome = placed.outcome
-        if not isinstance(outcome, Accepted):
-            # in words, not the outcome's repr
-            why = (f"code {outcome.code} {outcome.message}".rstrip()
-                   if isinstance(outcome, Rejected) else outcome.reason)
-            return Check(name, False, f"placement {placed.status}: {why}")
-        listed = await self._exchange.get_open_algo_orders(symbol)
-        seen = any(a.client_algo_id == intent.client_algo_id for a in listed)
-        cancel = await self._exchange.cancel_algo(symbol=symbol, algo_id=placed.algo_id,
-                                                  client_algo_id=intent.client_algo_id)
+        sent = await self._stops.send(
+            intent, deadline_ms=self._params.protection.stop_visibility_deadline_ms)
+        if not sent.may_exist and not sent.confirmed:
+            return Check(name, False, f"placement {sent.placement.status}: {sent.reason}")
+        cancel = await self._algos.cancel_algo(symbol=symbol, algo_id=sent.algo_id or None,
+                                               client_algo_id=intent.client_algo_id)
         canceled = isinstance(cancel.outcome, Accepted)
-        return Check(name, seen and canceled,
-                     f"placed {placed.algo_id} at {far}, listed={seen}, cancel={cancel.status}")
+        return Check(name, sent.confirmed and canceled,
+                     f"placed {sent.algo_id or intent.client_algo_id} at {far}, "
+                     f"listed={sent.confirmed} ({sent.reason}), cancel={cancel.status}")
 
 
 async def _guarded(name: str, fn: CheckFn) -> Check:

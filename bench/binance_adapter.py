@@ -129,10 +129,10 @@ def adapter_lifecycle(exchange: BinanceExchange, tag: str) -> Lifecycle:
         placed = await exchange.place_limit_postonly(
             symbol=BTC, side=Side.BUY, qty=Decimal("0.01"), price=Decimal(PRICE),
             tif="post_only", reduce_only=False, client_order_id=f"bn{tag}{n}")
-        await exchange.get_order_status(inst_id=BTC, order_id=placed.order_id,
+        await exchange.get_order_status(symbol=BTC, order_id=placed.order_id,
                                         client_order_id=None)
         await exchange.cancel_order(symbol=BTC, order_id=placed.order_id, client_order_id=None)
-        await exchange.get_order_status(inst_id=BTC, order_id=placed.order_id,
+        await exchange.get_order_status(symbol=BTC, order_id=placed.order_id,
                                         client_order_id=None)
     return lifecycle
 

@@ -4,6 +4,8 @@ Providers build plain objects synchronously; connections are opened and closed b
 lifecycle (entrypoints/lifecycle.py) inside its single asyncio.run.
 """
 
+import random
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -11,14 +13,28 @@ from urllib.parse import urlparse
 from dependency_injector import containers, providers
 
 from adapters.clock import SystemClock
+from adapters.common.hub import EventHub
 from adapters.evidence import FileEvidenceSink, new_run_dir
 from adapters.evidence.redact import MIN_SECRET_LEN
-from adapters.okx import OkxConfig, OkxCredentials, OkxExchange
+from adapters.okx import (
+    OkxAccount,
+    OkxAlgos,
+    OkxConfig,
+    OkxCredentials,
+    OkxMarket,
+    OkxRest,
+    OkxStreams,
+    OkxTrading,
+    exchange_clock_of,
+)
 from adapters.state import JsonFileStateStore
 from application.close_position import ClosePosition
+from application.driver import PositionDriver
 from application.engine import ExecutionEngine
 from application.manage_position import ManagePosition, OnRegimeShift
 from application.open_position import OpenPosition
+from application.order_path import OrderPath, StopPath, Timings
+from application.performers import Venue
 from application.probe import ProbeExecution
 from application.recover_protection import RecoverProtection
 from application.selfcheck import SelfCheck
@@ -38,6 +54,53 @@ class Core(containers.DeclarativeContainer):
     clock = providers.Singleton(SystemClock)
 
 
+def jitter_source() -> Callable[[], float]:
+    """Random numbers for retry and reconnect jitter (tests put a seeded one here)."""
+    return random.Random().random
+
+
+class OkxVenue(containers.DeclarativeContainer):
+    """One OKX-speaking venue: each part a provider, composed into the seed's ExchangeAdapter.
+
+    Tests and benchmarks build it on its own (config, credentials, clock, sink) and may swap
+    the HTTP transport or the jitter source.
+    """
+
+    config = providers.Dependency(instance_of=OkxConfig)
+    credentials = providers.Dependency(instance_of=OkxCredentials)
+    clock = providers.Dependency(instance_of=Clock)  # type: ignore[type-abstract]
+    sink = providers.Dependency(instance_of=EvidenceSink)  # type: ignore[type-abstract]
+    # an httpx transport: None is the real network; tests put a fault-injecting one here
+    transport: providers.Provider[Any] = providers.Object(None)
+    rng = providers.Singleton(jitter_source)
+
+    rest = providers.Singleton(OkxRest, config, credentials, clock, sink, transport=transport,
+                               rng=rng)
+    market = providers.Singleton(OkxMarket, rest)
+    account = providers.Singleton(OkxAccount, rest, config)
+    orders = providers.Singleton(OkxTrading, rest, account, config)
+    algos = providers.Singleton(OkxAlgos, rest, account, config)
+    hub = providers.Singleton(EventHub, clock, config.provided.ws_queue_size)
+    streams = providers.Singleton(OkxStreams, config, credentials, clock, sink, hub, rng,
+                                  providers.Singleton(exchange_clock_of, rest))
+    exchange = providers.Singleton(
+        ExchangeAdapter, market, account, orders, algos, streams,
+        closers=providers.List(streams.provided.ws_stop, rest.provided.aclose))
+
+
+def okx_venue(config: OkxConfig, credentials: OkxCredentials, clock: Clock,
+              sink: EvidenceSink, *, transport: Any = None,
+              rng: Callable[[], float] | None = None) -> OkxVenue:
+    """One OKX venue outside the Application container (tests, benchmarks, embedders):
+    `okx_venue(...).exchange()` is its ExchangeAdapter, `.rest()` its HTTP side."""
+    venue = OkxVenue(config=config, credentials=credentials, clock=clock, sink=sink)
+    if transport is not None:
+        venue.transport.override(providers.Object(transport))
+    if rng is not None:
+        venue.rng.override(providers.Object(rng))
+    return venue
+
+
 class Adapters(containers.DeclarativeContainer):
     config = providers.Configuration(strict=True)
     clock = providers.Dependency(instance_of=Clock)  # type: ignore[type-abstract]
@@ -51,35 +114,51 @@ class Adapters(containers.DeclarativeContainer):
         OkxConfig, rest_url=config.okx.rest_url, ws_url=config.okx.ws_url,
         demo=config.okx.demo, td_mode=config.okx.td_mode,
         write_deadline_ms=config.okx.write_deadline_ms, ws_symbols=config.symbols)
-    okx = providers.Singleton(OkxExchange, okx_config, config.credentials, clock, sink)
-    # every venue speaks OKX v5; they differ in host, keys and the demo header (config above).
-    # A recorded-evidence venue ("replay") will add its own provider here.
-    exchange = providers.Selector(config.venue, sim=okx, **{"okx-demo": okx, "okx-live": okx})
+    okx = providers.Container(OkxVenue, config=okx_config, credentials=config.credentials,
+                              clock=clock, sink=sink)
+    # each venue key selects its adapter's exchange; the three OKX venues differ only in host,
+    # keys and the demo header (config.okx). Binance and the replay venue add their own keys.
+    exchange = providers.Selector(config.venue, sim=okx.exchange,
+                                  **{"okx-demo": okx.exchange, "okx-live": okx.exchange})
 
 
 class UseCases(containers.DeclarativeContainer):
-    exchange = providers.Dependency(instance_of=ExchangeAdapter)  # type: ignore[type-abstract]
+    exchange = providers.Dependency(instance_of=ExchangeAdapter)
     sink = providers.Dependency(instance_of=EvidenceSink)  # type: ignore[type-abstract]
     store = providers.Dependency(instance_of=StateStore)  # type: ignore[type-abstract]
     clock = providers.Dependency(instance_of=Clock)  # type: ignore[type-abstract]
     params = providers.Dependency(instance_of=Params)
     progress = providers.Dependency(instance_of=Progress, default=Silent())  # type: ignore[type-abstract]
 
-    engine = providers.Factory(ExecutionEngine, exchange, sink)
-    probe = providers.Factory(ProbeExecution, exchange, sink, clock, progress)
-    selfcheck = providers.Factory(SelfCheck, exchange, sink, clock, params)
-    open_position = providers.Factory(OpenPosition, exchange, store, clock, params,
-                                    progress)
-    manage_position = providers.Factory(ManagePosition, exchange, store, clock, params,
-                                    progress)
-    regime_shift = providers.Factory(OnRegimeShift, exchange, store, clock, params,
-                                    progress)
-    recover = providers.Factory(RecoverProtection, exchange, store, clock, params,
-                                    progress)
-    close_position = providers.Factory(ClosePosition, exchange, store, clock, params,
-                                    progress)
-    status = providers.Factory(Status, exchange, store, clock)
-    watch = providers.Factory(ProtectionWatch, exchange, store, clock, params)
+    # the selected venue's roles: each use-case gets only the ones it uses
+    market = exchange.provided.market
+    account = exchange.provided.account
+    orders = exchange.provided.orders
+    algos = exchange.provided.algos
+    streams = exchange.provided.streams
+
+    timings = providers.Singleton(Timings)
+    order_path = providers.Factory(OrderPath, orders, market, clock, timings)
+    stop_path = providers.Factory(StopPath, algos, streams, clock)
+    venue = providers.Factory(Venue, market, account, orders, algos, order_path, stop_path)
+    driver = providers.Factory(PositionDriver, venue, store, clock, params, progress)
+
+    engine = providers.Factory(ExecutionEngine, market, account, orders, order_path, sink)
+    probe = providers.Factory(ProbeExecution, engine, market, account, order_path, sink,
+                              progress)
+    selfcheck = providers.Factory(SelfCheck, market, account, algos, streams, stop_path, sink,
+                                  clock, params)
+    open_position = providers.Factory(OpenPosition, market, account, orders, order_path,
+                                      driver, store, clock, params, progress)
+    manage_position = providers.Factory(ManagePosition, market, account, orders, algos, driver,
+                                        store)
+    regime_shift = providers.Factory(OnRegimeShift, market, driver, store, clock, params)
+    recover = providers.Factory(RecoverProtection, market, account, orders, algos, driver,
+                                store, clock, params, progress)
+    close_position = providers.Factory(ClosePosition, market, account, order_path, driver,
+                                       store)
+    status = providers.Factory(Status, account, algos, store, clock)
+    watch = providers.Factory(ProtectionWatch, streams, recover, manage_position, store, clock)
 
 
 class Application(containers.DeclarativeContainer):

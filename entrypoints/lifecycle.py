@@ -76,7 +76,7 @@ def run(container: Application, body: Callable[[Application], Awaitable[T]], *,
 
     async def main() -> T:
         async with AsyncExitStack() as stack:
-            exchange = container.adapters.okx()
+            exchange = container.adapters.exchange()  # whatever the selected venue provides
             stack.push_async_callback(exchange.aclose)
             sink = container.adapters.sink()
             stack.callback(_release, sink)

@@ -157,13 +157,13 @@ class BinanceExchange:
     async def get_open_orders(self, symbol: str) -> tuple[OrderStatus, ...]:
         return await self._trading.get_open_orders(symbol)
 
-    async def get_order_status(self, *, inst_id: str, order_id: str | None,
+    async def get_order_status(self, *, symbol: str, order_id: str | None,
                                client_order_id: str | None) -> OrderLookup:
-        return await self._trading.get_order_status(inst_id=inst_id, order_id=order_id,
+        return await self._trading.get_order_status(inst_id=symbol, order_id=order_id,
                                                     client_order_id=client_order_id)
 
-    async def get_fills(self, *, inst_id: str, order_id: str) -> Fills:
-        return await self._trading.get_fills(inst_id=inst_id, order_id=order_id)
+    async def get_fills(self, *, symbol: str, order_id: str) -> Fills:
+        return await self._trading.get_fills(inst_id=symbol, order_id=order_id)
 
     # --- algo stops
     async def place_algo_stop(self, *, symbol: str, side: Side, qty: Decimal | None,

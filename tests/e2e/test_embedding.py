@@ -22,7 +22,7 @@ def test_the_readme_embedding_example_opens_and_watches(tmp_path: Path) -> None:
 
         async def trade() -> tuple[str, int]:
             async with AsyncExitStack() as stack:
-                exchange = container.adapters.okx()
+                exchange = container.adapters.exchange()  # the selected venue
                 stack.push_async_callback(exchange.aclose)
                 stack.callback(container.adapters.sink().close)
                 store = container.adapters.store()

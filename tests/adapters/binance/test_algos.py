@@ -11,7 +11,7 @@ from adapters.binance import BinanceExchange
 from adapters.binance.trading import order_params
 from domain.algo import AlgoState, AlgoStopIntent, WorkingType
 from domain.errors import InvalidIntent
-from domain.orders import OrderIntent, OrdType, Side
+from domain.orders import OrderIntent, OrdType, PositionSide, Side
 from domain.outcome import Accepted, Rejected, Unknown
 from ports.exchange_types import CancelDisposition
 from tests.adapters.binance.mock_binance import MockBinance, params_of, run, spec_of
@@ -207,9 +207,9 @@ PLACEMENTS: list[Callable[[BinanceExchange], Awaitable[Any]]] = [
       for tif in ("post_only", "gtc", "ioc", "fok")),
     lambda ex: ex.place_market(symbol="BTCUSDC", side=Side.SELL, qty=D("0.01"),
                                reduce_only=True, client_order_id="pxFLa00"),
-    *(lambda ex, kind=kind: ex.submit_order(OrderIntent(
-        spec_of(), Side.SELL, kind, D("0.01"), None if kind is OrdType.MARKET else D("31000"),
-        True, "pxRLa00")) for kind in OrdType),
+    *(lambda ex, kind=kind: ex.submit_order(OrderIntent.closing(
+        spec_of(), PositionSide.LONG, kind, D("0.01"),
+        None if kind is OrdType.MARKET else D("31000"), "pxRLa00")) for kind in OrdType),
     lambda ex: stop(ex),
     lambda ex: stop(ex, qty=None, close_position=True),
     lambda ex: ex.submit_algo_stop(AlgoStopIntent(spec_of(), Side.SELL, D("0.01"), D("29400"),

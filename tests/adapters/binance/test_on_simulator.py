@@ -63,7 +63,7 @@ def test_an_order_accepted_but_its_answer_lost_is_found_by_client_id_and_never_d
     async def test(ex: BinanceExchange) -> None:
         placed = await buy(ex, "pxENdrop00")
         assert isinstance(placed.outcome, Unknown)
-        resolved = await resolve_order(ex, SystemClock(), inst_id=BTC,
+        resolved = await resolve_order(ex, ex, SystemClock(), symbol=BTC,
                                        client_order_id="pxENdrop00",
                                        exp_time_ms=placed.exp_time_ms, max_wait_s=5)
         assert resolved.conclusive and resolved.status is not None
@@ -84,7 +84,7 @@ def test_send_status_unknown_and_unknown_error_are_unknown_and_resolved(
         first = await buy(ex, "pxENunk00")
         second = await buy(ex, "pxENunk01")
         assert first.outcome == Unknown("-1007") and second.outcome == Unknown("-1000")
-        found = [await resolve_order(ex, SystemClock(), inst_id=BTC, client_order_id=cid,
+        found = [await resolve_order(ex, ex, SystemClock(), symbol=BTC, client_order_id=cid,
                                      exp_time_ms=p.exp_time_ms, max_wait_s=8)
                  for cid, p in (("pxENunk00", first), ("pxENunk01", second))]
         assert found[0].status is not None  # -1007 ran the order

@@ -6,10 +6,10 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from adapters.okx import OkxExchange
 from domain.orders import Side
 from domain.outcome import Accepted, Rejected, Unknown
 from ports.errors import ExchangeProtocolError, ExchangeRejected, ExchangeUnavailable
+from ports.exchange import ExchangeAdapter
 from ports.exchange_types import OrderPlacement
 from tests.adapters.okx.mock_okx import MockOkx, Responder, fixture, respond, run
 from tests.fakes import FakeClock
@@ -18,7 +18,7 @@ ORDER = "/api/v5/trade/order"
 TICKER = "/api/v5/market/ticker"
 
 
-async def place(exchange: OkxExchange) -> OrderPlacement:
+async def place(exchange: ExchangeAdapter) -> OrderPlacement:
     return await exchange.place_limit_postonly(
         symbol="BTC-USDT-SWAP", side=Side.BUY, qty=Decimal("2"), price=Decimal("30000.5"),
         tif="post_only", reduce_only=False, client_order_id="pxEN0intent1a00")
@@ -165,7 +165,7 @@ def test_a_signed_read_resyncs_on_50102_and_retries_once() -> None:
     mock = MockOkx(FakeClock())
     mock.on("GET", ORDER, "error_50102_401", "order_live")
     lookup, _ = run(mock, lambda ex: ex.get_order_status(
-        inst_id="BTC-USDT-SWAP", order_id="680800019749904384", client_order_id=None))
+        symbol="BTC-USDT-SWAP", order_id="680800019749904384", client_order_id=None))
     assert lookup.status is not None
     assert len(mock.seen("GET", ORDER)) == 2
 
@@ -174,5 +174,5 @@ def test_a_malformed_payload_is_a_protocol_error_naming_the_field() -> None:
     mock = MockOkx(FakeClock())
     mock.on("GET", ORDER, "malformed_order")
     with pytest.raises(ExchangeProtocolError, match=r"\$\.sz"):
-        run(mock, lambda ex: ex.get_order_status(
-            inst_id="BTC-USDT-SWAP", order_id="1", client_order_id=None))
+        run(mock, lambda ex: ex.get_order_status(symbol="BTC-USDT-SWAP", order_id="1",
+                                                 client_order_id=None))
