@@ -10,7 +10,7 @@ from domain.ids import Role, client_id
 from domain.instrument import InstrumentSpec
 from domain.numbers import is_multiple
 from domain.orders import Side
-from domain.outcome import Accepted, Rejected
+from domain.outcome import Accepted
 from domain.params import Params
 from ports.account import Account
 from ports.algo_orders import AlgoOrders
