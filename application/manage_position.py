@@ -12,6 +12,7 @@ from application.performers import Note
 from domain.events import BarClosed
 from domain.params import Params
 from domain.playbook import on_regime_shift
+from domain.regime import Regime
 from domain.state import PositionStage, SymbolState
 from ports.account import Account
 from ports.algo_orders import AlgoOrders
@@ -25,7 +26,7 @@ from ports.state import StateStore
 class ManagePositionCommand:
     symbol: str
     bar_close: Decimal | None = None
-    regime: str | None = None
+    regime: Regime | None = None
 
 
 @attrs.frozen
@@ -75,7 +76,7 @@ class ManagePosition:
 @attrs.frozen
 class RegimeShiftCommand:
     symbol: str
-    new_regime: str
+    new_regime: Regime
     mark_price: Decimal | None = None
 
 

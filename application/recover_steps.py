@@ -5,18 +5,19 @@ from decimal import Decimal
 import attrs
 
 from application.driver import PositionDriver
-from application.entry import PlannedEntry, observed_fill, scaled_entry
+from application.entry import observed_fill
 from application.observe import current_id
 from application.performers import Note
 from domain.actions import Action, PlaceProtection, ReplaceProtection
 from domain.algo import AlgoOrder
 from domain.errors import InvalidIntent
-from domain.events import StopConfirmed
+from domain.events import EntryFilled, StopConfirmed
 from domain.ids import Role, parse_client_id
 from domain.instrument import InstrumentSpec
 from domain.logs import RiskEvent, RiskEventType
 from domain.orders import OrderStatus, PositionSide
 from domain.params import Params
+from domain.plan import TradePlan
 from domain.recovery_rules import adopt_unknown_position, stop_problem
 from domain.state import PositionStage, PositionState, SymbolState, remember_intent
 from ports.algo_orders import AlgoOrders
@@ -67,7 +68,7 @@ class _Run:
     notes: list[Note] = attrs.field(factory=list)
 
     def log(self, what: str, qty: Decimal = Decimal(0), price: Decimal | None = None,
-            ids: tuple[str, ...] = (), side: str = "") -> None:
+            ids: tuple[str, ...] = (), side: PositionSide | None = None) -> None:
         f = self.facts
         self.actions.append(what)
         self.store.append_event(RiskEvent(f.now, RiskEventType.SL_RECOVER, f.symbol,
@@ -110,11 +111,10 @@ async def _pending_entry(run: _Run, pos: PositionState) -> None:
         run.log(f"entry {cid} left resting: cancel {cancel.status}")
     side, qty = f.held
     fill = observed_fill(status)
-    if fill is not None and qty > 0 and side.value == pos.side:
-        plan = PlannedEntry(side, pos.qty_total, pos.sl_price, pos.tp1_price, pos.tp1_qty,
-                            pos.tp2_price, pos.tp2_qty, pos.tier or "A", pos.intent_id)
+    if fill is not None and qty > 0 and side is pos.side:
         try:
-            event = scaled_entry(plan, fill, f.spec)
+            event = EntryFilled(TradePlan.of_pending(pos).scaled_to(fill.size, f.spec),
+                                fill.avg_price, fill.order_id, fill.client_order_id)
         except InvalidIntent as exc:
             run.log(f"entry {cid} filled {fill.size} but the plan does not fit: {exc}")
         else:
@@ -140,7 +140,7 @@ async def _unknown_position(run: _Run, side: PositionSide, qty: Decimal) -> None
         params=f.params)
     stop = action.stop_price if isinstance(action, PlaceProtection) else Decimal(0)
     adopted = PositionState(
-        side=side.value, entry_price=snap.entry_price, qty_total=qty, sl_price=stop,
+        side=side, entry_price=snap.entry_price, qty_total=qty, sl_price=stop,
         stage=PositionStage.PRE_TP1, qty_open=qty, intent_id=intent,
         risk_per_unit=abs(snap.entry_price - stop) if stop else Decimal(0))
     state = remember_intent(run.store.get_symbol_state(f.symbol), intent)
@@ -148,7 +148,7 @@ async def _unknown_position(run: _Run, side: PositionSide, qty: Decimal) -> None
     run.store.flush()
     verb = "default stop" if isinstance(action, PlaceProtection) else "flatten"
     run.log(f"position unknown to the store ({side.value} {qty}): {verb}", qty, stop or None,
-            side=side.value)
+            side=side)
     await run.drive((action,))
 
 

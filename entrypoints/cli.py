@@ -18,6 +18,7 @@ from typer.core import TyperCommand
 
 from application.open_position import OpenPositionCommand
 from domain.orders import PositionSide
+from domain.regime import Tier as DomainTier
 from entrypoints import commands, render, validate
 from entrypoints import help_texts as texts
 from entrypoints.boundary import BadInput, GuardedGroup
@@ -193,8 +194,7 @@ def open_(ctx: typer.Context,
               metavar="ID", help="Your id for this trade, 1-24 letters or digits (default: "
                                  "generated).")] = None,
           ) -> None:
-    cmd = OpenPositionCommand(
-        symbol=validate.swap_id(symbol, "--symbol"),
+    plan = validate.PlanFields(
         side=PositionSide.LONG if side is Side.LONG else PositionSide.SHORT,
         qty=validate.decimal(qty, "--qty", what="a number of contracts"),
         stop_price=validate.decimal(stop, "--stop", what="a price"),
@@ -202,9 +202,11 @@ def open_(ctx: typer.Context,
         tp1_qty=validate.decimal(tp1_qty, "--tp1-qty", what="a number of contracts"),
         tp2_price=validate.decimal(tp2, "--tp2", what="a price"),
         tp2_qty=validate.decimal(tp2_qty, "--tp2-qty", what="a number of contracts"),
-        entry_price=validate.optional_decimal(entry_px, "--entry-px", what="a price"),
-        tier=tier.value, intent_id=_intent_id(intent_id, "o"))
-    validate.open_plan(cmd)
+        entry_price=validate.optional_decimal(entry_px, "--entry-px", what="a price"))
+    validate.open_plan(plan)
+    cmd = OpenPositionCommand.of(validate.swap_id(symbol, "--symbol"), **attrs.asdict(plan),
+                                 tier=DomainTier(tier.value),
+                                 intent_id=_intent_id(intent_id, "o"))
     settings = _shared(ctx).settings()
     _finish(ctx, commands.open_position(settings, cmd, _progress(ctx)))
 

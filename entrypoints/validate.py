@@ -12,7 +12,8 @@ import tempfile
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from application.open_position import OpenPositionCommand
+import attrs
+
 from domain.orders import PositionSide
 from entrypoints.boundary import BadInput
 
@@ -74,7 +75,22 @@ def intent_id(text: str) -> str:
     return text
 
 
-def open_plan(cmd: OpenPositionCommand) -> None:
+@attrs.frozen
+class PlanFields:
+    """The plan as the operator typed it, checked in the operator's terms before the domain's
+    TradePlan is built from it."""
+
+    side: PositionSide
+    qty: Decimal
+    stop_price: Decimal
+    tp1_price: Decimal
+    tp1_qty: Decimal
+    tp2_price: Decimal
+    tp2_qty: Decimal
+    entry_price: Decimal | None
+
+
+def open_plan(cmd: PlanFields) -> None:
     """The plan's own consistency; the instrument's tick and lot sizes and the market are
     checked by the engine before the entry is sent."""
     if cmd.tp1_qty + cmd.tp2_qty > cmd.qty:
