@@ -16,6 +16,8 @@ import attrs
 
 from domain.orders import PositionSide
 from entrypoints.boundary import BadInput
+from entrypoints.config_file import symbol_problem
+from entrypoints.settings import exchange_of
 
 # OKX perpetual swaps: BASE-QUOTE-SWAP, upper-case letters and digits (BTC-USDT-SWAP)
 _SWAP_ID = re.compile(r"[A-Z0-9]{1,20}-[A-Z0-9]{1,20}-SWAP")
@@ -40,6 +42,18 @@ def swap_id(text: str, option: str) -> str:
     hint = f" (did you mean {text.upper()}?)" if _SWAP_ID.fullmatch(text.upper()) else ""
     raise BadInput(f"{option} {text!r} is not an OKX perpetual swap instId like "
                    f"BTC-USDT-SWAP{hint}")
+
+
+def symbol(text: str, option: str, venue: str) -> str:
+    """A perpetual of the venue's exchange: an OKX instId (BTC-USDT-SWAP) on an OKX venue, a
+    Binance USDⓈ-M symbol (BTCUSDC) on a Binance one."""
+    exchange = exchange_of(venue)
+    if exchange == "okx":
+        return swap_id(text, option)
+    problem = symbol_problem(text, exchange)
+    if problem:
+        raise BadInput(f"{option} {problem} (venue {venue})")
+    return text
 
 
 def decimal(text: str, option: str, *, what: str) -> Decimal:
