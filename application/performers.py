@@ -19,6 +19,7 @@ from domain.actions import (
     DeRisk,
     EmergencyFlatten,
     ExitMethod,
+    MarginDeRisk,
     PlaceProtection,
     PlaceTakeProfit,
     ReplaceProtection,
@@ -27,6 +28,7 @@ from domain.actions import (
 from domain.algo import AlgoStopIntent
 from domain.events import (
     EmergencyFlat,
+    MarginReduced,
     PositionEvent,
     PositionReduced,
     RunnerClosed,
@@ -84,6 +86,9 @@ class Performer:
     notes: list[Note] = attrs.field(factory=list)
     # stops placed but not confirmed visible: (client algo id, algo id from the ack or "")
     strays: list[tuple[str, str]] = attrs.field(factory=list)
+    # every order and stop placed, in order: (exchange id or "", client id); the risk events
+    # of a decision list the ones its actions placed (seed 001 §8)
+    placed: list[tuple[str, str]] = attrs.field(factory=list)
 
     def note(self, text: str, needs_attention: bool = False) -> None:
         self.notes.append(Note(text, needs_attention))
@@ -111,6 +116,8 @@ class Performer:
         out = await self.venue.stops.send(
             intent, deadline_ms=self.params.protection.stop_visibility_deadline_ms)
         self.note(f"stop {cid} at {stop_price} for {qty}: {out.reason}", not out.confirmed)
+        if out.confirmed or out.may_exist:
+            self.placed.append((out.algo_id, cid))
         if not out.confirmed:
             if out.may_exist:
                 self.strays.append((cid, out.algo_id))
@@ -203,11 +210,22 @@ class Performer:
         return PositionReduced(status.acc_fill_sz, status.avg_px or Decimal(0),
                                (status.order_id,), (status.client_order_id,))
 
+    async def margin_de_risk(self, action: MarginDeRisk) -> PositionEvent | None:
+        status = await self._market(action.side, action.qty, Role.DERISK)
+        if status is None or status.acc_fill_sz <= 0:
+            self.note(f"margin de-risk of {action.qty} observed no fill", True)
+            return None
+        self.note(f"margin de-risk {status.client_order_id}: {status.acc_fill_sz} filled at "
+                  f"{status.avg_px} ({action.reason})")
+        return MarginReduced(status.acc_fill_sz, status.avg_px or Decimal(0),
+                             (status.order_id,), (status.client_order_id,))
+
     async def flatten(self, action: EmergencyFlatten) -> PositionEvent | None:
         ids = self.allocate(Role.FLATTEN, FLATTEN_ATTEMPTS)
         out = await emergency_flatten(self.venue.path, self.venue.account, spec=self.spec,
                                       side=action.position_side, qty=action.qty,
                                       client_ids=ids)
+        self.placed += list(zip(out.order_ids, out.client_ids, strict=False))
         self.note(f"emergency flatten ({action.reason}): flat={out.flat}; {out.reason}",
                   not out.flat)
         await self.cancel_strays(action.symbol)
@@ -225,7 +243,10 @@ class Performer:
         return sent.status
 
     def _noted(self, sent: Sent) -> None:
-        """A placement that left no order, or whose fate is unknown, is said so."""
+        """A placement that left no order, or whose fate is unknown, is said so; one that
+        exists (or may) is remembered as placed."""
+        if sent.settled in (Settled.PLACED, Settled.UNKNOWN):
+            self.placed.append((sent.order_id, sent.intent.client_order_id))
         if sent.settled is not Settled.PLACED:
             self.note(sent.why, sent.settled is Settled.UNKNOWN)
 

@@ -8,7 +8,7 @@ from application.driver import PositionDriver
 from application.entry import observed_fill
 from application.observe import current_id
 from application.performers import Note
-from domain.actions import Action, PlaceProtection, ReplaceProtection
+from domain.actions import Action, EmergencyFlatten, PlaceProtection, ReplaceProtection
 from domain.algo import AlgoOrder
 from domain.errors import InvalidIntent
 from domain.events import EntryFilled, StopConfirmed
@@ -18,12 +18,19 @@ from domain.logs import RiskEvent, RiskEventType
 from domain.orders import OrderStatus, PositionSide
 from domain.params import Params
 from domain.plan import TradePlan
-from domain.recovery_rules import adopt_unknown_position, stop_problem
+from domain.recovery_rules import (
+    MissingStopRepair,
+    adopt_unknown_position,
+    missing_stop_repair,
+    stop_problem,
+)
 from domain.state import PositionStage, PositionState, SymbolState, remember_intent
 from ports.algo_orders import AlgoOrders
 from ports.exchange_types import PositionSnapshot
 from ports.orders import Orders
 from ports.state import StateStore
+
+NO_ORDER_STEP = "this recovery step placed no order"
 
 
 @attrs.frozen
@@ -68,16 +75,25 @@ class _Run:
     notes: list[Note] = attrs.field(factory=list)
 
     def log(self, what: str, qty: Decimal = Decimal(0), price: Decimal | None = None,
-            ids: tuple[str, ...] = (), side: PositionSide | None = None) -> None:
+            ids: tuple[str, ...] = (), side: PositionSide | None = None,
+            order_ids: tuple[str, ...] = ()) -> None:
+        """One SL_RECOVER event: the orders it placed or acted on, or why there are none."""
         f = self.facts
         self.actions.append(what)
-        self.store.append_event(RiskEvent(f.now, RiskEventType.SL_RECOVER, f.symbol,
-                                          side or f.state.position_state.side, qty, price, (),
-                                          ids, what))
+        event = RiskEvent(f.now, RiskEventType.SL_RECOVER, f.symbol,
+                          side or f.state.position_state.side, qty, price, (), (), what)
+        self.store.append_event(event.with_orders(order_ids, ids, NO_ORDER_STEP))
 
-    async def drive(self, actions: tuple[Action, ...]) -> None:
+    async def act(self, what: str, actions: tuple[Action, ...], qty: Decimal,
+                  price: Decimal | None, *, side: PositionSide | None = None) -> None:
+        """Perform actions, then log the step with the orders they placed."""
         result = await self.driver.perform(self.facts.symbol, self.facts.spec, actions)
         self.notes += result.notes
+        placed = result.placed
+        if not placed and result.notes:
+            what = f"{what}; placed nothing: {result.notes[-1].text}"
+        self.log(what, qty, price, tuple(c for _, c in placed if c), side,
+                 tuple(o for o, _ in placed if o))
 
 
 async def plan_symbol(orders: Orders, algos: AlgoOrders, store: StateStore,
@@ -108,7 +124,8 @@ async def _pending_entry(run: _Run, pos: PositionState) -> None:
         cancel = await run.orders.cancel_order(symbol=f.symbol, order_id=status.order_id,
                                                  client_order_id=cid)
         status = cancel.order_status or status
-        run.log(f"entry {cid} left resting: cancel {cancel.status}")
+        run.log(f"entry {cid} left resting: cancel {cancel.status}", ids=(cid or "",),
+                order_ids=(status.order_id,))
     side, qty = f.held
     fill = observed_fill(status)
     if fill is not None and qty > 0 and side is pos.side:
@@ -118,10 +135,11 @@ async def _pending_entry(run: _Run, pos: PositionState) -> None:
         except InvalidIntent as exc:
             run.log(f"entry {cid} filled {fill.size} but the plan does not fit: {exc}")
         else:
-            run.log(f"entry {cid} filled {fill.size} while away: protecting it", fill.size,
-                    fill.avg_price, (cid or "",))
             result = await run.driver.feed(f.symbol, f.spec, event)
             run.notes += result.notes
+            run.log(f"entry {cid} filled {fill.size} while away: protecting it", fill.size,
+                    fill.avg_price, (cid or "", *(c for _, c in result.placed if c)),
+                    order_ids=(fill.order_id, *(o for o, _ in result.placed if o)))
             return
     run.store.set_symbol_state(f.symbol, attrs.evolve(f.state, position_state=PositionState()))
     run.log(f"pending entry {cid} cleared (no fill to protect)")
@@ -147,9 +165,8 @@ async def _unknown_position(run: _Run, side: PositionSide, qty: Decimal) -> None
     run.store.set_symbol_state(f.symbol, attrs.evolve(state, position_state=adopted))
     run.store.flush()
     verb = "default stop" if isinstance(action, PlaceProtection) else "flatten"
-    run.log(f"position unknown to the store ({side.value} {qty}): {verb}", qty, stop or None,
-            side=side)
-    await run.drive((action,))
+    await run.act(f"position unknown to the store ({side.value} {qty}): {verb}", (action,),
+                  qty, stop or None, side=side)
 
 
 def _adoption_intent(store: StateStore, symbol: str, now: int) -> str:
@@ -174,11 +191,19 @@ async def _ensure_stop(run: _Run, pos: PositionState, side: PositionSide,
             run.log(f"stop {current.client_algo_id} found open: adopted", qty,
                     current.stop_price, (current.client_algo_id,))
         return
+    if current is None:
+        repair, why = missing_stop_repair(pos)
+        if repair is MissingStopRepair.FLATTEN:
+            await run.act(f"stop missing: {why}", (EmergencyFlatten(
+                f.symbol, pos.intent_id, side, qty, f"recovery: stop missing, {why}"),),
+                qty, None)
+            return
+        problem = f"{problem}; {why}"
     old_id = current.algo_id if current else ""
     old_cid = current.client_algo_id if current else ""
-    run.log(f"stop needs replacing: {problem}", qty, pos.sl_price, (old_cid,) if old_cid else ())
-    await run.drive((ReplaceProtection(f.symbol, pos.intent_id, side.exit_side, qty,
-                                       pos.sl_price, old_id, old_cid, f"recovery: {problem}"),))
+    await run.act(f"stop needs replacing: {problem}", (ReplaceProtection(
+        f.symbol, pos.intent_id, side.exit_side, qty, pos.sl_price, old_id, old_cid,
+        f"recovery: {problem}"),), qty, pos.sl_price)
 
 
 def _our_stop(algos: tuple[AlgoOrder, ...], pos: PositionState) -> AlgoOrder | None:

@@ -61,8 +61,16 @@ def classify(exc: BaseException) -> tuple[ExitCode, str]:
     if isinstance(exc, OSError) and exc.filename is not None:
         return ExitCode.NEEDS_ATTENTION, f"cannot use {exc.filename}: {exc.strerror}"
     return ExitCode.NEEDS_ATTENTION, (
-        f"internal error ({type(exc).__name__}: {exc}); whatever the command was doing may be "
-        f"half done: check with `prometheus-exec status` ({TRACEBACK_ENV}=1 shows the traceback)")
+        f"internal error ({type(exc).__name__}: {_text(exc)}); whatever the command was doing "
+        f"may be half done: check with `prometheus-exec status` ({TRACEBACK_ENV}=1 shows the "
+        "traceback)")
+
+
+def _text(exc: BaseException) -> str:
+    # attrs validators raise ValueError(message, attribute, ...): str() would print the
+    # attribute's repr too
+    first = exc.args[0] if exc.args else ""
+    return first if isinstance(first, str) and len(exc.args) > 1 else str(exc)
 
 
 def _usage(exc: Exception) -> str:

@@ -50,7 +50,8 @@ def test_shared_options_work_before_and_after_the_command(workdir: Path) -> None
     after = run_cli(["status", "--json", "--venue", "nope"], env)
     assert before.code == after.code == ExitCode.BAD_INPUT
     assert before.payload["error"] == after.payload["error"] == (
-        "--venue must be one of sim, okx-demo, okx-live, got 'nope'")
+        "--venue must be one of sim, okx-demo, okx-live, sim-binance, binance-testnet, "
+        "binance-live, got 'nope'")
     # given in both places, the one after the command wins
     both = run_cli(["--venue", "nope", "status", "--venue", "okx-live", "--json"], env)
     assert str(both.payload["error"]).startswith("venue okx-live needs")
@@ -132,3 +133,20 @@ def test_malformed_answer_rows_cover_each_kind_the_issue_names() -> None:
     for kind in ("not-json", "html-502", "truncated", "wrong-types", "missing", "huge",
                  "not-utf8"):
         assert kind in ids, kind
+
+
+def test_an_attrs_validator_error_shows_its_message_not_the_attribute_repr(
+        workdir: Path, mocker: MockerFixture) -> None:
+    import attrs
+
+    @attrs.frozen
+    class Mode:
+        td_mode: str = attrs.field(validator=attrs.validators.in_(("cross", "isolated")))
+
+    def build(*_args: object) -> None:
+        Mode("both")
+    mocker.patch.object(commands, "status", side_effect=build)
+    ran = run_cli(["status", "--json"], SIM_ENV)
+    error = str(ran.payload["error"])
+    assert "'td_mode' must be in ('cross', 'isolated') (got 'both')" in error
+    assert "Attribute(" not in error

@@ -74,3 +74,17 @@ def test_a_key_for_the_other_environment_is_named() -> None:
     done = check(exchange)
     failed = next(c for c in done.checks if c.name == "keys match venue and can trade")
     assert not failed.passed and "demo key on live" in failed.detail
+
+
+def test_a_refused_algo_placement_is_told_in_words_not_as_a_repr() -> None:
+    from domain.outcome import Rejected, Unknown
+
+    for scripted, words in ((Rejected("51000", "Parameter sz error", 400),
+                             "placement rejected: stop rejected 51000: Parameter sz error"),
+                            (Unknown("timeout"), "(answer lost: timeout)")):
+        exchange = FakeExchange(FakeClock())
+        exchange.script("submit_algo_stop", scripted)
+        done = check(exchange, with_orders=True)
+        roundtrip = next(c for c in done.checks if c.name == "algo stop place / see / cancel")
+        assert not roundtrip.passed and words in roundtrip.detail
+        assert "Rejected(" not in roundtrip.detail and "Unknown(" not in roundtrip.detail
