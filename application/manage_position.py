@@ -12,11 +12,13 @@ from application.performers import Note
 from domain.events import BarClosed
 from domain.params import Params
 from domain.playbook import on_regime_shift
+from domain.records import MarginSnapshot
 from domain.regime import Regime
 from domain.state import PositionStage, SymbolState
 from ports.account import Account
 from ports.algo_orders import AlgoOrders
 from ports.clock import Clock
+from ports.errors import ExchangeError
 from ports.market import MarketData
 from ports.orders import Orders
 from ports.state import StateStore
@@ -94,9 +96,10 @@ class RegimeShifted:
 class OnRegimeShift:
     """Seed 001 §6: ShockGuard, runner, remaining stop, locks and regime_shift_log, in order."""
 
-    def __init__(self, market: MarketData, driver: PositionDriver, store: StateStore,
-                 clock: Clock, params: Params) -> None:
+    def __init__(self, market: MarketData, account: Account, driver: PositionDriver,
+                 store: StateStore, clock: Clock, params: Params) -> None:
         self._market = market
+        self._account = account
         self._driver = driver
         self._store = store
         self._clock = clock
@@ -106,13 +109,25 @@ class OnRegimeShift:
         state = self._store.get_symbol_state(cmd.symbol)
         spec = await InstrumentBook(self._market).spec(cmd.symbol)
         mark = cmd.mark_price
-        if mark is None and state.position_state.stage is not PositionStage.FLAT:
-            mark = (await self._market.get_mark_price(cmd.symbol)).price
+        margin = None
+        if state.position_state.stage is not PositionStage.FLAT:
+            if mark is None:
+                mark = (await self._market.get_mark_price(cmd.symbol)).price
+            margin = await self._margin()
         result = on_regime_shift(cmd.symbol, state.last_regime, cmd.new_regime, state,
                                  now=self._clock.now_ms() // 1000, params=self._params,
-                                 spec=spec, mark_price=mark)
+                                 spec=spec, mark_price=mark, margin=margin)
         self._store.set_symbol_state(cmd.symbol, result.state)
         self._store.flush()
         drive = await self._driver.perform(cmd.symbol, spec, result.actions)
         steps = tuple((int(p.step), type(p.action).__name__) for p in result.planned)
         return RegimeShifted(drive.state, steps, drive.notes)
+
+    async def _margin(self) -> MarginSnapshot | None:
+        """The account's margin as get_balances reports it; None when it cannot be read (the
+        playbook then says the margin half of step 1 was not judged)."""
+        try:
+            balances = await self._account.get_balances()
+        except ExchangeError:
+            return None
+        return MarginSnapshot(balances.total_equity, balances.margin_used)

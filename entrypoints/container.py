@@ -215,7 +215,8 @@ class UseCases(containers.DeclarativeContainer):
                                       driver, store, clock, params, progress)
     manage_position = providers.Factory(ManagePosition, market, account, orders, algos, driver,
                                         store)
-    regime_shift = providers.Factory(OnRegimeShift, market, driver, store, clock, params)
+    regime_shift = providers.Factory(OnRegimeShift, market, account, driver, store, clock,
+                                     params)
     recover = providers.Factory(RecoverProtection, market, account, orders, algos, driver,
                                 store, clock, params, progress)
     close_position = providers.Factory(ClosePosition, market, account, order_path, driver,

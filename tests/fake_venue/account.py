@@ -31,8 +31,8 @@ class FakeAccount:
 
     async def get_balances(self) -> Balances:
         self._book.scripted_result("get_balances")
-        return Balances("USDT", D("100000"), D("90000"), D("10000"),
-                        self._book.evidence("GET balance"))
+        equity, available, used = self._book.balances
+        return Balances("USDT", equity, available, used, self._book.evidence("GET balance"))
 
     async def get_positions(self) -> Positions:
         book = self._book

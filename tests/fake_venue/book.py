@@ -59,6 +59,8 @@ class FakeBook:
         self.positions: dict[str, tuple[PositionSide, Decimal, Decimal]] = {}
         self.pos_mode = "net_mode"
         self.acct_lv = "2"
+        # get_balances: (total equity, available, margin used)
+        self.balances = (D("100000"), D("90000"), D("10000"))
         # (bid, ask) per symbol; default: both at the price
         self.ticker_spread: dict[str, tuple[Decimal, Decimal]] = {}
         self.server_offset_ms = 0

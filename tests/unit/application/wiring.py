@@ -53,7 +53,8 @@ def manage_position(ex: FakeExchange, store: StateStore,
 
 
 def regime_shift(ex: FakeExchange, store: StateStore, params: Params = DEFAULT) -> OnRegimeShift:
-    return OnRegimeShift(ex.market, driver(ex, store, params), store, ex.clock, params)
+    return OnRegimeShift(ex.market, ex.account, driver(ex, store, params), store, ex.clock,
+                         params)
 
 
 def recover(ex: FakeExchange, store: StateStore, params: Params = DEFAULT) -> RecoverProtection:
