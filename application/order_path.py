@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import attrs
 
-from application.sentinel import Visibility, ensure_algo_visible
+from application.sentinel import ensure_algo_visible
 from application.unknowns import resolve_order
 from domain.algo import AlgoStopIntent
 from domain.evidence import EvidenceRef
@@ -176,7 +176,6 @@ class StopSent:
     confirmed: bool
     algo_id: str
     reason: str
-    visibility: Visibility | None
 
     @property
     def may_exist(self) -> bool:
@@ -200,7 +199,7 @@ class StopPath:
             outcome = placement.outcome
             if isinstance(outcome, Rejected):
                 return StopSent(intent, placement, False, "",
-                                f"stop rejected {outcome.code}: {outcome.message}", None)
+                                f"stop rejected {outcome.code}: {outcome.message}")
             seen = await ensure_algo_visible(self._algos, self._clock, symbol=intent.inst_id,
                                              client_algo_id=intent.client_algo_id,
                                              deadline_ms=deadline_ms,
@@ -210,7 +209,7 @@ class StopPath:
         if not seen.visible:
             lost = f" (answer lost: {outcome.reason})" if isinstance(outcome, Unknown) else ""
             return StopSent(intent, placement, False, placement.algo_id,
-                            f"stop not visible within {deadline_ms} ms{lost}", seen)
+                            f"stop not visible within {deadline_ms} ms{lost}")
         algo_id = placement.algo_id or (seen.algo_order.algo_id if seen.algo_order else "")
         return StopSent(intent, placement, True, algo_id,
-                        f"visible via {seen.via} after {seen.elapsed_ms} ms", seen)
+                        f"visible via {seen.via} after {seen.elapsed_ms} ms")

@@ -23,9 +23,6 @@ from domain.orders import OrderStatus
 from domain.outcome import Accepted, Rejected
 from ports.evidence import PackageManifest, SeedDocument
 
-VERDICT_WORDS = ("PASS", "FAIL", "SUCCESS", "VERIFIED", "CORRECT", "INVALID", "VALID",
-                 "PASSED", "FAILED", "OK", "GOOD", "BAD")
-
 
 @attrs.define
 class ProbeFacts:

@@ -31,7 +31,6 @@ class RunSelfCheck:
     max_clock_skew_ms: int = 1000
     with_orders: bool = False
     with_ws: bool = True
-    ws_timeout_s: float = 10.0
 
 
 @attrs.frozen

@@ -80,6 +80,3 @@ class InstrumentSpec:
         """Largest lot multiple not above size; may fall below min_sz, which the intent rejects."""
         return floor_to_step(size, self.lot_sz)
 
-    def contracts_for(self, base_qty: Decimal) -> Decimal:
-        """Contracts for a quantity of the base coin, rounded down to the lot."""
-        return self.size_floor(base_qty / (self.ct_val * self.ct_mult))

@@ -132,17 +132,6 @@ class OrderState(enum.Enum):
         return self in (OrderState.FILLED, OrderState.CANCELED, OrderState.MMP_CANCELED)
 
 
-@attrs.frozen
-class OrderAck:
-    """The exchange's per-item answer to a placement (data[0]), whatever its sCode."""
-
-    inst_id: str
-    order_id: str
-    client_order_id: str
-    s_code: str
-    s_msg: str
-    ts_ms: int
-
 
 @attrs.frozen
 class OrderStatus:

@@ -15,11 +15,6 @@ class Regime(enum.StrEnum):
     CHOP = "CHOP"
     SHOCK = "SHOCK"
 
-    @property
-    def exits_runner(self) -> bool:
-        """No runner may stay open in this regime (seed §3 hard rule, §5)."""
-        return self in (Regime.SHOCK, Regime.CHOP)
-
 
 class Tier(enum.StrEnum):
     """The signal tier of an entry; a losing tier-B trade also sets the B blacklist."""

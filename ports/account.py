@@ -1,6 +1,6 @@
 """Account: balances, positions and account settings (seed 001 §1.2)."""
 
-from typing import Protocol, runtime_checkable
+from typing import Protocol
 
 from ports.exchange_types import (
     AccountConfig,
@@ -11,7 +11,6 @@ from ports.exchange_types import (
 )
 
 
-@runtime_checkable
 class Account(Protocol):
     async def get_balances(self) -> Balances:
         """total_equity, available_balance, margin_used in the settlement currency."""

@@ -1,12 +1,11 @@
 """AlgoOrders: conditional protective stops, the only stops there are (seed 001 §0.1, §1.4)."""
 
-from typing import Protocol, runtime_checkable
+from typing import Protocol
 
 from domain.algo import AlgoOrder, AlgoStopIntent
 from ports.exchange_types import AlgoCancelResult, AlgoLookup, AlgoPlacement
 
 
-@runtime_checkable
 class AlgoOrders(Protocol):
     async def submit_algo_stop(self, intent: AlgoStopIntent) -> AlgoPlacement:
         """Place a reduce-only conditional stop, market on trigger."""

@@ -62,6 +62,7 @@ class PackageManifest:
         return next((f.sha256 for f in self.files if f.path == path), None)
 
 
+# runtime-checkable for the container: Dependency(instance_of=...) checks it when wiring
 @runtime_checkable
 class EvidenceSink(Protocol):
     @property

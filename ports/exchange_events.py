@@ -1,7 +1,7 @@
 """Events the exchange pushes (over WS in the OKX adapter) and how a consumer receives them."""
 
 from decimal import Decimal
-from typing import Protocol, runtime_checkable
+from typing import Protocol
 
 import attrs
 
@@ -62,7 +62,6 @@ ExchangeEvent = (
 )
 
 
-@runtime_checkable
 class EventSubscription(Protocol):
     """One consumer's queue of exchange events, in arrival order."""
 

@@ -1,6 +1,6 @@
 """MarketData: public prices and instrument rules of one venue (seed 001 §1.1, seed 000 §3.1)."""
 
-from typing import Protocol, runtime_checkable
+from typing import Protocol
 
 from ports.exchange_types import (
     FundingRate,
@@ -14,7 +14,6 @@ from ports.exchange_types import (
 )
 
 
-@runtime_checkable
 class MarketData(Protocol):
     async def get_instruments(self) -> Instruments:
         """Every perpetual swap the venue lists, whatever its state, with its trading rules."""

@@ -1,12 +1,11 @@
 """Orders: regular orders, placed only as validated intents (seed 001 §1.3, seed 000 §3.3)."""
 
-from typing import Protocol, runtime_checkable
+from typing import Protocol
 
 from domain.orders import OrderIntent, OrderStatus
 from ports.exchange_types import CancelResult, Fills, OrderLookup, OrderPlacement
 
 
-@runtime_checkable
 class Orders(Protocol):
     async def submit_order(self, intent: OrderIntent) -> OrderPlacement:
         """Place an intent (already checked against the instrument); never raises for a refusal

@@ -3,6 +3,7 @@
 from typing import Protocol, runtime_checkable
 
 
+# runtime-checkable for the container: Dependency(instance_of=...) checks it when wiring
 @runtime_checkable
 class Progress(Protocol):
     def step(self, text: str) -> None:

@@ -34,6 +34,7 @@ class StateStoreLocked(StateStoreError):
                          "engine first, or give this one its own state_path")
 
 
+# runtime-checkable for the container: Dependency(instance_of=...) checks it when wiring
 @runtime_checkable
 class StateStore(Protocol):
     def load(self) -> None:

@@ -1,11 +1,10 @@
 """Streams: what the venue pushes (orders, algos, positions, prices), fanned out to subscribers."""
 
-from typing import Protocol, runtime_checkable
+from typing import Protocol
 
 from ports.exchange_events import EventSubscription
 
 
-@runtime_checkable
 class Streams(Protocol):
     async def ws_start(self) -> None:
         """Connect the streams and subscribe; reconnect on loss (a gap is ResyncNeeded)."""

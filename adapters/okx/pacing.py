@@ -100,11 +100,6 @@ class Pacer:
             window.until[slot] = (self._clock.monotonic() + window.limit.window_s
                                   + WINDOW_MARGIN_S)
 
-    async def wait(self, endpoint: str, scope: str = "") -> None:
-        """Count a request whose answer is not awaited (it counts from now)."""
-        async with self.slot(endpoint, scope):
-            pass
-
     async def _take(self, window: _Window) -> int:
         while True:
             now = self._clock.monotonic()

@@ -4,12 +4,6 @@ import asyncio
 import time
 
 from adapters.clock import SystemClock
-from ports.clock import Clock
-
-
-def test_the_system_clock_satisfies_the_clock_port() -> None:
-    clock: Clock = SystemClock()
-    assert isinstance(clock, Clock)
 
 
 def test_now_ms_is_unix_epoch_milliseconds() -> None:

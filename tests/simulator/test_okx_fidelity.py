@@ -1,5 +1,5 @@
-"""Fidelity to OKX's recorded answers (issue 8): algo fields, codes, HTTP statuses, books, bePx,
-account modes. Each test names the OKX behaviour it pins."""
+"""Fidelity to OKX's documented answers (issue 8, the fact sheet): algo fields, codes, HTTP
+statuses, books, bePx, account modes. Each test names the OKX behaviour it pins."""
 
 from collections.abc import Iterator
 from decimal import Decimal as D

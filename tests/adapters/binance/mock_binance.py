@@ -1,5 +1,7 @@
-"""An httpx.MockTransport that answers like Binance USDⓈ-M from recorded fixtures, keeps every
-request, and checks that each signed request carries a valid signature."""
+"""An httpx.MockTransport that answers like Binance USDⓈ-M from the fixtures in
+tests/fixtures/binance (each names its source: the simulator's Binance face or the fact sheet,
+none recorded from Binance itself), keeps every request, and checks that each signed request
+carries a valid signature."""
 
 import asyncio
 import hashlib

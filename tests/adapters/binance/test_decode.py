@@ -1,5 +1,6 @@
-"""Stream events -> port events, from recorded frames. A triggered stop's fill is taken from its
-child order's ORDER_TRADE_UPDATE only, once, whether it arrives before or after ALGO_UPDATE."""
+"""Stream events -> port events, from fixture frames (sources in each file). A triggered stop's
+fill is taken from its child order's ORDER_TRADE_UPDATE only, once, whether it arrives before or
+after ALGO_UPDATE."""
 
 import copy
 from decimal import Decimal

@@ -1,5 +1,6 @@
-"""Regular orders from recorded answers: parameters by position mode, duplicates looked up,
-refused cancels made conclusive by a lookup (a fill that raced the cancel is reported)."""
+"""Regular orders from fixture answers (sources in each file): parameters by position mode,
+duplicates looked up, refused cancels made conclusive by a lookup (a fill that raced the cancel
+is reported)."""
 
 import copy
 from decimal import Decimal

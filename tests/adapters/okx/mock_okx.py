@@ -1,4 +1,6 @@
-"""An httpx.MockTransport that answers like OKX from recorded fixtures and keeps every request."""
+"""An httpx.MockTransport that answers like OKX from the fixtures in tests/fixtures/okx and keeps
+every request. The fixtures were written by hand from the fact sheet (okx-v5-facts.md), not
+recorded from OKX, which is not reachable from here (tests/fixtures/README.md)."""
 
 import asyncio
 import json

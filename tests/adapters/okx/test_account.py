@@ -1,4 +1,4 @@
-"""Account reads and settings from recorded responses."""
+"""Account reads and settings from fact-sheet responses (tests/fixtures/okx, written by hand)."""
 
 from decimal import Decimal
 from typing import Any

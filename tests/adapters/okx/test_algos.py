@@ -1,4 +1,4 @@
-"""Algo conditional stops from recorded responses: body shape, cancel lookups, pending pages."""
+"""Algo conditional stops from fact-sheet responses: body shape, cancel lookups, pending pages."""
 
 import copy
 from decimal import Decimal

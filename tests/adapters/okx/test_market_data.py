@@ -1,4 +1,4 @@
-"""Public market data from recorded responses: parsed into ports types, never signed."""
+"""Public market data from fact-sheet responses: parsed into ports types, never signed."""
 
 from decimal import Decimal
 from typing import Any

@@ -1,4 +1,4 @@
-"""Regular orders from recorded responses: bodies by position mode, expTime, cancel lookups."""
+"""Regular orders from fact-sheet responses: bodies by position mode, expTime, cancel lookups."""
 
 import copy
 from decimal import Decimal

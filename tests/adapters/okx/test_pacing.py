@@ -10,6 +10,12 @@ from tests.adapters.okx.mock_okx import MockOkx, build
 from tests.fakes import FakeClock
 
 
+async def take(pacer: Pacer, endpoint: str, scope: str = "") -> None:
+    """One request through the pacer whose answer comes at once (its window counts from now)."""
+    async with pacer.slot(endpoint, scope):
+        pass
+
+
 def test_a_bucket_admits_its_limit_then_waits_for_the_window_to_slide() -> None:
     clock = FakeClock()
     pacer = Pacer(clock, limits={"GET /x": Limit(3, 2.0)})
@@ -17,7 +23,7 @@ def test_a_bucket_admits_its_limit_then_waits_for_the_window_to_slide() -> None:
     async def scenario() -> list[float]:
         stamps = []
         for _ in range(7):
-            await pacer.wait("GET /x")
+            await take(pacer, "GET /x")
             stamps.append(round(clock.monotonic() - 1000.0, 6))
         return stamps
 
@@ -31,10 +37,10 @@ def test_buckets_of_different_instruments_and_endpoints_do_not_wait_for_each_oth
 
     async def scenario() -> None:
         for _ in range(2):
-            await pacer.wait("POST /o", "BTC-USDT-SWAP")
-        await pacer.wait("POST /o", "ETH-USDT-SWAP")
-        await pacer.wait("GET /t")
-        await pacer.wait("GET /unlisted")
+            await take(pacer, "POST /o", "BTC-USDT-SWAP")
+        await take(pacer, "POST /o", "ETH-USDT-SWAP")
+        await take(pacer, "GET /t")
+        await take(pacer, "GET /unlisted")
 
     asyncio.run(scenario())
     assert clock.sleeps == []
@@ -46,7 +52,7 @@ def test_a_waiting_bucket_does_not_hold_up_another_endpoint() -> None:
     order: list[str] = []
 
     async def call(endpoint: str) -> None:
-        await pacer.wait(endpoint)
+        await take(pacer, endpoint)
         order.append(endpoint)
 
     async def scenario() -> None:
@@ -63,7 +69,7 @@ def test_disabled_pacing_never_waits() -> None:
 
     async def scenario() -> None:
         for _ in range(5):
-            await pacer.wait("GET /x")
+            await take(pacer, "GET /x")
 
     asyncio.run(scenario())
     assert clock.sleeps == []
@@ -107,7 +113,7 @@ def test_a_request_counts_until_a_window_after_its_answer_arrived() -> None:
     async def scenario() -> float:
         async with pacer.slot("GET /x"):
             clock.advance(1.5)  # the answer takes 1.5 s
-        await pacer.wait("GET /x")
+        await take(pacer, "GET /x")
         return round(clock.monotonic() - 1000.0, 6)
 
     assert asyncio.run(scenario()) == 1.5 + 2.0 + WINDOW_MARGIN_S
@@ -121,7 +127,7 @@ def test_requests_in_flight_hold_their_places() -> None:
         async with contextlib.AsyncExitStack() as in_flight:
             await in_flight.enter_async_context(pacer.slot("GET /x"))
             await in_flight.enter_async_context(pacer.slot("GET /x"))
-            third = asyncio.create_task(pacer.wait("GET /x"))
+            third = asyncio.create_task(take(pacer, "GET /x"))
             for _ in range(20):
                 await asyncio.sleep(0)
             waited_for_answers = not third.done()

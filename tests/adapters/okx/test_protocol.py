@@ -1,23 +1,35 @@
-"""ExchangeAdapter satisfies the ExchangeAdapter port, at runtime and for mypy."""
+"""The OKX venue as the container composes it, and its configuration defaults.
+
+That each OKX role object matches its port is checked statically (tests/port_conformance.py,
+mypy strict over tests/), not by an isinstance here.
+"""
 
 import asyncio
 
+import httpx
+
 from adapters.okx import OkxConfig
 from entrypoints.container import okx_venue
-from ports.exchange import ExchangeAdapter
 from tests.adapters.okx.mock_okx import CREDENTIALS
 from tests.fakes import FakeClock, InMemoryEvidenceSink
 
 
-def as_port(exchange: ExchangeAdapter) -> ExchangeAdapter:
-    # mypy checks this assignment structurally against every method signature
-    return exchange
+def test_the_venue_is_built_and_closed_without_a_request() -> None:
+    sent: list[httpx.Request] = []
 
+    def record(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(500)
 
-def test_the_adapter_is_an_exchange_adapter() -> None:
-    exchange = okx_venue(OkxConfig(), CREDENTIALS, FakeClock(), InMemoryEvidenceSink()).exchange()
-    assert isinstance(as_port(exchange), ExchangeAdapter)
-    asyncio.run(exchange.aclose())  # built without I/O; closing touches no network either
+    venue = okx_venue(OkxConfig(), CREDENTIALS, FakeClock(), InMemoryEvidenceSink(),
+                      transport=httpx.MockTransport(record))
+    exchange = venue.exchange()
+    # the seed surface is composed of the venue's own role objects, one of each
+    assert exchange.market is venue.market() and exchange.orders is venue.orders()
+    assert exchange.account is venue.account() and exchange.algos is venue.algos()
+    assert exchange.streams is venue.streams()
+    asyncio.run(exchange.aclose())
+    assert sent == []
 
 
 def test_the_defaults_are_okx_production_and_demo_switches_the_ws_host() -> None:

@@ -1,4 +1,5 @@
-"""WS pushes (recorded shapes) decode to ports events; a repeated trade is reported once."""
+"""WS pushes (shapes from the fact sheet, tests/fixtures/okx/ws) decode to ports events; a
+repeated trade is reported once."""
 
 from decimal import Decimal
 

@@ -25,7 +25,6 @@ from domain.state import (
     SlAlgo,
     SymbolState,
 )
-from ports.state import StateStore
 from tests.adapters.state.strategies import filled
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -66,11 +65,6 @@ def saved_store(path: Path, keep_open: bool = False) -> JsonFileStateStore:
 def files_in(folder: Path) -> list[str]:
     """The folder's files, without the store's lock file."""
     return sorted(p.name for p in folder.iterdir() if not p.name.endswith(".lock"))
-
-
-def test_the_json_store_satisfies_the_state_port(tmp_path: Path) -> None:
-    store: StateStore = JsonFileStateStore(tmp_path / "state.json")
-    assert isinstance(store, StateStore)
 
 
 def test_a_missing_file_means_default_state(tmp_path: Path) -> None:

@@ -8,7 +8,14 @@ import pytest
 
 from application.open_position import OpenPositionCommand, OpenPositionDone
 from domain.errors import InvalidIntent
-from domain.logs import CandidateAction, CandidateEvaluation, RiskEvent, RiskEventType
+from domain.gate import GATE_NAME
+from domain.logs import (
+    CandidateAction,
+    CandidateEvaluation,
+    GateVerdict,
+    RiskEvent,
+    RiskEventType,
+)
 from domain.orders import PositionSide
 from domain.outcome import Rejected
 from domain.state import CooldownUntil, PositionStage, PositionState, SymbolState
@@ -76,8 +83,14 @@ def test_a_locked_symbol_is_rejected_with_every_binding_lock_named(world: World)
     done = open_(exchange, store)
     assert done.status == "rejected_by_gate" and not exchange.order_book
     assert "loss" in done.reason and "freeze" in done.reason
-    evaluation = store.events_of(CandidateEvaluation)[0]
-    assert evaluation.action is CandidateAction.REJECT and "freeze" in evaluation.reject_reason
+    (evaluation,) = store.events_of(CandidateEvaluation)
+    assert evaluation.action is CandidateAction.REJECT
+    # the logged candidate carries the gate's own verdict and reason, as OpenPosition built them
+    gates = {g.name: g for g in evaluation.gates}
+    assert gates[GATE_NAME].verdict is GateVerdict.FAIL
+    assert gates[GATE_NAME].reason == f"locked: loss until {now + 60}, freeze until {now + 120}"
+    assert gates["position_flat"].verdict is GateVerdict.PASS
+    assert evaluation.reject_reason == done.reason == gates[GATE_NAME].reason
 
 
 def test_a_second_open_on_a_busy_symbol_is_rejected(world: World) -> None:

@@ -14,15 +14,12 @@ from domain.gate import (
     gate_result,
 )
 from domain.logs import (
-    CandidateAction,
-    CandidateEvaluation,
     GateVerdict,
     RiskEvent,
     RiskEventType,
 )
 from domain.numbers import ZERO
 from domain.orders import PositionSide
-from domain.regime import Regime
 from domain.state import CooldownUntil, SymbolState
 
 NOW = 1_700_000_000
@@ -99,11 +96,3 @@ def test_apply_cooldowns_ignores_other_actions() -> None:
                                        SetCooldown(CooldownKind.FREEZE, NOW + 20)])
     assert state.cooldown_until == CooldownUntil(loss=NOW + 10, freeze=NOW + 20)
 
-
-def test_a_rejected_candidate_carries_the_gate_reason() -> None:
-    decision = check_open_gate(locked(freeze=NOW + 60), now=NOW)
-    evaluation = CandidateEvaluation(NOW, "BTC-USDC-SWAP", Regime.TREND, "breakout",
-                                     (gate_result(decision),), 1.0, (), 1.0,
-                                     CandidateAction.REJECT, decision.reject_reason)
-    assert evaluation.gates[0].verdict is GateVerdict.FAIL
-    assert evaluation.reject_reason == f"locked: freeze until {NOW + 60}"

@@ -22,12 +22,10 @@ def test_price_rounding_stays_on_the_tick(price: str, floor: str, ceil: str) -> 
     assert SPEC.price_ceil(D(price)) == D(ceil)
 
 
-def test_size_rounding_and_contract_conversion() -> None:
+def test_size_rounding() -> None:
     fractional = spec(lot="0.01", min_sz="0.01")
     assert fractional.size_floor(D("1.239")) == D("1.23")
-    # ct_val 0.01 BTC per contract: 0.05 BTC is 5 contracts
-    assert SPEC.contracts_for(D("0.05")) == D(5)
-    assert SPEC.contracts_for(D("0.059")) == D(5)
+    assert fractional.size_floor(D("1.23")) == D("1.23")
     assert SPEC.is_live
 
 
