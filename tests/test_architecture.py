@@ -99,12 +99,15 @@ CONTAINER = Path("entrypoints") / "container.py"
 
 
 def _imported_modules(path: Path) -> Iterator[tuple[int, str]]:
+    """Every module a file imports, by full name (`from ports import exchange` is
+    ports.exchange), wherever the import stands (under TYPE_CHECKING too)."""
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             yield from ((node.lineno, alias.name) for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             yield node.lineno, node.module
+            yield from ((node.lineno, f"{node.module}.{alias.name}") for alias in node.names)
 
 
 def seed_surface_users(root: Path) -> list[str]:
@@ -131,10 +134,14 @@ def adapter_builders(root: Path) -> list[str]:
         for path in sorted((root / layer).rglob("*.py")):
             tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
             for node in ast.walk(tree):
-                if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
-                        and node.func.id in wired:
+                if not isinstance(node, ast.Call):
+                    continue
+                # OkxRest(...) as imported, or reached through its module: okx.OkxRest(...)
+                name = (node.func.id if isinstance(node.func, ast.Name) else
+                        node.func.attr if isinstance(node.func, ast.Attribute) else "")
+                if name in wired:
                     found.append(f"{path.relative_to(root)}:{node.lineno} builds "
-                                 f"{node.func.id}: only entrypoints/ builds adapters")
+                                 f"{name}: only entrypoints/ builds adapters")
     return found
 
 
@@ -164,3 +171,25 @@ def test_the_role_checks_catch_a_seed_surface_import_and_a_hidden_builder(
         "application/bad.py:1 imports ports.exchange: a use-case takes only the roles it uses"]
     assert adapter_builders(tmp_path) == [
         "adapters/parts.py:2 builds OkxMarket: only entrypoints/ builds adapters"]
+
+
+def test_the_role_checks_see_through_module_imports_and_type_checking_blocks(
+        tmp_path: Path) -> None:
+    (tmp_path / "application").mkdir()
+    (tmp_path / "application" / "hidden.py").write_text(
+        "from typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n"
+        "    from ports import exchange\n")
+    (tmp_path / "entrypoints").mkdir()
+    (tmp_path / CONTAINER).write_text("from adapters.okx.rest import OkxRest\n")
+    (tmp_path / "domain").mkdir()
+    (tmp_path / "domain" / "ok.py").write_text("def rest_of(x):\n    return x.rest\n")
+    (tmp_path / "application" / "parts.py").write_text(
+        "from adapters.okx import rest\n"
+        "def make(config):\n"
+        "    return rest.OkxRest(config)\n")
+    assert seed_surface_users(tmp_path) == [
+        "application/hidden.py:3 imports ports.exchange: a use-case takes only the roles it "
+        "uses"]
+    assert adapter_builders(tmp_path) == [
+        "application/parts.py:3 builds OkxRest: only entrypoints/ builds adapters"]
