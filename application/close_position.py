@@ -10,16 +10,15 @@ import attrs
 from application.client_ids import allocate_ids
 from application.driver import PositionDriver
 from application.instruments import InstrumentBook
+from application.order_path import OrderPath
 from application.performers import Note
 from application.protection import emergency_flatten
 from domain.events import OperatorClose
 from domain.ids import Role
 from domain.orders import PositionSide
-from domain.params import Params
 from domain.state import PositionStage, SymbolState
-from ports.clock import Clock
-from ports.exchange import ExchangeAdapter
-from ports.progress import Progress, Silent
+from ports.account import Account
+from ports.market import MarketData
 from ports.state import StateStore
 
 
@@ -42,28 +41,28 @@ class PositionClosed:
 
 
 class ClosePosition:
-    def __init__(self, exchange: ExchangeAdapter, store: StateStore, clock: Clock,
-                 params: Params, progress: Progress | None = None) -> None:
-        self._exchange = exchange
+    def __init__(self, market: MarketData, account: Account, path: OrderPath,
+                 driver: PositionDriver, store: StateStore) -> None:
+        self._market = market
+        self._account = account
+        self._path = path
+        self._driver = driver
         self._store = store
-        self._clock = clock
-        self._progress = progress or Silent()
-        self._driver = PositionDriver(exchange, store, clock, params, self._progress)
 
     async def execute(self, cmd: ClosePositionCommand) -> PositionClosed:
         state = self._store.get_symbol_state(cmd.symbol)
         pos = state.position_state
         if pos.stage is PositionStage.FLAT:
             return PositionClosed("nothing_open", state, ())
+        spec = await InstrumentBook(self._market).spec(cmd.symbol)
         ids = allocate_ids(self._store, cmd.symbol, Role.CLOSE, 3)
-        out = await emergency_flatten(self._exchange, self._clock, symbol=cmd.symbol,
+        out = await emergency_flatten(self._path, self._account, spec=spec,
                                       side=PositionSide(pos.side), qty=pos.qty_open,
                                       client_ids=ids)
         detail = f" ({out.reason})" if out.reason else ""
         notes = (Note(f"close: {out.qty_closed} closed, flat={out.flat}{detail}", not out.flat),)
         if not out.flat:
             return PositionClosed("not_flat", self._store.get_symbol_state(cmd.symbol), notes)
-        spec = await InstrumentBook(self._exchange).spec(cmd.symbol)
         price = out.avg_price or pos.entry_price
         # the exchange shows the symbol flat: the whole position is gone, whatever share of it
         # the fills we counted cover (a close order still filling, a take-profit meanwhile);

@@ -10,12 +10,13 @@ from typing import Any
 
 import attrs
 
+from application.order_path import OrderPath, Sent, Wait
 from domain.evidence import EvidenceRef, ord_id_hash
 from domain.orders import OrderIntent, OrderStatus
 from domain.outcome import Accepted, Rejected, Unknown
+from ports.account import Account
 from ports.errors import ExchangeError, ExchangeRejected, ExchangeUnavailable
 from ports.evidence import EvidenceSink, SeedDocument
-from ports.exchange import ExchangeAdapter
 from ports.exchange_types import (
     AccountConfig,
     CancelResult,
@@ -24,6 +25,8 @@ from ports.exchange_types import (
     OrderPlacement,
     Ticker,
 )
+from ports.market import MarketData
+from ports.orders import Orders
 
 
 @attrs.frozen
@@ -65,12 +68,13 @@ class InstrumentsStep:
         return self.ok, self.evidence_path, self.parsed_minimal
 
 
-async def public_instruments(exchange: ExchangeAdapter, sink: EvidenceSink,
+async def public_instruments(market: MarketData, sink: EvidenceSink,
                              inst_type: str) -> InstrumentsStep:
-    """GET public/instruments, evidenced in public_instruments_probe.json."""
+    """GET public/instruments, evidenced in public_instruments_probe.json. The venue lists its
+    perpetual swaps (inst_type names them as the venue does, e.g. OKX's "SWAP")."""
     doc: dict[str, Any] = {"call": "public_instruments", "inst_type": inst_type}
     try:
-        found = await exchange.get_instruments(inst_type)
+        found = await market.get_instruments()
     except ExchangeError as exc:
         error = summarize_error(exc)
         sink.write_document(SeedDocument.PUBLIC_INSTRUMENTS_PROBE,
@@ -99,12 +103,12 @@ class TickerStep:
         return self.ok, self.evidence_path, self.parsed_minimal
 
 
-async def public_ticker(exchange: ExchangeAdapter, sink: EvidenceSink,
+async def public_ticker(market: MarketData, sink: EvidenceSink,
                         inst_id: str) -> TickerStep:
     """GET market/ticker, evidenced in public_ticker_probe.json (allowed to fail, never skipped)."""
     doc: dict[str, Any] = {"call": "public_ticker", "inst_id": inst_id}
     try:
-        ticker = await exchange.get_ticker(inst_id)
+        ticker = await market.get_ticker(inst_id)
     except ExchangeError as exc:
         error = summarize_error(exc)
         sink.write_document(SeedDocument.PUBLIC_TICKER_PROBE,
@@ -130,13 +134,12 @@ class AccountConfigStep:
         return self.ok, self.pos_mode, self.evidence_path
 
 
-async def read_account_config(exchange: ExchangeAdapter,
-                              sink: EvidenceSink) -> AccountConfigStep:
+async def read_account_config(account: Account, sink: EvidenceSink) -> AccountConfigStep:
     """GET account/config, evidenced in account_config_snapshot.json."""
     doc: dict[str, Any] = {"call": "read_account_config"}
     path = _path(sink, SeedDocument.ACCOUNT_CONFIG_SNAPSHOT)
     try:
-        config = await exchange.get_account_config()
+        config = await account.get_account_config()
     except ExchangeError as exc:
         error = summarize_error(exc)
         sink.write_document(SeedDocument.ACCOUNT_CONFIG_SNAPSHOT,
@@ -161,11 +164,10 @@ class EquityStep:
         return self.ok, self.equity, self.field_used, self.evidence_path
 
 
-async def read_balance_equity_usdt(exchange: ExchangeAdapter,
-                                   sink: EvidenceSink) -> EquityStep:
+async def read_balance_equity_usdt(account: Account, sink: EvidenceSink) -> EquityStep:
     """USDT equity through the one equity parser (the adapter's), evidenced in the raw log."""
     try:
-        equity: Equity = await exchange.get_balance_equity("USDT")
+        equity: Equity = await account.get_balance_equity("USDT")
     except ExchangeError as exc:
         error = summarize_error(exc)
         _execution(sink, "read_balance_equity_usdt", False, error=error.as_json())
@@ -187,6 +189,8 @@ class SubmitStep:
     order_id: str
     ack_evidence_path: str
     placement: OrderPlacement
+    # what the order path saw: an Unknown answer resolved (or not) by client id
+    sent: Sent
 
     def as_tuple(self) -> tuple[bool, str, str, str]:
         return self.ok, self.client_order_id, self.order_id, self.ack_evidence_path
@@ -213,16 +217,18 @@ def ack_fields(placement: OrderPlacement) -> dict[str, Any]:
     return fields
 
 
-async def submit_order(exchange: ExchangeAdapter, sink: EvidenceSink,
+async def submit_order(path: OrderPath, sink: EvidenceSink,
                        intent: OrderIntent) -> SubmitStep:
-    """Place the order; ok only when the exchange acknowledged it (sCode 0)."""
-    placement = await exchange.submit_order(intent)
+    """Place the order down the order path (an Unknown answer is resolved by client id);
+    ok only when the exchange acknowledged it (sCode 0)."""
+    sent = await path.send(intent, wait=Wait.ACK)
+    placement = sent.placement
     fields = ack_fields(placement)
     ref = _execution(sink, "submit_order", fields["ack_received"], inst_id=intent.inst_id,
                      side=intent.side.value, ordType=intent.ord_type.value,
                      sz=str(intent.size), px=_s(intent.price), **fields)
-    return SubmitStep(bool(fields["ack_received"]), intent.client_order_id, placement.order_id,
-                      f"{sink.run_dir / ref.path}#{ref.seq}", placement)
+    return SubmitStep(bool(fields["ack_received"]), intent.client_order_id, sent.order_id,
+                      f"{sink.run_dir / ref.path}#{ref.seq}", placement, sent)
 
 
 @attrs.frozen
@@ -247,13 +253,13 @@ def status_sample(inst_id: str, client_order_id: str, status: OrderStatus | None
             "uTime": str(status.updated_ms), "fill_observed": status.acc_fill_sz > 0}
 
 
-async def get_order_status(exchange: ExchangeAdapter, sink: EvidenceSink, *, inst_id: str,
+async def get_order_status(orders: Orders, sink: EvidenceSink, *, inst_id: str,
                            order_id: str | None, client_order_id: str) -> StatusStep:
     """GET trade/order, each answer appended to order_status_samples.json."""
     path = _path(sink, SeedDocument.ORDER_STATUS_SAMPLES)
     try:
-        lookup = await exchange.get_order_status(inst_id=inst_id, order_id=order_id or None,
-                                                 client_order_id=client_order_id)
+        lookup = await orders.get_order_status(symbol=inst_id, order_id=order_id or None,
+                                               client_order_id=client_order_id)
     except ExchangeError as exc:
         error = summarize_error(exc)
         sink.append_document(SeedDocument.ORDER_STATUS_SAMPLES,
@@ -277,11 +283,11 @@ class CancelStep:
         return self.ok, self.cancel_evidence_path
 
 
-async def cancel_order(exchange: ExchangeAdapter, sink: EvidenceSink, *, inst_id: str,
+async def cancel_order(orders: Orders, sink: EvidenceSink, *, inst_id: str,
                        order_id: str | None, client_order_id: str | None) -> CancelStep:
     """Cancel; the response is evidenced whatever it says."""
-    result = await exchange.cancel_order(symbol=inst_id, order_id=order_id or None,
-                                         client_order_id=client_order_id)
+    result = await orders.cancel_order(symbol=inst_id, order_id=order_id or None,
+                                       client_order_id=client_order_id)
     fields: dict[str, Any] = {
         "inst_id": inst_id, "clOrdId": result.client_order_id or client_order_id or "",
         "ordId_hash": ord_id_hash(result.order_id) if result.order_id else "",

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import attrs
 
 from application.client_ids import allocate_ids
-from application.performers import Note, Performer
+from application.performers import Note, Performer, Venue
 from domain.actions import (
     Action,
     CancelProtection,
@@ -21,6 +21,7 @@ from domain.actions import (
     EmergencyFlatten,
     EmitRegimeShiftLog,
     EmitRiskEvent,
+    MarginDeRisk,
     PlaceProtection,
     PlaceTakeProfit,
     ReplaceProtection,
@@ -31,16 +32,23 @@ from domain.events import PositionEvent
 from domain.gate import apply_cooldown
 from domain.ids import Role
 from domain.instrument import InstrumentSpec
+from domain.logs import RiskEvent, RiskEventType
 from domain.orders import PositionSide
 from domain.params import Params
 from domain.stage_machine import transition
 from domain.state import PositionStage, SymbolState
 from ports.clock import Clock
-from ports.exchange import ExchangeAdapter
 from ports.progress import Progress, Silent
 from ports.state import StateStore
 
-_PLACING = (PlaceProtection, ReplaceProtection, PlaceTakeProfit, CloseRunner, DeRisk)
+_PLACING = (PlaceProtection, ReplaceProtection, PlaceTakeProfit, CloseRunner, DeRisk,
+            MarginDeRisk)
+# what an "ordered" risk event says when the actions before it placed nothing
+_NONE_PLACED = {
+    RiskEventType.REGIME_SHIFT: "no step of the playbook placed an order",
+    RiskEventType.RUNNER_EXIT: "the runner close placed no order",
+    RiskEventType.EMERGENCY_FLAT: "the flatten placed no order",
+}
 _STOPS = (PlaceProtection, ReplaceProtection)
 
 
@@ -54,6 +62,8 @@ def _last_stop_only(actions: list[Action]) -> list[Action]:
 class DriveResult:
     state: SymbolState
     notes: tuple[Note, ...]
+    # (exchange id or "", client id) of every order and stop placed, in order
+    placed: tuple[tuple[str, str], ...] = ()
 
     @property
     def needs_attention(self) -> bool:
@@ -61,9 +71,9 @@ class DriveResult:
 
 
 class PositionDriver:
-    def __init__(self, exchange: ExchangeAdapter, store: StateStore, clock: Clock,
+    def __init__(self, venue: Venue, store: StateStore, clock: Clock,
                  params: Params, progress: Progress | None = None) -> None:
-        self._exchange = exchange
+        self._venue = venue
         self._store = store
         self._clock = clock
         self._params = params
@@ -94,7 +104,7 @@ class PositionDriver:
         self._save(state)
         await self._perform_all(performer, symbol, spec, tuple(_last_stop_only(actions)))
         await performer.cancel_strays(symbol)
-        return DriveResult(self._store.get_symbol_state(symbol), tuple(performer.notes))
+        return self._result(symbol, performer)
 
     async def perform(self, symbol: str, spec: InstrumentSpec,
                       actions: tuple[Action, ...]) -> DriveResult:
@@ -102,7 +112,11 @@ class PositionDriver:
         performer = self._performer(symbol, spec)
         await self._perform_all(performer, symbol, spec, actions)
         await performer.cancel_strays(symbol)
-        return DriveResult(self._store.get_symbol_state(symbol), tuple(performer.notes))
+        return self._result(symbol, performer)
+
+    def _result(self, symbol: str, performer: Performer) -> DriveResult:
+        return DriveResult(self._store.get_symbol_state(symbol), tuple(performer.notes),
+                           tuple(performer.placed))
 
     def _now(self) -> int:
         return self._clock.now_ms() // 1000
@@ -114,7 +128,7 @@ class PositionDriver:
     def _performer(self, symbol: str, spec: InstrumentSpec) -> Performer:
         def allocate(role: Role, count: int) -> tuple[str, ...]:
             return allocate_ids(self._store, symbol, role, count)
-        return Performer(self._exchange, self._clock, self._params, spec, allocate,
+        return Performer(self._venue, self._clock, self._params, spec, allocate,
                          self._progress)
 
     async def _apply(self, performer: Performer, symbol: str, spec: InstrumentSpec,
@@ -131,11 +145,16 @@ class PositionDriver:
 
     async def _perform_all(self, performer: Performer, symbol: str, spec: InstrumentSpec,
                            actions: tuple[Action, ...]) -> None:
+        # the orders this decision's actions place (their follow-ups included) start here
+        start = len(performer.placed)
         for action in actions:
             flat = self._store.get_symbol_state(symbol).position_state.stage is \
                 PositionStage.FLAT
             if flat and isinstance(action, _PLACING):
                 performer.note(f"skipped {type(action).__name__}: position is flat")
+                continue
+            if isinstance(action, EmitRiskEvent):
+                self._store.append_event(_with_orders(action, performer, start))
                 continue
             event = await self._perform(performer, symbol, action)
             if event is not None:
@@ -168,8 +187,6 @@ class PositionDriver:
         match action:
             case SetCooldown():
                 self._save(apply_cooldown(self._store.get_symbol_state(symbol), action))
-            case EmitRiskEvent():
-                self._store.append_event(action.event)
             case EmitRegimeShiftLog():
                 self._store.append_event(action.log)
             case PlaceProtection():
@@ -186,6 +203,22 @@ class PositionDriver:
                 return await performer.close_runner(action)
             case DeRisk():
                 return await performer.de_risk(action)
+            case MarginDeRisk():
+                return await performer.margin_de_risk(action)
             case EmergencyFlatten():
                 return await performer.flatten(action)
         return None
+
+
+def _with_orders(action: EmitRiskEvent, performer: Performer, start: int) -> RiskEvent:
+    """The event as written: an "ordered" event lists what the actions before it placed, or
+    says why there is nothing (the last note, when there is one, tells what happened)."""
+    event = action.event
+    if not action.collect_orders:
+        return event
+    placed = performer.placed[start:]
+    why = _NONE_PLACED.get(event.event_type, "its actions placed no order")
+    if performer.notes:
+        why = f"{why} ({performer.notes[-1].text})"
+    return event.with_orders(tuple(o for o, _ in placed if o), tuple(c for _, c in placed if c),
+                             why)

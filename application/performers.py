@@ -10,13 +10,8 @@ from decimal import Decimal
 
 import attrs
 
-from application.protection import (
-    await_terminal,
-    cancel_stray_stop,
-    emergency_flatten,
-    place_and_confirm_stop,
-)
-from application.unknowns import resolve_order
+from application.order_path import OrderPath, Sent, Settled, StopPath, Wait
+from application.protection import cancel_stray_stop, emergency_flatten
 from domain.actions import (
     CancelProtection,
     CancelTakeProfits,
@@ -24,6 +19,7 @@ from domain.actions import (
     DeRisk,
     EmergencyFlatten,
     ExitMethod,
+    MarginDeRisk,
     PlaceProtection,
     PlaceTakeProfit,
     ReplaceProtection,
@@ -32,6 +28,7 @@ from domain.actions import (
 from domain.algo import AlgoStopIntent
 from domain.events import (
     EmergencyFlat,
+    MarginReduced,
     PositionEvent,
     PositionReduced,
     RunnerClosed,
@@ -41,12 +38,14 @@ from domain.events import (
 )
 from domain.ids import Role, parse_client_id
 from domain.instrument import InstrumentSpec
-from domain.orders import OrderStatus, Side
-from domain.outcome import Accepted, Rejected, Unknown
+from domain.orders import OrderIntent, OrderStatus, OrdType, PositionSide, Side
+from domain.outcome import Accepted
 from domain.params import Params
+from ports.account import Account
+from ports.algo_orders import AlgoOrders
 from ports.clock import Clock
-from ports.exchange import ExchangeAdapter
-from ports.exchange_types import OrderPlacement
+from ports.market import MarketData
+from ports.orders import Orders
 from ports.progress import Progress, Silent
 
 RUNNER_LIMIT_WAIT_S = 3.0
@@ -62,11 +61,23 @@ class Note:
     needs_attention: bool = False
 
 
+@attrs.frozen
+class Venue:
+    """The roles a position's actions need (the driver's dependencies, passed on)."""
+
+    market: MarketData
+    account: Account
+    orders: Orders
+    algos: AlgoOrders
+    path: OrderPath
+    stops: StopPath
+
+
 @attrs.define
 class Performer:
-    """Per-symbol context: the ports, the instrument, and a way to allocate client ids."""
+    """Per-symbol context: the roles, the instrument, and a way to allocate client ids."""
 
-    exchange: ExchangeAdapter
+    venue: Venue
     clock: Clock
     params: Params
     spec: InstrumentSpec
@@ -75,6 +86,9 @@ class Performer:
     notes: list[Note] = attrs.field(factory=list)
     # stops placed but not confirmed visible: (client algo id, algo id from the ack or "")
     strays: list[tuple[str, str]] = attrs.field(factory=list)
+    # every order and stop placed, in order: (exchange id or "", client id); the risk events
+    # of a decision list the ones its actions placed (seed 001 §8)
+    placed: list[tuple[str, str]] = attrs.field(factory=list)
 
     def note(self, text: str, needs_attention: bool = False) -> None:
         self.notes.append(Note(text, needs_attention))
@@ -99,12 +113,13 @@ class Performer:
     async def _stop(self, side: Side, qty: Decimal, stop_price: Decimal) -> tuple[str, str]:
         cid = self.allocate(Role.STOP, 1)[0]
         intent = AlgoStopIntent(self.spec, side, qty, stop_price, cid)
-        out = await place_and_confirm_stop(
-            self.exchange, self.clock, intent=intent,
-            deadline_ms=self.params.protection.stop_visibility_deadline_ms)
+        out = await self.venue.stops.send(
+            intent, deadline_ms=self.params.protection.stop_visibility_deadline_ms)
         self.note(f"stop {cid} at {stop_price} for {qty}: {out.reason}", not out.confirmed)
+        if out.confirmed or out.may_exist:
+            self.placed.append((out.algo_id, cid))
         if not out.confirmed:
-            if not isinstance(out.placement.outcome, Rejected):
+            if out.may_exist:
                 self.strays.append((cid, out.algo_id))
             return cid, ""
         return cid, out.algo_id
@@ -112,9 +127,9 @@ class Performer:
     async def cancel_protection(self, action: CancelProtection) -> None:
         if not (action.algo_id or action.client_algo_id):
             return
-        result = await self.exchange.cancel_algo(symbol=action.symbol,
-                                                 algo_id=action.algo_id or None,
-                                                 client_algo_id=action.client_algo_id or None)
+        result = await self.venue.algos.cancel_algo(
+            symbol=action.symbol, algo_id=action.algo_id or None,
+            client_algo_id=action.client_algo_id or None)
         done = isinstance(result.outcome, Accepted)
         self.note(f"cancel stop {action.client_algo_id or action.algo_id}: {result.status}"
                   f" ({action.reason})", not done)
@@ -125,26 +140,26 @@ class Performer:
         while self.strays:
             cid, algo_id = self.strays.pop()
             out = await cancel_stray_stop(
-                self.exchange, self.clock, symbol=symbol, client_algo_id=cid, algo_id=algo_id,
-                wait_s=self.params.protection.stray_stop_wait_ms / 1000)
+                self.venue.algos, self.clock, symbol=symbol, client_algo_id=cid,
+                algo_id=algo_id, wait_s=self.params.protection.stray_stop_wait_ms / 1000)
             self.note(f"cancel unconfirmed stop {cid}: {out.reason}", not out.confirmed)
 
     async def place_take_profit(self, action: PlaceTakeProfit) -> None:
         role = Role.TP1 if action.which is TakeProfit.TP1 else Role.TP2
         cid = self.allocate(role, 1)[0]
-        placed = await self.exchange.place_limit_postonly(
-            symbol=action.symbol, side=action.side, qty=action.qty, price=action.price,
-            tif="gtc", reduce_only=True, client_order_id=cid)
-        status = await self._settle(placed)
+        intent = OrderIntent.closing(self.spec, PositionSide.closed_by(action.side),
+                                     OrdType.LIMIT, action.qty, action.price, cid)
+        sent = await self.venue.path.send(intent, wait=Wait.LOOKUP)
+        self._noted(sent)
         self.note(f"{action.which.value} {cid} {action.qty}@{action.price}: "
-                  f"{status.state.value if status else placed.status}")
+                  f"{sent.status.state.value if sent.status else sent.placement.status}")
 
     async def cancel_take_profits(self, action: CancelTakeProfits) -> None:
-        for order in await self.exchange.get_open_orders(action.symbol):
+        for order in await self.venue.orders.get_open_orders(action.symbol):
             parsed = parse_client_id(order.client_order_id)
             if parsed and parsed.intent_id == action.intent_id and \
                     parsed.role in (Role.TP1, Role.TP2):
-                result = await self.exchange.cancel_order(
+                result = await self.venue.orders.cancel_order(
                     symbol=action.symbol, order_id=order.order_id,
                     client_order_id=order.client_order_id)
                 self.note(f"cancel {order.client_order_id}: {result.status}",
@@ -159,7 +174,7 @@ class Performer:
                 filled.append(status)
                 left -= status.acc_fill_sz
         if left > 0:
-            status = await self._market(action.symbol, action.side, left, Role.RUNNER_MARKET)
+            status = await self._market(action.side, left, Role.RUNNER_MARKET)
             if status is not None and status.acc_fill_sz > 0:
                 filled.append(status)
         if not filled:
@@ -170,40 +185,47 @@ class Performer:
                             tuple(s.client_order_id for s in filled))
 
     async def _limit_exit(self, action: CloseRunner) -> OrderStatus | None:
-        ticker = await self.exchange.get_ticker(action.symbol)
+        ticker = await self.venue.market.get_ticker(action.symbol)
         touch = (ticker.bid if action.side is Side.SELL else ticker.ask) or ticker.last
         cid = self.allocate(Role.RUNNER_LIMIT, 1)[0]
-        placed = await self.exchange.place_limit_postonly(
-            symbol=action.symbol, side=action.side, qty=action.qty, price=touch, tif="gtc",
-            reduce_only=True, client_order_id=cid)
-        status = await self._settle(placed)
-        if status is None:
+        intent = OrderIntent.closing(self.spec, PositionSide.closed_by(action.side),
+                                     OrdType.LIMIT, action.qty, touch, cid)
+        path = self.venue.path
+        sent = await path.send(intent, wait=Wait.TERMINAL,
+                               polls=int(RUNNER_LIMIT_WAIT_S / path.timings.status_poll_s))
+        self._noted(sent)
+        if sent.settled is not Settled.PLACED:
             return None
-        status = await await_terminal(self.exchange, self.clock, action.symbol,
-                                      status.order_id, cid, polls=int(RUNNER_LIMIT_WAIT_S / 0.05))
-        if status is not None and status.state.is_terminal:
-            return status
-        cancel = await self.exchange.cancel_order(symbol=action.symbol, order_id=placed.order_id
-                                                  or None, client_order_id=cid)
-        final = cancel.order_status
-        if final is None:
-            final = await await_terminal(self.exchange, self.clock, action.symbol,
-                                         cancel.order_id or placed.order_id, cid)
-        self.note(f"runner limit {cid}: {final.state.value if final else cancel.status}")
-        return final
+        if not sent.terminal:
+            sent = await path.finish(sent)
+            self.note(f"runner limit {cid}: "
+                      f"{sent.status.state.value if sent.status else 'no status'}")
+        return sent.status
 
     async def de_risk(self, action: DeRisk) -> PositionEvent | None:
-        status = await self._market(action.symbol, action.side, action.qty, Role.DERISK)
+        status = await self._market(action.side, action.qty, Role.DERISK)
         if status is None or status.acc_fill_sz <= 0:
             self.note(f"de-risk of {action.qty} observed no fill", True)
             return None
         return PositionReduced(status.acc_fill_sz, status.avg_px or Decimal(0),
                                (status.order_id,), (status.client_order_id,))
 
+    async def margin_de_risk(self, action: MarginDeRisk) -> PositionEvent | None:
+        status = await self._market(action.side, action.qty, Role.DERISK)
+        if status is None or status.acc_fill_sz <= 0:
+            self.note(f"margin de-risk of {action.qty} observed no fill", True)
+            return None
+        self.note(f"margin de-risk {status.client_order_id}: {status.acc_fill_sz} filled at "
+                  f"{status.avg_px} ({action.reason})")
+        return MarginReduced(status.acc_fill_sz, status.avg_px or Decimal(0),
+                             (status.order_id,), (status.client_order_id,))
+
     async def flatten(self, action: EmergencyFlatten) -> PositionEvent | None:
         ids = self.allocate(Role.FLATTEN, FLATTEN_ATTEMPTS)
-        out = await emergency_flatten(self.exchange, self.clock, symbol=action.symbol,
-                                      side=action.position_side, qty=action.qty, client_ids=ids)
+        out = await emergency_flatten(self.venue.path, self.venue.account, spec=self.spec,
+                                      side=action.position_side, qty=action.qty,
+                                      client_ids=ids)
+        self.placed += list(zip(out.order_ids, out.client_ids, strict=False))
         self.note(f"emergency flatten ({action.reason}): flat={out.flat}; {out.reason}",
                   not out.flat)
         await self.cancel_strays(action.symbol)
@@ -212,35 +234,21 @@ class Performer:
         return EmergencyFlat(out.qty_closed, out.avg_price, action.reason, out.order_ids,
                              out.client_ids)
 
-    async def _market(self, symbol: str, side: Side, qty: Decimal,
-                      role: Role) -> OrderStatus | None:
+    async def _market(self, side: Side, qty: Decimal, role: Role) -> OrderStatus | None:
         cid = self.allocate(role, 1)[0]
-        placed = await self.exchange.place_market(symbol=symbol, side=side, qty=qty,
-                                                  reduce_only=True, client_order_id=cid)
-        status = await self._settle(placed)
-        if status is None or status.state.is_terminal:
-            return status
-        return await await_terminal(self.exchange, self.clock, symbol, status.order_id, cid)
+        intent = OrderIntent.closing(self.spec, PositionSide.closed_by(side), OrdType.MARKET,
+                                     qty, None, cid)
+        sent = await self.venue.path.finish(await self.venue.path.send(intent))
+        self._noted(sent)
+        return sent.status
 
-    async def _settle(self, placed: OrderPlacement) -> OrderStatus | None:
-        """The exchange's view of a placed order: looked up, or resolved after an Unknown."""
-        if isinstance(placed.outcome, Rejected):
-            self.note(f"{placed.client_order_id} rejected {placed.outcome.code}: "
-                      f"{placed.outcome.message}")
-            return None
-        if isinstance(placed.outcome, Unknown):
-            found = await resolve_order(self.exchange, self.clock, inst_id=placed.inst_id,
-                                        client_order_id=placed.client_order_id,
-                                        exp_time_ms=placed.exp_time_ms)
-            if found.status is None:
-                self.note(f"{placed.client_order_id} unknown, "
-                          f"{'absent' if found.conclusive else 'unresolved'}",
-                          not found.conclusive)
-            return found.status
-        lookup = await self.exchange.get_order_status(
-            inst_id=placed.inst_id, order_id=placed.order_id or None,
-            client_order_id=placed.client_order_id)
-        return lookup.status
+    def _noted(self, sent: Sent) -> None:
+        """A placement that left no order, or whose fate is unknown, is said so; one that
+        exists (or may) is remembered as placed."""
+        if sent.settled in (Settled.PLACED, Settled.UNKNOWN):
+            self.placed.append((sent.order_id, sent.intent.client_order_id))
+        if sent.settled is not Settled.PLACED:
+            self.note(sent.why, sent.settled is Settled.UNKNOWN)
 
 
 def _vwap(statuses: list[OrderStatus]) -> tuple[Decimal, Decimal]:

@@ -5,18 +5,19 @@ from decimal import Decimal
 import attrs
 
 from application import contract_calls as calls
+from application.engine import ExecutionEngine
+from application.order_path import OrderPath, Sent, Settled
 from application.probe_fill import check_probe_price, close_probe_fill, position_open
 from application.probe_report import ProbeFacts, render_report
-from application.unknowns import resolve_order
 from domain.errors import InvalidIntent
 from domain.ids import Role, client_id
 from domain.instrument import InstrumentSpec
-from domain.orders import OrderIntent, OrderStatus, OrdType, PositionSide, Side
-from domain.outcome import Rejected, Unknown
-from ports.clock import Clock
+from domain.orders import OrderIntent, OrdType, PositionSide, Side
+from domain.outcome import Unknown
+from ports.account import Account
 from ports.errors import ExchangeError
 from ports.evidence import EvidenceSink, PackageManifest, SeedDocument
-from ports.exchange import ExchangeAdapter
+from ports.market import MarketData
 from ports.progress import Progress, Silent
 
 
@@ -50,24 +51,26 @@ class ProbeRan:
 class ProbeExecution:
     """Run the PROBE: instruments → select → config → limit order → status → cancel → status."""
 
-    def __init__(self, exchange: ExchangeAdapter, sink: EvidenceSink, clock: Clock,
-                 progress: Progress | None = None) -> None:
-        self._exchange = exchange
+    def __init__(self, engine: ExecutionEngine, market: MarketData, account: Account,
+                 path: OrderPath, sink: EvidenceSink, progress: Progress | None = None) -> None:
+        self._engine = engine
+        self._market = market
+        self._account = account
+        self._path = path
         self._sink = sink
-        self._clock = clock
         self._progress = progress or Silent()
 
     async def execute(self, cmd: RunProbe) -> ProbeRan:
         facts = ProbeFacts(inst_id=cmd.inst_id)
         spec = await self._select(cmd, facts)
-        facts.config = await calls.read_account_config(self._exchange, self._sink)
+        facts.config = await self._engine.account_config_step()
         self._progress.step(f"account config: posMode {facts.config.pos_mode or '-'}"
                             if facts.config.ok else "account config: error (evidenced)")
         if spec is not None:
             intent = await self._intent(cmd, spec, facts)
             if intent is not None:
                 await self._order_loop(intent, facts)
-                await self._close_fill(cmd, facts)
+                await self._close_fill(cmd, spec, facts)
         return self._package(facts)
 
     async def _check_px(self, cmd: RunProbe, px: Decimal, facts: ProbeFacts) -> bool:
@@ -75,7 +78,7 @@ class ProbeExecution:
         ticker = facts.ticker.ticker if facts.ticker else None
         # the lower of last and the best ask: some books (the simulator's) match at last
         ask = min(ticker.last, ticker.ask or ticker.last) if ticker else None
-        opened = await position_open(self._exchange, cmd.inst_id) if cmd.allow_fill else False
+        opened = await position_open(self._account, cmd.inst_id) if cmd.allow_fill else False
         check = check_probe_price(px, ask, allow_fill=cmd.allow_fill, position_open=opened)
         facts.crossing = check.crosses
         self._sink.append_document(SeedDocument.PROBE_EXECUTION, {
@@ -86,14 +89,14 @@ class ProbeExecution:
             self._progress.step(f"refused: {check.refusal}")
         return not check.refusal
 
-    async def _close_fill(self, cmd: RunProbe, facts: ProbeFacts) -> None:
+    async def _close_fill(self, cmd: RunProbe, spec: InstrumentSpec, facts: ProbeFacts) -> None:
         facts.filled = await self._filled(cmd, facts)
         if facts.filled > 0:
             self._progress.step(f"the probe order filled {facts.filled}: selling it again "
                                 "reduce-only")
             facts.fill_close = await close_probe_fill(
-                self._exchange, self._clock, self._sink, inst_id=cmd.inst_id,
-                intent_id=cmd.intent_id, filled=facts.filled)
+                self._path, self._sink, spec=spec, intent_id=cmd.intent_id,
+                filled=facts.filled)
             self._progress.step(f"closed {facts.fill_close.closed} of {facts.filled}"
                                 + (f" ({facts.fill_close.reason})" if facts.fill_close.reason
                                    else ""))
@@ -110,7 +113,7 @@ class ProbeExecution:
             # no status could be read; the instrument was flat before, so what it holds now
             # is the probe's fill
             try:
-                snap = (await self._exchange.get_positions()).by_symbol.get(cmd.inst_id)
+                snap = (await self._account.get_positions()).by_symbol.get(cmd.inst_id)
             except ExchangeError:
                 return Decimal(0)
             return snap.qty if snap is not None and snap.side is PositionSide.LONG \
@@ -118,11 +121,10 @@ class ProbeExecution:
         return Decimal(0)
 
     async def _select(self, cmd: RunProbe, facts: ProbeFacts) -> InstrumentSpec | None:
-        facts.instruments = await calls.public_instruments(self._exchange, self._sink,
-                                                           cmd.inst_type)
+        facts.instruments = await self._engine.instruments_step(cmd.inst_type)
         # the ticker is evidence only (§3.1, §4.2: it answers 51001 for an unknown instId);
         # the probe's price never comes from it
-        facts.ticker = await calls.public_ticker(self._exchange, self._sink, cmd.inst_id)
+        facts.ticker = await self._engine.ticker_step(cmd.inst_id)
         found = facts.instruments.instruments.find(cmd.inst_id) \
             if facts.instruments.instruments else None
         facts.exists = found is not None if facts.instruments.ok else None
@@ -167,7 +169,7 @@ class ProbeExecution:
         # A buy priced a whole band width below the band's lower edge (sellLmt): no sell order
         # may carry a price under sellLmt, so nothing can match it while the band holds.
         try:
-            limit = await self._exchange.get_price_limit(spec.inst_id)
+            limit = await self._market.get_price_limit(spec.inst_id)
         except ExchangeError as exc:
             facts.errors.append(("get_price_limit", calls.summarize_error(exc)))
             self._sink.append_document(SeedDocument.PROBE_EXECUTION, {
@@ -190,44 +192,37 @@ class ProbeExecution:
     async def _order_loop(self, intent: OrderIntent, facts: ProbeFacts) -> None:
         self._progress.step(f"limit buy {intent.size} @ {intent.price} as "
                             f"{intent.client_order_id} ({facts.px_source})")
-        facts.submit = await calls.submit_order(self._exchange, self._sink, intent)
+        facts.submit = await self._engine.submit_step(intent)
         self._progress.step(f"ack: {facts.submit.placement.status}")
-        order_id = facts.submit.order_id
-        if isinstance(facts.submit.placement.outcome, Rejected):
+        sent = facts.submit.sent
+        if sent.settled is Settled.REJECTED:
             return
-        if isinstance(facts.submit.placement.outcome, Unknown):
-            status = await self._resolve(intent, facts)
-            if status is None:
+        if isinstance(sent.placement.outcome, Unknown):
+            self._record_resolution(sent, facts)
+            if sent.status is None:
                 return
-            order_id = status.order_id
-        cid = intent.client_order_id
-        facts.samples.append(await calls.get_order_status(
-            self._exchange, self._sink, inst_id=intent.inst_id, order_id=order_id,
-            client_order_id=cid))
+        order_id, cid = sent.order_id, intent.client_order_id
+        facts.samples.append(await self._engine.status_step(intent.inst_id, ord_id=order_id,
+                                                            cl_ord_id=cid))
         self._progress.step(f"status: {_state(facts.samples[-1])}")
-        facts.cancel = await calls.cancel_order(self._exchange, self._sink,
-                                                inst_id=intent.inst_id, order_id=order_id,
-                                                client_order_id=cid)
+        facts.cancel = await self._engine.cancel_step(intent.inst_id, ord_id=order_id,
+                                                      cl_ord_id=cid)
         self._progress.step(f"cancel: {facts.cancel.result.status}")
-        facts.samples.append(await calls.get_order_status(
-            self._exchange, self._sink, inst_id=intent.inst_id, order_id=order_id,
-            client_order_id=cid))
+        facts.samples.append(await self._engine.status_step(intent.inst_id, ord_id=order_id,
+                                                            cl_ord_id=cid))
 
-    async def _resolve(self, intent: OrderIntent, facts: ProbeFacts) -> OrderStatus | None:
-        assert facts.submit is not None
-        resolution = await resolve_order(
-            self._exchange, self._clock, inst_id=intent.inst_id,
-            client_order_id=intent.client_order_id,
-            exp_time_ms=facts.submit.placement.exp_time_ms)
-        facts.unresolved_unknown = not resolution.conclusive
+    def _record_resolution(self, sent: Sent, facts: ProbeFacts) -> None:
+        """The answer was lost: what the lookup by client id (in the order path) found."""
+        conclusive = sent.settled is not Settled.UNKNOWN
+        facts.unresolved_unknown = not conclusive
+        facts.resolved_status = sent.status
+        intent = sent.intent
         self._sink.append_document(SeedDocument.PROBE_EXECUTION, {
-            "call": "resolve_unknown_submit", "ok": resolution.conclusive,
-            "clOrdId": intent.client_order_id, "found": resolution.status is not None,
-            "conclusive": resolution.conclusive, "lookups": resolution.lookups,
-            "evidence_refs": [str(e) for e in resolution.evidence],
-            **calls.status_sample(intent.inst_id, intent.client_order_id, resolution.status)})
-        facts.resolved_status = resolution.status
-        return resolution.status
+            "call": "resolve_unknown_submit", "ok": conclusive,
+            "clOrdId": intent.client_order_id, "found": sent.status is not None,
+            "conclusive": conclusive, "lookups": sent.lookups,
+            "evidence_refs": [str(e) for e in sent.evidence[1:]],
+            **calls.status_sample(intent.inst_id, intent.client_order_id, sent.status)})
 
     def _package(self, facts: ProbeFacts) -> ProbeRan:
         if facts.samples:

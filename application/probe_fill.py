@@ -11,15 +11,13 @@ from decimal import Decimal
 
 import attrs
 
-from application.protection import await_terminal
-from application.unknowns import resolve_order
+from application.order_path import OrderPath, Settled
 from domain.ids import Role, client_id
-from domain.orders import Side
-from domain.outcome import Rejected, Unknown
-from ports.clock import Clock
+from domain.instrument import InstrumentSpec
+from domain.orders import OrderIntent, OrdType, PositionSide
+from ports.account import Account
 from ports.errors import ExchangeError
 from ports.evidence import EvidenceSink, SeedDocument
-from ports.exchange import ExchangeAdapter
 
 CLOSE_ATTEMPTS = 3
 
@@ -54,9 +52,9 @@ def check_probe_price(px: Decimal, ask: Decimal | None, *, allow_fill: bool,
     return PriceCheck("", True)
 
 
-async def position_open(exchange: ExchangeAdapter, inst_id: str) -> bool | None:
+async def position_open(account: Account, inst_id: str) -> bool | None:
     try:
-        positions = await exchange.get_positions()
+        positions = await account.get_positions()
     except ExchangeError:
         return None
     snap = positions.by_symbol.get(inst_id)
@@ -75,8 +73,8 @@ class ProbeFillClosed:
         return self.closed >= self.filled
 
 
-async def close_probe_fill(exchange: ExchangeAdapter, clock: Clock, sink: EvidenceSink, *,
-                           inst_id: str, intent_id: str, filled: Decimal) -> ProbeFillClosed:
+async def close_probe_fill(path: OrderPath, sink: EvidenceSink, *, spec: InstrumentSpec,
+                           intent_id: str, filled: Decimal) -> ProbeFillClosed:
     """Sell exactly what the probe's buy filled, reduce-only at market, each attempt with a
     fresh client id, until the exchange shows that much sold (never more: a position the
     account held before the probe is not the probe's to close)."""
@@ -87,26 +85,13 @@ async def close_probe_fill(exchange: ExchangeAdapter, clock: Clock, sink: Eviden
             break
         cid = client_id(intent_id, Role.CLOSE, attempt)
         ids.append(cid)
-        placed = await exchange.place_market(symbol=inst_id, side=Side.SELL, qty=left,
-                                             reduce_only=True, client_order_id=cid)
-        if isinstance(placed.outcome, Rejected):
-            notes.append(f"{cid} rejected {placed.outcome.code}: {placed.outcome.message}")
-            continue
-        order_id = placed.order_id
-        if isinstance(placed.outcome, Unknown):
-            found = await resolve_order(exchange, clock, inst_id=inst_id, client_order_id=cid,
-                                        exp_time_ms=placed.exp_time_ms)
-            if found.status is None:
-                notes.append(f"{cid} {'absent' if found.conclusive else 'unknown'}")
-                if not found.conclusive:
-                    break  # it may still fill: another order could sell twice
-                continue
-            order_id = found.status.order_id
-        status = await await_terminal(exchange, clock, inst_id, order_id, cid)
-        if status is None or not status.state.is_terminal:
-            notes.append(f"{cid} not seen terminal")
-            break
-        closed += status.acc_fill_sz
+        sent = await path.finish(await path.send(OrderIntent.closing(
+            spec, PositionSide.LONG, OrdType.MARKET, left, None, cid)))
+        closed += sent.filled
+        if sent.settled is not Settled.PLACED or not sent.terminal:
+            notes.append(sent.why)
+            if sent.settled is Settled.UNKNOWN or (sent.status and not sent.terminal):
+                break  # it may still fill: another order could sell twice
     result = ProbeFillClosed(filled, closed, tuple(ids), "; ".join(notes))
     sink.append_document(SeedDocument.PROBE_EXECUTION, {
         "call": "close_probe_fill", "ok": result.flat, "filled": str(filled),

@@ -18,9 +18,12 @@ from application.observe import observe
 from application.performers import Note
 from application.recover_steps import RecoveryFacts, SymbolRecovery, plan_symbol
 from domain.params import Params
+from ports.account import Account
+from ports.algo_orders import AlgoOrders
 from ports.clock import Clock
-from ports.exchange import ExchangeAdapter
 from ports.exchange_types import PositionSnapshot
+from ports.market import MarketData
+from ports.orders import Orders
 from ports.progress import Progress, Silent
 from ports.state import StateStore
 
@@ -40,20 +43,24 @@ class ProtectionRecovered:
 
 
 class RecoverProtection:
-    def __init__(self, exchange: ExchangeAdapter, store: StateStore, clock: Clock,
+    def __init__(self, market: MarketData, account: Account, orders: Orders,
+                 algos: AlgoOrders, driver: PositionDriver, store: StateStore, clock: Clock,
                  params: Params, progress: Progress | None = None) -> None:
-        self._exchange = exchange
+        self._market = market
+        self._account = account
+        self._orders = orders
+        self._algos = algos
+        self._driver = driver
         self._store = store
         self._clock = clock
         self._params = params
         self._progress = progress or Silent()
-        self._driver = PositionDriver(exchange, store, clock, params, self._progress)
 
     async def execute(self, cmd: RecoverCommand) -> ProtectionRecovered:
-        positions = await self._exchange.get_positions()
+        positions = await self._account.get_positions()
         symbols = sorted(set(cmd.symbols) | set(self._store.symbols())
                          | set(positions.by_symbol))
-        book = InstrumentBook(self._exchange)
+        book = InstrumentBook(self._market)
         # symbols are independent; the adapter's pacing keeps the burst within rate limits
         done = await asyncio.gather(*(self._one(s, book, positions.by_symbol.get(s))
                                       for s in symbols))
@@ -64,19 +71,21 @@ class RecoverProtection:
         spec = await book.spec(symbol)
         notes: list[Note] = []
         state = self._store.get_symbol_state(symbol)
-        observed = await observe(self._exchange, symbol, state.position_state, snapshot)
+        observed = await observe(self._orders, self._algos, self._market, symbol,
+                                 state.position_state, snapshot)
         if observed:
             notes += (await self._driver.feed_all(symbol, spec, observed)).notes
             # what those events set off (a flatten, a close) changed the position: look again
-            snapshot = (await self._exchange.get_positions()).by_symbol.get(symbol)
+            snapshot = (await self._account.get_positions()).by_symbol.get(symbol)
         facts = RecoveryFacts(
             symbol=symbol, spec=spec, snapshot=snapshot,
             state=self._store.get_symbol_state(symbol),
-            algos=await self._exchange.get_open_algo_orders(symbol),
-            orders=await self._exchange.get_open_orders(symbol),
+            algos=await self._algos.get_open_algo_orders(symbol),
+            orders=await self._orders.get_open_orders(symbol),
             mark=await self._mark(symbol, snapshot is not None),
             now=self._clock.now_ms() // 1000, params=self._params)
-        recovery = await plan_symbol(self._exchange, self._store, self._driver, facts)
+        recovery = await plan_symbol(self._orders, self._algos, self._store, self._driver,
+                                     facts)
         seen = tuple(f"observed {type(e).__name__} while away" for e in observed)
         for action in seen + recovery.actions:
             self._progress.step(f"recover {symbol}: {action}")
@@ -84,6 +93,6 @@ class RecoverProtection:
                             notes=tuple(notes) + recovery.notes)
 
     async def _mark(self, symbol: str, needed: bool) -> Decimal | None:
-        return (await self._exchange.get_mark_price(symbol)).price if needed else None
+        return (await self._market.get_mark_price(symbol)).price if needed else None
 
 

@@ -5,23 +5,32 @@ from decimal import Decimal
 import attrs
 
 from application.driver import PositionDriver
-from application.entry import PlannedEntry, observed_fill, scaled_entry
+from application.entry import observed_fill
 from application.observe import current_id
 from application.performers import Note
-from domain.actions import Action, PlaceProtection, ReplaceProtection
+from domain.actions import Action, EmergencyFlatten, PlaceProtection, ReplaceProtection
 from domain.algo import AlgoOrder
 from domain.errors import InvalidIntent
-from domain.events import StopConfirmed
+from domain.events import EntryFilled, StopConfirmed
 from domain.ids import Role, parse_client_id
 from domain.instrument import InstrumentSpec
 from domain.logs import RiskEvent, RiskEventType
 from domain.orders import OrderStatus, PositionSide
 from domain.params import Params
-from domain.recovery_rules import adopt_unknown_position, stop_problem
+from domain.plan import TradePlan
+from domain.recovery_rules import (
+    MissingStopRepair,
+    adopt_unknown_position,
+    missing_stop_repair,
+    stop_problem,
+)
 from domain.state import PositionStage, PositionState, SymbolState, remember_intent
-from ports.exchange import ExchangeAdapter
+from ports.algo_orders import AlgoOrders
 from ports.exchange_types import PositionSnapshot
+from ports.orders import Orders
 from ports.state import StateStore
+
+NO_ORDER_STEP = "this recovery step placed no order"
 
 
 @attrs.frozen
@@ -57,7 +66,8 @@ class SymbolRecovery:
 
 @attrs.define
 class _Run:
-    exchange: ExchangeAdapter
+    orders: Orders
+    algos: AlgoOrders
     store: StateStore
     driver: PositionDriver
     facts: RecoveryFacts
@@ -65,21 +75,30 @@ class _Run:
     notes: list[Note] = attrs.field(factory=list)
 
     def log(self, what: str, qty: Decimal = Decimal(0), price: Decimal | None = None,
-            ids: tuple[str, ...] = (), side: str = "") -> None:
+            ids: tuple[str, ...] = (), side: PositionSide | None = None,
+            order_ids: tuple[str, ...] = ()) -> None:
+        """One SL_RECOVER event: the orders it placed or acted on, or why there are none."""
         f = self.facts
         self.actions.append(what)
-        self.store.append_event(RiskEvent(f.now, RiskEventType.SL_RECOVER, f.symbol,
-                                          side or f.state.position_state.side, qty, price, (),
-                                          ids, what))
+        event = RiskEvent(f.now, RiskEventType.SL_RECOVER, f.symbol,
+                          side or f.state.position_state.side, qty, price, (), (), what)
+        self.store.append_event(event.with_orders(order_ids, ids, NO_ORDER_STEP))
 
-    async def drive(self, actions: tuple[Action, ...]) -> None:
+    async def act(self, what: str, actions: tuple[Action, ...], qty: Decimal,
+                  price: Decimal | None, *, side: PositionSide | None = None) -> None:
+        """Perform actions, then log the step with the orders they placed."""
         result = await self.driver.perform(self.facts.symbol, self.facts.spec, actions)
         self.notes += result.notes
+        placed = result.placed
+        if not placed and result.notes:
+            what = f"{what}; placed nothing: {result.notes[-1].text}"
+        self.log(what, qty, price, tuple(c for _, c in placed if c), side,
+                 tuple(o for o, _ in placed if o))
 
 
-async def plan_symbol(exchange: ExchangeAdapter, store: StateStore, driver: PositionDriver,
-                      facts: RecoveryFacts) -> SymbolRecovery:
-    run = _Run(exchange, store, driver, facts)
+async def plan_symbol(orders: Orders, algos: AlgoOrders, store: StateStore,
+                      driver: PositionDriver, facts: RecoveryFacts) -> SymbolRecovery:
+    run = _Run(orders, algos, store, driver, facts)
     pos = facts.state.position_state
     side, qty = facts.held
     if pos.stage is PositionStage.FLAT and pos.intent_id:
@@ -99,27 +118,28 @@ async def _pending_entry(run: _Run, pos: PositionState) -> None:
     cid = current_id(pos, Role.ENTRY)
     status = None
     if cid:
-        status = (await run.exchange.get_order_status(inst_id=f.symbol, order_id=None,
+        status = (await run.orders.get_order_status(symbol=f.symbol, order_id=None,
                                                       client_order_id=cid)).status
     if status is not None and not status.state.is_terminal:
-        cancel = await run.exchange.cancel_order(symbol=f.symbol, order_id=status.order_id,
+        cancel = await run.orders.cancel_order(symbol=f.symbol, order_id=status.order_id,
                                                  client_order_id=cid)
         status = cancel.order_status or status
-        run.log(f"entry {cid} left resting: cancel {cancel.status}")
+        run.log(f"entry {cid} left resting: cancel {cancel.status}", ids=(cid or "",),
+                order_ids=(status.order_id,))
     side, qty = f.held
     fill = observed_fill(status)
-    if fill is not None and qty > 0 and side.value == pos.side:
-        plan = PlannedEntry(side, pos.qty_total, pos.sl_price, pos.tp1_price, pos.tp1_qty,
-                            pos.tp2_price, pos.tp2_qty, pos.tier or "A", pos.intent_id)
+    if fill is not None and qty > 0 and side is pos.side:
         try:
-            event = scaled_entry(plan, fill, f.spec)
+            event = EntryFilled(TradePlan.of_pending(pos).scaled_to(fill.size, f.spec),
+                                fill.avg_price, fill.order_id, fill.client_order_id)
         except InvalidIntent as exc:
             run.log(f"entry {cid} filled {fill.size} but the plan does not fit: {exc}")
         else:
-            run.log(f"entry {cid} filled {fill.size} while away: protecting it", fill.size,
-                    fill.avg_price, (cid or "",))
             result = await run.driver.feed(f.symbol, f.spec, event)
             run.notes += result.notes
+            run.log(f"entry {cid} filled {fill.size} while away: protecting it", fill.size,
+                    fill.avg_price, (cid or "", *(c for _, c in result.placed if c)),
+                    order_ids=(fill.order_id, *(o for o, _ in result.placed if o)))
             return
     run.store.set_symbol_state(f.symbol, attrs.evolve(f.state, position_state=PositionState()))
     run.log(f"pending entry {cid} cleared (no fill to protect)")
@@ -138,16 +158,15 @@ async def _unknown_position(run: _Run, side: PositionSide, qty: Decimal) -> None
         params=f.params)
     stop = action.stop_price if isinstance(action, PlaceProtection) else Decimal(0)
     adopted = PositionState(
-        side=side.value, entry_price=snap.entry_price, qty_total=qty, sl_price=stop,
+        side=side, entry_price=snap.entry_price, qty_total=qty, sl_price=stop,
         stage=PositionStage.PRE_TP1, qty_open=qty, intent_id=intent,
         risk_per_unit=abs(snap.entry_price - stop) if stop else Decimal(0))
     state = remember_intent(run.store.get_symbol_state(f.symbol), intent)
     run.store.set_symbol_state(f.symbol, attrs.evolve(state, position_state=adopted))
     run.store.flush()
     verb = "default stop" if isinstance(action, PlaceProtection) else "flatten"
-    run.log(f"position unknown to the store ({side.value} {qty}): {verb}", qty, stop or None,
-            side=side.value)
-    await run.drive((action,))
+    await run.act(f"position unknown to the store ({side.value} {qty}): {verb}", (action,),
+                  qty, stop or None, side=side)
 
 
 def _adoption_intent(store: StateStore, symbol: str, now: int) -> str:
@@ -172,11 +191,19 @@ async def _ensure_stop(run: _Run, pos: PositionState, side: PositionSide,
             run.log(f"stop {current.client_algo_id} found open: adopted", qty,
                     current.stop_price, (current.client_algo_id,))
         return
+    if current is None:
+        repair, why = missing_stop_repair(pos)
+        if repair is MissingStopRepair.FLATTEN:
+            await run.act(f"stop missing: {why}", (EmergencyFlatten(
+                f.symbol, pos.intent_id, side, qty, f"recovery: stop missing, {why}"),),
+                qty, None)
+            return
+        problem = f"{problem}; {why}"
     old_id = current.algo_id if current else ""
     old_cid = current.client_algo_id if current else ""
-    run.log(f"stop needs replacing: {problem}", qty, pos.sl_price, (old_cid,) if old_cid else ())
-    await run.drive((ReplaceProtection(f.symbol, pos.intent_id, side.exit_side, qty,
-                                       pos.sl_price, old_id, old_cid, f"recovery: {problem}"),))
+    await run.act(f"stop needs replacing: {problem}", (ReplaceProtection(
+        f.symbol, pos.intent_id, side.exit_side, qty, pos.sl_price, old_id, old_cid,
+        f"recovery: {problem}"),), qty, pos.sl_price)
 
 
 def _our_stop(algos: tuple[AlgoOrder, ...], pos: PositionState) -> AlgoOrder | None:
@@ -196,20 +223,20 @@ async def _cancel_strays(run: _Run) -> None:
     f = run.facts
     pos = run.store.get_symbol_state(f.symbol).position_state
     keep = pos.sl_algo.client_algo_id if pos.stage is not PositionStage.FLAT else ""
-    for algo in await run.exchange.get_open_algo_orders(f.symbol):
+    for algo in await run.algos.get_open_algo_orders(f.symbol):
         parsed = parse_client_id(algo.client_algo_id)
         if parsed is None:
             run.notes.append(Note(f"foreign algo {algo.algo_id} left untouched"))
         elif algo.client_algo_id != keep:
-            result = await run.exchange.cancel_algo(symbol=f.symbol, algo_id=algo.algo_id,
+            result = await run.algos.cancel_algo(symbol=f.symbol, algo_id=algo.algo_id,
                                                     client_algo_id=algo.client_algo_id)
             run.log(f"stop {algo.client_algo_id} without its position: cancel {result.status}",
                     algo.size or Decimal(0), algo.stop_price, (algo.client_algo_id,))
-    for order in await run.exchange.get_open_orders(f.symbol):
+    for order in await run.orders.get_open_orders(f.symbol):
         parsed = parse_client_id(order.client_order_id)
         if parsed is not None and (pos.stage is PositionStage.FLAT
                                    or parsed.intent_id != pos.intent_id):
-            cancel = await run.exchange.cancel_order(symbol=f.symbol, order_id=order.order_id,
+            cancel = await run.orders.cancel_order(symbol=f.symbol, order_id=order.order_id,
                                                      client_order_id=order.client_order_id)
             run.log(f"order {order.client_order_id} of a finished intent: cancel "
                     f"{cancel.status}", order.size, order.price, (order.client_order_id,))

@@ -4,18 +4,22 @@ from collections.abc import Awaitable, Callable
 
 import attrs
 
+from application.order_path import StopPath
 from domain.algo import AlgoStopIntent
 from domain.ids import Role, client_id
 from domain.instrument import InstrumentSpec
 from domain.numbers import is_multiple
 from domain.orders import Side
-from domain.outcome import Accepted, Rejected
+from domain.outcome import Accepted
 from domain.params import Params
+from ports.account import Account
+from ports.algo_orders import AlgoOrders
 from ports.clock import Clock
 from ports.errors import ExchangeError, ExchangeRejected
 from ports.evidence import EvidenceSink, ExchangeCallRecord
-from ports.exchange import ExchangeAdapter
 from ports.exchange_types import AccountConfig
+from ports.market import MarketData
+from ports.streams import Streams
 
 
 @attrs.frozen
@@ -51,14 +55,23 @@ CheckFn = Callable[[], Awaitable[Check]]
 ACCOUNT_MODES = {"1": "spot mode", "2": "futures mode", "3": "multi-currency margin mode",
                  "4": "portfolio margin mode"}
 SPOT_MODE = "1"
+# what a refused key read means, by the venue's code
+KEY_HINTS = {"50101": "demo key on live or live key on demo",
+             "-2015": "unknown key, an IP the key does not allow, or no futures permission",
+             "-2014": "the key is malformed", "-1022": "the secret does not belong to the key"}
 
 
 class SelfCheck:
     """Run every check, even after one fails, so the operator sees the whole picture."""
 
-    def __init__(self, exchange: ExchangeAdapter, sink: EvidenceSink, clock: Clock,
+    def __init__(self, market: MarketData, account: Account, algos: AlgoOrders,
+                 streams: Streams, stops: StopPath, sink: EvidenceSink, clock: Clock,
                  params: Params) -> None:
-        self._exchange = exchange
+        self._market = market
+        self._account = account
+        self._algos = algos
+        self._streams = streams
+        self._stops = stops
         self._sink = sink
         self._clock = clock
         self._params = params
@@ -86,7 +99,7 @@ class SelfCheck:
 
     async def _clock_skew(self, cmd: RunSelfCheck) -> Check:
         before = self._clock.now_ms()
-        server = await self._exchange.get_server_time()
+        server = await self._market.get_server_time()
         after = self._clock.now_ms()
         skew = server.ts_ms - (before + after) // 2
         ok = abs(skew) <= cmd.max_clock_skew_ms
@@ -98,7 +111,7 @@ class SelfCheck:
         try:
             config = await self._account_config()
         except ExchangeRejected as exc:
-            hint = " (demo key on live or live key on demo)" if exc.code == "50101" else ""
+            hint = f" ({KEY_HINTS[exc.code]})" if exc.code in KEY_HINTS else ""
             return Check(name, False, f"{cmd.venue}: {exc.code} {exc.reason}{hint}")
         can_trade = "trade" in config.perm.split(",")
         return Check(name, can_trade, f"{cmd.venue}: key accepted; perm={config.perm or '-'}")
@@ -106,11 +119,14 @@ class SelfCheck:
     async def _account_config(self) -> AccountConfig:
         # read once per run: three checks need it and OKX allows 5 reads per 2 s
         if self._config is None:
-            self._config = await self._exchange.get_account_config()
+            self._config = await self._account.get_account_config()
         return self._config
 
     async def _account_mode(self) -> Check:
         config = await self._account_config()
+        if not config.acct_lv:
+            # Binance has no account levels: every contract is margined in its margin asset
+            return Check("account mode", True, "the venue has no account levels")
         name = ACCOUNT_MODES.get(config.acct_lv)
         if name is None:
             return Check("account mode", False, f"unknown account mode acctLv={config.acct_lv}")
@@ -127,7 +143,7 @@ class SelfCheck:
                      f"account {config.pos_mode}, required {cmd.required_pos_mode}")
 
     async def _instruments_check(self, cmd: RunSelfCheck) -> Check:
-        found = await self._exchange.get_instruments("SWAP")
+        found = await self._market.get_instruments()
         problems, seen = [], []
         for symbol in cmd.symbols:
             spec = found.find(symbol)
@@ -139,14 +155,13 @@ class SelfCheck:
                 problems.append(f"{symbol} is {spec.state}")
             elif not is_multiple(spec.min_sz, spec.lot_sz):
                 problems.append(f"{symbol} minSz {spec.min_sz} is off lotSz {spec.lot_sz}")
-            seen.append(f"{symbol} tickSz={spec.tick_sz} lotSz={spec.lot_sz} "
-                        f"minSz={spec.min_sz}")
+            seen.append(_rules(spec))
         detail = "; ".join(problems or seen) or "no symbols configured"
         return Check("instruments: size and precision", not problems and bool(cmd.symbols),
                      detail)
 
     async def _algo_query(self, cmd: RunSelfCheck) -> Check:
-        counts = [f"{s}: {len(await self._exchange.get_open_algo_orders(s))} open"
+        counts = [f"{s}: {len(await self._algos.get_open_algo_orders(s))} open"
                   for s in cmd.symbols]
         return Check("algo order query", True, "; ".join(counts) or "no symbols")
 
@@ -163,9 +178,9 @@ class SelfCheck:
         return Check("evidence directory writable", True, f"{self._sink.run_dir} ({ref})")
 
     async def _ws(self, cmd: RunSelfCheck) -> Check:
-        await self._exchange.ws_start()
-        await self._exchange.ws_stop()
-        return Check("websocket login and subscribe", True, "connected, logged in, subscribed")
+        await self._streams.ws_start()
+        await self._streams.ws_stop()
+        return Check("websocket login and subscribe", True, "connected, authenticated, subscribed")
 
     async def _algo_roundtrip(self, cmd: RunSelfCheck) -> Check:
         name = "algo stop place / see / cancel"
@@ -173,25 +188,36 @@ class SelfCheck:
         spec = self._instruments.get(symbol)
         if spec is None:
             return Check(name, False, f"instrument {symbol or '-'} unavailable")
-        mark = (await self._exchange.get_mark_price(symbol)).price
+        mark = (await self._market.get_mark_price(symbol)).price
         # a sell stop far under the market: it cannot trigger during the check
         far = spec.price_floor(mark / 2)
         intent = AlgoStopIntent(spec, Side.SELL, spec.min_sz, far,
                                 client_id(cmd.intent_id, Role.SELFCHECK))
-        placed = await self._exchange.submit_algo_stop(intent)
-        outcome = placed.outcome
-        if not isinstance(outcome, Accepted):
-            # in words, not the outcome's repr
-            why = (f"code {outcome.code} {outcome.message}".rstrip()
-                   if isinstance(outcome, Rejected) else outcome.reason)
-            return Check(name, False, f"placement {placed.status}: {why}")
-        listed = await self._exchange.get_open_algo_orders(symbol)
-        seen = any(a.client_algo_id == intent.client_algo_id for a in listed)
-        cancel = await self._exchange.cancel_algo(symbol=symbol, algo_id=placed.algo_id,
-                                                  client_algo_id=intent.client_algo_id)
+        sent = await self._stops.send(
+            intent, deadline_ms=self._params.protection.stop_visibility_deadline_ms)
+        if not sent.may_exist and not sent.confirmed:
+            return Check(name, False, f"placement {sent.placement.status}: {sent.reason}")
+        cancel = await self._algos.cancel_algo(symbol=symbol, algo_id=sent.algo_id or None,
+                                               client_algo_id=intent.client_algo_id)
         canceled = isinstance(cancel.outcome, Accepted)
-        return Check(name, seen and canceled,
-                     f"placed {placed.algo_id} at {far}, listed={seen}, cancel={cancel.status}")
+        return Check(name, sent.confirmed and canceled,
+                     f"placed {sent.algo_id or intent.client_algo_id} at {far}, "
+                     f"listed={sent.confirmed} ({sent.reason}), cancel={cancel.status}")
+
+
+def _rules(spec: InstrumentSpec) -> str:
+    """The sizes and prices an order on spec must fit, as the venue publishes them."""
+    rules = [f"tickSz={spec.tick_sz}", f"lotSz={spec.lot_sz}", f"minSz={spec.min_sz}"]
+    if spec.max_sz is not None:
+        rules.append(f"maxSz={spec.max_sz}")
+    if spec.market_lot is not None:
+        lot = spec.market_lot
+        rules.append(f"market lot={lot.step} min={lot.min_sz} max={lot.max_sz or '-'}")
+    if spec.min_notional is not None:
+        rules.append(f"minNotional={spec.min_notional} {spec.settle_ccy}")
+    if spec.price_band is not None:
+        rules.append(f"price band {spec.price_band.down}..{spec.price_band.up} x mark")
+    return f"{spec.inst_id} " + " ".join(rules)
 
 
 async def _guarded(name: str, fn: CheckFn) -> Check:

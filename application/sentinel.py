@@ -3,9 +3,9 @@
 import attrs
 
 from domain.algo import AlgoOrder
+from ports.algo_orders import AlgoOrders
 from ports.clock import Clock
 from ports.errors import ExchangeError
-from ports.exchange import ExchangeAdapter
 from ports.exchange_events import AlgoUpdate, EventSubscription
 
 # OKX allows 20 orders-algo-pending requests per 2 s; polling every 110 ms stays under 10/s.
@@ -21,7 +21,7 @@ class Visibility:
     polls: int
 
 
-async def ensure_algo_visible(exchange: ExchangeAdapter, clock: Clock, *, symbol: str,
+async def ensure_algo_visible(algos: AlgoOrders, clock: Clock, *, symbol: str,
                               client_algo_id: str, deadline_ms: int = 1000,
                               subscription: EventSubscription | None = None,
                               poll_interval_s: float = POLL_INTERVAL_S) -> Visibility:
@@ -34,7 +34,7 @@ async def ensure_algo_visible(exchange: ExchangeAdapter, clock: Clock, *, symbol
     polls = 0
     while True:
         asked = clock.monotonic()
-        found = await _poll(exchange, symbol, client_algo_id)
+        found = await _poll(algos, symbol, client_algo_id)
         polls += 1
         if found is not None:
             return Visibility(True, found, _ms(clock, start), "poll", polls)
@@ -49,13 +49,13 @@ async def ensure_algo_visible(exchange: ExchangeAdapter, clock: Clock, *, symbol
             return Visibility(True, pushed, _ms(clock, start), "ws", polls)
 
 
-async def _poll(exchange: ExchangeAdapter, symbol: str, client_algo_id: str) -> AlgoOrder | None:
+async def _poll(algos: AlgoOrders, symbol: str, client_algo_id: str) -> AlgoOrder | None:
     try:
-        algos = await exchange.get_open_algo_orders(symbol)
+        listed = await algos.get_open_algo_orders(symbol)
     except ExchangeError:
         # a failed poll proves nothing either way; the deadline decides
         return None
-    return next((a for a in algos if a.client_algo_id == client_algo_id and a.state.is_open),
+    return next((a for a in listed if a.client_algo_id == client_algo_id and a.state.is_open),
                 None)
 
 

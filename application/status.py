@@ -9,8 +9,9 @@ from domain.ids import Role, parse_client_id
 from domain.orders import PositionSide
 from domain.recovery_rules import protection_gap
 from domain.state import PositionStage
+from ports.account import Account
+from ports.algo_orders import AlgoOrders
 from ports.clock import Clock
-from ports.exchange import ExchangeAdapter
 from ports.state import StateStore
 
 
@@ -58,13 +59,15 @@ class StatusReport:
 
 
 class Status:
-    def __init__(self, exchange: ExchangeAdapter, store: StateStore, clock: Clock) -> None:
-        self._exchange = exchange
+    def __init__(self, account: Account, algos: AlgoOrders, store: StateStore,
+                 clock: Clock) -> None:
+        self._account = account
+        self._algos = algos
         self._store = store
         self._clock = clock
 
     async def execute(self, cmd: StatusCommand) -> StatusReport:
-        positions = await self._exchange.get_positions()
+        positions = await self._account.get_positions()
         symbols = sorted(set(cmd.symbols) | set(self._store.symbols())
                          | set(positions.by_symbol))
         now = self._clock.now_ms() // 1000
@@ -73,7 +76,7 @@ class Status:
             snap = positions.by_symbol.get(symbol)
             state = self._store.get_symbol_state(symbol)
             pos = state.position_state
-            algos = await self._exchange.get_open_algo_orders(symbol)
+            algos = await self._algos.get_open_algo_orders(symbol)
             ours = [a for a in algos if (p := parse_client_id(a.client_algo_id)) is not None
                     and p.role is Role.STOP]
             gap = protection_gap(snap.side if snap else PositionSide.NONE,

@@ -6,7 +6,8 @@ from domain.evidence import EvidenceRef
 from domain.orders import OrderStatus
 from ports.clock import Clock
 from ports.errors import ExchangeError
-from ports.exchange import ExchangeAdapter
+from ports.market import MarketData
+from ports.orders import Orders
 
 # Local and exchange clocks differ by the measured offset plus jitter; wait this long past the
 # request's expTime before treating "no such order" as final.
@@ -25,8 +26,9 @@ class OrderResolution:
     evidence: tuple[EvidenceRef, ...]
 
 
-async def resolve_order(exchange: ExchangeAdapter, clock: Clock, *, inst_id: str,
+async def resolve_order(orders: Orders, market: MarketData, clock: Clock, *, symbol: str,
                         client_order_id: str, exp_time_ms: int | None,
+                        interval_s: float = LOOKUP_INTERVAL_S,
                         max_wait_s: float = 10.0) -> OrderResolution:
     """Look the order up by client id until it is found, or it is provably absent because the
     exchange's deadline for the request (expTime) has passed, or max_wait_s runs out."""
@@ -36,8 +38,8 @@ async def resolve_order(exchange: ExchangeAdapter, clock: Clock, *, inst_id: str
     while True:
         lookups += 1
         try:
-            found = await exchange.get_order_status(inst_id=inst_id, order_id=None,
-                                                    client_order_id=client_order_id)
+            found = await orders.get_order_status(symbol=symbol, order_id=None,
+                                                  client_order_id=client_order_id)
         except ExchangeError as exc:
             if exc.evidence is not None:
                 evidence.append(exc.evidence)
@@ -45,20 +47,20 @@ async def resolve_order(exchange: ExchangeAdapter, clock: Clock, *, inst_id: str
             evidence.append(found.evidence)
             if found.status is not None:
                 return OrderResolution(found.status, True, lookups, tuple(evidence))
-            if exp_time_ms is not None and await _past(exchange, clock, exp_time_ms):
+            if exp_time_ms is not None and await _past(market, clock, exp_time_ms):
                 return OrderResolution(None, True, lookups, tuple(evidence))
         if clock.monotonic() - start >= max_wait_s:
             return OrderResolution(None, False, lookups, tuple(evidence))
-        await clock.sleep(LOOKUP_INTERVAL_S)
+        await clock.sleep(interval_s)
 
 
-async def _past(exchange: ExchangeAdapter, clock: Clock, exp_time_ms: int) -> bool:
+async def _past(market: MarketData, clock: Clock, exp_time_ms: int) -> bool:
     """expTime is on the exchange's clock, so ask the exchange what time it is there; the local
     clock may run ahead of it and would end the wait before the exchange's deadline."""
     if clock.now_ms() < exp_time_ms - 60_000:
         return False
     try:
-        server = await exchange.get_server_time()
+        server = await market.get_server_time()
     except ExchangeError:
         return False
     return server.ts_ms >= exp_time_ms + EXP_GRACE_MS

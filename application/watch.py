@@ -12,11 +12,10 @@ from application.recover_protection import RecoverCommand, RecoverProtection
 from domain.algo import AlgoState
 from domain.ids import Role, parse_client_id
 from domain.orders import OrderState
-from domain.params import Params
 from ports.clock import Clock
-from ports.exchange import ExchangeAdapter
 from ports.exchange_events import AlgoUpdate, ExchangeEvent, OrderUpdate, ResyncNeeded
 from ports.state import StateStore
+from ports.streams import Streams
 
 
 @attrs.frozen
@@ -44,19 +43,19 @@ class _Tally:
 
 
 class ProtectionWatch:
-    def __init__(self, exchange: ExchangeAdapter, store: StateStore, clock: Clock,
-                 params: Params) -> None:
-        self._exchange = exchange
+    def __init__(self, streams: Streams, recover: RecoverProtection, manage: ManagePosition,
+                 store: StateStore, clock: Clock) -> None:
+        self._streams = streams
+        self._recover = recover
+        self._manage = manage
         self._store = store
         self._clock = clock
-        self._recover = RecoverProtection(exchange, store, clock, params)
-        self._manage = ManagePosition(exchange, store, clock, params)
 
     async def execute(self, cmd: WatchCommand) -> WatchStopped:
         tally = _Tally()
-        subscription = self._exchange.subscribe()
+        subscription = self._streams.subscribe()
         try:
-            await self._exchange.ws_start()
+            await self._streams.ws_start()
             await self._recover_all(cmd, tally)
             start = self._clock.monotonic()
             while cmd.run_for_s is None or self._clock.monotonic() - start < cmd.run_for_s:
@@ -66,7 +65,7 @@ class ProtectionWatch:
                     await self._on(event, cmd, tally)
         finally:
             subscription.close()
-            await self._exchange.ws_stop()
+            await self._streams.ws_stop()
         return WatchStopped(tally.recoveries, tally.managed, tally.events, tally.attention)
 
     async def _recover_all(self, cmd: WatchCommand, tally: _Tally) -> None:

@@ -7,7 +7,7 @@ One lifecycle = place a post-only limit order far from the market, GET it, cance
 Rounds of each client are interleaved so drift hits them alike. Clients:
   raw-socket    a blocking socket writing hand-signed HTTP/1.1 (the server + loopback floor);
   bare-httpx    one httpx.AsyncClient, requests signed by hand, no checks, no evidence;
-  adapter       OkxExchange (pacing off, an in-memory evidence sink that only counts);
+  adapter       ExchangeAdapter (pacing off, an in-memory evidence sink that only counts);
   adapter+file  the same with FileEvidenceSink writing to a temp dir (with --file-sink).
 The simulator (uvicorn + httptools, rate limits off) runs in a child process.
 """
@@ -30,11 +30,13 @@ from typing import Any
 import httpx
 
 from adapters.clock import SystemClock
-from adapters.okx import OkxConfig, OkxCredentials, OkxExchange
+from adapters.okx import OkxConfig, OkxCredentials
 from adapters.okx.signing import rest_headers, rest_timestamp
 from domain.evidence import EvidenceRef
 from domain.orders import Side
+from entrypoints.container import okx_venue
 from ports.evidence import ExchangeCallRecord, JsonValue, PackageManifest, SeedDocument
+from ports.exchange import ExchangeAdapter
 from simulator.embedded import EmbeddedSimulator
 
 BTC = "BTC-USDT-SWAP"
@@ -134,15 +136,15 @@ async def httpx_lifecycle(client: httpx.AsyncClient, n: int) -> None:
     await call("GET", query)
 
 
-def adapter_lifecycle(exchange: OkxExchange, tag: str) -> Lifecycle:
+def adapter_lifecycle(exchange: ExchangeAdapter, tag: str) -> Lifecycle:
     async def lifecycle(n: int) -> None:
         placed = await exchange.place_limit_postonly(
             symbol=BTC, side=Side.BUY, qty=Decimal("1"), price=Decimal("20000"),
             tif="post_only", reduce_only=False, client_order_id=f"bn{tag}{n}")
-        await exchange.get_order_status(inst_id=BTC, order_id=placed.order_id,
+        await exchange.get_order_status(symbol=BTC, order_id=placed.order_id,
                                         client_order_id=None)
         await exchange.cancel_order(symbol=BTC, order_id=placed.order_id, client_order_id=None)
-        await exchange.get_order_status(inst_id=BTC, order_id=placed.order_id,
+        await exchange.get_order_status(symbol=BTC, order_id=placed.order_id,
                                         client_order_id=None)
     return lifecycle
 
@@ -183,7 +185,7 @@ async def run(rest_url: str, ws_url: str, rounds: int, warmup: int, file_sink: b
     config = OkxConfig(rest_url=rest_url, ws_url=ws_url, demo=True, pacing=False)
     clock = SystemClock()
     async with httpx.AsyncClient(base_url=rest_url, trust_env=False) as bare, \
-            OkxExchange(config, CREDS, clock, CountingSink()) as adapter, \
+            okx_venue(config, CREDS, clock, CountingSink()).exchange() as adapter, \
             contextlib.AsyncExitStack() as optional:
         clients: dict[str, Lifecycle] = {
             "raw-socket": raw.async_lifecycle,
@@ -193,7 +195,7 @@ async def run(rest_url: str, ws_url: str, rounds: int, warmup: int, file_sink: b
         if aio is not None:
             # the transport perf-notes suggests; not a dependency (see BENCHMARKS.md)
             over = await optional.enter_async_context(
-                OkxExchange(config, CREDS, clock, CountingSink(), transport=aio))
+                okx_venue(config, CREDS, clock, CountingSink(), transport=aio).exchange())
             clients["adapter+aio"] = adapter_lifecycle(over, "ai")
         if not file_sink:
             report(await measure(clients, rounds, warmup))
@@ -202,7 +204,7 @@ async def run(rest_url: str, ws_url: str, rounds: int, warmup: int, file_sink: b
         with tempfile.TemporaryDirectory() as tmp, \
                 FileEvidenceSink(Path(tmp) / "run", clock=clock,
                                  secrets=CREDS.values()) as sink:
-            async with OkxExchange(config, CREDS, clock, sink) as filed:
+            async with okx_venue(config, CREDS, clock, sink).exchange() as filed:
                 clients["adapter+file"] = adapter_lifecycle(filed, "fs")
                 report(await measure(clients, rounds, warmup))
 

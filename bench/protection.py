@@ -24,13 +24,15 @@ from decimal import Decimal
 from typing import Any
 
 from adapters.clock import SystemClock
-from adapters.okx import OkxConfig, OkxExchange
+from adapters.okx import OkxConfig
 from application.open_position import OpenPosition, OpenPositionCommand
 from application.protection import place_and_confirm_stop
 from bench.okx_adapter import BTC, CREDS, serve
 from domain.algo import AlgoStopIntent
 from domain.orders import OrderIntent, OrdType, PositionSide, Side
 from domain.params import Params
+from entrypoints.container import okx_venue
+from ports.exchange import ExchangeAdapter
 from tests.fakes import InMemoryEvidenceSink, InMemoryStateStore
 
 D = Decimal
@@ -41,7 +43,7 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def floor(exchange: OkxExchange, n: int) -> list[float]:
+async def floor(exchange: ExchangeAdapter, n: int) -> list[float]:
     out = []
     for _ in range(n):
         start = time.perf_counter()
@@ -50,8 +52,8 @@ async def floor(exchange: OkxExchange, n: int) -> list[float]:
     return out
 
 
-async def confirm(exchange: OkxExchange, clock: SystemClock, n: int) -> list[float]:
-    spec = (await exchange.get_instruments("SWAP")).find(BTC)
+async def confirm(exchange: ExchangeAdapter, clock: SystemClock, n: int) -> list[float]:
+    spec = (await exchange.get_instruments()).find(BTC)
     assert spec is not None
     await exchange.submit_order(OrderIntent(spec, Side.BUY, OrdType.MARKET, D("0.10"), None,
                                             False, "benchEntry1"))
@@ -77,9 +79,9 @@ def inject_invisible_stop(rest_url: str) -> None:
 async def flatten_once(rest_url: str, config: OkxConfig, i: int) -> float:
     clock, sink = SystemClock(), InMemoryEvidenceSink()
     inject_invisible_stop(rest_url)
-    async with OkxExchange(config, CREDS, clock, sink) as exchange:
+    async with okx_venue(config, CREDS, clock, sink).exchange() as exchange:
         done = await OpenPosition(exchange, InMemoryStateStore(), clock, Params()).execute(
-            OpenPositionCommand(BTC, PositionSide.LONG, D("0.10"), D("29400.0"),
+            OpenPositionCommand.of(BTC, PositionSide.LONG, D("0.10"), D("29400.0"),
                                 D("30300.0"), D("0.04"), D("30600.0"), D("0.03"), f"bf{i}"))
     assert done.status == "flattened", done
     stop = next(r for r in sink.records if r.endpoint.endswith("trade/order-algo"))
@@ -91,7 +93,7 @@ async def flatten_once(rest_url: str, config: OkxConfig, i: int) -> float:
 async def run(rest_url: str, ws_url: str, stops: int, flattens: int) -> dict[str, Any]:
     config = OkxConfig(rest_url=rest_url, ws_url=ws_url, demo=True, pacing=False)
     clock = SystemClock()
-    async with OkxExchange(config, CREDS, clock, InMemoryEvidenceSink()) as exchange:
+    async with okx_venue(config, CREDS, clock, InMemoryEvidenceSink()).exchange() as exchange:
         rtt = await floor(exchange, 200)
         confirms = await confirm(exchange, clock, stops)
     flat = [await flatten_once(rest_url, config, i) for i in range(flattens)]

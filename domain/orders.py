@@ -45,6 +45,11 @@ class PositionSide(enum.Enum):
     def exit_side(self) -> Side:
         return self.entry_side.opposite
 
+    @staticmethod
+    def closed_by(side: Side) -> "PositionSide":
+        """The position an order of this side reduces: a sell closes a long, a buy a short."""
+        return PositionSide.LONG if side is Side.SELL else PositionSide.SHORT
+
 
 class OrdType(enum.Enum):
     LIMIT = "limit"
@@ -75,6 +80,12 @@ def _check_intent(intent: "OrderIntent") -> None:
             raise InvalidIntent(f"price {price} is not a multiple of tickSz {spec.tick_sz}")
     elif price is not None:
         raise InvalidIntent("a market order carries no price")
+    if intent.reduce_only != (intent.closes is not None):
+        raise InvalidIntent("a reduce-only order names the position side it closes (and only "
+                            "a reduce-only order does)")
+    if intent.closes is not None and intent.side is not intent.closes.exit_side:
+        raise InvalidIntent(f"a {intent.side.value} cannot reduce a {intent.closes.value} "
+                            "position")
     validate_client_id(intent.client_order_id)
 
 
@@ -89,9 +100,20 @@ class OrderIntent:
     price: Decimal | None
     reduce_only: bool
     client_order_id: str
+    # the position side a reduce-only order closes: its side must be that position's exit side
+    closes: PositionSide | None = None
 
     def __attrs_post_init__(self) -> None:
         _check_intent(self)
+
+    @classmethod
+    def closing(cls, instrument: InstrumentSpec, position: PositionSide, ord_type: OrdType,
+                size: Decimal, price: Decimal | None, client_order_id: str) -> "OrderIntent":
+        """A reduce-only order that closes (part of) a position of the given side."""
+        if position is PositionSide.NONE:
+            raise InvalidIntent("a flat position has nothing to close")
+        return cls(instrument, position.exit_side, ord_type, size, price, True,
+                   client_order_id, position)
 
     @property
     def inst_id(self) -> str:

@@ -12,9 +12,12 @@ import tempfile
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from application.open_position import OpenPositionCommand
+import attrs
+
 from domain.orders import PositionSide
 from entrypoints.boundary import BadInput
+from entrypoints.config_file import symbol_problem
+from entrypoints.settings import exchange_of
 
 # OKX perpetual swaps: BASE-QUOTE-SWAP, upper-case letters and digits (BTC-USDT-SWAP)
 _SWAP_ID = re.compile(r"[A-Z0-9]{1,20}-[A-Z0-9]{1,20}-SWAP")
@@ -39,6 +42,18 @@ def swap_id(text: str, option: str) -> str:
     hint = f" (did you mean {text.upper()}?)" if _SWAP_ID.fullmatch(text.upper()) else ""
     raise BadInput(f"{option} {text!r} is not an OKX perpetual swap instId like "
                    f"BTC-USDT-SWAP{hint}")
+
+
+def symbol(text: str, option: str, venue: str) -> str:
+    """A perpetual of the venue's exchange: an OKX instId (BTC-USDT-SWAP) on an OKX venue, a
+    Binance USDⓈ-M symbol (BTCUSDC) on a Binance one."""
+    exchange = exchange_of(venue)
+    if exchange == "okx":
+        return swap_id(text, option)
+    problem = symbol_problem(text, exchange)
+    if problem:
+        raise BadInput(f"{option} {problem} (venue {venue})")
+    return text
 
 
 def decimal(text: str, option: str, *, what: str) -> Decimal:
@@ -74,7 +89,22 @@ def intent_id(text: str) -> str:
     return text
 
 
-def open_plan(cmd: OpenPositionCommand) -> None:
+@attrs.frozen
+class PlanFields:
+    """The plan as the operator typed it, checked in the operator's terms before the domain's
+    TradePlan is built from it."""
+
+    side: PositionSide
+    qty: Decimal
+    stop_price: Decimal
+    tp1_price: Decimal
+    tp1_qty: Decimal
+    tp2_price: Decimal
+    tp2_qty: Decimal
+    entry_price: Decimal | None
+
+
+def open_plan(cmd: PlanFields) -> None:
     """The plan's own consistency; the instrument's tick and lot sizes and the market are
     checked by the engine before the entry is sent."""
     if cmd.tp1_qty + cmd.tp2_qty > cmd.qty:

@@ -24,7 +24,7 @@ def verify_run(run_dir: Path) -> tuple[int, dict[str, Any], str]:
         report = audit_run(run_dir, secrets=known)
     except NotARunDir as exc:
         payload = {"command": "verify", "run_dir": str(run_dir), "status": "unusable",
-                   "error": str(exc), "exit_code": UNUSABLE}
+                   "error": str(exc), "exit_code": UNUSABLE, "exit": "UNUSABLE"}
         return UNUSABLE, payload, f"error: {exc}"
     code = EXIT.get(report.status, UNFINISHED_EXIT)
     return code, _payload(report, code), _human(report)
@@ -41,7 +41,7 @@ def _payload(report: AuditReport, code: int) -> dict[str, Any]:
             "records": chain.records, "shards": list(chain.shards), "chain": str(chain),
             "chain_ok": chain.ok,
             "sum_problems": [str(f) for f in report.findings if f.check == "package"],
-            "exit_code": code}
+            "exit_code": code, "exit": report.status.upper()}
 
 
 def _human(report: AuditReport) -> str:

@@ -1,15 +1,25 @@
-"""ExchangeAdapter: every exchange call the engine makes (seed 001 §1, seed 000 §3).
+"""ExchangeAdapter: seed 001 §1's whole surface, with the seed's names, as one class composed
+of one venue's role implementations (ports/market.py, account.py, orders.py, algo_orders.py,
+streams.py).
 
-Names and keyword parameters follow seed 001 §1; sizes are contracts, prices Decimal.
-Reads raise ports.errors on failure (never an empty list for "could not ask");
-writes return a result whose outcome is Accepted, Rejected or Unknown.
+Use-cases never take it (tests/test_architecture.py): each takes only the roles it uses. It is
+what the container selects per venue and the lifecycle opens and closes, and what a caller who
+wants the seed's surface in one object uses. Its keyword `place_*` methods are the seed's
+conveniences: each builds the domain intent (checked against the instrument's tick, lot and
+minimum size, and a reduce-only order's side) and sends it down the one order path.
 """
 
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
-from typing import Protocol, runtime_checkable
 
-from domain.algo import AlgoOrder, AlgoStopIntent
-from domain.orders import OrderIntent, OrderStatus, Side
+import attrs
+
+from domain.algo import AlgoOrder, AlgoStopIntent, WorkingType
+from domain.errors import InvalidIntent
+from domain.instrument import InstrumentSpec
+from domain.orders import OrderIntent, OrderStatus, OrdType, PositionSide, Side
+from ports.account import Account
+from ports.algo_orders import AlgoOrders
 from ports.exchange_events import EventSubscription
 from ports.exchange_types import (
     AccountConfig,
@@ -34,143 +44,176 @@ from ports.exchange_types import (
     SettingApplied,
     Ticker,
 )
+from ports.market import MarketData
+from ports.orders import Orders
+from ports.streams import Streams
+
+# the seed's time-in-force names
+TIF_ORD_TYPE = {"post_only": OrdType.POST_ONLY, "gtc": OrdType.LIMIT, "ioc": OrdType.IOC,
+                "fok": OrdType.FOK}
+
+Closer = Callable[[], Awaitable[None]]
 
 
-@runtime_checkable
-class ExchangeAdapter(Protocol):
+@attrs.define
+class ExchangeAdapter:
+    market: MarketData
+    account: Account
+    orders: Orders
+    algos: AlgoOrders
+    streams: Streams
+    # run in order by aclose(): what the venue's parts hold open (streams, HTTP pools)
+    closers: tuple[Closer, ...] = ()
+    _specs: dict[str, InstrumentSpec] = attrs.field(factory=dict, init=False)
+
+    async def aclose(self) -> None:
+        for close in self.closers:
+            await close()
+
+    async def __aenter__(self) -> "ExchangeAdapter":
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def instrument(self, symbol: str) -> InstrumentSpec:
+        """The venue's rules for symbol (read once); InvalidIntent when it is not listed."""
+        if symbol not in self._specs:
+            found = await self.market.get_instruments()
+            self._specs.update({i.inst_id: i for i in found.instruments})
+            if symbol not in self._specs:
+                raise InvalidIntent(found.missing(symbol))
+        return self._specs[symbol]
+
     # --- seed 001 §1.1 connection and market data
     async def ws_start(self) -> None:
-        """Connect the streams (orders, positions, account, algos, prices); reconnect on loss."""
-        ...
+        await self.streams.ws_start()
 
     async def ws_stop(self) -> None:
-        """Close the streams."""
-        ...
+        await self.streams.ws_stop()
 
     def subscribe(self) -> EventSubscription:
-        """A new queue receiving every exchange event from now on."""
-        ...
+        return self.streams.subscribe()
 
     async def get_kline(self, symbol: str, interval: str, limit: int) -> Klines:
-        """Bars oldest first; each has open_time, open, high, low, close, volume, close_time."""
-        ...
+        return await self.market.get_kline(symbol, interval, limit)
 
     async def get_mark_price(self, symbol: str) -> PriceReading:
-        """The mark price, which protective stops trigger on (working_type MARK_PRICE)."""
-        ...
+        return await self.market.get_mark_price(symbol)
 
     async def get_last_price(self, symbol: str) -> PriceReading:
-        """The last traded price (from the ticker)."""
-        ...
+        return await self.market.get_last_price(symbol)
 
     async def get_funding_rate(self, symbol: str) -> FundingRate:
-        """The current funding rate."""
-        ...
+        return await self.market.get_funding_rate(symbol)
 
     async def get_open_interest(self, symbol: str) -> OpenInterest:
-        """Open interest in contracts and coin."""
-        ...
+        return await self.market.get_open_interest(symbol)
 
     # --- seed 001 §1.2 account and positions
     async def get_balances(self) -> Balances:
-        """total_equity, available_balance, margin_used in the settlement currency."""
-        ...
+        return await self.account.get_balances()
 
     async def get_positions(self) -> Positions:
-        """Every non-flat position by symbol."""
-        ...
+        return await self.account.get_positions()
 
     async def set_leverage(self, symbol: str, leverage: int) -> SettingApplied:
-        """Set the cross leverage of one contract."""
-        ...
+        return await self.account.set_leverage(symbol, leverage)
 
     async def set_position_mode_one_way(self) -> SettingApplied:
-        """Switch the account to net (one-way) mode; rejected while positions/orders exist."""
-        ...
+        return await self.account.set_position_mode_one_way()
 
-    # --- seed 001 §1.3 regular orders
+    # --- seed 001 §1.3 regular orders (conveniences that build the intent)
     async def place_limit_postonly(self, *, symbol: str, side: Side, qty: Decimal,
                                    price: Decimal, tif: str, reduce_only: bool,
                                    client_order_id: str) -> OrderPlacement:
         """A limit order; tif "post_only" (maker only), "gtc", "ioc" or "fok"."""
-        ...
+        if tif not in TIF_ORD_TYPE:
+            raise InvalidIntent(f"tif must be one of {sorted(TIF_ORD_TYPE)}, got {tif!r}")
+        intent = _intent(await self.instrument(symbol), side, TIF_ORD_TYPE[tif], qty, price,
+                         reduce_only, client_order_id)
+        return await self.orders.submit_order(intent)
 
     async def place_market(self, *, symbol: str, side: Side, qty: Decimal,
                            reduce_only: bool, client_order_id: str) -> OrderPlacement:
-        """A market order; the emergency flatten path."""
-        ...
+        """A market order."""
+        intent = _intent(await self.instrument(symbol), side, OrdType.MARKET, qty, None,
+                         reduce_only, client_order_id)
+        return await self.orders.submit_order(intent)
 
     async def cancel_order(self, *, symbol: str, order_id: str | None,
                            client_order_id: str | None) -> CancelResult:
-        """Cancel; an order already gone is success only once a lookup proves it is not live."""
-        ...
+        return await self.orders.cancel_order(symbol=symbol, order_id=order_id,
+                                              client_order_id=client_order_id)
 
     async def get_open_orders(self, symbol: str) -> tuple[OrderStatus, ...]:
-        """Live and partially filled orders of one symbol."""
-        ...
+        return await self.orders.get_open_orders(symbol)
 
-    # --- seed 001 §1.4 algo conditional orders (protection goes only through these)
+    # --- seed 001 §1.4 algo conditional orders
     async def place_algo_stop(self, *, symbol: str, side: Side, qty: Decimal | None,
                               stop_price: Decimal, reduce_only: bool, client_algo_id: str,
-                              working_type: str, close_position: bool = False) -> AlgoPlacement:
-        """A conditional stop with a market order on trigger."""
-        ...
+                              working_type: str, close_position: bool = False
+                              ) -> AlgoPlacement:
+        """A conditional stop, market on trigger, sized qty or closing the whole position."""
+        if working_type not in WorkingType.__members__:
+            raise InvalidIntent(f"working_type must be one of {list(WorkingType.__members__)}")
+        intent = AlgoStopIntent(await self.instrument(symbol), side, qty, stop_price,
+                                client_algo_id, WorkingType[working_type], reduce_only,
+                                close_position)
+        return await self.algos.submit_algo_stop(intent)
 
     async def cancel_algo(self, *, symbol: str, algo_id: str | None,
                           client_algo_id: str | None) -> AlgoCancelResult:
-        """Cancel; an algo already triggered, canceled or missing is success once looked up."""
-        ...
+        return await self.algos.cancel_algo(symbol=symbol, algo_id=algo_id,
+                                            client_algo_id=client_algo_id)
 
     async def get_open_algo_orders(self, symbol: str) -> tuple[AlgoOrder, ...]:
-        """Armed conditional algo orders of one symbol (the visibility sentinel's source)."""
-        ...
+        return await self.algos.get_open_algo_orders(symbol)
 
     async def get_algo_order(self, *, symbol: str, algo_id: str | None,
                              client_algo_id: str | None) -> AlgoLookup:
-        """One algo order in any state; algo_order None when it does not exist."""
-        ...
+        return await self.algos.get_algo_order(symbol=symbol, algo_id=algo_id,
+                                               client_algo_id=client_algo_id)
 
     # --- seed 000 §3 contracted calls
-    async def get_instruments(self, inst_type: str) -> Instruments:
-        """Every instrument of a type, whatever its state."""
-        ...
+    async def get_instruments(self) -> Instruments:
+        return await self.market.get_instruments()
 
-    async def get_ticker(self, inst_id: str) -> Ticker:
-        """Last, bid and ask."""
-        ...
+    async def get_ticker(self, symbol: str) -> Ticker:
+        return await self.market.get_ticker(symbol)
 
-    async def get_price_limit(self, inst_id: str) -> PriceLimit:
-        """The band a limit order's price must stay within."""
-        ...
+    async def get_price_limit(self, symbol: str) -> PriceLimit:
+        return await self.market.get_price_limit(symbol)
 
     async def get_server_time(self) -> ServerTime:
-        """The exchange clock, for skew checks."""
-        ...
+        return await self.market.get_server_time()
 
     async def get_account_config(self) -> AccountConfig:
-        """Position mode, account level and key permissions."""
-        ...
+        return await self.account.get_account_config()
 
     async def get_balance_equity(self, ccy: str) -> Equity:
-        """The equity of one currency, with the field it was read from."""
-        ...
+        return await self.account.get_balance_equity(ccy)
 
     async def submit_order(self, intent: OrderIntent) -> OrderPlacement:
-        """Place a validated intent."""
-        ...
+        return await self.orders.submit_order(intent)
 
     async def submit_algo_stop(self, intent: AlgoStopIntent) -> AlgoPlacement:
-        """Place a validated protective stop intent."""
-        ...
+        return await self.algos.submit_algo_stop(intent)
 
-    async def get_order_status(self, *, inst_id: str, order_id: str | None,
+    async def get_order_status(self, *, symbol: str, order_id: str | None,
                                client_order_id: str | None) -> OrderLookup:
-        """One order by ordId (preferred) or clOrdId; status None if the exchange has none."""
-        ...
+        return await self.orders.get_order_status(symbol=symbol, order_id=order_id,
+                                                  client_order_id=client_order_id)
 
-    async def get_fills(self, *, inst_id: str, order_id: str) -> Fills:
-        """Executions of one order."""
-        ...
+    async def get_fills(self, *, symbol: str, order_id: str) -> Fills:
+        return await self.orders.get_fills(symbol=symbol, order_id=order_id)
+
+
+def _intent(spec: InstrumentSpec, side: Side, kind: OrdType, qty: Decimal,
+            price: Decimal | None, reduce_only: bool, cid: str) -> OrderIntent:
+    if reduce_only:  # the seed's reduce-only flag: the order closes the position its side exits
+        return OrderIntent.closing(spec, PositionSide.closed_by(side), kind, qty, price, cid)
+    return OrderIntent(spec, side, kind, qty, price, False, cid)
 
 
 __all__ = ["ExchangeAdapter", "PositionSnapshot"]

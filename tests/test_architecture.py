@@ -91,3 +91,76 @@ def test_the_checker_accepts_allowed_imports(tmp_path: Path) -> None:
     (tmp_path / "entrypoints").mkdir()
     (tmp_path / "entrypoints" / "ok.py").write_text("import typer\nimport dependency_injector\n")
     assert violations(tmp_path) == []
+
+
+# --- issue 9: use-cases depend on roles; adapters are built only by the composition root
+SEED_SURFACE = "ports.exchange"
+CONTAINER = Path("entrypoints") / "container.py"
+
+
+def _imported_modules(path: Path) -> Iterator[tuple[int, str]]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            yield from ((node.lineno, alias.name) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            yield node.lineno, node.module
+
+
+def seed_surface_users(root: Path) -> list[str]:
+    """Use-cases that import the whole seed surface instead of the roles they use."""
+    return [f"{path.relative_to(root)}:{lineno} imports {SEED_SURFACE}: a use-case takes "
+            "only the roles it uses" for path in sorted((root / "application").rglob("*.py"))
+            for lineno, module in _imported_modules(path) if module == SEED_SURFACE]
+
+
+def _wired_adapter_classes(root: Path) -> set[str]:
+    """The adapter classes the composition root imports (what it wires)."""
+    tree = ast.parse((root / CONTAINER).read_text(encoding="utf-8"))
+    names = {alias.asname or alias.name for node in ast.walk(tree)
+             if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("adapters")
+             for alias in node.names}
+    return {n for n in names if n[:1].isupper()}
+
+
+def adapter_builders(root: Path) -> list[str]:
+    """Production code outside entrypoints/ that constructs a wired adapter."""
+    wired = _wired_adapter_classes(root)
+    found = []
+    for layer in ("domain", "ports", "application", "adapters"):
+        for path in sorted((root / layer).rglob("*.py")):
+            tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+                        and node.func.id in wired:
+                    found.append(f"{path.relative_to(root)}:{node.lineno} builds "
+                                 f"{node.func.id}: only entrypoints/ builds adapters")
+    return found
+
+
+def test_no_use_case_imports_the_full_seed_surface() -> None:
+    assert seed_surface_users(ROOT) == []
+
+
+def test_only_the_composition_root_builds_adapters() -> None:
+    assert _wired_adapter_classes(ROOT) >= {"OkxRest", "OkxMarket", "OkxTrading",
+                                            "BinanceRest", "BinanceMarket", "BinanceTrading",
+                                            "BinanceAlgos", "BinanceStreams",
+                                            "FileEvidenceSink", "JsonFileStateStore"}
+    assert adapter_builders(ROOT) == []
+
+
+def test_the_role_checks_catch_a_seed_surface_import_and_a_hidden_builder(
+        tmp_path: Path) -> None:
+    (tmp_path / "application").mkdir()
+    (tmp_path / "application" / "bad.py").write_text(
+        "from ports.exchange import ExchangeAdapter\n")
+    (tmp_path / "entrypoints").mkdir()
+    (tmp_path / CONTAINER).write_text("from adapters.okx import OkxMarket, OkxRest\n")
+    (tmp_path / "adapters").mkdir()
+    (tmp_path / "adapters" / "parts.py").write_text("def make(rest):\n"
+                                                    "    return OkxMarket(rest)\n")
+    assert seed_surface_users(tmp_path) == [
+        "application/bad.py:1 imports ports.exchange: a use-case takes only the roles it uses"]
+    assert adapter_builders(tmp_path) == [
+        "adapters/parts.py:2 builds OkxMarket: only entrypoints/ builds adapters"]

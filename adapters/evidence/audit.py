@@ -85,7 +85,7 @@ class _Records:
     secrets: list[Finding] = attrs.field(factory=list)
 
     def __call__(self, seq: int, shard: str, line: int, record: dict[str, Any]) -> None:
-        self.events.see(seq, record)
+        self.events.see(seq, shard, record)
         where = f"line {line} (seq {seq})"
         if len(self.schema) < MAX_RECORD_FINDINGS and \
                 (problem := schema_problem(self.contract, RAW_RECORD, record)):

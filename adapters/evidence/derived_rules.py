@@ -81,18 +81,23 @@ def _endpoint(record: Record, expected: str) -> list[str]:
 
 
 def _error(doc: dict[str, Any], refs: dict[str, Record]) -> list[str]:
-    # a failed call: the code and HTTP status reported are the record's
+    # a failed call: whatever code and HTTP status it reports are the record's, and a record
+    # that shows a plain success cannot be the evidence of a failure
     error = doc.get("error")
     record = refs.get(ERROR_REF)
-    if not isinstance(error, dict) or record is None or error.get("kind") != "exchange_error":
+    if not isinstance(error, dict) or record is None:
         return []
     response = record.get("response") or {}
-    codes = {str(_body(record).get("code", "")), str(_item(record).get("sCode", ""))}
-    problems = [] if str(error.get("code")) in codes else [
-        _differs("error.code", error.get("code"), sorted(codes - {""}), record)]
-    if error.get("http_status") != response.get("http_status"):
+    codes = {str(_body(record).get("code", "")), str(_item(record).get("sCode", ""))} - {""}
+    problems = []
+    if error.get("code") and str(error.get("code")) not in codes:
+        problems.append(_differs("error.code", error.get("code"), sorted(codes), record))
+    if error.get("http_status") is not None and \
+            error.get("http_status") != response.get("http_status"):
         problems.append(_differs("error.http_status", error.get("http_status"),
                                  response.get("http_status"), record))
+    if response.get("http_status") == 200 and codes == {"0"}:
+        problems.append(f"reports a failure, but record seq {record.get('seq')} is a success")
     return problems
 
 

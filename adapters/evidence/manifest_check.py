@@ -24,13 +24,17 @@ class RunEvents:
 
     starts: list[int] = attrs.field(factory=list)
     ends: list[int] = attrs.field(factory=list)
+    shards: dict[int, str] = attrs.field(factory=dict)  # where each of those records is
 
-    def see(self, seq: int, record: dict[str, Any]) -> None:
+    def see(self, seq: int, shard: str, record: dict[str, Any]) -> None:
         kind = record.get("kind")
         if kind == START_KIND:
             self.starts.append(seq)
         elif kind == END_KIND:
             self.ends.append(seq)
+        else:
+            return
+        self.shards[seq] = shard
 
 
 def load_manifest(run_dir: Path) -> tuple[dict[str, Any] | None, list[Finding]]:
@@ -55,11 +59,12 @@ def end_seq(manifest: dict[str, Any] | None) -> int | None:
 
 def check_manifest(manifest: dict[str, Any] | None, events: RunEvents, records: int,
                    kept: dict[int, tuple[str, dict[str, Any]]], sealed: bool) -> list[Finding]:
-    found = [broken(CHECK, "m_execution_raw_part", f"a run_start record at seq {s}: only seq 0 "
-                                                   "may open the run", f"seq {s}")
+    found = [broken(CHECK, events.shards[s], "a run_start record after the first: only seq 0 "
+                                             "may open the run", f"seq {s}")
              for s in events.starts if s != 0]
-    found += [broken(CHECK, "m_execution_raw_part", f"records follow the run_end at seq {s}",
-                     f"seq {s}") for s in events.ends if s != records - 1]
+    found += [broken(CHECK, events.shards[s], "records follow this run_end record, which must "
+                                              "close the run", f"seq {s}")
+              for s in events.ends if s != records - 1]
     if manifest is None:
         if 0 in events.starts:
             behind = crash if not sealed else broken

@@ -1,8 +1,22 @@
-"""OKX v5 adapter (REST + WebSocket). Build OkxExchange(config, credentials, clock, evidence)."""
+"""OKX v5 adapter: one role implementation per module, wired by the container.
+
+    rest = OkxRest(config, credentials, clock, sink)        # one keep-alive HTTP client
+    OkxMarket(rest), OkxAccount(rest, config)                # MarketData, Account
+    OkxTrading(rest, account, config), OkxAlgos(rest, account, config)   # Orders, AlgoOrders
+    OkxStreams(config, credentials, clock, sink, EventHub(...), rng, exchange_clock_of(rest))
+
+entrypoints/container.py (OkxVenue) builds these and composes them into ports.ExchangeAdapter.
+"""
 
 from adapters.common.secret import Secret
+from adapters.okx.account import OkxAccount
+from adapters.okx.algos import OkxAlgos
 from adapters.okx.config import OkxConfig
 from adapters.okx.credentials import OkxCredentials
-from adapters.okx.exchange import OkxExchange
+from adapters.okx.market import OkxMarket
+from adapters.okx.rest import OkxRest
+from adapters.okx.trading import OkxTrading
+from adapters.okx.ws import OkxStreams, exchange_clock_of
 
-__all__ = ["OkxConfig", "OkxCredentials", "OkxExchange", "Secret"]
+__all__ = ["OkxAccount", "OkxAlgos", "OkxConfig", "OkxCredentials", "OkxMarket", "OkxRest",
+           "OkxStreams", "OkxTrading", "Secret", "exchange_clock_of"]

@@ -9,12 +9,12 @@ from adapters.okx.converter import structure_all, unstructure
 from adapters.okx.errors import ALGO_CANCEL_LOOKUP_CODES, ORDER_NOT_FOUND, Verdict, write_outcome
 from adapters.okx.paging import read_all
 from adapters.okx.rest import OkxRest, WriteAnswer
-from adapters.okx.trading import pos_side_for, positive, text
+from adapters.okx.trading import pos_side_for
 from adapters.okx.translate import TRIGGER_PX_TYPE, protocol_guard, to_algo_order
 from domain.algo import AlgoOrder, AlgoStopIntent, WorkingType
 from domain.errors import InvalidIntent
 from domain.evidence import EvidenceRef
-from domain.orders import Side, validate_client_id
+from domain.orders import Side
 from domain.outcome import Accepted, Rejected, Unknown
 from ports.errors import ExchangeError, ExchangeRejected
 from ports.exchange_types import AlgoCancelResult, AlgoLookup, AlgoPlacement, CancelDisposition
@@ -42,42 +42,26 @@ class OkxAlgos:
         self._account = account
         self._config = config
 
-    async def place_stop(self, *, symbol: str, side: Side, qty: Decimal | None,
-                         stop_price: Decimal, reduce_only: bool, client_algo_id: str,
-                         working_type: str, close_position: bool = False) -> AlgoPlacement:
-        """A reduce-only conditional stop, market on trigger (slOrdPx -1)."""
-        if working_type not in WorkingType.__members__:
-            raise InvalidIntent(f"working_type must be one of {list(WorkingType.__members__)}")
-        if not reduce_only:
-            raise InvalidIntent("a protective stop must be reduce-only")
-        if close_position and qty is not None:
-            raise InvalidIntent("a close-position stop carries no qty (closeFraction 1)")
-        size = None if close_position else positive(qty, "qty")
-        positive(stop_price, "stop_price")
-        validate_client_id(client_algo_id)
+    async def submit_algo_stop(self, intent: AlgoStopIntent) -> AlgoPlacement:
+        """A reduce-only conditional stop, market on trigger (slOrdPx -1); the intent was
+        checked against the instrument when it was built."""
+        symbol, cid = intent.inst_id, intent.client_algo_id
         try:
             hedged = await self._account.pos_mode() == LONG_SHORT_MODE
         except ExchangeError as exc:
             evidence = self._rest.evidence_of(exc, f"POST {PLACE_PATH}")
             return AlgoPlacement(Rejected("pos_mode_unknown", f"stop not sent: {exc}"), symbol,
-                                 client_algo_id, "", evidence)
-        body = _stop_body(symbol, Side(side), size, stop_price, client_algo_id,
-                          WorkingType[working_type], close_position, self._config.td_mode,
+                                 cid, "", evidence)
+        body = _stop_body(symbol, intent.side, intent.size, intent.stop_price, cid,
+                          intent.working_type, intent.close_position, self._config.td_mode,
                           hedged)
         answer = await self._rest.write(PLACE_PATH, unstructure(body), deadline=False)
-        algo_id = text(answer.item, "algoId")
+        algo_id = answer.ack.algo_id or ""
         return AlgoPlacement(write_outcome(answer.judgement, answer.http_status, algo_id),
-                             symbol, client_algo_id, algo_id, answer.evidence)
+                             symbol, cid, algo_id, answer.evidence)
 
-    async def submit_stop(self, intent: AlgoStopIntent) -> AlgoPlacement:
-        return await self.place_stop(
-            symbol=intent.inst_id, side=intent.side, qty=intent.size,
-            stop_price=intent.stop_price, reduce_only=intent.reduce_only,
-            client_algo_id=intent.client_algo_id, working_type=intent.working_type.value,
-            close_position=intent.close_position)
-
-    async def cancel(self, *, symbol: str, algo_id: str | None,
-                     client_algo_id: str | None) -> AlgoCancelResult:
+    async def cancel_algo(self, *, symbol: str, algo_id: str | None,
+                          client_algo_id: str | None) -> AlgoCancelResult:
         """Cancel by algoId. Given only the client id, the algo is looked up first (OKX
         documents cancel-algos by algoId only)."""
         if not algo_id and not client_algo_id:

@@ -20,6 +20,7 @@ from ports.exchange_types import (
 
 T = TypeVar("T")
 MAX_CANDLES = 300
+SWAP = "SWAP"  # OKX's instType of perpetual swaps, the only kind this engine trades
 
 
 def first(answer: Answer, cls: type[T], what: str) -> T:
@@ -37,18 +38,19 @@ class OkxMarket:
     async def _get(self, path: str, **params: str) -> Answer:
         return await self._rest.read("GET", path, params=params, signed=False)
 
-    async def get_instruments(self, inst_type: str) -> Instruments:
-        answer = await self._get("/api/v5/public/instruments", instType=inst_type)
+    async def get_instruments(self) -> Instruments:
+        """OKX's perpetual swaps (instType SWAP)."""
+        answer = await self._get("/api/v5/public/instruments", instType=SWAP)
         items = structure_all(answer.items, wire.Instrument, answer.evidence)
         with protocol_guard("instrument", answer.evidence):
             specs = tuple(to_instrument(i) for i in items)
-        return Instruments(inst_type, specs, answer.evidence)
+        return Instruments(SWAP, specs, answer.evidence)
 
-    async def get_ticker(self, inst_id: str) -> Ticker:
-        answer = await self._get("/api/v5/market/ticker", instId=inst_id)
+    async def get_ticker(self, symbol: str) -> Ticker:
+        answer = await self._get("/api/v5/market/ticker", instId=symbol)
         item = first(answer, wire.Ticker, "ticker")
         if item.last is None:
-            raise ExchangeProtocolError(f"ticker of {inst_id} has no last price",
+            raise ExchangeProtocolError(f"ticker of {symbol} has no last price",
                                         answer.evidence)
         return Ticker(item.inst_id, item.last, item.bid_px, item.ask_px, item.ts,
                       answer.evidence)
@@ -58,7 +60,7 @@ class OkxMarket:
         return PriceReading(symbol, ticker.last, "last", ticker.ts_ms, ticker.evidence)
 
     async def get_mark_price(self, symbol: str) -> PriceReading:
-        answer = await self._get("/api/v5/public/mark-price", instType="SWAP", instId=symbol)
+        answer = await self._get("/api/v5/public/mark-price", instType=SWAP, instId=symbol)
         item = first(answer, wire.MarkPrice, "mark price")
         return PriceReading(item.inst_id, item.mark_px, "mark", item.ts, answer.evidence)
 
@@ -69,16 +71,16 @@ class OkxMarket:
                            item.next_funding_time or 0, answer.evidence)
 
     async def get_open_interest(self, symbol: str) -> OpenInterest:
-        answer = await self._get("/api/v5/public/open-interest", instType="SWAP",
+        answer = await self._get("/api/v5/public/open-interest", instType=SWAP,
                                  instId=symbol)
         item = first(answer, wire.OpenInterest, "open interest")
         return OpenInterest(item.inst_id, item.oi, item.oi_ccy, item.ts, answer.evidence)
 
-    async def get_price_limit(self, inst_id: str) -> PriceLimit:
-        answer = await self._get("/api/v5/public/price-limit", instId=inst_id)
+    async def get_price_limit(self, symbol: str) -> PriceLimit:
+        answer = await self._get("/api/v5/public/price-limit", instId=symbol)
         item = first(answer, wire.PriceLimit, "price limit")
         if item.buy_lmt is None or item.sell_lmt is None:
-            raise ExchangeProtocolError(f"price limit of {inst_id} is not published "
+            raise ExchangeProtocolError(f"price limit of {symbol} is not published "
                                         f"(enabled={item.enabled})", answer.evidence)
         return PriceLimit(item.inst_id, item.buy_lmt, item.sell_lmt, item.ts, answer.evidence)
 

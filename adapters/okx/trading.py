@@ -1,8 +1,6 @@
 """Regular orders: place, cancel (with the lookup that makes a refused cancel conclusive), query."""
 
-from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
 
 from adapters.okx import wire
 from adapters.okx.account import LONG_SHORT_MODE, OkxAccount
@@ -13,7 +11,6 @@ from adapters.okx.paging import read_all
 from adapters.okx.rest import OkxRest, WriteAnswer
 from adapters.okx.translate import protocol_guard, to_order_status, to_trade
 from domain.errors import InvalidIntent
-from domain.numbers import is_positive_finite
 from domain.orders import Fill, OrderIntent, OrderStatus, Side, validate_client_id
 from domain.outcome import Accepted, Rejected, Unknown
 from ports.errors import ExchangeError, ExchangeRejected
@@ -21,13 +18,6 @@ from ports.exchange_types import CancelDisposition, CancelResult, Fills, OrderLo
 
 ORDER_PATH = "/api/v5/trade/order"
 CANCEL_PATH = "/api/v5/trade/cancel-order"
-# the seed's time-in-force names -> OKX ordType
-TIF_ORD_TYPE = {"post_only": "post_only", "gtc": "limit", "ioc": "ioc", "fok": "fok"}
-
-
-def text(item: Mapping[str, Any], key: str) -> str:
-    value = item.get(key)
-    return "" if value is None else str(value)
 
 
 def pos_side_for(side: Side, reduce_only: bool) -> str:
@@ -37,31 +27,14 @@ def pos_side_for(side: Side, reduce_only: bool) -> str:
     return "long" if opens_long or closes_long else "short"
 
 
-def positive(value: Decimal | None, name: str) -> Decimal:
-    if not isinstance(value, Decimal) or not is_positive_finite(value):
-        raise InvalidIntent(f"{name} must be a finite Decimal > 0, got {value!r}")
-    return value
-
-
 class OkxTrading:
     def __init__(self, rest: OkxRest, account: OkxAccount, config: OkxConfig) -> None:
         self._rest = rest
         self._account = account
         self._config = config
 
-    async def place_limit(self, *, symbol: str, side: Side, qty: Decimal, price: Decimal,
-                          tif: str, reduce_only: bool, client_order_id: str) -> OrderPlacement:
-        if tif not in TIF_ORD_TYPE:
-            raise InvalidIntent(f"tif must be one of {sorted(TIF_ORD_TYPE)}, got {tif!r}")
-        return await self._place(symbol, Side(side), TIF_ORD_TYPE[tif], positive(qty, "qty"),
-                                 positive(price, "price"), reduce_only, client_order_id)
-
-    async def place_market(self, *, symbol: str, side: Side, qty: Decimal, reduce_only: bool,
-                           client_order_id: str) -> OrderPlacement:
-        return await self._place(symbol, Side(side), "market", positive(qty, "qty"), None,
-                                 reduce_only, client_order_id)
-
-    async def submit(self, intent: OrderIntent) -> OrderPlacement:
+    async def submit_order(self, intent: OrderIntent) -> OrderPlacement:
+        """The one way an order leaves: an intent already checked against the instrument."""
         return await self._place(intent.inst_id, intent.side, intent.ord_type.value,
                                  intent.size, intent.price, intent.reduce_only,
                                  intent.client_order_id)
@@ -81,21 +54,21 @@ class OkxTrading:
             pos_side=pos_side_for(side, reduce_only) if hedged else None,
             reduce_only=None if hedged else reduce_only))
         answer = await self._rest.write(ORDER_PATH, body, deadline=True)
-        ord_id = text(answer.item, "ordId")
+        ack = answer.ack
+        ord_id = ack.ord_id or ""
         return OrderPlacement(write_outcome(answer.judgement, answer.http_status, ord_id),
                               symbol, cid, ord_id, answer.evidence, answer.exp_time_ms,
-                              answer.code, answer.msg, text(answer.item, "sCode"),
-                              text(answer.item, "sMsg"))
+                              answer.code, answer.msg, ack.s_code or "", ack.s_msg)
 
-    async def cancel(self, *, symbol: str, order_id: str | None,
-                     client_order_id: str | None) -> CancelResult:
+    async def cancel_order(self, *, symbol: str, order_id: str | None,
+                           client_order_id: str | None) -> CancelResult:
         if not order_id and not client_order_id:
             raise InvalidIntent("cancel needs an order_id or a client_order_id")
         body = unstructure(wire.CancelOrder(inst_id=symbol, ord_id=order_id or None,
                                             cl_ord_id=None if order_id else client_order_id))
         answer = await self._rest.write(CANCEL_PATH, body, deadline=False)
-        ord_id = text(answer.item, "ordId") or order_id or ""
-        cid = text(answer.item, "clOrdId") or client_order_id or ""
+        ord_id = answer.ack.ord_id or order_id or ""
+        cid = answer.ack.cl_ord_id or client_order_id or ""
         judgement = answer.judgement
         if judgement.verdict is Verdict.OK:
             return CancelResult(Accepted(ord_id), CancelDisposition.CANCEL_ACCEPTED, symbol,
@@ -110,7 +83,7 @@ class OkxTrading:
         # "filled, canceled or does not exist": only a lookup says which
         code, msg = answer.judgement.code, answer.judgement.message
         try:
-            lookup = await self.get_order_status(inst_id=symbol, order_id=order_id,
+            lookup = await self.get_order_status(symbol=symbol, order_id=order_id,
                                                  client_order_id=cid)
         except ExchangeError as exc:
             return CancelResult(Unknown(f"cancel refused {code}, lookup failed: {exc}"), None,
@@ -126,10 +99,11 @@ class OkxTrading:
         return CancelResult(Rejected(code, msg, answer.http_status), None, symbol,
                             status.order_id, status.client_order_id, status, answer.evidence)
 
-    async def get_order_status(self, *, inst_id: str, order_id: str | None,
+    async def get_order_status(self, *, symbol: str, order_id: str | None,
                                client_order_id: str | None) -> OrderLookup:
         if not order_id and not client_order_id:
             raise InvalidIntent("an order lookup needs an order_id or a client_order_id")
+        inst_id = symbol
         params = {"instId": inst_id}
         params |= {"ordId": order_id} if order_id else {"clOrdId": client_order_id or ""}
         try:
@@ -153,7 +127,8 @@ class OkxTrading:
                 statuses.append(to_order_status(item, evidence))
         return tuple(statuses)
 
-    async def get_fills(self, *, inst_id: str, order_id: str) -> Fills:
+    async def get_fills(self, *, symbol: str, order_id: str) -> Fills:
+        inst_id = symbol
         found, last = await read_all(self._rest, "/api/v5/trade/fills",
                                {"instType": "SWAP", "instId": inst_id, "ordId": order_id},
                                wire.Fill, lambda fill: fill.bill_id)

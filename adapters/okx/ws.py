@@ -14,13 +14,14 @@ from adapters.common.frames import FrameRecorder
 from adapters.common.hub import EventHub, within
 from adapters.okx.config import OkxConfig
 from adapters.okx.credentials import OkxCredentials
+from adapters.okx.rest import OkxRest
 from adapters.okx.signing import ws_login_args
 from adapters.okx.ws_decode import PushDecoder
 from adapters.okx.ws_frames import StreamSpec, arg_key, redact_frame, stream_specs
 from ports.clock import Clock
 from ports.errors import ExchangeProtocolError, ExchangeUnavailable
 from ports.evidence import EvidenceSink
-from ports.exchange_events import ResyncNeeded
+from ports.exchange_events import EventSubscription, ResyncNeeded
 
 MAX_FRAME = 4 * 1024 * 1024
 
@@ -40,6 +41,11 @@ class ExchangeClock:
     offset_ms: Callable[[], int]
     ensure_synced: Callable[[], Awaitable[None]]
     resync: Callable[[], Awaitable[None]]
+
+
+def exchange_clock_of(rest: OkxRest) -> ExchangeClock:
+    """The REST side's view of the exchange clock, for the streams' login signatures."""
+    return ExchangeClock(lambda: rest.offset_ms, rest.ensure_synced, rest.resync_quietly)
 
 
 class OkxStream:
@@ -258,7 +264,11 @@ class OkxStreams:
         self.streams: list[OkxStream] = []
         self._tasks: list[asyncio.Task[None]] = []
 
-    async def start(self) -> None:
+    def subscribe(self) -> EventSubscription:
+        """A new queue of every event from now on (pushes reach it once ws_start ran)."""
+        return self._hub.subscribe()
+
+    async def ws_start(self) -> None:
         """Return once every connection is logged in and subscribed; raise otherwise."""
         if self._tasks:
             return
@@ -276,11 +286,11 @@ class OkxStreams:
             detail = "; ".join(f"{s.spec.service}: {s.last_error or 'not subscribed'}"
                                for s in self.streams if not s.ready.is_set())
             ref = self._recorder.state("ws://start", "start_timeout", detail)
-            await self.stop()
+            await self.ws_stop()
             raise ExchangeUnavailable(f"WS streams not ready within {timeout} s ({detail})",
                                       ref) from None
 
-    async def stop(self) -> None:
+    async def ws_stop(self) -> None:
         for stream in self.streams:
             await stream.stop()
         for task in self._tasks:

@@ -5,7 +5,6 @@ from pathlib import Path
 
 import pytest
 
-from application.open_position import OpenPositionCommand
 from domain.orders import PositionSide
 from entrypoints import validate
 from entrypoints.boundary import BadInput
@@ -62,13 +61,12 @@ def test_an_intent_id_is_1_to_24_letters_or_digits() -> None:
 
 
 def plan(side: PositionSide = PositionSide.LONG, **changes: Decimal | None
-         ) -> OpenPositionCommand:
+         ) -> validate.PlanFields:
     fields: dict[str, object] = dict(
-        symbol="BTC-USDT-SWAP", side=side, qty=D("0.10"), stop_price=D(29400),
-        tp1_price=D(30300), tp1_qty=D("0.04"), tp2_price=D(30600), tp2_qty=D("0.03"),
-        intent_id="v1", entry_price=None)
+        side=side, qty=D("0.10"), stop_price=D(29400), tp1_price=D(30300), tp1_qty=D("0.04"),
+        tp2_price=D(30600), tp2_qty=D("0.03"), entry_price=None)
     fields.update(changes)
-    return OpenPositionCommand(**fields)  # type: ignore[arg-type]
+    return validate.PlanFields(**fields)  # type: ignore[arg-type]
 
 
 def test_a_plan_orders_its_prices_and_fits_its_sizes() -> None:

@@ -1,4 +1,5 @@
-"""Kill the engine mid-position (SIGKILL, no cleanup) and start again: the stop comes back."""
+"""Kill the engine mid-position (SIGKILL, no cleanup) and start again: a position the store
+proves was protected gets its stop back; one it does not is flattened (seed 001 §3)."""
 
 import json
 import os
@@ -9,7 +10,9 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
+from application.open_position import OpenPositionCommand
 from application.recover_protection import RecoverCommand
+from domain.orders import PositionSide
 from domain.state import PositionStage
 from tests.e2e.harness import SYMBOL, world
 
@@ -39,7 +42,10 @@ def stop_id_allocated(state_path: Path) -> bool:
     return pos.get("stage") == "PRE_TP1" and ["SL", 1] in pos.get("next_attempts", [])
 
 
-def test_a_killed_engine_leaves_a_position_whose_stop_recovery_restores(tmp_path: Path) -> None:
+def test_a_position_killed_before_its_stop_was_confirmed_is_flattened(tmp_path: Path) -> None:
+    """Seed 001 §3: a position without a visible stop is a P0 flatten. The store does not prove
+    this one was ever protected (the engine died between the entry fill and the stop), so
+    recovery flattens it instead of re-creating a stop (issue 13)."""
     with world(tmp_path) as w:
         # the stop request is held long enough for the kill to land before it is processed
         fault = w.sim.faults.inject("latency", "trade/order-algo", ms=20_000, times=1)
@@ -64,16 +70,53 @@ def test_a_killed_engine_leaves_a_position_whose_stop_recovery_restores(tmp_path
         positions = w.sim.core.state.account.positions
         assert any(p.pos == D("0.10") for p in positions.values())
         assert not w.open_algos(), "the stop must not exist yet: the process died first"
+        assert stored_position(state_path)["sl_confirmed"] is False
         w.sim.faults.clear(fault)
 
         async def restart(c):
             return await c.use_cases.recover().execute(RecoverCommand((SYMBOL,)))
         recovered = w.run(restart, prefix="recover")
-        (stop,) = w.open_algos()
-        assert stop.sl_trigger_px == D("29400.0") and stop.sz == D("0.10")
-        assert stop.reduce_only and stop.sl_trigger_px_type == "mark"
+        assert all(p.pos == 0 for p in w.sim.core.state.account.positions.values())
+        assert not w.open_algos()
+        flatten = [o for o in w.sim.core.state.orders.values()
+                   if o.cl_ord_id.startswith("pxFLkill1")]
+        assert flatten and all(o.reduce_only for o in flatten)
     (row,) = [s for s in recovered.symbols if s.symbol == SYMBOL]
-    assert any("needs replacing" in a for a in row.actions)
-    doc = json.loads(state_path.read_text())["symbols"][SYMBOL]["position_state"]
-    assert doc["stage"] == PositionStage.PRE_TP1.value and doc["sl_confirmed"] is True
-    assert doc["sl_algo"]["client_algo_id"] == stop.algo_cl_ord_id == "pxSLkill101"
+    assert any(a.startswith("stop missing: no confirmed stop on record") for a in row.actions)
+    doc = json.loads(state_path.read_text())["symbols"][SYMBOL]
+    assert doc["position_state"]["stage"] == PositionStage.FLAT.value
+    assert doc["cooldown_until"]["loss"] > 0 and doc["cooldown_until"]["freeze"] > 0
+    events = [json.loads(line) for line in
+              (tmp_path / "state" / "events.jsonl").read_text().splitlines()]
+    recover = [e for e in events if e.get("event_type") == "SL_RECOVER"
+               and e["reason"].startswith("stop missing")]
+    assert recover and recover[0]["client_ids"] and \
+        all(c.startswith("pxFLkill1") for c in recover[0]["client_ids"])
+
+
+def test_a_confirmed_stop_gone_while_the_engine_was_down_is_recreated(tmp_path: Path) -> None:
+    """The store proves the position was protected until the engine stopped: the gap opened
+    while it was away, and recovery places the stop again (issue 13's exception to §3)."""
+    with world(tmp_path) as w:
+        async def open_(c):
+            return await c.use_cases.open_position().execute(OpenPositionCommand.of(
+                symbol=SYMBOL, side=PositionSide.LONG, qty=D("0.10"), stop_price=D("29400.0"),
+                tp1_price=D("30300.0"), tp1_qty=D("0.04"), tp2_price=D("30600.0"),
+                tp2_qty=D("0.03"), intent_id="gone1"))
+        opened = w.run(open_, prefix="open")
+        assert opened.state.position_state.sl_confirmed
+        (stop,) = w.open_algos()
+        # the stop disappears at the exchange while no engine runs
+        w.sim.core.cancel_algos([{"instId": SYMBOL, "algoId": stop.algo_id}])
+        assert not w.open_algos()
+
+        async def restart(c):
+            return await c.use_cases.recover().execute(RecoverCommand((SYMBOL,)))
+        recovered = w.run(restart, prefix="recover")
+        (again,) = w.open_algos()
+        assert again.sl_trigger_px == D("29400.0") and again.sz == D("0.10")
+        assert again.algo_cl_ord_id != stop.algo_cl_ord_id
+        assert any(p.pos == D("0.10") for p in w.sim.core.state.account.positions.values())
+    (row,) = [s for s in recovered.symbols if s.symbol == SYMBOL]
+    assert any("was confirmed before the engine stopped: re-create it" in a
+               for a in row.actions)

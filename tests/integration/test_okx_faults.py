@@ -6,11 +6,11 @@ from decimal import Decimal
 from typing import Any
 
 from adapters.clock import SystemClock
-from adapters.okx import OkxExchange
 from application.sentinel import ensure_algo_visible
 from application.unknowns import resolve_order
 from domain.orders import OrderState, Side
 from domain.outcome import Accepted, Rejected, Unknown
+from ports.exchange import ExchangeAdapter
 from ports.exchange_events import EventSubscription, OrderUpdate, ResyncNeeded
 from ports.exchange_types import CancelDisposition
 from simulator.embedded import EmbeddedSimulator
@@ -20,7 +20,7 @@ from tests.integration.conftest import BTC, adapter
 D = Decimal
 
 
-def run(sim: EmbeddedSimulator, test: Callable[[OkxExchange], Awaitable[Any]],
+def run(sim: EmbeddedSimulator, test: Callable[[ExchangeAdapter], Awaitable[Any]],
         sink: InMemoryEvidenceSink | None = None, **config: Any) -> Any:
     async def scenario() -> Any:
         async with adapter(sim, sink, **config) as exchange:
@@ -28,7 +28,7 @@ def run(sim: EmbeddedSimulator, test: Callable[[OkxExchange], Awaitable[Any]],
     return asyncio.run(asyncio.wait_for(scenario(), 30))
 
 
-async def buy(ex: OkxExchange, cid: str, price: str = "29000") -> Any:
+async def buy(ex: ExchangeAdapter, cid: str, price: str = "29000") -> Any:
     return await ex.place_limit_postonly(symbol=BTC, side=Side.BUY, qty=D("1"), price=D(price),
                                          tif="gtc", reduce_only=False, client_order_id=cid)
 
@@ -48,10 +48,10 @@ def test_an_order_accepted_but_its_answer_lost_is_unknown_then_found_by_client_i
     sim.faults.inject("drop_after_accept", "trade/order", method="POST", times=1,
                       mode="reset")
 
-    async def test(ex: OkxExchange) -> None:
+    async def test(ex: ExchangeAdapter) -> None:
         placed = await buy(ex, "pxEN0drop1a00")
         assert isinstance(placed.outcome, Unknown)
-        resolved = await resolve_order(ex, SystemClock(), inst_id=BTC,
+        resolved = await resolve_order(ex.orders, ex.market, SystemClock(), symbol=BTC,
                                        client_order_id="pxEN0drop1a00",
                                        exp_time_ms=placed.exp_time_ms, max_wait_s=5)
         assert resolved.conclusive and resolved.status is not None
@@ -70,10 +70,10 @@ def test_a_held_answer_times_out_as_unknown(sim: EmbeddedSimulator) -> None:
     sim.faults.inject("drop_after_accept", "trade/order", method="POST", times=1,
                       mode="timeout", hold_s=2)
 
-    async def test(ex: OkxExchange) -> None:
+    async def test(ex: ExchangeAdapter) -> None:
         placed = await buy(ex, "pxEN0hold1a00")
         assert placed.outcome == Unknown("timeout")
-        found = await ex.get_order_status(inst_id=BTC, order_id=None,
+        found = await ex.get_order_status(symbol=BTC, order_id=None,
                                           client_order_id="pxEN0hold1a00")
         assert found.status is not None
 
@@ -84,14 +84,14 @@ def test_clock_skew_past_the_auth_window_is_resynced_and_the_call_retried_once(
         sim: EmbeddedSimulator) -> None:
     sink = InMemoryEvidenceSink()
 
-    async def test(ex: OkxExchange) -> None:
+    async def test(ex: ExchangeAdapter) -> None:
         await ex.get_account_config()  # syncs with the unskewed clock
         sim.faults.inject("clock_skew", ms=40_000)
         assert (await ex.get_balances()).total_equity > 0
         placed = await buy(ex, "pxEN0skew1a00")
         # expTime is set on the exchange's clock, else the skewed exchange would drop it
         assert isinstance(placed.outcome, Accepted)
-        assert ex.rest.offset_ms > 35_000
+        assert placed.exp_time_ms - SystemClock().now_ms() > 35_000
 
     run(sim, test, sink)
     outcomes = [r.outcome for r in sink.records_for("GET /api/v5/account/balance")]
@@ -101,7 +101,7 @@ def test_clock_skew_past_the_auth_window_is_resynced_and_the_call_retried_once(
 def test_a_fill_racing_the_cancel_is_reported_with_the_fill(sim: EmbeddedSimulator) -> None:
     sim.faults.inject("fill_race_cancel", "trade/cancel-order", times=1)
 
-    async def test(ex: OkxExchange) -> None:
+    async def test(ex: ExchangeAdapter) -> None:
         placed = await buy(ex, "pxEN0race1a00")
         result = await ex.cancel_order(symbol=BTC, order_id=placed.order_id,
                                        client_order_id=None)
@@ -115,7 +115,7 @@ def test_a_fill_racing_the_cancel_is_reported_with_the_fill(sim: EmbeddedSimulat
 
 
 def test_a_cancel_of_an_unknown_order_is_not_found(sim: EmbeddedSimulator) -> None:
-    async def test(ex: OkxExchange) -> None:
+    async def test(ex: ExchangeAdapter) -> None:
         result = await ex.cancel_order(symbol=BTC, order_id=None,
                                        client_order_id="pxEN0none1a00")
         assert result.disposition is CancelDisposition.NOT_FOUND
@@ -129,7 +129,7 @@ def test_a_late_algo_is_seen_by_the_sentinel_within_its_deadline(
         sim: EmbeddedSimulator) -> None:
     sim.faults.inject("algo_visibility_delay", "trade/order-algo", times=1, ms=300)
 
-    async def test(ex: OkxExchange) -> None:
+    async def test(ex: ExchangeAdapter) -> None:
         await ex.place_market(symbol=BTC, side=Side.BUY, qty=D("1"), reduce_only=False,
                               client_order_id="pxEN0late1a00")
         events = ex.subscribe()
@@ -140,7 +140,7 @@ def test_a_late_algo_is_seen_by_the_sentinel_within_its_deadline(
                                         working_type="MARK_PRICE")
         assert isinstance(stop.outcome, Accepted)
         assert await ex.get_open_algo_orders(BTC) == ()
-        seen = await ensure_algo_visible(ex, SystemClock(), symbol=BTC,
+        seen = await ensure_algo_visible(ex.algos, SystemClock(), symbol=BTC,
                                          client_algo_id="pxSL0late1a00", deadline_ms=1000,
                                          subscription=events)
         assert seen.visible and 250 <= seen.elapsed_ms <= 1000
@@ -150,7 +150,7 @@ def test_a_late_algo_is_seen_by_the_sentinel_within_its_deadline(
 
 def test_ws_reconnects_and_resubscribes_after_the_simulator_drops_the_socket(
         sim: EmbeddedSimulator) -> None:
-    async def test(ex: OkxExchange) -> None:
+    async def test(ex: ExchangeAdapter) -> None:
         events = ex.subscribe()
         await ex.ws_start()
         assert await asyncio.to_thread(sim.disconnect_ws, "private") >= 1
@@ -166,7 +166,7 @@ def test_ws_reconnects_and_resubscribes_after_the_simulator_drops_the_socket(
 
 
 def test_ws_survives_a_disconnect_fault_on_the_business_stream(sim: EmbeddedSimulator) -> None:
-    async def test(ex: OkxExchange) -> None:
+    async def test(ex: ExchangeAdapter) -> None:
         events = ex.subscribe()
         await ex.ws_start()
         sim.faults.inject("ws_disconnect", "ws/business", times=1)
@@ -186,7 +186,7 @@ def test_ws_survives_a_disconnect_fault_on_the_business_stream(sim: EmbeddedSimu
 def test_normal_operation_under_rate_limits_never_meets_50011(sim: EmbeddedSimulator) -> None:
     sink = InMemoryEvidenceSink()
 
-    async def test(ex: OkxExchange) -> None:
+    async def test(ex: ExchangeAdapter) -> None:
         await asyncio.gather(*(ex.get_account_config() for _ in range(7)),
                              *(ex.get_ticker(BTC) for _ in range(5)))
 

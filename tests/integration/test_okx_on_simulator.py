@@ -10,11 +10,11 @@ from typing import Any
 import attrs
 
 from adapters.clock import SystemClock
-from adapters.okx import OkxExchange
 from domain.algo import AlgoState, AlgoStopIntent, WorkingType
 from domain.instrument import InstrumentSpec
 from domain.orders import OrderIntent, OrderState, OrdType, PositionSide, Side
 from domain.outcome import Accepted
+from ports.exchange import ExchangeAdapter
 from ports.exchange_events import AlgoUpdate, OrderUpdate, PriceUpdate
 from ports.exchange_types import CancelDisposition
 from simulator.embedded import EmbeddedSimulator
@@ -24,7 +24,7 @@ from tests.integration.conftest import BTC, CREDENTIALS, adapter
 D = Decimal
 
 
-def run(sim: EmbeddedSimulator, test: Callable[[OkxExchange], Awaitable[Any]],
+def run(sim: EmbeddedSimulator, test: Callable[[ExchangeAdapter], Awaitable[Any]],
         sink: InMemoryEvidenceSink | None = None, **config: Any) -> Any:
     async def scenario() -> Any:
         async with adapter(sim, sink, **config) as exchange:
@@ -32,17 +32,17 @@ def run(sim: EmbeddedSimulator, test: Callable[[OkxExchange], Awaitable[Any]],
     return asyncio.run(asyncio.wait_for(scenario(), 30))
 
 
-async def until_status(ex: OkxExchange, cid: str, state: OrderState) -> Any:
+async def until_status(ex: ExchangeAdapter, cid: str, state: OrderState) -> Any:
     for _ in range(100):
-        found = await ex.get_order_status(inst_id=BTC, order_id=None, client_order_id=cid)
+        found = await ex.get_order_status(symbol=BTC, order_id=None, client_order_id=cid)
         if found.status is not None and found.status.state is state:
             return found.status
         await asyncio.sleep(0.02)
     raise AssertionError(f"{cid} never reached {state}")
 
 
-async def market_data(ex: OkxExchange, spec_out: list[InstrumentSpec]) -> None:
-    instruments = await ex.get_instruments("SWAP")
+async def market_data(ex: ExchangeAdapter, spec_out: list[InstrumentSpec]) -> None:
+    instruments = await ex.get_instruments()
     btc = instruments.find(BTC)
     assert btc is not None and btc.is_live
     spec_out.append(btc)
@@ -57,7 +57,7 @@ async def market_data(ex: OkxExchange, spec_out: list[InstrumentSpec]) -> None:
     assert abs((await ex.get_server_time()).ts_ms - SystemClock().now_ms()) < 5000
 
 
-async def account(ex: OkxExchange) -> None:
+async def account(ex: ExchangeAdapter) -> None:
     assert (await ex.set_position_mode_one_way()).value == "net_mode"
     assert (await ex.get_account_config()).pos_mode == "net_mode"
     assert (await ex.get_balances()).total_equity > 0
@@ -66,7 +66,7 @@ async def account(ex: OkxExchange) -> None:
     assert (await ex.get_positions()).by_symbol == {}
 
 
-async def resting_order(ex: OkxExchange) -> None:
+async def resting_order(ex: ExchangeAdapter) -> None:
     placed = await ex.place_limit_postonly(symbol=BTC, side=Side.BUY, qty=D("1"),
                                            price=D("29000"), tif="post_only",
                                            reduce_only=False, client_order_id="pxEN0it1a00")
@@ -77,12 +77,12 @@ async def resting_order(ex: OkxExchange) -> None:
     await until_status(ex, "pxEN0it1a00", OrderState.CANCELED)
 
 
-async def position_with_stops(ex: OkxExchange, btc: InstrumentSpec) -> None:
+async def position_with_stops(ex: ExchangeAdapter, btc: InstrumentSpec) -> None:
     entry = await ex.submit_order(OrderIntent(btc, Side.BUY, OrdType.MARKET, D("1"), None,
                                               False, "pxEN0it2a00"))
     assert isinstance(entry.outcome, Accepted)
     filled = await until_status(ex, "pxEN0it2a00", OrderState.FILLED)
-    fills = await ex.get_fills(inst_id=BTC, order_id=filled.order_id)
+    fills = await ex.get_fills(symbol=BTC, order_id=filled.order_id)
     assert sum(f.size for f in fills.fills) == D("1")
     held = (await ex.get_positions()).by_symbol[BTC]
     assert (held.side, held.qty) == (PositionSide.LONG, D("1"))
@@ -111,7 +111,7 @@ async def position_with_stops(ex: OkxExchange, btc: InstrumentSpec) -> None:
 def test_every_adapter_method_over_loopback(sim: EmbeddedSimulator) -> None:
     sink = InMemoryEvidenceSink()
 
-    async def test(ex: OkxExchange) -> list[Any]:
+    async def test(ex: ExchangeAdapter) -> list[Any]:
         events = ex.subscribe()
         await ex.ws_start()
         btc: list[InstrumentSpec] = []

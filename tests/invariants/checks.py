@@ -284,6 +284,11 @@ def _reported_fills(world: World, after: Snapshot) -> list[Break]:
         ids, qty = event.get("order_ids") or [], Decimal(event.get("qty") or "0")
         if not ids or qty == 0 or event.get("price") in (None, ""):
             continue
+        if not str(event.get("reason", "")).startswith("closed"):
+            # only a "closed: ..." event reports fills; the others list the orders their
+            # actions placed (stops, take-profits) beside the position's size and a reference
+            # price (issue 13: every risk event carries the orders it caused)
+            continue
         filled, price = _fills_of(after, ids)
         if filled != qty or price is None or not _close(Decimal(event["price"]), price):
             breaks.append(Break("reported-fills", f"{event['event_type']} {ids}: engine says "

@@ -30,7 +30,6 @@ import httpx
 from dependency_injector import providers
 from typer.testing import CliRunner
 
-from adapters.okx import OkxExchange
 from entrypoints import lifecycle
 from entrypoints.cli import app
 from entrypoints.container import Application
@@ -151,13 +150,9 @@ class World:
     def _wire(self, container: Application) -> Application:
         """The container a command builds, on the virtual clock and the crash transport."""
         container.core.clock.override(providers.Object(self.clock))
-        adapters = container.adapters
-        exchange = providers.Singleton(
-            lambda: OkxExchange(adapters.okx_config(), adapters.config.credentials(),
-                                self.clock, adapters.sink(), transport=CrashTransport(self.crash),
-                                rng=self.rng.random))
-        adapters.okx.override(exchange)
-        adapters.exchange.override(exchange)
+        venue = container.adapters.okx
+        venue.transport.override(providers.Object(CrashTransport(self.crash)))
+        venue.rng.override(providers.Object(self.rng.random))
         return container
 
     def cli(self, *args: str, crash_at: int = 0, crash_after: bool = False) -> CommandRun:

@@ -120,3 +120,30 @@ def test_a_manifest_one_step_behind_its_chain_is_a_crash_unless_packaged(run: Pa
     (run / "SHA256SUMS.txt").unlink()
     report = audit_run(run)
     assert report.status == "unfinished", report.findings
+
+
+def _opened(run_dir: Path) -> Any:
+    sink = make_sink(run_dir)
+    sink.begin_run({"command": "test", "argv": None, "venue": "sim", "settings": {
+        "venue": "sim", "symbols": [], "state_path": "s", "runs_dir": "r", "rest_url": None,
+        "ws_url": None, "demo": True, "td_mode": "cross", "write_deadline_ms": 5000,
+        "credentials": "none"}, "params": {}, "engine_version": "0", "git": None, "pid": 1})
+    return sink
+
+
+def test_a_second_run_start_or_a_record_after_the_run_end_is_broken(tmp_path: Path) -> None:
+    from ports.evidence import ExchangeCallRecord
+
+    with _opened(tmp_path / "two-starts") as sink:
+        sink.record_call(ExchangeCallRecord("run_start", "run start", {}, None, "started", 1, 1.0))
+    report = audit_run(tmp_path / "two-starts")
+    assert [(f.file, f.record, f.message) for f in report.findings if f.check == "manifest"] == [
+        (RAW, "seq 1", "a run_start record after the first: only seq 0 may open the run")]
+    with _opened(tmp_path / "late") as sink:
+        sink.record_call(ExchangeCallRecord("run_end", "run end", {}, {}, "ended", 1, 1.0))
+        sink.record_call(call(2))
+    report = audit_run(tmp_path / "late")
+    messages = [(f.file, f.record, f.message) for f in report.findings
+                if f.check == "manifest"]
+    assert (RAW, "seq 1", "records follow this run_end record, which must close the run") \
+        in messages

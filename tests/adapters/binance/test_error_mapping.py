@@ -7,17 +7,17 @@ from typing import Any
 import httpx
 import pytest
 
-from adapters.binance import BinanceExchange
 from domain.orders import Side
 from domain.outcome import Accepted, Rejected, Unknown
 from ports.errors import ExchangeProtocolError, ExchangeRejected, ExchangeUnavailable
+from ports.exchange import ExchangeAdapter
 from tests.adapters.binance.mock_binance import MockBinance, Responder, run
 from tests.fakes import FakeClock
 
 ORDER = "/fapi/v1/order"
 
 
-async def market(ex: BinanceExchange) -> Any:
+async def market(ex: ExchangeAdapter) -> Any:
     return await ex.place_market(symbol="BTCUSDC", side=Side.BUY, qty=Decimal("0.01"),
                                  reduce_only=False, client_order_id="pxENa00")
 
@@ -74,7 +74,7 @@ def test_a_timestamp_refusal_on_a_write_is_rejected_not_resent_and_the_clock_is_
 def test_a_timestamp_refusal_on_a_read_resyncs_and_asks_once_more() -> None:
     mock = MockBinance(FakeClock())
     mock.on("GET", ORDER, "error_1021_400", "order_new")
-    lookup, _ = run(mock, lambda ex: ex.get_order_status(inst_id="BTCUSDC", order_id="1",
+    lookup, _ = run(mock, lambda ex: ex.get_order_status(symbol="BTCUSDC", order_id="1",
                                                          client_order_id=None))
     assert lookup.status is not None and lookup.status.order_id == "5000000001"
     assert len(mock.seen("GET", ORDER)) == 2
@@ -85,7 +85,7 @@ def test_a_read_refused_twice_for_the_timestamp_is_raised_after_one_resync() -> 
     mock = MockBinance(FakeClock())
     mock.on("GET", ORDER, "error_1021_400", "error_1021_400", "order_new")
     with pytest.raises(ExchangeRejected) as caught:
-        run(mock, lambda ex: ex.get_order_status(inst_id="BTCUSDC", order_id="1",
+        run(mock, lambda ex: ex.get_order_status(symbol="BTCUSDC", order_id="1",
                                                  client_order_id=None))
     assert caught.value.code == "-1021"
     assert len(mock.seen("GET", ORDER)) == 2

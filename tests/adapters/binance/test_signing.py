@@ -69,7 +69,7 @@ def test_a_placement_is_signed_over_its_form_body_with_key_header_timestamp_and_
 def test_a_signed_read_puts_everything_in_the_query_and_sends_no_body() -> None:
     mock = MockBinance(FakeClock())
     mock.on("GET", "/fapi/v1/order", "order_new")
-    run(mock, lambda ex: ex.get_order_status(inst_id="BTCUSDC", order_id="5000000001",
+    run(mock, lambda ex: ex.get_order_status(symbol="BTCUSDC", order_id="5000000001",
                                              client_order_id=None))
     request = mock.seen("GET", "/fapi/v1/order")[0]
     assert request.content == b""

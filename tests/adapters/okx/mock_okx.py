@@ -9,8 +9,10 @@ from typing import Any
 
 import httpx
 
-from adapters.okx import OkxConfig, OkxCredentials, OkxExchange
+from adapters.okx import OkxConfig, OkxCredentials
+from entrypoints.container import okx_venue
 from ports.clock import Clock
+from ports.exchange import ExchangeAdapter
 from tests.fakes import InMemoryEvidenceSink
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "okx"
@@ -41,9 +43,12 @@ class MockOkx:
         self.defaults: dict[tuple[str, str], Responder] = {
             ("GET", "/api/v5/public/time"): self._server_time,
             ("GET", "/api/v5/account/config"): "account_config_net",
+            # the seed's keyword conveniences read the instrument's rules first
+            ("GET", "/api/v5/public/instruments"): "public_instruments_swap",
         }
         self.server_offset_ms = 0
         self.transport = httpx.MockTransport(self._handle)
+        self.venue: Any = None  # the OkxVenue container build() made
 
     def on(self, method: str, path: str, *responders: Responder) -> None:
         self.queued.setdefault((method, path), deque()).extend(responders)
@@ -76,19 +81,20 @@ class MockOkx:
 
 
 def build(mock: MockOkx, sink: InMemoryEvidenceSink | None = None,
-          **config: Any) -> tuple[OkxExchange, InMemoryEvidenceSink]:
-    """An adapter on the mock; jitter fixed at its midpoint so sleeps are predictable."""
+          **config: Any) -> tuple[ExchangeAdapter, InMemoryEvidenceSink]:
+    """An adapter on the mock; jitter fixed at its midpoint so sleeps are predictable. The
+    venue's parts stay reachable as mock.venue (e.g. mock.venue.rest())."""
     sink = sink or InMemoryEvidenceSink()
-    exchange = OkxExchange(OkxConfig(rest_url="https://okx.test", **config), CREDENTIALS,
+    mock.venue = okx_venue(OkxConfig(rest_url="https://okx.test", **config), CREDENTIALS,
                            mock.clock, sink, transport=mock.transport, rng=lambda: 0.5)
-    return exchange, sink
+    return mock.venue.exchange(), sink
 
 
 def body_of(request: httpx.Request) -> Any:
     return json.loads(request.content)
 
 
-def run(mock: MockOkx, action: Callable[[OkxExchange], Awaitable[Any]],
+def run(mock: MockOkx, action: Callable[[ExchangeAdapter], Awaitable[Any]],
         **config: Any) -> tuple[Any, InMemoryEvidenceSink]:
     """Build an adapter on the mock, run one action in a fresh event loop, close it."""
     async def scenario() -> tuple[Any, InMemoryEvidenceSink]:

@@ -5,9 +5,9 @@ from typing import Any
 
 import pytest
 
-from adapters.okx import OkxExchange
 from domain.orders import PositionSide
 from ports.errors import ExchangeProtocolError, ExchangeRejected
+from ports.exchange import ExchangeAdapter
 from tests.adapters.okx.mock_okx import MockOkx, body_of, fixture, run
 from tests.fakes import FakeClock
 
@@ -126,7 +126,7 @@ def test_one_way_mode_is_requested_and_refreshes_the_cached_mode() -> None:
     mock.on("GET", "/api/v5/account/config", "account_config_net")
     mock.on("POST", "/api/v5/account/set-position-mode", "set_position_mode")
 
-    async def scenario(ex: OkxExchange) -> Any:
+    async def scenario(ex: ExchangeAdapter) -> Any:
         await ex.get_account_config()
         return await ex.set_position_mode_one_way()
 

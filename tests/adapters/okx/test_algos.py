@@ -6,14 +6,14 @@ from typing import Any
 
 import pytest
 
-from adapters.okx import OkxExchange
 from domain.algo import AlgoState, AlgoStopIntent, WorkingType
 from domain.errors import InvalidIntent
 from domain.orders import Side
 from domain.outcome import Accepted, Rejected, Unknown
+from ports.exchange import ExchangeAdapter
 from ports.exchange_types import CancelDisposition
 from tests.adapters.okx.mock_okx import MockOkx, body_of, fixture, run
-from tests.fake_exchange import spec
+from tests.fake_venue import spec
 from tests.fakes import FakeClock
 
 D = Decimal
@@ -24,7 +24,7 @@ CID = "pxSL0intent1a00"
 AID = "681096944655273984"
 
 
-async def stop(ex: OkxExchange, **overrides: Any) -> Any:
+async def stop(ex: ExchangeAdapter, **overrides: Any) -> Any:
     args: dict[str, Any] = {"symbol": "BTC-USDT-SWAP", "side": Side.SELL, "qty": D("2"),
                             "stop_price": D("29000"), "reduce_only": True,
                             "client_algo_id": CID, "working_type": "MARK_PRICE"}
@@ -93,16 +93,18 @@ def test_a_stop_placement_maps_timeouts_and_refusals(responder: str, outcome: An
 
 @pytest.mark.parametrize(("overrides", "problem"), [
     ({"working_type": "MARK"}, "working_type"), ({"reduce_only": False}, "reduce-only"),
-    ({"close_position": True}, "no qty"), ({"qty": D("0")}, "qty"),
-    ({"stop_price": D("0")}, "stop_price"), ({"client_algo_id": "a-b"}, "client id")])
+    ({"close_position": True}, "carries no size"), ({"qty": D("0")}, "stop size"),
+    ({"stop_price": D("0")}, "stop price"), ({"client_algo_id": "a-b"}, "client id")])
 def test_bad_stop_input_fails_before_sending(overrides: dict[str, Any], problem: str) -> None:
     mock = MockOkx(FakeClock())
     with pytest.raises(InvalidIntent, match=problem):
         run(mock, lambda ex: stop(ex, **overrides))
-    assert mock.requests == []
+    # the seed's keyword form reads the instrument's rules, then refuses: nothing is placed
+    assert [r.method for r in mock.requests] in ([], ["GET"])
+    assert mock.seen("POST", PLACE) == []
 
 
-def cancel(ex: OkxExchange, algo_id: str | None = AID, cid: str | None = None) -> Any:
+def cancel(ex: ExchangeAdapter, algo_id: str | None = AID, cid: str | None = None) -> Any:
     return ex.cancel_algo(symbol="BTC-USDT-SWAP", algo_id=algo_id, client_algo_id=cid)
 
 

@@ -6,10 +6,10 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from adapters.okx import OkxExchange
 from domain.orders import Side
 from domain.outcome import Accepted, Rejected, Unknown
 from ports.errors import ExchangeProtocolError, ExchangeRejected, ExchangeUnavailable
+from ports.exchange import ExchangeAdapter
 from ports.exchange_types import OrderPlacement
 from tests.adapters.okx.mock_okx import MockOkx, Responder, fixture, respond, run
 from tests.fakes import FakeClock
@@ -18,7 +18,7 @@ ORDER = "/api/v5/trade/order"
 TICKER = "/api/v5/market/ticker"
 
 
-async def place(exchange: OkxExchange) -> OrderPlacement:
+async def place(exchange: ExchangeAdapter) -> OrderPlacement:
     return await exchange.place_limit_postonly(
         symbol="BTC-USDT-SWAP", side=Side.BUY, qty=Decimal("2"), price=Decimal("30000.5"),
         tif="post_only", reduce_only=False, client_order_id="pxEN0intent1a00")
@@ -165,7 +165,7 @@ def test_a_signed_read_resyncs_on_50102_and_retries_once() -> None:
     mock = MockOkx(FakeClock())
     mock.on("GET", ORDER, "error_50102_401", "order_live")
     lookup, _ = run(mock, lambda ex: ex.get_order_status(
-        inst_id="BTC-USDT-SWAP", order_id="680800019749904384", client_order_id=None))
+        symbol="BTC-USDT-SWAP", order_id="680800019749904384", client_order_id=None))
     assert lookup.status is not None
     assert len(mock.seen("GET", ORDER)) == 2
 
@@ -174,5 +174,38 @@ def test_a_malformed_payload_is_a_protocol_error_naming_the_field() -> None:
     mock = MockOkx(FakeClock())
     mock.on("GET", ORDER, "malformed_order")
     with pytest.raises(ExchangeProtocolError, match=r"\$\.sz"):
-        run(mock, lambda ex: ex.get_order_status(
-            inst_id="BTC-USDT-SWAP", order_id="1", client_order_id=None))
+        run(mock, lambda ex: ex.get_order_status(symbol="BTC-USDT-SWAP", order_id="1",
+                                                 client_order_id=None))
+
+
+def _ok(data: object) -> dict[str, object]:
+    return {"status": 200, "body": {"code": "0", "msg": "", "data": data}}
+
+
+def test_an_ok_read_whose_data_is_not_an_array_is_a_protocol_error_naming_it() -> None:
+    mock = MockOkx(FakeClock())
+    mock.on("GET", TICKER, _ok({"instId": "BTC-USDT-SWAP"}))
+    with pytest.raises(ExchangeProtocolError, match=r"@ \$\.data"):
+        run(mock, lambda ex: ex.get_ticker("BTC-USDT-SWAP"))
+    assert len(mock.seen("GET", TICKER)) == 1
+
+
+def test_a_placement_whose_ack_is_not_an_object_is_unknown_naming_the_item() -> None:
+    # the order may stand: never a rejection, and never sent again
+    mock = MockOkx(FakeClock())
+    mock.on("POST", ORDER, _ok(["680800019749904384"]))
+    placement, _ = run(mock, place)
+    assert isinstance(placement.outcome, Unknown)
+    assert "@ $.data[0]" in placement.outcome.reason
+    assert len(mock.seen("POST", ORDER)) == 1
+
+
+def test_an_ack_is_read_leniently_ids_and_codes_as_the_wire_sends_them() -> None:
+    # an integer sCode and keys we do not know (tag, ts, a future field) are all accepted
+    mock = MockOkx(FakeClock())
+    mock.on("POST", ORDER, _ok([{"ordId": 680800019749904384, "clOrdId": "pxEN0intent1a00",
+                                 "sCode": 0, "sMsg": "", "tag": "", "ts": "1763780000000",
+                                 "newField": {"x": 1}}]))
+    placement, _ = run(mock, place)
+    assert placement.outcome == Accepted("680800019749904384")
+    assert (placement.code, placement.s_code) == ("0", "0")

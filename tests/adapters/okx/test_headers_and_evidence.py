@@ -7,8 +7,8 @@ from typing import Any
 import attrs
 import pytest
 
-from adapters.okx import OkxExchange
 from domain.orders import Side
+from ports.exchange import ExchangeAdapter
 from tests.adapters.okx.mock_okx import CREDENTIALS, MockOkx, run
 from tests.fakes import FakeClock, InMemoryEvidenceSink
 
@@ -23,8 +23,8 @@ PUBLIC_ROUTES = {
 }
 
 
-async def every_public_call(ex: OkxExchange) -> None:
-    await ex.get_instruments("SWAP")
+async def every_public_call(ex: ExchangeAdapter) -> None:
+    await ex.get_instruments()
     await ex.get_ticker("BTC-USDT-SWAP")
     await ex.get_last_price("BTC-USDT-SWAP")
     await ex.get_mark_price("BTC-USDT-SWAP")
@@ -35,7 +35,7 @@ async def every_public_call(ex: OkxExchange) -> None:
     await ex.get_server_time()
 
 
-async def private_session(ex: OkxExchange) -> None:
+async def private_session(ex: ExchangeAdapter) -> None:
     await every_public_call(ex)
     await ex.get_balances()
     await ex.place_limit_postonly(symbol="BTC-USDT-SWAP", side=Side.BUY, qty=Decimal("1"),

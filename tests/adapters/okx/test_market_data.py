@@ -5,8 +5,8 @@ from typing import Any
 
 import pytest
 
-from adapters.okx import OkxExchange
 from ports.errors import ExchangeProtocolError
+from ports.exchange import ExchangeAdapter
 from tests.adapters.okx.mock_okx import MockOkx, run
 from tests.fakes import FakeClock
 
@@ -16,7 +16,7 @@ D = Decimal
 def test_instruments_keep_every_state_with_contract_specs() -> None:
     mock = MockOkx(FakeClock())
     mock.on("GET", "/api/v5/public/instruments", "public_instruments_swap")
-    found, _ = run(mock, lambda ex: ex.get_instruments("SWAP"))
+    found, _ = run(mock, lambda ex: ex.get_instruments())
     assert [(i.inst_id, i.state) for i in found.instruments] == [
         ("BTC-USDT-SWAP", "live"), ("ETH-USDT-SWAP", "live"), ("XRP-USDT-SWAP", "suspend")]
     btc = found.find("BTC-USDT-SWAP")
@@ -43,7 +43,7 @@ def test_mark_price_funding_open_interest_and_price_limit() -> None:
     mock.on("GET", "/api/v5/public/open-interest", "public_open_interest")
     mock.on("GET", "/api/v5/public/price-limit", "public_price_limit")
 
-    async def all_four(ex: OkxExchange) -> tuple[Any, ...]:
+    async def all_four(ex: ExchangeAdapter) -> tuple[Any, ...]:
         return (await ex.get_mark_price("BTC-USDT-SWAP"),
                 await ex.get_funding_rate("BTC-USDT-SWAP"),
                 await ex.get_open_interest("BTC-USDT-SWAP"),
@@ -100,9 +100,9 @@ def test_server_time_is_read_and_becomes_a_clock_sample() -> None:
     mock = MockOkx(clock)
     mock.server_offset_ms = 1234
 
-    async def read(ex: OkxExchange) -> tuple[Any, int]:
+    async def read(ex: ExchangeAdapter) -> tuple[Any, int]:
         found = await ex.get_server_time()
-        return found, ex.rest.offset_ms
+        return found, mock.venue.rest().offset_ms
 
     (found, offset), _ = run(mock, read)
     assert found.ts_ms == clock.now_ms() + 1234

@@ -86,11 +86,11 @@ def test_61_orders_on_one_instrument_wait_but_another_instrument_does_not() -> N
             for symbol in ["BTC-USDT-SWAP"] * 60 + ["ETH-USDT-SWAP"]:
                 await exchange.place_market(symbol=symbol, side=Side.BUY, qty=Decimal("1"),
                                             reduce_only=False, client_order_id="pxEN0a00")
-            before = exchange.rest.pacer.waited_s
+            before = mock.venue.rest().pacer.waited_s
             await exchange.place_market(symbol="BTC-USDT-SWAP", side=Side.BUY,
                                         qty=Decimal("1"), reduce_only=False,
                                         client_order_id="pxEN0a00")
-            return before, exchange.rest.pacer.waited_s
+            return before, mock.venue.rest().pacer.waited_s
 
     before, after = asyncio.run(scenario())
     assert before == 0

@@ -1,20 +1,21 @@
-"""OkxExchange satisfies the ExchangeAdapter port, at runtime and for mypy."""
+"""ExchangeAdapter satisfies the ExchangeAdapter port, at runtime and for mypy."""
 
 import asyncio
 
-from adapters.okx import OkxConfig, OkxExchange
+from adapters.okx import OkxConfig
+from entrypoints.container import okx_venue
 from ports.exchange import ExchangeAdapter
 from tests.adapters.okx.mock_okx import CREDENTIALS
 from tests.fakes import FakeClock, InMemoryEvidenceSink
 
 
-def as_port(exchange: OkxExchange) -> ExchangeAdapter:
+def as_port(exchange: ExchangeAdapter) -> ExchangeAdapter:
     # mypy checks this assignment structurally against every method signature
     return exchange
 
 
 def test_the_adapter_is_an_exchange_adapter() -> None:
-    exchange = OkxExchange(OkxConfig(), CREDENTIALS, FakeClock(), InMemoryEvidenceSink())
+    exchange = okx_venue(OkxConfig(), CREDENTIALS, FakeClock(), InMemoryEvidenceSink()).exchange()
     assert isinstance(as_port(exchange), ExchangeAdapter)
     asyncio.run(exchange.aclose())  # built without I/O; closing touches no network either
 

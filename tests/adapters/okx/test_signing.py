@@ -75,7 +75,7 @@ def test_a_private_get_signs_exactly_the_path_and_query_it_sends() -> None:
     async def scenario() -> None:
         exchange, _ = build(mock)
         async with exchange:
-            await exchange.get_order_status(inst_id="BTC-USDT-SWAP", order_id=None,
+            await exchange.get_order_status(symbol="BTC-USDT-SWAP", order_id=None,
                                             client_order_id="pxEN0intent1a00")
 
     asyncio.run(scenario())

@@ -10,8 +10,10 @@ import attrs
 import pytest
 
 from adapters.clock import SystemClock
-from adapters.okx import OkxConfig, OkxExchange
+from adapters.okx import OkxConfig
+from entrypoints.container import okx_venue
 from ports.errors import ExchangeUnavailable
+from ports.exchange import ExchangeAdapter
 from ports.exchange_events import (
     EventSubscription,
     ExchangeEvent,
@@ -27,7 +29,7 @@ FAST = {"ws_reconnect_base_s": 0.02, "ws_reconnect_max_s": 0.1, "ws_start_timeou
         "ws_handshake_timeout_s": 2.0}
 
 
-def session(test: Callable[[OkxExchange, FakeOkxWs, InMemoryEvidenceSink], Awaitable[None]],
+def session(test: Callable[[ExchangeAdapter, FakeOkxWs, InMemoryEvidenceSink], Awaitable[None]],
             **config: Any) -> tuple[FakeOkxWs, MockOkx]:
     server = FakeOkxWs(*CREDENTIALS.values())
     clock = SystemClock()
@@ -36,9 +38,9 @@ def session(test: Callable[[OkxExchange, FakeOkxWs, InMemoryEvidenceSink], Await
     async def scenario() -> None:
         base = await server.start()
         sink = InMemoryEvidenceSink()
-        exchange = OkxExchange(OkxConfig(rest_url="https://okx.test", ws_url=base,
+        exchange = okx_venue(OkxConfig(rest_url="https://okx.test", ws_url=base,
                                          **(FAST | config)),
-                               CREDENTIALS, clock, sink, transport=rest.transport)
+                               CREDENTIALS, clock, sink, transport=rest.transport).exchange()
         try:
             await test(exchange, server, sink)
         finally:
@@ -61,7 +63,7 @@ async def next_of(subscription: EventSubscription, kind: type[Any],
 
 
 def test_start_logs_in_and_subscribes_every_configured_channel() -> None:
-    async def test(ex: OkxExchange, server: FakeOkxWs, sink: InMemoryEvidenceSink) -> None:
+    async def test(ex: ExchangeAdapter, server: FakeOkxWs, sink: InMemoryEvidenceSink) -> None:
         await ex.ws_start()
         assert sorted(server.logins) == ["/ws/v5/business", "/ws/v5/private"]
         channels = {path: [a["channel"] for a in args] for path, args in server.subscriptions}
@@ -74,7 +76,7 @@ def test_start_logs_in_and_subscribes_every_configured_channel() -> None:
 
 
 def test_ws_frames_are_evidence_and_the_login_frame_is_redacted() -> None:
-    async def test(ex: OkxExchange, server: FakeOkxWs, sink: InMemoryEvidenceSink) -> None:
+    async def test(ex: ExchangeAdapter, server: FakeOkxWs, sink: InMemoryEvidenceSink) -> None:
         await ex.ws_start()
         kinds = {r.kind for r in sink.records}
         assert {"ws_out", "ws_in", "ws_state"} <= kinds
@@ -90,7 +92,7 @@ def test_ws_frames_are_evidence_and_the_login_frame_is_redacted() -> None:
 
 
 def test_pushes_reach_every_subscription_as_events() -> None:
-    async def test(ex: OkxExchange, server: FakeOkxWs, sink: InMemoryEvidenceSink) -> None:
+    async def test(ex: ExchangeAdapter, server: FakeOkxWs, sink: InMemoryEvidenceSink) -> None:
         first, second = ex.subscribe(), ex.subscribe()
         await ex.ws_start()
         await server.push("/ws/v5/private", fixture("orders_partial_fill", "ws"))
@@ -106,7 +108,7 @@ def test_pushes_reach_every_subscription_as_events() -> None:
 
 
 def test_a_dropped_socket_is_reconnected_resubscribed_and_announced() -> None:
-    async def test(ex: OkxExchange, server: FakeOkxWs, sink: InMemoryEvidenceSink) -> None:
+    async def test(ex: ExchangeAdapter, server: FakeOkxWs, sink: InMemoryEvidenceSink) -> None:
         events = ex.subscribe()
         await ex.ws_start()
         server.drop_all()
@@ -124,7 +126,7 @@ def test_a_dropped_socket_is_reconnected_resubscribed_and_announced() -> None:
 
 
 def test_a_refused_login_fails_start_with_a_clear_error_and_asks_for_resync() -> None:
-    async def test(ex: OkxExchange, server: FakeOkxWs, sink: InMemoryEvidenceSink) -> None:
+    async def test(ex: ExchangeAdapter, server: FakeOkxWs, sink: InMemoryEvidenceSink) -> None:
         server.refuse_login = True
         events = ex.subscribe()
         with pytest.raises(ExchangeUnavailable, match="60009"):
@@ -138,7 +140,7 @@ def test_a_refused_login_fails_start_with_a_clear_error_and_asks_for_resync() ->
 
 
 def test_an_idle_connection_pings_and_a_missing_pong_forces_a_reconnect() -> None:
-    async def test(ex: OkxExchange, server: FakeOkxWs, sink: InMemoryEvidenceSink) -> None:
+    async def test(ex: ExchangeAdapter, server: FakeOkxWs, sink: InMemoryEvidenceSink) -> None:
         await ex.ws_start()
         await asyncio.sleep(0.25)
         assert server.pings >= 2
@@ -153,7 +155,7 @@ def test_an_idle_connection_pings_and_a_missing_pong_forces_a_reconnect() -> Non
 
 
 def test_stop_closes_every_connection() -> None:
-    async def test(ex: OkxExchange, server: FakeOkxWs, sink: InMemoryEvidenceSink) -> None:
+    async def test(ex: ExchangeAdapter, server: FakeOkxWs, sink: InMemoryEvidenceSink) -> None:
         await ex.ws_start()
         assert len(server.open) == 2
         await ex.ws_stop()
@@ -167,7 +169,7 @@ def test_stop_closes_every_connection() -> None:
 
 
 def test_a_busy_feed_still_gets_pings_so_the_server_hears_from_the_client() -> None:
-    async def test(ex: OkxExchange, server: FakeOkxWs, sink: InMemoryEvidenceSink) -> None:
+    async def test(ex: ExchangeAdapter, server: FakeOkxWs, sink: InMemoryEvidenceSink) -> None:
         await ex.ws_start()
         for _ in range(15):  # a push every 20 ms: the client never sees a quiet socket
             await server.push("/ws/v5/private", fixture("positions_event", "ws"))

@@ -3,11 +3,11 @@
 import asyncio
 from decimal import Decimal
 
-from application.open_position import OpenPosition, OpenPositionCommand
+from application.open_position import OpenPositionCommand
 from domain.orders import PositionSide
-from domain.params import Params
-from tests.fake_exchange import FakeExchange
+from tests.fake_venue import FakeExchange
 from tests.fakes import FakeClock, InMemoryStateStore
+from tests.unit.application import wiring
 
 D = Decimal
 SYMBOL = "BTC-USDT-SWAP"
@@ -20,8 +20,8 @@ def opened(**changes: object) -> tuple[FakeExchange, InMemoryStateStore]:
         tp1_price=D("30300.0"), tp1_qty=D("0.04"), tp2_price=D("30600.0"), tp2_qty=D("0.03"),
         intent_id="op1")
     base.update(changes)
-    done = asyncio.run(OpenPosition(exchange, store, exchange.clock, Params()).execute(
-        OpenPositionCommand(**base)))  # type: ignore[arg-type]
+    done = asyncio.run(wiring.open_position(exchange, store).execute(
+        OpenPositionCommand.of(**base)))  # type: ignore[arg-type]
     assert done.status == "opened", done
     return exchange, store
 

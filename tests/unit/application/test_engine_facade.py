@@ -3,16 +3,16 @@
 import asyncio
 from decimal import Decimal
 
-from application.engine import ExecutionEngine
 from domain.orders import OrderIntent, OrdType, Side
-from tests.fake_exchange import FakeExchange, spec
+from tests.fake_venue import FakeExchange, spec
 from tests.fakes import FakeClock, InMemoryEvidenceSink
+from tests.unit.application import wiring
 
 
 def test_the_contract_tuples_and_their_evidence() -> None:
     sink = InMemoryEvidenceSink()
     exchange = FakeExchange(FakeClock(), sink)
-    engine = ExecutionEngine(exchange, sink)
+    engine = wiring.engine(exchange, sink)
 
     async def session() -> None:
         ok, path, minimal = await engine.public_instruments("SWAP")

@@ -4,26 +4,25 @@ import asyncio
 from decimal import Decimal
 
 from application.manage_position import (
-    ManagePosition,
     ManagePositionCommand,
-    OnRegimeShift,
     RegimeShiftCommand,
 )
 from domain.logs import RegimeShiftLog, RiskEvent, RiskEventType
 from domain.params import Params
 from domain.state import PositionStage
+from tests.unit.application import wiring
 from tests.unit.application.position_world import SYMBOL, fill_tp, opened
 
 D = Decimal
 
 
 def manage(exchange, store, **kw: object):
-    use_case = ManagePosition(exchange, store, exchange.clock, Params())
+    use_case = wiring.manage_position(exchange, store)
     return asyncio.run(use_case.execute(ManagePositionCommand(SYMBOL, **kw)))  # type: ignore[arg-type]
 
 
 def shift(exchange, store, regime: str):
-    use_case = OnRegimeShift(exchange, store, exchange.clock, Params())
+    use_case = wiring.regime_shift(exchange, store)
     return asyncio.run(use_case.execute(RegimeShiftCommand(SYMBOL, regime)))
 
 
@@ -73,7 +72,7 @@ def test_a_triggered_stop_goes_flat_with_a_loss_cooldown() -> None:
     assert state.cooldown_until.loss > exchange.clock.now_ms() // 1000
     assert RiskEventType.LOSS_COOLDOWN in [e.event_type for e in store.events_of(RiskEvent)]
     # the take-profits of a flat position are cancelled
-    assert not [o for o in exchange.orders.values() if not o.state.is_terminal]
+    assert not [o for o in exchange.order_book.values() if not o.state.is_terminal]
 
 
 def test_the_runner_exits_after_the_bar_limit() -> None:
@@ -120,11 +119,11 @@ def test_take_profits_seen_together_place_only_the_last_stop_they_call_for() -> 
     exchange, store = opened()
     fill_tp(exchange, "pxT1op100")
     fill_tp(exchange, "pxT2op100")
-    before = set(exchange.algos)
-    done = asyncio.run(ManagePosition(exchange, store, exchange.clock, Params()).execute(
+    before = set(exchange.algo_book)
+    done = asyncio.run(wiring.manage_position(exchange, store).execute(
         ManagePositionCommand(SYMBOL)))
     assert done.observed == ("Tp1Filled", "Tp2Filled")
-    (new,) = [exchange.algos[a] for a in set(exchange.algos) - before]
+    (new,) = [exchange.algo_book[a] for a in set(exchange.algo_book) - before]
     assert new.stop_price == D("30300.0") and new.size == D("0.03")
     (live,) = exchange.open_algos(SYMBOL)
     assert live.client_algo_id == new.client_algo_id

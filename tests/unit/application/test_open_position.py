@@ -6,15 +6,15 @@ from decimal import Decimal
 import attrs
 import pytest
 
-from application.open_position import OpenPosition, OpenPositionCommand, OpenPositionDone
+from application.open_position import OpenPositionCommand, OpenPositionDone
 from domain.errors import InvalidIntent
 from domain.logs import CandidateAction, CandidateEvaluation, RiskEvent, RiskEventType
 from domain.orders import PositionSide
 from domain.outcome import Rejected
-from domain.params import Params
 from domain.state import CooldownUntil, PositionStage, PositionState, SymbolState
-from tests.fake_exchange import FakeExchange
+from tests.fake_venue import FakeExchange
 from tests.fakes import FakeClock, InMemoryStateStore
+from tests.unit.application import wiring
 
 D = Decimal
 SYMBOL = "BTC-USDT-SWAP"
@@ -26,12 +26,12 @@ def command(**changes: object) -> OpenPositionCommand:
         tp1_price=D("30300.0"), tp1_qty=D("0.04"), tp2_price=D("30600.0"), tp2_qty=D("0.03"),
         intent_id="op1", regime="TREND", template="breakout")
     base.update(changes)
-    return OpenPositionCommand(**base)  # type: ignore[arg-type]
+    return OpenPositionCommand.of(**base)  # type: ignore[arg-type]
 
 
 def open_(exchange: FakeExchange, store: InMemoryStateStore, **changes: object
           ) -> OpenPositionDone:
-    use_case = OpenPosition(exchange, store, exchange.clock, Params())
+    use_case = wiring.open_position(exchange, store)
     return asyncio.run(use_case.execute(command(**changes)))
 
 
@@ -50,7 +50,7 @@ def test_a_filled_entry_gets_a_confirmed_stop_and_both_take_profits(world) -> No
     (stop,) = exchange.open_algos(SYMBOL)
     assert stop.client_algo_id == "pxSLop100" and stop.stop_price == D("29400.0")
     assert stop.size == D("0.10") and stop.reduce_only
-    tps = {o.client_order_id: o for o in exchange.orders.values() if o.reduce_only}
+    tps = {o.client_order_id: o for o in exchange.order_book.values() if o.reduce_only}
     assert tps["pxT1op100"].size == D("0.04") and tps["pxT2op100"].price == D("30600.0")
     evaluation = store.events_of(CandidateEvaluation)[0]
     assert evaluation.action is CandidateAction.OPEN
@@ -71,7 +71,7 @@ def test_a_locked_symbol_is_rejected_with_every_binding_lock_named(world) -> Non
     store.states[SYMBOL] = SymbolState(SYMBOL, cooldown_until=CooldownUntil(
         loss=now + 60, freeze=now + 120))
     done = open_(exchange, store)
-    assert done.status == "rejected_by_gate" and not exchange.orders
+    assert done.status == "rejected_by_gate" and not exchange.order_book
     assert "loss" in done.reason and "freeze" in done.reason
     evaluation = store.events_of(CandidateEvaluation)[0]
     assert evaluation.action is CandidateAction.REJECT and "freeze" in evaluation.reject_reason
@@ -107,7 +107,7 @@ def test_a_stop_invisible_for_1500_ms_flattens_and_locks_for_30_minutes(world) -
 
 def test_a_rejected_stop_flattens(world) -> None:
     exchange, store = world
-    exchange.script("place_algo_stop", Rejected("51277", "trigger on wrong side"))
+    exchange.script("submit_algo_stop", Rejected("51277", "trigger on wrong side"))
     done = open_(exchange, store)
     assert done.status == "flattened" and not exchange.positions
 
@@ -126,15 +126,15 @@ def test_a_rejected_entry_leaves_no_position_and_clears_the_intent(world) -> Non
     done = open_(exchange, store)
     assert done.status == "entry_rejected"
     assert store.flushed[SYMBOL].position_state.intent_id == ""
-    assert not exchange.algos
+    assert not exchange.algo_book
 
 
 def test_an_unfilled_limit_entry_is_cancelled_and_opens_nothing(world) -> None:
     exchange, store = world
     done = open_(exchange, store, entry_price=D("29500.0"), entry_timeout_s=0.5)
     assert done.status == "entry_not_filled"
-    (order,) = exchange.orders.values()
-    assert order.state.value == "canceled" and not exchange.algos
+    (order,) = exchange.order_book.values()
+    assert order.state.value == "canceled" and not exchange.algo_book
 
 
 def test_bad_input_is_refused_before_any_order(world) -> None:
@@ -145,7 +145,7 @@ def test_bad_input_is_refused_before_any_order(world) -> None:
         open_(exchange, store, tp1_qty=D("0.10"))
     with pytest.raises(InvalidIntent):
         open_(exchange, store, symbol="XRP-USDT-SWAP")
-    assert not exchange.orders
+    assert not exchange.order_book
 
 
 def test_a_size_whose_stop_loss_exceeds_the_tier_budget_is_rejected_before_any_order(
@@ -154,7 +154,7 @@ def test_a_size_whose_stop_loss_exceeds_the_tier_budget_is_rejected_before_any_o
     # tier A risks 1 % of 100,000 USDT; 200 contracts x 0.01 BTC x 600 USDT = 1,200 USDT
     done = open_(exchange, store, qty=D("200"), tp1_qty=D("80"), tp2_qty=D("60"))
     assert done.status == "rejected_by_gate" and "risk" in done.reason
-    assert not exchange.orders
+    assert not exchange.order_book
     evaluation = store.events_of(CandidateEvaluation)[0]
     assert [g.verdict.value for g in evaluation.gates] == ["PASS", "PASS", "PASS", "FAIL"]
     within = open_(exchange, store, qty=D("100"), tp1_qty=D("40"), tp2_qty=D("30"),
@@ -162,7 +162,7 @@ def test_a_size_whose_stop_loss_exceeds_the_tier_budget_is_rejected_before_any_o
     assert within.status == "opened"
 
 
-WRITES = ("set_leverage", "submit_order", "place_algo_stop", "cancel_order", "cancel_algo")
+WRITES = ("set_leverage", "submit_order", "submit_algo_stop", "cancel_order", "cancel_algo")
 
 
 @pytest.mark.parametrize(("side", "changes", "names"), [
@@ -186,7 +186,7 @@ def test_a_plan_on_the_wrong_side_of_the_market_is_refused_before_anything_is_se
         open_(exchange, store, side=position_side, **changes)
     assert names in str(refused.value)
     assert not [call for call in exchange.calls if call in WRITES]
-    assert not exchange.orders and not exchange.algos
+    assert not exchange.order_book and not exchange.algo_book
     assert SYMBOL not in store.flushed
 
 
@@ -208,14 +208,14 @@ def test_take_profit_sizes_above_the_quantity_are_named_in_the_operators_terms(w
 
 def test_a_partial_fill_too_small_for_the_plan_is_flattened_and_locks_the_symbol(world) -> None:
     exchange, store = world
-    lookup = exchange.get_order_status
+    lookup = exchange.orders.get_order_status
 
     async def fills_one_lot_first(**kwargs: object):  # type: ignore[no-untyped-def]
-        for order in list(exchange.orders.values()):
+        for order in list(exchange.order_book.values()):
             if order.acc_fill_sz == 0:
                 exchange.fill_order(order.order_id, qty=D("0.01"))
         return await lookup(**kwargs)  # type: ignore[arg-type]
-    exchange.get_order_status = fills_one_lot_first  # type: ignore[method-assign]
+    exchange.orders.get_order_status = fills_one_lot_first  # type: ignore[method-assign]
     done = open_(exchange, store, entry_price=D("29990.0"), entry_timeout_s=1.0)
     assert done.status == "flattened" and "cannot carry two take-profits" in done.reason
     assert not exchange.positions
@@ -232,10 +232,10 @@ def test_an_intent_id_used_before_is_refused_even_after_its_position_closed(worl
     exchange.trigger_algo("pxSLop100")
     store.states[SYMBOL] = attrs.evolve(store.states[SYMBOL],
                                         position_state=PositionState())
-    sent = len(exchange.orders)
+    sent = len(exchange.order_book)
     done = open_(exchange, store)
     assert done.status == "rejected_by_gate" and "op1 was used before" in done.reason
-    assert len(exchange.orders) == sent
+    assert len(exchange.order_book) == sent
     evaluation = store.events_of(CandidateEvaluation)[-1]
     assert [(g.name, g.verdict.value) for g in evaluation.gates][2] == ("intent_unused", "FAIL")
 
@@ -243,7 +243,7 @@ def test_an_intent_id_used_before_is_refused_even_after_its_position_closed(worl
 def test_an_intent_the_exchange_knows_is_refused_even_with_a_fresh_store(world) -> None:
     exchange, store = world
     assert open_(exchange, store).status == "opened"
-    sent = len(exchange.orders)
+    sent = len(exchange.order_book)
     done = open_(exchange, InMemoryStateStore())
     assert done.status == "rejected_by_gate"
-    assert "the exchange holds pxENop100" in done.reason and len(exchange.orders) == sent
+    assert "the exchange holds pxENop100" in done.reason and len(exchange.order_book) == sent

@@ -6,18 +6,19 @@ from decimal import Decimal
 
 import pytest
 
-from application.probe import ProbeExecution, RunProbe
+from application.probe import RunProbe
 from application.probe_report import VERDICT_WORDS
 from domain.orders import PositionSide
 from domain.outcome import Rejected, Unknown
 from ports.errors import ExchangeRejected, ExchangeUnavailable
-from tests.fake_exchange import FakeExchange
+from tests.fake_venue import FakeExchange
 from tests.fakes import FakeClock, InMemoryEvidenceSink
+from tests.unit.application import wiring
 
 
 def run(exchange: FakeExchange, sink: InMemoryEvidenceSink, **kw: object):
     cmd = RunProbe(inst_id=str(kw.pop("inst_id", "BTC-USDT-SWAP")), intent_id="probe1", **kw)
-    return asyncio.run(ProbeExecution(exchange, sink, exchange.clock).execute(cmd))
+    return asyncio.run(wiring.probe(exchange, sink).execute(cmd))
 
 
 @pytest.fixture
@@ -43,7 +44,7 @@ def test_the_full_loop_leaves_every_seed_deliverable(world) -> None:
 def test_the_default_price_sits_below_the_band_and_never_comes_from_the_ticker(world) -> None:
     exchange, sink = world
     run(exchange, sink)
-    order = next(iter(exchange.orders.values()))
+    order = next(iter(exchange.order_book.values()))
     # band 28500..31500 around 30000: one band width (3000) under sellLmt
     assert order.price == Decimal("25500.0")
     assert order.size == Decimal("0.01") and order.side.value == "buy"
@@ -52,21 +53,21 @@ def test_the_default_price_sits_below_the_band_and_never_comes_from_the_ticker(w
 def test_an_operator_price_is_used_as_given(world) -> None:
     exchange, sink = world
     run(exchange, sink, px=Decimal("100.1"))
-    assert next(iter(exchange.orders.values())).price == Decimal("100.1")
+    assert next(iter(exchange.order_book.values())).price == Decimal("100.1")
     assert "get_price_limit" not in exchange.calls
 
 
 def test_an_off_tick_price_is_refused_before_any_order(world) -> None:
     exchange, sink = world
     ran = run(exchange, sink, px=Decimal("100.05"))
-    assert ran.bad_input and not exchange.orders and "submit_order" not in exchange.calls
+    assert ran.bad_input and not exchange.order_book and "submit_order" not in exchange.calls
     assert "OKX_PROBE_MINIMAL_EVIDENCE_REPORT.md" in sink.texts
 
 
 def test_a_suspended_instrument_gets_no_order_but_a_package(world) -> None:
     exchange, sink = world
     ran = run(exchange, sink, inst_id="XRP-USDT-SWAP")
-    assert not exchange.orders and not ran.order_placed
+    assert not exchange.order_book and not ran.order_placed
     selected = sink.documents["probe_selected_inst.json"]
     assert selected["exists"] is True and selected["state"] == "suspend"
     assert selected["selected"] is False
@@ -75,7 +76,7 @@ def test_a_suspended_instrument_gets_no_order_but_a_package(world) -> None:
 def test_an_unknown_instrument_gets_no_order_and_the_51001_is_reported(world) -> None:
     exchange, sink = world
     ran = run(exchange, sink, inst_id="NOPE-USDT-SWAP")
-    assert not exchange.orders and ran.exchange_errors == 1
+    assert not exchange.order_book and ran.exchange_errors == 1
     ticker = sink.documents["public_ticker_probe.json"]
     assert ticker["ok"] is False and ticker["error"]["code"] == "51001"
     report = sink.texts["OKX_PROBE_MINIMAL_EVIDENCE_REPORT.md"]
@@ -87,7 +88,7 @@ def test_instruments_unavailable_means_no_order(world) -> None:
     exchange, sink = world
     exchange.script("get_instruments", ExchangeUnavailable("connection reset"))
     ran = run(exchange, sink)
-    assert not exchange.orders and not ran.order_placed
+    assert not exchange.order_book and not ran.order_placed
     assert sink.documents["public_instruments_probe.json"]["ok"] is False
 
 
@@ -106,7 +107,7 @@ def test_a_dropped_ack_is_resolved_by_client_id_with_one_order(world) -> None:
     exchange, sink = world
     exchange.script("submit_order", "drop")
     ran = run(exchange, sink)
-    assert len(exchange.orders) == 1 and ran.loop_closed and not ran.unresolved_unknown
+    assert len(exchange.order_book) == 1 and ran.loop_closed and not ran.unresolved_unknown
     resolve = sink.appended["probe_execution.jsonl"][2]
     assert resolve["call"] == "resolve_unknown_submit" and resolve["found"] is True
 
@@ -146,7 +147,7 @@ def test_a_price_at_or_through_the_market_is_refused_before_anything_is_sent(
     exchange, sink = world
     ran = run(exchange, sink, px=Decimal(px))
     assert "would fill" in ran.bad_input and "--allow-fill" in ran.bad_input
-    assert not ran.order_placed and not exchange.orders
+    assert not ran.order_placed and not exchange.order_book
     assert "submit_order" not in exchange.calls
     check = sink.appended["probe_execution.jsonl"][-1]
     assert (check["call"], check["ok"], check["crosses"]) == ("check_px", False, True)
@@ -163,19 +164,20 @@ def test_an_unreadable_book_refuses_an_operator_price(world) -> None:
     exchange, sink = world
     exchange.script("get_ticker", ExchangeUnavailable("timeout", None))
     ran = run(exchange, sink, px=Decimal("100.0"))
-    assert "cannot be checked against the book" in ran.bad_input and not exchange.orders
+    assert "cannot be checked against the book" in ran.bad_input and not exchange.order_book
 
 
 def fill_on_first_lookup(exchange: FakeExchange) -> None:
     """The probe order fills (the exchange matched it) before the probe looks at it."""
-    lookup = exchange.get_order_status
+    lookup = exchange.orders.get_order_status
 
     async def filled_first(**kwargs: object):  # type: ignore[no-untyped-def]
-        order = next(o for o in exchange.orders.values() if o.client_order_id.startswith("pxPB"))
+        order = next(o for o in exchange.order_book.values()
+                     if o.client_order_id.startswith("pxPB"))
         if order.acc_fill_sz == 0:
             exchange.fill_order(order.order_id)
         return await lookup(**kwargs)  # type: ignore[arg-type]
-    exchange.get_order_status = filled_first  # type: ignore[method-assign]
+    exchange.orders.get_order_status = filled_first  # type: ignore[method-assign]
 
 
 def test_with_allow_fill_the_fill_is_sold_again_reduce_only_and_reported(world) -> None:
@@ -184,7 +186,7 @@ def test_with_allow_fill_the_fill_is_sold_again_reduce_only_and_reported(world) 
     ran = run(exchange, sink, px=Decimal("30100.0"), allow_fill=True)
     assert ran.filled == Decimal("0.01") and ran.fill_closed
     assert not exchange.positions
-    (close,) = [o for o in exchange.orders.values() if o.client_order_id == "pxCLprobe100"]
+    (close,) = [o for o in exchange.order_book.values() if o.client_order_id == "pxCLprobe100"]
     assert close.reduce_only and close.side.value == "sell" and close.size == Decimal("0.01")
     record = sink.appended["probe_execution.jsonl"][-1]
     assert (record["call"], record["ok"], record["closed"]) == ("close_probe_fill", True, "0.01")
@@ -197,7 +199,7 @@ def test_allow_fill_is_refused_on_an_instrument_with_a_position(world) -> None:
     exchange.positions["BTC-USDT-SWAP"] = (PositionSide.SHORT, Decimal("0.05"),
                                            Decimal("30000"))
     ran = run(exchange, sink, px=Decimal("30100.0"), allow_fill=True)
-    assert "would merge into the open one" in ran.bad_input and not exchange.orders
+    assert "would merge into the open one" in ran.bad_input and not exchange.order_book
 
 
 def test_a_resting_probe_order_the_market_filled_is_sold_again(world) -> None:

@@ -7,21 +7,22 @@ import attrs
 import pytest
 
 from application.open_position import OpenPositionCommand
-from application.recover_protection import RecoverCommand, RecoverProtection
+from application.recover_protection import RecoverCommand
 from domain.algo import AlgoState
 from domain.logs import RiskEvent, RiskEventType
 from domain.orders import OrderIntent, OrdType, PositionSide, Side
 from domain.params import Params, ProtectionParams, UnknownPositionPolicy
 from domain.state import PositionStage
-from tests.fake_exchange import FakeExchange, spec
+from tests.fake_venue import FakeExchange, spec
 from tests.fakes import FakeClock, InMemoryStateStore
+from tests.unit.application import wiring
 from tests.unit.application.position_world import SYMBOL, opened
 
 D = Decimal
 
 
 def recover(exchange, store, params: Params | None = None, symbols=()):
-    use_case = RecoverProtection(exchange, store, exchange.clock, params or Params())
+    use_case = wiring.recover(exchange, store, params or Params())
     return asyncio.run(use_case.execute(RecoverCommand(tuple(symbols))))
 
 
@@ -31,15 +32,15 @@ def recover_events(store) -> list[RiskEvent]:
 
 def test_a_protected_position_is_left_as_it_is() -> None:
     exchange, store = opened()
-    before = dict(exchange.algos)
+    before = dict(exchange.algo_book)
     done = recover(exchange, store)
-    assert exchange.algos == before and not recover_events(store) and not done.needs_attention
+    assert exchange.algo_book == before and not recover_events(store) and not done.needs_attention
 
 
 def test_a_missing_stop_is_placed_again_and_confirmed() -> None:
     exchange, store = opened()
     (stop,) = exchange.open_algos(SYMBOL)
-    exchange.algos[stop.algo_id] = attrs.evolve(stop, state=AlgoState.CANCELED)
+    exchange.algo_book[stop.algo_id] = attrs.evolve(stop, state=AlgoState.CANCELED)
     recover(exchange, store)
     (new,) = exchange.open_algos(SYMBOL)
     assert new.client_algo_id == "pxSLop101" and new.stop_price == D("29400.0")
@@ -51,7 +52,7 @@ def test_a_missing_stop_is_placed_again_and_confirmed() -> None:
 def test_a_stop_too_far_from_its_price_is_cancelled_and_replaced() -> None:
     exchange, store = opened()
     (stop,) = exchange.open_algos(SYMBOL)
-    exchange.algos[stop.algo_id] = attrs.evolve(stop, stop_price=D("28000.0"))
+    exchange.algo_book[stop.algo_id] = attrs.evolve(stop, stop_price=D("28000.0"))
     recover(exchange, store)
     (new,) = exchange.open_algos(SYMBOL)
     assert new.stop_price == D("29400.0") and new.client_algo_id != stop.client_algo_id
@@ -89,23 +90,22 @@ def test_an_unknown_position_is_flattened_when_the_policy_says_so() -> None:
 
 def test_an_entry_that_filled_while_the_engine_was_down_is_protected_with_its_plan() -> None:
     exchange, store = FakeExchange(FakeClock()), InMemoryStateStore()
-    from application.open_position import OpenPosition
 
-    use_case = OpenPosition(exchange, store, exchange.clock, Params())
+    use_case = wiring.open_position(exchange, store)
     crashed = "crash after the entry was sent"
     # the entry reaches the exchange, then the process dies before it learns the answer
-    original = exchange.submit_order
+    original = exchange.orders.submit_order
 
     async def submit_then_die(intent: OrderIntent):
         await original(intent)
         raise SystemExit(crashed)
 
-    exchange.submit_order = submit_then_die  # type: ignore[method-assign]
-    cmd = OpenPositionCommand(SYMBOL, PositionSide.LONG, D("0.10"), D("29400.0"),
+    exchange.orders.submit_order = submit_then_die  # type: ignore[method-assign]
+    cmd = OpenPositionCommand.of(SYMBOL, PositionSide.LONG, D("0.10"), D("29400.0"),
                               D("30300.0"), D("0.04"), D("30600.0"), D("0.03"), "op7")
     with pytest.raises(SystemExit, match=crashed):
         asyncio.run(use_case.execute(cmd))
-    exchange.submit_order = original  # type: ignore[method-assign]
+    exchange.orders.submit_order = original  # type: ignore[method-assign]
     restarted = InMemoryStateStore(store.flushed)
     restarted.load()
     recover(exchange, restarted)
@@ -114,17 +114,17 @@ def test_an_entry_that_filled_while_the_engine_was_down_is_protected_with_its_pl
     (stop,) = exchange.open_algos(SYMBOL)
     assert stop.client_algo_id == "pxSLop700"
     assert len(exchange.orders_with_client_id("pxENop700")) == 1
-    assert {o.client_order_id for o in exchange.orders.values() if o.reduce_only} == {
+    assert {o.client_order_id for o in exchange.order_book.values() if o.reduce_only} == {
         "pxT1op700", "pxT2op700"}
 
 
 def test_orders_of_a_finished_intent_are_cancelled_but_foreign_ones_are_not() -> None:
     exchange, store = FakeExchange(FakeClock()), InMemoryStateStore()
     for cid in ("pxT1old00", "manual1"):
-        asyncio.run(exchange.submit_order(OrderIntent(spec(), Side.SELL, OrdType.LIMIT,
-                                                      D("0.01"), D("40000"), True, cid)))
+        asyncio.run(exchange.orders.submit_order(OrderIntent.closing(
+            spec(), PositionSide.LONG, OrdType.LIMIT, D("0.01"), D("40000"), cid)))
     recover(exchange, store, symbols=[SYMBOL])
-    live = {o.client_order_id for o in exchange.orders.values() if not o.state.is_terminal}
+    live = {o.client_order_id for o in exchange.order_book.values() if not o.state.is_terminal}
     assert live == {"manual1"}
 
 

@@ -2,17 +2,17 @@
 
 import asyncio
 
-from application.selfcheck import RunSelfCheck, SelfCheck, SelfCheckDone
-from domain.params import Params
+from application.selfcheck import RunSelfCheck, SelfCheckDone
 from ports.errors import ExchangeRejected
-from tests.fake_exchange import FakeExchange
+from tests.fake_venue import FakeExchange
 from tests.fakes import FakeClock, InMemoryEvidenceSink
+from tests.unit.application import wiring
 
 
 def check(exchange: FakeExchange, **kw: object) -> SelfCheckDone:
     cmd = RunSelfCheck(venue="sim", symbols=tuple(kw.pop("symbols", ("BTC-USDT-SWAP",))),
                        intent_id="sc1", **kw)
-    use_case = SelfCheck(exchange, InMemoryEvidenceSink(), exchange.clock, Params())
+    use_case = wiring.selfcheck(exchange, InMemoryEvidenceSink())
     return asyncio.run(use_case.execute(cmd))
 
 
@@ -25,13 +25,13 @@ def test_a_healthy_venue_passes_every_check_including_the_algo_roundtrip() -> No
     done = check(exchange, with_orders=True)
     assert done.all_passed, done.checks
     assert len(done.checks) == 10
-    assert not exchange.open_algos("BTC-USDT-SWAP") and exchange.algos
+    assert not exchange.open_algos("BTC-USDT-SWAP") and exchange.algo_book
 
 
 def test_without_with_orders_no_order_is_placed() -> None:
     exchange = FakeExchange(FakeClock())
     check(exchange)
-    assert not exchange.algos and not exchange.orders
+    assert not exchange.algo_book and not exchange.order_book
 
 
 def test_a_skewed_clock_fails_the_check() -> None:
@@ -80,10 +80,11 @@ def test_a_refused_algo_placement_is_told_in_words_not_as_a_repr() -> None:
     from domain.outcome import Rejected, Unknown
 
     for scripted, words in ((Rejected("51000", "Parameter sz error", 400),
-                             "placement rejected: code 51000 Parameter sz error"),
-                            (Unknown("timeout"), "placement unknown: timeout")):
+                             "placement rejected: stop rejected 51000: Parameter sz error"),
+                            (Unknown("timeout"), "(answer lost: timeout)")):
         exchange = FakeExchange(FakeClock())
-        exchange.script("place_algo_stop", scripted)
+        exchange.script("submit_algo_stop", scripted)
         done = check(exchange, with_orders=True)
         roundtrip = next(c for c in done.checks if c.name == "algo stop place / see / cancel")
-        assert not roundtrip.passed and roundtrip.detail == words
+        assert not roundtrip.passed and words in roundtrip.detail
+        assert "Rejected(" not in roundtrip.detail and "Unknown(" not in roundtrip.detail

@@ -3,14 +3,15 @@
 import asyncio
 from decimal import Decimal
 
-from application.status import Status, StatusCommand
+from application.status import StatusCommand
+from tests.unit.application import wiring
 from tests.unit.application.position_world import SYMBOL, opened
 
 
 def test_status_shows_the_position_its_stop_and_the_gate() -> None:
     exchange, store = opened()
-    orders, algos = dict(exchange.orders), dict(exchange.algos)
-    report = asyncio.run(Status(exchange, store, exchange.clock).execute(
+    orders, algos = dict(exchange.order_book), dict(exchange.algo_book)
+    report = asyncio.run(wiring.status(exchange, store).execute(
         StatusCommand(("ETH-USDT-SWAP",))))
     rows = {r.symbol: r for r in report.symbols}
     btc = rows[SYMBOL]
@@ -19,11 +20,11 @@ def test_status_shows_the_position_its_stop_and_the_gate() -> None:
     assert not btc.may_open and "position is open" in btc.locks
     assert [s.client_algo_id for s in btc.stops] == ["pxSLop100"]
     assert rows["ETH-USDT-SWAP"].exchange_side == "NONE" and rows["ETH-USDT-SWAP"].may_open
-    assert exchange.orders == orders and exchange.algos == algos
+    assert exchange.order_book == orders and exchange.algo_book == algos
 
 
 def status_of(exchange, store):  # type: ignore[no-untyped-def]
-    report = asyncio.run(Status(exchange, store, exchange.clock).execute(StatusCommand()))
+    report = asyncio.run(wiring.status(exchange, store).execute(StatusCommand()))
     return report, {r.symbol: r for r in report.symbols}[SYMBOL]
 
 
@@ -36,7 +37,7 @@ def test_a_protected_position_needs_no_attention() -> None:
 def test_a_position_whose_stop_is_gone_is_reported_unprotected() -> None:
     # issue 8: `status` showed "stops none" with exit 0
     exchange, store = opened()
-    exchange.algos.clear()
+    exchange.algo_book.clear()
     report, row = status_of(exchange, store)
     assert row.protection_gap == "LONG 0.10 has no stop" and report.needs_attention
 

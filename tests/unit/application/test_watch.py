@@ -5,13 +5,13 @@ from collections.abc import Callable
 
 import attrs
 
-from application.watch import ProtectionWatch, WatchCommand
+from application.watch import WatchCommand
 from domain.algo import AlgoState
 from domain.evidence import EvidenceRef
-from domain.params import Params
 from domain.state import PositionStage
 from ports.exchange_events import AlgoUpdate, ExchangeEvent, OrderUpdate, ResyncNeeded
-from tests.fake_exchange import FakeExchange, FakeSubscription
+from tests.fake_venue import FakeExchange, FakeSubscription
+from tests.unit.application import wiring
 from tests.unit.application.position_world import SYMBOL, fill_tp, opened
 
 REF = EvidenceRef("m_execution_raw_part_0001.jsonl", 0)
@@ -34,15 +34,15 @@ class MidRun(FakeSubscription):
 
 
 def run_watch(exchange: FakeExchange, store, steps) -> object:
-    exchange.subscribe = lambda: MidRun(exchange, steps)  # type: ignore[method-assign]
-    use_case = ProtectionWatch(exchange, store, exchange.clock, Params())
+    exchange.streams.subscribe = lambda: MidRun(exchange, steps)  # type: ignore[method-assign]
+    use_case = wiring.watch(exchange, store)
     return asyncio.run(use_case.execute(WatchCommand(run_for_s=2.0)))
 
 
 def cancel_stop_behind_our_back(exchange: FakeExchange) -> AlgoUpdate:
     (stop,) = exchange.open_algos(SYMBOL)
     cancelled = attrs.evolve(stop, state=AlgoState.CANCELED)
-    exchange.algos[stop.algo_id] = cancelled
+    exchange.algo_book[stop.algo_id] = cancelled
     return AlgoUpdate(cancelled, REF)
 
 

@@ -1,0 +1,216 @@
+"""The one safety sequence every order and stop goes through: place the intent, judge the
+answer, resolve an Unknown by its client id (never by assuming), then wait for what the caller
+needs to see: the order terminal, or the stop visible (seed 001 §0.2-§0.3, §7; seed 000 §2).
+
+Every wait is measured on the Clock and every timing is a parameter (Timings), so tests run on
+virtual time and an operator can see the numbers in one place.
+"""
+
+import enum
+from decimal import Decimal
+
+import attrs
+
+from application.sentinel import Visibility, ensure_algo_visible
+from application.unknowns import resolve_order
+from domain.algo import AlgoStopIntent
+from domain.evidence import EvidenceRef
+from domain.orders import OrderIntent, OrderStatus
+from domain.outcome import Rejected, Unknown
+from ports.algo_orders import AlgoOrders
+from ports.clock import Clock
+from ports.errors import ExchangeError
+from ports.exchange_types import AlgoPlacement, OrderPlacement
+from ports.market import MarketData
+from ports.orders import Orders
+from ports.streams import Streams
+
+
+@attrs.frozen
+class Timings:
+    """How long the engine waits on the exchange, and how often it asks."""
+
+    # an order's status is read this often while waiting for it to finish
+    status_poll_s: float = 0.05
+    # a market order must show terminal within this many reads (2 s)
+    terminal_polls: int = 40
+    # an Unknown placement is looked up by client id this often, for at most this long
+    lookup_interval_s: float = 0.2
+    lookup_max_wait_s: float = 10.0
+
+
+class Wait(enum.Enum):
+    ACK = "ack"            # the placement's answer (an Unknown resolved) is enough
+    LOOKUP = "lookup"      # one status read after the answer
+    TERMINAL = "terminal"  # read until filled or canceled
+
+
+class Settled(enum.Enum):
+    """What the exchange shows about a placement."""
+
+    REJECTED = "rejected"  # it said no: nothing was placed
+    ABSENT = "absent"      # the answer was lost and the lookup proves nothing was placed
+    UNKNOWN = "unknown"    # the answer was lost and the lookup could not tell: may still exist
+    PLACED = "placed"      # it exists at the exchange (status, when read)
+
+
+@attrs.frozen
+class Sent:
+    """An order that went down the path and what the exchange shows of it."""
+
+    intent: OrderIntent
+    placement: OrderPlacement
+    settled: Settled
+    status: OrderStatus | None
+    evidence: tuple[EvidenceRef, ...]
+    # lookups made to resolve an Unknown answer (0 when the answer arrived)
+    lookups: int = 0
+
+    @property
+    def order_id(self) -> str:
+        return self.status.order_id if self.status else self.placement.order_id
+
+    @property
+    def terminal(self) -> bool:
+        return self.status is not None and self.status.state.is_terminal
+
+    @property
+    def filled(self) -> Decimal:
+        return self.status.acc_fill_sz if self.status else Decimal(0)
+
+    @property
+    def why(self) -> str:
+        """One line on what happened, for notes."""
+        cid = self.intent.client_order_id
+        outcome = self.placement.outcome
+        if self.settled is Settled.REJECTED and isinstance(outcome, Rejected):
+            return f"{cid} rejected {outcome.code}: {outcome.message}"
+        if self.settled in (Settled.ABSENT, Settled.UNKNOWN):
+            reason = outcome.reason if isinstance(outcome, Unknown) else ""
+            found = "absent" if self.settled is Settled.ABSENT else "unresolved"
+            return f"{cid} answer lost ({reason}); lookup by client id: {found}"
+        state = self.status.state.value if self.status else "placed"
+        return f"{cid} {state}" + (f", filled {self.filled}" if self.filled else "")
+
+
+class OrderPath:
+    """Orders: place → judge → resolve Unknown by client id → await what the caller needs."""
+
+    def __init__(self, orders: Orders, market: MarketData, clock: Clock,
+                 timings: Timings | None = None) -> None:
+        self._orders = orders
+        self._market = market
+        self._clock = clock
+        self.timings = timings or Timings()
+
+    async def send(self, intent: OrderIntent, *, wait: Wait = Wait.TERMINAL,
+                   polls: int | None = None) -> Sent:
+        placed = await self._orders.submit_order(intent)
+        evidence = [placed.evidence]
+        outcome = placed.outcome
+        if isinstance(outcome, Rejected):
+            return Sent(intent, placed, Settled.REJECTED, None, tuple(evidence))
+        status, lookups = None, 0
+        if isinstance(outcome, Unknown):
+            found = await resolve_order(
+                self._orders, self._market, self._clock, symbol=intent.inst_id,
+                client_order_id=intent.client_order_id, exp_time_ms=placed.exp_time_ms,
+                interval_s=self.timings.lookup_interval_s,
+                max_wait_s=self.timings.lookup_max_wait_s)
+            evidence += found.evidence
+            if found.status is None:
+                settled = Settled.ABSENT if found.conclusive else Settled.UNKNOWN
+                return Sent(intent, placed, settled, None, tuple(evidence), found.lookups)
+            status, lookups = found.status, found.lookups
+        sent = Sent(intent, placed, Settled.PLACED, status, tuple(evidence), lookups)
+        if wait is Wait.ACK:
+            return sent
+        polls = 1 if wait is Wait.LOOKUP else polls or self.timings.terminal_polls
+        seen = await self.await_terminal(intent.inst_id, sent.order_id,
+                                         intent.client_order_id, polls=polls)
+        return attrs.evolve(sent, status=seen or status)
+
+    async def await_terminal(self, symbol: str, order_id: str, client_order_id: str, *,
+                             polls: int | None = None) -> OrderStatus | None:
+        """Read the order until the exchange shows it terminal (at most polls reads); the last
+        status seen, if any. With polls=1 it is a single read."""
+        last: OrderStatus | None = None
+        count = polls or self.timings.terminal_polls
+        for n in range(count):
+            try:
+                lookup = await self._orders.get_order_status(
+                    symbol=symbol, order_id=order_id or None, client_order_id=client_order_id)
+            except ExchangeError:
+                lookup = None
+            if lookup is not None and lookup.status is not None:
+                last = lookup.status
+                if last.state.is_terminal:
+                    return last
+            if n + 1 < count:
+                await self._clock.sleep(self.timings.status_poll_s)
+        return last
+
+    async def finish(self, sent: Sent, *, polls: int | None = None) -> Sent:
+        """An order not terminal in time is cancelled; what it filled meanwhile still counts
+        (the cancel's lookup, or the order read again, says how much)."""
+        if sent.settled is not Settled.PLACED or sent.terminal:
+            return sent
+        intent = sent.intent
+        cancel = await self._orders.cancel_order(symbol=intent.inst_id,
+                                                 order_id=sent.order_id or None,
+                                                 client_order_id=intent.client_order_id)
+        final = cancel.order_status
+        if final is None or not final.state.is_terminal:
+            final = await self.await_terminal(intent.inst_id, cancel.order_id or sent.order_id,
+                                              intent.client_order_id, polls=polls) or final
+        return attrs.evolve(sent, status=final or sent.status,
+                            evidence=(*sent.evidence, cancel.evidence))
+
+
+@attrs.frozen
+class StopSent:
+    """A protective stop that went down the path: confirmed only once the exchange shows it."""
+
+    intent: AlgoStopIntent
+    placement: AlgoPlacement
+    confirmed: bool
+    algo_id: str
+    reason: str
+    visibility: Visibility | None
+
+    @property
+    def may_exist(self) -> bool:
+        """Placed (or possibly placed) but not confirmed: it may still show up later."""
+        return not self.confirmed and not isinstance(self.placement.outcome, Rejected)
+
+
+class StopPath:
+    """Stops: place → judge → (an Unknown is looked for by client id too) → visible by the
+    deadline (seed 001 §7's 1-second sentinel), by push or by poll."""
+
+    def __init__(self, algos: AlgoOrders, streams: Streams, clock: Clock) -> None:
+        self._algos = algos
+        self._streams = streams
+        self._clock = clock
+
+    async def send(self, intent: AlgoStopIntent, *, deadline_ms: int) -> StopSent:
+        subscription = self._streams.subscribe()  # before placing: no push is missed
+        try:
+            placement = await self._algos.submit_algo_stop(intent)
+            outcome = placement.outcome
+            if isinstance(outcome, Rejected):
+                return StopSent(intent, placement, False, "",
+                                f"stop rejected {outcome.code}: {outcome.message}", None)
+            seen = await ensure_algo_visible(self._algos, self._clock, symbol=intent.inst_id,
+                                             client_algo_id=intent.client_algo_id,
+                                             deadline_ms=deadline_ms,
+                                             subscription=subscription)
+        finally:
+            subscription.close()
+        if not seen.visible:
+            lost = f" (answer lost: {outcome.reason})" if isinstance(outcome, Unknown) else ""
+            return StopSent(intent, placement, False, placement.algo_id,
+                            f"stop not visible within {deadline_ms} ms{lost}", seen)
+        algo_id = placement.algo_id or (seen.algo_order.algo_id if seen.algo_order else "")
+        return StopSent(intent, placement, True, algo_id,
+                        f"visible via {seen.via} after {seen.elapsed_ms} ms", seen)

@@ -1,0 +1,53 @@
+"""MarketData: public prices and instrument rules of one venue (seed 001 §1.1, seed 000 §3.1)."""
+
+from typing import Protocol, runtime_checkable
+
+from ports.exchange_types import (
+    FundingRate,
+    Instruments,
+    Klines,
+    OpenInterest,
+    PriceLimit,
+    PriceReading,
+    ServerTime,
+    Ticker,
+)
+
+
+@runtime_checkable
+class MarketData(Protocol):
+    async def get_instruments(self) -> Instruments:
+        """Every perpetual swap the venue lists, whatever its state, with its trading rules."""
+        ...
+
+    async def get_ticker(self, symbol: str) -> Ticker:
+        """Last price and the best bid and ask."""
+        ...
+
+    async def get_mark_price(self, symbol: str) -> PriceReading:
+        """The mark price, which protective stops trigger on (working_type MARK_PRICE)."""
+        ...
+
+    async def get_last_price(self, symbol: str) -> PriceReading:
+        """The last traded price."""
+        ...
+
+    async def get_kline(self, symbol: str, interval: str, limit: int) -> Klines:
+        """Bars oldest first; interval in the seed's names ("1m", "1h", ...)."""
+        ...
+
+    async def get_funding_rate(self, symbol: str) -> FundingRate:
+        """The current funding rate."""
+        ...
+
+    async def get_open_interest(self, symbol: str) -> OpenInterest:
+        """Open interest in the venue's size unit and in the base asset."""
+        ...
+
+    async def get_price_limit(self, symbol: str) -> PriceLimit:
+        """The band a limit order's price must stay within now."""
+        ...
+
+    async def get_server_time(self) -> ServerTime:
+        """The venue's clock, for skew checks and order deadlines."""
+        ...

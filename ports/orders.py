@@ -1,0 +1,32 @@
+"""Orders: regular orders, placed only as validated intents (seed 001 §1.3, seed 000 §3.3)."""
+
+from typing import Protocol, runtime_checkable
+
+from domain.orders import OrderIntent, OrderStatus
+from ports.exchange_types import CancelResult, Fills, OrderLookup, OrderPlacement
+
+
+@runtime_checkable
+class Orders(Protocol):
+    async def submit_order(self, intent: OrderIntent) -> OrderPlacement:
+        """Place an intent (already checked against the instrument); never raises for a refusal
+        or a lost answer: the outcome says Accepted, Rejected or Unknown."""
+        ...
+
+    async def cancel_order(self, *, symbol: str, order_id: str | None,
+                           client_order_id: str | None) -> CancelResult:
+        """Cancel; an order already gone is success only once a lookup proves it is not live."""
+        ...
+
+    async def get_order_status(self, *, symbol: str, order_id: str | None,
+                               client_order_id: str | None) -> OrderLookup:
+        """One order by venue id (preferred) or client id; status None if the venue has none."""
+        ...
+
+    async def get_open_orders(self, symbol: str) -> tuple[OrderStatus, ...]:
+        """Live and partially filled orders of one symbol."""
+        ...
+
+    async def get_fills(self, *, symbol: str, order_id: str) -> Fills:
+        """Executions of one order."""
+        ...
