@@ -137,8 +137,10 @@ def test_a_bad_value_is_named_by_its_dotted_key(text: str, problem: str) -> None
 
 def test_a_symbol_gets_a_suggestion_only_when_upper_case_would_fix_it() -> None:
     for text, problem in (
+            ("['BTC-USDT']",
+             "symbols[0]: 'BTC-USDT' is not an OKX perpetual swap instId like BTC-USDT-SWAP"),
             ("['BTC_USDT']",
-             "symbols[0]: 'BTC_USDT' is not an OKX perpetual swap instId like BTC-USDT-SWAP"),
+             "symbols[0]: 'BTC_USDT' is not a Binance USDⓈ-M symbol like BTCUSDC"),
             ("['eth-usdt-swap']",
              "symbols[0]: 'eth-usdt-swap' is not an OKX perpetual swap instId like "
              "BTC-USDT-SWAP (did you mean ETH-USDT-SWAP?)")):
