@@ -21,6 +21,7 @@ from adapters.okx.algos import OkxAlgos
 from adapters.okx.market import OkxMarket
 from adapters.okx.trading import OkxTrading
 from adapters.okx.ws import OkxStreams
+from adapters.replay.clock import ReplayClock
 from adapters.state.json_store import JsonFileStateStore
 from ports.account import Account
 from ports.algo_orders import AlgoOrders
@@ -56,8 +57,9 @@ def fake_roles(market: FakeMarket, account: FakeAccount, orders: FakeOrders,
     return market, account, orders, algos, streams
 
 
-def clocks(system: SystemClock, fake: FakeClock) -> tuple[Clock, Clock]:
-    return system, fake
+def clocks(system: SystemClock, replay: ReplayClock, fake: FakeClock
+           ) -> tuple[Clock, Clock, Clock]:
+    return system, replay, fake
 
 
 def evidence_sinks(file: FileEvidenceSink, memory: InMemoryEvidenceSink
