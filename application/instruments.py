@@ -1,5 +1,7 @@
 """Instrument specs, fetched from the exchange once per use-case run."""
 
+import asyncio
+
 from domain.errors import InvalidIntent
 from domain.instrument import InstrumentSpec
 from ports.exchange_types import Instruments
@@ -11,12 +13,16 @@ class InstrumentBook:
         self._market = market
         self._found: Instruments | None = None
         self._specs: dict[str, InstrumentSpec] | None = None
+        # recovery asks for many symbols at once: one read serves them all (the instruments
+        # endpoint allows 20 reads per 2 s; a read per symbol would wait on its own limit)
+        self._reading = asyncio.Lock()
 
     async def spec(self, symbol: str, *, live: bool = False) -> InstrumentSpec:
         """The exchange's spec for symbol; InvalidIntent when it is unknown (or not live)."""
-        if self._found is None or self._specs is None:
-            self._found = await self._market.get_instruments()
-            self._specs = {i.inst_id: i for i in self._found.instruments}
+        async with self._reading:
+            if self._found is None or self._specs is None:
+                self._found = await self._market.get_instruments()
+                self._specs = {i.inst_id: i for i in self._found.instruments}
         spec = self._specs.get(symbol)
         if spec is None:
             raise InvalidIntent(self._found.missing(symbol))

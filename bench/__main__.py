@@ -3,7 +3,8 @@
 import subprocess
 import sys
 
-BENCHES = ("sim_throughput", "okx_adapter", "binance_adapter", "protection", "evidence_sink")
+BENCHES = ("sim_throughput", "okx_adapter", "binance_adapter", "protection", "evidence_sink",
+           "recovery_scale")
 
 
 def main() -> int:

@@ -13,7 +13,7 @@ from domain.logs import RiskEvent, RiskEventType
 from domain.orders import OrderIntent, OrdType, PositionSide, Side
 from domain.params import Params, ProtectionParams, UnknownPositionPolicy
 from domain.state import PositionStage
-from ports.exchange_types import OrderPlacement
+from ports.exchange_types import Instruments, OrderPlacement
 from tests.fake_venue import FakeExchange, spec
 from tests.fakes import FakeClock, InMemoryStateStore
 from tests.unit.application import wiring
@@ -148,3 +148,22 @@ def test_fills_that_happened_while_away_are_applied_and_reported() -> None:
     (row,) = [s for s in done.symbols if s.symbol == SYMBOL]
     assert row.actions[0] == "observed Tp1Filled while away"
     assert store.flushed[SYMBOL].position_state.stage is PositionStage.BETWEEN_TP1_TP2
+
+
+def test_many_symbols_recovered_at_once_read_the_instruments_once() -> None:
+    exchange, store = FakeExchange(FakeClock()), InMemoryStateStore()
+    exchange.positions[SYMBOL] = (PositionSide.LONG, D("0.10"), D("30000"))
+    exchange.positions["ETH-USDT-SWAP"] = (PositionSide.SHORT, D("0.30"), D("30000"))
+    read = exchange.market.get_instruments
+    reads = []
+
+    async def slow_read() -> Instruments:
+        reads.append(1)
+        await asyncio.sleep(0)  # as a real read would: the other symbols run meanwhile
+        return await read()
+
+    exchange.market.get_instruments = slow_read  # type: ignore[method-assign]
+    done = recover(exchange, store)
+    assert {s.symbol for s in done.symbols} == {SYMBOL, "ETH-USDT-SWAP"}
+    assert exchange.open_algos(SYMBOL) and exchange.open_algos("ETH-USDT-SWAP")
+    assert len(reads) == 1
