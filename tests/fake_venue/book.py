@@ -150,11 +150,15 @@ class FakeBook:
     def algo_visible(self, algo: AlgoOrder) -> bool:
         return self.clock.monotonic() >= self.algo_visible_at.get(algo.algo_id, 0.0)
 
-    def find_order(self, order_id: str | None,
-                   client_order_id: str | None) -> OrderStatus | None:
+    def find_order(self, order_id: str | None, client_order_id: str | None,
+                   symbol: str) -> OrderStatus | None:
+        """As OKX looks an order up: by id (else client id) within the instrument named; an
+        order of another instrument is not found (51603)."""
         if order_id:
-            return self.order_book.get(order_id)
-        matches = [o for o in self.order_book.values() if o.client_order_id == client_order_id]
+            found = self.order_book.get(order_id)
+            return found if found is not None and found.inst_id == symbol else None
+        matches = [o for o in self.order_book.values()
+                   if o.client_order_id == client_order_id and o.inst_id == symbol]
         return matches[-1] if matches else None
 
     # --- helpers for assertions

@@ -46,7 +46,7 @@ class FakeOrders:
                                client_order_id: str | None) -> OrderLookup:
         book = self._book
         book.scripted_result("get_order_status")
-        found = book.find_order(order_id, client_order_id)
+        found = book.find_order(order_id, client_order_id, symbol)
         ev = book.evidence("GET trade/order", "ok" if found else "rejected:51603")
         return OrderLookup(symbol, attrs.evolve(found, evidence=ev) if found else None, ev)
 
@@ -55,7 +55,7 @@ class FakeOrders:
         book = self._book
         scripted = book.scripted_result("cancel_order")
         ev = book.evidence("POST trade/cancel-order")
-        found = book.find_order(order_id, client_order_id)
+        found = book.find_order(order_id, client_order_id, symbol)
         oid, cid = order_id or "", client_order_id or ""
         if isinstance(scripted, Rejected | Unknown):
             return CancelResult(scripted, None, symbol, oid, cid, None, ev)

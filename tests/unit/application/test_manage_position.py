@@ -15,6 +15,7 @@ from domain.logs import RegimeShiftLog, RiskEvent, RiskEventType
 from domain.params import Params
 from domain.regime import Regime
 from domain.state import PositionStage
+from ports.exchange_types import OrderLookup
 from tests.fake_venue import FakeExchange
 from tests.fakes import InMemoryStateStore
 from tests.unit.application import wiring
@@ -134,3 +135,39 @@ def test_take_profits_seen_together_place_only_the_last_stop_they_call_for() -> 
     assert new.stop_price == D("30300.0") and new.size == D("0.03")
     (live,) = exchange.open_algos(SYMBOL)
     assert live.client_algo_id == new.client_algo_id
+
+
+def test_a_runner_time_exit_counts_the_limit_fill_and_sells_only_the_rest_at_market() -> None:
+    exchange, store = opened()
+    fill_tp(exchange, "pxT1op100")
+    fill_tp(exchange, "pxT2op100")
+    manage(exchange, store)
+    read = exchange.orders.get_order_status
+
+    async def limit_fills_a_third(*, symbol: str, order_id: str | None,
+                                  client_order_id: str | None) -> OrderLookup:
+        # the runner's limit exit meets the book for 0.01 of its 0.03, then rests
+        for order in list(exchange.order_book.values()):
+            if order.client_order_id.startswith("pxRL") and order.acc_fill_sz == 0:
+                exchange.fill_order(order.order_id, qty=D("0.01"), price=D("30690"))
+        return await read(symbol=symbol, order_id=order_id, client_order_id=client_order_id)
+
+    exchange.orders.get_order_status = limit_fills_a_third  # type: ignore[method-assign]
+    for _ in range(Params().runner.max_bars_after_tp2):
+        done = manage(exchange, store, bar_close=D("30700"))
+    assert store.flushed[SYMBOL].position_state.stage is PositionStage.FLAT
+    assert not exchange.positions
+    (limit,) = [o for o in exchange.order_book.values() if o.client_order_id.startswith("pxRL")]
+    (market,) = [o for o in exchange.order_book.values()
+                 if o.client_order_id.startswith("pxRM")]
+    assert (limit.acc_fill_sz, limit.avg_px) == (D("0.01"), D("30690"))
+    assert market.size == D("0.02") and market.acc_fill_sz == D("0.02")
+    assert limit.reduce_only and market.reduce_only
+    closed = [e for e in store.events_of(RiskEvent)
+              if e.event_type is RiskEventType.RUNNER_EXIT and e.reason.startswith("closed")]
+    assert len(closed) == 1
+    # both fills, at their volume-weighted price: 0.01 at 30690 and 0.02 at the market's 30000
+    assert (closed[0].qty, closed[0].price) == (D("0.03"), D("30230"))
+    assert closed[0].order_ids == (limit.order_id, market.order_id)
+    assert closed[0].client_ids == (limit.client_order_id, market.client_order_id)
+    assert done.state.position_state.stage is PositionStage.FLAT

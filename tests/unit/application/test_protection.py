@@ -1,13 +1,17 @@
 """Stop confirmation and the emergency flatten, against the fake exchange."""
 
 import asyncio
+import logging
 from decimal import Decimal
+
+import pytest
 
 from application.order_path import StopSent
 from application.protection import FlattenOutcome, cancel_stray_stop, emergency_flatten
 from domain.algo import AlgoStopIntent
 from domain.orders import OrderIntent, OrdType, PositionSide, Side
 from domain.outcome import Rejected, Unknown
+from ports.errors import ExchangeUnavailable
 from tests.fake_venue import FakeExchange, spec
 from tests.fakes import FakeClock
 from tests.unit.application import wiring
@@ -134,3 +138,71 @@ def test_a_stray_stop_that_never_shows_is_reported_unconfirmed() -> None:
                                         client_algo_id="pxSLt00", algo_id="", wait_s=5))
     assert not out.confirmed and "may still appear" in out.reason
     assert exchange.clock.monotonic() - start >= 5
+
+
+def logged(caplog: pytest.LogCaptureFixture, *names: str) -> list[tuple[object, ...]]:
+    """Each record of application.protection: level, message, then the named fields."""
+    return [(r.levelname, r.getMessage(), *(vars(r).get(n) for n in names))
+            for r in caplog.records if r.name == "application.protection"]
+
+
+def test_a_flatten_reports_and_logs_what_the_exchange_filled(
+        caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, "application.protection")
+    exchange = FakeExchange(FakeClock())
+    long_position(exchange)
+    exchange.script("submit_order", Rejected("50013", "busy"))
+    out = flatten(exchange)
+    (order,) = exchange.orders_with_client_id("pxFLt01")
+    assert (out.flat, out.unknown, out.qty_closed, out.avg_price) == (
+        True, False, D("0.05"), D("30000"))
+    assert out.order_ids == (order.order_id,) and out.client_ids == ("pxFLt00", "pxFLt01")
+    assert out.reason == "flatten pxFLt00 rejected 50013: busy"
+    assert logged(caplog, "symbol", "side", "qty", "client_order_ids") == [
+        ("WARNING", "emergency flatten: closing the position reduce-only at market",
+         "BTC-USDT-SWAP", "LONG", "0.05", list(IDS)),
+        ("WARNING", "emergency flatten done: the exchange shows the symbol flat",
+         "BTC-USDT-SWAP", None, None, ["pxFLt00", "pxFLt01"])]
+    done = [r for r in caplog.records if r.name == "application.protection"][-1]
+    assert (vars(done)["qty_closed"], vars(done)["order_ids"]) == ("0.05", [order.order_id])
+
+
+def test_a_flatten_that_fails_says_so_at_error_with_why(
+        caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, "application.protection")
+    exchange = FakeExchange(FakeClock())
+    long_position(exchange)
+    exchange.script("submit_order", *[Rejected("50013", "busy")] * 3)
+    out = flatten(exchange)
+    assert (out.flat, out.unknown, out.qty_closed, out.avg_price, out.order_ids) == (
+        False, False, D(0), None, ())
+    assert out.reason == "; ".join(f"flatten {cid} rejected 50013: busy" for cid in IDS)
+    failed = logged(caplog, "symbol", "qty_closed", "client_order_ids", "order_ids", "unknown",
+                    "reason")[-1]
+    assert failed == ("ERROR", "emergency flatten FAILED: the position may still be open",
+                      "BTC-USDT-SWAP", "0", list(IDS), [], False, out.reason)
+
+
+def test_a_flatten_whose_answer_cannot_be_resolved_stops_and_is_unknown() -> None:
+    exchange = FakeExchange(FakeClock())
+    long_position(exchange)
+    exchange.script("submit_order", Unknown("timeout"))
+    exchange.script("get_order_status", *[ExchangeUnavailable("down")] * 200)
+    out = flatten(exchange)
+    # one order may exist: no second attempt may be sent while it is unresolved
+    assert (out.flat, out.unknown, out.client_ids) == (False, True, ("pxFLt00",))
+    assert out.reason == "flatten pxFLt00 answer lost (timeout); lookup by client id: unresolved"
+
+
+def test_a_position_larger_than_the_caller_knew_is_closed_over_attempts_and_summed() -> None:
+    exchange = FakeExchange(FakeClock())
+    long_position(exchange, "0.08")  # the caller holds 0.05: the exchange shows more
+    out = flatten(exchange)
+    first, second = (exchange.orders_with_client_id(c)[0] for c in ("pxFLt00", "pxFLt01"))
+    assert (first.size, second.size) == (D("0.05"), D("0.03"))
+    assert (out.flat, out.qty_closed, out.avg_price) == (True, D("0.08"), D("30000"))
+    assert out.order_ids == (first.order_id, second.order_id)
+    assert out.client_ids == ("pxFLt00", "pxFLt01") and out.reason == ""
+    # two orders, each read once, and two position reads: all of it in the evidence
+    assert len(out.evidence) == len(set(out.evidence)) >= 4
+    assert not exchange.positions
