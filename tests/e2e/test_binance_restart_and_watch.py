@@ -41,11 +41,6 @@ async def until(predicate: Callable[[], bool], timeout_s: float = 30.0) -> None:
         await asyncio.sleep(0.02)
 
 
-def read_stderr(engine: "subprocess.Popen[bytes]") -> str:
-    """What a finished engine process wrote on stderr (for the failure message)."""
-    return engine.stderr.read().decode() if engine.stderr else ""
-
-
 def stored_position(state_path: Path) -> dict[str, Any]:
     try:
         doc = json.loads(state_path.read_text())
@@ -69,7 +64,8 @@ def kill_open(w: Any, tmp_path: Path, intent: str, held: str) -> None:
         stderr=subprocess.PIPE)
     try:
         assert wait_for(lambda: any(f["id"] == held for f in w.sim.faults.fired()), 60), \
-            read_stderr(engine) if engine.poll() is not None else "not sent"
+            (engine.stderr.read().decode()
+             if engine.stderr and engine.poll() is not None else "not sent")
     finally:
         engine.send_signal(signal.SIGKILL)
         engine.wait(10)

@@ -35,7 +35,6 @@ OPEN = ["open", "--symbol", SYMBOL, "--side", "long", "--qty", "1", "--stop", "2
 class Session:
     name: str
     argv: list[str]
-    # what to do to the exchange first (its return value, e.g. a fault id, is not used)
     prepare: Callable[[EmbeddedSimulator], object] = lambda sim: None
     what: str = ""
 
