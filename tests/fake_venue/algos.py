@@ -45,22 +45,24 @@ class FakeAlgoOrders:
                              client_algo_id: str | None) -> AlgoLookup:
         book = self._book
         book.scripted_result("get_algo_order")
-        found = self._find(algo_id, client_algo_id)
+        found = self._find(algo_id, client_algo_id, symbol)
         if found is not None and not book.algo_visible(found):
             found = None
         return AlgoLookup(symbol, found, book.evidence("GET trade/order-algo"))
 
-    def _find(self, algo_id: str | None, client_algo_id: str | None) -> AlgoOrder | None:
+    def _find(self, algo_id: str | None, client_algo_id: str | None,
+              symbol: str) -> AlgoOrder | None:
+        """As OKX looks an algo up: by id or client id, within the instrument named."""
         return next((a for a in self._book.algo_book.values()
-                     if (algo_id and a.algo_id == algo_id)
-                     or (client_algo_id and a.client_algo_id == client_algo_id)), None)
+                     if a.inst_id == symbol and ((algo_id and a.algo_id == algo_id)
+                     or (client_algo_id and a.client_algo_id == client_algo_id))), None)
 
     async def cancel_algo(self, *, symbol: str, algo_id: str | None,
                           client_algo_id: str | None) -> AlgoCancelResult:
         book = self._book
         scripted = book.scripted_result("cancel_algo")
         ev = book.evidence("POST trade/cancel-algos")
-        found = self._find(algo_id, client_algo_id)
+        found = self._find(algo_id, client_algo_id, symbol)
         aid, cid = algo_id or "", client_algo_id or ""
         if isinstance(scripted, Rejected | Unknown):
             return AlgoCancelResult(scripted, None, symbol, aid, cid, None, ev)

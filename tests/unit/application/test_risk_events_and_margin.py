@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from application.manage_position import ManagePositionCommand, RegimeShiftCommand, RegimeShifted
 from domain.logs import RegimeShiftLog, RiskEvent, RiskEventType
+from domain.outcome import Rejected
 from domain.params import MarginParams, Params
 from domain.regime import Regime
 from ports.errors import ExchangeUnavailable
@@ -105,3 +106,27 @@ def test_margin_within_the_limit_or_unreadable_places_nothing() -> None:
     assert not any(name == "MarginDeRisk" for _, name in done.steps)
     assert "balances unknown" in store2.events_of(RegimeShiftLog)[-1].steps[0]
     assert store2.flushed[SYMBOL].position_state.qty_open == D("0.10")
+
+
+def test_a_margin_cut_is_noted_with_its_fill_and_listed_with_its_order_id() -> None:
+    exchange, store = opened()
+    exchange.balances = (D("1000"), D("100"), D("900"))
+    done = shift(exchange, store, "RANGE", Params(margin=MarginParams(D("0.5"), D("0.5"))))
+    (cut,) = exchange.orders_with_client_id("pxDRop100")
+    notes = [n for n in done.notes if n.text.startswith("margin de-risk")]
+    assert len(notes) == 1 and not notes[0].needs_attention
+    assert notes[0].text.startswith(f"margin de-risk pxDRop100: 0.05 filled at {cut.avg_px} (")
+    (regime,) = events(store, RiskEventType.REGIME_SHIFT)
+    assert cut.order_id in regime.order_ids and "pxDRop100" in regime.client_ids
+
+
+def test_a_margin_cut_that_fills_nothing_needs_attention_and_changes_nothing() -> None:
+    exchange, store = opened()
+    exchange.balances = (D("1000"), D("100"), D("900"))
+    exchange.script("submit_order", Rejected("51008", "Insufficient margin", 200))
+    done = shift(exchange, store, "RANGE", Params(margin=MarginParams(D("0.5"), D("0.5"))))
+    assert [n.text for n in done.notes if n.needs_attention] == [
+        "margin de-risk of 0.05 observed no fill"]
+    assert done.needs_attention
+    assert store.flushed[SYMBOL].position_state.qty_open == D("0.10")
+    assert exchange.positions[SYMBOL][1] == D("0.10")
