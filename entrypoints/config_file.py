@@ -18,7 +18,11 @@ from urllib.parse import urlparse
 
 import attrs
 import cattrs
-from cattrs.errors import ForbiddenExtraKeysError, IterableValidationError
+from cattrs.errors import (
+    ForbiddenExtraKeysError,
+    IterableValidationError,
+    IterableValidationNote,
+)
 from cattrs.gen import make_dict_structure_fn
 
 from domain.errors import ParameterError
@@ -182,9 +186,10 @@ class BinanceCredentialsFile:
 
 
 def _kind(value: object) -> str:
+    # floats come only from code (TOML is read with parse_float=Decimal)
     names = {bool: "a boolean", int: "an integer", str: "a string", list: "a list",
-             dict: "a table", Decimal: "a number", float: "a number"}
-    return names.get(type(value), type(value).__name__)
+             dict: "a table", Decimal: "a number", float: "a binary float"}
+    return names.get(type(value), f"a {type(value).__name__}")
 
 
 def _strict(expected: type, name: str) -> Callable[[Any, Any], Any]:
@@ -204,6 +209,8 @@ def _decimal(value: Any, _type: Any) -> Decimal:
             return Decimal(value)
         except InvalidOperation:
             raise ValueError(f"expected a number, got {value!r}") from None
+    if isinstance(value, float):
+        raise ValueError("expected an exact number (a string or a Decimal), got a binary float")
     raise ValueError(f"expected a number, got {_kind(value)}")
 
 
@@ -231,7 +238,16 @@ def _sequence_factory(conv: cattrs.Converter) -> Callable[[Any], Callable[[Any, 
             if not isinstance(value, list):
                 # a lone string would otherwise become a tuple of its letters
                 raise ValueError(f"expected a list, got {_kind(value)}")
-            return tuple(conv.structure(v, item) for v in value)
+            items, errors = [], []
+            for index, entry in enumerate(value):
+                try:
+                    items.append(conv.structure(entry, item))
+                except Exception as exc:
+                    exc.__notes__ = [IterableValidationNote(f"@ index {index}", index, item)]
+                    errors.append(exc)
+            if errors:
+                raise IterableValidationError("a list entry is wrong", errors, type_)
+            return tuple(items)
         return hook
     return factory
 

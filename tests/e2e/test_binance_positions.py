@@ -12,6 +12,7 @@ import pytest
 
 from application.manage_position import ManagePositionCommand
 from application.recover_protection import RecoverCommand
+from domain.regime import Regime
 from domain.state import PositionStage
 from entrypoints.container import Application
 from tests.e2e.binance_harness import SYMBOL, BinanceWorld, binance_world, long_cmd
@@ -34,7 +35,7 @@ def open_(intent: str) -> Any:
 def manage(bar_close: str | None = None) -> Any:
     async def body(c: Application) -> Any:
         return await c.use_cases.manage_position().execute(ManagePositionCommand(
-            SYMBOL, D(bar_close) if bar_close else None, "TREND" if bar_close else None))
+            SYMBOL, D(bar_close) if bar_close else None, Regime.TREND if bar_close else None))
     return body
 
 

@@ -64,7 +64,8 @@ def kill_open(w: Any, tmp_path: Path, intent: str, held: str) -> None:
         stderr=subprocess.PIPE)
     try:
         assert wait_for(lambda: any(f["id"] == held for f in w.sim.faults.fired()), 60), \
-            engine.stderr.read1().decode() if engine.poll() is not None else "not sent"
+            (engine.stderr.read().decode()
+             if engine.stderr and engine.poll() is not None else "not sent")
     finally:
         engine.send_signal(signal.SIGKILL)
         engine.wait(10)

@@ -27,8 +27,9 @@ def bw(tmp_path: Path) -> Iterator[BinanceWorld]:
 def selfcheck(bw: BinanceWorld, *, symbols: tuple[str, ...] = SYMBOLS, with_orders: bool = False,
               credentials: BinanceCredentials | None = None) -> dict[str, Any]:
     async def body(c: Application) -> SelfCheckDone:
-        return await c.use_cases.selfcheck().execute(RunSelfCheck(
+        done: SelfCheckDone = await c.use_cases.selfcheck().execute(RunSelfCheck(
             "sim-binance", symbols, "sc1", with_orders=with_orders))
+        return done
     container = bw.container("selfcheck", *(() if credentials is None else (credentials,)))
     done = run(container, body, uses_store=False)
     return {c.name: (c.passed, c.detail) for c in done.checks}

@@ -27,12 +27,13 @@ from typing import Any
 
 import attrs
 import httpx
+import pytest
 from dependency_injector import providers
 from typer.testing import CliRunner
 
 from entrypoints import lifecycle
 from entrypoints.cli import app
-from entrypoints.container import Application
+from entrypoints.container import Application, build_container
 from simulator.embedded import EmbeddedSimulator
 
 KEY, SECRET, PASSPHRASE = "inv-key-000001", "inv-secret-00000000000001", "inv-Pass-01"
@@ -193,7 +194,7 @@ class World:
     def _wire(self, container: Application) -> Application:
         """The container a command builds, on the virtual clock and the crash transport."""
         container.core.clock.override(providers.Object(self.clock))
-        venue = getattr(container.adapters, self.face.container)
+        venue: Any = getattr(container.adapters, self.face.container)
         venue.transport.override(providers.Object(CrashTransport(self.crash)))
         venue.rng.override(providers.Object(self.rng.random))
         return container
@@ -201,17 +202,17 @@ class World:
     def cli(self, *args: str, crash_at: int = 0, crash_after: bool = False) -> CommandRun:
         """Run `prometheus-exec ARGS --json` in-process, as an operator would."""
         self.crash = CrashPlan(crash_at, crash_after)
-        build = lifecycle.build_container
-        lifecycle.build_container = lambda config: self._wire(build(config))  # type: ignore[assignment]
         crashed = False
-        try:
-            result = self._runner.invoke(app, [*args, "--json"], env=self.env,
-                                         catch_exceptions=False)
-        except EngineCrash:
-            crashed = True
-            result = None
-        finally:
-            lifecycle.build_container = build  # type: ignore[assignment]
+        with pytest.MonkeyPatch.context() as patch:
+            # the commands build their container through lifecycle's name for it
+            patch.setattr(lifecycle, "build_container",
+                          lambda config: self._wire(build_container(config)))
+            try:
+                result = self._runner.invoke(app, [*args, "--json"], env=self.env,
+                                             catch_exceptions=False)
+            except EngineCrash:
+                crashed = True
+                result = None
         if result is None:
             return CommandRun(tuple(args), None, None, True, "")
         payload = _last_json(result.stdout)
