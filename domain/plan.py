@@ -73,6 +73,14 @@ class TradePlan:
                                     f"{spec.lot_sz}")
             if size != ZERO and size < spec.min_sz:
                 raise InvalidIntent(f"{name} size {size} is below minSz {spec.min_sz}")
+        if spec.max_sz is not None and self.qty > spec.max_sz:
+            raise InvalidIntent(f"entry size {self.qty} is above maxSz {spec.max_sz}")
+        market = spec.market_lot
+        if market is not None and market.max_sz is not None and self.qty > market.max_sz:
+            # an emergency flatten or a runner exit is one market order of the whole position
+            raise InvalidIntent(f"entry size {self.qty} is above the market order maximum "
+                                f"{market.max_sz}: the position could not be flattened at "
+                                f"market in one order")
         if self.entry_price is not None:
             check_levels(self, low=self.entry_price, high=self.entry_price,
                          what=f"entry {self.entry_price}")

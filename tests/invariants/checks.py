@@ -98,6 +98,20 @@ def _stop_mismatch(stop: dict[str, Any], pos: Decimal, exact: bool) -> str:
     return ""
 
 
+def protected_since(run: CommandRun, symbols: tuple[str, ...]) -> bool:
+    """Whether the command ran as a protecting command over the configured symbols. One
+    refused as bad input before its run began (exit 2, no run directory, e.g. `manage --regime`
+    without `--bar-close`) looked at nothing; one naming another symbol (an unlisted one)
+    recovered only that one. Either way a stop that triggered since the last command is not yet
+    the engine's to know."""
+    if run.args[0] not in PROTECTING:
+        return False
+    args = list(run.args)
+    if "--symbol" in args and args[args.index("--symbol") + 1] not in symbols:
+        return False
+    return run.exit_code != 2 or bool(run.payload and run.payload.get("run_dir"))
+
+
 def check_step(world: World, run: CommandRun, before: Snapshot, after: Snapshot,
                dirty: bool) -> list[Break]:
     """Every invariant after one step. dirty: a killed engine may have left strays that no
@@ -106,15 +120,16 @@ def check_step(world: World, run: CommandRun, before: Snapshot, after: Snapshot,
     if run.crashed:
         return breaks
     command = run.args[0]
+    protecting = protected_since(run, (world.face.symbol,))
     unprotected = after.unprotected()
-    if command in PROTECTING and unprotected:
+    if protecting and unprotected:
         breaks += [Break("protection", p) for p in unprotected]
     loose = after.unprotected(exact=False)
     if run.exit_code == 0 and loose and command in (*PROTECTING, "status"):
         breaks.append(Break("exit-code", f"{command} exited 0 with {loose}"))
-    strict = command in PROTECTING or not dirty
+    strict = protecting or not dirty
     breaks += _strays(world, before, after, only_new=not strict)
-    if command in PROTECTING:
+    if protecting:
         breaks += _agreement(world, after)
     breaks += _reported_fills(world, after)
     breaks += _flatten_locks(world, before, after)

@@ -173,3 +173,31 @@ def test_a_partly_filled_flatten_order_is_cancelled_and_its_fill_reported(w: Wor
     assert not after.positions and not after.live_stops(SYMBOL)
     flattens = [o for o in after.orders if o["clOrdId"].startswith("pxFL")]
     assert flattens and all(o["state"] in ("filled", "canceled") for o in flattens)
+
+
+def test_a_manage_refused_as_bad_input_is_not_judged_as_a_protecting_command(w: World) -> None:
+    """Found by the Binance face (bench seed 32): the stop fills while no engine runs, then
+    `manage --regime` without `--bar-close` is refused before its run begins. It looked at
+    nothing, so the stale stored position is not a fills-agree break; the next command that
+    runs reconciles it."""
+    assert open_long(w).exit_code == 0
+    w.sim.set_price(SYMBOL, D("29300.0"))  # through the stop: the exchange closes the position
+    refused, after = step(w, "manage", "--symbol", SYMBOL, "--regime", "CHOP")
+    assert refused.exit_code == 2 and refused.payload and "run_dir" not in refused.payload
+    assert after.positions == () or all(p["pos"] == "0" for p in after.positions)
+    assert w.position_state()["stage"] == "PRE_TP1"  # untouched: the command never began
+    ran, _ = step(w, "manage", "--symbol", SYMBOL)  # agreement is checked here, and holds
+    assert ran.exit_code == 0 and w.position_state().get("stage", "FLAT") == "FLAT"
+
+
+def test_an_open_on_an_unlisted_symbol_is_not_judged_for_the_listed_one(w: World) -> None:
+    """Found by the Binance face (bench seed 32): the stop fills while no engine runs, then an
+    open on an unlisted instrument recovers only that instrument and is refused. The listed
+    symbol's stale stored position is reconciled by the next command that covers it."""
+    assert open_long(w).exit_code == 0
+    w.sim.set_price(SYMBOL, D("29300.0"))
+    refused, _ = step(w, "open", "--symbol", "FOO-USDT-SWAP", *LONG_PLAN, "--intent-id", "r2")
+    assert refused.exit_code == 2 and refused.payload and refused.payload.get("run_dir")
+    assert w.position_state()["stage"] == "PRE_TP1"
+    ran, _ = step(w, "recover")
+    assert ran.exit_code == 0 and w.position_state().get("stage", "FLAT") == "FLAT"

@@ -212,3 +212,181 @@ def test_a_usage_header_at_the_limit_makes_the_next_request_wait_for_the_window(
 
     run(mock, twice)
     assert clock.sleeps == [pytest.approx(60.1)]  # to the end of the minute, plus the margin
+
+
+@pytest.mark.parametrize(("limit", "weight"), [
+    (None, 5), ("1", 1), ("99", 1), ("100", 2), ("499", 2), ("500", 5), ("1000", 5),
+    ("1001", 10)])
+def test_klines_weigh_by_their_limit_at_each_boundary(limit: str | None, weight: int) -> None:
+    assert weight_of("GET /fapi/v1/klines", {} if limit is None else {"limit": limit}) == weight
+
+
+def test_ban_and_block_times_are_told_in_utc_whatever_the_machines_zone(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    from adapters.binance.pacing import utc
+    monkeypatch.setenv("TZ", "Asia/Shanghai")
+    time.tzset()
+    try:
+        assert utc(0) == "1970-01-01 00:00:00 UTC"
+        assert utc(1_767_229_322_000) == "2026-01-01 01:02:02 UTC"
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
+def test_budgets_with_no_room_are_ignored_and_a_limit_of_one_is_kept() -> None:
+    pace = pacer(FakeClock(START))
+    pace.use_limits([("REQUEST_WEIGHT", "MINUTE", 1, 0), ("ORDERS", "SECOND", 10, 1)])
+    assert pace.budgets == (Budget(ORDERS, 10_000, 1),)
+
+
+def test_every_wait_is_added_to_waited_s() -> None:
+    clock = FakeClock(START)
+    pace = pacer(clock, share=1.0)
+    pace.use_limits([("REQUEST_WEIGHT", "MINUTE", 1, 60)])
+    assert pace.waited_s == 0
+
+    async def scenario() -> None:
+        for _ in range(2):
+            await pace.admit("GET /fapi/v1/positionSide/dual", {})  # 60 of 60
+        await pace.admit("GET /fapi/v1/positionSide/dual", {})  # waits to the window's end
+        pace.limited(Limited(429, 4.0, "Too many requests"))
+        await pace.admit("GET /fapi/v1/time", {})  # waits out Retry-After
+
+    asyncio.run(scenario())
+    assert clock.sleeps == [pytest.approx(60.1), pytest.approx(4.0)]
+    assert pace.waited_s == pytest.approx(64.1)
+
+
+def test_a_retry_after_over_ten_seconds_is_refused_by_default_and_one_second_is_waited() -> None:
+    clock = FakeClock(START)
+    pace = pacer(clock)
+
+    async def scenario() -> None:
+        pace.limited(Limited(429, 0.5, "Too many requests"))
+        await pace.admit("GET /fapi/v1/time", {})
+        pace.limited(Limited(429, None, "Too many requests"))  # no Retry-After: one second
+        await pace.admit("GET /fapi/v1/time", {})
+        pace.limited(Limited(429, 10.5, "Too many requests"))
+        with pytest.raises(PacerRefused, match=r"Binance asked us to wait until 20\d\d-\d\d-\d\d "
+                                               r"\d\d:\d\d:\d\d UTC \(HTTP 429, Retry-After\)"):
+            await pace.admit("GET /fapi/v1/time", {})
+
+    asyncio.run(scenario())
+    assert clock.sleeps == [pytest.approx(0.5), pytest.approx(1.0)]
+
+
+def test_a_ban_with_neither_a_stated_end_nor_retry_after_lasts_two_minutes(
+        caplog: pytest.LogCaptureFixture) -> None:
+    pace = pacer(FakeClock(START))
+    with caplog.at_level(logging.ERROR, logger="prometheus.binance"):
+        pace.limited(Limited(418, None, "Way too many requests"))
+    assert pace.banned_until_ms == START + 120_000
+    assert caplog.messages == [
+        "Binance banned this IP (HTTP 418) until 2025-11-22 02:55:00 UTC: no request is sent "
+        "before then (Way too many requests)"]
+
+
+def test_a_stated_ban_end_wins_over_retry_after() -> None:
+    pace = pacer(FakeClock(START))
+    pace.limited(Limited(418, 5.0, f"Way too many requests; IP banned until {START + 600_000}."))
+    assert pace.banned_until_ms == START + 600_000
+
+
+def test_usage_headers_of_an_earlier_window_do_not_carry_over_and_bad_ones_are_skipped() -> None:
+    clock = FakeClock(START)
+    pace = pacer(clock)
+    pace.observe({"x-mbx-used-weight-1m": "900"})
+    clock.advance(60)  # the next minute: Binance's count started again
+    pace.observe({"x-mbx-used-weight-1m": "12", "x-mbx-order-count-10s": "x",
+                  "x-mbx-order-count-1m": "3"})
+    assert pace.used(WEIGHT, 60_000) == 12
+    assert pace.used(ORDERS, 10_000) == 0 and pace.used(ORDERS, 60_000) == 3
+
+
+def test_a_request_waits_as_soon_as_the_share_is_exceeded_by_one() -> None:
+    clock = FakeClock(START)
+    pace = pacer(clock, share=1.0)
+    pace.use_limits([("REQUEST_WEIGHT", "MINUTE", 1, 2)])
+
+    async def scenario() -> None:
+        await pace.admit("GET /fapi/v1/time", {})
+        await pace.admit("GET /fapi/v1/time", {})  # 2 of 2: no wait
+        assert clock.sleeps == []
+        await pace.admit("GET /fapi/v1/time", {})
+
+    asyncio.run(scenario())
+    assert clock.sleeps == [pytest.approx(60.1)]
+
+
+def test_a_full_window_mid_way_waits_only_for_its_rest() -> None:
+    clock = FakeClock(START + 20_000)  # 20 s into the minute
+    pace = pacer(clock, share=1.0)
+    pace.use_limits([("REQUEST_WEIGHT", "MINUTE", 1, 1)])
+
+    async def scenario() -> None:
+        await pace.admit("GET /fapi/v1/time", {})
+        await pace.admit("GET /fapi/v1/time", {})  # a budget of one: the second waits
+
+    asyncio.run(scenario())
+    assert clock.sleeps == [pytest.approx(40.1)]
+
+
+def test_a_heavy_request_goes_into_an_empty_window_but_waits_behind_a_light_one() -> None:
+    clock = FakeClock(START)
+    pace = pacer(clock, share=1.0)
+    pace.use_limits([("REQUEST_WEIGHT", "MINUTE", 1, 2)])
+
+    async def scenario() -> None:
+        await pace.admit("GET /fapi/v1/positionSide/dual", {})  # 30 > 2, but nothing used yet
+        assert clock.sleeps == []
+        clock.advance(60)
+        await pace.admit("GET /fapi/v1/time", {})
+        await pace.admit("GET /fapi/v1/positionSide/dual", {})  # 1 used: waits
+
+    asyncio.run(scenario())
+    assert clock.sleeps == [pytest.approx(60.1)]
+
+
+def test_two_window_waits_add_up() -> None:
+    clock = FakeClock(START)
+    pace = pacer(clock, share=1.0)
+    pace.use_limits([("REQUEST_WEIGHT", "MINUTE", 1, 1)])
+
+    async def scenario() -> None:
+        for _ in range(3):
+            await pace.admit("GET /fapi/v1/time", {})
+
+    asyncio.run(scenario())
+    # the first wait ends 100 ms into the next window, so the second is 100 ms shorter
+    assert clock.sleeps == [pytest.approx(60.1), pytest.approx(60.0)]
+    assert pace.waited_s == pytest.approx(120.1)
+
+
+def test_a_retry_after_of_exactly_the_longest_wait_is_waited_and_of_zero_not_at_all() -> None:
+    clock = FakeClock(START)
+    pace = pacer(clock, max_wait_s=10.0)
+
+    async def scenario() -> None:
+        pace.limited(Limited(429, 0.0, "Too many requests"))
+        await pace.admit("GET /fapi/v1/time", {})
+        assert clock.sleeps == []
+        pace.limited(Limited(429, 10.0, "Too many requests"))
+        await pace.admit("GET /fapi/v1/time", {})
+
+    asyncio.run(scenario())
+    assert clock.sleeps == [pytest.approx(10.0)]
+
+
+def test_usage_headers_mid_window_and_a_zero_count() -> None:
+    clock = FakeClock(START + 30_000)
+    pace = pacer(clock)
+    pace.observe({"x-mbx-used-weight-1m": "0"})
+    assert pace.used(WEIGHT, 60_000) == 0
+    pace.observe({"x-mbx-used-weight-1m": "700"})
+    assert pace.used(WEIGHT, 60_000) == 700
+    clock.advance(60)
+    pace.observe({"x-mbx-used-weight-1m": "0"})  # a new minute, nothing counted yet
+    assert pace.used(WEIGHT, 60_000) == 0

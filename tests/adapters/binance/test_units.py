@@ -48,9 +48,9 @@ def test_a_signed_position_amount_keeps_its_sign(quantity: Decimal) -> None:
                                  Decimal("Infinity"), 0.01, "0.01", None])
 def test_quantities_and_prices_that_are_not_positive_finite_decimals_are_refused(
         bad: object) -> None:
-    with pytest.raises(InvalidIntent):
+    with pytest.raises(InvalidIntent, match=r"a quantity must be a finite Decimal > 0, got "):
         to_quantity(bad)  # type: ignore[arg-type]
-    with pytest.raises(InvalidIntent):
+    with pytest.raises(InvalidIntent, match=r"a price must be a finite Decimal > 0, got "):
         price_text(bad)  # type: ignore[arg-type]
 
 

@@ -7,6 +7,8 @@ import pytest
 
 from domain.errors import InvalidIntent
 from domain.instrument import InstrumentSpec, LotRule, PriceBand
+from domain.orders import PositionSide
+from domain.plan import TradePlan
 
 D = Decimal
 
@@ -43,3 +45,38 @@ def test_an_optional_rule_given_must_be_a_positive_decimal(field: str, bad: obje
 def test_lot_rules_and_price_bands_refuse_non_positive_numbers(make: object) -> None:
     with pytest.raises(InvalidIntent):
         make()  # type: ignore[operator]
+
+
+def binance_spec(max_sz: str | None = "1000", market_max: str | None = "120") -> InstrumentSpec:
+    return InstrumentSpec("BTCUSDC", "PERPETUAL", "live", D("0.1"), D("0.001"), D("0.001"),
+                          D(1), D(1), "USDC", max_sz=D(max_sz) if max_sz else None,
+                          market_lot=LotRule(D("0.001"), D("0.001"),
+                                             D(market_max) if market_max else None))
+
+
+def plan(qty: str, entry: str | None = None) -> TradePlan:
+    size = D(qty)
+    return TradePlan(PositionSide.LONG, size, D("29400"), D("30300"), D("0.004"),
+                     D("30600"), D("0.003"), "i1",
+                     entry_price=D(entry) if entry else None)
+
+
+@pytest.mark.parametrize(("qty", "entry"), [("120", None), ("120", "29900"), ("0.010", None)])
+def test_a_plan_within_the_published_maximums_passes(qty: str, entry: str | None) -> None:
+    plan(qty, entry).check(binance_spec())
+
+
+@pytest.mark.parametrize("entry", [None, "29900"])
+def test_a_position_too_large_to_flatten_at_market_in_one_order_is_refused(
+        entry: str | None) -> None:
+    with pytest.raises(InvalidIntent, match=r"^entry size 120.001 is above the market order "
+                                            r"maximum 120: the position could not be flattened"):
+        plan("120.001", entry).check(binance_spec())
+    plan("120.001", entry).check(binance_spec(market_max=None))  # no published maximum
+
+
+def test_an_entry_above_max_qty_is_refused() -> None:
+    with pytest.raises(InvalidIntent, match=r"^entry size 1000.001 is above maxSz 1000$"):
+        plan("1000.001").check(binance_spec(market_max="2000"))
+    plan("1000").check(binance_spec(market_max="2000"))
+    plan("1000.001").check(binance_spec(max_sz=None, market_max=None))
