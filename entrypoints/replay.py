@@ -26,10 +26,11 @@ from adapters.replay import (
     ReplayClock,
     ReplayTransport,
     UnusableRun,
+    WsReplay,
     load_recording,
 )
 from domain.params import Params
-from entrypoints.config_file import BinanceSection, ConfigProblem, structure
+from entrypoints.config_file import BINANCE_VENUES, BinanceSection, ConfigProblem, structure
 from entrypoints.replay_context import ReplayContext, replay_container, replaying
 from entrypoints.settings import VENUES, Settings
 
@@ -39,7 +40,7 @@ EXIT_NAMES = {REPRODUCED: "REPRODUCED", DIVERGED: "DIVERGED", UNUSABLE: "UNUSABL
 REPLAYABLE = ("probe", "selfcheck", "open", "close", "manage", "regime", "recover", "watch",
               "status")
 RUN_DIR_MARK = "<run_dir>"
-DURATION = re.compile(r"\b\d+(\.\d+)? ?(ms|s)\b")
+DURATION = re.compile(r"[-+±]?\b\d+(\.\d+)? ?(ms|s)\b")
 EPOCH_MS_FLOOR = 10**12  # 2001-09-09 in ms
 EPOCH_S_FLOOR = 10**9  # 2001-09-09 in s: smaller integers are counts, not times
 CLOCK_SLACK_MS = 1000
@@ -51,6 +52,9 @@ class Replayed:
     matcher: Matcher
     inner_exit: int
     outcome: Mapping[str, Any] | None
+    ws_connections: int = 0
+    ws_sent: int = 0
+    ws_read: int = 0
 
 
 def replay_run(run_dir: Path) -> tuple[int, dict[str, Any], str]:
@@ -77,10 +81,11 @@ def _replayable(recording: Recording) -> str:
     command = str(recording.manifest.get("command") or argv[0])
     if command not in REPLAYABLE:
         raise UnusableRun(f"{recording.run_dir}: command {command!r} cannot be replayed")
-    if recording.ws_records:
-        raise UnusableRun(f"{recording.run_dir}: the run used WebSocket streams "
-                          f"({recording.ws_records} records); replaying WS frames is not "
-                          "built yet, only REST")
+    venue = (recording.manifest.get("settings") or {}).get("venue")
+    if recording.ws_records and venue in BINANCE_VENUES:
+        raise UnusableRun(f"{recording.run_dir}: the run used Binance WebSocket streams "
+                          f"({recording.ws_records} records); replaying Binance's streams is "
+                          "not built yet (OKX's are)")
     return command
 
 
@@ -90,8 +95,20 @@ def replay_context(recording: Recording, scratch: Path) -> ReplayContext:
     runs.mkdir(mode=0o700, exist_ok=True)
     settings = settings_from_manifest(recording.manifest, runs, scratch / "state" / "state.json")
     matcher = Matcher(recording.calls)
-    clock = ReplayClock(recording.start_wall_ms, recording.start_mono_s, matcher.next_call)
-    return ReplayContext(recording, settings, matcher, clock, ReplayTransport(matcher, clock))
+    clock = ReplayClock(*_start(recording), matcher.next_call)
+    ws = WsReplay(recording.frames, matcher, clock)
+    clock.stalled = ws.stalled
+    return ReplayContext(recording, settings, matcher, clock, ReplayTransport(matcher, clock),
+                         ws)
+
+
+def _start(recording: Recording) -> tuple[int, float]:
+    """The replay's clock starts where the recorded engine sent its first request: the
+    engine reads the time just before sending (the request's own timestamp, a clock-offset
+    sample), and its start-up work before that is not in the records."""
+    if recording.calls:
+        return recording.calls[0].wall_ms, recording.calls[0].mono_s
+    return recording.start_wall_ms, recording.start_mono_s
 
 
 @contextlib.contextmanager
@@ -114,9 +131,10 @@ def _rerun(recording: Recording, scratch: Path) -> Replayed:
     sink = io.StringIO()
     with replaying(context), contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
         code = get_command(app).main(args=list(recording.argv or ()), standalone_mode=False)
-    context.matcher.finish()
+    context.finish()
+    ws = context.ws
     return Replayed(recording, context.matcher, int(code or 0),
-                    _replayed_outcome(context.runs_dir))
+                    _replayed_outcome(context.runs_dir), ws.connections, ws.sent, ws.read)
 
 
 def _replayed_outcome(runs: Path) -> Mapping[str, Any] | None:
@@ -236,14 +254,18 @@ def _report(run_dir: Path, command: str, replayed: Replayed) -> tuple[int, dict[
         "command": "replay", "run_dir": str(run_dir), "replayed": command,
         "argv": recording.argv, "records": recording.records,
         "recorded_calls": len(recording.calls), "matched_calls": matcher.matched,
+        "ws_connections": replayed.ws_connections, "ws_frames_sent": replayed.ws_sent,
+        "ws_frames_read": replayed.ws_read,
         "divergence": divergence.describe() if divergence is not None else None,
         "outcome_identical": same,
         "recorded_outcome": None if same else recording.outcome,
         "replayed_outcome": None if same else replayed.outcome,
         "exit_code": code, "exit": EXIT_NAMES[code]}
     if code == REPRODUCED:
-        human = (f"reproduced: {command} made the same {matcher.matched} exchange calls and "
-                 f"the same outcome (exit {replayed.inner_exit}) as {run_dir}")
+        frames = (f", sent the same {replayed.ws_sent} WS frames on "
+                  f"{replayed.ws_connections} connections" if replayed.ws_connections else "")
+        human = (f"reproduced: {command} made the same {matcher.matched} exchange calls"
+                 f"{frames} and the same outcome (exit {replayed.inner_exit}) as {run_dir}")
     elif divergence is not None:
         human = f"diverged: {divergence}"
     else:

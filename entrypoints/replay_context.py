@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 if TYPE_CHECKING:  # the CLI imports this module; the adapters load only when a replay runs
-    from adapters.replay import Matcher, Recording, ReplayClock, ReplayTransport
+    from adapters.replay import Matcher, Recording, ReplayClock, ReplayTransport, WsReplay
     from entrypoints.settings import Settings
 
 
@@ -27,6 +27,15 @@ class ReplayContext:
     matcher: Matcher
     clock: ReplayClock
     transport: ReplayTransport
+    ws: WsReplay
+
+    def finish(self) -> Any:
+        """The first divergence (by chain position when both sides left something), or None."""
+        rest, frames = self.matcher.first_pending_seq(), self.ws.first_unsent_seq()
+        if frames is not None and (rest is None or frames < rest):
+            self.ws.finish()
+        self.matcher.finish()
+        return self.ws.finish()
 
     @property
     def inputs(self) -> Mapping[str, Any]:
@@ -80,6 +89,8 @@ def replay_container(replay: ReplayContext, run_prefix: str,
     container.core.clock.override(providers.Object(replay.clock))
     venue: Any = container.adapters.okx if exchange == "okx" else container.adapters.binance
     venue.transport.override(providers.Object(replay.transport))
+    if exchange == "okx":
+        venue.connector.override(providers.Object(replay.ws.connect))
     return container
 
 

@@ -13,6 +13,7 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -56,7 +57,23 @@ SESSIONS = (
             lambda sim: sim.faults.inject("drop_after_accept", "trade/order", method="GET",
                                           times=1, mode="reset"),
             what="a read's connection drops (the client-id check before the entry): retried"),
+    Session("selfcheck", ["selfcheck", "--json"],
+            what="seed 001 §9 checks, the WS streams logged in and subscribed"),
+    Session("watch_ws_drop", ["watch", "--run-for", "3", "--json"],
+            lambda sim: _cut_public_stream_during_watch(sim),
+            what="watch while the public stream is cut (1006) and reconnects: resubscribed "
+                 "and reconciled through REST"),
 )
+
+
+def _cut_public_stream_during_watch(sim: EmbeddedSimulator) -> None:
+    """The public stream's first message after its two acks and two snapshots is not sent: the
+    connection is aborted instead. The price moves 1 s into the watch, which makes that push."""
+    sim.faults.inject("ws_disconnect", "ws/public", skip=4, times=1)
+    for delay, price in ((1.0, "30010"), (1.8, "30020")):
+        timer = threading.Timer(delay, sim.set_price, (SYMBOL, Decimal(price)))
+        timer.daemon = True
+        timer.start()
 
 
 @contextlib.contextmanager
