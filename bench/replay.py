@@ -1,7 +1,7 @@
 """Benchmark the recorded-replay exchange: records replayed per second (issue 10: ≥ 10,000).
 
 Run from the project root:
-    .venv/bin/python -m bench.replay [--calls 20000] [--rounds 3] [--sessions 5]
+    .venv/bin/python -m bench.replay [--calls 20000] [--rounds 3] [--sessions 20]
 
 Measured in the same run:
 
@@ -103,7 +103,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=20_000)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--sessions", type=int, default=5)
+    parser.add_argument("--sessions", type=int, default=20)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="prometheus-replay-bench-") as scratch:
         run_dir = Path(scratch) / "run"

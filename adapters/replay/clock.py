@@ -42,7 +42,9 @@ class _Timer:
 
 class ReplayClock:
     def __init__(self, wall_ms: int, mono_s: float, next_call: NextCall | None = None,
-                 stalled: Callable[[], BaseException] | None = None) -> None:
+                 stalled: Callable[[], BaseException] | None = None,
+                 work_s: float = 0.0) -> None:
+        self._work_s = work_s  # the engine's own work after an answer, taken to be this long
         self._wall_ms = float(wall_ms)
         self._mono_s = mono_s
         self._next_call = next_call
@@ -78,6 +80,10 @@ class ReplayClock:
     def advance(self, seconds: float) -> None:
         self._wall_ms += seconds * 1000
         self._mono_s += seconds
+
+    def answered(self, wall_ms: float, mono_s: float) -> None:
+        """An answer came back at this recorded moment; the engine then works work_s."""
+        self.at_least(wall_ms + self._work_s * 1000, mono_s + self._work_s)
 
     def at_least(self, wall_ms: float, mono_s: float) -> None:
         """Move forward to a recorded moment (never back)."""

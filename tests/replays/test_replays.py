@@ -73,6 +73,21 @@ def test_the_sessions_hold_the_faults_they_are_named_for() -> None:
               and r["endpoint"] == "WS /ws/v5/public"]
     assert public.count("connected") == 2 and "disconnected" in public
     assert any(r["kind"] == "ws_in" for r in _records(SESSIONS_DIR / "selfcheck"))
+    closed = json.loads((SESSIONS_DIR / "close_stored_position" / "run_manifest.json")
+                        .read_text())
+    stored = closed["state_at_start"]["symbols"]["BTC-USDT-SWAP"]["position_state"]
+    assert stored["qty_open"] == "1" and closed["outcome"]["status"] == "closed"
+
+
+def test_a_replay_starts_from_the_state_the_command_found(
+        session_copy: Callable[[str], Path]) -> None:
+    # without the stored position the close has nothing of ours to close: it diverges
+    run_dir = session_copy("close_stored_position")
+    manifest = json.loads((run_dir / "run_manifest.json").read_text())
+    manifest["state_at_start"] = None
+    (run_dir / "run_manifest.json").write_text(json.dumps(manifest))
+    code, payload, _ = replay_run(run_dir)
+    assert (code, payload["exit"]) == (1, "DIVERGED")
 
 
 def test_a_watch_replays_its_stream_loss_and_reconnect(no_sockets: list[Any]) -> None:
@@ -93,7 +108,7 @@ def test_a_changed_ws_frame_is_a_divergence_naming_the_record(
     subscribe["request"]["frame"]["args"][0]["channel"] = "bbo-tbt"
     _rewrite(run_dir, records)
     code, payload, _ = replay_run(run_dir)
-    assert code == 1
+    assert (code, payload["exit"]) == (1, "DIVERGED")
     assert payload["divergence"]["expected_seq"] == subscribe["seq"]
     assert "bbo-tbt" in payload["divergence"]["expected"]
     assert "bbo-tbt" not in payload["divergence"]["actual"]
@@ -158,7 +173,7 @@ def test_a_call_missing_from_the_recording_is_a_divergence(
     last_rest = [r for r in records if r["kind"] == "rest"][-1]
     _rewrite(run_dir, [r for r in records if r is not last_rest])
     code, payload, _ = replay_run(run_dir)
-    assert code == 1
+    assert (code, payload["exit"]) == (1, "DIVERGED")
     assert payload["divergence"]["expected_seq"] is None
     assert payload["divergence"]["actual"].startswith(last_rest["endpoint"])
     assert "the recording does not have" in payload["divergence"]["message"]
@@ -224,3 +239,18 @@ def test_the_fixture_gives_a_container_on_the_recording(
     assert context.matcher.finish() is None
     assert context.matcher.matched == len(context.recording.calls)
     assert no_sockets == []
+
+
+def test_a_deadline_within_the_engines_own_work_is_retried_assuming_that_work(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import entrypoints.replay as replay
+    boundary = SESSIONS_DIR / "open_stop_invisible_boundary"
+    code, payload, human = replay_run(boundary)
+    assert (code, payload["engine_work_ms"]) == (0, 0.5), human
+    assert "taking the engine's own work after each answer as 0.5 ms" in human
+    # assuming no work at all, the replay polls once more than the recording did
+    monkeypatch.setattr(replay, "ENGINE_WORK_S", (0.0,))
+    code, payload, _ = replay_run(boundary)
+    assert code == 1
+    assert payload["divergence"]["expected"].startswith("POST /api/v5/trade/order")
+    assert payload["divergence"]["actual"].startswith("GET /api/v5/trade/orders-algo-pending")
