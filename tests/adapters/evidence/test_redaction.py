@@ -87,3 +87,25 @@ def test_a_secret_too_short_to_scrub_safely_is_refused() -> None:
     with pytest.raises(ValueError, match="at least"):
         Redactor(["abc"])
     assert Redactor(["", "longenough"]).scrub("x longenough y") == f"x {REDACTED} y"
+
+
+def test_plain_secrets_are_scrubbed_at_any_depth_of_nesting(tmp_path: Path) -> None:
+    # both secrets are written by JSON as themselves, so the sink skips the string-by-string
+    # scrub and relies on the serialized line's: it must still find them inside strings that
+    # hold JSON that holds JSON, in keys, and in the labels the index and package repeat
+    plain = [API_KEY, SECRET_KEY]
+    nested = json.dumps({"note": json.dumps({"x": f"k={API_KEY}", "y": [SECRET_KEY]})})
+    with make_sink(tmp_path, secrets=plain, labels={"who": f"by {SECRET_KEY}"}) as sink:
+        sink.record_call(ExchangeCallRecord(
+            "http", "GET /x", {"body": nested, API_KEY: "a key named by the secret"},
+            {"text": f"<{SECRET_KEY}>", "list": [nested, {"deep": [f"{API_KEY}!"]}]},
+            "ok", 1, 1.0))
+        sink.append_document(SeedDocument.PROBE_EXECUTION, {"msg": nested})
+        sink.package()
+    files = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert len(files) >= 5
+    for path in files:
+        data = path.read_bytes()
+        for secret in plain:
+            assert secret.encode() not in data, f"{secret!r} leaked into {path.name}"
+    assert REDACTED.encode() in (tmp_path / "m_execution_raw_part_0001.jsonl").read_bytes()
