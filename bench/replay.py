@@ -22,6 +22,7 @@ shaped like the engine's: a placement, a status lookup, an instruments list).
 
 import argparse
 import asyncio
+import functools
 import json
 import tempfile
 import time
@@ -125,7 +126,7 @@ def main() -> None:
     total_records, total_s = 0, 0.0
     for run in chosen:
         recorded = load_recording(run).records
-        seconds = timed(lambda run=run: _reproduce(run), args.rounds)
+        seconds = timed(functools.partial(_reproduce, run), args.rounds)
         total_records += recorded
         total_s += seconds
         print(f"  command   {run.name:<22} {recorded:4d} records  {seconds * 1000:7.1f} ms  "

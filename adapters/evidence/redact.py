@@ -36,6 +36,14 @@ _MAYBE_SECRET_KEY = re.compile(r"secret|passphrase|password|api_?key|access|sign
 
 
 _OPENERS = frozenset("{[")
+ESCAPE_DEPTH = 3
+
+
+def _escaped_forms(secret: str) -> set[str]:
+    found = {secret}
+    for _ in range(ESCAPE_DEPTH):
+        found |= {json.dumps(f, ensure_ascii=a)[1:-1] for f in found for a in (True, False)}
+    return found
 _PLAIN = re.compile(r"[\x20-\x7e]*")
 
 
@@ -62,9 +70,9 @@ class Redactor:
             if len(secret) < MIN_SECRET_LEN:
                 raise ValueError(f"a secret to scrub must have at least {MIN_SECRET_LEN} "
                                  "characters; shorter ones would erase ordinary text")
-            # as written, and as json.dumps escapes it with or without ensure_ascii
-            forms |= {secret, json.dumps(secret)[1:-1],
-                      json.dumps(secret, ensure_ascii=False)[1:-1]}
+            # as written, and as json.dumps escapes it with or without ensure_ascii, inside
+            # strings that hold JSON up to ESCAPE_DEPTH deep
+            forms |= _escaped_forms(secret)
         self._forms = sorted(forms, key=len, reverse=True)
         self._byte_forms = [f.encode("utf-8") for f in self._forms]
         # the string-by-string scrub is needed only when some secret changes when escaped

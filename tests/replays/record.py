@@ -42,7 +42,7 @@ OPEN = ["open", "--symbol", SYMBOL, "--side", "long", "--qty", "1", "--stop", "2
 class Session:
     name: str
     argv: list[str]
-    prepare: Callable[[EmbeddedSimulator], None] = lambda sim: None
+    prepare: Callable[[EmbeddedSimulator], object] = lambda sim: None
     what: str = ""
     # commands run first, not kept: the recorded one starts from the state they leave
     before: tuple[tuple[str, ...], ...] = ()

@@ -156,7 +156,7 @@ def test_an_edited_answer_is_a_divergence_naming_the_record(
 
 def test_a_changed_engine_is_a_divergence(monkeypatch: pytest.MonkeyPatch) -> None:
     import application.probe as probe
-    original = probe.client_id
+    from domain.ids import client_id as original
     # an engine that numbers its first attempt 1 instead of 0
     monkeypatch.setattr(probe, "client_id", lambda intent, role, attempt=0:
                         original(intent, role, attempt + 1))

@@ -109,3 +109,29 @@ def test_plain_secrets_are_scrubbed_at_any_depth_of_nesting(tmp_path: Path) -> N
         for secret in plain:
             assert secret.encode() not in data, f"{secret!r} leaked into {path.name}"
     assert REDACTED.encode() in (tmp_path / "m_execution_raw_part_0001.jsonl").read_bytes()
+
+
+def _escaped(secret: str, levels: int) -> set[str]:
+    """secret as JSON writes it inside a string nested `levels` deep, either ensure_ascii."""
+    found = {secret}
+    for _ in range(levels):
+        found |= {json.dumps(f)[1:-1] for f in found} | {
+            json.dumps(f, ensure_ascii=False)[1:-1] for f in found}
+    return found
+
+
+def test_a_secret_json_escapes_is_scrubbed_inside_strings_that_hold_json(
+        tmp_path: Path) -> None:
+    # PASSPHRASE needs escaping: inside a string holding JSON that holds JSON ... it is already
+    # escaped three times, and the record's serialization escapes it once more: a form the
+    # line's scrub does not know, so the string itself must have been scrubbed
+    inner = json.dumps({"z": json.dumps({"w": PASSPHRASE})})
+    note = json.dumps({"x": f"with {PASSPHRASE}", "y": [inner]})
+    with make_sink(tmp_path, secrets=[PASSPHRASE]) as sink:
+        sink.record_call(ExchangeCallRecord("http", "GET /x", {"body": note},
+                                            {"echo": [note]}, "ok", 1, 1.0))
+        sink.package()
+    data = (tmp_path / "m_execution_raw_part_0001.jsonl").read_bytes()
+    for form in _escaped(PASSPHRASE, 4):
+        assert form.encode() not in data, f"{form!r} leaked"
+    assert REDACTED.encode() in data
