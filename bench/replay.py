@@ -1,7 +1,7 @@
 """Benchmark the recorded-replay exchange: records replayed per second (issue 10: ≥ 10,000).
 
 Run from the project root:
-    .venv/bin/python -m bench.replay [--calls 20000] [--rounds 3] [--sessions 5]
+    .venv/bin/python -m bench.replay [--calls 20000] [--rounds 3] [--sessions 20]
 
 Measured in the same run:
 
@@ -22,6 +22,7 @@ shaped like the engine's: a placement, a status lookup, an instruments list).
 
 import argparse
 import asyncio
+import functools
 import json
 import tempfile
 import time
@@ -103,7 +104,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=20_000)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--sessions", type=int, default=5)
+    parser.add_argument("--sessions", type=int, default=20)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="prometheus-replay-bench-") as scratch:
         run_dir = Path(scratch) / "run"
@@ -125,7 +126,7 @@ def main() -> None:
     total_records, total_s = 0, 0.0
     for run in chosen:
         recorded = load_recording(run).records
-        seconds = timed(lambda run=run: _reproduce(run), args.rounds)
+        seconds = timed(functools.partial(_reproduce, run), args.rounds)
         total_records += recorded
         total_s += seconds
         print(f"  command   {run.name:<22} {recorded:4d} records  {seconds * 1000:7.1f} ms  "

@@ -88,6 +88,8 @@ class OkxVenue(containers.DeclarativeContainer):
     sink = providers.Dependency(instance_of=EvidenceSink)  # type: ignore[type-abstract]
     # an httpx transport: None is the real network; tests put a fault-injecting one here
     transport: providers.Provider[Any] = providers.Object(None)
+    # a websockets connect() stand-in: None is the real network; the recorded replay's here
+    connector: providers.Provider[Any] = providers.Object(None)
     rng = providers.Singleton(jitter_source)
 
     rest = providers.Singleton(OkxRest, config, credentials, clock, sink, transport=transport,
@@ -98,7 +100,8 @@ class OkxVenue(containers.DeclarativeContainer):
     algos = providers.Singleton(OkxAlgos, rest, account, config)
     hub = providers.Singleton(EventHub, clock, config.provided.ws_queue_size)
     streams = providers.Singleton(OkxStreams, config, credentials, clock, sink, hub, rng,
-                                  providers.Singleton(exchange_clock_of, rest))
+                                  providers.Singleton(exchange_clock_of, rest),
+                                  connector=connector)
     exchange = providers.Singleton(
         ExchangeAdapter, market, account, orders, algos, streams,
         closers=providers.List(streams.provided.ws_stop, rest.provided.aclose))

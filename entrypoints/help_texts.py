@@ -115,13 +115,14 @@ REPLAY = Help(
     "Run a recorded command again against its run directory, offline, and say whether it "
     "did the same.",
     "The command, its arguments, settings and parameters come from the run's manifest; every "
-    "exchange answer from its raw records, on the recording's clock (no waiting, no socket). "
+    "exchange answer and WebSocket frame from its raw records, in recorded order, on the "
+    "recording's clock (no waiting, no socket). "
     "Requests must match the recorded ones (method, path, fields and client ids; timestamps "
-    "and signatures aside). It starts from an empty state store, as the embedded simulator "
-    "does. Exit 0 reproduced (the same calls and the same outcome), 1 diverged (the first "
-    "request that differs, expected against actual, with its record, or the outcome that "
-    "differs), 2 not a replayable run (not a run directory, unfinished, an unknown "
-    "contract_version, WebSocket streams).",
+    "and signatures aside). It starts from the state store as the recorded command found it "
+    "(the manifest keeps it). Exit 0 reproduced (the same calls and the same outcome), 1 "
+    "diverged (the first request that differs, expected against actual, with its record, or "
+    "the outcome that differs), 2 not a replayable run (not a run directory, unfinished, an "
+    "unknown contract_version, Binance WebSocket streams).",
     ("prometheus-exec replay runs/20261122T101500Z_probe_1",
      "prometheus-exec replay runs/20261122T101500Z_probe_1 --json"))
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 if TYPE_CHECKING:  # the CLI imports this module; the adapters load only when a replay runs
-    from adapters.replay import Matcher, Recording, ReplayClock, ReplayTransport
+    from adapters.replay import Matcher, Recording, ReplayClock, ReplayTransport, WsReplay
     from entrypoints.settings import Settings
 
 
@@ -27,6 +27,15 @@ class ReplayContext:
     matcher: Matcher
     clock: ReplayClock
     transport: ReplayTransport
+    ws: WsReplay
+
+    def finish(self) -> Any:
+        """The first divergence (by chain position when both sides left something), or None."""
+        rest, frames = self.matcher.first_pending_seq(), self.ws.first_unsent_seq()
+        if frames is not None and (rest is None or frames < rest):
+            self.ws.finish()
+        self.matcher.finish()
+        return self.ws.finish()
 
     @property
     def inputs(self) -> Mapping[str, Any]:
@@ -78,9 +87,19 @@ def replay_container(replay: ReplayContext, run_prefix: str,
     config["replay"] = {"exchange": exchange}
     container = build_container(config)
     container.core.clock.override(providers.Object(replay.clock))
+    # the replayed run lives in a scratch directory removed afterwards: its durability buys
+    # nothing, and fsync was over a third of a replayed command's time (cProfile)
+    sink: Any = container.adapters.sink
+    sink.add_kwargs(fsync=_no_fsync)
     venue: Any = container.adapters.okx if exchange == "okx" else container.adapters.binance
     venue.transport.override(providers.Object(replay.transport))
+    if exchange == "okx":
+        venue.connector.override(providers.Object(replay.ws.connect))
     return container
+
+
+def _no_fsync(fd: int) -> None:
+    return None
 
 
 def _throwaway(exchange: str) -> Any:

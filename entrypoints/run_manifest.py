@@ -7,12 +7,15 @@ in run_manifest.json; at the end it adds the outcome (what the command printed) 
 """
 
 import functools
+import json
 import os
 import subprocess
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+from adapters.state.errors import StateStoreInsecure
+from adapters.state.private import refuse_shared
 from entrypoints.run_scope import current_scope
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -51,6 +54,22 @@ def _binance_settings(section: dict[str, Any] | None) -> dict[str, Any]:
                                               "stop_close_position")}
 
 
+def state_snapshot(path: Any) -> dict[str, Any] | None:
+    """The state file as this command found it, so a replay starts from the same positions
+    and locks; None when there is none, or when it is not safe or not readable (the store
+    refuses it with its own error right after)."""
+    if path is None:
+        return None
+    state = Path(path)
+    try:
+        refuse_shared(state.parent, directory=True)
+        refuse_shared(state)
+        document = json.loads(state.read_bytes())
+    except (OSError, ValueError, StateStoreInsecure):
+        return None
+    return document if isinstance(document, dict) else None
+
+
 def manifest_for(config: dict[str, Any]) -> dict[str, Any]:
     """The manifest's opening part, from the container's configuration."""
     scope = current_scope()
@@ -77,4 +96,5 @@ def manifest_for(config: dict[str, Any]) -> dict[str, Any]:
         "git": git_revision(),
         "pid": os.getpid(),
         "inputs": dict(scope.inputs) if scope is not None else {},
+        "state_at_start": state_snapshot(config.get("state_path")),
     }

@@ -2,8 +2,11 @@
 
 1. By name: any key (header, body field, WS login arg) whose name looks like a credential has its
    value replaced, wherever it sits, including inside a JSON body carried as a string.
-2. By value: the literal secrets the sink was given are scrubbed from every string, then once
-   more from the serialized line, so a secret the caller put under an innocent key never lands.
+2. By value: the literal secrets the sink was given are scrubbed from the serialized line, so a
+   secret the caller put under an innocent key never lands. A secret JSON would escape (a quote,
+   a backslash, a control or non-ASCII character) is also scrubbed from every string first:
+   nested in a string that is itself serialized, its escaped form changes with each level.
+   Any other secret is written as itself at every depth, so the line's scrub finds it there.
 The walk also turns values JSON cannot hold (Decimal, enums, attrs objects, bytes, NaN) into
 plain JSON, so serialization itself cannot fail and lose a record.
 """
@@ -32,6 +35,24 @@ _MAYBE_SECRET_KEY = re.compile(r"secret|passphrase|password|api_?key|access|sign
                                re.IGNORECASE)
 
 
+_OPENERS = frozenset("{[")
+ESCAPE_DEPTH = 3
+
+
+def _escaped_forms(secret: str) -> set[str]:
+    found = {secret}
+    for _ in range(ESCAPE_DEPTH):
+        found |= {json.dumps(f, ensure_ascii=a)[1:-1] for f in found for a in (True, False)}
+    return found
+_PLAIN = re.compile(r"[\x20-\x7e]*")
+
+
+def _escape_invariant(text: str) -> bool:
+    """json.dumps writes text as itself, at any depth of nesting (printable ASCII, no quote
+    and no backslash)."""
+    return _PLAIN.fullmatch(text) is not None and '"' not in text and "\\" not in text
+
+
 @functools.lru_cache(maxsize=4096)  # the same few header and field names recur in every record
 def is_secret_name(name: str) -> bool:
     """True for OK-ACCESS-KEY/-SIGN/-PASSPHRASE, apiKey, sign, secretKey, password and kin."""
@@ -49,11 +70,13 @@ class Redactor:
             if len(secret) < MIN_SECRET_LEN:
                 raise ValueError(f"a secret to scrub must have at least {MIN_SECRET_LEN} "
                                  "characters; shorter ones would erase ordinary text")
-            # as written, and as json.dumps escapes it with or without ensure_ascii
-            forms |= {secret, json.dumps(secret)[1:-1],
-                      json.dumps(secret, ensure_ascii=False)[1:-1]}
+            # as written, and as json.dumps escapes it with or without ensure_ascii, inside
+            # strings that hold JSON up to ESCAPE_DEPTH deep
+            forms |= _escaped_forms(secret)
         self._forms = sorted(forms, key=len, reverse=True)
         self._byte_forms = [f.encode("utf-8") for f in self._forms]
+        # the string-by-string scrub is needed only when some secret changes when escaped
+        self._scrub_strings = any(not _escape_invariant(f) for f in self._forms)
 
     def clean(self, value: Any) -> Any:
         """A JSON-ready copy of value with credentials redacted."""
@@ -85,6 +108,12 @@ class Redactor:
             return self.clean(attrs.asdict(value, recurse=False))
         return self._clean_str(str(value))
 
+    def clean_scrubbed(self, value: Any) -> Any:
+        """clean(value), with literal secrets scrubbed from it as well: for values written
+        somewhere no serialized-line scrub follows (the labels, copied into the index)."""
+        cleaned = self.clean(value)
+        return json.loads(self.scrub(json.dumps(cleaned, ensure_ascii=False)))
+
     def scrub(self, text: str) -> str:
         """text with every literal secret replaced."""
         for form in self._forms:
@@ -100,10 +129,27 @@ class Redactor:
         return data
 
     def _clean_mapping(self, mapping: Mapping[Any, Any]) -> dict[str, Any]:
-        cleaned = {}
+        # the hottest loop of the sink: the common value types are handled inline
+        cleaned: dict[str, Any] = {}
+        scrub_keys = self._scrub_strings
         for key, item in mapping.items():
             name = key if type(key) is str else str(key)
-            cleaned[self.scrub(name)] = REDACTED if is_secret_name(name) else self.clean(item)
+            shown = self.scrub(name) if scrub_keys else name
+            if is_secret_name(name):
+                cleaned[shown] = REDACTED
+                continue
+            kind = type(item)
+            if kind is str:
+                head = item[:1]
+                # only a string that may hold JSON, or a secret JSON escapes, needs work here
+                cleaned[shown] = (self._clean_str(item) if scrub_keys or head in _OPENERS
+                                  or head.isspace() else item)
+            elif item is None or kind is int or kind is bool:
+                cleaned[shown] = item
+            elif kind is dict:
+                cleaned[shown] = self._clean_mapping(item)
+            else:
+                cleaned[shown] = self.clean(item)
         return cleaned
 
     def _clean_sequence(self, items: Sequence[Any]) -> list[Any]:
@@ -113,10 +159,11 @@ class Redactor:
         return [self.clean(item) for item in items]
 
     def _clean_str(self, text: str) -> str:
-        stripped = text.lstrip()
-        if stripped[:1] in ("{", "[") and _MAYBE_SECRET_KEY.search(text):
+        first = text[:1]
+        json_like = first in _OPENERS or (first.isspace() and text.lstrip()[:1] in _OPENERS)
+        if json_like and _MAYBE_SECRET_KEY.search(text):
             text = self._clean_embedded_json(text)
-        return self.scrub(text)
+        return self.scrub(text) if self._scrub_strings else text
 
     def _clean_embedded_json(self, text: str) -> str:
         # a raw body or WS frame kept as text, e.g. '{"op":"login","args":[{"sign":...}]}';

@@ -1,6 +1,7 @@
 """Run directories: one fresh directory per run, never an existing one."""
 
 import datetime as dt
+import functools
 import re
 from pathlib import Path
 
@@ -13,8 +14,14 @@ MAX_ATTEMPTS = 10_000
 
 def utc_iso_ms(wall_ms: int) -> str:
     """2026-11-22T03:19:00.123Z for a Unix epoch millisecond."""
-    moment = dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(milliseconds=wall_ms)
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    seconds, millis = divmod(wall_ms, 1000)
+    return f"{_utc_iso_second(seconds)}.{millis:03d}Z"
+
+
+@functools.lru_cache(maxsize=64)  # records come many to a second: format each second once
+def _utc_iso_second(epoch_s: int) -> str:
+    moment = dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(seconds=epoch_s)
+    return moment.isoformat(timespec="seconds").removesuffix("+00:00")
 
 
 def new_run_dir(base: Path, clock: Clock, prefix: str) -> Path:

@@ -68,7 +68,7 @@ class FileEvidenceSink:
         self._fsync = fsync
         self._redactor = Redactor(secrets)
         self._header = {"contract_version": contract_version,
-                        "labels": self._redactor.clean(dict(labels or {}))}
+                        "labels": self._redactor.clean_scrubbed(dict(labels or {}))}
         self._lock = threading.Lock()
         self._commit = GroupCommit(fsync_interval_s)
         self._raw = RawLog(run_dir, self._commit, shard_bytes=shard_bytes, fsync=fsync,

@@ -55,8 +55,11 @@ class OkxStream:
 
     def __init__(self, spec: StreamSpec, config: OkxConfig, credentials: OkxCredentials,
                  clock: Clock, recorder: FrameRecorder, hub: EventHub, decoder: PushDecoder,
-                 rng: Callable[[], float], exchange_clock: ExchangeClock) -> None:
+                 rng: Callable[[], float], exchange_clock: ExchangeClock,
+                 connector: Callable[..., Any] | None = None) -> None:
         self.spec = spec
+        # websockets' connect, or a stand-in with its `async with` use (the recorded replay)
+        self._connect: Callable[..., Any] = connector or connect
         self._config, self._credentials, self._clock = config, credentials, clock
         self._recorder, self._hub, self._decoder = recorder, hub, decoder
         self._rng, self._exchange_clock = rng, exchange_clock
@@ -113,7 +116,7 @@ class OkxStream:
     async def _session(self) -> None:
         """One connection's life: raises when it ends, with the reason."""
         self._recorder.state(self.spec.url, "connecting")
-        async with connect(self.spec.url, ping_interval=None, proxy=None,
+        async with self._connect(self.spec.url, ping_interval=None, proxy=None,
                            open_timeout=self._config.ws_handshake_timeout_s,
                            close_timeout=2, max_size=MAX_FRAME) as ws:
             self._ws = ws
@@ -262,8 +265,10 @@ class OkxStreams:
 
     def __init__(self, config: OkxConfig, credentials: OkxCredentials, clock: Clock,
                  sink: EvidenceSink, hub: EventHub, rng: Callable[[], float],
-                 exchange_clock: ExchangeClock) -> None:
+                 exchange_clock: ExchangeClock,
+                 connector: Callable[..., Any] | None = None) -> None:
         self._config, self._credentials, self._clock = config, credentials, clock
+        self._connector = connector
         self._hub, self._rng, self._exchange_clock = hub, rng, exchange_clock
         self._recorder = FrameRecorder(sink, clock, exchange_clock.offset_ms,
                                        redact_frame=redact_frame)
@@ -282,7 +287,8 @@ class OkxStreams:
         await self._exchange_clock.ensure_synced()
         self.streams = [OkxStream(spec, self._config, self._credentials, self._clock,
                                   self._recorder, self._hub, self._decoder, self._rng,
-                                  self._exchange_clock) for spec in stream_specs(self._config)]
+                                  self._exchange_clock, self._connector)
+                        for spec in stream_specs(self._config)]
         self._tasks = [asyncio.create_task(s.run(), name=f"okx-ws-{s.spec.service}")
                        for s in self.streams]
         timeout = self._config.ws_start_timeout_s

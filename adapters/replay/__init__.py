@@ -4,6 +4,7 @@ from adapters.replay.clock import ReplayClock
 from adapters.replay.matching import Divergence, Matcher
 from adapters.replay.recording import RecordedCall, Recording, UnusableRun, load_recording
 from adapters.replay.transport import ReplayTransport
+from adapters.replay.ws import WsReplay
 
 __all__ = ["Divergence", "Matcher", "RecordedCall", "Recording", "ReplayClock",
-           "ReplayTransport", "UnusableRun", "load_recording"]
+           "ReplayTransport", "UnusableRun", "WsReplay", "load_recording"]

@@ -46,22 +46,18 @@ def key_of(call: RecordedCall) -> CallKey:
 
 
 class Divergence(Exception):
-    """The engine did not do what the recording did; `expected` names the recorded call."""
+    """The engine did not do what the recording did: the record expected (shard, seq and
+    what it holds) and what the engine did instead (None: nothing)."""
 
-    def __init__(self, expected: RecordedCall | None, actual: CallKey | None,
-                 message: str) -> None:
+    def __init__(self, message: str, *, shard: str | None = None, seq: int | None = None,
+                 expected: str | None = None, actual: str | None = None) -> None:
         super().__init__(message)
-        self.expected = expected
-        self.actual = actual
+        self.shard, self.seq = shard, seq
+        self.expected, self.actual = expected, actual
 
     def describe(self) -> dict[str, Any]:
-        return {
-            "message": str(self),
-            "expected_shard": self.expected.shard if self.expected else None,
-            "expected_seq": self.expected.seq if self.expected else None,
-            "expected": key_of(self.expected).show() if self.expected else None,
-            "actual": self.actual.show() if self.actual else None,
-        }
+        return {"message": str(self), "expected_shard": self.shard, "expected_seq": self.seq,
+                "expected": self.expected, "actual": self.actual}
 
 
 def _differences(expected: CallKey, actual: CallKey) -> str:
@@ -101,6 +97,10 @@ class Matcher:
             index += 1
         return found
 
+    def first_pending_seq(self) -> int | None:
+        upcoming = self._upcoming()[:1]
+        return self._calls[upcoming[0]].seq if upcoming else None
+
     def next_call(self) -> tuple[float, float] | None:
         """When the first pending call was sent (wall ms, monotonic s), for the clock."""
         upcoming = self._upcoming()[:1]
@@ -129,6 +129,12 @@ class Matcher:
             f"{key_of(expected).show()}; the engine sent {actual.show()} "
             f"({_differences(key_of(expected), actual)})"))
 
+    def diverge(self, divergence: Divergence) -> Divergence:
+        """Record a divergence found elsewhere (the WS replay); the first one stands."""
+        if self.divergence is None:
+            self.divergence = divergence
+        return self.divergence
+
     def finish(self) -> Divergence | None:
         """The first divergence, or a recorded call the engine never made."""
         upcoming = self._upcoming()[:1]
@@ -142,5 +148,8 @@ class Matcher:
 
     def _diverge(self, expected: RecordedCall | None, actual: CallKey | None,
                  message: str) -> Divergence:
-        self.divergence = Divergence(expected, actual, message)
-        return self.divergence
+        return self.diverge(Divergence(
+            message, shard=expected.shard if expected else None,
+            seq=expected.seq if expected else None,
+            expected=key_of(expected).show() if expected else None,
+            actual=actual.show() if actual else None))

@@ -60,7 +60,7 @@ class ReplayTransport(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         call = self._matcher.match(key_of_request(request))
         self._clock.at_least(call.wall_ms, call.mono_s)
-        self._clock.at_least(call.wall_ms + call.elapsed_s * 1000, call.mono_s + call.elapsed_s)
+        self._clock.answered(call.wall_ms + call.elapsed_s * 1000, call.mono_s + call.elapsed_s)
         if call.response.get("http_status") is None:
             raise _failure(call, request)
         return _response(call)

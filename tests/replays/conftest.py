@@ -18,7 +18,8 @@ from entrypoints.replay import replayed_container
 from entrypoints.replay_context import ReplayContext
 
 SESSIONS_DIR = Path(__file__).resolve().parent
-SESSIONS = ("probe", "open", "open_stop_invisible", "open_entry_dropped", "open_read_dropped")
+SESSIONS = ("probe", "open", "open_stop_invisible", "open_entry_dropped", "open_read_dropped",
+            "selfcheck", "watch_ws_drop", "close_stored_position")
 
 
 @pytest.fixture

@@ -6,6 +6,12 @@ that alters what the engine sends, and commit what it writes):
 Each session is one CLI command run in this process against an embedded simulator as venue
 okx-demo (the faults injected through the simulator's own API), from a scratch directory so
 the manifest holds relative paths only; its run directory is copied to tests/replays/NAME/.
+
+tests/replays/open_stop_invisible_boundary/ is not made here: it was recorded by hand against
+`prometheus-exec sim serve` (an algo_visibility_delay fault, then `open --venue okx-demo ...
+--side short --qty 2`) and kept because its sentinel's last "one more poll?" fell within the
+engine's own sub-millisecond work: it reproduces only when the replay takes that work as 0.5 ms
+(entrypoints/replay.py ENGINE_WORK_S), which its test checks.
 """
 
 import contextlib
@@ -13,6 +19,7 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -37,6 +44,8 @@ class Session:
     argv: list[str]
     prepare: Callable[[EmbeddedSimulator], object] = lambda sim: None
     what: str = ""
+    # commands run first, not kept: the recorded one starts from the state they leave
+    before: tuple[tuple[str, ...], ...] = ()
 
 
 SESSIONS = (
@@ -56,7 +65,27 @@ SESSIONS = (
             lambda sim: sim.faults.inject("drop_after_accept", "trade/order", method="GET",
                                           times=1, mode="reset"),
             what="a read's connection drops (the client-id check before the entry): retried"),
+    Session("selfcheck", ["selfcheck", "--json"],
+            what="seed 001 §9 checks, the WS streams logged in and subscribed"),
+    Session("watch_ws_drop", ["watch", "--run-for", "3", "--json"],
+            lambda sim: _cut_public_stream_during_watch(sim),
+            what="watch while the public stream is cut (1006) and reconnects: resubscribed "
+                 "and reconciled through REST"),
+    Session("close_stored_position", ["close", "--symbol", SYMBOL, "--json"],
+            what="close a position opened by an earlier command: starts from the state it "
+                 "stored (the manifest's state_at_start)",
+            before=((*OPEN, "--intent-id", "kept1", "--json"),)),
 )
+
+
+def _cut_public_stream_during_watch(sim: EmbeddedSimulator) -> None:
+    """The public stream's first message after its two acks and two snapshots is not sent: the
+    connection is aborted instead. The price moves 1 s into the watch, which makes that push."""
+    sim.faults.inject("ws_disconnect", "ws/public", skip=4, times=1)
+    for delay, price in ((1.0, "30010"), (1.8, "30020")):
+        timer = threading.Timer(delay, sim.set_price, (SYMBOL, Decimal(price)))
+        timer.daemon = True
+        timer.start()
 
 
 @contextlib.contextmanager
@@ -87,10 +116,13 @@ def record(session: Session, into: Path = HERE) -> Path:
         cwd = Path.cwd()
         os.chdir(scratch)
         try:
+            for argv in session.before:
+                get_command(app).main(args=list(argv), standalone_mode=False)
+            earlier = set(Path("runs").iterdir()) if Path("runs").exists() else set()
             get_command(app).main(args=session.argv, standalone_mode=False)
+            runs = [Path(scratch) / p for p in set(Path("runs").iterdir()) - earlier]
         finally:
             os.chdir(cwd)
-        runs = sorted((Path(scratch) / "runs").iterdir())
         if len(runs) != 1:
             raise RuntimeError(f"{session.name}: expected one run directory, got {runs}")
         target = into / session.name

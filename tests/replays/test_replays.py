@@ -68,6 +68,64 @@ def test_the_sessions_hold_the_faults_they_are_named_for() -> None:
     assert lost and lost[0]["request"]["body"]["clOrdId"].startswith("pxENdropped1")
     opened = json.loads((SESSIONS_DIR / "open_entry_dropped" / "run_manifest.json").read_text())
     assert opened["outcome"]["status"] == "opened"
+    watched = _records(SESSIONS_DIR / "watch_ws_drop")
+    public = [r["request"]["state"] for r in watched if r["kind"] == "ws_state"
+              and r["endpoint"] == "WS /ws/v5/public"]
+    assert public.count("connected") == 2 and "disconnected" in public
+    assert any(r["kind"] == "ws_in" for r in _records(SESSIONS_DIR / "selfcheck"))
+    closed = json.loads((SESSIONS_DIR / "close_stored_position" / "run_manifest.json")
+                        .read_text())
+    stored = closed["state_at_start"]["symbols"]["BTC-USDT-SWAP"]["position_state"]
+    assert stored["qty_open"] == "1" and closed["outcome"]["status"] == "closed"
+
+
+def test_a_replay_starts_from_the_state_the_command_found(
+        session_copy: Callable[[str], Path]) -> None:
+    # without the stored position the close has nothing of ours to close: it diverges
+    run_dir = session_copy("close_stored_position")
+    manifest = json.loads((run_dir / "run_manifest.json").read_text())
+    manifest["state_at_start"] = None
+    (run_dir / "run_manifest.json").write_text(json.dumps(manifest))
+    code, payload, _ = replay_run(run_dir)
+    assert (code, payload["exit"]) == (1, "DIVERGED")
+
+
+def test_a_watch_replays_its_stream_loss_and_reconnect(no_sockets: list[Any]) -> None:
+    code, payload, human = replay_run(SESSIONS_DIR / "watch_ws_drop")
+    assert code == 0, human
+    assert payload["ws_connections"] == 4  # three streams, then the public one again
+    recorded = _records(SESSIONS_DIR / "watch_ws_drop")
+    assert payload["ws_frames_sent"] == sum(r["kind"] == "ws_out" for r in recorded)
+    assert no_sockets == []
+
+
+def test_a_changed_ws_frame_is_a_divergence_naming_the_record(
+        session_copy: Callable[[str], Path]) -> None:
+    run_dir = session_copy("selfcheck")
+    records = _records(run_dir)
+    subscribe = next(r for r in records if r["kind"] == "ws_out"
+                     and r["request"]["frame"].get("op") == "subscribe")
+    subscribe["request"]["frame"]["args"][0]["channel"] = "bbo-tbt"
+    _rewrite(run_dir, records)
+    code, payload, _ = replay_run(run_dir)
+    assert (code, payload["exit"]) == (1, "DIVERGED")
+    assert payload["divergence"]["expected_seq"] == subscribe["seq"]
+    assert "bbo-tbt" in payload["divergence"]["expected"]
+    assert "bbo-tbt" not in payload["divergence"]["actual"]
+
+
+def test_a_stream_the_engine_waits_on_in_vain_is_a_divergence(
+        session_copy: Callable[[str], Path]) -> None:
+    # the login answer of one stream removed: the engine waits for it, the recording has
+    # nothing more for that connection
+    run_dir = session_copy("selfcheck")
+    records = _records(run_dir)
+    login_ack = next(r for r in records if r["kind"] == "ws_in"
+                     and r["response"]["frame"].get("event") == "login")
+    _rewrite(run_dir, [r for r in records if r is not login_ack])
+    code, payload, human = replay_run(run_dir)
+    assert code == 1, human
+    assert payload["divergence"] is not None
 
 
 def test_the_cli_prints_reproduced_and_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
@@ -115,7 +173,7 @@ def test_a_call_missing_from_the_recording_is_a_divergence(
     last_rest = [r for r in records if r["kind"] == "rest"][-1]
     _rewrite(run_dir, [r for r in records if r is not last_rest])
     code, payload, _ = replay_run(run_dir)
-    assert code == 1
+    assert (code, payload["exit"]) == (1, "DIVERGED")
     assert payload["divergence"]["expected_seq"] is None
     assert payload["divergence"]["actual"].startswith(last_rest["endpoint"])
     assert "the recording does not have" in payload["divergence"]["message"]
@@ -138,7 +196,7 @@ def test_a_different_outcome_alone_is_a_divergence(session_copy: Callable[[str],
     ("empty", "is not a run directory"),
     ("contract", "contract_version '2'"),
     ("unfinished", "did not finish"),
-    ("websocket", "WebSocket"),
+    ("binance_ws", "Binance WebSocket"),
     ("params", "parameters"),
 ])
 def test_an_unusable_run_dir_exits_2_saying_why(edit: str, says: str, tmp_path: Path,
@@ -157,10 +215,11 @@ def test_an_unusable_run_dir_exits_2_saying_why(edit: str, says: str, tmp_path: 
         manifest["outcome"] = None
     elif edit == "params":
         manifest["params"]["protection.stop_visibility_deadline_ms"] = "lots"
-    elif edit == "websocket":
+    elif edit == "binance_ws":
+        manifest["settings"]["venue"] = "binance-testnet"
         records = _records(run_dir)
-        frame = dict(records[1], kind="ws_in", endpoint="WS /ws/v5/private",
-                     request={}, response={"frame": {"event": "login"}})
+        frame = dict(records[1], kind="ws_in", endpoint="WS /private/stream",
+                     request={}, response={"frame": {"result": None, "id": 1}})
         _rewrite(run_dir, [records[0], frame, *records[1:]])
     manifest_path.write_text(json.dumps(manifest))
     code, payload, human = replay_run(run_dir)
@@ -180,3 +239,18 @@ def test_the_fixture_gives_a_container_on_the_recording(
     assert context.matcher.finish() is None
     assert context.matcher.matched == len(context.recording.calls)
     assert no_sockets == []
+
+
+def test_a_deadline_within_the_engines_own_work_is_retried_assuming_that_work(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import entrypoints.replay as replay
+    boundary = SESSIONS_DIR / "open_stop_invisible_boundary"
+    code, payload, human = replay_run(boundary)
+    assert (code, payload["engine_work_ms"]) == (0, 0.5), human
+    assert "taking the engine's own work after each answer as 0.5 ms" in human
+    # assuming no work at all, the replay polls once more than the recording did
+    monkeypatch.setattr(replay, "ENGINE_WORK_S", (0.0,))
+    code, payload, _ = replay_run(boundary)
+    assert code == 1
+    assert payload["divergence"]["expected"].startswith("POST /api/v5/trade/order")
+    assert payload["divergence"]["actual"].startswith("GET /api/v5/trade/orders-algo-pending")

@@ -87,3 +87,51 @@ def test_a_secret_too_short_to_scrub_safely_is_refused() -> None:
     with pytest.raises(ValueError, match="at least"):
         Redactor(["abc"])
     assert Redactor(["", "longenough"]).scrub("x longenough y") == f"x {REDACTED} y"
+
+
+def test_plain_secrets_are_scrubbed_at_any_depth_of_nesting(tmp_path: Path) -> None:
+    # both secrets are written by JSON as themselves, so the sink skips the string-by-string
+    # scrub and relies on the serialized line's: it must still find them inside strings that
+    # hold JSON that holds JSON, in keys, and in the labels the index and package repeat
+    plain = [API_KEY, SECRET_KEY]
+    nested = json.dumps({"note": json.dumps({"x": f"k={API_KEY}", "y": [SECRET_KEY]})})
+    with make_sink(tmp_path, secrets=plain, labels={"who": f"by {SECRET_KEY}"}) as sink:
+        sink.record_call(ExchangeCallRecord(
+            "http", "GET /x", {"body": nested, API_KEY: "a key named by the secret"},
+            {"text": f"<{SECRET_KEY}>", "list": [nested, {"deep": [f"{API_KEY}!"]}]},
+            "ok", 1, 1.0))
+        sink.append_document(SeedDocument.PROBE_EXECUTION, {"msg": nested})
+        sink.package()
+    files = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert len(files) >= 5
+    for path in files:
+        data = path.read_bytes()
+        for secret in plain:
+            assert secret.encode() not in data, f"{secret!r} leaked into {path.name}"
+    assert REDACTED.encode() in (tmp_path / "m_execution_raw_part_0001.jsonl").read_bytes()
+
+
+def _escaped(secret: str, levels: int) -> set[str]:
+    """secret as JSON writes it inside a string nested `levels` deep, either ensure_ascii."""
+    found = {secret}
+    for _ in range(levels):
+        found |= {json.dumps(f)[1:-1] for f in found} | {
+            json.dumps(f, ensure_ascii=False)[1:-1] for f in found}
+    return found
+
+
+def test_a_secret_json_escapes_is_scrubbed_inside_strings_that_hold_json(
+        tmp_path: Path) -> None:
+    # PASSPHRASE needs escaping: inside a string holding JSON that holds JSON ... it is already
+    # escaped three times, and the record's serialization escapes it once more: a form the
+    # line's scrub does not know, so the string itself must have been scrubbed
+    inner = json.dumps({"z": json.dumps({"w": PASSPHRASE})})
+    note = json.dumps({"x": f"with {PASSPHRASE}", "y": [inner]})
+    with make_sink(tmp_path, secrets=[PASSPHRASE]) as sink:
+        sink.record_call(ExchangeCallRecord("http", "GET /x", {"body": note},
+                                            {"echo": [note]}, "ok", 1, 1.0))
+        sink.package()
+    data = (tmp_path / "m_execution_raw_part_0001.jsonl").read_bytes()
+    for form in _escaped(PASSPHRASE, 4):
+        assert form.encode() not in data, f"{form!r} leaked"
+    assert REDACTED.encode() in data
