@@ -19,7 +19,7 @@ from typer.core import TyperCommand
 from application.open_position import OpenPositionCommand
 from domain.orders import PositionSide
 from domain.regime import Tier as DomainTier
-from entrypoints import commands, logs, render, validate
+from entrypoints import alerts, commands, logs, render, validate
 from entrypoints import help_texts as texts
 from entrypoints.boundary import BadInput, GuardedGroup
 from entrypoints.exit_codes import ExitCode
@@ -68,6 +68,7 @@ class Shared:
                                  live_confirmed=self.live, overrides=overrides or None)
         if settings.credentials is not None:  # never in a log line either
             logs.SECRETS.add(settings.credentials.values())
+        alerts.TARGET.url, alerts.TARGET.venue = settings.alert_webhook_url, settings.venue
         return settings
 
 
@@ -151,8 +152,12 @@ def _shared(ctx: typer.Context) -> Shared:
 
 
 def _finish(ctx: typer.Context, result: Result) -> None:
-    finish_runs(to_json(result))  # the run records what is printed, then is packaged
+    doc = to_json(result)
+    finish_runs(doc)  # the run records what is printed, then is packaged
     render.emit(result, _shared(ctx).as_json)
+    if result.exit_code is ExitCode.NEEDS_ATTENTION:
+        # after the command's own work and its printed result: an alert never delays either
+        alerts.notify(result.command, render.human(result).splitlines()[0], doc)
     raise typer.Exit(int(result.exit_code))
 
 

@@ -71,6 +71,7 @@ class Settings:
     required_pos_mode: str = "net_mode"
     live_confirmed: bool = False
     binance: BinanceSection = attrs.field(factory=BinanceSection)
+    alert_webhook_url: str | None = None
 
     @property
     def demo(self) -> bool:
@@ -118,6 +119,8 @@ def load_settings(*, env: Mapping[str, str] | None = None, config_path: Path | N
         required_pos_mode=file.engine.required_pos_mode.value,
         live_confirmed=live_confirmed,
         binance=file.binance,
+        alert_webhook_url=(_env_url(env, "PROMETHEUS_ALERT_WEBHOOK_URL", ("http", "https"))
+                           or file.alert_webhook_url),
     )
 
 
