@@ -300,10 +300,15 @@ def recover(ctx: typer.Context) -> None:
 def watch(ctx: typer.Context,
           run_for: Annotated[float | None, typer.Option(
               help="Stop after this many seconds (default: until interrupted).")] = None,
+          metrics_port: Annotated[int | None, typer.Option(
+              metavar="PORT", help="Serve Prometheus metrics on http://127.0.0.1:PORT/metrics "
+                                   "while watching.")] = None,
           ) -> None:
     seconds = validate.seconds(run_for, "--run-for")
+    if metrics_port is not None and not 1 <= metrics_port <= 65535:
+        raise BadInput(f"--metrics-port must be a TCP port 1..65535, got {metrics_port}")
     settings = _shared(ctx).settings()
-    _finish(ctx, commands.watch(settings, seconds, _progress(ctx)))
+    _finish(ctx, commands.watch(settings, seconds, _progress(ctx), metrics_port))
 
 
 @app.command(cls=EngineCommand, help=texts.STATUS.text, epilog=texts.STATUS.epilog)

@@ -24,6 +24,7 @@ from entrypoints.boundary import BadInput
 from entrypoints.container import Application
 from entrypoints.exit_codes import ExitCode
 from entrypoints.lifecycle import run, session
+from entrypoints.metrics import EngineMetrics, StopConfirmations
 from entrypoints.results import (
     Check,
     PositionResult,
@@ -40,6 +41,15 @@ from entrypoints.settings import Settings
 from ports.progress import Progress
 
 T = TypeVar("T")
+
+
+def serve_metrics(metrics: EngineMetrics, port: int) -> Any:
+    try:
+        server, _thread = metrics.serve(port)
+    except OSError as exc:
+        raise BadInput(f"--metrics-port {port}: cannot listen on 127.0.0.1:{port} "
+                       f"({exc.strerror or exc})") from None
+    return server
 
 
 def _attention(needs: bool) -> ExitCode:
@@ -182,13 +192,31 @@ def status(settings: Settings) -> StatusResult:
 
 
 def watch(settings: Settings, run_for_s: float | None,
-          progress: Progress | None = None) -> WatchResult:
-    with session(settings, run_prefix="watch", progress=progress) as container:
-        async def body(c: Application) -> Any:
-            await _listed(c, settings.symbols)
-            return await c.use_cases.watch().execute(WatchCommand(settings.symbols, run_for_s))
-        done = run(container, body)
-        run_dir = container.adapters.run_dir()
+          progress: Progress | None = None, metrics_port: int | None = None) -> WatchResult:
+    metrics = server = None
+    if metrics_port is not None:
+        metrics = EngineMetrics()
+        server = serve_metrics(metrics, metrics_port)  # refused before any exchange call
+    stops = StopConfirmations(metrics, settings.venue) if metrics else None
+    try:
+        with session(settings, run_prefix="watch", progress=progress,
+                     metrics=metrics) as container:
+            async def body(c: Application) -> Any:
+                await _listed(c, settings.symbols)
+                if metrics is not None:
+                    metrics.watch_store(settings.venue, c.adapters.store(), c.core.clock())
+                return await c.use_cases.watch().execute(WatchCommand(settings.symbols,
+                                                                      run_for_s))
+            if stops is not None:
+                stops.install()
+            done = run(container, body)
+            run_dir = container.adapters.run_dir()
+    finally:
+        if stops is not None:
+            stops.remove()
+        if server is not None:
+            server.shutdown()
+            server.server_close()
     return WatchResult(venue=settings.venue, run_dir=run_dir, recoveries=done.recoveries,
                        managed=done.managed, events=done.events,
                        exit_code=_attention(done.needs_attention))
