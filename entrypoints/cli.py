@@ -23,8 +23,9 @@ from entrypoints import alerts, commands, logs, render, validate
 from entrypoints import help_texts as texts
 from entrypoints.boundary import BadInput, GuardedGroup
 from entrypoints.exit_codes import ExitCode
+from entrypoints.replay_context import active_replay
 from entrypoints.results import Result, to_json
-from entrypoints.run_scope import finish_runs
+from entrypoints.run_scope import finish_runs, note_input
 from entrypoints.settings import Settings, load_settings
 from entrypoints.sim_cli import sim_app
 from entrypoints.validate import Regime
@@ -64,6 +65,9 @@ class Shared:
         logs.configure(self.log_level.value if self.log_level else "warning", self.log_json)
 
     def settings(self, **overrides: Any) -> Settings:
+        replay = active_replay()
+        if replay is not None:  # the recorded settings, whatever the options say
+            return replay.settings
         settings = load_settings(config_path=self.config, venue=self.venue,
                                  live_confirmed=self.live, overrides=overrides or None)
         if settings.credentials is not None:  # never in a log line either
@@ -167,7 +171,14 @@ def _progress(ctx: typer.Context) -> render.StepPrinter | None:
 
 
 def _intent_id(given: str | None, prefix: str) -> str:
-    return validate.intent_id(given) if given else f"{prefix}{time.time_ns() // 1_000_000}"
+    if given:
+        return validate.intent_id(given)
+    replay = active_replay()
+    if replay is not None and isinstance(replay.inputs.get("intent_id"), str):
+        return str(replay.inputs["intent_id"])
+    generated = f"{prefix}{time.time_ns() // 1_000_000}"
+    note_input("intent_id", generated)  # in the manifest, so a replay sends the same ids
+    return generated
 
 
 def _out(out: Path | None) -> dict[str, Any]:
@@ -329,6 +340,16 @@ def verify(ctx: typer.Context,
     # verify's report is built by the evidence lane's verify_run as a plain payload
     code, payload, human = verify_run(run_dir)
     payload = {"exit": ExitCode(code).name, **payload}  # verify names its own outcomes
+    print(json.dumps(payload, sort_keys=True) if _shared(ctx).as_json else human, flush=True)
+    raise typer.Exit(code)
+
+
+@app.command(cls=EngineCommand, help=texts.REPLAY.text, epilog=texts.REPLAY.epilog)
+def replay(ctx: typer.Context,
+           run_dir: Annotated[Path, typer.Argument(help="A run directory.")]) -> None:
+    from entrypoints.replay import replay_run  # loads the adapters only when it runs
+
+    code, payload, human = replay_run(run_dir)
     print(json.dumps(payload, sort_keys=True) if _shared(ctx).as_json else human, flush=True)
     raise typer.Exit(code)
 

@@ -6,6 +6,7 @@ import json
 import logging
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,7 +26,7 @@ def restore_logging() -> Iterator[None]:
     root.setLevel(level)
 
 
-def json_lines(ran: Ran) -> list[dict[str, object]]:
+def json_lines(ran: Ran) -> list[dict[str, Any]]:
     found = []
     for line in ran.stderr.splitlines():
         if line.startswith("{"):
