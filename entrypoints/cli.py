@@ -19,7 +19,7 @@ from typer.core import TyperCommand
 from application.open_position import OpenPositionCommand
 from domain.orders import PositionSide
 from domain.regime import Tier as DomainTier
-from entrypoints import alerts, commands, logs, render, validate
+from entrypoints import alerts, commands, logs, reads_day, render, validate
 from entrypoints import help_texts as texts
 from entrypoints.boundary import BadInput, GuardedGroup
 from entrypoints.exit_codes import ExitCode
@@ -158,6 +158,8 @@ def _shared(ctx: typer.Context) -> Shared:
 def _finish(ctx: typer.Context, result: Result) -> None:
     doc = to_json(result)
     finish_runs(doc)  # the run records what is printed, then is packaged
+    if reads_day.is_day(result.run_dir.parent):
+        reads_day.seal(result.run_dir.parent)  # the day's sums now cover this run too
     render.emit(result, _shared(ctx).as_json)
     if result.exit_code is ExitCode.NEEDS_ATTENTION:
         # after the command's own work and its printed result: an alert never delays either
@@ -338,7 +340,10 @@ def verify(ctx: typer.Context,
         raise BadInput(f"RUN_DIR {run_dir} is not a run directory: it has no raw evidence "
                        f"and no {SUMS}")
     # verify's report is built by the evidence lane's verify_run as a plain payload
-    code, payload, human = verify_run(run_dir)
+    if reads_day.is_day(run_dir):
+        code, payload, human = reads_day.verify_day(run_dir, verify_run)
+    else:
+        code, payload, human = verify_run(run_dir)
     payload = {"exit": ExitCode(code).name, **payload}  # verify names its own outcomes
     print(json.dumps(payload, sort_keys=True) if _shared(ctx).as_json else human, flush=True)
     raise typer.Exit(code)
