@@ -8,28 +8,30 @@ code of its kind (entrypoints/exit_codes.py).
 import enum
 import json
 import time
-from importlib.metadata import version as dist_version
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import attrs
 import typer
 from typer.core import TyperCommand
 
-from application.open_position import OpenPositionCommand
 from domain.orders import PositionSide
 from domain.regime import Tier as DomainTier
-from entrypoints import alerts, commands, logs, reads_day, render, validate
+from entrypoints import alerts, logs, validate
 from entrypoints import help_texts as texts
 from entrypoints.boundary import BadInput, GuardedGroup
 from entrypoints.exit_codes import ExitCode
 from entrypoints.replay_context import active_replay
-from entrypoints.results import Result, to_json
 from entrypoints.run_scope import finish_runs, note_input
 from entrypoints.settings import Settings, load_settings
 from entrypoints.sim_cli import sim_app
 from entrypoints.validate import Regime
-from entrypoints.verify import verify_run
+
+if TYPE_CHECKING:
+    from entrypoints.results import Result
+
+# The command modules (container, adapters, simulator, evidence audit) are imported inside the
+# commands that use them: `--help`, `--version` and a refused option stay fast.
 
 SHARED = ("venue", "config", "as_json", "live", "log_level", "log_json")
 SUMS = "SHA256SUMS.txt"
@@ -103,6 +105,7 @@ app.add_typer(sim_app, name="sim")
 
 
 def _version_line() -> str:
+    from importlib.metadata import version as dist_version
     return f"prometheus-exec {dist_version('prometheus-exec')}"
 
 
@@ -155,7 +158,10 @@ def _shared(ctx: typer.Context) -> Shared:
     return ctx.obj
 
 
-def _finish(ctx: typer.Context, result: Result) -> None:
+def _finish(ctx: typer.Context, result: "Result") -> None:
+    from entrypoints import reads_day, render
+    from entrypoints.results import to_json
+
     doc = to_json(result)
     finish_runs(doc)  # the run records what is printed, then is packaged
     if reads_day.is_day(result.run_dir.parent):
@@ -167,8 +173,10 @@ def _finish(ctx: typer.Context, result: Result) -> None:
     raise typer.Exit(int(result.exit_code))
 
 
-def _progress(ctx: typer.Context) -> render.StepPrinter | None:
-    """Steps on stderr for a human; with --json only the one object is printed."""
+def _progress(ctx: typer.Context) -> Any:
+    """Steps on stderr for a human (a render.StepPrinter); with --json only the one object is
+    printed."""
+    from entrypoints import render
     return None if _shared(ctx).as_json else render.StepPrinter()
 
 
@@ -209,6 +217,8 @@ def probe(ctx: typer.Context,
     if allow_fill and price is None:
         raise BadInput("--allow-fill only makes sense with --px (the default price never "
                        "crosses the book)")
+    from entrypoints import commands
+
     _finish(ctx, commands.probe(settings, inst_id, price, _intent_id(None, "p"),
                                 _progress(ctx), allow_fill))
 
@@ -219,6 +229,8 @@ def selfcheck(ctx: typer.Context,
                   "--with-orders", help="Also place, see and cancel a far algo stop.")] = False,
               ) -> None:
     settings = _shared(ctx).settings()
+    from entrypoints import commands
+
     _finish(ctx, commands.selfcheck(settings, with_orders, _intent_id(None, "s")))
 
 
@@ -248,6 +260,8 @@ def open_(ctx: typer.Context,
                                  "generated).")] = None,
           ) -> None:
     settings = _shared(ctx).settings()
+    from application.open_position import OpenPositionCommand
+
     plan = validate.PlanFields(
         side=PositionSide.LONG if side is Side.LONG else PositionSide.SHORT,
         qty=validate.decimal(qty, "--qty", what="a number of contracts"),
@@ -261,6 +275,8 @@ def open_(ctx: typer.Context,
     cmd = OpenPositionCommand.of(validate.symbol(symbol, "--symbol", settings.venue),
                                  **attrs.asdict(plan), tier=DomainTier(tier.value),
                                  intent_id=_intent_id(intent_id, "o"))
+    from entrypoints import commands
+
     _finish(ctx, commands.open_position(settings, cmd, _progress(ctx)))
 
 
@@ -270,6 +286,8 @@ def close(ctx: typer.Context,
           ) -> None:
     settings = _shared(ctx).settings()
     inst_id = validate.symbol(symbol, "--symbol", settings.venue)
+    from entrypoints import commands
+
     _finish(ctx, commands.close_position(settings, inst_id, _progress(ctx)))
 
 
@@ -287,6 +305,8 @@ def manage(ctx: typer.Context,
     close_px = validate.optional_decimal(bar_close, "--bar-close", what="a price")
     if regime is not None and close_px is None:
         raise BadInput("--regime describes a closed bar: give --bar-close with it")
+    from entrypoints import commands
+
     _finish(ctx, commands.manage(settings, inst_id, close_px,
                                  regime.value if regime else None, _progress(ctx)))
 
@@ -300,12 +320,16 @@ def regime_shift(ctx: typer.Context,
                  ) -> None:
     settings = _shared(ctx).settings()
     inst_id = validate.symbol(symbol, "--symbol", settings.venue)
+    from entrypoints import commands
+
     _finish(ctx, commands.regime(settings, inst_id, new.value, _progress(ctx)))
 
 
 @app.command(cls=EngineCommand, help=texts.RECOVER.text, epilog=texts.RECOVER.epilog)
 def recover(ctx: typer.Context) -> None:
     settings = _shared(ctx).settings()
+    from entrypoints import commands
+
     _finish(ctx, commands.recover(settings, _progress(ctx)))
 
 
@@ -321,12 +345,16 @@ def watch(ctx: typer.Context,
     if metrics_port is not None and not 1 <= metrics_port <= 65535:
         raise BadInput(f"--metrics-port must be a TCP port 1..65535, got {metrics_port}")
     settings = _shared(ctx).settings()
+    from entrypoints import commands
+
     _finish(ctx, commands.watch(settings, seconds, _progress(ctx), metrics_port))
 
 
 @app.command(cls=EngineCommand, help=texts.STATUS.text, epilog=texts.STATUS.epilog)
 def status(ctx: typer.Context) -> None:
     settings = _shared(ctx).settings()
+    from entrypoints import commands
+
     _finish(ctx, commands.status(settings))
 
 
@@ -340,6 +368,9 @@ def verify(ctx: typer.Context,
         raise BadInput(f"RUN_DIR {run_dir} is not a run directory: it has no raw evidence "
                        f"and no {SUMS}")
     # verify's report is built by the evidence lane's verify_run as a plain payload
+    from entrypoints import reads_day
+    from entrypoints.verify import verify_run
+
     if reads_day.is_day(run_dir):
         code, payload, human = reads_day.verify_day(run_dir, verify_run)
     else:

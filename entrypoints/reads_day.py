@@ -71,10 +71,13 @@ def verify_day(day: Path, verify_run: Any) -> tuple[int, dict[str, Any], str]:
     status = {INTACT: "intact", BROKEN: "broken", UNUSABLE: "unusable",
               UNFINISHED: "unfinished"}[code]
     payload = {"command": "verify", "run_dir": str(day), "status": status, "kind": "reads_day",
-               "index_problems": problems, "segments": segments, "exit_code": code}
+               "index_problems": problems, "segments": segments, "exit_code": code,
+               "exit": status.upper()}
     lines = [f"{day}: {status} ({len(segments)} read-only run(s) of the day)"]
     lines += [f"  index        {p}" for p in problems] or ["  index        SHA256SUMS.txt ok"]
-    lines += [f"  {s['status']:<11}  {Path(s['run_dir']).name}" for s in segments]
+    lines += [f"  {s['status']:<11}  {Path(s['run_dir']).name}"
+              + ("" if s["exit_code"] == INTACT else f" (details: verify {s['run_dir']})")
+              for s in segments]
     return code, payload, "\n".join(lines)
 
 

@@ -37,6 +37,7 @@ def test_read_only_runs_of_a_day_share_one_directory_that_verifies(
     assert checked.code == 0, checked.stdout
     report = checked.payload
     assert report["status"] == "intact" and len(report["segments"]) == 4
+    assert report["exit"] == "INTACT"
     # a run with orders is not read-only: it gets its own directory, as before
     orders = run_cli(["selfcheck", "--with-orders", "--json"], exchange.env())
     # (its checks may meet the simulator's rate limit on public/time after four runs: this
@@ -55,6 +56,7 @@ def test_an_edit_inside_a_segment_or_the_days_sums_breaks_the_day(
     sums.write_text(sums.read_text().replace("  ", "  x", 1))
     broken = run_cli(["verify", str(day), "--json"], exchange.env())
     assert broken.code == 1, broken.stdout
+    assert broken.payload["exit"] == "BROKEN"
     assert any("changed since the day was sealed" in p
                for p in broken.payload["index_problems"])
     # a segment removed from under the day is noticed too
