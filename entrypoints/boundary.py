@@ -21,7 +21,6 @@ from domain.errors import InvalidIntent, ParameterError
 from entrypoints import alerts
 from entrypoints.exit_codes import ExitCode
 from entrypoints.run_scope import command_scope, current_scope, finish_runs
-from entrypoints.settings import SettingsError
 from ports.errors import ExchangeError
 from ports.state import StateStoreError, StateStoreLocked
 
@@ -53,6 +52,8 @@ def classify(exc: BaseException) -> tuple[ExitCode, str]:
         return ExitCode.BAD_INPUT, _usage(exc)
     if isinstance(exc, ClickException):
         return ExitCode.BAD_INPUT, str(getattr(exc, "format_message", exc.__str__)())
+    from entrypoints.settings import SettingsError  # not loaded for `--help`
+
     if isinstance(exc, BadInput | SettingsError | InvalidIntent | ParameterError):
         return ExitCode.BAD_INPUT, str(exc)
     if isinstance(exc, StateStoreLocked | StateStoreError):

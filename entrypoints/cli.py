@@ -23,12 +23,12 @@ from entrypoints.boundary import BadInput, GuardedGroup
 from entrypoints.exit_codes import ExitCode
 from entrypoints.replay_context import active_replay
 from entrypoints.run_scope import finish_runs, note_input
-from entrypoints.settings import Settings, load_settings
 from entrypoints.sim_cli import sim_app
 from entrypoints.validate import Regime
 
 if TYPE_CHECKING:
     from entrypoints.results import Result
+    from entrypoints.settings import Settings
 
 # The command modules (container, adapters, simulator, evidence audit) are imported inside the
 # commands that use them: `--help`, `--version` and a refused option stay fast.
@@ -66,7 +66,9 @@ class Shared:
     def configure_logging(self) -> None:
         logs.configure(self.log_level.value if self.log_level else "warning", self.log_json)
 
-    def settings(self, **overrides: Any) -> Settings:
+    def settings(self, **overrides: Any) -> "Settings":
+        from entrypoints.settings import load_settings
+
         replay = active_replay()
         if replay is not None:  # the recorded settings, whatever the options say
             return replay.settings
