@@ -107,16 +107,17 @@ async def emergency_flatten(path: OrderPath, account: Account, *, spec: Instrume
     order leaves at once; every later attempt re-reads the position first. client_ids are
     pre-allocated and persisted by the caller, one per attempt, never reused.
     """
-    log.warning("emergency flatten: closing the position reduce-only at market", extra={
+    # info: the operator's close takes this path too; a failed one is an error below
+    log.info("flatten: closing the position reduce-only at market", extra={
         "symbol": spec.inst_id, "side": side.value, "qty": str(qty),
         "client_order_ids": list(client_ids)})
     done = await _flatten(path, account, spec, side, qty, client_ids)
     fields = {"symbol": spec.inst_id, "qty_closed": str(done.qty_closed),
               "client_order_ids": list(done.client_ids), "order_ids": list(done.order_ids)}
     if done.flat:
-        log.warning("emergency flatten done: the exchange shows the symbol flat", extra=fields)
+        log.info("flatten done: the exchange shows the symbol flat", extra=fields)
     else:
-        log.error("emergency flatten FAILED: the position may still be open", extra={
+        log.error("flatten FAILED: the position may still be open", extra={
             **fields, "unknown": done.unknown, "reason": done.reason})
     return done
 

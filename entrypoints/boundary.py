@@ -18,9 +18,9 @@ import typer
 from typer.core import TyperGroup
 
 from domain.errors import InvalidIntent, ParameterError
+from entrypoints import alerts
 from entrypoints.exit_codes import ExitCode
 from entrypoints.run_scope import command_scope, current_scope, finish_runs
-from entrypoints.settings import SettingsError
 from ports.errors import ExchangeError
 from ports.state import StateStoreError, StateStoreLocked
 
@@ -52,6 +52,8 @@ def classify(exc: BaseException) -> tuple[ExitCode, str]:
         return ExitCode.BAD_INPUT, _usage(exc)
     if isinstance(exc, ClickException):
         return ExitCode.BAD_INPUT, str(getattr(exc, "format_message", exc.__str__)())
+    from entrypoints.settings import SettingsError  # not loaded for `--help`
+
     if isinstance(exc, BadInput | SettingsError | InvalidIntent | ParameterError):
         return ExitCode.BAD_INPUT, str(exc)
     if isinstance(exc, StateStoreLocked | StateStoreError):
@@ -108,6 +110,8 @@ def emit_error(command: str, code: ExitCode, message: str, as_json: bool) -> Non
         print(json.dumps(payload, sort_keys=True), flush=True)
     else:
         print(f"error: {text}", file=sys.stderr, flush=True)
+    if code is ExitCode.NEEDS_ATTENTION:
+        alerts.notify(command, text, payload)
 
 
 class GuardedGroup(TyperGroup):
@@ -117,6 +121,7 @@ class GuardedGroup(TyperGroup):
              complete_var: str | None = None, standalone_mode: bool = True,
              windows_expand_args: bool = True, **extra: Any) -> Any:
         argv = list(sys.argv[1:] if args is None else args)
+        alerts.reset()
         # every run directory the command opens is packaged, with its outcome, however it ends
         with command_scope(self._command(argv), argv):
             code = self._run(argv, prog_name, complete_var, windows_expand_args, **extra)

@@ -8,28 +8,30 @@ code of its kind (entrypoints/exit_codes.py).
 import enum
 import json
 import time
-from importlib.metadata import version as dist_version
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import attrs
 import typer
 from typer.core import TyperCommand
 
-from application.open_position import OpenPositionCommand
 from domain.orders import PositionSide
 from domain.regime import Tier as DomainTier
-from entrypoints import commands, logs, render, validate
+from entrypoints import alerts, logs, validate
 from entrypoints import help_texts as texts
 from entrypoints.boundary import BadInput, GuardedGroup
 from entrypoints.exit_codes import ExitCode
 from entrypoints.replay_context import active_replay
-from entrypoints.results import Result, to_json
 from entrypoints.run_scope import finish_runs, note_input
-from entrypoints.settings import Settings, load_settings
 from entrypoints.sim_cli import sim_app
 from entrypoints.validate import Regime
-from entrypoints.verify import verify_run
+
+if TYPE_CHECKING:
+    from entrypoints.results import Result
+    from entrypoints.settings import Settings
+
+# The command modules (container, adapters, simulator, evidence audit) are imported inside the
+# commands that use them: `--help`, `--version` and a refused option stay fast.
 
 SHARED = ("venue", "config", "as_json", "live", "log_level", "log_json")
 SUMS = "SHA256SUMS.txt"
@@ -64,7 +66,9 @@ class Shared:
     def configure_logging(self) -> None:
         logs.configure(self.log_level.value if self.log_level else "warning", self.log_json)
 
-    def settings(self, **overrides: Any) -> Settings:
+    def settings(self, **overrides: Any) -> "Settings":
+        from entrypoints.settings import load_settings
+
         replay = active_replay()
         if replay is not None:  # the recorded settings, whatever the options say
             return replay.settings
@@ -72,6 +76,7 @@ class Shared:
                                  live_confirmed=self.live, overrides=overrides or None)
         if settings.credentials is not None:  # never in a log line either
             logs.SECRETS.add(settings.credentials.values())
+        alerts.TARGET.url, alerts.TARGET.venue = settings.alert_webhook_url, settings.venue
         return settings
 
 
@@ -102,6 +107,7 @@ app.add_typer(sim_app, name="sim")
 
 
 def _version_line() -> str:
+    from importlib.metadata import version as dist_version
     return f"prometheus-exec {dist_version('prometheus-exec')}"
 
 
@@ -154,14 +160,25 @@ def _shared(ctx: typer.Context) -> Shared:
     return ctx.obj
 
 
-def _finish(ctx: typer.Context, result: Result) -> None:
-    finish_runs(to_json(result))  # the run records what is printed, then is packaged
+def _finish(ctx: typer.Context, result: "Result") -> None:
+    from entrypoints import reads_day, render
+    from entrypoints.results import to_json
+
+    doc = to_json(result)
+    finish_runs(doc)  # the run records what is printed, then is packaged
+    if reads_day.is_day(result.run_dir.parent):
+        reads_day.seal(result.run_dir.parent)  # the day's sums now cover this run too
     render.emit(result, _shared(ctx).as_json)
+    if result.exit_code is ExitCode.NEEDS_ATTENTION:
+        # after the command's own work and its printed result: an alert never delays either
+        alerts.notify(result.command, render.human(result).splitlines()[0], doc)
     raise typer.Exit(int(result.exit_code))
 
 
-def _progress(ctx: typer.Context) -> render.StepPrinter | None:
-    """Steps on stderr for a human; with --json only the one object is printed."""
+def _progress(ctx: typer.Context) -> Any:
+    """Steps on stderr for a human (a render.StepPrinter); with --json only the one object is
+    printed."""
+    from entrypoints import render
     return None if _shared(ctx).as_json else render.StepPrinter()
 
 
@@ -202,6 +219,8 @@ def probe(ctx: typer.Context,
     if allow_fill and price is None:
         raise BadInput("--allow-fill only makes sense with --px (the default price never "
                        "crosses the book)")
+    from entrypoints import commands
+
     _finish(ctx, commands.probe(settings, inst_id, price, _intent_id(None, "p"),
                                 _progress(ctx), allow_fill))
 
@@ -212,6 +231,8 @@ def selfcheck(ctx: typer.Context,
                   "--with-orders", help="Also place, see and cancel a far algo stop.")] = False,
               ) -> None:
     settings = _shared(ctx).settings()
+    from entrypoints import commands
+
     _finish(ctx, commands.selfcheck(settings, with_orders, _intent_id(None, "s")))
 
 
@@ -241,6 +262,8 @@ def open_(ctx: typer.Context,
                                  "generated).")] = None,
           ) -> None:
     settings = _shared(ctx).settings()
+    from application.open_position import OpenPositionCommand
+
     plan = validate.PlanFields(
         side=PositionSide.LONG if side is Side.LONG else PositionSide.SHORT,
         qty=validate.decimal(qty, "--qty", what="a number of contracts"),
@@ -254,6 +277,8 @@ def open_(ctx: typer.Context,
     cmd = OpenPositionCommand.of(validate.symbol(symbol, "--symbol", settings.venue),
                                  **attrs.asdict(plan), tier=DomainTier(tier.value),
                                  intent_id=_intent_id(intent_id, "o"))
+    from entrypoints import commands
+
     _finish(ctx, commands.open_position(settings, cmd, _progress(ctx)))
 
 
@@ -263,6 +288,8 @@ def close(ctx: typer.Context,
           ) -> None:
     settings = _shared(ctx).settings()
     inst_id = validate.symbol(symbol, "--symbol", settings.venue)
+    from entrypoints import commands
+
     _finish(ctx, commands.close_position(settings, inst_id, _progress(ctx)))
 
 
@@ -280,6 +307,8 @@ def manage(ctx: typer.Context,
     close_px = validate.optional_decimal(bar_close, "--bar-close", what="a price")
     if regime is not None and close_px is None:
         raise BadInput("--regime describes a closed bar: give --bar-close with it")
+    from entrypoints import commands
+
     _finish(ctx, commands.manage(settings, inst_id, close_px,
                                  regime.value if regime else None, _progress(ctx)))
 
@@ -293,12 +322,16 @@ def regime_shift(ctx: typer.Context,
                  ) -> None:
     settings = _shared(ctx).settings()
     inst_id = validate.symbol(symbol, "--symbol", settings.venue)
+    from entrypoints import commands
+
     _finish(ctx, commands.regime(settings, inst_id, new.value, _progress(ctx)))
 
 
 @app.command(cls=EngineCommand, help=texts.RECOVER.text, epilog=texts.RECOVER.epilog)
 def recover(ctx: typer.Context) -> None:
     settings = _shared(ctx).settings()
+    from entrypoints import commands
+
     _finish(ctx, commands.recover(settings, _progress(ctx)))
 
 
@@ -306,15 +339,24 @@ def recover(ctx: typer.Context) -> None:
 def watch(ctx: typer.Context,
           run_for: Annotated[float | None, typer.Option(
               help="Stop after this many seconds (default: until interrupted).")] = None,
+          metrics_port: Annotated[int | None, typer.Option(
+              metavar="PORT", help="Serve Prometheus metrics on http://127.0.0.1:PORT/metrics "
+                                   "while watching.")] = None,
           ) -> None:
     seconds = validate.seconds(run_for, "--run-for")
+    if metrics_port is not None and not 1 <= metrics_port <= 65535:
+        raise BadInput(f"--metrics-port must be a TCP port 1..65535, got {metrics_port}")
     settings = _shared(ctx).settings()
-    _finish(ctx, commands.watch(settings, seconds, _progress(ctx)))
+    from entrypoints import commands
+
+    _finish(ctx, commands.watch(settings, seconds, _progress(ctx), metrics_port))
 
 
 @app.command(cls=EngineCommand, help=texts.STATUS.text, epilog=texts.STATUS.epilog)
 def status(ctx: typer.Context) -> None:
     settings = _shared(ctx).settings()
+    from entrypoints import commands
+
     _finish(ctx, commands.status(settings))
 
 
@@ -328,7 +370,13 @@ def verify(ctx: typer.Context,
         raise BadInput(f"RUN_DIR {run_dir} is not a run directory: it has no raw evidence "
                        f"and no {SUMS}")
     # verify's report is built by the evidence lane's verify_run as a plain payload
-    code, payload, human = verify_run(run_dir)
+    from entrypoints import reads_day
+    from entrypoints.verify import verify_run
+
+    if reads_day.is_day(run_dir):
+        code, payload, human = reads_day.verify_day(run_dir, verify_run)
+    else:
+        code, payload, human = verify_run(run_dir)
     payload = {"exit": ExitCode(code).name, **payload}  # verify names its own outcomes
     print(json.dumps(payload, sort_keys=True) if _shared(ctx).as_json else human, flush=True)
     raise typer.Exit(code)

@@ -9,6 +9,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 
+import attrs
+
 from application.close_position import ClosePositionCommand
 from application.instruments import InstrumentBook
 from application.manage_position import ManagePositionCommand, RegimeShiftCommand
@@ -20,10 +22,12 @@ from application.status import StatusCommand
 from application.watch import WatchCommand
 from domain.errors import InvalidIntent
 from domain.regime import Regime
+from entrypoints import reads_day
 from entrypoints.boundary import BadInput
 from entrypoints.container import Application
 from entrypoints.exit_codes import ExitCode
 from entrypoints.lifecycle import run, session
+from entrypoints.metrics import EngineMetrics, StopConfirmations
 from entrypoints.results import (
     Check,
     PositionResult,
@@ -37,9 +41,20 @@ from entrypoints.results import (
     WatchResult,
 )
 from entrypoints.settings import Settings
+from entrypoints.status_extras import table_extras
+from entrypoints.validate import writable_dir
 from ports.progress import Progress
 
 T = TypeVar("T")
+
+
+def serve_metrics(metrics: EngineMetrics, port: int) -> Any:
+    try:
+        server, _thread = metrics.serve(port)
+    except OSError as exc:
+        raise BadInput(f"--metrics-port {port}: cannot listen on 127.0.0.1:{port} "
+                       f"({exc.strerror or exc})") from None
+    return server
 
 
 def _attention(needs: bool) -> ExitCode:
@@ -67,6 +82,8 @@ def probe(settings: Settings, inst: str, px: Decimal | None, intent_id: str,
 
 
 def selfcheck(settings: Settings, with_orders: bool, intent_id: str) -> SelfCheckResult:
+    if not with_orders:
+        settings = _reads(settings)
     with session(settings, run_prefix="selfcheck") as container:
         async def body(c: Application) -> Any:
             return await c.use_cases.selfcheck().execute(RunSelfCheck(
@@ -168,27 +185,53 @@ def recover(settings: Settings, progress: Progress | None = None) -> RecoverResu
                          exit_code=_attention(done.needs_attention))
 
 
+def _reads(settings: Settings) -> Settings:
+    """Read-only runs go to the day's directory (entrypoints/reads_day.py)."""
+    writable_dir(settings.runs_dir, "runs_dir", create=True)
+    return attrs.evolve(settings, runs_dir=reads_day.day_dir(settings.runs_dir, settings.venue))
+
+
 def status(settings: Settings) -> StatusResult:
-    with session(settings, run_prefix="status") as container:
+    reads = _reads(settings)
+    with session(reads, run_prefix="status") as container:
         async def body(c: Application) -> Any:
             await _listed(c, settings.symbols)
-            return await c.use_cases.status().execute(StatusCommand(settings.symbols))
-        report = run(container, body)
+            report = await c.use_cases.status().execute(StatusCommand(settings.symbols))
+            return report, await table_extras(c, report.symbols)
+        report, extras = run(container, body)
         run_dir = container.adapters.run_dir()
     code = ExitCode.NEEDS_ATTENTION if report.needs_attention else ExitCode.DONE
     return StatusResult(venue=settings.venue, run_dir=run_dir,
                         symbols=tuple(StatusRow.of(r) for r in report.symbols),
-                        exit_code=code)
+                        exit_code=code, table=extras)
 
 
 def watch(settings: Settings, run_for_s: float | None,
-          progress: Progress | None = None) -> WatchResult:
-    with session(settings, run_prefix="watch", progress=progress) as container:
-        async def body(c: Application) -> Any:
-            await _listed(c, settings.symbols)
-            return await c.use_cases.watch().execute(WatchCommand(settings.symbols, run_for_s))
-        done = run(container, body)
-        run_dir = container.adapters.run_dir()
+          progress: Progress | None = None, metrics_port: int | None = None) -> WatchResult:
+    metrics = server = None
+    if metrics_port is not None:
+        metrics = EngineMetrics()
+        server = serve_metrics(metrics, metrics_port)  # refused before any exchange call
+    stops = StopConfirmations(metrics, settings.venue) if metrics else None
+    try:
+        with session(settings, run_prefix="watch", progress=progress,
+                     metrics=metrics) as container:
+            async def body(c: Application) -> Any:
+                await _listed(c, settings.symbols)
+                if metrics is not None:
+                    metrics.watch_store(settings.venue, c.adapters.store(), c.core.clock())
+                return await c.use_cases.watch().execute(WatchCommand(settings.symbols,
+                                                                      run_for_s))
+            if stops is not None:
+                stops.install()
+            done = run(container, body)
+            run_dir = container.adapters.run_dir()
+    finally:
+        if stops is not None:
+            stops.remove()
+        if server is not None:
+            server.shutdown()
+            server.server_close()
     return WatchResult(venue=settings.venue, run_dir=run_dir, recoveries=done.recoveries,
                        managed=done.managed, events=done.events,
                        exit_code=_attention(done.needs_attention))

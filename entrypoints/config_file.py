@@ -154,6 +154,8 @@ class SettingsFile:
     runs_dir: Path | None = None
     state_path: Path | None = None
     symbols: tuple[str, ...] | None = attrs.field(default=None, validator=_symbols)
+    # exit-3 results are POSTed here as JSON (entrypoints/alerts.py)
+    alert_webhook_url: str | None = attrs.field(default=None, validator=_url("http", "https"))
     okx: OkxSection = attrs.field(factory=OkxSection)
     binance: BinanceSection = attrs.field(factory=BinanceSection)
     engine: EngineSection = attrs.field(factory=EngineSection)

@@ -19,6 +19,7 @@ from adapters.okx import OkxCredentials
 from entrypoints.boundary import BadInput, CommandFailed, classify
 from entrypoints.container import Application, build_container, container_config
 from entrypoints.exit_codes import ExitCode
+from entrypoints.metrics import EngineMetrics, MetricsSink
 from entrypoints.replay_context import active_replay, replay_container
 from entrypoints.run_manifest import manifest_for
 from entrypoints.run_scope import Terminated, current_scope
@@ -34,13 +35,20 @@ T = TypeVar("T")
 
 @contextmanager
 def session(settings: Settings, *, run_prefix: str, labels: dict[str, Any] | None = None,
-            progress: Progress | None = None) -> Iterator[Application]:
-    """A container for one command; on venue sim an embedded simulator runs for its duration."""
+            progress: Progress | None = None,
+            metrics: EngineMetrics | None = None) -> Iterator[Application]:
+    """A container for one command; on venue sim an embedded simulator runs for its duration.
+    With metrics, every evidence record, fsync and stop confirmation also updates them."""
     writable_dir(settings.runs_dir, "runs_dir", create=True)
     with _container(settings, run_prefix, labels or {}) as container:
+        if metrics is not None:
+            sink_provider: Any = container.adapters.sink  # a Singleton: takes more kwargs
+            sink_provider.add_kwargs(fsync=metrics.timed_fsync())
         sink = container.adapters.sink()
         sink.begin_run(manifest_for(container.config()))  # before any exchange call
-        counting = CountingSink(sink)
+        counting: Any = CountingSink(sink)
+        if metrics is not None:
+            counting = MetricsSink(counting, metrics, settings.venue)
         container.adapters.sink.override(providers.Object(counting))
         if progress is not None:
             container.use_cases.progress.override(providers.Object(progress))

@@ -11,9 +11,11 @@ import logging
 import sys
 import time
 from collections.abc import Iterable
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from adapters.evidence.redact import MIN_SECRET_LEN, Redactor
+if TYPE_CHECKING:
+    from adapters.evidence.redact import Redactor
+
 
 LEVELS = ("debug", "info", "warning", "error")
 # third-party loggers that would repeat every request at info; they speak from warning on
@@ -22,17 +24,27 @@ _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"messa
 
 
 class _Secrets:
-    """The literal secrets to scrub from every line: the loaded credentials, added once known."""
+    """The literal secrets to scrub from every line: the loaded credentials, added once known.
+    The redactor is built on first use (importing it costs the evidence package: not for
+    `--help`)."""
 
     def __init__(self) -> None:
         self.values: set[str] = set()
-        self.redactor = Redactor()
+        self._redactor: Redactor | None = None
+
+    @property
+    def redactor(self) -> "Redactor":
+        if self._redactor is None:
+            from adapters.evidence.redact import Redactor
+            self._redactor = Redactor(self.values)
+        return self._redactor
 
     def add(self, values: Iterable[str]) -> None:
+        from adapters.evidence.redact import MIN_SECRET_LEN
         fresh = {v for v in values if v and len(v) >= MIN_SECRET_LEN} - self.values
         if fresh:
             self.values |= fresh
-            self.redactor = Redactor(self.values)
+            self._redactor = None
 
 
 SECRETS = _Secrets()

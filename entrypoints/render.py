@@ -15,6 +15,7 @@ from entrypoints.results import (
     WatchResult,
     to_json,
 )
+from entrypoints.status_table import status_table
 
 
 class StepPrinter:
@@ -89,18 +90,7 @@ def _recovery(r: RecoverResult) -> str:
 
 @human.register
 def _status(r: StatusResult) -> str:
-    if not r.symbols:
-        return "no positions, stops or stored state"
-    lines = []
-    for row in r.symbols:
-        stops = ", ".join(f"{s.client_algo_id or s.algo_id}@{s.stop_price}"
-                          for s in row.stops) or "none"
-        lines.append(f"{row.symbol}: exchange {row.exchange_side} {row.exchange_qty}, "
-                     f"stage {row.stage}, stops {stops}, "
-                     f"{'may open' if row.may_open else row.locks}")
-        if row.protection_gap:
-            lines.append(f"  UNPROTECTED: {row.protection_gap} (run `recover`)")
-    return "\n".join(lines)
+    return status_table(r)
 
 
 @human.register

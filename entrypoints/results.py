@@ -157,6 +157,17 @@ class StatusRow:
                    not row.protection_gap, row.protection_gap)
 
 
+@attrs.frozen
+class TableExtras:
+    """What only the terminal table shows (the JSON keeps its fields): the mark of a symbol
+    with a position, each lock with its remaining time, the rolling execution quality."""
+
+    symbol: str
+    mark: Decimal | None
+    locks: str
+    quality: str
+
+
 @attrs.frozen(kw_only=True)
 class StatusResult:
     command: str = "status"
@@ -164,6 +175,7 @@ class StatusResult:
     run_dir: Path
     symbols: tuple[StatusRow, ...]
     exit_code: ExitCode
+    table: tuple[TableExtras, ...] = ()
 
 
 @attrs.frozen(kw_only=True)
@@ -195,5 +207,6 @@ def to_json(result: Result) -> dict[str, Any]:
     doc: dict[str, Any] = _converter().unstructure(result)
     if doc.get("intent_id", "") is None:
         del doc["intent_id"]
+    doc.pop("table", None)  # the terminal's extra columns; --json keeps its fields
     doc["exit"] = ExitCode(doc["exit_code"]).name
     return doc

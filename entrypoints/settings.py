@@ -9,12 +9,15 @@ import os
 import stat
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
-from adapters.binance.credentials import BinanceCredentials
-from adapters.okx.credentials import OkxCredentials
+if TYPE_CHECKING:  # imported when needed: the adapters are not loaded for `--help`
+    from adapters.binance.credentials import BinanceCredentials
+    from adapters.okx.credentials import OkxCredentials
+
+    Credentials = OkxCredentials | BinanceCredentials
 from domain.params import Params
 from entrypoints.config_file import (
     BinanceCredentialsFile,
@@ -35,8 +38,16 @@ SIM_VENUES = ("sim", "sim-binance")
 DEFAULT_SYMBOLS = {"okx": ("BTC-USDT-SWAP",), "binance": ("BTCUSDC",)}
 CREDENTIAL_ENV = ("OKX_API_KEY", "OKX_API_SECRET", "OKX_API_PASSPHRASE")
 BINANCE_CREDENTIAL_ENV = ("BINANCE_API_KEY", "BINANCE_API_SECRET")
-Credentials = OkxCredentials | BinanceCredentials
 T = TypeVar("T")
+
+
+def __getattr__(name: str) -> Any:
+    """`Credentials` (the union of both venues' key types) for modules that import it."""
+    if name == "Credentials":
+        from adapters.binance.credentials import BinanceCredentials
+        from adapters.okx.credentials import OkxCredentials
+        return OkxCredentials | BinanceCredentials
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def exchange_of(venue: str) -> str:
@@ -62,7 +73,7 @@ class Settings:
     ws_url: str | None
     td_mode: str
     write_deadline_ms: int
-    credentials: Credentials | None = attrs.field(repr=False)
+    credentials: "Credentials | None" = attrs.field(repr=False)
     runs_dir: Path
     state_path: Path
     symbols: tuple[str, ...]
@@ -71,6 +82,7 @@ class Settings:
     required_pos_mode: str = "net_mode"
     live_confirmed: bool = False
     binance: BinanceSection = attrs.field(factory=BinanceSection)
+    alert_webhook_url: str | None = None
 
     @property
     def demo(self) -> bool:
@@ -118,6 +130,8 @@ def load_settings(*, env: Mapping[str, str] | None = None, config_path: Path | N
         required_pos_mode=file.engine.required_pos_mode.value,
         live_confirmed=live_confirmed,
         binance=file.binance,
+        alert_webhook_url=(_env_url(env, "PROMETHEUS_ALERT_WEBHOOK_URL", ("http", "https"))
+                           or file.alert_webhook_url),
     )
 
 
@@ -180,7 +194,8 @@ def _from_env(env: Mapping[str, str], names: tuple[str, ...]) -> tuple[str, ...]
     return tuple(env[name] for name in names)
 
 
-def _credentials(env: Mapping[str, str], file: Path | None) -> OkxCredentials | None:
+def _credentials(env: Mapping[str, str], file: Path | None) -> "OkxCredentials | None":
+    from adapters.okx.credentials import OkxCredentials
     values = _from_env(env, CREDENTIAL_ENV)
     if values is not None:
         return OkxCredentials(*values)
@@ -191,7 +206,9 @@ def _credentials(env: Mapping[str, str], file: Path | None) -> OkxCredentials | 
     return OkxCredentials(creds.api_key, creds.secret, creds.passphrase)
 
 
-def _binance_credentials(env: Mapping[str, str], file: Path | None) -> BinanceCredentials | None:
+def _binance_credentials(env: Mapping[str, str],
+                         file: Path | None) -> "BinanceCredentials | None":
+    from adapters.binance.credentials import BinanceCredentials
     values = _from_env(env, BINANCE_CREDENTIAL_ENV)
     if values is not None:
         return BinanceCredentials(*values)
@@ -222,7 +239,8 @@ def _credentials_file(path: Path, schema: type[T]) -> T:
         raise SettingsError(f"credentials file {path}: {exc}") from None
 
 
-def _check_venue(venue: str, credentials: Credentials | None, live_confirmed: bool) -> None:
+def _check_venue(venue: str, credentials: "Credentials | None",
+                 live_confirmed: bool) -> None:
     if venue not in SIM_VENUES and credentials is None:
         needs = ("BINANCE_API_KEY, BINANCE_API_SECRET (or binance.credentials_file)"
                  if exchange_of(venue) == "binance" else

@@ -3,14 +3,15 @@ OKX's face or Binance USDⓈ-M's (`--exchange okx|binance`)."""
 
 import secrets
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from entrypoints import help_texts as texts
 from entrypoints.boundary import BadInput, GuardedGroup
-from simulator.runtime import SimRuntime, SimSettings
-from simulator.server import bind, is_loopback, make_server
+
+if TYPE_CHECKING:
+    from simulator.runtime import SimSettings
 
 sim_app = typer.Typer(name="sim", help="The exchange simulator (OKX or Binance USDⓈ-M face).",
                       no_args_is_help=True, add_completion=False, cls=GuardedGroup,
@@ -54,6 +55,9 @@ def serve(
     ssl_certfile: Annotated[str | None, typer.Option(help="Serve TLS with this cert.")] = None,
     ssl_keyfile: Annotated[str | None, typer.Option(help="Key of --ssl-certfile.")] = None,
 ) -> None:
+    from simulator.runtime import SimRuntime, SimSettings
+    from simulator.server import bind, is_loopback, make_server
+
     if exchange not in EXCHANGES:
         raise BadInput(f"unknown exchange {exchange!r}: use okx or binance")
     if exchange == "binance" and passphrase is not None:
@@ -88,7 +92,7 @@ def _check_tls(certfile: str | None, keyfile: str | None) -> None:
             raise BadInput(f"{option} {name} is not a readable file")
 
 
-def _banner(settings: SimSettings, host: str, port: int, tls: bool, show_secret: bool) -> None:
+def _banner(settings: "SimSettings", host: str, port: int, tls: bool, show_secret: bool) -> None:
     http, ws = ("https", "wss") if tls else ("http", "ws")
     where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     if settings.exchange == "binance":
@@ -104,7 +108,7 @@ def _banner(settings: SimSettings, host: str, port: int, tls: bool, show_secret:
     typer.echo(f"  header     x-simulated-trading: {'1' if settings.mode == 'demo' else '0'}")
 
 
-def _binance_banner(settings: SimSettings, rest: str, ws: str, show_secret: bool) -> None:
+def _binance_banner(settings: "SimSettings", rest: str, ws: str, show_secret: bool) -> None:
     typer.echo(f"Binance USDⓈ-M simulator (seed {settings.seed})")
     typer.echo(f"  REST      {rest}/fapi/  (v1, v2, v3)")
     typer.echo(f"  streams   {ws}/ws/<stream|listenKey>  {ws}/stream?streams=...")

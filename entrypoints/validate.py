@@ -16,7 +16,6 @@ import attrs
 
 from domain.orders import PositionSide
 from entrypoints.boundary import BadInput
-from entrypoints.settings import exchange_of
 from entrypoints.symbols import symbol_problem
 
 # OKX perpetual swaps: BASE-QUOTE-SWAP, upper-case letters and digits (BTC-USDT-SWAP)
@@ -47,6 +46,8 @@ def swap_id(text: str, option: str) -> str:
 def symbol(text: str, option: str, venue: str) -> str:
     """A perpetual of the venue's exchange: an OKX instId (BTC-USDT-SWAP) on an OKX venue, a
     Binance USDⓈ-M symbol (BTCUSDC) on a Binance one."""
+    from entrypoints.settings import exchange_of  # not loaded for `--help`
+
     exchange = exchange_of(venue)
     if exchange == "okx":
         return swap_id(text, option)

@@ -6,6 +6,7 @@ Requests are forwarded unchanged (signatures stay valid) unless a tamper rule ma
 a matching request is answered by the proxy and never reaches the exchange.
 """
 
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -61,7 +62,12 @@ def _handler(upstream: str, tamper: Tamper) -> type[BaseHTTPRequestHandler]:
                 self.send_header(name, value)
             self.send_header("content-length", str(len(body)))
             self.end_headers()
-            self.wfile.write(body)
+            try:
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):
+                # the engine stops reading a body over its cap and closes: its choice, not an
+                # error of the proxy (a traceback here would land in the CLI's captured stderr)
+                self.close_connection = True
 
         do_GET = _serve
         do_POST = _serve
@@ -69,11 +75,19 @@ def _handler(upstream: str, tamper: Tamper) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that hung up mid-answer is not a failure of the proxy; anything else is
+        still printed."""
+        if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
+
+
 @contextmanager
 def tamper_proxy(upstream: str) -> Iterator[tuple[str, Tamper]]:
     """(base URL of the proxy, its rules); rules can change while it runs."""
     tamper = Tamper()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(upstream, tamper))
+    server = _QuietServer(("127.0.0.1", 0), _handler(upstream, tamper))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -122,7 +122,7 @@ def test_a_malformed_answer_to_the_stop_is_an_outcome_not_a_traceback(
     # stderr holds only the warnings logged (default level): no traceback, no progress
     logged = ran.stderr.splitlines()
     assert logged and all(" application." in line for line in logged), ran.stderr
-    assert any("emergency flatten done" in line for line in logged), ran.stderr
+    assert any(" ERROR application.order_path: stop " in line for line in logged), ran.stderr
     payload = ran.payload
     assert payload["exit_code"] == ExitCode.NEEDS_ATTENTION
     assert any("stop" in note for note in payload["notes"])

@@ -24,6 +24,7 @@ import time
 from typing import Any
 
 import entrypoints.cli  # the engine: imported once, shared by every child
+import entrypoints.commands  # the CLI imports its commands lazily: load them here, once
 from tests.crash import killpoints
 
 

@@ -1,0 +1,57 @@
+"""`status` for a terminal: one table row per symbol, an unprotected position highlighted."""
+
+import sys
+from collections.abc import Sequence
+
+from entrypoints.results import StatusResult, StatusRow, TableExtras
+
+COLUMNS = ("SYMBOL", "SIDE", "SIZE", "ENTRY", "MARK", "UPNL", "STOP", "STAGE", "LOCKS",
+           "QUALITY")
+RED, BOLD, RESET = "\x1b[31m", "\x1b[1m", "\x1b[0m"
+
+
+def status_table(result: StatusResult, color: bool | None = None) -> str:
+    if not result.symbols:
+        return "no positions, stops or stored state"
+    color = sys.stdout.isatty() if color is None else color
+    extras = {e.symbol: e for e in result.table}
+    rows = [_cells(row, extras.get(row.symbol)) for row in result.symbols]
+    widths = [max(len(c) for c in column) for column in zip(COLUMNS, *rows, strict=True)]
+    lines = ["  " + _line(COLUMNS, widths)]
+    for row, cells in zip(result.symbols, rows, strict=True):
+        text = _line(cells, widths)
+        if row.protection_gap:
+            text = f"! {text}"
+            lines.append(f"{RED}{BOLD}{text}{RESET}" if color else text)
+        else:
+            lines.append(f"  {text}")
+    for row in result.symbols:
+        if row.protection_gap:
+            warning = f"UNPROTECTED {row.symbol}: {row.protection_gap} (run `recover`)"
+            lines.append(f"{RED}{BOLD}{warning}{RESET}" if color else warning)
+    return "\n".join(lines)
+
+
+def _line(cells: Sequence[str], widths: Sequence[int]) -> str:
+    return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
+
+
+def _cells(row: StatusRow, extra: TableExtras | None) -> tuple[str, ...]:
+    flat = row.exchange_qty == 0
+    ours = [s for s in row.stops if s.stop_price is not None]
+    if ours:
+        stop = ", ".join(f"{s.stop_price} visible" for s in ours)
+    elif row.stored_stop:
+        stop = f"{row.stored_stop.split('@')[-1]} NOT visible"
+    else:
+        stop = "-" if flat else "NONE"
+    locks = (extra.locks if extra and extra.locks else
+             "-" if row.may_open else row.locks or "-")
+    return (row.symbol, "-" if flat else row.exchange_side, str(row.exchange_qty),
+            _or_dash(row.entry_price), _or_dash(extra.mark if extra else None),
+            _or_dash(row.unrealized_pnl), stop, row.stage, locks,
+            extra.quality if extra else "-")
+
+
+def _or_dash(value: object) -> str:
+    return "-" if value is None else str(value)

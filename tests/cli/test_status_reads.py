@@ -1,0 +1,120 @@
+"""status and selfcheck (without orders) append to one run directory per UTC day and venue;
+`status` prints a table and highlights an unprotected position; --json keeps its fields."""
+
+import time
+from pathlib import Path
+
+import attrs
+
+from domain.state import CooldownUntil, ExecQualityRoll, SymbolState
+from entrypoints import reads_day
+from entrypoints.exit_codes import ExitCode
+from entrypoints.results import StatusResult, StatusRow, TableExtras
+from entrypoints.status_extras import locks_left, quality
+from entrypoints.status_table import COLUMNS, status_table
+from tests.cli.conftest import SYMBOL, Exchange, run_cli
+from tests.cli.test_logging import OPEN
+
+STATUS_KEYS = {"command", "venue", "run_dir", "symbols", "exit_code", "exit"}
+
+
+def today_dir(workdir: Path, venue: str = "okx-demo") -> Path:
+    return workdir / "runs" / f"{time.strftime('%Y%m%d', time.gmtime())}_reads_{venue}"
+
+
+def test_read_only_runs_of_a_day_share_one_directory_that_verifies(
+        exchange: Exchange, workdir: Path) -> None:
+    exchange.fresh()
+    ran = [run_cli(["status", "--json"], exchange.env()) for _ in range(3)]
+    ran.append(run_cli(["selfcheck", "--json"], exchange.env()))
+    assert [r.code for r in ran] == [0, 0, 0, 0], [r.stderr for r in ran]
+    day = today_dir(workdir)
+    assert [p.name for p in (workdir / "runs").iterdir()] == [day.name]
+    segments = sorted(p for p in day.iterdir() if p.is_dir())
+    assert sorted(Path(str(r.payload["run_dir"])) for r in ran) == [
+        s.relative_to(workdir) for s in segments]
+    checked = run_cli(["verify", str(day), "--json"], exchange.env())
+    assert checked.code == 0, checked.stdout
+    report = checked.payload
+    assert report["status"] == "intact" and len(report["segments"]) == 4
+    assert report["exit"] == "INTACT"
+    # a run with orders is not read-only: it gets its own directory, as before
+    orders = run_cli(["selfcheck", "--with-orders", "--json"], exchange.env())
+    # (its checks may meet the simulator's rate limit on public/time after four runs: this
+    # is about where its evidence goes)
+    assert Path(str(orders.payload["run_dir"])).parent == Path("runs")
+
+
+def test_an_edit_inside_a_segment_or_the_days_sums_breaks_the_day(
+        exchange: Exchange, workdir: Path) -> None:
+    exchange.fresh()
+    for _ in range(2):
+        assert run_cli(["status"], exchange.env()).code == 0
+    day = today_dir(workdir)
+    first = sorted(p for p in day.iterdir() if p.is_dir())[0]
+    sums = first / "SHA256SUMS.txt"
+    sums.write_text(sums.read_text().replace("  ", "  x", 1))
+    broken = run_cli(["verify", str(day), "--json"], exchange.env())
+    assert broken.code == 1, broken.stdout
+    assert broken.payload["exit"] == "BROKEN"
+    assert any("changed since the day was sealed" in p
+               for p in broken.payload["index_problems"])
+    # a segment removed from under the day is noticed too
+    reads_day.seal(day)
+    for path in sorted(first.rglob("*"), reverse=True):
+        path.unlink() if path.is_file() else path.rmdir()
+    first.rmdir()
+    gone = run_cli(["verify", str(day)], exchange.env())
+    assert gone.code == 1 and "is listed but missing" in gone.stdout
+
+
+def test_status_prints_a_table_and_highlights_an_unprotected_position(
+        exchange: Exchange, workdir: Path) -> None:
+    exchange.fresh()
+    assert run_cli([*OPEN, "--intent-id", "tab1"], exchange.env()).code == 0
+    as_json = run_cli(["status", "--json"], exchange.env())
+    assert set(as_json.payload) == STATUS_KEYS
+    row = as_json.payload["symbols"][0]
+    human = run_cli(["status"], exchange.env())
+    assert human.code == 0, human.stderr
+    lines = human.stdout.splitlines()
+    assert lines[0].split() == list(COLUMNS)
+    cells = lines[1].split()
+    assert cells[:4] == [SYMBOL, "LONG", "1", row["entry_price"]]
+    assert cells[4] == "30000" and cells[6:8] == ["29000", "visible"]
+    assert cells[8] == "PRE_TP1" and "UNPROTECTED" not in human.stdout
+    # the stop disappears at the exchange: the row is marked and named
+    algo_id = row["stops"][0]["algo_id"]
+    exchange.sim.core.cancel_algos([{"instId": SYMBOL, "algoId": algo_id}])
+    bare = run_cli(["status"], exchange.env())
+    assert bare.code == ExitCode.NEEDS_ATTENTION
+    marked = [line for line in bare.stdout.splitlines() if line.startswith("! ")]
+    assert len(marked) == 1 and SYMBOL in marked[0] and "NOT visible" in marked[0]
+    assert f"UNPROTECTED {SYMBOL}:" in bare.stdout
+    assert "\x1b[" not in bare.stdout  # no colour codes when stdout is not a terminal
+
+
+def test_the_table_colours_only_for_a_terminal_and_shows_locks_and_quality() -> None:
+    from decimal import Decimal as D
+    row = StatusRow(SYMBOL, "SHORT", D(2), D("30100"), D("-3.5"), "PRE_TP1", D(2),
+                    "pxSLa1@30500", False, (), False, "loss cooldown", False, "no stop")
+    result = StatusResult(venue="sim", run_dir=Path("r"), symbols=(row,),
+                          exit_code=ExitCode.NEEDS_ATTENTION,
+                          table=(TableExtras(SYMBOL, D("30120"), "loss 4m05s",
+                                             "fill 0.90, slip 0.050R, n=12"),))
+    plain = status_table(result, color=False)
+    assert "30500 NOT visible" in plain and "loss 4m05s" in plain
+    assert "fill 0.90, slip 0.050R, n=12" in plain and "\x1b[" not in plain
+    assert "\x1b[31m" in status_table(result, color=True)
+    assert "\x1b[" not in status_table(attrs.evolve(result, symbols=(
+        attrs.evolve(row, protection_gap="", protected=True),)), color=True)
+
+
+def test_locks_show_their_remaining_time_and_quality_its_samples() -> None:
+    state = SymbolState(SYMBOL, cooldown_until=CooldownUntil(loss=1245, freeze=999,
+                                                             shock=1000 + 7300))
+    assert locks_left(state, 1000) == "loss 4m05s, shock 2h01m"
+    assert quality(state) == "no samples"
+    rolled = attrs.evolve(state, exec_quality_roll=ExecQualityRoll(
+        fill_rate_30=0.9, slippage_cost30_r=0.05, sample_n=12))
+    assert quality(rolled) == "fill 0.90, slip 0.050R, n=12"
