@@ -51,6 +51,9 @@ class OkxConfig:
     # expTime = exchange-clock now + this: the exchange drops a placement it receives later
     write_deadline_ms: int = attrs.field(default=5000, validator=_positive)
     pacing: bool = True
+    # what carries REST calls: "aiohttp" (measured ~2x cheaper a call) or httpx's own "httpx"
+    http_stack: str = attrs.field(default="aiohttp",
+                                  validator=attrs.validators.in_(("aiohttp", "httpx")))
     # reads (and idempotent settings) are tried this many times on transient failures
     read_attempts: int = attrs.field(default=3, validator=_positive)
     retry_base_s: float = attrs.field(default=0.2, validator=_positive)
