@@ -12,7 +12,9 @@ Rounds of each client are interleaved so drift hits them alike. Clients:
   bare-httpx    one httpx.AsyncClient, requests signed by hand, no checks, no evidence;
   adapter       ExchangeAdapter (pacing off, an in-memory evidence sink that only counts);
   adapter+file  the same with FileEvidenceSink (evidence on: the figure the target is about),
-                one row per --transports entry.
+                one row per --transports entry;
+  adapter-ws+file  orders over the private WS (bench/okx_ws_lifecycle.py): place, the
+                `orders` push showing it live, cancel, the push showing it canceled.
 Paired ratio = median over rounds of ours / theirs within the same round.
 The simulator (uvicorn + httptools, rate limits off) runs in a child process.
 """
@@ -32,6 +34,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+import attrs
 import httpx
 
 from adapters.clock import SystemClock
@@ -39,6 +42,7 @@ from adapters.okx import OkxConfig, OkxCredentials
 from adapters.okx.rest import http_transport
 from adapters.okx.signing import rest_headers, rest_timestamp
 from bench import okx_contenders as contenders
+from bench.okx_ws_lifecycle import ws_lifecycle
 from domain.evidence import EvidenceRef
 from domain.orders import Side
 from entrypoints.container import okx_venue
@@ -180,11 +184,11 @@ def paired(ours: list[float], theirs: list[float]) -> tuple[float, float, float]
 
 def report(times: dict[str, list[float]]) -> None:
     floor = statistics.median(times["raw-socket"])
-    print(f"{'client':<22}{'p50 ms':>9}{'p25 ms':>9}{'p75 ms':>9}{'p99 ms':>9}{'vs raw':>8}")
+    print(f"{'client':<28}{'p50 ms':>9}{'p25 ms':>9}{'p75 ms':>9}{'p99 ms':>9}{'vs raw':>8}")
     for name, samples in times.items():
         cuts = statistics.quantiles(samples, n=100) if len(samples) > 1 else samples * 99
         p50 = statistics.median(samples)
-        print(f"{name:<22}{p50:>9.3f}{cuts[24]:>9.3f}{cuts[74]:>9.3f}{cuts[98]:>9.3f}"
+        print(f"{name:<28}{p50:>9.3f}{cuts[24]:>9.3f}{cuts[74]:>9.3f}{cuts[98]:>9.3f}"
               f"{p50 / floor:>7.2f}x")
     for ours in (n for n in times if n.startswith("adapter")):
         for theirs in ("ccxt", "ccxt-raw"):
@@ -230,6 +234,9 @@ async def run(rest_url: str, ws_url: str, rounds: int, warmup: int,
                 "python-okx": contenders.python_okx_lifecycle(pyokx),
                 "bare-httpx": lambda n: httpx_lifecycle(bare, n),
                 "adapter": adapter_lifecycle(adapter, "ad")}
+            ws_config = attrs.evolve(config, ws_orders=True)
+            clients["adapter-ws+file"] = await stack.enter_async_context(
+                ws_lifecycle(okx_venue(ws_config, CREDS, clock, sink), "ws"))
             for i, name in enumerate(transports):
                 filed = await stack.enter_async_context(okx_venue(
                     config, CREDS, clock, sink, transport=make_transport(name)).exchange())

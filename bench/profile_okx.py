@@ -32,7 +32,9 @@ def owner(file_path: str) -> str:
         return parts[parts.index("site-packages") + 1].removesuffix(".py")
     for name in OWN:
         if name in parts:
-            return f"(ours) {name}"
+            at = parts.index(name)
+            sub = parts[at + 1] if name == "adapters" and at + 2 < len(parts) else ""
+            return f"(ours) {name}/{sub}" if sub else f"(ours) {name}"
     if file_path.startswith("<"):
         return "(built-in)"
     return f"(stdlib) {Path(file_path).stem}"
@@ -82,8 +84,14 @@ async def profiled(rest_url: str, ws_url: str, rounds: int, transport: str, tree
     total = sum(counts.values())
     print(f"{rounds} lifecycles, {session.duration * 1000 / rounds:.3f} ms each (profiled), "
           f"transport {transport}")
+    # the kernel's part (waiting for the server, socket calls) is the floor's, not the client's
+    kernel = sum(v for k, v in counts.items() if k.startswith(("(waiting)", "(built-in) socket")))
+    cpu = total - kernel
+    print(f"{'of all':>8}{'of client CPU':>15}  owner (kernel / waiting: {kernel / total:.0%})")
     for name, value in counts.most_common(25):
-        print(f"{value / total * 100:6.1f} %  {name}")
+        share = "" if name.startswith(("(waiting)", "(built-in) socket")) else \
+            f"{value / cpu * 100:13.1f} %"
+        print(f"{value / total * 100:6.1f} %{share:>15}  {name}")
     if tree:
         print(profiler.output_text(unicode=False, color=False, show_all=False))
 

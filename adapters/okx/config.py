@@ -71,6 +71,14 @@ class OkxConfig:
     # a subscriber that falls this far behind loses its queue and gets ResyncNeeded
     ws_queue_size: int = attrs.field(default=10_000, validator=_positive)
 
+    # regular orders over the private WS (order / cancel-order ops), REST when the socket is
+    # down; None = on for live, off for demo (a 2026 report has demo refusing instIdCode)
+    ws_orders: bool | None = None
+
+    @property
+    def ws_orders_on(self) -> bool:
+        return (not self.demo) if self.ws_orders is None else self.ws_orders
+
     def ws_endpoint(self, service: str) -> str:
         """The URL of one WS service: "public", "private" or "business"."""
         explicit = {"public": self.ws_public_url, "private": self.ws_private_url,
