@@ -1,6 +1,7 @@
 """SelfCheck reports every check and fails on a skewed clock, wrong mode or bad instrument."""
 
 import asyncio
+from typing import Any
 
 from application.selfcheck import RunSelfCheck, SelfCheckDone
 from ports.errors import ExchangeRejected
@@ -9,7 +10,7 @@ from tests.fakes import FakeClock, InMemoryEvidenceSink
 from tests.unit.application import wiring
 
 
-def check(exchange: FakeExchange, **kw: object) -> SelfCheckDone:
+def check(exchange: FakeExchange, **kw: Any) -> SelfCheckDone:
     cmd = RunSelfCheck(venue="sim", symbols=tuple(kw.pop("symbols", ("BTC-USDT-SWAP",))),
                        intent_id="sc1", **kw)
     use_case = wiring.selfcheck(exchange, InMemoryEvidenceSink())
