@@ -5,10 +5,9 @@ symbol (seed 001 §0.2, §7). The intent and every allocated client id are flush
 request that uses them leaves, so a crash at any step is recoverable.
 """
 
-import asyncio
 import enum
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
 import attrs
 
@@ -35,7 +34,6 @@ from domain.state import PositionStage, PositionState, SymbolState, remember_int
 from ports.account import Account
 from ports.clock import Clock
 from ports.errors import ExchangeError
-from ports.exchange_types import Equity
 from ports.market import MarketData
 from ports.orders import Orders
 from ports.progress import Progress, Silent
@@ -118,17 +116,10 @@ class OpenPosition:
         validate_intent_id(plan.intent_id)
         spec = await InstrumentBook(self._market).spec(cmd.symbol, live=True)
         plan.check(spec)  # every price and size before any order: InvalidIntent is bad input
-        # the reads the gate needs are independent: asked together, they cost one round trip
-        # (issue 14 P2); the first failure in this order is the one reported
-        answers = await asyncio.gather(
-            self._against_market(cmd), self._intent_reused(cmd),
-            self._account.get_balance_equity(spec.settle_ccy), return_exceptions=True)
-        for answer in answers:
-            if isinstance(answer, BaseException):
-                raise answer
-        mark, reused, equity = cast(tuple[Decimal, str, Equity], tuple(answers))
+        mark = await self._against_market(cmd)
         state = self._store.get_symbol_state(cmd.symbol)
-        rejected = self._gate(cmd, state, self._risk(cmd, spec, mark, equity), reused)
+        reused = await self._intent_reused(cmd)
+        rejected = self._gate(cmd, state, await self._risk(cmd, spec, mark), reused)
         if rejected is not None:
             self._progress.step(f"gate: rejected ({rejected.reason})")
             return rejected
@@ -173,9 +164,8 @@ class OpenPosition:
         """The plan against the current mark and book, before anything is sent: the stop on
         the losing side of both (and of a limit entry), each take-profit beyond them. A plan
         that would be stopped or take profit at once is bad input (InvalidIntent)."""
-        marked, ticker = await asyncio.gather(self._market.get_mark_price(cmd.symbol),
-                                              self._market.get_ticker(cmd.symbol))
-        mark = marked.price
+        mark = (await self._market.get_mark_price(cmd.symbol)).price
+        ticker = await self._market.get_ticker(cmd.symbol)
         plan = cmd.plan
         prices = [mark, ticker.bid or ticker.last, ticker.ask or ticker.last]
         if plan.entry_price is not None:
@@ -203,9 +193,10 @@ class OpenPosition:
             return f"intent id {cmd.intent_id} was used before: the exchange holds {entry_id}"
         return ""
 
-    def _risk(self, cmd: OpenPositionCommand, spec: InstrumentSpec, mark: Decimal,
-              equity: Equity) -> RiskBudget:
+    async def _risk(self, cmd: OpenPositionCommand, spec: InstrumentSpec,
+                    mark: Decimal) -> RiskBudget:
         """Loss at the initial stop against the tier's share of equity (domain/risk.py)."""
+        equity = await self._account.get_balance_equity(spec.settle_ccy)
         plan = cmd.plan
         return risk_budget(spec, qty=plan.qty, entry=plan.entry_price or mark,
                            stop=plan.stop_price, equity=equity.equity,

@@ -96,7 +96,9 @@ class OkxVenue(containers.DeclarativeContainer):
     market = providers.Singleton(OkxMarket, rest)
     account = providers.Singleton(OkxAccount, rest, config)
     # regular orders over the private WS when config.ws_orders_on (REST when it is down)
-    ws_orders = providers.Singleton(OkxWsOrders, config, credentials, clock, sink, rest, rng)
+    ws_orders = providers.Singleton(
+        OkxWsOrders, config, credentials, clock, sink, rest, rng,
+        providers.Singleton(EventHub, clock, config.provided.ws_queue_size))
     orders = providers.Singleton(OkxTrading, rest, account, config, ws_orders)
     algos = providers.Singleton(OkxAlgos, rest, account, config)
     hub = providers.Singleton(EventHub, clock, config.provided.ws_queue_size)

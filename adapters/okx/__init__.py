@@ -2,7 +2,7 @@
 
     rest = OkxRest(config, credentials, clock, sink)        # one keep-alive HTTP client
     OkxMarket(rest), OkxAccount(rest, config)                # MarketData, Account
-    OkxWsOrders(config, credentials, clock, sink, rest, rng)  # order ops over the private WS
+    OkxWsOrders(config, credentials, clock, sink, rest, rng, EventHub(...))  # orders over WS
     OkxTrading(rest, account, config, ws_orders), OkxAlgos(rest, account, config)
     OkxStreams(config, credentials, clock, sink, EventHub(...), rng, exchange_clock_of(rest))
 

@@ -49,10 +49,12 @@ class OkxWsOrders:
     until the socket is up, so no order ever waits for a connection."""
 
     def __init__(self, config: OkxConfig, credentials: OkxCredentials, clock: Clock,
-                 sink: EvidenceSink, rest: OkxRest, rng: Callable[[], float]) -> None:
+                 sink: EvidenceSink, rest: OkxRest, rng: Callable[[], float],
+                 hub: EventHub) -> None:
         self.enabled = config.ws_orders_on
         self._config, self._clock, self._rest = config, clock, rest
-        self._hub = EventHub(clock, config.ws_queue_size)
+        # its own hub: the streams' private connection publishes the same orders pushes
+        self._hub = hub
         self._recorder = FrameRecorder(sink, clock, lambda: rest.offset_ms,
                                        redact_frame=redact_frame)
         self._url = config.ws_endpoint("private")

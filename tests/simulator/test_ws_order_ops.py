@@ -119,7 +119,7 @@ def test_amend_rules(sim: EmbeddedSimulator) -> None:
                              {"instIdCode": CODE, "ordId": limit_id, "newPx": "30500"})
             assert moved["data"][0]["sCode"] == "0"
             filled = sim.core.get_order({"instId": BTC, "ordId": limit_id})[0]
-            assert (filled["state"], Decimal(filled["accFillSz"])) == ("filled", Decimal(1))
+            assert (filled["state"], Decimal(str(filled["accFillSz"]))) == ("filled", Decimal(1))
         finally:
             await ws.close()
     run(scenario())
