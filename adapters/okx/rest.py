@@ -102,7 +102,9 @@ class OkxRest:
         self._prefix = self._base.raw_path.decode("ascii").rstrip("/")  # a host may sit on a path
         self._timeout = httpx.Timeout(config.request_timeout_s,
                                       connect=config.connect_timeout_s).as_dict()
-        self._fixed = {"x-simulated-trading": "1"} if config.demo else {}
+        self._fixed = {"Host": self._base.netloc.decode("ascii")}
+        if config.demo:
+            self._fixed["x-simulated-trading"] = "1"
 
     async def aclose(self) -> None:
         await self._transport.aclose()
@@ -248,19 +250,22 @@ class OkxRest:
         text = "" if body is None else json.dumps(body, separators=(",", ":"))
         target = f"{self._prefix}{path}?{query}" if query else f"{self._prefix}{path}"
         headers = dict(self._fixed)
+        data = text.encode() if body is not None else b""
         if body is not None:
             headers["Content-Type"] = "application/json"
+            headers["Content-Length"] = str(len(data))
         if exp_time_ms is not None:
             headers["expTime"] = str(exp_time_ms)
         if signed:
             stamp = rest_timestamp(self.exchange_now_ms())
             headers.update(rest_headers(self._credentials, stamp, method, target, text))
-        # the URL is made from the base directly: AsyncClient.build_request merges URLs and
-        # default headers, which costs as much again as the rest of building
-        return httpx.Request(method, url_on(self._base, target),
-                             headers=headers,
-                             content=text.encode() if body is not None else None,
-                             extensions={"timeout": self._timeout})
+        # built whole here (URL from the parsed base, Host and Content-Length set): httpx's
+        # `content=` path re-derives and merges default headers, twice the cost of the rest
+        request = httpx.Request(method, url_on(self._base, target), headers=headers,
+                                stream=httpx.ByteStream(data),
+                                extensions={"timeout": self._timeout})
+        request.read()  # the body is in memory: request.content is there for every transport
+        return request
 
 
 def http_transport(stack: str) -> httpx.AsyncBaseTransport:
