@@ -1,20 +1,40 @@
-"""Run every benchmark in turn with its default settings (results go to stdout)."""
+"""Run every benchmark in turn and print its figures and ratios (results go to stdout).
+
+    .venv/bin/python -m bench           # the counts BENCHMARKS.md was made with
+    .venv/bin/python -m bench --smoke   # tiny counts: each bench runs end to end (no figures)
+
+tests/bench/test_smoke.py runs each with SMOKE_ARGS so none rots.
+"""
 
 import subprocess
 import sys
 
 BENCHES = ("sim_throughput", "okx_adapter", "binance_adapter", "protection", "evidence_sink",
-           "recovery_scale")
+           "verify_throughput", "recovery_scale")
+# what each bench is given for a smoke run: the least that still goes through every row
+SMOKE_ARGS: dict[str, tuple[str, ...]] = {
+    "sim_throughput": ("--orders", "200", "--connections", "2", "--gets", "50",
+                       "--rounds", "1"),
+    "okx_adapter": ("--rounds", "3", "--warmup", "1"),
+    "binance_adapter": ("--rounds", "3", "--warmup", "1"),
+    "protection": ("--stops", "3", "--flattens", "1", "--opens", "2"),
+    "evidence_sink": ("--records", "200", "--floor-records", "20", "--rounds", "1"),
+    "verify_throughput": ("--records", "300", "--rounds", "1"),
+    "profile_okx": ("--rounds", "5"),
+    "recovery_scale": ("--symbols", "2"),
+}
+
+
+def command(name: str, smoke: bool) -> list[str]:
+    return [sys.executable, "-m", f"bench.{name}", *(SMOKE_ARGS[name] if smoke else ())]
 
 
 def main() -> int:
+    smoke = "--smoke" in sys.argv[1:]
     failed = 0
     for name in BENCHES:
         print(f"\n=== bench.{name} ===", flush=True)
-        args = [sys.executable, "-m", f"bench.{name}"]
-        if name == "okx_adapter":
-            args.append("--file-sink")
-        failed += subprocess.run(args, check=False).returncode != 0
+        failed += subprocess.run(command(name, smoke), check=False).returncode != 0
     return 1 if failed else 0
 
 

@@ -1,14 +1,21 @@
-"""Benchmark the OKX adapter's order lifecycle against the simulator, with floors in the same run.
+"""Benchmark the OKX adapter's order lifecycle against ccxt and python-okx on the simulator.
 
 Run from the project root:
-    .venv/bin/python -m bench.okx_adapter [--rounds 1000] [--warmup 50] [--file-sink]
+    .venv/bin/python -m bench.okx_adapter [--rounds 500] [--warmup 50] [--transports default,httpx]
 
 One lifecycle = place a post-only limit order far from the market, GET it, cancel it, GET it.
 Rounds of each client are interleaved so drift hits them alike. Clients:
   raw-socket    a blocking socket writing hand-signed HTTP/1.1 (the server + loopback floor);
+  ccxt-raw      ccxt.async_support.okx, rate limiter off, its implicit endpoint methods;
+  ccxt          the same client through its unified API (create/fetch/cancel/fetch order);
+  python-okx    python-okx's TradeAPI (blocking httpx.Client, HTTP/2 off on plain http);
   bare-httpx    one httpx.AsyncClient, requests signed by hand, no checks, no evidence;
   adapter       ExchangeAdapter (pacing off, an in-memory evidence sink that only counts);
-  adapter+file  the same with FileEvidenceSink writing to a temp dir (with --file-sink).
+  adapter+file  the same with FileEvidenceSink (evidence on: the figure the target is about),
+                one row per --transports entry;
+  adapter-ws+file  orders over the private WS (bench/okx_ws_lifecycle.py): place, the
+                `orders` push showing it live, cancel, the push showing it canceled.
+Paired ratio = median over rounds of ours / theirs within the same round.
 The simulator (uvicorn + httptools, rate limits off) runs in a child process.
 """
 
@@ -27,11 +34,15 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+import attrs
 import httpx
 
 from adapters.clock import SystemClock
 from adapters.okx import OkxConfig, OkxCredentials
+from adapters.okx.rest import http_transport
 from adapters.okx.signing import rest_headers, rest_timestamp
+from bench import okx_contenders as contenders
+from bench.okx_ws_lifecycle import ws_lifecycle
 from domain.evidence import EvidenceRef
 from domain.orders import Side
 from entrypoints.container import okx_venue
@@ -42,6 +53,7 @@ from simulator.embedded import EmbeddedSimulator
 BTC = "BTC-USDT-SWAP"
 CREDS = OkxCredentials(api_key="benchKey1", secret="benchSecret2", passphrase="benchPass3")
 Lifecycle = Callable[[int], Awaitable[None]]
+TRANSPORTS = ("default", "httpx", "httpx-aiohttp")
 
 
 class CountingSink:
@@ -161,52 +173,79 @@ async def measure(clients: dict[str, Lifecycle], rounds: int,
     return times
 
 
+def paired(ours: list[float], theirs: list[float]) -> tuple[float, float, float]:
+    """Median, p25 and p75 over rounds of ours / theirs in the same round."""
+    pairs = [a / b for a, b in zip(ours, theirs, strict=True)]
+    if len(pairs) < 2:
+        return pairs[0], pairs[0], pairs[0]
+    quartiles = statistics.quantiles(pairs, n=4)
+    return statistics.median(pairs), quartiles[0], quartiles[2]
+
+
 def report(times: dict[str, list[float]]) -> None:
     floor = statistics.median(times["raw-socket"])
-    print(f"{'client':<14}{'p50 ms':>9}{'p99 ms':>9}{'vs raw':>8}")
+    print(f"{'client':<28}{'p50 ms':>9}{'p25 ms':>9}{'p75 ms':>9}{'p99 ms':>9}{'vs raw':>8}")
     for name, samples in times.items():
+        cuts = statistics.quantiles(samples, n=100) if len(samples) > 1 else samples * 99
         p50 = statistics.median(samples)
-        p99 = statistics.quantiles(samples, n=100)[98]
-        print(f"{name:<14}{p50:>9.3f}{p99:>9.3f}{p50 / floor:>7.2f}x")
+        print(f"{name:<28}{p50:>9.3f}{cuts[24]:>9.3f}{cuts[74]:>9.3f}{cuts[98]:>9.3f}"
+              f"{p50 / floor:>7.2f}x")
+    for ours in (n for n in times if n.startswith("adapter")):
+        for theirs in ("ccxt", "ccxt-raw"):
+            if theirs in times:
+                mid, low, high = paired(times[ours], times[theirs])
+                print(f"paired ratio {ours} / {theirs}: {mid:.2f} (p25 {low:.2f}, "
+                      f"p75 {high:.2f})")
 
 
-def aiohttp_transport() -> httpx.AsyncBaseTransport | None:
-    """httpx over aiohttp, when the optional httpx-aiohttp package is installed."""
-    try:
-        from httpx_aiohttp import AiohttpTransport  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
+def make_transport(name: str) -> httpx.AsyncBaseTransport | None:
+    """An httpx transport by name: "default" is the adapter's own choice (OkxConfig.http_stack),
+    "httpx" httpx's own httpcore stack; the others are candidates measured side by side."""
+    if name == "default":
         return None
-    transport: httpx.AsyncBaseTransport = AiohttpTransport(trust_env=False)
-    return transport
+    if name == "httpx":
+        return http_transport("httpx")
+    if name == "httpx-aiohttp":
+        # the httpx-aiohttp package, when installed (not a dependency: see BENCHMARKS.md)
+        from httpx_aiohttp import AiohttpTransport  # type: ignore[import-not-found,unused-ignore]
+        transport: httpx.AsyncBaseTransport = AiohttpTransport(trust_env=False)
+        return transport
+    raise SystemExit(f"unknown transport {name!r}; known: {', '.join(TRANSPORTS)}")
 
 
-async def run(rest_url: str, ws_url: str, rounds: int, warmup: int, file_sink: bool) -> None:
+async def run(rest_url: str, ws_url: str, rounds: int, warmup: int,
+              transports: tuple[str, ...]) -> None:
+    from adapters.evidence import FileEvidenceSink
     raw = RawClient(rest_url)
     config = OkxConfig(rest_url=rest_url, ws_url=ws_url, demo=True, pacing=False)
     clock = SystemClock()
-    async with httpx.AsyncClient(base_url=rest_url, trust_env=False) as bare, \
-            okx_venue(config, CREDS, clock, CountingSink()).exchange() as adapter, \
-            contextlib.AsyncExitStack() as optional:
-        clients: dict[str, Lifecycle] = {
-            "raw-socket": raw.async_lifecycle,
-            "bare-httpx": lambda n: httpx_lifecycle(bare, n),
-            "adapter": adapter_lifecycle(adapter, "ad")}
-        aio = aiohttp_transport()
-        if aio is not None:
-            # the transport perf-notes suggests; not a dependency (see BENCHMARKS.md)
-            over = await optional.enter_async_context(
-                okx_venue(config, CREDS, clock, CountingSink(), transport=aio).exchange())
-            clients["adapter+aio"] = adapter_lifecycle(over, "ai")
-        if not file_sink:
-            report(await measure(clients, rounds, warmup))
-            return
-        from adapters.evidence import FileEvidenceSink
-        with tempfile.TemporaryDirectory() as tmp, \
-                FileEvidenceSink(Path(tmp) / "run", clock=clock,
-                                 secrets=CREDS.values()) as sink:
-            async with okx_venue(config, CREDS, clock, sink).exchange() as filed:
-                clients["adapter+file"] = adapter_lifecycle(filed, "fs")
+    keys = CREDS.values()
+    cx = await contenders.ccxt_client(rest_url, *keys)
+    with tempfile.TemporaryDirectory() as tmp, \
+            FileEvidenceSink(Path(tmp) / "run", clock=clock, secrets=CREDS.values()) as sink, \
+            contenders.python_okx_client(rest_url, *keys) as pyokx:
+        async with httpx.AsyncClient(base_url=rest_url, trust_env=False) as bare, \
+                okx_venue(config, CREDS, clock, CountingSink()).exchange() as adapter, \
+                contextlib.AsyncExitStack() as stack:
+            clients: dict[str, Lifecycle] = {
+                "raw-socket": raw.async_lifecycle,
+                "ccxt-raw": contenders.ccxt_raw_lifecycle(cx),
+                "ccxt": contenders.ccxt_unified_lifecycle(cx),
+                "python-okx": contenders.python_okx_lifecycle(pyokx),
+                "bare-httpx": lambda n: httpx_lifecycle(bare, n),
+                "adapter": adapter_lifecycle(adapter, "ad")}
+            ws_config = attrs.evolve(config, ws_orders=True)
+            clients["adapter-ws+file"] = await stack.enter_async_context(
+                ws_lifecycle(okx_venue(ws_config, CREDS, clock, sink), "ws"))
+            for i, name in enumerate(transports):
+                filed = await stack.enter_async_context(okx_venue(
+                    config, CREDS, clock, sink, transport=make_transport(name)).exchange())
+                label = "adapter+file" if name == "default" else f"adapter+file[{name}]"
+                clients[label] = adapter_lifecycle(filed, f"f{i}")
+            try:
                 report(await measure(clients, rounds, warmup))
+            finally:
+                await cx.close()
 
 
 def serve(pipe: Connection) -> None:
@@ -220,16 +259,20 @@ def serve(pipe: Connection) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=500)
     parser.add_argument("--warmup", type=int, default=50)
-    parser.add_argument("--file-sink", action="store_true")
+    parser.add_argument("--transports", default="default",
+                        help=f"comma-separated adapter+file rows: {', '.join(TRANSPORTS)}")
     args = parser.parse_args()
+    transports = tuple(t for t in args.transports.split(",") if t)
+    for name in transports:
+        make_transport(name)
     ours, theirs = multiprocessing.Pipe()
     server = multiprocessing.Process(target=serve, args=(theirs,), daemon=True)
     server.start()
     try:
         rest_url, ws_url = ours.recv()
-        asyncio.run(run(rest_url, ws_url, args.rounds, args.warmup, args.file_sink))
+        asyncio.run(run(rest_url, ws_url, args.rounds, args.warmup, transports))
     finally:
         ours.send("stop")
         server.join(10)

@@ -41,6 +41,7 @@ from adapters.okx import (
     OkxRest,
     OkxStreams,
     OkxTrading,
+    OkxWsOrders,
     exchange_clock_of,
 )
 from adapters.state import JsonFileStateStore
@@ -96,15 +97,20 @@ class OkxVenue(containers.DeclarativeContainer):
                                rng=rng)
     market = providers.Singleton(OkxMarket, rest)
     account = providers.Singleton(OkxAccount, rest, config)
-    orders = providers.Singleton(OkxTrading, rest, account, config)
+    # regular orders over the private WS when config.ws_orders_on (REST when it is down)
+    ws_orders = providers.Singleton(
+        OkxWsOrders, config, credentials, clock, sink, rest, rng,
+        providers.Singleton(EventHub, clock, config.provided.ws_queue_size))
+    orders = providers.Singleton(OkxTrading, rest, account, config, ws_orders)
     algos = providers.Singleton(OkxAlgos, rest, account, config)
     hub = providers.Singleton(EventHub, clock, config.provided.ws_queue_size)
     streams = providers.Singleton(OkxStreams, config, credentials, clock, sink, hub, rng,
-                                  providers.Singleton(exchange_clock_of, rest),
+                                  providers.Singleton(exchange_clock_of, rest), ws_orders,
                                   connector=connector)
     exchange = providers.Singleton(
         ExchangeAdapter, market, account, orders, algos, streams,
-        closers=providers.List(streams.provided.ws_stop, rest.provided.aclose))
+        closers=providers.List(streams.provided.ws_stop, ws_orders.provided.stop,
+                               rest.provided.aclose))
 
 
 def okx_venue(config: OkxConfig, credentials: OkxCredentials, clock: Clock,

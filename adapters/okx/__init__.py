@@ -2,7 +2,8 @@
 
     rest = OkxRest(config, credentials, clock, sink)        # one keep-alive HTTP client
     OkxMarket(rest), OkxAccount(rest, config)                # MarketData, Account
-    OkxTrading(rest, account, config), OkxAlgos(rest, account, config)   # Orders, AlgoOrders
+    OkxWsOrders(config, credentials, clock, sink, rest, rng, EventHub(...))  # orders over WS
+    OkxTrading(rest, account, config, ws_orders), OkxAlgos(rest, account, config)
     OkxStreams(config, credentials, clock, sink, EventHub(...), rng, exchange_clock_of(rest))
 
 entrypoints/container.py (OkxVenue) builds these and composes them into ports.ExchangeAdapter.
@@ -17,6 +18,7 @@ from adapters.okx.market import OkxMarket
 from adapters.okx.rest import OkxRest
 from adapters.okx.trading import OkxTrading
 from adapters.okx.ws import OkxStreams, exchange_clock_of
+from adapters.okx.ws_orders import OkxWsOrders
 
 __all__ = ["OkxAccount", "OkxAlgos", "OkxConfig", "OkxCredentials", "OkxMarket", "OkxRest",
-           "OkxStreams", "OkxTrading", "Secret", "exchange_clock_of"]
+           "OkxStreams", "OkxTrading", "OkxWsOrders", "Secret", "exchange_clock_of"]

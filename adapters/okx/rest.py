@@ -16,7 +16,8 @@ from urllib.parse import urlencode
 import attrs
 import httpx
 
-from adapters.common.http import Reply, response_doc, send
+from adapters.common.aio_transport import AiohttpTransport
+from adapters.common.http import Reply, response_doc, send, url_on
 from adapters.common.timesync import ClockOffset
 from adapters.okx import wire
 from adapters.okx.config import OkxConfig
@@ -95,13 +96,18 @@ class OkxRest:
         self._offset = ClockOffset()
         self._sync_lock = asyncio.Lock()
         self._sync_tried = False
-        self._client = httpx.AsyncClient(
-            base_url=config.rest_url, transport=transport, trust_env=False,
-            headers={"x-simulated-trading": "1"} if config.demo else None,
-            timeout=httpx.Timeout(config.request_timeout_s, connect=config.connect_timeout_s))
+        # requests go straight to the transport (adapters.common.http.send): built here in full
+        self._transport = transport or http_transport(config.http_stack)
+        self._base = httpx.URL(config.rest_url)
+        self._prefix = self._base.raw_path.decode("ascii").rstrip("/")  # a host may sit on a path
+        self._timeout = httpx.Timeout(config.request_timeout_s,
+                                      connect=config.connect_timeout_s).as_dict()
+        self._fixed = {"Host": self._base.netloc.decode("ascii")}
+        if config.demo:
+            self._fixed["x-simulated-trading"] = "1"
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        await self._transport.aclose()
 
     @property
     def pacer(self) -> Pacer:
@@ -225,7 +231,7 @@ class OkxRest:
                 if deadline else None
             request = self._build(method, path, params, body, signed, exp_time_ms)
             sent_ms, started = self._clock.now_ms(), self._clock.monotonic()
-            reply = await send(self._client, request)
+            reply = await send(self._transport, request)
         elapsed_ms = (self._clock.monotonic() - started) * 1000
         judgement = judge_write(reply) if write else judge_read(reply)
         record = ExchangeCallRecord(
@@ -242,14 +248,29 @@ class OkxRest:
         query = urlencode(dict(params), safe=",") if params else ""
         # serialized once: these exact bytes are both signed and sent
         text = "" if body is None else json.dumps(body, separators=(",", ":"))
-        headers = {"Content-Type": "application/json"} if body is not None else {}
+        target = f"{self._prefix}{path}?{query}" if query else f"{self._prefix}{path}"
+        headers = dict(self._fixed)
+        data = text.encode() if body is not None else b""
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+            headers["Content-Length"] = str(len(data))
         if exp_time_ms is not None:
             headers["expTime"] = str(exp_time_ms)
-        request = self._client.build_request(
-            method, f"{path}?{query}" if query else path, headers=headers,
-            content=text.encode() if body is not None else None)
         if signed:
             stamp = rest_timestamp(self.exchange_now_ms())
-            request.headers.update(rest_headers(self._credentials, stamp, method,
-                                                request.url.raw_path.decode("ascii"), text))
+            headers.update(rest_headers(self._credentials, stamp, method, target, text))
+        # built whole here (URL from the parsed base, Host and Content-Length set): httpx's
+        # `content=` path re-derives and merges default headers, twice the cost of the rest
+        request = httpx.Request(method, url_on(self._base, target), headers=headers,
+                                stream=httpx.ByteStream(data),
+                                extensions={"timeout": self._timeout})
+        request.read()  # the body is in memory: request.content is there for every transport
         return request
+
+
+def http_transport(stack: str) -> httpx.AsyncBaseTransport:
+    """The transport under every REST call: "aiohttp" (the default, see BENCHMARKS.md) or
+    "httpx" (httpx's own httpcore stack)."""
+    if stack == "httpx":
+        return httpx.AsyncHTTPTransport(trust_env=False)
+    return AiohttpTransport()

@@ -1,6 +1,8 @@
 """Regular orders: place, cancel (with the lookup that makes a refused cancel conclusive), query."""
 
+import contextlib
 from decimal import Decimal
+from typing import Any
 
 from adapters.okx import wire
 from adapters.okx.account import LONG_SHORT_MODE, OkxAccount
@@ -10,6 +12,7 @@ from adapters.okx.errors import CANCEL_LOOKUP_CODES, ORDER_NOT_FOUND, Verdict, w
 from adapters.okx.paging import read_all
 from adapters.okx.rest import OkxRest, WriteAnswer
 from adapters.okx.translate import protocol_guard, to_order_status, to_trade
+from adapters.okx.ws_orders import OkxWsOrders, WsNotSent
 from domain.errors import InvalidIntent
 from domain.orders import Fill, OrderIntent, OrderStatus, Side, validate_client_id
 from domain.outcome import Accepted, Rejected, Unknown
@@ -28,10 +31,21 @@ def pos_side_for(side: Side, reduce_only: bool) -> str:
 
 
 class OkxTrading:
-    def __init__(self, rest: OkxRest, account: OkxAccount, config: OkxConfig) -> None:
+    def __init__(self, rest: OkxRest, account: OkxAccount, config: OkxConfig,
+                 ws: OkxWsOrders | None = None) -> None:
         self._rest = rest
         self._account = account
         self._config = config
+        self._ws = ws if ws is not None and ws.enabled else None
+
+    async def _write(self, path: str, op: str, body: dict[str, Any], *,
+                     deadline: bool) -> WriteAnswer:
+        """Over the private WS when it is up, else (nothing sent there) over REST."""
+        if self._ws is not None:
+            item = {k: v for k, v in body.items() if k != "instId"}
+            with contextlib.suppress(WsNotSent):
+                return await self._ws.write(op, str(body["instId"]), item, deadline=deadline)
+        return await self._rest.write(path, body, deadline=deadline)
 
     async def submit_order(self, intent: OrderIntent) -> OrderPlacement:
         """The one way an order leaves: an intent already checked against the instrument."""
@@ -53,7 +67,7 @@ class OkxTrading:
             sz=qty, px=price, cl_ord_id=cid,
             pos_side=pos_side_for(side, reduce_only) if hedged else None,
             reduce_only=None if hedged else reduce_only))
-        answer = await self._rest.write(ORDER_PATH, body, deadline=True)
+        answer = await self._write(ORDER_PATH, "order", body, deadline=True)
         ack = answer.ack
         ord_id = ack.ord_id or ""
         return OrderPlacement(write_outcome(answer.judgement, answer.http_status, ord_id),
@@ -66,7 +80,7 @@ class OkxTrading:
             raise InvalidIntent("cancel needs an order_id or a client_order_id")
         body = unstructure(wire.CancelOrder(inst_id=symbol, ord_id=order_id or None,
                                             cl_ord_id=None if order_id else client_order_id))
-        answer = await self._rest.write(CANCEL_PATH, body, deadline=False)
+        answer = await self._write(CANCEL_PATH, "cancel-order", body, deadline=False)
         ord_id = answer.ack.ord_id or order_id or ""
         cid = answer.ack.cl_ord_id or client_order_id or ""
         judgement = answer.judgement

@@ -6,7 +6,7 @@ import contextlib
 import json
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol
 
 import attrs
 from websockets.asyncio.client import ClientConnection, connect
@@ -19,6 +19,7 @@ from adapters.okx.rest import OkxRest
 from adapters.okx.signing import ws_login_args
 from adapters.okx.ws_decode import PushDecoder
 from adapters.okx.ws_frames import StreamSpec, arg_key, redact_frame, stream_specs
+from domain.evidence import EvidenceRef
 from ports.clock import Clock
 from ports.errors import ExchangeProtocolError, ExchangeUnavailable
 from ports.evidence import EvidenceSink
@@ -56,8 +57,13 @@ class OkxStream:
     def __init__(self, spec: StreamSpec, config: OkxConfig, credentials: OkxCredentials,
                  clock: Clock, recorder: FrameRecorder, hub: EventHub, decoder: PushDecoder,
                  rng: Callable[[], float], exchange_clock: ExchangeClock,
+                 on_reply: Callable[[dict[str, Any], EvidenceRef], None] | None = None,
+                 on_down: Callable[[str], None] | None = None,
                  connector: Callable[..., Any] | None = None) -> None:
         self.spec = spec
+        # answers to order ops ({"id", "op", "code", "data"}) go here, not to the decoder;
+        # on_down hears of every lost connection (ops in flight then have unknown outcomes)
+        self._on_reply, self._on_down = on_reply, on_down
         # websockets' connect, or a stand-in with its `async with` use (the recorded replay)
         self._connect: Callable[..., Any] = connector or connect
         self._config, self._credentials, self._clock = config, credentials, clock
@@ -85,6 +91,8 @@ class OkxStream:
             except Exception as exc:  # any loss of the stream means: reconnect
                 self.last_error = f"{type(exc).__name__}: {exc}"
                 refused = isinstance(exc, LoginRefused)
+            if self._on_down is not None:
+                self._on_down(self.last_error)
             if self._stopping:
                 break
             ref = self._recorder.state(self.spec.url, "disconnected", self.last_error)
@@ -207,6 +215,19 @@ class OkxStream:
                 wait = quiet_since + config.ws_ping_idle_s - now
             await self._clock.sleep(wait)
 
+    @property
+    def up(self) -> bool:
+        """Logged in and subscribed, with the connection open."""
+        return self._live and self._ws is not None
+
+    async def send_op(self, frame: dict[str, Any]) -> None:
+        """Send an op frame on the live connection; ConnectionError when there is none (then
+        nothing was sent)."""
+        ws = self._ws
+        if ws is None or not self._live:
+            raise ConnectionError(f"{self.spec.service} stream is not up")
+        await self._send(ws, frame)
+
     async def _send(self, ws: ClientConnection, frame: Any) -> None:
         text = frame if isinstance(frame, str) else json.dumps(frame, separators=(",", ":"))
         self._recorder.frame("ws_out", self.spec.url, frame)
@@ -231,6 +252,8 @@ class OkxStream:
                 self._hub.publish(ResyncNeeded("undecodable WS frame", ref))
             elif "event" in message:
                 self._on_event(message)
+            elif "op" in message and self._on_reply is not None:
+                self._on_reply(message, ref)
             else:
                 try:
                     events = self._decoder.decode(message, ref)
@@ -260,14 +283,23 @@ class OkxStream:
                 subs.set_exception(SubscribeRefused(detail))
 
 
+class WsOrderEntry(Protocol):
+    """What the streams start and stop beside themselves (adapters.okx.ws_orders)."""
+
+    async def start(self, *, wait: bool = True) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
 class OkxStreams:
     """The set of WS connections the config calls for, started and stopped together."""
 
     def __init__(self, config: OkxConfig, credentials: OkxCredentials, clock: Clock,
                  sink: EvidenceSink, hub: EventHub, rng: Callable[[], float],
-                 exchange_clock: ExchangeClock,
+                 exchange_clock: ExchangeClock, ws_orders: "WsOrderEntry | None" = None,
                  connector: Callable[..., Any] | None = None) -> None:
         self._config, self._credentials, self._clock = config, credentials, clock
+        self._ws_orders = ws_orders
         self._connector = connector
         self._hub, self._rng, self._exchange_clock = hub, rng, exchange_clock
         self._recorder = FrameRecorder(sink, clock, exchange_clock.offset_ms,
@@ -285,9 +317,12 @@ class OkxStreams:
         if self._tasks:
             return
         await self._exchange_clock.ensure_synced()
+        if self._ws_orders is not None:
+            # the order-entry socket comes up beside the streams; orders use REST until then
+            await self._ws_orders.start(wait=False)
         self.streams = [OkxStream(spec, self._config, self._credentials, self._clock,
                                   self._recorder, self._hub, self._decoder, self._rng,
-                                  self._exchange_clock, self._connector)
+                                  self._exchange_clock, connector=self._connector)
                         for spec in stream_specs(self._config)]
         self._tasks = [asyncio.create_task(s.run(), name=f"okx-ws-{s.spec.service}")
                        for s in self.streams]
@@ -304,6 +339,8 @@ class OkxStreams:
                                       ref) from None
 
     async def ws_stop(self) -> None:
+        if self._ws_orders is not None:
+            await self._ws_orders.stop()
         for stream in self.streams:
             await stream.stop()
         for task in self._tasks:

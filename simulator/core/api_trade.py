@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 
-from simulator.core import algos, dead_man, okx_algos, trading
+from simulator.core import algos, amend, dead_man, okx_algos, trading
 from simulator.core import params as p
 from simulator.core.errors import ApiError, ItemError, Refused, okx_item_error
 from simulator.core.locking import locked
@@ -59,6 +59,27 @@ class TradeApi:
             try:
                 order = trading.cancel_order(self.state, item, race_fill)
             except (ItemError, ApiError, Refused) as refused:
+                results.append(_failed(result, refused))
+                continue
+            result.update({"ordId": order.ord_id, "clOrdId": order.cl_ord_id, "sCode": "0",
+                           "sMsg": ""})
+            results.append(result)
+        return results
+
+    @locked
+    def amend_orders(self, items: Sequence[p.Params]) -> Data:
+        """OKX amend-order / batch-amend-orders: one result per item, with reqId echoed."""
+        if len(items) > MAX_BATCH:
+            raise ApiError("51111", MAX_BATCH)
+        results: Data = []
+        for item in items:
+            result: dict[str, object] = {"ordId": _str(item.get("ordId")),
+                                         "clOrdId": _str(item.get("clOrdId")),
+                                         "reqId": _str(item.get("reqId")),
+                                         "ts": str(self.state.now())}
+            try:
+                order = amend.amend_order(self.state, item)
+            except (ItemError, Refused) as refused:
                 results.append(_failed(result, refused))
                 continue
             result.update({"ordId": order.ord_id, "clOrdId": order.cl_ord_id, "sCode": "0",

@@ -72,6 +72,10 @@ MESSAGES: dict[str, str] = {
     "51400": "Order cancellation failed as the order has been filled, canceled or does not "
              "exist.",
     "51412": "The order has been triggered and can't be canceled.",
+    "51503": "Order modification failed as the order has been filled, canceled or does not "
+             "exist.",
+    "51506": "Order modification unavailable for the order type.",
+    "51511": "Operation failed as the order price did not meet the requirement for Post Only.",
     "51603": "Order does not exist",
     "59000": "Your settings failed as you have positions or open orders.",
     "59102": "Leverage exceeds the maximum leverage. Please adjust the leverage.",

@@ -20,7 +20,8 @@ LOGIN_ERRORS = {
     "60006": "Timestamp request expired", "60007": "Invalid sign", "60009": "Login failed.",
     "60024": "Wrong passphrase",
 }
-ORDER_OPS = ("order", "batch-orders", "cancel-order", "batch-cancel-orders")
+ORDER_OPS = ("order", "batch-orders", "cancel-order", "batch-cancel-orders", "amend-order",
+             "batch-amend-orders")
 
 
 class WsConn:
@@ -181,25 +182,31 @@ class WsConn:
             self._event(event="error", code="60011", msg="Please log in")
             return
         core = self.hub.rt.core
-        items = [_with_inst_id(core.state.instruments, a) for a in args]
         try:
+            # since 2026 OKX names the instrument by instIdCode on WS order ops, not instId
+            items = [_with_inst_id(core.state.instruments, a) for a in args]
             if op in ("order", "batch-orders"):
                 exp = str(request.get("expTime", ""))
                 data = core.place_orders(items, int(exp) if exp.isdigit() else None)
+            elif op in ("amend-order", "batch-amend-orders"):
+                data = core.amend_orders(items)
             else:
                 data = core.cancel_orders(items)
         except ApiError as err:
-            self.enqueue(json.dumps({**base, "code": err.code, "msg": err.msg, "data": []}))
+            self.enqueue(json.dumps({**base, "code": err.code, "msg": err.msg, "data": [],
+                                     "inTime": str(in_us), "outTime": str(time.time_ns() // 1000)}))
             return
         self.enqueue(json.dumps({**base, **envelope.items(data, in_us)}))
 
 
 def _with_inst_id(instruments: dict[str, Any], item: dict[str, Any]) -> dict[str, Any]:
-    """2026: WS order ops may name the instrument by instIdCode instead of instId."""
-    if item.get("instId") or "instIdCode" not in item:
-        return item
-    code = str(item["instIdCode"])
+    """The item with instId set from its instIdCode (which it must carry, as OKX requires
+    since 2026: "Parameter instIdCode can not be empty"); an unknown code leaves instId empty,
+    which the core refuses per item as an unknown instrument (51001)."""
+    code = str(item.get("instIdCode", "")).strip()
+    if not code:
+        raise ApiError("50014", "instIdCode")
     for inst_id, inst in instruments.items():
         if str(inst.inst_id_code) == code:
             return {**item, "instId": inst_id}
-    return item
+    return {**item, "instId": "?" + code}

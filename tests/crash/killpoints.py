@@ -22,6 +22,7 @@ from typing import Any
 import attrs
 import httpx
 
+from adapters.common.aio_transport import AiohttpTransport
 from adapters.evidence.group_commit import AppendFile
 from adapters.state import json_store
 
@@ -105,21 +106,25 @@ def _patch_state(counter: Counter) -> None:
 
 
 def _patch_orders(counter: Counter) -> None:
-    send = httpx.AsyncClient.send
+    # both seams a trade request can leave by: httpx.AsyncClient.send (the Binance venue) and
+    # the transport the OKX venue sends on directly (adapters.common.http.send)
+    def wrap(send: Any) -> Any:
+        async def send_or_die(self: Any, request: httpx.Request, **kw: Any) -> httpx.Response:
+            trade = request.method == "POST" and request.url.path.startswith(TRADE_PREFIX)
+            chosen = trade and counter.hit("order")
+            if chosen and counter.plan.mode == "before":
+                die()
+            response: httpx.Response = await send(self, request, **kw)
+            if chosen:
+                await response.aread()  # the exchange has answered; the engine never learns it
+                die()
+            return response
+        return send_or_die
 
-    async def send_or_die(self: httpx.AsyncClient, request: httpx.Request,
-                          **kw: Any) -> httpx.Response:
-        trade = request.method == "POST" and request.url.path.startswith(TRADE_PREFIX)
-        chosen = trade and counter.hit("order")
-        if chosen and counter.plan.mode == "before":
-            die()
-        response = await send(self, request, **kw)
-        if chosen:
-            await response.aread()  # the exchange has answered; the engine never learns it
-            die()
-        return response
-
-    httpx.AsyncClient.send = send_or_die  # type: ignore[method-assign]
+    httpx.AsyncClient.send = wrap(httpx.AsyncClient.send)  # type: ignore[method-assign]
+    for transport in (AiohttpTransport, httpx.AsyncHTTPTransport):
+        transport.handle_async_request = wrap(  # type: ignore[method-assign]
+            transport.handle_async_request)
 
 
 def _die_during(plan: KillPlan, write: Any, data: bytes) -> None:

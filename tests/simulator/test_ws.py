@@ -186,27 +186,6 @@ def test_orders_algo_pushes_and_the_visibility_delay(sim: EmbeddedSimulator,
     run(scenario())
 
 
-def test_order_ops_over_the_private_socket(sim: EmbeddedSimulator) -> None:
-    async def scenario() -> None:
-        ws = await logged_in(sim, "private")
-        try:
-            await ws.send(json.dumps({"id": "o1", "op": "order", "args": [
-                {**limit("buy", "20000", clOrdId="wsop1"), "instId": "", "instIdCode": 10101}]}))
-            reply = await next_json(ws)
-            assert (reply["id"], reply["op"], reply["code"]) == ("o1", "order", "0")
-            ord_id = reply["data"][0]["ordId"]
-            await ws.send(json.dumps({"id": "c1", "op": "cancel-order", "args": [
-                {"instId": BTC, "ordId": ord_id}]}))
-            assert (await next_json(ws))["data"][0]["sCode"] == "0"
-            await ws.send(json.dumps({"id": "c2", "op": "cancel-order", "args": [
-                {"instId": BTC, "ordId": ord_id}]}))
-            failed = await next_json(ws)
-            assert (failed["code"], failed["data"][0]["sCode"]) == ("1", "51400")
-        finally:
-            await ws.close()
-    run(scenario())
-
-
 def test_ws_disconnect_fault_aborts_with_1006(sim: EmbeddedSimulator) -> None:
     async def scenario() -> None:
         async with websockets.connect(f"{sim.ws_url}/ws/v5/public") as ws:

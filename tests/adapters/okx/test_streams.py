@@ -25,8 +25,10 @@ from tests.adapters.okx.fake_ws import FakeOkxWs
 from tests.adapters.okx.mock_okx import CREDENTIALS, MockOkx, fixture
 from tests.fakes import InMemoryEvidenceSink
 
+# the fake server serves the streams only: no order-entry socket (tests/adapters/okx/
+# test_ws_orders.py covers that against the simulator)
 FAST = {"ws_reconnect_base_s": 0.02, "ws_reconnect_max_s": 0.1, "ws_start_timeout_s": 3.0,
-        "ws_handshake_timeout_s": 2.0}
+        "ws_handshake_timeout_s": 2.0, "ws_orders": False}
 
 
 def session(test: Callable[[ExchangeAdapter, FakeOkxWs, InMemoryEvidenceSink], Awaitable[None]],

@@ -1,0 +1,156 @@
+"""The aiohttp-backed httpx transport and the prepared-URL helper the REST adapters send with.
+
+A tiny asyncio server plays the exchange so each failure (refused, dropped after the request,
+silent) can be produced exactly; send() must turn each into the failure the venues judge by.
+"""
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from urllib.parse import urlencode
+
+import httpx
+from hypothesis import given
+from hypothesis import strategies as st
+
+from adapters.common.aio_transport import AiohttpTransport
+from adapters.common.http import send, url_on
+
+Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+
+
+async def read_request(reader: asyncio.StreamReader) -> tuple[bytes, bytes]:
+    head = await reader.readuntil(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n"):
+        if line.lower().startswith(b"content-length:"):
+            length = int(line.split(b":")[1])
+    return head, await reader.readexactly(length)
+
+
+class Server:
+    def __init__(self, handler: Handler) -> None:
+        self.handler = handler
+        self.requests: list[tuple[bytes, bytes]] = []
+        self.server: asyncio.Server | None = None
+
+    async def __aenter__(self) -> str:
+        self.server = await asyncio.start_server(self.handler, "127.0.0.1", 0)
+        port = self.server.sockets[0].getsockname()[1]
+        return f"http://127.0.0.1:{port}"
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self.server is not None
+        self.server.close()
+
+
+def request(url: str, method: str = "GET", body: bytes | None = None,
+            read_s: float = 5.0) -> httpx.Request:
+    timeout = httpx.Timeout(read_s, connect=2.0).as_dict()
+    headers = {"OK-ACCESS-KEY": "k1", "Content-Type": "application/json"} if body else {}
+    return httpx.Request(method, url, headers=headers, content=body,
+                         extensions={"timeout": timeout})
+
+
+def with_transport(test: Callable[[AiohttpTransport], Awaitable[None]]) -> None:
+    async def run() -> None:
+        made = AiohttpTransport()
+        try:
+            await test(made)
+        finally:
+            await made.aclose()
+    asyncio.run(run())
+
+
+def test_a_post_goes_out_with_exactly_the_built_headers_and_body() -> None:
+    async def test(transport: AiohttpTransport) -> None:
+        seen: list[tuple[bytes, bytes]] = []
+
+        async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            while True:
+                try:
+                    seen.append(await read_request(reader))
+                except asyncio.IncompleteReadError:
+                    return
+                body = b'{"code":"0","data":[{"ordId":"7"}]}'
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Seen: yes\r\n"
+                             b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+                await writer.drain()
+
+        async with Server(answer) as url:
+            for n in range(2):
+                reply = await send(transport, request(f"{url}/api/v5/trade/order?x={n}", "POST",
+                                                      b'{"sz":"1"}'))
+                assert reply.failure is None
+                assert reply.http_status == 200
+                assert reply.payload == {"code": "0", "data": [{"ordId": "7"}]}
+                assert reply.header("x-seen") == "yes"
+        assert len(seen) == 2
+        head, body = seen[1]
+        assert head.startswith(b"POST /api/v5/trade/order?x=1 HTTP/1.1\r\n")
+        assert b"OK-ACCESS-KEY: k1\r\n" in head
+        assert b"accept" not in head.lower() and b"user-agent" not in head.lower()
+        assert body == b'{"sz":"1"}'
+
+    with_transport(test)
+
+
+def test_a_refused_connection_is_a_connect_error() -> None:
+    async def test(transport: AiohttpTransport) -> None:
+        async def nothing(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            writer.close()
+
+        async with Server(nothing) as url:
+            pass  # closed again: the port now refuses
+        reply = await send(transport, request(f"{url}/api/v5/public/time"))
+        assert reply.failure == "transport:ConnectError"
+        assert reply.http_status is None
+
+    with_transport(test)
+
+
+def test_a_connection_dropped_after_the_request_is_not_a_connect_error() -> None:
+    async def test(transport: AiohttpTransport) -> None:
+        async def drop(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await read_request(reader)
+            writer.close()
+
+        async with Server(drop) as url:
+            reply = await send(transport, request(f"{url}/api/v5/trade/order", "POST", b"{}"))
+        # the request reached the server: a write must be judged unknown, never "not sent"
+        assert reply.failure is not None and "Connect" not in reply.failure
+        assert reply.failure.startswith("transport:")
+
+    with_transport(test)
+
+
+def test_a_silent_server_is_a_timeout() -> None:
+    async def test(transport: AiohttpTransport) -> None:
+        async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await read_request(reader)
+            await asyncio.sleep(5)
+
+        async with Server(silent) as url:
+            reply = await send(transport, request(f"{url}/api/v5/trade/order", read_s=0.2))
+        assert reply.failure == "timeout"
+
+    with_transport(test)
+
+
+SAFE = st.text(st.characters(min_codepoint=33, max_codepoint=0x2FF), max_size=12)
+
+
+@given(segments=st.lists(st.text("abcxyz09_-~", min_size=1, max_size=8), min_size=1,
+                         max_size=4),
+       query=st.dictionaries(SAFE.filter(bool), SAFE, max_size=4),
+       prefix=st.sampled_from(["", "/gw"]))
+def test_url_on_equals_httpx_copy_with(segments: list[str], query: dict[str, str],
+                                       prefix: str) -> None:
+    base = httpx.URL(f"https://ex.example:8443{prefix}")
+    path = prefix + "/" + "/".join(segments)
+    target = f"{path}?{urlencode(query, safe=',')}" if query else path
+    ours = url_on(base, target)
+    theirs = base.copy_with(raw_path=target.encode("ascii"))
+    assert ours == theirs
+    assert ours.raw_path == theirs.raw_path == target.encode("ascii")
+    assert str(ours) == str(theirs)
+    assert httpx.Request("GET", ours).url == theirs
