@@ -3,7 +3,7 @@
 from typing import Protocol, runtime_checkable
 
 from domain.orders import OrderIntent, OrderStatus
-from ports.exchange_types import CancelResult, Fills, OrderLookup, OrderPlacement
+from ports.exchange_types import CancelResult, Executions, Fills, OrderLookup, OrderPlacement
 
 
 @runtime_checkable
@@ -29,4 +29,9 @@ class Orders(Protocol):
 
     async def get_fills(self, *, symbol: str, order_id: str) -> Fills:
         """Executions of one order."""
+        ...
+
+    async def get_executions(self, *, symbol: str, since_ms: int) -> Executions:
+        """Every execution of ours on symbol from since_ms on, with fees (the trade ledger
+        of health_roll and exec_quality_roll reads a whole trade from it)."""
         ...

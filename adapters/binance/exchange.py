@@ -29,6 +29,7 @@ from ports.exchange_types import (
     Balances,
     CancelResult,
     Equity,
+    Executions,
     Fills,
     FundingRate,
     Instruments,
@@ -164,6 +165,9 @@ class BinanceExchange:
 
     async def get_fills(self, *, symbol: str, order_id: str) -> Fills:
         return await self._trading.get_fills(inst_id=symbol, order_id=order_id)
+
+    async def get_executions(self, *, symbol: str, since_ms: int) -> Executions:
+        return await self._trading.get_executions(inst_id=symbol, since_ms=since_ms)
 
     # --- algo stops
     async def place_algo_stop(self, *, symbol: str, side: Side, qty: Decimal | None,

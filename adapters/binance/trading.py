@@ -21,10 +21,25 @@ from adapters.binance.translate import SIDE_TEXT, protocol_guard, to_order_statu
 from adapters.binance.units import price_text, to_quantity
 from domain.errors import InvalidIntent
 from domain.numbers import is_positive_finite
-from domain.orders import Fill, OrderIntent, OrderStatus, OrdType, Side, validate_client_id
+from domain.orders import (
+    ExchangeTrade,
+    Fill,
+    OrderIntent,
+    OrderStatus,
+    OrdType,
+    Side,
+    validate_client_id,
+)
 from domain.outcome import Accepted, Rejected, Unknown
 from ports.errors import ExchangeError, ExchangeProtocolError, ExchangeRejected
-from ports.exchange_types import CancelDisposition, CancelResult, Fills, OrderLookup, OrderPlacement
+from ports.exchange_types import (
+    CancelDisposition,
+    CancelResult,
+    Executions,
+    Fills,
+    OrderLookup,
+    OrderPlacement,
+)
 
 ORDER_PATH = "/fapi/v1/order"
 # the only order types this module sends; a conditional type here is a programming error
@@ -196,6 +211,25 @@ class BinanceTrading:
         items = structure_list(answer.payload, wire.Order, answer.evidence)
         with protocol_guard("open order", answer.evidence):
             return tuple(to_order_status(item, answer.evidence) for item in items)
+
+    async def get_executions(self, *, inst_id: str, since_ms: int) -> Executions:
+        """Our executions on one symbol from since_ms on (userTrades by startTime, then by
+        trade id), oldest first. Binance's rows carry no client id: the caller joins them to
+        its orders by order id."""
+        trades: list[ExchangeTrade] = []
+        params = {"symbol": inst_id, "startTime": str(since_ms), "limit": str(TRADES_PAGE)}
+        for _ in range(MAX_TRADE_PAGES):
+            answer = await self._rest.read("GET", "/fapi/v1/userTrades", params)
+            items = structure_list(answer.payload, wire.UserTrade, answer.evidence)
+            with protocol_guard("fill", answer.evidence):
+                trades += [to_trade(item) for item in items]
+            if len(items) < TRADES_PAGE:
+                ordered = sorted(trades, key=lambda t: (t.ts_ms, int(t.trade_id)))
+                return Executions(inst_id, tuple(ordered), answer.evidence)
+            params = {"symbol": inst_id, "limit": str(TRADES_PAGE),
+                      "fromId": str(max(item.id for item in items) + 1)}
+        raise ExchangeProtocolError(f"userTrades: still more after {MAX_TRADE_PAGES} pages",
+                                    answer.evidence)
 
     async def get_fills(self, *, inst_id: str, order_id: str) -> Fills:
         """Executions of one order, every page of userTrades (followed by trade id)."""
