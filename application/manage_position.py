@@ -13,6 +13,7 @@ from domain.events import BarClosed
 from domain.params import Params
 from domain.playbook import on_regime_shift
 from domain.records import MarginSnapshot
+from domain.regime import Regime
 from domain.state import PositionStage, SymbolState
 from ports.account import Account
 from ports.algo_orders import AlgoOrders
@@ -27,7 +28,7 @@ from ports.state import StateStore
 class ManagePositionCommand:
     symbol: str
     bar_close: Decimal | None = None
-    regime: str | None = None
+    regime: Regime | None = None
 
 
 @attrs.frozen
@@ -77,7 +78,7 @@ class ManagePosition:
 @attrs.frozen
 class RegimeShiftCommand:
     symbol: str
-    new_regime: str
+    new_regime: Regime
     mark_price: Decimal | None = None
 
 

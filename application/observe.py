@@ -54,7 +54,7 @@ async def observe(orders: Orders, algos: AlgoOrders, market: MarketData, symbol:
 def _held(pos: PositionState, snapshot: PositionSnapshot | None) -> Decimal:
     if snapshot is None or snapshot.side is PositionSide.NONE:
         return Decimal(0)
-    if snapshot.side.value != pos.side:
+    if snapshot.side is not pos.side:
         return Decimal(0)
     return snapshot.qty
 

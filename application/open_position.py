@@ -5,26 +5,30 @@ symbol (seed 001 §0.2, §7). The intent and every allocated client id are flush
 request that uses them leaves, so a crash at any step is recoverable.
 """
 
+import enum
 from decimal import Decimal
+from typing import Any
 
 import attrs
 
 from application.client_ids import allocate_ids
 from application.driver import DriveResult, PositionDriver
-from application.entry import EntryOutcome, PlannedEntry, place_entry, scaled_entry
+from application.entry import EntryOutcome, EntryStatus, place_entry
 from application.instruments import InstrumentBook
 from application.order_path import OrderPath
 from application.performers import Note
 from application.protection import emergency_flatten
 from domain.errors import InvalidIntent
-from domain.events import EntryFilled, TradePlan, check_levels
+from domain.events import EntryFilled
 from domain.gate import apply_cooldowns, check_open_gate, gate_result
 from domain.ids import Role, client_id, validate_intent_id
 from domain.instrument import InstrumentSpec
 from domain.logs import CandidateAction, CandidateEvaluation, GateResult, GateVerdict
 from domain.orders import Fill, OrderIntent, OrdType, PositionSide
 from domain.params import Params
-from domain.position_rules import Context, check_plan, emergency_locks
+from domain.plan import TradePlan, check_levels
+from domain.position_rules import Context, emergency_locks
+from domain.regime import Regime, Tier
 from domain.risk import RiskBudget, risk_budget
 from domain.state import (
     BookAtPlacement,
@@ -45,39 +49,56 @@ from ports.state import StateStore
 
 @attrs.frozen
 class OpenPositionCommand:
+    """Open the plan on symbol. The scoring fields and the regime are logged with the gate's
+    CandidateEvaluation (seed 001 §8)."""
+
     symbol: str
-    side: PositionSide
-    qty: Decimal
-    stop_price: Decimal
-    tp1_price: Decimal
-    tp1_qty: Decimal
-    tp2_price: Decimal
-    tp2_qty: Decimal
-    intent_id: str
-    entry_price: Decimal | None = None
-    tier: str = "A"
-    regime: str = ""
+    plan: TradePlan
+    regime: Regime = attrs.field(default=Regime.NONE, converter=Regime)
     template: str = ""
     base_score: float = 0.0
     penalties: tuple[tuple[str, float], ...] = ()
     final_score: float = 0.0
     entry_timeout_s: float = 10.0
 
+    @classmethod
+    def of(cls, symbol: str, side: PositionSide, qty: Decimal, stop_price: Decimal,
+           tp1_price: Decimal, tp1_qty: Decimal, tp2_price: Decimal, tp2_qty: Decimal,
+           intent_id: str, entry_price: Decimal | None = None, tier: Tier = Tier.A,
+           **rest: Any) -> "OpenPositionCommand":
+        """The command from the plan's fields, as an operator or the Quant service names them."""
+        plan = TradePlan(side, qty, stop_price, tp1_price, tp1_qty, tp2_price, tp2_qty,
+                         intent_id, Tier(tier), entry_price)
+        return cls(symbol, plan, **rest)
+
+    @property
+    def intent_id(self) -> str:
+        return self.plan.intent_id
+
+
+class OpenOutcome(enum.StrEnum):
+    REJECTED_BY_GATE = "rejected_by_gate"   # the gate refused it; nothing was sent
+    ENTRY_REJECTED = "entry_rejected"       # the exchange refused the entry
+    ENTRY_NOT_FILLED = "entry_not_filled"   # the entry ended (or never existed) unfilled
+    ENTRY_UNKNOWN = "entry_unknown"         # the entry's fate could not be learned
+    OPENED = "opened"                       # filled and its stop seen at the exchange
+    FLATTENED = "flattened"                 # filled, could not be protected, closed again
+    UNPROTECTED = "unprotected"             # filled, neither protected nor closed
+
 
 @attrs.frozen
 class OpenPositionDone:
-    """status: rejected_by_gate | entry_rejected | entry_not_filled | entry_unknown | opened |
-    flattened | unprotected. needs_attention: an outcome is still unknown or a position may be
-    open without a confirmed stop."""
+    """needs_attention: an outcome is still unknown or a position may be open without a
+    confirmed stop."""
 
-    status: str
+    status: OpenOutcome
     reason: str
     state: SymbolState
     notes: tuple[Note, ...] = ()
 
     @property
     def needs_attention(self) -> bool:
-        return self.status in ("entry_unknown", "unprotected") or \
+        return self.status in (OpenOutcome.ENTRY_UNKNOWN, OpenOutcome.UNPROTECTED) or \
             any(n.needs_attention for n in self.notes)
 
 
@@ -98,15 +119,16 @@ class OpenPosition:
         self._progress = progress or Silent()
 
     async def execute(self, cmd: OpenPositionCommand) -> OpenPositionDone:
+        plan = cmd.plan
         passed: list[str] = []
         try:
-            validate_intent_id(cmd.intent_id)
+            validate_intent_id(plan.intent_id)
             if cmd.template:
                 validate_template(cmd.template)
             passed.append("request_valid")
             spec = await InstrumentBook(self._market).spec(cmd.symbol, live=True)
             passed.append("instrument_live")
-            intent = self._validate(cmd, spec)
+            plan.check(spec)  # every price and size before any order: bad input
             passed.append("plan_valid")
             mark, book = await self._against_market(cmd)
             passed.append("plan_vs_market")
@@ -124,10 +146,11 @@ class OpenPosition:
             self._progress.step(f"gate: rejected ({rejected.reason})")
             return rejected
         self._progress.step("gate: locks clear, symbol flat, risk within budget")
-        await self._account.set_leverage(cmd.symbol, self._params.tiers.get(cmd.tier).leverage)
+        await self._account.set_leverage(cmd.symbol, self._params.tiers.get(plan.tier).leverage)
         cid = self._persist_pending(cmd, state, book)
+        kind = OrdType.MARKET if plan.entry_price is None else OrdType.LIMIT
         entry = await place_entry(self._path, intent=OrderIntent(
-            spec, intent.side, intent.ord_type, intent.size, intent.price, False, cid),
+            spec, plan.side.entry_side, kind, plan.qty, plan.entry_price, False, cid),
             timeout_s=cmd.entry_timeout_s)
         self._progress.step(f"entry {cid}: {entry.reason}")
         if entry.fill is None:
@@ -135,10 +158,12 @@ class OpenPosition:
                 await self._driver.recorder.entry_ended(
                     cmd.symbol, entry.order_status, attrs.evolve(book, client_order_id=cid))
             return self._no_position(cmd, entry)
+        fill = entry.fill
         try:
-            event = _entry_event(cmd, entry.fill, spec)
+            event = EntryFilled(plan.scaled_to(fill.size, spec), fill.avg_price, fill.order_id,
+                                fill.client_order_id)
         except InvalidIntent as exc:
-            return await self._flatten_unplannable(cmd, spec, entry.fill, str(exc))
+            return await self._flatten_unplannable(cmd, spec, fill, str(exc))
         if cmd.template:
             self._store.set_symbol_state(cmd.symbol, on_position_opened(
                 self._store.get_symbol_state(cmd.symbol), cmd.template))
@@ -149,10 +174,10 @@ class OpenPosition:
         """A partial fill too small to carry the plan is closed again at once; like every
         emergency flatten it locks the symbol (seed 001 §7)."""
         ids = allocate_ids(self._store, cmd.symbol, Role.FLATTEN, 3)
-        out = await emergency_flatten(self._path, self._account, spec=spec, side=cmd.side,
-                                      qty=fill.size, client_ids=ids)
+        out = await emergency_flatten(self._path, self._account, spec=spec,
+                                      side=cmd.plan.side, qty=fill.size, client_ids=ids)
         if not out.flat:
-            return OpenPositionDone("unprotected", f"{why}; flatten: {out.reason}",
+            return OpenPositionDone(OpenOutcome.UNPROTECTED, f"{why}; flatten: {out.reason}",
                                     self._store.get_symbol_state(cmd.symbol))
         ctx = Context(cmd.symbol, self._clock.now_ms() // 1000, self._params)
         cleared = apply_cooldowns(self._store.get_symbol_state(cmd.symbol),
@@ -160,7 +185,8 @@ class OpenPosition:
         cleared = attrs.evolve(cleared, position_state=PositionState())
         self._store.set_symbol_state(cmd.symbol, cleared)
         self._store.flush()
-        return OpenPositionDone("flattened", f"{why}: the fill was closed again", cleared)
+        return OpenPositionDone(OpenOutcome.FLATTENED, f"{why}: the fill was closed again",
+                                cleared)
 
     async def _against_market(self, cmd: OpenPositionCommand
                               ) -> tuple[Decimal, BookAtPlacement]:
@@ -169,12 +195,13 @@ class OpenPosition:
         that would be stopped or take profit at once is bad input (InvalidIntent)."""
         mark = (await self._market.get_mark_price(cmd.symbol)).price
         ticker = await self._market.get_ticker(cmd.symbol)
+        plan = cmd.plan
         prices = [mark, ticker.bid or ticker.last, ticker.ask or ticker.last]
-        if cmd.entry_price is not None:
-            prices.append(cmd.entry_price)
-        check_levels(cmd.side, _plan(cmd), low=min(prices), high=max(prices),
+        if plan.entry_price is not None:
+            prices.append(plan.entry_price)
+        check_levels(plan, low=min(prices), high=max(prices),
                      what=f"the market (mark {mark}, bid {ticker.bid}, ask {ticker.ask}"
-                          + (f", entry {cmd.entry_price})" if cmd.entry_price else ")"))
+                          + (f", entry {plan.entry_price})" if plan.entry_price else ")"))
         return mark, BookAtPlacement("", ticker.bid, ticker.ask)
 
     async def _intent_reused(self, cmd: OpenPositionCommand) -> str:
@@ -199,10 +226,10 @@ class OpenPosition:
                     mark: Decimal) -> RiskBudget:
         """Loss at the initial stop against the tier's share of equity (domain/risk.py)."""
         equity = await self._account.get_balance_equity(spec.settle_ccy)
-        entry = cmd.entry_price or mark
-        return risk_budget(spec, qty=cmd.qty, entry=entry, stop=cmd.stop_price,
-                           equity=equity.equity,
-                           risk_fraction=self._params.tiers.get(cmd.tier).risk_fraction)
+        plan = cmd.plan
+        return risk_budget(spec, qty=plan.qty, entry=plan.entry_price or mark,
+                           stop=plan.stop_price, equity=equity.equity,
+                           risk_fraction=self._params.tiers.get(plan.tier).risk_fraction)
 
     def _gate(self, cmd: OpenPositionCommand, state: SymbolState,
               budget: RiskBudget, reused: str) -> OpenPositionDone | None:
@@ -228,31 +255,15 @@ class OpenPosition:
         if allowed:
             return None
         self._store.flush()
-        return OpenPositionDone("rejected_by_gate", reason, state)
-
-    def _validate(self, cmd: OpenPositionCommand, spec: InstrumentSpec) -> OrderIntent:
-        """Every price and size checked before any order: InvalidIntent means bad input."""
-        if cmd.side is PositionSide.NONE:
-            raise InvalidIntent("side must be LONG or SHORT")
-        plan = _plan(cmd)
-        check_plan(cmd.qty, plan, spec)
-        if cmd.entry_price is not None:
-            check_levels(cmd.side, plan, low=cmd.entry_price, high=cmd.entry_price,
-                         what=f"entry {cmd.entry_price}")
-        kind = OrdType.MARKET if cmd.entry_price is None else OrdType.LIMIT
-        return OrderIntent(spec, cmd.side.entry_side, kind, cmd.qty, cmd.entry_price, False,
-                           client_id(cmd.intent_id, Role.ENTRY))
+        return OpenPositionDone(OpenOutcome.REJECTED_BY_GATE, reason, state)
 
     def _persist_pending(self, cmd: OpenPositionCommand, state: SymbolState,
                          book: BookAtPlacement) -> str:
-        pending = PositionState(side=cmd.side.value, qty_total=cmd.qty, sl_price=cmd.stop_price,
-                                intent_id=cmd.intent_id, tp1_price=cmd.tp1_price,
-                                tp1_qty=cmd.tp1_qty, tp2_price=cmd.tp2_price,
-                                tp2_qty=cmd.tp2_qty, tier=cmd.tier)
         state = remember_intent(state, cmd.intent_id)
-        self._store.set_symbol_state(cmd.symbol, attrs.evolve(state, position_state=pending))
+        self._store.set_symbol_state(cmd.symbol,
+                                     attrs.evolve(state, position_state=cmd.plan.pending()))
         (cid,) = allocate_ids(self._store, cmd.symbol, Role.ENTRY)
-        if cmd.entry_price is not None:  # a limit entry: its spread counts in spread_p95
+        if cmd.plan.entry_price is not None:  # a limit entry: its spread counts in spread_p95
             state = self._store.get_symbol_state(cmd.symbol)
             pos = attrs.evolve(state.position_state,
                                books=(attrs.evolve(book, client_order_id=cid),))
@@ -261,40 +272,31 @@ class OpenPosition:
 
     def _no_position(self, cmd: OpenPositionCommand, entry: EntryOutcome) -> OpenPositionDone:
         state = self._store.get_symbol_state(cmd.symbol)
-        if entry.status != "entry_unknown":
+        if entry.status is not EntryStatus.UNKNOWN:
             # nothing was filled: the pending intent is done with
             state = attrs.evolve(state, position_state=PositionState())
             self._store.set_symbol_state(cmd.symbol, state)
             self._store.flush()
-        return OpenPositionDone(entry.status, entry.reason, state)
+        return OpenPositionDone(_ENTRY_OUTCOME[entry.status], entry.reason, state)
 
 
-def _plan(cmd: OpenPositionCommand) -> TradePlan:
-    if cmd.tp1_qty + cmd.tp2_qty > cmd.qty:
-        raise InvalidIntent(f"take-profit sizes {cmd.tp1_qty} + {cmd.tp2_qty} exceed the "
-                            f"quantity {cmd.qty}")
-    return TradePlan(cmd.stop_price, cmd.tp1_price, cmd.tp1_qty, cmd.tp2_price, cmd.tp2_qty,
-                     cmd.qty - cmd.tp1_qty - cmd.tp2_qty, cmd.tier)
-
-
-def _entry_event(cmd: OpenPositionCommand, fill: Fill, spec: InstrumentSpec) -> EntryFilled:
-    plan = PlannedEntry(cmd.side, cmd.qty, cmd.stop_price, cmd.tp1_price, cmd.tp1_qty,
-                        cmd.tp2_price, cmd.tp2_qty, cmd.tier, cmd.intent_id)
-    return scaled_entry(plan, fill, spec)
+_ENTRY_OUTCOME = {EntryStatus.REJECTED: OpenOutcome.ENTRY_REJECTED,
+                  EntryStatus.NOT_FILLED: OpenOutcome.ENTRY_NOT_FILLED,
+                  EntryStatus.UNKNOWN: OpenOutcome.ENTRY_UNKNOWN}
 
 
 def _opened(drive: DriveResult) -> OpenPositionDone:
     pos = drive.state.position_state
     if pos.stage is PositionStage.FLAT:
-        return OpenPositionDone("flattened", "stop not confirmed: position flattened",
+        return OpenPositionDone(OpenOutcome.FLATTENED, "stop not confirmed: position flattened",
                                 drive.state, drive.notes)
     if not pos.sl_confirmed:
-        return OpenPositionDone("unprotected", "position open without a confirmed stop",
+        return OpenPositionDone(OpenOutcome.UNPROTECTED,
+                                "position open without a confirmed stop",
                                 drive.state, drive.notes)
-    return OpenPositionDone("opened", f"stop {pos.sl_algo.client_algo_id} at {pos.sl_price}",
+    return OpenPositionDone(OpenOutcome.OPENED,
+                            f"stop {pos.sl_algo.client_algo_id} at {pos.sl_price}",
                             drive.state, drive.notes)
-
-
 
 
 PRE_GATE = ("request_valid", "instrument_live", "plan_valid", "plan_vs_market",

@@ -5,18 +5,19 @@ from decimal import Decimal
 import attrs
 
 from application.driver import PositionDriver
-from application.entry import PlannedEntry, observed_fill, scaled_entry
+from application.entry import observed_fill
 from application.observe import current_id
 from application.performers import Note
 from domain.actions import Action, EmergencyFlatten, PlaceProtection, ReplaceProtection
 from domain.algo import AlgoOrder
 from domain.errors import InvalidIntent
-from domain.events import StopConfirmed
+from domain.events import EntryFilled, StopConfirmed
 from domain.ids import Role, parse_client_id
 from domain.instrument import InstrumentSpec
 from domain.logs import RiskEvent, RiskEventType
 from domain.orders import OrderStatus, PositionSide
 from domain.params import Params
+from domain.plan import TradePlan
 from domain.recovery_rules import (
     MissingStopRepair,
     adopt_unknown_position,
@@ -74,7 +75,7 @@ class _Run:
     notes: list[Note] = attrs.field(factory=list)
 
     def log(self, what: str, qty: Decimal = Decimal(0), price: Decimal | None = None,
-            ids: tuple[str, ...] = (), side: str = "",
+            ids: tuple[str, ...] = (), side: PositionSide | None = None,
             order_ids: tuple[str, ...] = ()) -> None:
         """One SL_RECOVER event: the orders it placed or acted on, or why there are none."""
         f = self.facts
@@ -84,7 +85,7 @@ class _Run:
         self.store.append_event(event.with_orders(order_ids, ids, NO_ORDER_STEP))
 
     async def act(self, what: str, actions: tuple[Action, ...], qty: Decimal,
-                  price: Decimal | None, *, side: str = "") -> None:
+                  price: Decimal | None, *, side: PositionSide | None = None) -> None:
         """Perform actions, then log the step with the orders they placed."""
         result = await self.driver.perform(self.facts.symbol, self.facts.spec, actions)
         self.notes += result.notes
@@ -127,11 +128,10 @@ async def _pending_entry(run: _Run, pos: PositionState) -> None:
                 order_ids=(status.order_id,))
     side, qty = f.held
     fill = observed_fill(status)
-    if fill is not None and qty > 0 and side.value == pos.side:
-        plan = PlannedEntry(side, pos.qty_total, pos.sl_price, pos.tp1_price, pos.tp1_qty,
-                            pos.tp2_price, pos.tp2_qty, pos.tier or "A", pos.intent_id)
+    if fill is not None and qty > 0 and side is pos.side:
         try:
-            event = scaled_entry(plan, fill, f.spec)
+            event = EntryFilled(TradePlan.of_pending(pos).scaled_to(fill.size, f.spec),
+                                fill.avg_price, fill.order_id, fill.client_order_id)
         except InvalidIntent as exc:
             run.log(f"entry {cid} filled {fill.size} but the plan does not fit: {exc}")
         else:
@@ -158,7 +158,7 @@ async def _unknown_position(run: _Run, side: PositionSide, qty: Decimal) -> None
         params=f.params)
     stop = action.stop_price if isinstance(action, PlaceProtection) else Decimal(0)
     adopted = PositionState(
-        side=side.value, entry_price=snap.entry_price, qty_total=qty, sl_price=stop,
+        side=side, entry_price=snap.entry_price, qty_total=qty, sl_price=stop,
         stage=PositionStage.PRE_TP1, qty_open=qty, intent_id=intent,
         risk_per_unit=abs(snap.entry_price - stop) if stop else Decimal(0))
     state = remember_intent(run.store.get_symbol_state(f.symbol), intent)
@@ -166,7 +166,7 @@ async def _unknown_position(run: _Run, side: PositionSide, qty: Decimal) -> None
     run.store.flush()
     verb = "default stop" if isinstance(action, PlaceProtection) else "flatten"
     await run.act(f"position unknown to the store ({side.value} {qty}): {verb}", (action,),
-                  qty, stop or None, side=side.value)
+                  qty, stop or None, side=side)
 
 
 def _adoption_intent(store: StateStore, symbol: str, now: int) -> str:

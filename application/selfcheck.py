@@ -55,6 +55,10 @@ CheckFn = Callable[[], Awaitable[Check]]
 ACCOUNT_MODES = {"1": "spot mode", "2": "futures mode", "3": "multi-currency margin mode",
                  "4": "portfolio margin mode"}
 SPOT_MODE = "1"
+# what a refused key read means, by the venue's code
+KEY_HINTS = {"50101": "demo key on live or live key on demo",
+             "-2015": "unknown key, an IP the key does not allow, or no futures permission",
+             "-2014": "the key is malformed", "-1022": "the secret does not belong to the key"}
 
 
 class SelfCheck:
@@ -107,7 +111,7 @@ class SelfCheck:
         try:
             config = await self._account_config()
         except ExchangeRejected as exc:
-            hint = " (demo key on live or live key on demo)" if exc.code == "50101" else ""
+            hint = f" ({KEY_HINTS[exc.code]})" if exc.code in KEY_HINTS else ""
             return Check(name, False, f"{cmd.venue}: {exc.code} {exc.reason}{hint}")
         can_trade = "trade" in config.perm.split(",")
         return Check(name, can_trade, f"{cmd.venue}: key accepted; perm={config.perm or '-'}")
@@ -120,6 +124,9 @@ class SelfCheck:
 
     async def _account_mode(self) -> Check:
         config = await self._account_config()
+        if not config.acct_lv:
+            # Binance has no account levels: every contract is margined in its margin asset
+            return Check("account mode", True, "the venue has no account levels")
         name = ACCOUNT_MODES.get(config.acct_lv)
         if name is None:
             return Check("account mode", False, f"unknown account mode acctLv={config.acct_lv}")
@@ -148,8 +155,7 @@ class SelfCheck:
                 problems.append(f"{symbol} is {spec.state}")
             elif not is_multiple(spec.min_sz, spec.lot_sz):
                 problems.append(f"{symbol} minSz {spec.min_sz} is off lotSz {spec.lot_sz}")
-            seen.append(f"{symbol} tickSz={spec.tick_sz} lotSz={spec.lot_sz} "
-                        f"minSz={spec.min_sz}")
+            seen.append(_rules(spec))
         detail = "; ".join(problems or seen) or "no symbols configured"
         return Check("instruments: size and precision", not problems and bool(cmd.symbols),
                      detail)
@@ -174,7 +180,7 @@ class SelfCheck:
     async def _ws(self, cmd: RunSelfCheck) -> Check:
         await self._streams.ws_start()
         await self._streams.ws_stop()
-        return Check("websocket login and subscribe", True, "connected, logged in, subscribed")
+        return Check("websocket login and subscribe", True, "connected, authenticated, subscribed")
 
     async def _algo_roundtrip(self, cmd: RunSelfCheck) -> Check:
         name = "algo stop place / see / cancel"
@@ -197,6 +203,21 @@ class SelfCheck:
         return Check(name, sent.confirmed and canceled,
                      f"placed {sent.algo_id or intent.client_algo_id} at {far}, "
                      f"listed={sent.confirmed} ({sent.reason}), cancel={cancel.status}")
+
+
+def _rules(spec: InstrumentSpec) -> str:
+    """The sizes and prices an order on spec must fit, as the venue publishes them."""
+    rules = [f"tickSz={spec.tick_sz}", f"lotSz={spec.lot_sz}", f"minSz={spec.min_sz}"]
+    if spec.max_sz is not None:
+        rules.append(f"maxSz={spec.max_sz}")
+    if spec.market_lot is not None:
+        lot = spec.market_lot
+        rules.append(f"market lot={lot.step} min={lot.min_sz} max={lot.max_sz or '-'}")
+    if spec.min_notional is not None:
+        rules.append(f"minNotional={spec.min_notional} {spec.settle_ccy}")
+    if spec.price_band is not None:
+        rules.append(f"price band {spec.price_band.down}..{spec.price_band.up} x mark")
+    return f"{spec.inst_id} " + " ".join(rules)
 
 
 async def _guarded(name: str, fn: CheckFn) -> Check:

@@ -8,10 +8,10 @@ Rounds of each client are interleaved so drift hits them alike. Clients:
   raw-socket    a blocking socket writing hand-signed HTTP/1.1 (the server + loopback floor);
   ccxt          ccxt.async_support.binanceusdm, rate limiter off, its unified API
                 (create_order / fetch_order / cancel_order / fetch_order);
-  adapter       BinanceExchange (pacing off like ccxt's limiter: the four clients share one
-                key, so the account's order count would pace it; an evidence sink that only
-                counts);
-  adapter+file  BinanceExchange with FileEvidenceSink writing hash-chained evidence to a temp
+  adapter       the Binance venue's ExchangeAdapter (pacing off like ccxt's limiter: the
+                four clients share one key, so the account's order count would pace it; an
+                evidence sink that only counts);
+  adapter+file  the same with FileEvidenceSink writing hash-chained evidence to a temp
                 dir (evidence on: the figure the target is about).
 The paired ratio is the median over rounds of adapter+file / ccxt within the same round.
 The simulator (uvicorn + httptools, rate limits off) runs in a child process.
@@ -34,10 +34,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from adapters.binance import BinanceConfig, BinanceCredentials, BinanceExchange
+from adapters.binance import BinanceConfig, BinanceCredentials
 from adapters.clock import SystemClock
 from bench.okx_adapter import CountingSink
 from domain.orders import Side
+from entrypoints.container import binance_venue
+from ports.exchange import ExchangeAdapter
 from simulator.embedded import EmbeddedSimulator
 
 BTC = "BTCUSDC"
@@ -124,7 +126,7 @@ def ccxt_lifecycle(exchange: Any) -> Lifecycle:
     return lifecycle
 
 
-def adapter_lifecycle(exchange: BinanceExchange, tag: str) -> Lifecycle:
+def adapter_lifecycle(exchange: ExchangeAdapter, tag: str) -> Lifecycle:
     async def lifecycle(n: int) -> None:
         placed = await exchange.place_limit_postonly(
             symbol=BTC, side=Side.BUY, qty=Decimal("0.01"), price=Decimal(PRICE),
@@ -171,8 +173,8 @@ async def run(rest_url: str, ws_url: str, rounds: int, warmup: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         from adapters.evidence import FileEvidenceSink
         with FileEvidenceSink(Path(tmp) / "run", clock=clock, secrets=CREDS.values()) as sink:
-            async with BinanceExchange(config, CREDS, clock, CountingSink()) as adapter, \
-                    BinanceExchange(config, CREDS, clock, sink) as filed:
+            async with binance_venue(config, CREDS, clock, CountingSink()).exchange() as adapter, \
+                    binance_venue(config, CREDS, clock, sink).exchange() as filed:
                 raw = RawClient(rest_url)
                 clients: dict[str, Lifecycle] = {
                     "raw-socket": raw.lifecycle, "ccxt": ccxt_lifecycle(cx),

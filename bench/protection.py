@@ -81,7 +81,7 @@ async def flatten_once(rest_url: str, config: OkxConfig, i: int) -> float:
     inject_invisible_stop(rest_url)
     async with okx_venue(config, CREDS, clock, sink).exchange() as exchange:
         done = await OpenPosition(exchange, InMemoryStateStore(), clock, Params()).execute(
-            OpenPositionCommand(BTC, PositionSide.LONG, D("0.10"), D("29400.0"),
+            OpenPositionCommand.of(BTC, PositionSide.LONG, D("0.10"), D("29400.0"),
                                 D("30300.0"), D("0.04"), D("30600.0"), D("0.03"), f"bf{i}"))
     assert done.status == "flattened", done
     stop = next(r for r in sink.records if r.endpoint.endswith("trade/order-algo"))

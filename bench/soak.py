@@ -13,7 +13,8 @@ exited non-zero gets one fault-free `recover` first); every run directory verifi
 RSS and open file descriptors are sampled every --sample lifecycles; growth after the warm-up
 (--warmup lifecycles) must stay under 10 %.
 
-Phase 2: tests/crash/harness.py with --kills SIGKILLs (fork server, seeded kill points).
+Phase 2: tests/crash/harness.py with --kills SIGKILLs (fork server, seeded kill points), in
+two lanes side by side.
 
 The simulator runs in its own process (virtual clock: prices move only when told).
 """
@@ -36,8 +37,8 @@ from typing import Any
 from adapters.evidence.audit import INTACT, audit_run
 from adapters.evidence.findings import Severity
 from tests.crash.exchange_view import ExchangeView, protection_problems
-from tests.crash.harness import CrashHarness
-from tests.crash.processes import ForkServer, SimServer, engine_env
+from tests.crash.harness import run_lanes
+from tests.crash.processes import SimServer, engine_env
 
 SYMBOL = "BTC-USDT-SWAP"
 # (kind, target, params): faults that make answers late, lost, refused, partial or garbled
@@ -212,14 +213,8 @@ def soak(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
 
 def kills(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     workdir.mkdir(parents=True)
-    sim, server = SimServer(seed=args.seed + 1), ForkServer()
     started = time.monotonic()
-    try:
-        tally = CrashHarness(workdir, sim, server, args.seed).run(
-            kills=args.kills, max_cycles=3 * args.kills)
-    finally:
-        server.stop()
-        sim.stop()
+    tally = run_lanes(workdir, args.seed, args.kills, lanes=2)
     return {**tally.summary(), "seconds": round(time.monotonic() - started, 1),
             "violation_list": tally.violations[:20]}
 

@@ -26,7 +26,6 @@ from domain.actions import (
 from domain.events import MarginReduced
 from domain.instrument import InstrumentSpec
 from domain.numbers import ZERO
-from domain.orders import PositionSide
 from domain.params import Params
 from domain.position_rules import (
     OPEN_STAGES,
@@ -79,7 +78,7 @@ def margin_derisk(pos: PositionState, snapshot: MarginSnapshot | None, *, symbol
         return None, f"margin: {check.reason}"
     qty = derisk_qty(pos.qty_open, params.margin.derisk_fraction, spec)
     reason = f"margin de-risk: {check.reason}: shed {qty} of {pos.qty_open}"
-    side = PositionSide(pos.side).exit_side
+    side = pos.side.exit_side
     return MarginDeRisk(symbol, pos.intent_id, side, qty, reason), reason
 
 
@@ -112,7 +111,7 @@ def on_margin_reduced(state: PositionState, event: MarginReduced, ctx: Context) 
 
 
 def _replace_take_profits(pos: PositionState, ctx: Context) -> list[Action]:
-    side = PositionSide(pos.side).exit_side
+    side = pos.side.exit_side
     actions: list[Action] = [CancelTakeProfits(ctx.symbol, pos.intent_id,
                                                "take-profit sizes cut by margin de-risk")]
     planned = ((TakeProfit.TP1, pos.tp1_done, pos.tp1_qty, pos.tp1_price),

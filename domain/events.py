@@ -11,6 +11,8 @@ import attrs
 from domain.errors import InvalidIntent
 from domain.numbers import ZERO, is_positive_finite
 from domain.orders import PositionSide
+from domain.plan import TradePlan, check_levels
+from domain.regime import Regime
 
 
 def _positive(_inst: object, attribute: "attrs.Attribute[Decimal]", value: Decimal) -> None:
@@ -24,58 +26,30 @@ def _not_negative(_inst: object, attribute: "attrs.Attribute[Decimal]", value: D
 
 
 @attrs.frozen
-class TradePlan:
-    """The exits the Quant service planned, scaled to the filled entry size."""
-
-    stop_price: Decimal = attrs.field(validator=_positive)
-    tp1_price: Decimal = attrs.field(validator=_positive)
-    tp1_qty: Decimal = attrs.field(validator=_positive)
-    tp2_price: Decimal = attrs.field(validator=_positive)
-    tp2_qty: Decimal = attrs.field(validator=_positive)
-    runner_qty: Decimal = attrs.field(validator=_not_negative)
-    tier: str = "A"
-
-    def __attrs_post_init__(self) -> None:
-        if self.tier not in ("A", "B"):
-            raise InvalidIntent(f"tier must be 'A' or 'B', got {self.tier!r}")
-
-
-@attrs.frozen
 class EntryFilled:
-    """The entry order filled (the whole fill, as the exchange reports it); opens PRE_TP1."""
+    """The entry order filled (the whole fill, as the exchange reports it); opens PRE_TP1.
+    The plan is the one the operator sent, scaled to the fill (TradePlan.scaled_to)."""
 
-    side: PositionSide
-    qty: Decimal = attrs.field(validator=_positive)
-    avg_price: Decimal = attrs.field(validator=_positive)
     plan: TradePlan
-    intent_id: str
+    avg_price: Decimal = attrs.field(validator=_positive)
     order_id: str = ""
     client_order_id: str = ""
 
     def __attrs_post_init__(self) -> None:
-        plan = self.plan
-        if self.side is PositionSide.NONE:
-            raise InvalidIntent("an entry fill has a LONG or SHORT side")
-        if plan.tp1_qty + plan.tp2_qty + plan.runner_qty != self.qty:
-            raise InvalidIntent(f"plan sizes {plan.tp1_qty}+{plan.tp2_qty}+{plan.runner_qty} "
-                                f"do not add up to the filled {self.qty}")
-        check_levels(self.side, plan, low=self.avg_price, high=self.avg_price,
+        check_levels(self.plan, low=self.avg_price, high=self.avg_price,
                      what=f"entry {self.avg_price}")
 
+    @property
+    def side(self) -> PositionSide:
+        return self.plan.side
 
-def check_levels(side: PositionSide, plan: TradePlan, *, low: Decimal, high: Decimal,
-                 what: str) -> None:
-    """Stop on the losing side of every price in [low, high], TP1 on the winning side, TP2 at
-    or beyond TP1 (InvalidIntent otherwise). For a fill low = high = its price; before the
-    entry is sent the range spans the mark, the book and a limit entry's price."""
-    if side is PositionSide.LONG:
-        ordered = plan.stop_price < low and high < plan.tp1_price <= plan.tp2_price
-        relation = f"stop {plan.stop_price} < {what} < tp1 {plan.tp1_price} <= tp2"
-    else:
-        ordered = plan.stop_price > high and low > plan.tp1_price >= plan.tp2_price
-        relation = f"stop {plan.stop_price} > {what} > tp1 {plan.tp1_price} >= tp2"
-    if not ordered:
-        raise InvalidIntent(f"{side.value} plan must order {relation} {plan.tp2_price}")
+    @property
+    def qty(self) -> Decimal:
+        return self.plan.qty
+
+    @property
+    def intent_id(self) -> str:
+        return self.plan.intent_id
 
 
 @attrs.frozen
@@ -185,15 +159,9 @@ class BarClosed:
     """A bar closed; close_price is the mark (or last) close the runner rules look at."""
 
     close_price: Decimal = attrs.field(validator=_positive)
-    regime: str | None = None
-
-
-@attrs.frozen
-class RegimeChanged:
-    new_regime: str
-    price: Decimal | None = None
+    regime: Regime | None = None
 
 
 PositionEvent = (EntryFilled | StopConfirmed | StopMoved | StopNotVisible | Tp1Filled
                  | Tp2Filled | PositionReduced | MarginReduced | StopTriggered | RunnerClosed
-                 | EmergencyFlat | OperatorClose | BarClosed | RegimeChanged)
+                 | EmergencyFlat | OperatorClose | BarClosed)

@@ -6,6 +6,8 @@ from decimal import Decimal
 import attrs
 
 from domain.errors import DomainError
+from domain.orders import PositionSide
+from domain.regime import Regime
 
 
 class GateVerdict(enum.Enum):
@@ -31,7 +33,7 @@ class CandidateEvaluation:
 
     ts: int
     symbol: str
-    regime: str
+    regime: Regime
     template: str
     gates: tuple[GateResult, ...]
     base_score: float
@@ -56,7 +58,7 @@ class RiskEvent:
     ts: int
     event_type: RiskEventType
     symbol: str
-    side: str
+    side: PositionSide
     qty: Decimal
     price: Decimal | None
     order_ids: tuple[str, ...]
@@ -88,8 +90,8 @@ class RegimeShiftLog:
 
     ts: int
     symbol: str
-    old_regime: str
-    new_regime: str
+    old_regime: Regime
+    new_regime: Regime
     steps: tuple[str, ...]
     cooldown_until_shock: int
     cooldown_until_freeze: int

@@ -30,6 +30,7 @@ from domain.orders import PositionSide
 from domain.params import Params
 from domain.position_rules import Context, replace_stop, risk_event
 from domain.records import MarginSnapshot
+from domain.regime import Regime
 from domain.runner import EXIT_REGIMES, SHOCK, manage_runner
 from domain.shockguard import count_trigger, shock_locks
 from domain.state import PositionStage, PositionState, ShockGuardState, SymbolState
@@ -67,13 +68,13 @@ class PlaybookResult:
 class _Shift:
     ctx: Context
     spec: InstrumentSpec
-    old: str
-    new: str
+    old: Regime
+    new: Regime
     mark: Decimal | None
     margin: MarginSnapshot | None = None
 
 
-def on_regime_shift(symbol: str, old_regime: str, new_regime: str, state: SymbolState, *,
+def on_regime_shift(symbol: str, old_regime: Regime, new_regime: Regime, state: SymbolState, *,
                     now: int, params: Params, spec: InstrumentSpec,
                     mark_price: Decimal | None,
                     margin: MarginSnapshot | None = None) -> PlaybookResult:
@@ -129,7 +130,7 @@ def _shockguard(state: SymbolState,
     if qty == 0:
         return guard, [], (f"1 shockguard: SHOCK #{count} in 60 min; runner allocation "
                            f"{pos.qty_runner} has nothing to shed")
-    side = PositionSide(pos.side).exit_side
+    side = pos.side.exit_side
     reason = f"SHOCK: shed {qty} of the runner allocation {pos.qty_runner}"
     derisk = DeRisk(shift.ctx.symbol, pos.intent_id, side, qty, reason)
     return guard, [derisk], f"1 shockguard: SHOCK #{count} in 60 min; {reason}"
@@ -174,7 +175,7 @@ def _tighter_stop(pos: PositionState, shift: _Shift) -> Decimal | None:
     if mark is None or fraction == 0:
         return None
     target = pos.sl_price + (mark - pos.sl_price) * fraction
-    if PositionSide(pos.side) is PositionSide.LONG:
+    if pos.side is PositionSide.LONG:
         stop = shift.spec.price_floor(target)
         return stop if pos.sl_price < stop < mark else None
     stop = shift.spec.price_ceil(target)

@@ -14,11 +14,9 @@ from domain.actions import (
     ReplaceProtection,
     SetCooldown,
 )
-from domain.errors import InvalidIntent, InvalidTransition
-from domain.events import TradePlan
-from domain.instrument import InstrumentSpec
+from domain.errors import InvalidTransition
 from domain.logs import RiskEvent, RiskEventType
-from domain.numbers import ZERO, is_multiple
+from domain.numbers import ZERO
 from domain.orders import PositionSide
 from domain.params import Params
 from domain.runner import position_pnl_r
@@ -53,7 +51,7 @@ def require(state: PositionState, stages: Collection[PositionStage], event: obje
 def realize(state: PositionState, qty: Decimal, price: Decimal) -> Decimal:
     """realized_pnl after closing qty at price (price points x contracts, + is profit)."""
     move = price - state.entry_price
-    if PositionSide(state.side) is PositionSide.SHORT:
+    if state.side is PositionSide.SHORT:
         move = -move
     return state.realized_pnl + move * qty
 
@@ -73,7 +71,7 @@ def peak_r(state: PositionState, price: Decimal) -> Decimal:
 
 def replace_stop(state: PositionState, ctx: Context, stop_price: Decimal,
                  reason: str) -> ReplaceProtection:
-    return ReplaceProtection(ctx.symbol, state.intent_id, PositionSide(state.side).exit_side,
+    return ReplaceProtection(ctx.symbol, state.intent_id, state.side.exit_side,
                              state.qty_open, stop_price, state.sl_algo.algo_id,
                              state.sl_algo.client_algo_id, reason)
 
@@ -103,7 +101,7 @@ def emergency_locks(ctx: Context, reason: str) -> tuple[SetCooldown, SetCooldown
 def emergency(state: PositionState, ctx: Context, reason: str) -> Decision:
     """Flatten now at market, lock loss and freeze, log it. The state stays open (and marked
     unprotected) until the exchange shows it flat (EmergencyFlat)."""
-    side = PositionSide(state.side)
+    side = state.side
     actions = (EmergencyFlatten(ctx.symbol, state.intent_id, side, state.qty_open, reason),
                *emergency_locks(ctx, reason),
                risk_event(ctx, RiskEventType.EMERGENCY_FLAT, state, state.qty_open, None,
@@ -129,33 +127,3 @@ def close_position(state: PositionState, ctx: Context, head: tuple[Action, ...],
     return Decision(PositionState(), tuple(actions))
 
 
-def check_plan(qty: Decimal, plan: TradePlan, spec: InstrumentSpec) -> None:
-    """Reject a plan whose prices or sizes the exchange would refuse, before any order."""
-    for name, price in (("stop", plan.stop_price), ("tp1", plan.tp1_price),
-                        ("tp2", plan.tp2_price)):
-        if not is_multiple(price, spec.tick_sz):
-            raise InvalidIntent(f"{name} price {price} is not a multiple of tickSz {spec.tick_sz}")
-    for name, size in (("entry", qty), ("tp1", plan.tp1_qty), ("tp2", plan.tp2_qty),
-                       ("runner", plan.runner_qty)):
-        if not is_multiple(size, spec.lot_sz):
-            raise InvalidIntent(f"{name} size {size} is not a multiple of lotSz {spec.lot_sz}")
-        if size != ZERO and size < spec.min_sz:
-            raise InvalidIntent(f"{name} size {size} is below minSz {spec.min_sz}")
-
-
-def check_protection(state: PositionState, *, symbol: str, now: int, params: Params,
-                     open_client_algo_ids: frozenset[str] | None = None) -> Decision:
-    """Seed §3/§7: an open position without a confirmed, still-open stop is flattened.
-
-    Call it once the stop's visibility deadline has passed (or at recovery) with the client
-    ids the exchange lists as open algo orders; None skips that comparison.
-    """
-    if state.stage not in OPEN_STAGES:
-        return Decision(state)
-    ctx = Context(symbol, now, params)
-    if not state.sl_confirmed:
-        return emergency(state, ctx, "open position without a confirmed stop")
-    stop_id = state.sl_algo.client_algo_id
-    if open_client_algo_ids is not None and stop_id not in open_client_algo_ids:
-        return emergency(state, ctx, f"stop {stop_id} is not among the open algo orders")
-    return Decision(state)

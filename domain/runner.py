@@ -14,10 +14,11 @@ from domain.errors import DomainError
 from domain.logs import RiskEvent, RiskEventType
 from domain.orders import PositionSide
 from domain.params import Params
+from domain.regime import Regime
 from domain.state import PositionStage, PositionState
 
-SHOCK = "SHOCK"
-CHOP = "CHOP"
+SHOCK = Regime.SHOCK
+CHOP = Regime.CHOP
 # regimes in which no runner may stay open (seed §3 hard rule, §5)
 EXIT_REGIMES = frozenset({SHOCK, CHOP})
 
@@ -39,7 +40,7 @@ def pnl_r(side: PositionSide, entry: Decimal, price: Decimal, risk_per_unit: Dec
 
 
 def position_pnl_r(pos: PositionState, price: Decimal) -> Decimal:
-    return pnl_r(PositionSide(pos.side), pos.entry_price, price, pos.risk_per_unit)
+    return pnl_r(pos.side, pos.entry_price, price, pos.risk_per_unit)
 
 
 @attrs.frozen
@@ -52,7 +53,7 @@ class RunnerDecision:
     actions: tuple[Action, ...] = ()
 
 
-def exit_rule(pos: PositionState, current_r: Decimal | None, regime: str | None,
+def exit_rule(pos: PositionState, current_r: Decimal | None, regime: Regime | None,
               params: Params) -> tuple[RunnerExit | None, str]:
     """Which exit rule fires, most urgent first, with a reason naming the numbers."""
     rules = params.runner
@@ -70,7 +71,7 @@ def exit_rule(pos: PositionState, current_r: Decimal | None, regime: str | None,
 
 
 def manage_runner(pos: PositionState, *, symbol: str, now: int, current_price: Decimal | None,
-                  regime: str | None, params: Params) -> RunnerDecision:
+                  regime: Regime | None, params: Params) -> RunnerDecision:
     """Decide whether the runner closes now; a pending time/giveback exit is not re-ordered."""
     if pos.stage is not PositionStage.RUNNER_ONLY:
         return RunnerDecision(pos, None, f"no runner open (stage {pos.stage.value})")
@@ -80,7 +81,7 @@ def manage_runner(pos: PositionState, *, symbol: str, now: int, current_price: D
         return RunnerDecision(pos, None, "")
     if pos.runner_exit_reason and exit_ is not RunnerExit.REGIME:
         return RunnerDecision(pos, None, f"exit already ordered: {pos.runner_exit_reason}")
-    side = PositionSide(pos.side)
+    side = pos.side
     method = ExitMethod.MARKET if exit_ is RunnerExit.REGIME else ExitMethod.LIMIT_THEN_MARKET
     close = CloseRunner(symbol, pos.intent_id, side.exit_side, pos.qty_open, method, reason)
     log = RiskEvent(now, RiskEventType.RUNNER_EXIT, symbol, pos.side, pos.qty_open,

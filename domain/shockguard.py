@@ -24,13 +24,14 @@ import attrs
 from domain.actions import Action, CooldownKind, SetCooldown
 from domain.params import Params
 from domain.records import KlineClose, PriceObservation
+from domain.regime import Regime
 from domain.state import ShockGuardState
 from domain.stats import nearest_rank
 
 WINDOW_S = 3600
 BAR_MS = 60_000
 HORIZONS_MS = (("1m", 60_000), ("3m", 180_000))
-SHOCK = "SHOCK"
+SHOCK = Regime.SHOCK
 
 
 @attrs.frozen
@@ -168,7 +169,8 @@ class ShockResponse:
     note: str
 
 
-def respond_to_shock(guard: ShockGuardState, last_regime: str, check: ShockCheck, *, now: int,
+def respond_to_shock(guard: ShockGuardState, last_regime: Regime, check: ShockCheck, *,
+                     now: int,
                      params: Params) -> ShockResponse:
     if not check.detected:
         return ShockResponse(guard, False, (), f"no shock: {check.reason}")

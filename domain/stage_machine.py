@@ -31,7 +31,6 @@ from domain.events import (
     OperatorClose,
     PositionEvent,
     PositionReduced,
-    RegimeChanged,
     RunnerClosed,
     StopConfirmed,
     StopMoved,
@@ -49,8 +48,6 @@ from domain.position_rules import (
     OPEN_STAGES,
     Context,
     Decision,
-    check_plan,
-    check_protection,
     close_position,
     emergency,
     emergency_locks,
@@ -61,7 +58,7 @@ from domain.position_rules import (
     require,
     risk_event,
 )
-from domain.runner import EXIT_REGIMES, manage_runner
+from domain.runner import manage_runner
 from domain.state import (
     AlgoRef,
     LastOrders,
@@ -71,7 +68,7 @@ from domain.state import (
     SlAlgo,
 )
 
-__all__ = ["Decision", "check_protection", "transition"]
+__all__ = ["Decision", "transition"]
 
 _PRE, _BETWEEN, _RUNNER = (PositionStage.PRE_TP1, PositionStage.BETWEEN_TP1_TP2,
                            PositionStage.RUNNER_ONLY)
@@ -113,8 +110,6 @@ def transition(state: PositionState, event: PositionEvent, *, symbol: str, now: 
             return _on_operator_close(state, event, ctx)
         case BarClosed():
             return _on_bar(state, event, ctx)
-        case RegimeChanged():
-            return _on_regime(state, event, ctx)
     raise InvalidTransition(f"unknown event {event!r}")
 
 
@@ -123,10 +118,10 @@ def _on_entry(state: PositionState, event: EntryFilled, ctx: Context,
     if state.stage is not PositionStage.FLAT:
         raise InvalidTransition(f"EntryFilled in {state.stage.value}: a position is already open")
     validate_intent_id(event.intent_id)
-    check_plan(event.qty, event.plan, spec)
+    event.plan.check(spec)
     plan = event.plan
     new = PositionState(
-        side=event.side.value, entry_price=event.avg_price, qty_total=event.qty,
+        side=event.side, entry_price=event.avg_price, qty_total=event.qty,
         qty_runner=plan.runner_qty, sl_price=plan.stop_price, stage=_PRE, qty_open=event.qty,
         intent_id=event.intent_id, tp1_price=plan.tp1_price, tp1_qty=plan.tp1_qty,
         tp2_price=plan.tp2_price, tp2_qty=plan.tp2_qty,
@@ -165,7 +160,7 @@ def _on_tp1(state: PositionState, event: Tp1Filled, ctx: Context,
         last_orders=_with_tp(state, event.order_id, event.client_order_id))
     if new.qty_open == 0:
         return _closed_out(new, ctx, "TP1 closed what was left", event.price)
-    if PositionSide(state.side) is PositionSide.LONG:
+    if state.side is PositionSide.LONG:
         breakeven = spec.price_ceil(state.entry_price)
     else:
         breakeven = spec.price_floor(state.entry_price)
@@ -268,13 +263,3 @@ def _on_bar(state: PositionState, event: BarClosed, ctx: Context) -> Decision:
     runner = manage_runner(new, symbol=ctx.symbol, now=ctx.now, current_price=event.close_price,
                            regime=event.regime, params=ctx.params)
     return Decision(runner.state, runner.actions)
-
-
-def _on_regime(state: PositionState, event: RegimeChanged, ctx: Context) -> Decision:
-    # before TP2 a regime change is the playbook's business (de-risk, tighten), not the machine's
-    if state.stage is not _RUNNER or event.new_regime not in EXIT_REGIMES:
-        return Decision(state)
-    runner = manage_runner(state, symbol=ctx.symbol, now=ctx.now, current_price=event.price,
-                           regime=event.new_regime, params=ctx.params)
-    return Decision(runner.state, runner.actions)
-

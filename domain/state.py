@@ -10,7 +10,9 @@ from decimal import Decimal
 import attrs
 
 from domain.numbers import ZERO
+from domain.orders import PositionSide
 from domain.records import ExecFill, LimitOrderRecord, TradeResult
+from domain.regime import Regime, Tier
 
 
 class PositionStage(enum.Enum):
@@ -103,7 +105,7 @@ class BookAtPlacement:
 
 @attrs.frozen
 class PositionState:
-    side: str = "NONE"
+    side: PositionSide = PositionSide.NONE
     entry_price: Decimal = ZERO
     qty_total: Decimal = ZERO
     qty_runner: Decimal = ZERO
@@ -133,7 +135,7 @@ class PositionState:
     # its sign at FLAT decides the loss cooldown
     realized_pnl: Decimal = ZERO
     # extension: signal tier of the entry ("A" or "B"); a losing "B" trade sets b_blacklist_until
-    tier: str = ""
+    tier: Tier = Tier.NONE
     # extension: why a runner exit has been ordered ("" while none is pending)
     runner_exit_reason: str = ""
     # extension: next attempt number per client-id role code (domain/ids.py). OKX dedupes a
@@ -173,7 +175,7 @@ class HaltMark:
 @attrs.frozen
 class SymbolState:
     symbol: str
-    last_regime: str = ""
+    last_regime: Regime = Regime.NONE
     last_template: str = ""
     cooldown_until: CooldownUntil = CooldownUntil()
     b_blacklist_until: int = 0

@@ -18,6 +18,7 @@ from typer.core import TyperCommand
 
 from application.open_position import OpenPositionCommand
 from domain.orders import PositionSide
+from domain.regime import Tier as DomainTier
 from entrypoints import commands, render, validate
 from entrypoints import help_texts as texts
 from entrypoints.boundary import BadInput, GuardedGroup
@@ -91,15 +92,17 @@ def _print_version(value: bool) -> None:
 @app.callback()
 def root(ctx: typer.Context,
          venue: Annotated[str | None, typer.Option(
-             metavar="sim|okx-demo|okx-live",
-             help="Where to trade: the embedded simulator (default), OKX demo or OKX live.")]
+             metavar="VENUE",
+             help="Where to trade: sim (the embedded simulator, default), okx-demo, okx-live, "
+                  "sim-binance (the simulator's Binance face), binance-testnet, binance-live.")]
          = None,
          config: Annotated[Path | None, typer.Option(
              metavar="FILE", help="TOML settings file (or PROMETHEUS_CONFIG).")] = None,
          as_json: Annotated[bool, typer.Option(
              "--json", help="Print one JSON object on stdout, nothing else.")] = False,
          live: Annotated[bool, typer.Option("--i-understand-live",
-                                            help="Required with --venue okx-live.")] = False,
+                                            help="Required with --venue okx-live or "
+                                                 "binance-live.")] = False,
          _version: Annotated[bool, typer.Option(
              "--version", callback=_print_version, is_eager=True,
              help="Print the version and exit.")] = False,
@@ -153,12 +156,16 @@ def probe(ctx: typer.Context,
               "--allow-fill", help="Accept a --px at or through the best ask: the order fills "
                                    "and the fill is sold again reduce-only.")] = False,
           ) -> None:
+    settings = _shared(ctx).settings(**_out(out))
+    if settings.exchange != "okx":
+        raise BadInput(f"probe is seed 000's OKX PROBE (instId gate, OKX evidence package); "
+                       f"venue {settings.venue} is not OKX: use --venue sim, okx-demo or "
+                       "okx-live (selfcheck --with-orders checks a Binance venue)")
     inst_id = validate.swap_id(inst, "--inst")
     price = validate.optional_decimal(px, "--px", what="a price")
     if allow_fill and price is None:
         raise BadInput("--allow-fill only makes sense with --px (the default price never "
                        "crosses the book)")
-    settings = _shared(ctx).settings(**_out(out))
     _finish(ctx, commands.probe(settings, inst_id, price, _intent_id(None, "p"),
                                 _progress(ctx), allow_fill))
 
@@ -174,9 +181,13 @@ def selfcheck(ctx: typer.Context,
 
 @app.command(name="open", cls=EngineCommand, help=texts.OPEN.text, epilog=texts.OPEN.epilog)
 def open_(ctx: typer.Context,
-          symbol: Annotated[str, typer.Option(metavar="INSTID", help="The swap to trade.")],
+          symbol: Annotated[str, typer.Option(
+              metavar="SYMBOL", help="The perpetual to trade (BTC-USDT-SWAP on OKX, BTCUSDC on "
+                                     "Binance).")],
           side: Annotated[Side, typer.Option(help="Long or short.", case_sensitive=False)],
-          qty: Annotated[str, typer.Option(metavar="CONTRACTS", help="Size of the entry.")],
+          qty: Annotated[str, typer.Option(
+              metavar="CONTRACTS", help="Size of the entry: contracts on OKX, the base asset on "
+                                        "Binance (0.01 on BTCUSDC = 0.01 BTC).")],
           stop: Annotated[str, typer.Option(
               metavar="PRICE", help="Trigger of the protective stop (on the mark price).")],
           tp1: Annotated[str, typer.Option(metavar="PRICE", help="First take-profit price.")],
@@ -193,8 +204,8 @@ def open_(ctx: typer.Context,
               metavar="ID", help="Your id for this trade, 1-24 letters or digits (default: "
                                  "generated).")] = None,
           ) -> None:
-    cmd = OpenPositionCommand(
-        symbol=validate.swap_id(symbol, "--symbol"),
+    settings = _shared(ctx).settings()
+    plan = validate.PlanFields(
         side=PositionSide.LONG if side is Side.LONG else PositionSide.SHORT,
         qty=validate.decimal(qty, "--qty", what="a number of contracts"),
         stop_price=validate.decimal(stop, "--stop", what="a price"),
@@ -202,35 +213,37 @@ def open_(ctx: typer.Context,
         tp1_qty=validate.decimal(tp1_qty, "--tp1-qty", what="a number of contracts"),
         tp2_price=validate.decimal(tp2, "--tp2", what="a price"),
         tp2_qty=validate.decimal(tp2_qty, "--tp2-qty", what="a number of contracts"),
-        entry_price=validate.optional_decimal(entry_px, "--entry-px", what="a price"),
-        tier=tier.value, intent_id=_intent_id(intent_id, "o"))
-    validate.open_plan(cmd)
-    settings = _shared(ctx).settings()
+        entry_price=validate.optional_decimal(entry_px, "--entry-px", what="a price"))
+    validate.open_plan(plan)
+    cmd = OpenPositionCommand.of(validate.symbol(symbol, "--symbol", settings.venue),
+                                 **attrs.asdict(plan), tier=DomainTier(tier.value),
+                                 intent_id=_intent_id(intent_id, "o"))
     _finish(ctx, commands.open_position(settings, cmd, _progress(ctx)))
 
 
 @app.command(cls=EngineCommand, help=texts.CLOSE.text, epilog=texts.CLOSE.epilog)
 def close(ctx: typer.Context,
-          symbol: Annotated[str, typer.Option(metavar="INSTID", help="The swap to close.")]
+          symbol: Annotated[str, typer.Option(metavar="SYMBOL", help="The swap to close.")]
           ) -> None:
-    inst_id = validate.swap_id(symbol, "--symbol")
     settings = _shared(ctx).settings()
+    inst_id = validate.symbol(symbol, "--symbol", settings.venue)
     _finish(ctx, commands.close_position(settings, inst_id, _progress(ctx)))
 
 
 @app.command(cls=EngineCommand, help=texts.MANAGE.text, epilog=texts.MANAGE.epilog)
 def manage(ctx: typer.Context,
-           symbol: Annotated[str, typer.Option(metavar="INSTID", help="The position's swap.")],
+           symbol: Annotated[str, typer.Option(metavar="SYMBOL",
+                                               help="The position's swap.")],
            bar_close: Annotated[str | None, typer.Option(
                metavar="PRICE", help="A bar closed at this price.")] = None,
            regime: Annotated[Regime | None, typer.Option(
                help="The regime of that bar (any case).", case_sensitive=False)] = None,
            ) -> None:
-    inst_id = validate.swap_id(symbol, "--symbol")
+    settings = _shared(ctx).settings()
+    inst_id = validate.symbol(symbol, "--symbol", settings.venue)
     close_px = validate.optional_decimal(bar_close, "--bar-close", what="a price")
     if regime is not None and close_px is None:
         raise BadInput("--regime describes a closed bar: give --bar-close with it")
-    settings = _shared(ctx).settings()
     _finish(ctx, commands.manage(settings, inst_id, close_px,
                                  regime.value if regime else None, _progress(ctx)))
 
@@ -238,12 +251,12 @@ def manage(ctx: typer.Context,
 @app.command(name="regime", cls=EngineCommand, help=texts.REGIME.text,
              epilog=texts.REGIME.epilog)
 def regime_shift(ctx: typer.Context,
-                 symbol: Annotated[str, typer.Option(metavar="INSTID", help="The swap.")],
+                 symbol: Annotated[str, typer.Option(metavar="SYMBOL", help="The swap.")],
                  new: Annotated[Regime, typer.Option(
                      "--new", help="The new regime (any case).", case_sensitive=False)],
                  ) -> None:
-    inst_id = validate.swap_id(symbol, "--symbol")
     settings = _shared(ctx).settings()
+    inst_id = validate.symbol(symbol, "--symbol", settings.venue)
     _finish(ctx, commands.regime(settings, inst_id, new.value, _progress(ctx)))
 
 

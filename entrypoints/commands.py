@@ -19,6 +19,7 @@ from application.selfcheck import RunSelfCheck
 from application.status import StatusCommand
 from application.watch import WatchCommand
 from domain.errors import InvalidIntent
+from domain.regime import Regime
 from entrypoints.boundary import BadInput
 from entrypoints.container import Application
 from entrypoints.exit_codes import ExitCode
@@ -124,7 +125,7 @@ def manage(settings: Settings, symbol: str, bar_close: Decimal | None,
            regime: str | None, progress: Progress | None = None) -> PositionResult:
     async def command(c: Application) -> Any:
         return await c.use_cases.manage_position().execute(
-            ManagePositionCommand(symbol, bar_close, regime))
+            ManagePositionCommand(symbol, bar_close, Regime(regime) if regime else None))
     done, recovered, run_dir = _with_recovery(settings, "manage", symbol, command, progress)
     return PositionResult(command="manage", venue=settings.venue, run_dir=run_dir,
                           symbol=symbol, status=",".join(done.observed) or "no change",
@@ -136,7 +137,7 @@ def manage(settings: Settings, symbol: str, bar_close: Decimal | None,
 def regime(settings: Settings, symbol: str, new: str,
            progress: Progress | None = None) -> PositionResult:
     async def command(c: Application) -> Any:
-        return await c.use_cases.regime_shift().execute(RegimeShiftCommand(symbol, new))
+        return await c.use_cases.regime_shift().execute(RegimeShiftCommand(symbol, Regime(new)))
     done, recovered, run_dir = _with_recovery(settings, "regime", symbol, command, progress)
     return PositionResult(command="regime", venue=settings.venue, run_dir=run_dir,
                           symbol=symbol, status=f"regime {new}",

@@ -26,12 +26,26 @@ from domain.params import Params
 
 T = TypeVar("T")
 _SWAP_ID = re.compile(r"[A-Z0-9]{1,20}-[A-Z0-9]{1,20}-SWAP")
+# Binance USDⓈ-M perpetuals: base + margin asset, upper-case letters and digits (BTCUSDC)
+_BINANCE_SYMBOL = re.compile(r"[A-Z0-9]{2,32}")
+_ASSET = re.compile(r"[A-Z0-9]{2,12}")
 
 
 class Venue(enum.Enum):
     SIM = "sim"
     OKX_DEMO = "okx-demo"
     OKX_LIVE = "okx-live"
+    SIM_BINANCE = "sim-binance"
+    BINANCE_TESTNET = "binance-testnet"
+    BINANCE_LIVE = "binance-live"
+
+    @property
+    def exchange(self) -> str:
+        """Which exchange's API the venue speaks: "okx" or "binance"."""
+        return "binance" if self.value in BINANCE_VENUES else "okx"
+
+
+BINANCE_VENUES = ("sim-binance", "binance-testnet", "binance-live")
 
 
 class TdMode(enum.Enum):
@@ -81,11 +95,31 @@ def url_problem(value: str, schemes: tuple[str, ...]) -> str:
     return ""
 
 
-def symbol_problem(value: str) -> str:
+def symbol_problem(value: str, exchange: str = "okx") -> str:
+    """Why value is not a perpetual of that exchange ("okx" or "binance"); '' when it is."""
+    if exchange == "binance":
+        return _binance_symbol_problem(value)
     if _SWAP_ID.fullmatch(value):
         return ""
     hint = f" (did you mean {value.upper()}?)" if _SWAP_ID.fullmatch(value.upper()) else ""
     return f"{value!r} is not an OKX perpetual swap instId like BTC-USDT-SWAP{hint}"
+
+
+def _binance_symbol_problem(value: str) -> str:
+    if _BINANCE_SYMBOL.fullmatch(value):
+        return ""
+    # an OKX instId (BTC-USDT-SWAP) or lower case: name the Binance spelling
+    guess = value.upper().removesuffix("-SWAP").replace("-", "")
+    hint = f" (did you mean {guess}?)" if _BINANCE_SYMBOL.fullmatch(guess) else ""
+    return f"{value!r} is not a Binance USDⓈ-M symbol like BTCUSDC{hint}"
+
+
+def any_symbol_problem(value: str) -> str:
+    """'' when value is an OKX instId or a Binance symbol (which one the venue decides)."""
+    if not symbol_problem(value, "okx") or not symbol_problem(value, "binance"):
+        return ""
+    # a dash says OKX was meant (BTC-USDT-SWAP); none says Binance (BTCUSDC)
+    return symbol_problem(value, "okx" if "-" in value else "binance")
 
 
 def _symbols(_inst: Any, attribute: "attrs.Attribute[Any]",
@@ -95,7 +129,7 @@ def _symbols(_inst: Any, attribute: "attrs.Attribute[Any]",
     if not value:
         raise ParameterError(attribute.name, "name at least one instrument")
     for index, symbol in enumerate(value):
-        problem = symbol_problem(symbol)
+        problem = any_symbol_problem(symbol)
         if problem:
             raise ParameterError(f"{attribute.name}[{index}]", problem)
     repeated = sorted({s for s in value if value.count(s) > 1})
@@ -110,6 +144,25 @@ class OkxSection:
     td_mode: TdMode = TdMode.CROSS
     credentials_file: Path | None = None
     write_deadline_ms: int = attrs.field(default=5000, validator=_ints(100, 60_000, "ms"))
+
+
+def _asset(_inst: Any, attribute: "attrs.Attribute[Any]", value: str) -> None:
+    if not _ASSET.fullmatch(value):
+        raise ParameterError(attribute.name, f"{value!r} is not an asset name like USDC")
+
+
+@attrs.frozen
+class BinanceSection:
+    rest_url: str | None = attrs.field(default=None, validator=_url("http", "https"))
+    ws_url: str | None = attrs.field(default=None, validator=_url("ws", "wss"))
+    credentials_file: Path | None = None
+    # whose balance get_balances reports (USDC for USDC-M, USDT for USDT-M); the risk budget
+    # always reads the traded instrument's own margin asset
+    margin_asset: str = attrs.field(default="USDC", validator=_asset)
+    # Binance refuses a signed request older than this (its default 5000, at most 60000)
+    recv_window_ms: int = attrs.field(default=5000, validator=_ints(1, 60_000, "ms"))
+    # protective stops as closePosition=true (no quantity) instead of quantity + reduceOnly
+    stop_close_position: bool = False
 
 
 @attrs.frozen
@@ -127,6 +180,7 @@ class SettingsFile:
     state_path: Path | None = None
     symbols: tuple[str, ...] | None = attrs.field(default=None, validator=_symbols)
     okx: OkxSection = attrs.field(factory=OkxSection)
+    binance: BinanceSection = attrs.field(factory=BinanceSection)
     engine: EngineSection = attrs.field(factory=EngineSection)
     params: Params = attrs.field(factory=Params)
 
@@ -146,6 +200,14 @@ class CredentialsFile:
     api_key: str = attrs.field(validator=_secret_text)
     secret: str = attrs.field(validator=_secret_text)
     passphrase: str = attrs.field(validator=_secret_text)
+
+
+@attrs.frozen
+class BinanceCredentialsFile:
+    """An owner-only TOML file with a Binance API key and its secret (no passphrase)."""
+
+    api_key: str = attrs.field(validator=_secret_text)
+    secret: str = attrs.field(validator=_secret_text)
 
 
 def _kind(value: object) -> str:

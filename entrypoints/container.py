@@ -12,6 +12,22 @@ from urllib.parse import urlparse
 
 from dependency_injector import containers, providers
 
+from adapters.binance import (
+    BinanceAccount,
+    BinanceAlgos,
+    BinanceConfig,
+    BinanceCredentials,
+    BinanceMarket,
+    BinanceRest,
+    BinanceStreams,
+    BinanceTrading,
+)
+from adapters.binance.config import (
+    LIVE_REST_URL,
+    LIVE_WS_URL,
+    TESTNET_REST_URL,
+    TESTNET_WS_URL,
+)
 from adapters.clock import SystemClock
 from adapters.common.hub import EventHub
 from adapters.evidence import FileEvidenceSink, new_run_dir
@@ -41,7 +57,7 @@ from application.selfcheck import SelfCheck
 from application.status import Status
 from application.watch import ProtectionWatch
 from domain.params import Params
-from entrypoints.settings import Settings, SettingsError
+from entrypoints.settings import Credentials, Settings, SettingsError
 from ports.clock import Clock
 from ports.evidence import EvidenceSink
 from ports.exchange import ExchangeAdapter
@@ -101,6 +117,43 @@ def okx_venue(config: OkxConfig, credentials: OkxCredentials, clock: Clock,
     return venue
 
 
+class BinanceVenue(containers.DeclarativeContainer):
+    """One Binance USDⓈ-M venue (testnet, live or the simulator's Binance face), built like
+    OkxVenue: each part a provider, composed into the seed's ExchangeAdapter."""
+
+    config = providers.Dependency(instance_of=BinanceConfig)
+    credentials = providers.Dependency(instance_of=BinanceCredentials)
+    clock = providers.Dependency(instance_of=Clock)  # type: ignore[type-abstract]
+    sink = providers.Dependency(instance_of=EvidenceSink)  # type: ignore[type-abstract]
+    transport: providers.Provider[Any] = providers.Object(None)
+    rng = providers.Singleton(jitter_source)
+
+    rest = providers.Singleton(BinanceRest, config, credentials, clock, sink,
+                               transport=transport, rng=rng)
+    market = providers.Singleton(BinanceMarket, rest)
+    account = providers.Singleton(BinanceAccount, rest, config)
+    orders = providers.Singleton(BinanceTrading, rest, account)
+    algos = providers.Singleton(BinanceAlgos, rest, account, config)
+    hub = providers.Singleton(EventHub, clock, config.provided.ws_queue_size)
+    streams = providers.Singleton(BinanceStreams, config, rest, clock, sink, hub, rng)
+    exchange = providers.Singleton(
+        ExchangeAdapter, market, account, orders, algos, streams,
+        closers=providers.List(streams.provided.ws_stop, rest.provided.aclose))
+
+
+def binance_venue(config: BinanceConfig, credentials: BinanceCredentials, clock: Clock,
+                  sink: EvidenceSink, *, transport: Any = None,
+                  rng: Callable[[], float] | None = None) -> BinanceVenue:
+    """One Binance venue outside the Application container (tests, benchmarks, embedders):
+    `binance_venue(...).exchange()` is its ExchangeAdapter, `.rest()` its HTTP side."""
+    venue = BinanceVenue(config=config, credentials=credentials, clock=clock, sink=sink)
+    if transport is not None:
+        venue.transport.override(providers.Object(transport))
+    if rng is not None:
+        venue.rng.override(providers.Object(rng))
+    return venue
+
+
 class Adapters(containers.DeclarativeContainer):
     config = providers.Configuration(strict=True)
     clock = providers.Dependency(instance_of=Clock)  # type: ignore[type-abstract]
@@ -116,10 +169,20 @@ class Adapters(containers.DeclarativeContainer):
         write_deadline_ms=config.okx.write_deadline_ms, ws_symbols=config.symbols)
     okx = providers.Container(OkxVenue, config=okx_config, credentials=config.credentials,
                               clock=clock, sink=sink)
-    # each venue key selects its adapter's exchange; the three OKX venues differ only in host,
-    # keys and the demo header (config.okx). Binance and the replay venue add their own keys.
+    binance_config = providers.Singleton(
+        BinanceConfig, rest_url=config.binance.rest_url, ws_url=config.binance.ws_url,
+        margin_asset=config.binance.margin_asset, recv_window_ms=config.binance.recv_window_ms,
+        stop_close_position=config.binance.stop_close_position, ws_symbols=config.symbols)
+    binance = providers.Container(BinanceVenue, config=binance_config,
+                                  credentials=config.credentials, clock=clock, sink=sink)
+    # each venue key selects its adapter's exchange: the three OKX venues differ only in host,
+    # keys and the demo header (config.okx), the three Binance ones in host and keys
+    # (config.binance). A replay venue would add its own key.
     exchange = providers.Selector(config.venue, sim=okx.exchange,
-                                  **{"okx-demo": okx.exchange, "okx-live": okx.exchange})
+                                  **{"okx-demo": okx.exchange, "okx-live": okx.exchange,
+                                     "sim-binance": binance.exchange,
+                                     "binance-testnet": binance.exchange,
+                                     "binance-live": binance.exchange})
 
 
 class UseCases(containers.DeclarativeContainer):
@@ -171,43 +234,60 @@ class Application(containers.DeclarativeContainer):
 
 
 OKX_HOST_SUFFIX = "okx.com"
+BINANCE_HOST_SUFFIX = "binance.com"
 
 
 def container_config(settings: Settings, *, run_prefix: str, labels: dict[str, Any],
                      rest_url: str | None = None, ws_url: str | None = None,
-                     credentials: OkxCredentials | None = None) -> dict[str, Any]:
+                     credentials: Credentials | None = None) -> dict[str, Any]:
     """The container's configuration. rest_url, ws_url and credentials override the settings
     (the embedded simulator passes its own)."""
     creds = credentials or settings.credentials
     if creds is None:
         raise SettingsError(f"venue {settings.venue} has no credentials")
-    rest = rest_url or settings.rest_url or "https://www.okx.com"
-    if settings.venue == "okx-live":
-        _refuse_non_okx(rest, ws_url or settings.ws_url)
-    return {
+    config = {
         "venue": settings.venue,
         "symbols": settings.symbols,
         "state_path": settings.state_path,
         "params": settings.params,
         "credentials": creds,
         # scrubbed by value everywhere as a last guard; a value too short to scrub safely is
-        # still redacted by name (OK-ACCESS-* headers, WS login fields)
+        # still redacted by name (OK-ACCESS-* and X-MBX-APIKEY headers, WS login fields)
         "secrets": [v for v in creds.values() if len(v) >= MIN_SECRET_LEN],
         "run": {"base": Path(settings.runs_dir), "prefix": run_prefix, "labels": labels},
-        "okx": {"rest_url": rest, "ws_url": ws_url or settings.ws_url, "demo": settings.demo,
-                "td_mode": settings.td_mode, "write_deadline_ms": settings.write_deadline_ms},
     }
+    rest, ws = rest_url or settings.rest_url, ws_url or settings.ws_url
+    if settings.exchange == "binance":
+        return config | {"binance": _binance_section(settings, rest, ws)}
+    rest = rest or "https://www.okx.com"
+    if settings.venue == "okx-live":
+        _refuse_foreign(settings.venue, OKX_HOST_SUFFIX, rest, ws)
+    return config | {
+        "okx": {"rest_url": rest, "ws_url": ws, "demo": settings.demo,
+                "td_mode": settings.td_mode, "write_deadline_ms": settings.write_deadline_ms}}
 
 
-def _refuse_non_okx(rest_url: str, ws_url: str | None) -> None:
+def _binance_section(settings: Settings, rest: str | None, ws: str | None) -> dict[str, Any]:
+    live = settings.venue == "binance-live"
+    rest = rest or (LIVE_REST_URL if live else TESTNET_REST_URL)
+    ws = ws or (LIVE_WS_URL if live else TESTNET_WS_URL)
+    if live:
+        _refuse_foreign(settings.venue, BINANCE_HOST_SUFFIX, rest, ws)
+    section = settings.binance
+    return {"rest_url": rest, "ws_url": ws, "margin_asset": section.margin_asset,
+            "recv_window_ms": section.recv_window_ms,
+            "stop_close_position": section.stop_close_position}
+
+
+def _refuse_foreign(venue: str, suffix: str, rest_url: str, ws_url: str | None) -> None:
     """Live keys and real money never go to a simulator, a recording or a plain-text host."""
     for url in filter(None, (rest_url, ws_url)):
         parsed = urlparse(url)
         host = parsed.hostname or ""
         if parsed.scheme not in ("https", "wss") or not (
-                host == OKX_HOST_SUFFIX or host.endswith("." + OKX_HOST_SUFFIX)):
-            raise SettingsError(f"okx-live refuses {url}: live trading goes only to OKX's "
-                                "own TLS hosts (*.okx.com)")
+                host == suffix or host.endswith("." + suffix)):
+            raise SettingsError(f"{venue} refuses {url}: live trading goes only to the "
+                                f"exchange's own TLS hosts (*.{suffix})")
 
 
 def build_container(config: dict[str, Any]) -> Application:

@@ -20,9 +20,10 @@ class Help:
 
 
 ROOT = Help(
-    "Execution engine for OKX perpetual swaps: evidence first, every position under an "
-    "exchange-side stop.",
-    "With no credentials every command runs on a built-in simulator on loopback. The options "
+    "Execution engine for OKX and Binance USDⓈ-M perpetual swaps: evidence first, every "
+    "position under an exchange-side stop.",
+    "With no credentials every command runs on a built-in simulator on loopback (--venue sim "
+    "speaks OKX, sim-binance Binance USDⓈ-M). The options "
     "--venue, --config, --json and --i-understand-live go before or after the command's name. "
     "Exit codes: 0 done, 1 failed at the exchange, 2 bad input (nothing sent), 3 needs "
     "attention, 4 refused by the engine's rules, 130 interrupted.",
@@ -35,7 +36,7 @@ PROBE = Help(
     "places a limit buy that cannot fill, reads its status, cancels it and reads the status "
     "again. The run directory gets the raw evidence, the seed's documents and a report with no "
     "conclusions. The default price is one band width under public/price-limit's sellLmt, "
-    "never taken from the ticker.",
+    "never taken from the ticker. The PROBE is OKX's (seed 000): on a Binance venue it exits 2.",
     ("prometheus-exec probe", "prometheus-exec probe --inst ETH-USDT-SWAP --out /data/runs",
      "prometheus-exec probe --venue okx-demo --px 20000 --json"))
 
@@ -44,7 +45,8 @@ SELFCHECK = Help(
     "Clock skew, keys against the venue, permissions, account and position mode, instrument "
     "sizes, parameters, the evidence directory and the WebSocket streams, one line each. "
     "--with-orders also places, sees and cancels a far-away algo stop.",
-    ("prometheus-exec selfcheck", "prometheus-exec selfcheck --venue okx-demo --with-orders"))
+    ("prometheus-exec selfcheck", "prometheus-exec selfcheck --venue okx-demo --with-orders",
+     "prometheus-exec selfcheck --venue binance-testnet --with-orders"))
 
 OPEN = Help(
     "Open a position with its stop and take-profits.",
@@ -57,7 +59,9 @@ OPEN = Help(
      "--tp1 30300 --tp1-qty 0.04 --tp2 30600 --tp2-qty 0.03",
      "prometheus-exec open --symbol ETH-USDT-SWAP --side short --qty 1 --stop 2100 "
      "--tp1 1900 --tp1-qty 0.5 --tp2 1800 --tp2-qty 0.3 --entry-px 2000 --tier B "
-     "--intent-id q20261122a1 --venue okx-demo"))
+     "--intent-id q20261122a1 --venue okx-demo",
+     "prometheus-exec open --venue sim-binance --symbol BTCUSDC --side long --qty 0.010 "
+     "--stop 29400 --tp1 30300 --tp1-qty 0.004 --tp2 30600 --tp2-qty 0.003"))
 
 CLOSE = Help(
     "Close a symbol's position at market, reduce-only, until the exchange shows it flat.",
@@ -114,7 +118,8 @@ SIM_SERVE = Help(
     "Serve the exchange simulator (REST and WebSocket) on HOST:PORT until stopped.",
     "--exchange okx (default) serves OKX v5: point the engine at it as venue okx-demo with "
     "OKX_REST_URL and OKX_WS_URL. --exchange binance serves Binance USDⓈ-M futures (no "
-    "passphrase). Keys not given are generated and printed.",
+    "passphrase): point the engine at it as venue binance-testnet with BINANCE_REST_URL and "
+    "BINANCE_WS_URL. Keys not given are generated and printed.",
     ("prometheus-exec sim serve --port 18080 --api-key demoKey01 --secret demoSecret01 "
      "--passphrase demoPass01",
      "prometheus-exec sim serve --exchange binance --port 18081 --api-key demoKey01 "

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 import attrs
 from dependency_injector import providers
 
+from adapters.binance import BinanceCredentials
 from adapters.okx import OkxCredentials
 from entrypoints.boundary import BadInput, CommandFailed, classify
 from entrypoints.container import Application, build_container, container_config
@@ -21,7 +22,7 @@ from entrypoints.exit_codes import ExitCode
 from entrypoints.run_manifest import manifest_for
 from entrypoints.run_scope import Terminated, current_scope
 from entrypoints.sent_writes import CountingSink
-from entrypoints.settings import Settings, default_state_path
+from entrypoints.settings import SIM_VENUES, Credentials, Settings, default_state_path
 from entrypoints.validate import writable_dir
 from ports.progress import Progress
 
@@ -51,22 +52,32 @@ def session(settings: Settings, *, run_prefix: str, labels: dict[str, Any] | Non
 @contextmanager
 def _container(settings: Settings, run_prefix: str,
                labels: dict[str, Any]) -> Iterator[Application]:
-    if settings.venue != "sim":
+    if settings.venue not in SIM_VENUES:
         yield build_container(container_config(settings, run_prefix=run_prefix, labels=labels))
         return
     from simulator.embedded import EmbeddedSimulator
 
-    creds = OkxCredentials(secrets.token_hex(8), secrets.token_hex(16), secrets.token_hex(6))
-    key, secret, passphrase = creds.values()
-    with EmbeddedSimulator(api_key=key, secret=secret, passphrase=passphrase, mode="demo",
-                           seed=SIM_SEED) as sim, \
+    creds, face = _throwaway_keys(settings.exchange)
+    with EmbeddedSimulator(seed=SIM_SEED, **face) as sim, \
             tempfile.TemporaryDirectory(prefix="prometheus-sim-state-") as scratch:
-        if settings.state_path == default_state_path("sim"):
+        if settings.state_path == default_state_path(settings.venue):
             # the embedded exchange lives for one command; so must the positions stored for it
             settings = attrs.evolve(settings, state_path=Path(scratch) / "state.json")
         yield build_container(container_config(
-            settings, run_prefix=run_prefix, labels={**labels, "venue": "sim"},
+            settings, run_prefix=run_prefix, labels={**labels, "venue": settings.venue},
             rest_url=sim.rest_url, ws_url=sim.ws_url, credentials=creds))
+
+
+def _throwaway_keys(exchange: str) -> tuple[Credentials, dict[str, Any]]:
+    """Fresh keys for an embedded simulator (it accepts nothing else), and how to start it:
+    the OKX face (demo) or the Binance face."""
+    key, secret = secrets.token_hex(8), secrets.token_hex(16)
+    if exchange == "binance":
+        return BinanceCredentials(key, secret), {"api_key": key, "secret": secret,
+                                                 "exchange": "binance"}
+    passphrase = secrets.token_hex(6)
+    return OkxCredentials(key, secret, passphrase), {
+        "api_key": key, "secret": secret, "passphrase": passphrase, "mode": "demo"}
 
 
 def run(container: Application, body: Callable[[Application], Awaitable[T]], *,

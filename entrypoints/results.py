@@ -42,7 +42,7 @@ class PositionView:
     @classmethod
     def of(cls, state: SymbolState) -> "PositionView":
         pos, locks = state.position_state, state.cooldown_until
-        return cls(pos.stage.value, pos.side, pos.qty_open, pos.entry_price, pos.sl_price,
+        return cls(pos.stage.value, pos.side.value, pos.qty_open, pos.entry_price, pos.sl_price,
                    pos.sl_algo.client_algo_id, pos.sl_confirmed,
                    Locks(locks.loss, locks.template, locks.freeze, locks.shock))
 

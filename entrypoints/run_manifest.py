@@ -44,10 +44,19 @@ def git_revision() -> dict[str, Any] | None:
     return {"commit": head.stdout.strip(), "dirty": bool(status.stdout.strip())}
 
 
+def _binance_settings(section: dict[str, Any] | None) -> dict[str, Any]:
+    if not section:
+        return {}
+    return {key: section.get(key) for key in ("margin_asset", "recv_window_ms",
+                                              "stop_close_position")}
+
+
 def manifest_for(config: dict[str, Any]) -> dict[str, Any]:
     """The manifest's opening part, from the container's configuration."""
     scope = current_scope()
     okx = config.get("okx", {})
+    # a Binance venue's section names its hosts; OKX's own fields are null there
+    hosts = config.get("binance") or okx
     run = config.get("run", {})
     params = config.get("params")
     return {
@@ -57,10 +66,11 @@ def manifest_for(config: dict[str, Any]) -> dict[str, Any]:
         "settings": {
             "venue": config.get("venue"), "symbols": list(config.get("symbols") or ()),
             "state_path": str(config.get("state_path")), "runs_dir": str(run.get("base")),
-            "rest_url": okx.get("rest_url"), "ws_url": okx.get("ws_url"),
+            "rest_url": hosts.get("rest_url"), "ws_url": hosts.get("ws_url"),
             "demo": okx.get("demo"), "td_mode": okx.get("td_mode"),
             "write_deadline_ms": okx.get("write_deadline_ms"),
             "credentials": "set" if config.get("credentials") else "none",
+            **_binance_settings(config.get("binance")),
         },
         "params": dict(params.describe()) if params is not None else {},
         "engine_version": engine_version(),

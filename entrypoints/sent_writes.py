@@ -18,6 +18,18 @@ from ports.evidence import (
 )
 
 TRADE_PATH = "/api/v5/trade/"
+# Binance USDⓈ-M: what places or cancels orders (a cancel is a DELETE there)
+BINANCE_TRADE_PATHS = frozenset({"/fapi/v1/order", "/fapi/v1/batchOrders",
+                                 "/fapi/v1/algoOrder", "/fapi/v1/allOpenOrders",
+                                 "/fapi/v1/algoOpenOrders", "/fapi/v1/countdownCancelAll"})
+
+
+def is_trade_write(endpoint: str) -> bool:
+    """A request that may have placed or cancelled an order ("METHOD /path")."""
+    method, _, path = endpoint.partition(" ")
+    if method == "POST" and TRADE_PATH in path:
+        return True
+    return method in ("POST", "DELETE", "PUT") and path in BINANCE_TRADE_PATHS
 
 
 class CountingSink:
@@ -30,7 +42,9 @@ class CountingSink:
         return self._inner.run_dir
 
     def record_call(self, record: ExchangeCallRecord) -> EvidenceRef:
-        if record.endpoint.startswith("POST ") and TRADE_PATH in record.endpoint:
+        # a request decided against before it left (banned, paced) changed nothing
+        unsent = record.request.get("sent") is False
+        if is_trade_write(record.endpoint) and not unsent:
             self.trade_writes += 1
         return self._inner.record_call(record)
 

@@ -9,13 +9,16 @@ import os
 import stat
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
+from adapters.binance.credentials import BinanceCredentials
 from adapters.okx.credentials import OkxCredentials
 from domain.params import Params
 from entrypoints.config_file import (
+    BinanceCredentialsFile,
+    BinanceSection,
     ConfigProblem,
     CredentialsFile,
     SettingsFile,
@@ -27,8 +30,18 @@ from entrypoints.config_file import (
 )
 
 VENUES = tuple(v.value for v in Venue)
-DEFAULT_SYMBOLS = ("BTC-USDT-SWAP",)
+# the venues that run the embedded simulator (a fresh one per command)
+SIM_VENUES = ("sim", "sim-binance")
+DEFAULT_SYMBOLS = {"okx": ("BTC-USDT-SWAP",), "binance": ("BTCUSDC",)}
 CREDENTIAL_ENV = ("OKX_API_KEY", "OKX_API_SECRET", "OKX_API_PASSPHRASE")
+BINANCE_CREDENTIAL_ENV = ("BINANCE_API_KEY", "BINANCE_API_SECRET")
+Credentials = OkxCredentials | BinanceCredentials
+T = TypeVar("T")
+
+
+def exchange_of(venue: str) -> str:
+    """"okx" or "binance": whose API the venue speaks."""
+    return Venue(venue).exchange
 
 
 def default_state_path(venue: str) -> Path:
@@ -43,11 +56,13 @@ class SettingsError(Exception):
 @attrs.frozen
 class Settings:
     venue: str
+    # the selected venue's hosts: OKX_* / [okx] on an OKX venue, BINANCE_* / [binance] on a
+    # Binance one (None: the venue's default)
     rest_url: str | None
     ws_url: str | None
     td_mode: str
     write_deadline_ms: int
-    credentials: OkxCredentials | None = attrs.field(repr=False)
+    credentials: Credentials | None = attrs.field(repr=False)
     runs_dir: Path
     state_path: Path
     symbols: tuple[str, ...]
@@ -55,10 +70,16 @@ class Settings:
     max_clock_skew_ms: int = 1000
     required_pos_mode: str = "net_mode"
     live_confirmed: bool = False
+    binance: BinanceSection = attrs.field(factory=BinanceSection)
 
     @property
     def demo(self) -> bool:
-        return self.venue != "okx-live"
+        return self.venue not in ("okx-live", "binance-live")
+
+    @property
+    def exchange(self) -> str:
+        """"okx" or "binance": whose API the venue speaks."""
+        return exchange_of(self.venue)
 
 
 def load_settings(*, env: Mapping[str, str] | None = None, config_path: Path | None = None,
@@ -69,7 +90,14 @@ def load_settings(*, env: Mapping[str, str] | None = None, config_path: Path | N
     path = config_path or _env_path(env, "PROMETHEUS_CONFIG")
     file = _settings_file(path) if path else SettingsFile()
     chosen = _venue(venue, env, file)
-    credentials = _credentials(env, file.okx.credentials_file)
+    exchange = exchange_of(chosen)
+    credentials: Credentials | None
+    if exchange == "binance":
+        credentials = _binance_credentials(env, file.binance.credentials_file)
+        prefix, section_urls = "BINANCE", (file.binance.rest_url, file.binance.ws_url)
+    else:
+        credentials = _credentials(env, file.okx.credentials_file)
+        prefix, section_urls = "OKX", (file.okx.rest_url, file.okx.ws_url)
     _check_venue(chosen, credentials, live_confirmed)
     values: dict[str, Any] = {k: v for k, v in {
         "runs_dir": file.runs_dir, "state_path": file.state_path,
@@ -77,18 +105,19 @@ def load_settings(*, env: Mapping[str, str] | None = None, config_path: Path | N
     values.update(overrides or {})
     return Settings(
         venue=chosen,
-        rest_url=_env_url(env, "OKX_REST_URL", ("http", "https")) or file.okx.rest_url,
-        ws_url=_env_url(env, "OKX_WS_URL", ("ws", "wss")) or file.okx.ws_url,
+        rest_url=_env_url(env, f"{prefix}_REST_URL", ("http", "https")) or section_urls[0],
+        ws_url=_env_url(env, f"{prefix}_WS_URL", ("ws", "wss")) or section_urls[1],
         td_mode=file.okx.td_mode.value,
         write_deadline_ms=file.okx.write_deadline_ms,
         credentials=credentials,
         runs_dir=Path(values.get("runs_dir", "runs")),
         state_path=Path(values.get("state_path", default_state_path(chosen))),
-        symbols=_symbols(values.get("symbols", DEFAULT_SYMBOLS)),
+        symbols=_symbols(values.get("symbols", DEFAULT_SYMBOLS[exchange]), chosen),
         params=file.params,
         max_clock_skew_ms=file.engine.max_clock_skew_ms,
         required_pos_mode=file.engine.required_pos_mode.value,
         live_confirmed=live_confirmed,
+        binance=file.binance,
     )
 
 
@@ -124,33 +153,57 @@ def _env_url(env: Mapping[str, str], name: str, schemes: tuple[str, ...]) -> str
     return value
 
 
-def _symbols(symbols: object) -> tuple[str, ...]:
-    # symbols from code (overrides) get the same check as the file's
+def _symbols(symbols: object, venue: str) -> tuple[str, ...]:
+    # symbols from code (overrides) get the same check as the file's, and every symbol must
+    # be of the venue's exchange (BTCUSDC on Binance, BTC-USDT-SWAP on OKX)
     if isinstance(symbols, str) or not isinstance(symbols, list | tuple) or not symbols:
         raise SettingsError(f"symbols must be a non-empty list of instIds, got {symbols!r}")
     for symbol in symbols:
-        problem = symbol_problem(str(symbol))
+        problem = symbol_problem(str(symbol), exchange_of(venue))
         if problem:
-            raise SettingsError(f"symbols: {problem}")
+            raise SettingsError(f"symbols: {problem} (venue {venue})")
     return tuple(str(s) for s in symbols)
 
 
-def _credentials(env: Mapping[str, str], file: Path | None) -> OkxCredentials | None:
-    present = [name for name in CREDENTIAL_ENV if env.get(name)]
-    if present and len(present) < 3:
-        missing = sorted(set(CREDENTIAL_ENV) - set(present))
+def _from_env(env: Mapping[str, str], names: tuple[str, ...]) -> tuple[str, ...] | None:
+    """All of the named credentials from the environment, none, or SettingsError (some)."""
+    present = [name for name in names if env.get(name)]
+    if not present:
+        return None
+    if len(present) < len(names):
+        missing = sorted(set(names) - set(present))
         raise SettingsError(f"incomplete credentials: {', '.join(missing)} not set")
-    if present:
-        for name in present:
-            if env[name] != env[name].strip():
-                raise SettingsError(f"environment variable {name} has leading or trailing "
-                                    "whitespace")
-        return OkxCredentials(*(env[name] for name in CREDENTIAL_ENV))
+    for name in present:
+        if env[name] != env[name].strip():
+            raise SettingsError(f"environment variable {name} has leading or trailing "
+                                "whitespace")
+    return tuple(env[name] for name in names)
+
+
+def _credentials(env: Mapping[str, str], file: Path | None) -> OkxCredentials | None:
+    values = _from_env(env, CREDENTIAL_ENV)
+    if values is not None:
+        return OkxCredentials(*values)
     named = file or _env_path(env, "OKX_CREDENTIALS_FILE")
-    return _credentials_file(named.expanduser()) if named else None
+    if named is None:
+        return None
+    creds = _credentials_file(named.expanduser(), CredentialsFile)
+    return OkxCredentials(creds.api_key, creds.secret, creds.passphrase)
 
 
-def _credentials_file(path: Path) -> OkxCredentials:
+def _binance_credentials(env: Mapping[str, str], file: Path | None) -> BinanceCredentials | None:
+    values = _from_env(env, BINANCE_CREDENTIAL_ENV)
+    if values is not None:
+        return BinanceCredentials(*values)
+    named = file or _env_path(env, "BINANCE_CREDENTIALS_FILE")
+    if named is None:
+        return None
+    creds = _credentials_file(named.expanduser(), BinanceCredentialsFile)
+    return BinanceCredentials(creds.api_key, creds.secret)
+
+
+def _credentials_file(path: Path, schema: type[T]) -> T:
+    """An owner-only regular file of this user, read as schema (values never echoed)."""
     try:
         info = path.stat()
     except FileNotFoundError:
@@ -164,15 +217,16 @@ def _credentials_file(path: Path) -> OkxCredentials:
     if info.st_uid != os.getuid():
         raise SettingsError(f"credentials file {path} is not owned by the current user")
     try:
-        creds = structure(read_toml(path), CredentialsFile)
+        return structure(read_toml(path), schema)
     except ConfigProblem as exc:
         raise SettingsError(f"credentials file {path}: {exc}") from None
-    return OkxCredentials(creds.api_key, creds.secret, creds.passphrase)
 
 
-def _check_venue(venue: str, credentials: OkxCredentials | None, live_confirmed: bool) -> None:
-    if venue != "sim" and credentials is None:
-        raise SettingsError(f"venue {venue} needs OKX_API_KEY, OKX_API_SECRET, "
-                            "OKX_API_PASSPHRASE (or okx.credentials_file)")
-    if venue == "okx-live" and not live_confirmed:
-        raise SettingsError("venue okx-live trades real money: add --i-understand-live")
+def _check_venue(venue: str, credentials: Credentials | None, live_confirmed: bool) -> None:
+    if venue not in SIM_VENUES and credentials is None:
+        needs = ("BINANCE_API_KEY, BINANCE_API_SECRET (or binance.credentials_file)"
+                 if exchange_of(venue) == "binance" else
+                 "OKX_API_KEY, OKX_API_SECRET, OKX_API_PASSPHRASE (or okx.credentials_file)")
+        raise SettingsError(f"venue {venue} needs {needs}")
+    if venue in ("okx-live", "binance-live") and not live_confirmed:
+        raise SettingsError(f"venue {venue} trades real money: add --i-understand-live")

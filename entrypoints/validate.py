@@ -12,9 +12,12 @@ import tempfile
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from application.open_position import OpenPositionCommand
+import attrs
+
 from domain.orders import PositionSide
 from entrypoints.boundary import BadInput
+from entrypoints.config_file import symbol_problem
+from entrypoints.settings import exchange_of
 
 # OKX perpetual swaps: BASE-QUOTE-SWAP, upper-case letters and digits (BTC-USDT-SWAP)
 _SWAP_ID = re.compile(r"[A-Z0-9]{1,20}-[A-Z0-9]{1,20}-SWAP")
@@ -41,32 +44,32 @@ def swap_id(text: str, option: str) -> str:
                    f"BTC-USDT-SWAP{hint}")
 
 
-def regime(text: str, option: str) -> str:
-    """A regime name in any case, as the engine spells it (upper case)."""
-    try:
-        return Regime(text.strip().upper()).value
-    except ValueError:
-        names = ", ".join(r.value for r in Regime)
-        raise BadInput(f"{option} {text!r} is not a regime: use one of {names}") from None
+def symbol(text: str, option: str, venue: str) -> str:
+    """A perpetual of the venue's exchange: an OKX instId (BTC-USDT-SWAP) on an OKX venue, a
+    Binance USDⓈ-M symbol (BTCUSDC) on a Binance one."""
+    exchange = exchange_of(venue)
+    if exchange == "okx":
+        return swap_id(text, option)
+    problem = symbol_problem(text, exchange)
+    if problem:
+        raise BadInput(f"{option} {problem} (venue {venue})")
+    return text
 
 
-def decimal(text: str, option: str, *, what: str = "a number", allow_zero: bool = False
-            ) -> Decimal:
-    """A finite decimal > 0 (or >= 0), never a float."""
+def decimal(text: str, option: str, *, what: str) -> Decimal:
+    """A finite decimal above zero, never a float; `what` names it in the message."""
     try:
         value = Decimal(text.strip())
     except InvalidOperation:
         raise BadInput(f"{option} must be {what}, got {text!r}") from None
     if not value.is_finite():
         raise BadInput(f"{option} must be a finite number, got {text!r}")
-    if value < 0 or (value == 0 and not allow_zero):
-        bound = "zero or more" if allow_zero else "greater than zero"
-        raise BadInput(f"{option} must be {bound}, got {text!r}")
+    if value <= 0:
+        raise BadInput(f"{option} must be greater than zero, got {text!r}")
     return value
 
 
-def optional_decimal(text: str | None, option: str, *, what: str = "a number"
-                     ) -> Decimal | None:
+def optional_decimal(text: str | None, option: str, *, what: str) -> Decimal | None:
     return None if text is None else decimal(text, option, what=what)
 
 
@@ -86,7 +89,22 @@ def intent_id(text: str) -> str:
     return text
 
 
-def open_plan(cmd: OpenPositionCommand) -> None:
+@attrs.frozen
+class PlanFields:
+    """The plan as the operator typed it, checked in the operator's terms before the domain's
+    TradePlan is built from it."""
+
+    side: PositionSide
+    qty: Decimal
+    stop_price: Decimal
+    tp1_price: Decimal
+    tp1_qty: Decimal
+    tp2_price: Decimal
+    tp2_qty: Decimal
+    entry_price: Decimal | None
+
+
+def open_plan(cmd: PlanFields) -> None:
     """The plan's own consistency; the instrument's tick and lot sizes and the market are
     checked by the engine before the entry is sent."""
     if cmd.tp1_qty + cmd.tp2_qty > cmd.qty:

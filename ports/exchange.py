@@ -81,10 +81,9 @@ class ExchangeAdapter:
         if symbol not in self._specs:
             found = await self.market.get_instruments()
             self._specs.update({i.inst_id: i for i in found.instruments})
-        spec = self._specs.get(symbol)
-        if spec is None:
-            raise InvalidIntent(f"{symbol} is not a listed instrument")
-        return spec
+            if symbol not in self._specs:
+                raise InvalidIntent(found.missing(symbol))
+        return self._specs[symbol]
 
     # --- seed 001 §1.1 connection and market data
     async def ws_start(self) -> None:

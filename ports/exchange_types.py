@@ -27,9 +27,21 @@ class Instruments:
     inst_type: str
     instruments: tuple[InstrumentSpec, ...]
     evidence: EvidenceRef
+    # (symbol, why): listed by the venue but described in a way the adapter cannot read, so
+    # left out of instruments (nothing is ever sent for them)
+    unreadable: tuple[tuple[str, str], ...] = ()
 
     def find(self, inst_id: str) -> InstrumentSpec | None:
         return next((i for i in self.instruments if i.inst_id == inst_id), None)
+
+    def missing(self, inst_id: str) -> str:
+        """Why inst_id is not among the instruments, in words ('' when it is)."""
+        if self.find(inst_id) is not None:
+            return ""
+        why = dict(self.unreadable).get(inst_id)
+        if why is not None:
+            return f"{inst_id} is listed but cannot be traded: {why}"
+        return f"{inst_id} is not a listed {self.inst_type} instrument"
 
 
 @attrs.frozen

@@ -123,19 +123,12 @@ def _wired_adapter_classes(root: Path) -> set[str]:
     return {n for n in names if n[:1].isupper()}
 
 
-# BinanceExchange still builds its own parts; issue 12's phase B moves it onto the role ports
-# and into the container (then this goes)
-NOT_YET_ON_ROLES = frozenset({Path("adapters") / "binance" / "exchange.py"})
-
-
 def adapter_builders(root: Path) -> list[str]:
     """Production code outside entrypoints/ that constructs a wired adapter."""
     wired = _wired_adapter_classes(root)
     found = []
     for layer in ("domain", "ports", "application", "adapters"):
         for path in sorted((root / layer).rglob("*.py")):
-            if path.relative_to(root) in NOT_YET_ON_ROLES:
-                continue
             tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
             for node in ast.walk(tree):
                 if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
@@ -151,6 +144,8 @@ def test_no_use_case_imports_the_full_seed_surface() -> None:
 
 def test_only_the_composition_root_builds_adapters() -> None:
     assert _wired_adapter_classes(ROOT) >= {"OkxRest", "OkxMarket", "OkxTrading",
+                                            "BinanceRest", "BinanceMarket", "BinanceTrading",
+                                            "BinanceAlgos", "BinanceStreams",
                                             "FileEvidenceSink", "JsonFileStateStore"}
     assert adapter_builders(ROOT) == []
 

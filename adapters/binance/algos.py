@@ -1,7 +1,8 @@
 """Protective stops through Binance's Algo Service only (seed 001 §0.1, §1.4):
 POST /fapi/v1/algoOrder with algoType=CONDITIONAL, type=STOP_MARKET, workingType=MARK_PRICE, a
-tick-rounded triggerPrice, and quantity + reduceOnly=true (or closePosition=true when configured),
-keyed by clientAlgoId; visible through GET /fapi/v1/openAlgoOrders and ALGO_UPDATE."""
+triggerPrice on the tick (the intent is checked against the instrument), and quantity +
+reduceOnly=true (or closePosition=true when configured), keyed by clientAlgoId; visible
+through GET /fapi/v1/openAlgoOrders and ALGO_UPDATE."""
 
 from decimal import Decimal
 
@@ -16,9 +17,8 @@ from adapters.binance.errors import (
     Verdict,
     write_outcome,
 )
-from adapters.binance.market import BinanceMarket
 from adapters.binance.rest import BinanceRest, WriteAnswer
-from adapters.binance.trading import position_side_for, positive, text
+from adapters.binance.trading import position_side_for, text
 from adapters.binance.translate import (
     SIDE_TEXT,
     WORKING_TYPE_TEXT,
@@ -29,8 +29,7 @@ from adapters.binance.units import price_text, to_quantity
 from domain.algo import AlgoOrder, AlgoStopIntent, WorkingType
 from domain.errors import InvalidIntent
 from domain.evidence import EvidenceRef
-from domain.instrument import InstrumentSpec
-from domain.orders import Side, validate_client_id
+from domain.orders import Side
 from domain.outcome import Accepted, Rejected, Unknown
 from ports.errors import ExchangeError, ExchangeRejected
 from ports.exchange_types import AlgoCancelResult, AlgoLookup, AlgoPlacement, CancelDisposition
@@ -39,12 +38,6 @@ ALGO_PATH = "/fapi/v1/algoOrder"
 OPEN_PATH = "/fapi/v1/openAlgoOrders"
 STOP_TYPE = "STOP_MARKET"
 CANCEL_LOOKUP_CODES = frozenset({CANCEL_REJECTED, ORDER_NOT_FOUND})
-
-
-def trigger_on_tick(spec: InstrumentSpec, side: Side, price: Decimal) -> Decimal:
-    """A stop's trigger on the tick grid, rounded towards the market (tighter, never looser):
-    a sell stop (protecting a long) rounds up, a buy stop (protecting a short) rounds down."""
-    return spec.price_ceil(price) if side is Side.SELL else spec.price_floor(price)
 
 
 def stop_params(symbol: str, side: Side, qty: Decimal | None, trigger: Decimal,
@@ -68,51 +61,32 @@ def stop_params(symbol: str, side: Side, qty: Decimal | None, trigger: Decimal,
 
 
 class BinanceAlgos:
-    def __init__(self, rest: BinanceRest, account: BinanceAccount, market: BinanceMarket,
+    def __init__(self, rest: BinanceRest, account: BinanceAccount,
                  config: BinanceConfig) -> None:
         self._rest = rest
         self._account = account
-        self._market = market
         self._config = config
 
-    async def place_stop(self, *, symbol: str, side: Side, qty: Decimal | None,
-                         stop_price: Decimal, reduce_only: bool, client_algo_id: str,
-                         working_type: str, close_position: bool = False) -> AlgoPlacement:
-        """A reduce-only STOP_MARKET through the Algo Service."""
-        if working_type not in WorkingType.__members__:
-            raise InvalidIntent(f"working_type must be one of {list(WorkingType.__members__)}")
-        if not reduce_only:
-            raise InvalidIntent("a protective stop must be reduce-only")
-        if close_position and qty is not None:
-            raise InvalidIntent("a close-position stop carries no qty")
-        whole = close_position or self._config.stop_close_position
-        size = None if whole else positive(qty, "qty")
-        positive(stop_price, "stop_price")
-        validate_client_id(client_algo_id)
+    async def submit_algo_stop(self, intent: AlgoStopIntent) -> AlgoPlacement:
+        """A reduce-only STOP_MARKET through the Algo Service; the intent was checked against
+        the instrument (tick, lot, minimum) when it was built."""
+        symbol, cid = intent.inst_id, intent.client_algo_id
+        whole = intent.close_position or self._config.stop_close_position
         try:
-            spec = await self._market.spec(symbol)
             hedged = await self._account.hedged()
         except ExchangeError as exc:
             evidence = self._rest.evidence_of(exc, f"POST {ALGO_PATH}")
-            return AlgoPlacement(Rejected("not_sent", f"stop not sent: {exc}"), symbol,
-                                 client_algo_id, "", evidence)
-        side = Side(side)
-        params = stop_params(symbol, side, size, trigger_on_tick(spec, side, stop_price),
-                             client_algo_id, WorkingType[working_type], whole, hedged)
+            return AlgoPlacement(Rejected("pos_mode_unknown", f"stop not sent: {exc}"), symbol,
+                                 cid, "", evidence)
+        params = stop_params(symbol, intent.side, None if whole else intent.size,
+                             intent.stop_price, cid, intent.working_type, whole, hedged)
         answer = await self._rest.write("POST", ALGO_PATH, params)
         judgement = answer.judgement
         algo_id = text(answer.payload, "algoId")
         outcome = write_outcome(judgement, answer.http_status, algo_id)
         if judgement.verdict is Verdict.REJECTED and judgement.code == DUPLICATE_CLIENT_ID:
-            outcome, algo_id = await self._already_placed(symbol, client_algo_id)
-        return AlgoPlacement(outcome, symbol, client_algo_id, algo_id, answer.evidence)
-
-    async def submit_stop(self, intent: AlgoStopIntent) -> AlgoPlacement:
-        return await self.place_stop(
-            symbol=intent.inst_id, side=intent.side, qty=intent.size,
-            stop_price=intent.stop_price, reduce_only=intent.reduce_only,
-            client_algo_id=intent.client_algo_id, working_type=intent.working_type.value,
-            close_position=intent.close_position)
+            outcome, algo_id = await self._already_placed(symbol, cid)
+        return AlgoPlacement(outcome, symbol, cid, algo_id, answer.evidence)
 
     async def _already_placed(self, symbol: str, cid: str) -> tuple[Accepted | Unknown, str]:
         """-4116: an open algo already has this clientAlgoId (an earlier send arrived)."""
@@ -124,8 +98,8 @@ class BinanceAlgos:
             return Unknown("duplicate clientAlgoId, but no algo found by it"), ""
         return Accepted(found.algo_order.algo_id), found.algo_order.algo_id
 
-    async def cancel(self, *, symbol: str, algo_id: str | None,
-                     client_algo_id: str | None) -> AlgoCancelResult:
+    async def cancel_algo(self, *, symbol: str, algo_id: str | None,
+                          client_algo_id: str | None) -> AlgoCancelResult:
         """Cancel by algoId or clientAlgoId; a refusal counts as done only once a lookup shows
         the algo is not open (and the lookup is returned)."""
         if not algo_id and not client_algo_id:

@@ -22,6 +22,8 @@ from ports.exchange_types import (
 )
 
 MAX_KLINES = 1500
+SWAP = "SWAP"  # the domain's word for a perpetual (InstrumentSpec.inst_type)
+PERPETUAL = "PERPETUAL"  # Binance's (exchangeInfo contractType), what Instruments names
 INTERVALS = frozenset({"1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "8h", "12h",
                        "1d", "3d", "1w", "1M"})
 # OKX's spellings of the same bars, so a caller may use either
@@ -70,12 +72,12 @@ class BinanceMarket:
         self._specs, self.unreadable = specs, unreadable
         return answer
 
-    async def get_instruments(self, inst_type: str) -> Instruments:
-        """Every instrument of a type ("SWAP": perpetuals), whatever its status; a symbol
+    async def get_instruments(self) -> Instruments:
+        """Every perpetual (USDⓈ-M: USDC- and USDT-margined), whatever its status; a symbol
         described in a way we cannot read is left out (`unreadable` says why)."""
         answer = await self._exchange_info()
-        found = tuple(s for s in self._specs.values() if s.inst_type == inst_type)
-        return Instruments(inst_type, found, answer.evidence)
+        found = tuple(s for s in self._specs.values() if s.inst_type == SWAP)
+        return Instruments(PERPETUAL, found, answer.evidence, tuple(self.unreadable.items()))
 
     async def spec(self, symbol: str) -> InstrumentSpec:
         """One instrument's spec from the kept exchangeInfo (read once, again for a symbol it
@@ -90,11 +92,11 @@ class BinanceMarket:
                                             answer.evidence)
         return self._specs[symbol]
 
-    async def get_ticker(self, inst_id: str) -> Ticker:
-        last = await self.get_last_price(inst_id)
-        answer = await self._get("/fapi/v1/ticker/bookTicker", symbol=inst_id)
+    async def get_ticker(self, symbol: str) -> Ticker:
+        last = await self.get_last_price(symbol)
+        answer = await self._get("/fapi/v1/ticker/bookTicker", symbol=symbol)
         book = structure_one(answer.payload, wire.BookTicker, answer.evidence)
-        return Ticker(inst_id, last.price, book.bid_price, book.ask_price, book.time,
+        return Ticker(symbol, last.price, book.bid_price, book.ask_price, book.time,
                       answer.evidence)
 
     async def get_last_price(self, symbol: str) -> PriceReading:
@@ -126,16 +128,16 @@ class BinanceMarket:
         return OpenInterest(item.symbol, item.open_interest, item.open_interest, item.time,
                             answer.evidence)
 
-    async def get_price_limit(self, inst_id: str) -> PriceLimit:
+    async def get_price_limit(self, symbol: str) -> PriceLimit:
         """PERCENT_PRICE around the mark: a buy at most mark * up (floored to the tick), a
         sell at least mark * down (raised to the tick)."""
-        spec = await self.spec(inst_id)
-        item, answer = await self._premium(inst_id)
+        spec = await self.spec(symbol)
+        item, answer = await self._premium(symbol)
         if spec.price_band is None:
-            raise ExchangeProtocolError(f"{inst_id} publishes no PERCENT_PRICE filter",
+            raise ExchangeProtocolError(f"{symbol} publishes no PERCENT_PRICE filter",
                                         answer.evidence)
         band = spec.price_band
-        return PriceLimit(inst_id, spec.price_floor(item.mark_price * band.up),
+        return PriceLimit(symbol, spec.price_floor(item.mark_price * band.up),
                           spec.price_ceil(item.mark_price * band.down), item.time,
                           answer.evidence)
 

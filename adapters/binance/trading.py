@@ -20,7 +20,6 @@ from adapters.binance.rest import BinanceRest, WriteAnswer
 from adapters.binance.translate import SIDE_TEXT, protocol_guard, to_order_status, to_trade
 from adapters.binance.units import price_text, to_quantity
 from domain.errors import InvalidIntent
-from domain.numbers import is_positive_finite
 from domain.orders import (
     ExchangeTrade,
     Fill,
@@ -44,8 +43,7 @@ from ports.exchange_types import (
 ORDER_PATH = "/fapi/v1/order"
 # the only order types this module sends; a conditional type here is a programming error
 REGULAR_TYPES = frozenset({"LIMIT", "MARKET"})
-# the seed's time-in-force names and the domain's order types -> Binance's timeInForce
-TIF = {"post_only": "GTX", "gtc": "GTC", "ioc": "IOC", "fok": "FOK"}
+# the domain's order types -> Binance's timeInForce
 INTENT_TIF = {OrdType.LIMIT: "GTC", OrdType.POST_ONLY: "GTX", OrdType.IOC: "IOC",
               OrdType.FOK: "FOK"}
 CANCEL_LOOKUP_CODES = frozenset({CANCEL_REJECTED, ORDER_NOT_FOUND})
@@ -56,12 +54,6 @@ MAX_TRADE_PAGES = 20
 def text(item: Mapping[str, Any], key: str) -> str:
     value = item.get(key)
     return "" if value is None else str(value)
-
-
-def positive(value: Decimal | None, name: str) -> Decimal:
-    if not isinstance(value, Decimal) or not is_positive_finite(value):
-        raise InvalidIntent(f"{name} must be a finite Decimal > 0, got {value!r}")
-    return value
 
 
 def position_side_for(side: Side, reduce_only: bool) -> str:
@@ -95,19 +87,9 @@ class BinanceTrading:
         self._rest = rest
         self._account = account
 
-    async def place_limit(self, *, symbol: str, side: Side, qty: Decimal, price: Decimal,
-                          tif: str, reduce_only: bool, client_order_id: str) -> OrderPlacement:
-        if tif not in TIF:
-            raise InvalidIntent(f"tif must be one of {sorted(TIF)}, got {tif!r}")
-        return await self._place(symbol, Side(side), "LIMIT", TIF[tif], positive(qty, "qty"),
-                                 positive(price, "price"), reduce_only, client_order_id)
-
-    async def place_market(self, *, symbol: str, side: Side, qty: Decimal, reduce_only: bool,
-                           client_order_id: str) -> OrderPlacement:
-        return await self._place(symbol, Side(side), "MARKET", None, positive(qty, "qty"),
-                                 None, reduce_only, client_order_id)
-
-    async def submit(self, intent: OrderIntent) -> OrderPlacement:
+    async def submit_order(self, intent: OrderIntent) -> OrderPlacement:
+        """LIMIT (GTC, GTX post-only, IOC, FOK) or MARKET; the intent was checked against the
+        instrument when it was built."""
         market = intent.ord_type is OrdType.MARKET
         return await self._place(intent.inst_id, intent.side, "MARKET" if market else "LIMIT",
                                  None if market else INTENT_TIF[intent.ord_type], intent.size,
@@ -137,7 +119,7 @@ class BinanceTrading:
         """-4116: an open order already has this client id, i.e. an earlier send of this very
         request arrived. Only a lookup says which order it is."""
         try:
-            found = await self.get_order_status(inst_id=symbol, order_id=None,
+            found = await self.get_order_status(symbol=symbol, order_id=None,
                                                 client_order_id=cid)
         except ExchangeError as exc:
             return Unknown(f"duplicate client id, lookup failed: {exc}"), ""
@@ -145,8 +127,8 @@ class BinanceTrading:
             return Unknown("duplicate client id, but no order found by it"), ""
         return Accepted(found.status.order_id), found.status.order_id
 
-    async def cancel(self, *, symbol: str, order_id: str | None,
-                     client_order_id: str | None) -> CancelResult:
+    async def cancel_order(self, *, symbol: str, order_id: str | None,
+                           client_order_id: str | None) -> CancelResult:
         if not order_id and not client_order_id:
             raise InvalidIntent("cancel needs an order_id or a client_order_id")
         params = {"symbol": symbol}
@@ -172,7 +154,7 @@ class BinanceTrading:
         # -2011 "Unknown order sent.": filled, canceled or never there; only a lookup says
         code, msg = answer.judgement.code, answer.judgement.message
         try:
-            lookup = await self.get_order_status(inst_id=symbol, order_id=order_id,
+            lookup = await self.get_order_status(symbol=symbol, order_id=order_id,
                                                  client_order_id=cid)
         except ExchangeError as exc:
             return CancelResult(Unknown(f"cancel refused {code}, lookup failed: {exc}"), None,
@@ -188,23 +170,23 @@ class BinanceTrading:
         return CancelResult(Rejected(code, msg, answer.http_status), None, symbol,
                             status.order_id, status.client_order_id, status, answer.evidence)
 
-    async def get_order_status(self, *, inst_id: str, order_id: str | None,
+    async def get_order_status(self, *, symbol: str, order_id: str | None,
                                client_order_id: str | None) -> OrderLookup:
         if not order_id and not client_order_id:
             raise InvalidIntent("an order lookup needs an order_id or a client_order_id")
-        params = {"symbol": inst_id}
+        params = {"symbol": symbol}
         params |= {"orderId": order_id} if order_id else \
             {"origClientOrderId": client_order_id or ""}
         try:
             answer = await self._rest.read("GET", ORDER_PATH, params)
         except ExchangeRejected as exc:
             if exc.code == ORDER_NOT_FOUND:
-                return OrderLookup(inst_id, None, self._rest.evidence_of(exc, ORDER_PATH))
+                return OrderLookup(symbol, None, self._rest.evidence_of(exc, ORDER_PATH))
             raise
         item = structure_one(answer.payload, wire.Order, answer.evidence)
         with protocol_guard("order", answer.evidence):
             status = to_order_status(item, answer.evidence)
-        return OrderLookup(inst_id, status, answer.evidence)
+        return OrderLookup(symbol, status, answer.evidence)
 
     async def get_open_orders(self, symbol: str) -> tuple[OrderStatus, ...]:
         answer = await self._rest.read("GET", "/fapi/v1/openOrders", {"symbol": symbol})
@@ -212,12 +194,12 @@ class BinanceTrading:
         with protocol_guard("open order", answer.evidence):
             return tuple(to_order_status(item, answer.evidence) for item in items)
 
-    async def get_executions(self, *, inst_id: str, since_ms: int) -> Executions:
+    async def get_executions(self, *, symbol: str, since_ms: int) -> Executions:
         """Our executions on one symbol from since_ms on (userTrades by startTime, then by
         trade id), oldest first. Binance's rows carry no client id: the caller joins them to
         its orders by order id."""
         trades: list[ExchangeTrade] = []
-        params = {"symbol": inst_id, "startTime": str(since_ms), "limit": str(TRADES_PAGE)}
+        params = {"symbol": symbol, "startTime": str(since_ms), "limit": str(TRADES_PAGE)}
         for _ in range(MAX_TRADE_PAGES):
             answer = await self._rest.read("GET", "/fapi/v1/userTrades", params)
             items = structure_list(answer.payload, wire.UserTrade, answer.evidence)
@@ -225,16 +207,16 @@ class BinanceTrading:
                 trades += [to_trade(item) for item in items]
             if len(items) < TRADES_PAGE:
                 ordered = sorted(trades, key=lambda t: (t.ts_ms, int(t.trade_id)))
-                return Executions(inst_id, tuple(ordered), answer.evidence)
-            params = {"symbol": inst_id, "limit": str(TRADES_PAGE),
+                return Executions(symbol, tuple(ordered), answer.evidence)
+            params = {"symbol": symbol, "limit": str(TRADES_PAGE),
                       "fromId": str(max(item.id for item in items) + 1)}
         raise ExchangeProtocolError(f"userTrades: still more after {MAX_TRADE_PAGES} pages",
                                     answer.evidence)
 
-    async def get_fills(self, *, inst_id: str, order_id: str) -> Fills:
+    async def get_fills(self, *, symbol: str, order_id: str) -> Fills:
         """Executions of one order, every page of userTrades (followed by trade id)."""
         fills: list[Fill] = []
-        params = {"symbol": inst_id, "orderId": order_id, "limit": str(TRADES_PAGE)}
+        params = {"symbol": symbol, "orderId": order_id, "limit": str(TRADES_PAGE)}
         for _ in range(MAX_TRADE_PAGES):
             answer = await self._rest.read("GET", "/fapi/v1/userTrades", params)
             items = structure_list(answer.payload, wire.UserTrade, answer.evidence)
@@ -242,7 +224,7 @@ class BinanceTrading:
                 fills += [Fill.from_trade(to_trade(item), answer.evidence) for item in items
                           if str(item.order_id) == order_id]
             if len(items) < TRADES_PAGE:
-                return Fills(inst_id, tuple(fills), answer.evidence)
+                return Fills(symbol, tuple(fills), answer.evidence)
             params = params | {"fromId": str(max(item.id for item in items) + 1)}
         raise ExchangeProtocolError(f"userTrades: still more after {MAX_TRADE_PAGES} pages",
                                     answer.evidence)

@@ -15,6 +15,7 @@ from adapters.common.hub import EventHub, within
 from ports.clock import Clock
 from ports.errors import ExchangeUnavailable
 from ports.evidence import EvidenceSink
+from ports.exchange_events import EventSubscription
 
 
 class BinanceStreams:
@@ -30,7 +31,11 @@ class BinanceStreams:
         self.streams: list[BinanceStream] = []
         self._tasks: list[asyncio.Task[None]] = []
 
-    async def start(self) -> None:
+    def subscribe(self) -> EventSubscription:
+        """A new queue of every event from now on (pushes reach it once ws_start ran)."""
+        return self._hub.subscribe()
+
+    async def ws_start(self) -> None:
         """Return once every connection is subscribed; raise ExchangeUnavailable otherwise."""
         if self._tasks:
             return
@@ -48,11 +53,11 @@ class BinanceStreams:
             detail = "; ".join(f"{s.spec.service}: {s.last_error or 'not subscribed'}"
                                for s in self.streams if not s.ready.is_set())
             ref = self._recorder.state("ws://start", "start_timeout", detail)
-            await self.stop()
+            await self.ws_stop()
             raise ExchangeUnavailable(f"Binance streams not ready within {timeout} s "
                                       f"({detail})", ref) from None
 
-    async def stop(self) -> None:
+    async def ws_stop(self) -> None:
         for stream in self.streams:
             await stream.stop()
         for task in self._tasks:

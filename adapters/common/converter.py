@@ -127,20 +127,32 @@ def _wire_names(cls: Any, seen: set[Any] | None = None) -> dict[str, str]:
     return names
 
 
+class WireShapeError(ValueError):
+    """A payload that is not the class it should be; the message names the wire field."""
+
+
+def structure_named(conv: cattrs.Converter, value: Any, cls: type[T], root: str = "$") -> T:
+    """value as cls, or WireShapeError naming each bad field as the wire spells it, under root
+    ($.mark_px -> $.markPx; with root "$.data[0]": $.data[0].sCode)."""
+    try:
+        return conv.structure(value, cls)
+    except cattrs.BaseValidationError as exc:
+        names = _wire_names(cls)
+        details = "; ".join(
+            re.sub(r"\.([a-z0-9_]+)", lambda m: "." + names.get(m.group(1), camel(m.group(1))),
+                   line).replace("@ $", f"@ {root}")
+            for line in cattrs.transform_error(exc))
+        raise WireShapeError(details) from exc
+    except (TypeError, ValueError, AttributeError, KeyError) as exc:
+        raise WireShapeError(f"{exc} @ {root}") from exc
+
+
 def structure_all_with(conv: cattrs.Converter, items: Iterable[Any], cls: type[T],
                        evidence: EvidenceRef) -> list[T]:
     """Every item as cls; a payload of the wrong shape is a protocol error naming the field as
     the wire spells it ($.mark_px -> $.markPx)."""
     try:
-        return [conv.structure(item, cls) for item in items]
-    except cattrs.BaseValidationError as exc:
-        names = _wire_names(cls)
-        details = "; ".join(
-            re.sub(r"\.([a-z0-9_]+)", lambda m: "." + names.get(m.group(1), camel(m.group(1))),
-                   line)
-            for line in cattrs.transform_error(exc))
-        raise ExchangeProtocolError(f"unexpected {cls.__name__} payload: {details}",
-                                    evidence) from exc
-    except (TypeError, ValueError, AttributeError, KeyError) as exc:
+        return [structure_named(conv, item, cls) for item in items]
+    except WireShapeError as exc:
         raise ExchangeProtocolError(f"unexpected {cls.__name__} payload: {exc}",
                                     evidence) from exc

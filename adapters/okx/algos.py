@@ -9,7 +9,7 @@ from adapters.okx.converter import structure_all, unstructure
 from adapters.okx.errors import ALGO_CANCEL_LOOKUP_CODES, ORDER_NOT_FOUND, Verdict, write_outcome
 from adapters.okx.paging import read_all
 from adapters.okx.rest import OkxRest, WriteAnswer
-from adapters.okx.trading import pos_side_for, text
+from adapters.okx.trading import pos_side_for
 from adapters.okx.translate import TRIGGER_PX_TYPE, protocol_guard, to_algo_order
 from domain.algo import AlgoOrder, AlgoStopIntent, WorkingType
 from domain.errors import InvalidIntent
@@ -56,7 +56,7 @@ class OkxAlgos:
                           intent.working_type, intent.close_position, self._config.td_mode,
                           hedged)
         answer = await self._rest.write(PLACE_PATH, unstructure(body), deadline=False)
-        algo_id = text(answer.item, "algoId")
+        algo_id = answer.ack.algo_id or ""
         return AlgoPlacement(write_outcome(answer.judgement, answer.http_status, algo_id),
                              symbol, cid, algo_id, answer.evidence)
 

@@ -21,7 +21,14 @@ from adapters.okx import wire
 from adapters.okx.config import OkxConfig
 from adapters.okx.converter import structure_all
 from adapters.okx.credentials import OkxCredentials
-from adapters.okx.errors import Judgement, Verdict, judge_read, judge_write, read_error
+from adapters.okx.errors import (
+    Judgement,
+    Verdict,
+    judge_read,
+    judge_write,
+    read_error,
+    write_receipt,
+)
 from adapters.okx.pacing import Pacer
 from adapters.okx.signing import rest_headers, rest_timestamp
 from domain.evidence import EvidenceRef
@@ -54,7 +61,7 @@ class WriteAnswer:
     # the envelope's code/msg and the data item, empty when no envelope came back
     code: str
     msg: str
-    item: Mapping[str, Any]
+    ack: wire.WriteAck
 
 
 @attrs.frozen
@@ -69,14 +76,6 @@ class _Call:
 
 def redact_headers(headers: httpx.Headers) -> dict[str, str]:
     return {k: REDACTED if k.lower() in SECRET_HEADERS else v for k, v in headers.items()}
-
-
-def _envelope_fields(payload: Any) -> tuple[str, str, Mapping[str, Any]]:
-    if not isinstance(payload, Mapping):
-        return "", "", {}
-    data = payload.get("data")
-    item = data[0] if isinstance(data, list) and data and isinstance(data[0], Mapping) else {}
-    return str(payload.get("code", "")), str(payload.get("msg", "")), item
 
 
 class OkxRest:
@@ -145,9 +144,9 @@ class OkxRest:
                 resynced = True
                 await self.resync_quietly()
                 continue
-            code, msg, item = _envelope_fields(call.reply.payload)
+            code, msg, ack = write_receipt(call.reply.payload)
             return WriteAnswer(call.judgement, call.reply.http_status, call.evidence,
-                               call.exp_time_ms, code, msg, item)
+                               call.exp_time_ms, code, msg, ack)
 
     def record_unsent(self, endpoint: str, body: Any, reason: str) -> EvidenceRef:
         """Evidence of a request decided against before sending (e.g. position mode unknown)."""

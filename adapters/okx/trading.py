@@ -1,8 +1,6 @@
 """Regular orders: place, cancel (with the lookup that makes a refused cancel conclusive), query."""
 
-from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
 
 from adapters.okx import wire
 from adapters.okx.account import LONG_SHORT_MODE, OkxAccount
@@ -27,11 +25,6 @@ from ports.exchange_types import (
 
 ORDER_PATH = "/api/v5/trade/order"
 CANCEL_PATH = "/api/v5/trade/cancel-order"
-
-
-def text(item: Mapping[str, Any], key: str) -> str:
-    value = item.get(key)
-    return "" if value is None else str(value)
 
 
 def pos_side_for(side: Side, reduce_only: bool) -> str:
@@ -68,11 +61,11 @@ class OkxTrading:
             pos_side=pos_side_for(side, reduce_only) if hedged else None,
             reduce_only=None if hedged else reduce_only))
         answer = await self._rest.write(ORDER_PATH, body, deadline=True)
-        ord_id = text(answer.item, "ordId")
+        ack = answer.ack
+        ord_id = ack.ord_id or ""
         return OrderPlacement(write_outcome(answer.judgement, answer.http_status, ord_id),
                               symbol, cid, ord_id, answer.evidence, answer.exp_time_ms,
-                              answer.code, answer.msg, text(answer.item, "sCode"),
-                              text(answer.item, "sMsg"))
+                              answer.code, answer.msg, ack.s_code or "", ack.s_msg)
 
     async def cancel_order(self, *, symbol: str, order_id: str | None,
                            client_order_id: str | None) -> CancelResult:
@@ -81,8 +74,8 @@ class OkxTrading:
         body = unstructure(wire.CancelOrder(inst_id=symbol, ord_id=order_id or None,
                                             cl_ord_id=None if order_id else client_order_id))
         answer = await self._rest.write(CANCEL_PATH, body, deadline=False)
-        ord_id = text(answer.item, "ordId") or order_id or ""
-        cid = text(answer.item, "clOrdId") or client_order_id or ""
+        ord_id = answer.ack.ord_id or order_id or ""
+        cid = answer.ack.cl_ord_id or client_order_id or ""
         judgement = answer.judgement
         if judgement.verdict is Verdict.OK:
             return CancelResult(Accepted(ord_id), CancelDisposition.CANCEL_ACCEPTED, symbol,

@@ -6,8 +6,35 @@ These classes never leave adapters/okx: translate.py turns them into domain/port
 """
 
 from decimal import Decimal
+from typing import Any
 
 import attrs
+
+
+# --- every REST reply -----------------------------------------------------------------------
+@attrs.frozen(kw_only=True)
+class Envelope:
+    """{"code", "msg", "data"}: code "0" or an error code ("" when absent: not an OKX envelope
+    at all). data is kept as it came: with code "0" it must be an array (Envelope.items), whose
+    items are structured by their own class (a write's item is a WriteAck); an error reply's
+    data may be anything (a gateway's 404 sends {})."""
+
+    code: str = ""
+    msg: str = ""
+    data: Any = None
+
+
+@attrs.frozen(kw_only=True)
+class WriteAck:
+    """A write's data item: sCode "0" when this item was accepted (it is authoritative over the
+    envelope's code), sMsg, and the ids the write concerned."""
+
+    s_code: str | None = None
+    s_msg: str = ""
+    ord_id: str | None = None
+    cl_ord_id: str | None = None
+    algo_id: str | None = None
+    algo_cl_ord_id: str | None = None
 
 
 # --- public market data -------------------------------------------------------------------

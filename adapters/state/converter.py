@@ -6,6 +6,7 @@ cattrs' stock hooks coerce (int("3"), bool("no") is True, tuple("abc")), which w
 hand-edited or damaged file into a plausible but wrong position, so the primitives are replaced.
 """
 
+import enum
 import functools
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
@@ -53,6 +54,26 @@ def _structure_str(value: Any, _: type) -> str:
     if not isinstance(value, str):
         raise TypeError(f"expected a string, got {value!r}")
     return value
+
+
+def _is_str_enum(type_: Any) -> bool:
+    # enums persisted by their string value (position side, stage, tier, regime, ...)
+    return (isinstance(type_, type) and issubclass(type_, enum.Enum)
+            and all(isinstance(member.value, str) for member in type_))
+
+
+def _str_enum_hook(type_: type[enum.Enum]) -> Callable[[Any, Any], enum.Enum]:
+    names = ", ".join(repr(member.value) for member in type_)
+
+    def structure(value: Any, _: Any) -> enum.Enum:
+        if not isinstance(value, str):
+            raise TypeError(f"expected a string naming a {type_.__name__} ({names}), got {value!r}")
+        try:
+            return type_(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a {type_.__name__}: expected one of {names}") \
+                from None
+    return structure
 
 
 def _is_tuple(type_: Any) -> bool:
@@ -110,6 +131,8 @@ def make_state_converter(*, forbid_extra_keys: bool = True) -> JsonConverter:
     converter.register_structure_hook(int, _structure_int)
     converter.register_structure_hook(float, _structure_float)
     converter.register_structure_hook(bool, _structure_bool)
-    converter.register_structure_hook(str, _structure_str)
+    # by predicate, not by class: a class hook would also catch str subclasses (StrEnum)
+    converter.register_structure_hook_func(lambda t: t is str, _structure_str)
     converter.register_structure_hook_factory(_is_tuple, _tuple_hook)
+    converter.register_structure_hook_factory(_is_str_enum, _str_enum_hook)
     return converter

@@ -50,7 +50,8 @@ def test_shared_options_work_before_and_after_the_command(workdir: Path) -> None
     after = run_cli(["status", "--json", "--venue", "nope"], env)
     assert before.code == after.code == ExitCode.BAD_INPUT
     assert before.payload["error"] == after.payload["error"] == (
-        "--venue must be one of sim, okx-demo, okx-live, got 'nope'")
+        "--venue must be one of sim, okx-demo, okx-live, sim-binance, binance-testnet, "
+        "binance-live, got 'nope'")
     # given in both places, the one after the command wins
     both = run_cli(["--venue", "nope", "status", "--venue", "okx-live", "--json"], env)
     assert str(both.payload["error"]).startswith("venue okx-live needs")

@@ -125,7 +125,8 @@ stop_deviation_ticks = 0
     ("[okx]\nws_url = 'https://x.okx.com'", "okx.ws_url: expected a URL starting with ws://"),
     ("[okx]\nrest_url = 'https://:99999'", "okx.rest_url: 'https://:99999' is not a URL"),
     ("runs_dir = ''", "runs_dir: expected a non-empty path"),
-    ("venue = 'okx'", "venue: expected one of 'sim', 'okx-demo', 'okx-live', got 'okx'"),
+    ("venue = 'okx'", "venue: expected one of 'sim', 'okx-demo', 'okx-live', 'sim-binance', "
+                      "'binance-testnet', 'binance-live', got 'okx'"),
 ])
 def test_a_bad_value_is_named_by_its_dotted_key(text: str, problem: str) -> None:
     with pytest.raises(ConfigProblem) as caught:

@@ -49,3 +49,14 @@ def test_what_does_not_apply_is_null_not_a_string() -> None:
     assert out["stops"] == [{"client_algo_id": "", "algo_id": "8001", "stop_price": None,
                              "size": "0.10", "state": "live"}]
     assert (doc["run_dir"], doc["exit_code"], doc["exit"]) == ("runs/x", 0, "DONE")
+
+
+def test_a_regime_in_lower_case_runs_that_regimes_playbook(workdir: Path,
+                                                          exchange: Exchange) -> None:
+    exchange.fresh()
+    ran = run_cli(["regime", "--symbol", "BTC-USDT-SWAP", "--new", "shock", "--json"],
+                  exchange.env()).payload
+    assert ran["status"] == "regime SHOCK" and ran["exit"] == "DONE"
+    # SHOCK sets the shock lock (playbook step 4); a calm regime would not
+    assert "4:SetCooldown" in str(ran["reason"])
+    assert ran["position"]["cooldown_until"]["shock"] > 0  # type: ignore[index]

@@ -51,6 +51,13 @@ class Tally:
     def killed(self) -> int:
         return sum(self.kills.values())
 
+    def merged(self, other: "Tally") -> "Tally":
+        return Tally(self.cycles + other.cycles, self.kills + other.kills,
+                     self.unkilled + other.unkilled, self.commands + other.commands,
+                     self.exits + other.exits, self.crash_runs + other.crash_runs,
+                     self.remnants + other.remnants, self.violations + other.violations,
+                     self.epochs + other.epochs)
+
     def summary(self) -> dict[str, Any]:
         return {"cycles": self.cycles, "kills": self.killed, "kills_by_kind": dict(self.kills),
                 "unkilled": self.unkilled, "commands": dict(self.commands),
@@ -238,3 +245,38 @@ def _remnant(message: str) -> str:
         "temp file" if "atomic write" in message else \
         "manifest one step behind the chain" if "run_start" in message or "run_end" in message \
         else message
+
+
+def run_lanes(workdir: Path, seed: int, kills: int, lanes: int = 2) -> Tally:
+    """kills spread over independent lanes (each its own simulator, fork server and state),
+    run side by side: a lane mostly waits on its engine and simulator processes, so two
+    lanes keep both cores busy."""
+    import threading
+
+    tallies: list[Tally] = []
+    errors: list[BaseException] = []
+
+    def lane(n: int) -> None:
+        sim, server = SimServer(seed=11 + n), ForkServer()
+        try:
+            folder = workdir / f"lane{n}"
+            folder.mkdir()
+            share = kills // lanes + (1 if n < kills % lanes else 0)
+            tallies.append(CrashHarness(folder, sim, server, seed + n).run(
+                kills=share, max_cycles=2 * share))
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            server.stop()
+            sim.stop()
+    threads = [threading.Thread(target=lane, args=(n,)) for n in range(lanes)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    total = Tally(epochs=0)
+    for tally in tallies:
+        total = total.merged(tally)
+    return total

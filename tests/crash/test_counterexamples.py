@@ -22,7 +22,7 @@ def test_recovery_that_flattens_an_unexplained_drop_leaves_no_stop_behind(
     # protected the vanished position with a fresh stop: flat, yet a live stop of ours.
     with world(tmp_path) as w:
         async def open_short(c: Application) -> Any:
-            return await c.use_cases.open_position().execute(OpenPositionCommand(
+            return await c.use_cases.open_position().execute(OpenPositionCommand.of(
                 SYMBOL, PositionSide.SHORT, D("0.10"), D("30600.0"), D("29700.0"), D("0.04"),
                 D("29400.0"), D("0.03"), "kill44"))
         assert w.run(open_short).status == "opened"
@@ -48,7 +48,7 @@ def test_a_close_whose_order_fills_in_parts_leaves_no_stop_on_the_flat_symbol(
     # the close it had counted, and the machine re-protected the "rest" with a new stop.
     with world(tmp_path) as w:
         async def open_long(c: Application) -> Any:
-            return await c.use_cases.open_position().execute(OpenPositionCommand(
+            return await c.use_cases.open_position().execute(OpenPositionCommand.of(
                 SYMBOL, PositionSide.LONG, D("0.10"), D("29400.0"), D("30300.0"), D("0.04"),
                 D("30600.0"), D("0.03"), "soak144"))
         assert w.run(open_long).status == "opened"

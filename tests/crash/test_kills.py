@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.crash.harness import CrashHarness
-from tests.crash.processes import ForkServer, SimServer
+from tests.crash.harness import run_lanes
 
 KILLS = 200
 SEED = 20261130
@@ -30,12 +29,7 @@ def workdir(tmp_path: Path) -> Iterator[Path]:
 
 @pytest.mark.slow
 def test_the_engine_survives_200_kills_at_every_kind_of_write(workdir: Path) -> None:
-    sim, server = SimServer(seed=11), ForkServer()
-    try:
-        tally = CrashHarness(workdir, sim, server, SEED).run(kills=KILLS, max_cycles=2 * KILLS)
-    finally:
-        server.stop()
-        sim.stop()
+    tally = run_lanes(workdir, SEED, KILLS, lanes=2)
     summary = tally.summary()
     assert tally.violations == [], "\n".join(tally.violations[:10])
     assert tally.killed >= KILLS, summary

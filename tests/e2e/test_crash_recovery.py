@@ -99,7 +99,7 @@ def test_a_confirmed_stop_gone_while_the_engine_was_down_is_recreated(tmp_path: 
     while it was away, and recovery places the stop again (issue 13's exception to §3)."""
     with world(tmp_path) as w:
         async def open_(c):
-            return await c.use_cases.open_position().execute(OpenPositionCommand(
+            return await c.use_cases.open_position().execute(OpenPositionCommand.of(
                 symbol=SYMBOL, side=PositionSide.LONG, qty=D("0.10"), stop_price=D("29400.0"),
                 tp1_price=D("30300.0"), tp1_qty=D("0.04"), tp2_price=D("30600.0"),
                 tp2_qty=D("0.03"), intent_id="gone1"))

@@ -28,7 +28,7 @@ def test_the_readme_embedding_example_opens_and_watches(tmp_path: Path) -> None:
                 store = container.adapters.store()
                 store.load()
                 stack.callback(store.close)
-                done = await container.use_cases.open_position().execute(OpenPositionCommand(
+                done = await container.use_cases.open_position().execute(OpenPositionCommand.of(
                     symbol=SYMBOL, side=PositionSide.LONG, qty=Decimal("0.10"),
                     stop_price=Decimal("29400"), tp1_price=Decimal("30300"),
                     tp1_qty=Decimal("0.04"), tp2_price=Decimal("30600"),

@@ -19,7 +19,7 @@ D = Decimal
 
 
 def long_cmd(intent: str) -> OpenPositionCommand:
-    return OpenPositionCommand(SYMBOL, PositionSide.LONG, D("0.10"), D("29400.0"),
+    return OpenPositionCommand.of(SYMBOL, PositionSide.LONG, D("0.10"), D("29400.0"),
                                D("30300.0"), D("0.04"), D("30600.0"), D("0.03"), intent)
 
 

@@ -16,7 +16,7 @@ D = Decimal
 def test_after_a_stream_gap_a_stop_cancelled_meanwhile_is_restored(tmp_path: Path) -> None:
     with world(tmp_path) as w:
         async def open_(c):
-            return await c.use_cases.open_position().execute(OpenPositionCommand(
+            return await c.use_cases.open_position().execute(OpenPositionCommand.of(
                 SYMBOL, PositionSide.LONG, D("0.10"), D("29400.0"), D("30300.0"), D("0.04"),
                 D("30600.0"), D("0.03"), "gap1"))
         assert w.run(open_).status == "opened"

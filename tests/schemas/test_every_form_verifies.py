@@ -70,3 +70,17 @@ def test_an_error_that_names_a_successful_record_is_caught(samples: Samples,
     seq = int(doc["evidence_ref"].split("#")[1])
     problems = [f.message for f in audit_run(run).findings if f.check == "documents"]
     assert problems == [f"reports a failure, but record seq {seq} is a success"], problems
+
+
+def test_an_error_naming_a_record_that_is_not_there_is_named_not_a_crash(
+        samples: Samples, tmp_path: Path) -> None:
+    source = _run_with(samples, "public_ticker_probe.json", ok=False)
+    run = tmp_path / source.name
+    shutil.copytree(source, run)
+    doc = json.loads((run / "public_ticker_probe.json").read_text())
+    edit_json(run / "public_ticker_probe.json", "error",
+              {**doc["error"], "evidence_ref": "m_execution_raw_part_0001.jsonl#999"})
+    resum(run)
+    problems = [f.message for f in audit_run(run).findings if f.check == "documents"]
+    assert problems == ["$.error.evidence_ref m_execution_raw_part_0001.jsonl#999 names no "
+                        "record of the hash-chained log"]

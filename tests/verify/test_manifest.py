@@ -143,5 +143,7 @@ def test_a_second_run_start_or_a_record_after_the_run_end_is_broken(tmp_path: Pa
         sink.record_call(ExchangeCallRecord("run_end", "run end", {}, {}, "ended", 1, 1.0))
         sink.record_call(call(2))
     report = audit_run(tmp_path / "late")
-    messages = [(f.record, f.message) for f in report.findings if f.check == "manifest"]
-    assert ("seq 1", "records follow this run_end record, which must close the run") in messages
+    messages = [(f.file, f.record, f.message) for f in report.findings
+                if f.check == "manifest"]
+    assert (RAW, "seq 1", "records follow this run_end record, which must close the run") \
+        in messages

@@ -13,11 +13,13 @@ from urllib.parse import parse_qsl
 
 import httpx
 
-from adapters.binance import BinanceConfig, BinanceCredentials, BinanceExchange, wire
+from adapters.binance import BinanceConfig, BinanceCredentials, BinanceStreams, wire
 from adapters.binance.converter import make_binance_converter
 from adapters.binance.translate import to_instrument
 from domain.instrument import InstrumentSpec
+from entrypoints.container import BinanceVenue, binance_venue
 from ports.clock import Clock
+from ports.exchange import ExchangeAdapter
 from tests.fakes import InMemoryEvidenceSink
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "binance"
@@ -73,6 +75,7 @@ class MockBinance:
         }
         self.server_offset_ms = 0
         self.transport = httpx.MockTransport(self._handle)
+        self.venue: BinanceVenue | None = None  # the venue container build() made
 
     def on(self, method: str, path: str, *responders: Responder) -> None:
         self.queued.setdefault((method, path), deque()).extend(responders)
@@ -107,16 +110,17 @@ class MockBinance:
 
 
 def build(mock: MockBinance, sink: InMemoryEvidenceSink | None = None,
-          **config: Any) -> tuple[BinanceExchange, InMemoryEvidenceSink]:
-    """An adapter on the mock; jitter fixed at its midpoint so sleeps are predictable."""
+          **config: Any) -> tuple[ExchangeAdapter, InMemoryEvidenceSink]:
+    """An adapter on the mock; jitter fixed at its midpoint so sleeps are predictable. The
+    venue's parts stay reachable as mock.venue (e.g. mock.venue.rest())."""
     sink = sink or InMemoryEvidenceSink()
-    exchange = BinanceExchange(BinanceConfig(rest_url="https://fapi.test", **config),
+    mock.venue = binance_venue(BinanceConfig(rest_url="https://fapi.test", **config),
                                CREDENTIALS, mock.clock, sink, transport=mock.transport,
                                rng=lambda: 0.5)
-    return exchange, sink
+    return mock.venue.exchange(), sink
 
 
-def run(mock: MockBinance, action: Callable[[BinanceExchange], Awaitable[Any]],
+def run(mock: MockBinance, action: Callable[[ExchangeAdapter], Awaitable[Any]],
         **config: Any) -> tuple[Any, InMemoryEvidenceSink]:
     """Build an adapter on the mock, run one action in a fresh event loop, close it."""
     async def scenario() -> tuple[Any, InMemoryEvidenceSink]:
@@ -130,3 +134,9 @@ def spec_of(symbol: str = "BTCUSDC") -> InstrumentSpec:
     """An instrument spec as the adapter reads it from the recorded exchangeInfo."""
     raw = next(s for s in fixture("exchange_info")["body"]["symbols"] if s["symbol"] == symbol)
     return to_instrument(make_binance_converter().structure(raw, wire.SymbolInfo))
+
+
+def streams_of(exchange: ExchangeAdapter) -> BinanceStreams:
+    """The Binance streams behind an adapter (its listen keys, its connections)."""
+    assert isinstance(exchange.streams, BinanceStreams)
+    return exchange.streams

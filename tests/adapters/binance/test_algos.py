@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 
-from adapters.binance import BinanceExchange
 from adapters.binance.trading import order_params
 from domain.algo import AlgoState, AlgoStopIntent, WorkingType
 from domain.errors import InvalidIntent
 from domain.orders import OrderIntent, OrdType, PositionSide, Side
 from domain.outcome import Accepted, Rejected, Unknown
+from ports.exchange import ExchangeAdapter
 from ports.exchange_types import CancelDisposition
 from tests.adapters.binance.mock_binance import MockBinance, params_of, run, spec_of
 from tests.fakes import FakeClock
@@ -31,7 +31,7 @@ def sent(mock: MockBinance, method: str = "POST") -> dict[str, str]:
     return {k: v for k, v in params.items() if k not in SIGNED}
 
 
-async def stop(ex: BinanceExchange, side: Side = Side.SELL, price: str = "29400",
+async def stop(ex: ExchangeAdapter, side: Side = Side.SELL, price: str = "29400",
                qty: Decimal | None = QTY, close_position: bool = False,
                working_type: str = "MARK_PRICE") -> Any:
     return await ex.place_algo_stop(symbol="BTCUSDC", side=side, qty=qty,
@@ -53,16 +53,13 @@ def test_a_stop_is_a_conditional_stop_market_on_mark_price_reduce_only_with_its_
     assert mock.seen("POST", "/fapi/v1/order") == []
 
 
-@pytest.mark.parametrize(("side", "asked", "trigger"), [
-    (Side.SELL, "29400.04", "29400.1"),  # protecting a long: round up (tighter)
-    (Side.BUY, "30600.06", "30600"),  # protecting a short: round down (tighter)
-    (Side.SELL, "29400.1", "29400.1")])
-def test_the_trigger_price_is_put_on_the_tick_towards_the_market(side: Side, asked: str,
-                                                                 trigger: str) -> None:
+@pytest.mark.parametrize(("side", "price"), [(Side.SELL, "29400.04"), (Side.BUY, "30600.06")])
+def test_a_trigger_off_the_tick_is_refused_before_anything_is_sent(side: Side,
+                                                                   price: str) -> None:
     mock = MockBinance(FakeClock())
-    mock.on("POST", ALGO, "algo_place_ok")
-    run(mock, lambda ex: stop(ex, side, asked))
-    assert sent(mock)["triggerPrice"] == trigger
+    with pytest.raises(InvalidIntent, match=r"not a multiple of 0\.1"):
+        run(mock, lambda ex: stop(ex, side, price))
+    assert mock.seen("POST", ALGO) == []
 
 
 def test_a_close_position_stop_carries_neither_quantity_nor_reduce_only() -> None:
@@ -88,7 +85,7 @@ def test_hedge_mode_stops_name_the_position_side_and_omit_reduce_only() -> None:
                  {"status": 200, "body": {"dualSidePosition": True}})
     mock.on("POST", ALGO, "algo_place_ok", "algo_place_ok")
 
-    async def both(ex: BinanceExchange) -> list[dict[str, str]]:
+    async def both(ex: ExchangeAdapter) -> list[dict[str, str]]:
         await stop(ex, Side.SELL)
         long_stop = sent(mock)
         await stop(ex, Side.BUY, "30600")
@@ -168,7 +165,7 @@ def test_cancelling_a_stop_and_cancelling_it_again() -> None:
     mock.on("DELETE", ALGO, "algo_cancel_ok", "error_2011_algo_cancel")
     mock.on("GET", ALGO, "algo_canceled")
 
-    async def twice(ex: BinanceExchange) -> Any:
+    async def twice(ex: ExchangeAdapter) -> Any:
         return [await ex.cancel_algo(symbol="BTCUSDC", algo_id=None, client_algo_id=CID)
                 for _ in range(2)]
 
@@ -200,7 +197,7 @@ def test_a_refused_cancel_of_a_stop_still_armed_stays_rejected() -> None:
 
 
 # --- no conditional order type ever goes to /fapi/v1/order ---------------------------------
-PLACEMENTS: list[Callable[[BinanceExchange], Awaitable[Any]]] = [
+PLACEMENTS: list[Callable[[ExchangeAdapter], Awaitable[Any]]] = [
     *(lambda ex, tif=tif: ex.place_limit_postonly(
         symbol="BTCUSDC", side=Side.BUY, qty=D("0.01"), price=D("29000"), tif=tif,
         reduce_only=False, client_order_id="pxT1a00")
@@ -222,7 +219,7 @@ def test_no_placement_path_sends_a_conditional_type_to_the_order_endpoint() -> N
     mock.default("POST", "/fapi/v1/order", "order_place_ack")
     mock.default("POST", ALGO, "algo_place_ok")
 
-    async def every(ex: BinanceExchange) -> None:
+    async def every(ex: ExchangeAdapter) -> None:
         for place in PLACEMENTS:
             await place(ex)
 

@@ -7,17 +7,17 @@ from typing import Any
 import httpx
 import pytest
 
-from adapters.binance import BinanceExchange
 from domain.orders import Side
 from domain.outcome import Accepted, Rejected, Unknown
 from ports.errors import ExchangeProtocolError, ExchangeRejected, ExchangeUnavailable
+from ports.exchange import ExchangeAdapter
 from tests.adapters.binance.mock_binance import MockBinance, Responder, run
 from tests.fakes import FakeClock
 
 ORDER = "/fapi/v1/order"
 
 
-async def market(ex: BinanceExchange) -> Any:
+async def market(ex: ExchangeAdapter) -> Any:
     return await ex.place_market(symbol="BTCUSDC", side=Side.BUY, qty=Decimal("0.01"),
                                  reduce_only=False, client_order_id="pxENa00")
 

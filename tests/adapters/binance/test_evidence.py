@@ -7,11 +7,11 @@ from decimal import Decimal
 
 import httpx
 
-from adapters.binance import BinanceExchange
 from adapters.binance.redact import fingerprint, mask_known
 from domain.orders import Side
 from ports.evidence import ExchangeCallRecord
-from tests.adapters.binance.mock_binance import CREDENTIALS, MockBinance, fixture, run
+from ports.exchange import ExchangeAdapter
+from tests.adapters.binance.mock_binance import CREDENTIALS, MockBinance, fixture, run, streams_of
 from tests.fakes import FakeClock
 
 LISTEN_KEY = fixture("listen_key")["body"]["listenKey"]
@@ -60,8 +60,8 @@ def test_listen_keys_are_fingerprinted_in_answers() -> None:
     mock = MockBinance(FakeClock())
     mock.on("POST", "/fapi/v1/listenKey", "listen_key")
 
-    async def make(ex: BinanceExchange) -> str:
-        return await ex.streams.keys.current()
+    async def make(ex: ExchangeAdapter) -> str:
+        return await streams_of(ex).keys.current()
 
     key, sink = run(mock, make)
     assert key == LISTEN_KEY

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from adapters.binance import BinanceExchange
-from tests.adapters.binance.mock_binance import MockBinance, build, fixture
+from ports.exchange import ExchangeAdapter
+from tests.adapters.binance.mock_binance import MockBinance, build, fixture, streams_of
 from tests.fakes import FakeClock
 
 PATH = "/fapi/v1/listenKey"
@@ -20,7 +20,7 @@ def keep_alive(mock: MockBinance, rounds: int | None = None) -> dict[str, Any]:
     async def scenario() -> None:
         exchange, _ = build(mock)
         async with exchange:
-            keys = exchange.streams.keys
+            keys = streams_of(exchange).keys
             await keys.current()
             task = asyncio.create_task(keys.keep_alive(
                 mock.clock, 1800.0, gone=lambda: seen.__setitem__("gone", seen["gone"] + 1),
@@ -63,8 +63,8 @@ def test_a_second_current_does_not_ask_again_and_forget_makes_a_new_key() -> Non
     mock = MockBinance(FakeClock())
     mock.on("POST", PATH, "listen_key", {"status": 200, "body": {"listenKey": "k2" * 32}})
 
-    async def scenario(ex: BinanceExchange) -> list[str]:
-        keys = ex.streams.keys
+    async def scenario(ex: ExchangeAdapter) -> list[str]:
+        keys = streams_of(ex).keys
         first, again = await keys.current(), await keys.current()
         keys.forget()
         return [first, again, await keys.current(), str(keys.created), str(len(keys.known))]
@@ -87,7 +87,7 @@ def test_an_answer_without_a_key_is_refused(body: dict[str, str]) -> None:
     async def run() -> None:
         exchange, _ = build(mock)
         async with exchange:
-            await exchange.streams.keys.current()
+            await streams_of(exchange).keys.current()
 
     with pytest.raises(Exception, match="listen"):
         asyncio.run(run())

@@ -6,11 +6,11 @@ from typing import Any
 
 import pytest
 
-from adapters.binance import BinanceExchange
+from domain.errors import InvalidIntent
 from domain.instrument import LotRule, PriceBand
 from domain.orders import PositionSide, Side
-from domain.outcome import Rejected
 from ports.errors import ExchangeProtocolError, ExchangeRejected
+from ports.exchange import ExchangeAdapter
 from tests.adapters.binance.mock_binance import MockBinance, fixture, params_of, run
 from tests.fakes import FakeClock
 
@@ -19,7 +19,7 @@ D = Decimal
 
 def test_exchange_info_filters_become_the_instrument_spec() -> None:
     mock = MockBinance(FakeClock())
-    found, _ = run(mock, lambda ex: ex.get_instruments("SWAP"))
+    found, _ = run(mock, lambda ex: ex.get_instruments())
     btc = found.find("BTCUSDC")
     assert btc is not None
     assert (btc.inst_type, btc.state, btc.tick_sz, btc.lot_sz, btc.min_sz, btc.max_sz,
@@ -40,9 +40,10 @@ def test_exchange_info_filters_become_the_instrument_spec() -> None:
 def test_exchange_info_also_sets_the_pacers_budgets() -> None:
     mock = MockBinance(FakeClock())
 
-    async def read(ex: BinanceExchange) -> Any:
-        await ex.get_instruments("SWAP")
-        return ex.rest.pacer.budgets
+    async def read(ex: ExchangeAdapter) -> Any:
+        await ex.get_instruments()
+        assert mock.venue is not None
+        return mock.venue.rest().pacer.budgets
 
     budgets, _ = run(mock, read)
     assert [(b.kind, b.window_ms, b.limit) for b in budgets] == [
@@ -56,15 +57,18 @@ def test_a_symbol_described_oddly_is_left_out_and_the_others_stay_readable() -> 
     symbols[1]["filters"][0]["tickSize"] = 0.01  # a float: refused, never rounded
     mock = MockBinance(FakeClock())
     mock.default("GET", "/fapi/v1/exchangeInfo", info)
-    found, _ = run(mock, lambda ex: ex.get_instruments("SWAP"))
+    found, _ = run(mock, lambda ex: ex.get_instruments())
+    assert found.inst_type == "PERPETUAL"
     assert {s.inst_id for s in found.instruments} == {"BTCUSDT", "LTCUSDC", "ZROUSDC"}
+    assert found.missing("BTCUSDT") == ""
+    assert "BTCUSDC is listed but cannot be traded" in found.missing("BTCUSDC")
+    assert found.missing("DOGEUSDC") == "DOGEUSDC is not a listed PERPETUAL instrument"
     with pytest.raises(ExchangeProtocolError, match="BTCUSDC lacks PRICE_FILTER or LOT_SIZE"):
         run(mock, lambda ex: ex.get_price_limit("BTCUSDC"))
-    stop, _ = run(mock, lambda ex: ex.place_algo_stop(
-        symbol="ETHUSDC", side=Side.SELL, qty=D("0.1"), stop_price=D("2000"),
-        reduce_only=True, client_algo_id="pxSLa00", working_type="MARK_PRICE"))
-    assert isinstance(stop.outcome, Rejected) and stop.outcome.code == "not_sent"
-    assert "ETHUSDC" in stop.outcome.message and "tickSize" in stop.outcome.message
+    with pytest.raises(InvalidIntent, match=r"ETHUSDC is listed but cannot be traded.*tickSize"):
+        run(mock, lambda ex: ex.place_algo_stop(
+            symbol="ETHUSDC", side=Side.SELL, qty=D("0.1"), stop_price=D("2000"),
+            reduce_only=True, client_algo_id="pxSLa00", working_type="MARK_PRICE"))
     assert mock.seen("POST", "/fapi/v1/algoOrder") == []
 
 
@@ -72,7 +76,7 @@ def test_an_exchange_info_without_symbols_is_a_protocol_error() -> None:
     mock = MockBinance(FakeClock())
     mock.default("GET", "/fapi/v1/exchangeInfo", {"status": 200, "body": {"rateLimits": []}})
     with pytest.raises(ExchangeProtocolError, match="symbols"):
-        run(mock, lambda ex: ex.get_instruments("SWAP"))
+        run(mock, lambda ex: ex.get_instruments())
 
 
 def test_the_price_limit_is_the_percent_price_band_around_the_mark() -> None:
@@ -90,7 +94,7 @@ def test_market_data_readings() -> None:
                        ("open_interest", "openInterest"), ("klines", "klines")):
         mock.default("GET", f"/fapi/v1/{path}", name)
 
-    async def read(ex: BinanceExchange) -> Any:
+    async def read(ex: ExchangeAdapter) -> Any:
         return (await ex.get_mark_price("BTCUSDC"), await ex.get_last_price("BTCUSDC"),
                 await ex.get_ticker("BTCUSDC"), await ex.get_funding_rate("BTCUSDC"),
                 await ex.get_open_interest("BTCUSDC"), await ex.get_kline("BTCUSDC", "1H", 3))

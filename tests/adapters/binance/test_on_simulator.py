@@ -6,22 +6,23 @@ from typing import Any
 
 import pytest
 
-from adapters.binance import BinanceExchange
 from adapters.clock import SystemClock
 from application.sentinel import ensure_algo_visible
 from application.unknowns import resolve_order
 from domain.orders import OrderState, Side
 from domain.outcome import Accepted, Rejected, Unknown
+from entrypoints.container import BinanceVenue
 from ports.errors import ExchangeUnavailable
+from ports.exchange import ExchangeAdapter
 from ports.exchange_types import CancelDisposition
 from simulator.embedded import EmbeddedSimulator
-from tests.adapters.binance.sim_support import BTC, admin, run
+from tests.adapters.binance.sim_support import BTC, admin, run, run_venue
 from tests.fakes import InMemoryEvidenceSink
 
 D = Decimal
 
 
-async def buy(ex: BinanceExchange, cid: str, price: str = "29000") -> Any:
+async def buy(ex: ExchangeAdapter, cid: str, price: str = "29000") -> Any:
     return await ex.place_limit_postonly(symbol=BTC, side=Side.BUY, qty=D("0.01"),
                                          price=D(price), tif="gtc", reduce_only=False,
                                          client_order_id=cid)
@@ -34,7 +35,7 @@ def orders_with(sim: EmbeddedSimulator, cid: str) -> list[dict[str, Any]]:
 
 def test_an_entry_a_visible_stop_and_a_cancel_as_the_exchange_sees_them(
         sim: EmbeddedSimulator) -> None:
-    async def test(ex: BinanceExchange) -> None:
+    async def test(ex: ExchangeAdapter) -> None:
         entry = await ex.place_market(symbol=BTC, side=Side.BUY, qty=D("0.01"),
                                       reduce_only=False, client_order_id="pxENlife00")
         assert isinstance(entry.outcome, Accepted)
@@ -60,7 +61,7 @@ def test_an_order_accepted_but_its_answer_lost_is_found_by_client_id_and_never_d
     sim.faults.inject("drop_after_accept", "fapi/v1/order", method="POST", times=1,
                       mode="reset")
 
-    async def test(ex: BinanceExchange) -> None:
+    async def test(ex: ExchangeAdapter) -> None:
         placed = await buy(ex, "pxENdrop00")
         assert isinstance(placed.outcome, Unknown)
         resolved = await resolve_order(ex, ex, SystemClock(), symbol=BTC,
@@ -80,7 +81,7 @@ def test_send_status_unknown_and_unknown_error_are_unknown_and_resolved(
     sim.faults.inject("send_status_unknown", "fapi/v1/order", method="POST", times=1)
     sim.faults.inject("unknown_error", "fapi/v1/order", method="POST", times=1, processed=False)
 
-    async def test(ex: BinanceExchange) -> None:
+    async def test(ex: ExchangeAdapter) -> None:
         first = await buy(ex, "pxENunk00")
         second = await buy(ex, "pxENunk01")
         assert first.outcome == Unknown("-1007") and second.outcome == Unknown("-1000")
@@ -98,7 +99,7 @@ def test_send_status_unknown_and_unknown_error_are_unknown_and_resolved(
 def test_a_fill_racing_the_cancel_is_reported(sim: EmbeddedSimulator) -> None:
     sim.faults.inject("fill_race_cancel", "fapi/v1/order", method="DELETE", times=1)
 
-    async def test(ex: BinanceExchange) -> None:
+    async def test(ex: ExchangeAdapter) -> None:
         placed = await buy(ex, "pxT1race00")
         result = await ex.cancel_order(symbol=BTC, order_id=placed.order_id,
                                        client_order_id=None)
@@ -113,7 +114,8 @@ def test_a_skewed_exchange_clock_is_measured_again_and_the_read_repeated(
         sim: EmbeddedSimulator) -> None:
     sink = InMemoryEvidenceSink()
 
-    async def test(ex: BinanceExchange) -> None:
+    async def test(venue: BinanceVenue) -> None:
+        ex = venue.exchange()
         await ex.get_balances()  # the clock is measured before this first signed call
         sim.faults.inject("clock_skew", "*", ms=8000)
         try:
@@ -121,9 +123,9 @@ def test_a_skewed_exchange_clock_is_measured_again_and_the_read_repeated(
         finally:
             sim.faults.clear()
         assert balances.ccy == "USDC"
-        assert ex.rest.offset_ms >= 7000
+        assert venue.rest().offset_ms >= 7000
 
-    run(sim, test, sink)
+    run_venue(sim, test, sink)
     refusals = [r for r in sink.records if r.outcome == "rejected:-1021"]
     assert len(refusals) == 1
 
@@ -131,8 +133,9 @@ def test_a_skewed_exchange_clock_is_measured_again_and_the_read_repeated(
 def test_after_a_ban_nothing_reaches_the_exchange(sim: EmbeddedSimulator) -> None:
     sim.faults.inject("rate_limit", "fapi/v1/premiumIndex", times=1, status=418)
 
-    async def test(ex: BinanceExchange) -> int:
+    async def test(ex: ExchangeAdapter) -> int:
         await ex.get_balances()
+        await ex.instrument(BTC)  # the order below is built from the rules read before
         with pytest.raises(ExchangeUnavailable):
             await ex.get_mark_price(BTC)
         before = len(sim.requests())
@@ -153,7 +156,7 @@ def test_a_stop_kept_invisible_is_not_confirmed_within_a_second(sim: EmbeddedSim
     sim.faults.inject("algo_visibility_delay", "fapi/v1/algoOrder", method="POST", times=1,
                       ms=1500)
 
-    async def test(ex: BinanceExchange) -> None:
+    async def test(ex: ExchangeAdapter) -> None:
         await ex.place_market(symbol=BTC, side=Side.BUY, qty=D("0.01"), reduce_only=False,
                               client_order_id="pxENhide00")
         stop = await ex.place_algo_stop(symbol=BTC, side=Side.SELL, qty=D("0.01"),

@@ -7,12 +7,12 @@ from decimal import Decimal
 
 import pytest
 
-from adapters.binance import BinanceExchange
 from adapters.binance.errors import Limited
 from adapters.binance.pacing import ORDERS, WEIGHT, Budget, PacerRefused, WeightPacer, weight_of
 from domain.orders import Side
 from domain.outcome import Accepted, Rejected
 from ports.errors import ExchangeUnavailable
+from ports.exchange import ExchangeAdapter
 from ports.exchange_types import OrderPlacement
 from tests.adapters.binance.mock_binance import MockBinance, fixture, run
 from tests.fakes import FakeClock
@@ -152,11 +152,11 @@ def test_after_a_418_the_adapter_sends_nothing_more_reads_raise_and_writes_are_r
     mock.on("POST", "/fapi/v1/order", "order_market_ack")
     mock.on("GET", "/fapi/v1/premiumIndex", "banned_418")
 
-    async def place(ex: BinanceExchange) -> OrderPlacement:
+    async def place(ex: ExchangeAdapter) -> OrderPlacement:
         return await ex.place_market(symbol="BTCUSDC", side=Side.BUY, qty=Decimal("0.01"),
                                      reduce_only=False, client_order_id="pxENa00")
 
-    async def scenario(ex: BinanceExchange) -> tuple[OrderPlacement, OrderPlacement]:
+    async def scenario(ex: ExchangeAdapter) -> tuple[OrderPlacement, OrderPlacement]:
         first = await place(ex)  # accepted; the position mode is known from here on
         with pytest.raises(ExchangeUnavailable):
             await ex.get_mark_price("BTCUSDC")
@@ -206,7 +206,7 @@ def test_a_usage_header_at_the_limit_makes_the_next_request_wait_for_the_window(
             {"status": 200, "headers": {"x-mbx-used-weight-1m": "2400"},
              "body": fixture("premium_index")["body"]}, "premium_index")
 
-    async def twice(ex: BinanceExchange) -> None:
+    async def twice(ex: ExchangeAdapter) -> None:
         await ex.get_mark_price("BTCUSDC")
         await ex.get_mark_price("BTCUSDC")
 

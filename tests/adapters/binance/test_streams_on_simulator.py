@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from adapters.binance import BinanceExchange
 from domain.orders import OrderState, Side
 from ports.errors import ExchangeUnavailable
+from ports.exchange import ExchangeAdapter
 from ports.exchange_events import (
     AlgoUpdate,
     CandleUpdate,
@@ -21,19 +21,20 @@ from ports.exchange_events import (
     ResyncNeeded,
 )
 from simulator.embedded import EmbeddedSimulator
+from tests.adapters.binance.mock_binance import streams_of
 from tests.adapters.binance.sim_support import BTC, next_of, run
 from tests.fakes import InMemoryEvidenceSink
 
 D = Decimal
 
 
-async def market_buy(ex: BinanceExchange, cid: str) -> None:
+async def market_buy(ex: ExchangeAdapter, cid: str) -> None:
     await ex.place_market(symbol=BTC, side=Side.BUY, qty=D("0.01"), reduce_only=False,
                           client_order_id=cid)
 
 
 def test_user_events_arrive_after_ws_start(sim: EmbeddedSimulator) -> None:
-    async def test(ex: BinanceExchange) -> None:
+    async def test(ex: ExchangeAdapter) -> None:
         await ex.ws_start()
         events = ex.subscribe()
         await market_buy(ex, "pxENws00")
@@ -52,7 +53,7 @@ def test_user_events_arrive_after_ws_start(sim: EmbeddedSimulator) -> None:
 
 
 def test_market_streams_deliver_mark_prices_and_klines(sim: EmbeddedSimulator) -> None:
-    async def test(ex: BinanceExchange) -> None:
+    async def test(ex: ExchangeAdapter) -> None:
         await ex.ws_start()
         events = ex.subscribe()
         sim.set_price(BTC, D("30100"), mark=D("30090"))
@@ -66,7 +67,7 @@ def test_market_streams_deliver_mark_prices_and_klines(sim: EmbeddedSimulator) -
 
 def test_a_dropped_connection_is_reported_and_the_stream_comes_back(
         sim: EmbeddedSimulator) -> None:
-    async def test(ex: BinanceExchange) -> None:
+    async def test(ex: ExchangeAdapter) -> None:
         await ex.ws_start()
         events = ex.subscribe()
         sim.disconnect_ws("user")
@@ -76,7 +77,7 @@ def test_a_dropped_connection_is_reported_and_the_stream_comes_back(
         assert "resubscribed" in back.reason
         await market_buy(ex, "pxENws01")
         await next_of(events, OrderUpdate)
-        assert ex.streams.keys.created == 1  # the same key, subscribed again
+        assert streams_of(ex).keys.created == 1  # the same key, subscribed again
 
     run(sim, test)
 
@@ -85,18 +86,18 @@ def test_an_expired_listen_key_is_made_anew_and_the_gap_reported(
         sim: EmbeddedSimulator) -> None:
     sink = InMemoryEvidenceSink()
 
-    async def test(ex: BinanceExchange) -> list[str]:
+    async def test(ex: ExchangeAdapter) -> list[str]:
         await ex.ws_start()
         events = ex.subscribe()
-        first = ex.streams.keys.key
+        first = streams_of(ex).keys.key
         sim.faults.inject("listen_key_expiry", "*")
         gap = await next_of(events, ResyncNeeded)
         assert "listenKeyExpired" in gap.reason
         await next_of(events, ResyncNeeded, where=lambda e: "resubscribed" in e.reason)
-        assert ex.streams.keys.created == 2 and ex.streams.keys.key != first
+        assert streams_of(ex).keys.created == 2 and streams_of(ex).keys.key != first
         await market_buy(ex, "pxENws02")
         await next_of(events, OrderUpdate)  # events flow on the new key
-        return list(ex.streams.keys.known)
+        return list(streams_of(ex).keys.known)
 
     keys = run(sim, test, sink)
     text = json.dumps([[r.request, r.response, r.extra] for r in sink.records], default=str)
@@ -107,7 +108,7 @@ def test_an_expired_listen_key_is_made_anew_and_the_gap_reported(
 def test_a_stream_refused_at_start_fails_ws_start_in_time(sim: EmbeddedSimulator) -> None:
     sim.faults.inject("ws_refuse", "ws/user")
 
-    async def test(ex: BinanceExchange) -> None:
+    async def test(ex: ExchangeAdapter) -> None:
         with pytest.raises(ExchangeUnavailable, match="not ready"):
             await ex.ws_start()
 
@@ -115,27 +116,27 @@ def test_a_stream_refused_at_start_fails_ws_start_in_time(sim: EmbeddedSimulator
 
 
 def test_the_stream_reconnects_before_its_session_limit(sim: EmbeddedSimulator) -> None:
-    async def test(ex: BinanceExchange) -> Any:
+    async def test(ex: ExchangeAdapter) -> Any:
         await ex.ws_start()
         events = ex.subscribe()
         lost = await next_of(events, ResyncNeeded)
         assert "24 h" in lost.reason
         await next_of(events, ResyncNeeded, where=lambda e: "resubscribed" in e.reason)
         await asyncio.sleep(0)
-        return ex.streams.streams[0].sessions
+        return streams_of(ex).streams[0].sessions
 
     assert run(sim, test, ws_max_session_s=0.5) >= 2
 
 
 def test_a_key_that_expired_before_subscribing_is_refused_then_made_anew(
         sim: EmbeddedSimulator) -> None:
-    async def test(ex: BinanceExchange) -> tuple[int, bool]:
-        stale = await ex.streams.keys.current()
+    async def test(ex: ExchangeAdapter) -> tuple[int, bool]:
+        stale = await streams_of(ex).keys.current()
         sim.faults.inject("listen_key_expiry", "*")  # gone before the stream subscribes it
         await ex.ws_start()  # the refused SUBSCRIBE makes the next connect fetch a new key
         events = ex.subscribe()
         await market_buy(ex, "pxENws03")
         await next_of(events, OrderUpdate)
-        return ex.streams.keys.created, ex.streams.keys.key != stale
+        return streams_of(ex).keys.created, streams_of(ex).keys.key != stale
 
     assert run(sim, test) == (2, True)

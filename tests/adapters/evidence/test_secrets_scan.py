@@ -16,6 +16,8 @@ from adapters.evidence.secrets_scan import LiteralScan, unredacted
     ({"frame": json.dumps({"op": "login", "args": [{"passphrase": "p-123456"}]})},
      "$.frame (JSON inside the string).args[0].passphrase"),
     ([{"fine": 1}, {"secretKey": ""}], "$[1].secretKey"),
+    ({"body": '  {"sign": "c2ln"}'}, "$.body (JSON inside the string).sign"),
+    ({"body": '[{"apiKey": "k-123456"}]'}, "$.body (JSON inside the string)[0].apiKey"),
 ])
 def test_an_unredacted_credential_is_named_by_its_path(value: object, path: str) -> None:
     assert unredacted(value) == path

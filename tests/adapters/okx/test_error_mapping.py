@@ -176,3 +176,36 @@ def test_a_malformed_payload_is_a_protocol_error_naming_the_field() -> None:
     with pytest.raises(ExchangeProtocolError, match=r"\$\.sz"):
         run(mock, lambda ex: ex.get_order_status(symbol="BTC-USDT-SWAP", order_id="1",
                                                  client_order_id=None))
+
+
+def _ok(data: object) -> dict[str, object]:
+    return {"status": 200, "body": {"code": "0", "msg": "", "data": data}}
+
+
+def test_an_ok_read_whose_data_is_not_an_array_is_a_protocol_error_naming_it() -> None:
+    mock = MockOkx(FakeClock())
+    mock.on("GET", TICKER, _ok({"instId": "BTC-USDT-SWAP"}))
+    with pytest.raises(ExchangeProtocolError, match=r"@ \$\.data"):
+        run(mock, lambda ex: ex.get_ticker("BTC-USDT-SWAP"))
+    assert len(mock.seen("GET", TICKER)) == 1
+
+
+def test_a_placement_whose_ack_is_not_an_object_is_unknown_naming_the_item() -> None:
+    # the order may stand: never a rejection, and never sent again
+    mock = MockOkx(FakeClock())
+    mock.on("POST", ORDER, _ok(["680800019749904384"]))
+    placement, _ = run(mock, place)
+    assert isinstance(placement.outcome, Unknown)
+    assert "@ $.data[0]" in placement.outcome.reason
+    assert len(mock.seen("POST", ORDER)) == 1
+
+
+def test_an_ack_is_read_leniently_ids_and_codes_as_the_wire_sends_them() -> None:
+    # an integer sCode and keys we do not know (tag, ts, a future field) are all accepted
+    mock = MockOkx(FakeClock())
+    mock.on("POST", ORDER, _ok([{"ordId": 680800019749904384, "clOrdId": "pxEN0intent1a00",
+                                 "sCode": 0, "sMsg": "", "tag": "", "ts": "1763780000000",
+                                 "newField": {"x": 1}}]))
+    placement, _ = run(mock, place)
+    assert placement.outcome == Accepted("680800019749904384")
+    assert (placement.code, placement.s_code) == ("0", "0")

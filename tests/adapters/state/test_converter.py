@@ -56,6 +56,8 @@ def test_decimals_keep_their_exact_digits() -> None:
     ("bars_after_tp2", 2.5, "integer"),
     ("side", 1, "string"),
     ("stage", "SIDEWAYS", "PositionStage"),
+    ("side", "long", "PositionSide"),
+    ("tier", "C", "Tier"),
 ])
 def test_a_value_of_the_wrong_type_is_refused_not_coerced(field: str, value: object,
                                                           expected: str) -> None:

@@ -17,15 +17,17 @@ from domain.logs import (
     RiskEvent,
     RiskEventType,
 )
+from domain.orders import PositionSide
+from domain.regime import Regime
 from tests.fakes import FakeClock
 
 EVENTS: list[LogEvent] = [
-    CandidateEvaluation(1_763_780_000, "BTC-USDT-SWAP", "TREND", "B",
+    CandidateEvaluation(1_763_780_000, "BTC-USDT-SWAP", Regime.TREND, "B",
                         (GateResult("cooldown", GateVerdict.FAIL, "loss until 1763780600"),),
                         0.8, (("spread", 0.1),), 0.7, CandidateAction.REJECT, "loss cooldown"),
-    RiskEvent(1_763_780_001, RiskEventType.EMERGENCY_FLAT, "BTC-USDT-SWAP", "LONG",
+    RiskEvent(1_763_780_001, RiskEventType.EMERGENCY_FLAT, "BTC-USDT-SWAP", PositionSide.LONG,
               Decimal("3"), None, ("123",), ("pxfl01",), "stop not visible within 1 s"),
-    RegimeShiftLog(1_763_780_002, "BTC-USDT-SWAP", "TREND", "SHOCK",
+    RegimeShiftLog(1_763_780_002, "BTC-USDT-SWAP", Regime.TREND, Regime.SHOCK,
                    ("derisk", "close_runner"), 1_763_781_000, 1_763_782_000),
 ]
 

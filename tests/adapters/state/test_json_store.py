@@ -12,6 +12,8 @@ import pytest
 from hypothesis import given, settings
 
 from adapters.state import JsonFileStateStore, StateStoreCorrupt, StateStoreError
+from domain.orders import PositionSide
+from domain.regime import Regime
 from domain.state import (
     AlgoRef,
     CooldownUntil,
@@ -32,7 +34,7 @@ SYMBOL = "BTC-USDT-SWAP"
 
 def open_position() -> SymbolState:
     position = PositionState(
-        side="LONG", entry_price=Decimal("30000.10"), qty_total=Decimal("3"),
+        side=PositionSide.LONG, entry_price=Decimal("30000.10"), qty_total=Decimal("3"),
         qty_runner=Decimal("1"), sl_price=Decimal("29500.5"),
         sl_algo=SlAlgo("9001", "pxslintent0101", "MARK_PRICE"), tp1_done=True,
         peak_pnl_r=Decimal("1.25"), bars_after_tp2=2,
@@ -42,7 +44,7 @@ def open_position() -> SymbolState:
         stage=PositionStage.BETWEEN_TP1_TP2, qty_open=Decimal("2"), sl_confirmed=True,
         intent_id="intent01", tp1_price=Decimal("30600"), tp1_qty=Decimal("1"),
         tp2_price=Decimal("31200.0"), tp2_qty=Decimal("1"), risk_per_unit=Decimal("499.6"))
-    return SymbolState(SYMBOL, last_regime="TREND", last_template="B",
+    return SymbolState(SYMBOL, last_regime=Regime.TREND, last_template="B",
                        cooldown_until=CooldownUntil(1, 2, 3, 4), b_blacklist_until=5,
                        shockguard=ShockGuardState(q95_1m=0.012, q95_3m=None, recalib_ts=6,
                                                   trigger_count_60m=1),

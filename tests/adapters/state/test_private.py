@@ -10,6 +10,7 @@ import pytest
 from adapters.state import JsonFileStateStore, StateStoreInsecure
 from adapters.state.private import refuse_shared
 from domain.logs import RiskEvent, RiskEventType
+from domain.orders import PositionSide
 from tests.adapters.state.test_json_store import SYMBOL, open_position
 
 
@@ -27,8 +28,8 @@ def saved(path: Path) -> None:
 
 
 def _event() -> RiskEvent:
-    return RiskEvent(1_763_780_001, RiskEventType.SL_RECOVER, SYMBOL, "LONG", Decimal("1"),
-                     Decimal("30000"), (), (), "test")
+    return RiskEvent(1_763_780_001, RiskEventType.SL_RECOVER, SYMBOL, PositionSide.LONG,
+                     Decimal("1"), Decimal("30000"), (), (), "test")
 
 
 def test_the_store_creates_its_directories_and_files_owner_only(tmp_path: Path,

@@ -8,6 +8,8 @@ import pytest
 
 from adapters.state.json_store import JsonFileStateStore
 from domain.logs import RiskEvent, RiskEventType
+from domain.orders import PositionSide
+from domain.regime import Regime
 from domain.state import PositionState, SymbolState
 from ports.state import StateStoreError, StateStoreLocked
 
@@ -18,12 +20,12 @@ def test_a_snapshot_reads_the_last_flush_while_the_holder_keeps_its_lock(tmp_pat
     path = tmp_path / "state" / "state.json"
     holder = JsonFileStateStore(path)
     holder.load()
-    flushed = SymbolState(SYMBOL, last_regime="SHOCK",
-                          position_state=PositionState(side="LONG", qty_open=Decimal(3)))
+    flushed = SymbolState(SYMBOL, last_regime=Regime.SHOCK,
+                          position_state=PositionState(side=PositionSide.LONG, qty_open=Decimal(3)))
     holder.set_symbol_state(SYMBOL, flushed)
     holder.flush()
     # in memory only, not flushed: a snapshot must not see it
-    holder.set_symbol_state(SYMBOL, attrs.evolve(flushed, last_regime="TREND"))
+    holder.set_symbol_state(SYMBOL, attrs.evolve(flushed, last_regime=Regime.TREND))
     reader = JsonFileStateStore(path)
     with pytest.raises(StateStoreLocked):
         reader.load()
@@ -32,8 +34,8 @@ def test_a_snapshot_reads_the_last_flush_while_the_holder_keeps_its_lock(tmp_pat
     assert reader.get_symbol_state(SYMBOL) == flushed
     with pytest.raises(StateStoreError, match=r"snapshot .* flush refused"):
         reader.flush()
-    event = RiskEvent(1, RiskEventType.SL_RECOVER, SYMBOL, "LONG", Decimal(1), None, (), (),
-                      "x", "none")
+    event = RiskEvent(1, RiskEventType.SL_RECOVER, SYMBOL, PositionSide.LONG, Decimal(1), None,
+                      (), (), "x", "none")
     with pytest.raises(StateStoreError, match="append_event refused"):
         reader.append_event(event)
     reader.close()

@@ -21,7 +21,7 @@ def opened(**changes: object) -> tuple[FakeExchange, InMemoryStateStore]:
         intent_id="op1")
     base.update(changes)
     done = asyncio.run(wiring.open_position(exchange, store).execute(
-        OpenPositionCommand(**base)))  # type: ignore[arg-type]
+        OpenPositionCommand.of(**base)))  # type: ignore[arg-type]
     assert done.status == "opened", done
     return exchange, store
 

@@ -26,7 +26,7 @@ def command(**changes: object) -> OpenPositionCommand:
         tp1_price=D("30300.0"), tp1_qty=D("0.04"), tp2_price=D("30600.0"), tp2_qty=D("0.03"),
         intent_id="op1", regime="TREND", template="breakout")
     base.update(changes)
-    return OpenPositionCommand(**base)  # type: ignore[arg-type]
+    return OpenPositionCommand.of(**base)  # type: ignore[arg-type]
 
 
 def open_(exchange: FakeExchange, store: InMemoryStateStore, **changes: object

@@ -101,7 +101,7 @@ def test_an_entry_that_filled_while_the_engine_was_down_is_protected_with_its_pl
         raise SystemExit(crashed)
 
     exchange.orders.submit_order = submit_then_die  # type: ignore[method-assign]
-    cmd = OpenPositionCommand(SYMBOL, PositionSide.LONG, D("0.10"), D("29400.0"),
+    cmd = OpenPositionCommand.of(SYMBOL, PositionSide.LONG, D("0.10"), D("29400.0"),
                               D("30300.0"), D("0.04"), D("30600.0"), D("0.03"), "op7")
     with pytest.raises(SystemExit, match=crashed):
         asyncio.run(use_case.execute(cmd))

@@ -32,7 +32,7 @@ def open_with(exchange: FakeExchange, store: InMemoryStateStore, intent: str,
         intent_id=intent, template=template)
     base.update(changes)
     done = asyncio.run(wiring.open_position(exchange, store, params).execute(
-        OpenPositionCommand(**base)))  # type: ignore[arg-type]
+        OpenPositionCommand.of(**base)))  # type: ignore[arg-type]
     return done.status
 
 
@@ -121,7 +121,7 @@ def test_a_limit_entry_that_never_fills_is_a_terminal_limit_order() -> None:
 
 @pytest.mark.parametrize(("changes", "failed"), [
     ({"symbol": "XRP-USDT-SWAP"}, "instrument_live"),
-    ({"tp1_qty": D("0.2")}, "plan_valid"),
+    ({"tp1_qty": D("0.045")}, "plan_valid"),
     ({"stop_price": D("30100.0")}, "plan_vs_market"),
     ({"template": "has space"}, "request_valid"),
 ])

@@ -10,11 +10,11 @@ from domain.events import (
     StopMoved,
     Tp1Filled,
     Tp2Filled,
-    TradePlan,
 )
 from domain.instrument import InstrumentSpec
 from domain.orders import PositionSide
 from domain.params import Params
+from domain.plan import TradePlan
 from domain.stage_machine import Decision, transition
 from domain.state import PositionState
 
@@ -34,17 +34,19 @@ SPEC = spec()
 
 
 def long_entry(*, qty: str = "10", price: str = "100", stop: str = "90", tp1: str = "110",
-               tp1_qty: str = "4", tp2: str = "120", tp2_qty: str = "4", runner: str = "2",
+               tp1_qty: str = "4", tp2: str = "120", tp2_qty: str = "4",
                tier: str = "A") -> EntryFilled:
-    plan = TradePlan(D(stop), D(tp1), D(tp1_qty), D(tp2), D(tp2_qty), D(runner), tier)
-    return EntryFilled(PositionSide.LONG, D(qty), D(price), plan, INTENT, "ord1", "pxENabc12300")
+    plan = TradePlan(PositionSide.LONG, D(qty), D(stop), D(tp1), D(tp1_qty), D(tp2),
+                     D(tp2_qty), INTENT, tier)  # type: ignore[arg-type]
+    return EntryFilled(plan, D(price), "ord1", "pxENabc12300")
 
 
 def short_entry(*, qty: str = "10", price: str = "100", stop: str = "110", tp1: str = "90",
-                tp1_qty: str = "4", tp2: str = "80", tp2_qty: str = "4", runner: str = "2",
+                tp1_qty: str = "4", tp2: str = "80", tp2_qty: str = "4",
                 tier: str = "A") -> EntryFilled:
-    plan = TradePlan(D(stop), D(tp1), D(tp1_qty), D(tp2), D(tp2_qty), D(runner), tier)
-    return EntryFilled(PositionSide.SHORT, D(qty), D(price), plan, INTENT, "ord1", "pxENabc12300")
+    plan = TradePlan(PositionSide.SHORT, D(qty), D(stop), D(tp1), D(tp1_qty), D(tp2),
+                     D(tp2_qty), INTENT, tier)  # type: ignore[arg-type]
+    return EntryFilled(plan, D(price), "ord1", "pxENabc12300")
 
 
 CONFIRM = StopConfirmed(D(90), "algo1", "pxSLabc12300")

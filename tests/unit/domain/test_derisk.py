@@ -25,6 +25,7 @@ from domain.orders import Side
 from domain.params import MarginParams, Params
 from domain.playbook import PlaybookStep, on_regime_shift
 from domain.records import MarginSnapshot, RecordError
+from domain.regime import Regime
 from domain.state import PositionStage, PositionState, SymbolState
 from tests.unit.domain.builders import (
     NOW,
@@ -129,7 +130,7 @@ def test_margin_derisk_comes_before_the_runner_step() -> None:
 
 
 def test_with_a_shock_one_order_sheds_the_larger_of_the_two() -> None:
-    state = SymbolState(SYMBOL, last_regime="TREND", position_state=pre_tp1())
+    state = SymbolState(SYMBOL, last_regime=Regime.TREND, position_state=pre_tp1())
     result = on_regime_shift(SYMBOL, "TREND", "SHOCK", state, now=NOW, params=PARAMS,
                              spec=SPEC, mark_price=D(100), margin=margin("600"))
     step1 = [p.action for p in result.planned if p.step is PlaybookStep.SHOCKGUARD]
@@ -214,7 +215,7 @@ def test_a_margin_fill_larger_than_the_position_is_refused() -> None:
 
 def test_the_regime_close_of_a_runner_still_follows_a_margin_cut() -> None:
     # in RUNNER_ONLY with a calm regime, step 2 does nothing after the cut
-    state = SymbolState(SYMBOL, last_regime="RANGE", position_state=runner())
+    state = SymbolState(SYMBOL, last_regime=Regime.RANGE, position_state=runner())
     result = on_regime_shift(SYMBOL, "RANGE", "TREND", state, now=NOW, params=PARAMS,
                              spec=SPEC, mark_price=D(118), margin=margin("900"))
     assert not any(isinstance(a, CloseRunner) for a in result.actions)

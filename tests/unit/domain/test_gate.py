@@ -21,6 +21,8 @@ from domain.logs import (
     RiskEventType,
 )
 from domain.numbers import ZERO
+from domain.orders import PositionSide
+from domain.regime import Regime
 from domain.state import CooldownUntil, SymbolState
 
 NOW = 1_700_000_000
@@ -91,8 +93,8 @@ def test_a_lock_is_extended_but_never_shortened(kind: CooldownKind) -> None:
 
 
 def test_apply_cooldowns_ignores_other_actions() -> None:
-    event = EmitRiskEvent(RiskEvent(NOW, RiskEventType.LOSS_COOLDOWN, "X", "LONG", ZERO, None,
-                                    (), (), "", "a cooldown places no order"))
+    event = EmitRiskEvent(RiskEvent(NOW, RiskEventType.LOSS_COOLDOWN, "X", PositionSide.LONG, ZERO,
+                                    None, (), (), "", "a cooldown places no order"))
     state = apply_cooldowns(locked(), [event, SetCooldown(CooldownKind.LOSS, NOW + 10),
                                        SetCooldown(CooldownKind.FREEZE, NOW + 20)])
     assert state.cooldown_until == CooldownUntil(loss=NOW + 10, freeze=NOW + 20)
@@ -100,7 +102,7 @@ def test_apply_cooldowns_ignores_other_actions() -> None:
 
 def test_a_rejected_candidate_carries_the_gate_reason() -> None:
     decision = check_open_gate(locked(freeze=NOW + 60), now=NOW)
-    evaluation = CandidateEvaluation(NOW, "BTC-USDC-SWAP", "TREND", "breakout",
+    evaluation = CandidateEvaluation(NOW, "BTC-USDC-SWAP", Regime.TREND, "breakout",
                                      (gate_result(decision),), 1.0, (), 1.0,
                                      CandidateAction.REJECT, decision.reject_reason)
     assert evaluation.gates[0].verdict is GateVerdict.FAIL

@@ -110,7 +110,8 @@ def test_a_timed_halt_and_a_later_longer_freeze() -> None:
 
 
 def test_a_missing_stop_is_recreated_only_with_the_stores_proof() -> None:
-    proven = PositionState(side="LONG", sl_confirmed=True, sl_algo=SlAlgo("a1", "pxSLab00"))
+    proven = PositionState(side=PositionSide.LONG, sl_confirmed=True,
+                           sl_algo=SlAlgo("a1", "pxSLab00"))
     assert missing_stop_repair(proven)[0] is MissingStopRepair.RECREATE
     assert "pxSLab00 was confirmed" in missing_stop_repair(proven)[1]
     for unproven in (attrs.evolve(proven, sl_confirmed=False),

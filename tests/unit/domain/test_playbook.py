@@ -153,7 +153,7 @@ def test_a_calm_shift_only_logs_and_keeps_the_runner() -> None:
 ])
 def test_de_risk_sizes_stay_tradable(runner_qty: str, fraction: str, min_sz: str,
                                      shed: str | None) -> None:
-    entry = long_entry(qty=str(8 + int(runner_qty)), runner=runner_qty)
+    entry = long_entry(qty=str(8 + int(runner_qty)))
     params = Params(shockguard=ShockGuardParams(derisk_runner_fraction=D(fraction)))
     instrument = spec(min_sz=min_sz)
     position = replay([entry, CONFIRM]).state

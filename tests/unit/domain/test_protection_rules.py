@@ -1,4 +1,4 @@
-"""check_protection (seed §3/§7) and the recovery rules (seed §1.5)."""
+"""The recovery rules (seed §1.5)."""
 
 from decimal import Decimal
 
@@ -17,42 +17,9 @@ from domain.recovery_rules import (
     stop_problem,
     stop_within_tolerance,
 )
-from domain.stage_machine import check_protection
-from domain.state import PositionState
-from tests.unit.domain.builders import NOW, PARAMS, SPEC, SYMBOL, kinds, long_entry, pre_tp1, replay
+from tests.unit.domain.builders import PARAMS, SPEC, SYMBOL
 
 D = Decimal
-
-
-def check(state: PositionState, ids: frozenset[str] | None = None) -> list[str]:
-    return kinds(check_protection(state, symbol=SYMBOL, now=NOW, params=PARAMS,
-                                  open_client_algo_ids=ids))
-
-
-EMERGENCY = ["EmergencyFlatten", "SetCooldown", "SetCooldown", "EmitRiskEvent"]
-
-
-@pytest.mark.parametrize(("state", "ids", "expected"), [
-    (PositionState(), None, []),
-    (PositionState(), frozenset(), []),
-    (replay([long_entry()]).state, None, EMERGENCY),
-    (pre_tp1(), None, []),
-    (pre_tp1(), frozenset({"pxSLabc12300"}), []),
-    (pre_tp1(), frozenset(), EMERGENCY),
-    (pre_tp1(), frozenset({"pxSLother00"}), EMERGENCY),
-], ids=["flat", "flat-no-algos", "unconfirmed", "confirmed", "visible", "vanished", "other-id"])
-def test_an_open_position_without_a_visible_stop_is_flattened(
-        state: PositionState, ids: frozenset[str] | None, expected: list[str]) -> None:
-    assert check(state, ids) == expected
-
-
-def test_the_emergency_flattens_everything_open() -> None:
-    decision = check_protection(pre_tp1(), symbol=SYMBOL, now=NOW, params=PARAMS,
-                                open_client_algo_ids=frozenset())
-    flatten = decision.actions[0]
-    assert flatten == EmergencyFlatten(SYMBOL, "abc123", PositionSide.LONG, D(10),
-                                       "stop pxSLabc12300 is not among the open algo orders")
-    assert not decision.state.sl_confirmed
 
 
 def algo(**overrides: object) -> AlgoOrder:

@@ -6,10 +6,12 @@ import pytest
 
 from domain.actions import EmitRiskEvent
 from domain.errors import DomainError, InvalidIntent
-from domain.events import BarClosed, RegimeChanged, RunnerClosed, StopNotVisible, StopTriggered
+from domain.events import BarClosed, RunnerClosed, StopNotVisible, StopTriggered
 from domain.logs import RiskEvent, RiskEventType
+from domain.orders import PositionSide
 from domain.playbook import on_regime_shift
 from domain.position_rules import COOLDOWN_PLACES_NO_ORDER, NO_ORDER_IDS
+from domain.regime import Regime
 from domain.state import SymbolState
 from tests.unit.domain.builders import NOW, PARAMS, SPEC, SYMBOL, pre_tp1, runner, step
 
@@ -21,7 +23,8 @@ def events(actions: tuple[object, ...]) -> list[EmitRiskEvent]:
 
 
 def test_an_event_without_orders_or_a_reason_cannot_be_emitted() -> None:
-    bare = RiskEvent(NOW, RiskEventType.SL_RECOVER, SYMBOL, "LONG", D(1), None, (), (), "x")
+    bare = RiskEvent(NOW, RiskEventType.SL_RECOVER, SYMBOL, PositionSide.LONG, D(1), None,
+                     (), (), "x")
     assert not bare.accounted
     with pytest.raises(InvalidIntent, match="SL_RECOVER"):
         EmitRiskEvent(bare)
@@ -29,7 +32,8 @@ def test_an_event_without_orders_or_a_reason_cannot_be_emitted() -> None:
 
 
 def test_with_orders_lists_them_or_requires_a_reason() -> None:
-    bare = RiskEvent(NOW, RiskEventType.RUNNER_EXIT, SYMBOL, "LONG", D(1), None, (), (), "x")
+    bare = RiskEvent(NOW, RiskEventType.RUNNER_EXIT, SYMBOL, PositionSide.LONG, D(1), None,
+                     (), (), "x")
     listed = bare.with_orders(("o1",), ("pxRMabc12300",), "ignored when orders exist")
     assert (listed.order_ids, listed.client_ids, listed.no_orders_reason) == (
         ("o1",), ("pxRMabc12300",), "")
@@ -41,7 +45,7 @@ def test_with_orders_lists_them_or_requires_a_reason() -> None:
 
 
 def test_an_ordered_runner_exit_collects_the_close_orders() -> None:
-    decision = step(runner(), RegimeChanged("SHOCK", D(118)))
+    decision = step(runner(), BarClosed(D(118), Regime.SHOCK))
     (event,) = events(decision.actions)
     assert event.collect_orders and event.event.event_type is RiskEventType.RUNNER_EXIT
 
@@ -72,7 +76,7 @@ def test_a_loss_cooldown_says_it_places_no_order() -> None:
 
 
 def test_a_regime_shift_collects_what_its_steps_placed() -> None:
-    state = SymbolState(SYMBOL, last_regime="TREND", position_state=pre_tp1())
+    state = SymbolState(SYMBOL, last_regime=Regime.TREND, position_state=pre_tp1())
     result = on_regime_shift(SYMBOL, "TREND", "SHOCK", state, now=NOW, params=PARAMS, spec=SPEC,
                              mark_price=D(100))
     shift_events = [e for e in events(result.actions)

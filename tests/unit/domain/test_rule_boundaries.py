@@ -9,13 +9,12 @@ import pytest
 from domain.actions import CooldownKind, EmergencyFlatten, EmitRiskEvent, SetCooldown
 from domain.algo import AlgoOrder, AlgoState, WorkingType
 from domain.errors import InvalidIntent, InvalidTransition
-from domain.events import TradePlan, check_levels
 from domain.logs import RiskEvent, RiskEventType
 from domain.orders import PositionSide, Side
 from domain.params import Params, ProtectionParams, UnknownPositionPolicy
+from domain.plan import TradePlan, check_levels
 from domain.position_rules import (
     Context,
-    check_plan,
     close_position,
     emergency,
     emergency_locks,
@@ -28,7 +27,7 @@ from domain.recovery_rules import (
     protection_gap,
     stop_problem,
 )
-from domain.stage_machine import check_protection
+from domain.regime import Tier
 from domain.state import (
     INTENT_MEMORY,
     PositionStage,
@@ -42,8 +41,9 @@ D = Decimal
 CTX = Context(SYMBOL, NOW, PARAMS)
 
 
-def plan(stop: str = "90", tp1: str = "110", tp2: str = "120") -> TradePlan:
-    return TradePlan(D(stop), D(tp1), D(4), D(tp2), D(4), D(2))
+def plan(stop: str = "90", tp1: str = "110", tp2: str = "120",
+         side: PositionSide = PositionSide.LONG) -> TradePlan:
+    return TradePlan(side, D(10), D(stop), D(tp1), D(4), D(tp2), D(4), "abc123")
 
 
 # --- check_levels: strict around the market, TP2 may equal TP1 ------------------------------
@@ -62,12 +62,12 @@ def plan(stop: str = "90", tp1: str = "110", tp2: str = "120") -> TradePlan:
 def test_check_levels_is_strict_at_the_market_and_lets_tp2_equal_tp1(
         side: PositionSide, levels: tuple[str, str, str], ok: bool) -> None:
     stop, tp1, tp2 = levels
-    the_plan = plan(stop, tp1, tp2)
+    the_plan = plan(stop, tp1, tp2, side)
     if ok:
-        check_levels(side, the_plan, low=D(100), high=D(105), what="m")
+        check_levels(the_plan, low=D(100), high=D(105), what="m")
         return
     with pytest.raises(InvalidIntent) as refused:
-        check_levels(side, the_plan, low=D(100), high=D(105), what="m")
+        check_levels(the_plan, low=D(100), high=D(105), what="m")
     relation = "<" if side is PositionSide.LONG else ">"
     assert str(refused.value) == (f"{side.value} plan must order stop {D(stop)} {relation} m "
                                   f"{relation} tp1 {D(tp1)} {relation}= tp2 {D(tp2)}")
@@ -80,29 +80,29 @@ def test_check_levels_is_strict_at_the_market_and_lets_tp2_equal_tp1(
     ({"tp2_price": D("120.05")}, "tp2 price 120.05 is not a multiple of tickSz 0.1"),
     ({"tp1_qty": D("4.5")}, "tp1 size 4.5 is not a multiple of lotSz 1"),
     ({"tp2_qty": D("4.5")}, "tp2 size 4.5 is not a multiple of lotSz 1"),
-    ({"runner_qty": D("2.5")}, "runner size 2.5 is not a multiple of lotSz 1"),
+    ({"qty": D("10.5"), "tp1_qty": D("4.5")}, "entry size 10.5 is not a multiple of lotSz 1"),
+    ({"qty": D("10.5")}, "entry size 10.5 is not a multiple of lotSz 1"),
 ])
 def test_check_plan_names_the_level_it_refuses(change: dict[str, Decimal],
                                                message: str) -> None:
     with pytest.raises(InvalidIntent) as refused:
-        check_plan(D(10), attrs.evolve(plan(), **change), SPEC)
+        attrs.evolve(plan(), **change).check(SPEC)
     assert str(refused.value) == message
 
 
-def test_check_plan_refuses_an_entry_off_the_lot_and_accepts_exactly_min_size() -> None:
-    with pytest.raises(InvalidIntent, match=r"^entry size 10.5 is not a multiple of lotSz 1$"):
-        check_plan(D("10.5"), plan(), SPEC)
+def test_check_plan_accepts_exactly_min_size_and_refuses_below_it() -> None:
     two_lot_min = spec(lot="1", min_sz="2")
-    check_plan(D(10), attrs.evolve(plan(), tp1_qty=D(2), tp2_qty=D(2), runner_qty=D(6)),
-               two_lot_min)
+    attrs.evolve(plan(), tp1_qty=D(2), tp2_qty=D(2)).check(two_lot_min)
     with pytest.raises(InvalidIntent, match=r"^tp1 size 1 is below minSz 2$"):
-        check_plan(D(10), attrs.evolve(plan(), tp1_qty=D(1), tp2_qty=D(2), runner_qty=D(7)),
-                   two_lot_min)
+        attrs.evolve(plan(), tp1_qty=D(1), tp2_qty=D(2)).check(two_lot_min)
+    with pytest.raises(InvalidIntent, match=r"^runner size 1 is below minSz 2$"):
+        attrs.evolve(plan(), tp1_qty=D(5), tp2_qty=D(4)).check(two_lot_min)
 
 
-def test_a_runner_given_as_an_int_is_refused() -> None:
-    with pytest.raises(InvalidIntent, match="runner_qty must be a finite Decimal >= 0"):
-        TradePlan(D(90), D(110), D(4), D(120), D(4), 2)  # type: ignore[arg-type]
+def test_a_size_given_as_an_int_is_refused() -> None:
+    with pytest.raises(InvalidIntent, match="qty must be a finite Decimal > 0"):
+        TradePlan(PositionSide.LONG, 10, D(90), D(110), D(4), D(120), D(4),  # type: ignore[arg-type]
+                  "abc123")
 
 
 # --- protection_gap ---------------------------------------------------------------------------
@@ -153,7 +153,7 @@ def test_emergency_orders_the_flatten_with_both_locks_and_a_complete_risk_event(
         SetCooldown(CooldownKind.FREEZE, until, "emergency flatten: stop gone"),
         # the flatten orders are filled in when performed (issue 13: the orders it caused;
         # the lost stop is not one of them)
-        EmitRiskEvent(RiskEvent(NOW, RiskEventType.EMERGENCY_FLAT, SYMBOL, "LONG",
+        EmitRiskEvent(RiskEvent(NOW, RiskEventType.EMERGENCY_FLAT, SYMBOL, PositionSide.LONG,
                                 state.qty_open, None, (), (), "ordered: stop gone"),
                       collect_orders=True))
 
@@ -170,31 +170,20 @@ def test_a_trade_closed_at_break_even_sets_no_loss_lock() -> None:
 
 
 def test_a_losing_tier_b_trade_locks_with_reasons_and_logs_the_loss() -> None:
-    state = attrs.evolve(pre_tp1(), realized_pnl=D(-5), tier="B")
+    state = attrs.evolve(pre_tp1(), realized_pnl=D(-5), tier=Tier.B)
     actions = close_position(state, CTX, (), D(95)).actions
     why = "trade lost -5 (price x contracts)"
     loss_until = NOW + PARAMS.cooldown.loss_s
     assert actions == (
         SetCooldown(CooldownKind.LOSS, loss_until, why),
         SetCooldown(CooldownKind.B_BLACKLIST, NOW + PARAMS.cooldown.b_blacklist_s, why),
-        EmitRiskEvent(RiskEvent(NOW, RiskEventType.LOSS_COOLDOWN, SYMBOL, "LONG",
+        EmitRiskEvent(RiskEvent(NOW, RiskEventType.LOSS_COOLDOWN, SYMBOL, PositionSide.LONG,
                                 state.qty_total, D(95), (), (),
                                 f"{why}: no new entry until {loss_until}",
                                 "a cooldown places no order")))
 
 
 # --- check_protection, require, reduce_by ------------------------------------------------------
-def test_check_protection_keeps_a_protected_state_unchanged_and_names_the_missing_stop() -> None:
-    state = pre_tp1()
-    assert check_protection(state, symbol=SYMBOL, now=NOW, params=PARAMS).state is state
-    flat = PositionState()
-    assert check_protection(flat, symbol=SYMBOL, now=NOW, params=PARAMS).state is flat
-    unconfirmed = attrs.evolve(state, sl_confirmed=False)
-    event = check_protection(unconfirmed, symbol=SYMBOL, now=NOW, params=PARAMS).actions[-1]
-    assert isinstance(event, EmitRiskEvent)
-    assert event.event.reason == "ordered: open position without a confirmed stop"
-
-
 def test_require_and_reduce_by_say_what_was_refused() -> None:
     with pytest.raises(InvalidTransition) as refused:
         require(PositionState(), {PositionStage.PRE_TP1, PositionStage.RUNNER_ONLY},

@@ -10,6 +10,7 @@ from domain.errors import DomainError
 from domain.logs import RiskEventType
 from domain.orders import PositionSide, Side
 from domain.params import Params, RunnerParams
+from domain.regime import Regime
 from domain.runner import RunnerExit, manage_runner, pnl_r
 from domain.state import PositionStage, PositionState
 from tests.unit.domain.builders import NOW, SYMBOL
@@ -36,7 +37,7 @@ def test_pnl_r_refuses_nonsense(side: PositionSide, risk: str) -> None:
         pnl_r(side, D(100), D(101), D(risk))
 
 
-def a_runner(*, bars: int = 0, peak: str = "2", side: str = "LONG",
+def a_runner(*, bars: int = 0, peak: str = "2", side: PositionSide = PositionSide.LONG,
              pending: str = "") -> PositionState:
     return PositionState(side=side, entry_price=D(100), qty_total=D(10), qty_runner=D(2),
                          qty_open=D(2), sl_price=D(110), stage=PositionStage.RUNNER_ONLY,
@@ -64,21 +65,21 @@ PARAMS = Params(runner=RunnerParams(max_bars_after_tp2=5, min_peak_r=D("1.5"),
     (a_runner(bars=7), "105", "SHOCK", RunnerExit.REGIME),
     (a_runner(), None, "CHOP", RunnerExit.REGIME),
     (a_runner(bars=5), None, None, RunnerExit.TIME),
-    (a_runner(side="SHORT"), "88", None, RunnerExit.GIVEBACK),
-    (a_runner(side="SHORT"), "87.9", None, None),
+    (a_runner(side=PositionSide.SHORT), "88", None, RunnerExit.GIVEBACK),
+    (a_runner(side=PositionSide.SHORT), "87.9", None, None),
 ])
 def test_runner_rules(pos: PositionState, price: str | None, regime: str | None,
                       expected: RunnerExit | None) -> None:
     decision = manage_runner(pos, symbol=SYMBOL, now=NOW,
                              current_price=None if price is None else D(price),
-                             regime=regime, params=PARAMS)
+                             regime=None if regime is None else Regime(regime), params=PARAMS)
     assert decision.exit is expected
     if expected is None:
         assert decision.actions == () and decision.state == pos
         return
     close, log = decision.actions
     method = ExitMethod.MARKET if expected is RunnerExit.REGIME else ExitMethod.LIMIT_THEN_MARKET
-    side = Side.SELL if pos.side == "LONG" else Side.BUY
+    side = Side.SELL if pos.side is PositionSide.LONG else Side.BUY
     assert close == CloseRunner(SYMBOL, "abc123", side, D(2), method, decision.reason)
     assert isinstance(log, EmitRiskEvent)
     assert log.event.event_type is RiskEventType.RUNNER_EXIT
@@ -90,7 +91,7 @@ def test_a_pending_exit_is_not_reordered_unless_the_regime_demands_it() -> None:
     again = manage_runner(pos, symbol=SYMBOL, now=NOW, current_price=D(118), regime=None,
                           params=PARAMS)
     assert again.actions == () and "already ordered" in again.reason
-    urgent = manage_runner(pos, symbol=SYMBOL, now=NOW, current_price=D(118), regime="SHOCK",
+    urgent = manage_runner(pos, symbol=SYMBOL, now=NOW, current_price=D(118), regime=Regime.SHOCK,
                            params=PARAMS)
     assert urgent.exit is RunnerExit.REGIME and len(urgent.actions) == 2
 
@@ -99,6 +100,6 @@ def test_a_pending_exit_is_not_reordered_unless_the_regime_demands_it() -> None:
                                    PositionStage.BETWEEN_TP1_TP2])
 def test_no_runner_no_exit(stage: PositionStage) -> None:
     pos = attrs.evolve(a_runner(bars=99), stage=stage)
-    decision = manage_runner(pos, symbol=SYMBOL, now=NOW, current_price=D(90), regime="SHOCK",
+    decision = manage_runner(pos, symbol=SYMBOL, now=NOW, current_price=D(90), regime=Regime.SHOCK,
                              params=PARAMS)
     assert decision.exit is None and decision.actions == ()

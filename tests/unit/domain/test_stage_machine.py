@@ -24,7 +24,6 @@ from domain.events import (
     EmergencyFlat,
     PositionEvent,
     PositionReduced,
-    RegimeChanged,
     RunnerClosed,
     StopConfirmed,
     StopMoved,
@@ -35,6 +34,7 @@ from domain.events import (
 )
 from domain.logs import RiskEventType
 from domain.orders import PositionSide, Side
+from domain.regime import Regime
 from domain.state import AlgoRef, PositionStage, PositionState, SlAlgo
 from tests.unit.domain.builders import (
     CONFIRM,
@@ -64,7 +64,7 @@ def test_an_entry_fill_opens_pre_tp1_and_asks_for_the_stop_first() -> None:
     state = decision.state
     assert state.stage is PositionStage.PRE_TP1
     assert (state.side, state.entry_price, state.qty_total, state.qty_open, state.qty_runner) == (
-        "LONG", D(100), D(10), D(10), D(2))
+        PositionSide.LONG, D(100), D(10), D(10), D(2))
     assert (state.sl_price, state.sl_confirmed, state.risk_per_unit, state.tier) == (
         D(90), False, D(10), "A")
     assert state.last_orders.entry.client_order_id == "pxENabc12300"
@@ -82,14 +82,13 @@ def test_a_confirmed_stop_is_recorded() -> None:
 
 
 @pytest.mark.parametrize(("build", "fragment"), [
-    (lambda: long_entry(runner="3"), "do not add up"),
+    (lambda: long_entry(tp1_qty="8"), "exceed the quantity"),
     (lambda: long_entry(stop="101"), "plan must order"),
     (lambda: long_entry(tp1="99"), "plan must order"),
     (lambda: long_entry(tp2="105"), "plan must order"),
     (lambda: short_entry(stop="95"), "plan must order"),
     (lambda: long_entry(tier="C"), "tier"),
-    (lambda: long_entry(runner="-2", tp1_qty="8"), ">= 0"),
-    (lambda: long_entry(tp1_qty="0", runner="6"), "> 0"),
+    (lambda: long_entry(tp1_qty="0"), "> 0"),
     (lambda: long_entry(price="NaN"), "finite"),
 ])
 def test_an_inconsistent_plan_is_refused_before_any_order(build: object,
@@ -101,8 +100,9 @@ def test_an_inconsistent_plan_is_refused_before_any_order(build: object,
 @pytest.mark.parametrize(("entry", "fragment"), [
     (long_entry(stop="90.05"), "tickSz"),
     (long_entry(tp2="120.01"), "tickSz"),
-    (long_entry(qty="10.5", runner="2.5"), "lotSz"),
-    (attrs.evolve(long_entry(), intent_id="bad-id"), "intent id"),
+    (long_entry(qty="10.5"), "lotSz"),
+    (attrs.evolve(long_entry(), plan=attrs.evolve(long_entry().plan, intent_id="bad-id")),
+     "intent id"),
 ])
 def test_a_plan_off_the_instrument_grid_is_refused(entry: object, fragment: str) -> None:
     with pytest.raises(InvalidIntent, match=fragment):
@@ -117,7 +117,7 @@ def test_a_plan_below_min_size_is_refused() -> None:
 FLAT_REFUSES: list[PositionEvent] = [
     CONFIRM, MOVED_BE, StopNotVisible("x", "gone"), TP1, TP2,
     PositionReduced(D(1), D(100)), StopTriggered(D(1), D(90)), RunnerClosed(D(1), D(100)),
-    EmergencyFlat(D(1), D(90), "x"), BarClosed(D(100)), RegimeChanged("SHOCK"),
+    EmergencyFlat(D(1), D(90), "x"), BarClosed(D(100)), BarClosed(D(100), Regime.SHOCK),
 ]
 
 
@@ -180,7 +180,7 @@ def test_tp2_opens_the_runner_and_locks_tp1() -> None:
 
 
 def test_tp2_without_a_runner_closes_the_position() -> None:
-    entry = long_entry(tp1_qty="5", tp2_qty="5", runner="0")
+    entry = long_entry(tp1_qty="5", tp2_qty="5")
     decision = replay([entry, CONFIRM, Tp1Filled(D(5), D(110)), MOVED_BE,
                        Tp2Filled(D(5), D(120))])
     assert decision.state == PositionState()
@@ -285,7 +285,7 @@ def test_the_giveback_exit_fires_at_the_floor() -> None:
 
 @pytest.mark.parametrize("regime", ["SHOCK", "CHOP"])
 def test_shock_or_chop_closes_the_runner_at_market(regime: str) -> None:
-    decision = step(runner(), RegimeChanged(regime, D(118)))
+    decision = step(runner(), BarClosed(D(118), Regime(regime)))
     close = decision.actions[0]
     assert isinstance(close, CloseRunner)
     assert kinds(decision) == ["CloseRunner", "EmitRiskEvent"]
@@ -293,18 +293,8 @@ def test_shock_or_chop_closes_the_runner_at_market(regime: str) -> None:
     assert decision.state.stage is PositionStage.RUNNER_ONLY
 
 
-@pytest.mark.parametrize(("state", "regime"), [
-    (runner, "TREND"), (pre_tp1, "SHOCK"), (between, "CHOP"),
-], ids=["runner-TREND", "pre_tp1-SHOCK", "between-CHOP"])
-def test_other_regime_changes_leave_the_machine_alone(state: object, regime: str) -> None:
-    before = state()  # type: ignore[operator]
-    decision = step(before, RegimeChanged(regime))
-    assert decision.state == before
-    assert decision.actions == ()
-
-
 def test_closing_the_runner_goes_flat_with_a_runner_exit_log() -> None:
-    ordered = step(runner(), RegimeChanged("SHOCK")).state
+    ordered = step(runner(), BarClosed(D(118), Regime.SHOCK)).state
     partial = step(ordered, RunnerClosed(D(1), D(117)))
     assert (partial.state.qty_open, partial.state.qty_runner) == (D(1), D(1))
     assert kinds(partial) == ["ReplaceProtection"]
@@ -342,7 +332,7 @@ def test_an_operator_close_goes_flat_without_emergency_locks() -> None:
     D = Decimal
     spec = InstrumentSpec("BTC-USDT-SWAP", "SWAP", "live", D("0.1"), D("0.01"), D("0.01"),
                           D("0.01"), D("1"), "USDT")
-    open_long = PositionState(side="LONG", entry_price=D("100"), qty_total=D("1"),
+    open_long = PositionState(side=PositionSide.LONG, entry_price=D("100"), qty_total=D("1"),
                               qty_open=D("1"), sl_price=D("90"), stage=PositionStage.PRE_TP1,
                               sl_confirmed=True, intent_id="x1",
                               sl_algo=SlAlgo("a1", "pxSLx100"))
