@@ -6,7 +6,9 @@ code of its kind (entrypoints/exit_codes.py).
 """
 
 import enum
+import getpass
 import json
+import os
 import time
 from importlib.metadata import version as dist_version
 from pathlib import Path
@@ -16,6 +18,7 @@ import attrs
 import typer
 from typer.core import TyperCommand
 
+from application.halt import HaltCommand, ResumeCommand
 from application.open_position import OpenPositionCommand
 from domain.orders import PositionSide
 from domain.regime import Tier as DomainTier
@@ -230,6 +233,38 @@ def close(ctx: typer.Context,
     _finish(ctx, commands.close_position(settings, inst_id, _progress(ctx)))
 
 
+@app.command(cls=EngineCommand, help=texts.HALT.text, epilog=texts.HALT.epilog)
+def halt(ctx: typer.Context,
+         reason: Annotated[str, typer.Option(help="Why: kept in the incident record.")],
+         all_orders: Annotated[bool, typer.Option(
+             "--all-orders", help="Cancel every working order and algo, not only ours.")] = False,
+         flatten: Annotated[bool, typer.Option(
+             "--flatten", help="Close every position reduce-only, then drop its stops.")] = False,
+         for_: Annotated[str | None, typer.Option(
+             "--for", metavar="DURATION", help="Freeze for 90s/30m/2h/1d instead of until "
+                                               "resume.")] = None) -> None:
+    settings = _shared(ctx).settings()
+    if not reason.strip():
+        raise BadInput("--reason must say why (it is kept in the incident record)")
+    for_s = validate.duration(for_, "--for") if for_ is not None else None
+    _finish(ctx, commands.halt(settings, HaltCommand(
+        settings.symbols, all_orders, flatten, reason.strip(), for_s, _who())))
+
+
+@app.command(cls=EngineCommand, help=texts.RESUME.text, epilog=texts.RESUME.epilog)
+def resume(ctx: typer.Context,
+           reason: Annotated[str, typer.Option(help="Why: kept in the event log.")] = "") -> None:
+    settings = _shared(ctx).settings()
+    _finish(ctx, commands.resume(settings, ResumeCommand((), reason, _who())))
+
+
+def _who() -> str:
+    try:
+        return f"{getpass.getuser()} (pid {os.getpid()})"
+    except (KeyError, OSError):
+        return f"uid {os.getuid()} (pid {os.getpid()})"
+
+
 @app.command(cls=EngineCommand, help=texts.MANAGE.text, epilog=texts.MANAGE.epilog)
 def manage(ctx: typer.Context,
            symbol: Annotated[str, typer.Option(metavar="SYMBOL",
@@ -270,10 +305,15 @@ def recover(ctx: typer.Context) -> None:
 def watch(ctx: typer.Context,
           run_for: Annotated[float | None, typer.Option(
               help="Stop after this many seconds (default: until interrupted).")] = None,
-          ) -> None:
+          dead_man: Annotated[int, typer.Option(
+              "--dead-man-s", help="Arm the exchange's cancel-all-after countdown for this "
+                                   "many seconds (10-120; 0: off), refreshed while healthy."
+          )] = 60) -> None:
     seconds = validate.seconds(run_for, "--run-for")
+    if dead_man != 0 and not 10 <= dead_man <= 120:
+        raise BadInput(f"--dead-man-s must be 0 or 10..120 seconds, got {dead_man}")
     settings = _shared(ctx).settings()
-    _finish(ctx, commands.watch(settings, seconds, _progress(ctx)))
+    _finish(ctx, commands.watch(settings, seconds, _progress(ctx), dead_man_s=dead_man))
 
 
 @app.command(cls=EngineCommand, help=texts.STATUS.text, epilog=texts.STATUS.epilog)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from application.close_position import ClosePositionCommand
+from application.halt import HaltCommand, ResumeCommand
 from application.instruments import InstrumentBook
 from application.manage_position import ManagePositionCommand, RegimeShiftCommand
 from application.open_position import OpenPositionCommand
@@ -26,6 +27,7 @@ from entrypoints.exit_codes import ExitCode
 from entrypoints.lifecycle import run, session
 from entrypoints.results import (
     Check,
+    HaltResult,
     PositionResult,
     PositionView,
     ProbeResult,
@@ -38,6 +40,7 @@ from entrypoints.results import (
 )
 from entrypoints.settings import Settings
 from ports.progress import Progress
+from ports.state import StateStoreError
 
 T = TypeVar("T")
 
@@ -181,12 +184,53 @@ def status(settings: Settings) -> StatusResult:
                         exit_code=code)
 
 
+def halt(settings: Settings, cmd: HaltCommand) -> HaltResult:
+    """Halt works from the exchange's view alone: a store that cannot be read (or is held by
+    another engine) is reported and the halt goes on without its freeze."""
+    with session(settings, run_prefix="halt") as container:
+        async def body(c: Application) -> Any:
+            store, why = _store_or_why(c)
+            try:
+                return await c.use_cases.halt().execute(cmd, store, why)
+            finally:
+                if store is not None:
+                    store.close()
+        done = run(container, body, uses_store=False)
+        run_dir = container.adapters.run_dir()
+    return HaltResult(command="halt", venue=settings.venue, run_dir=run_dir,
+                      incident_id=done.incident_id, until=done.until, symbols=done.symbols,
+                      touched=done.touched, kept=done.kept, foreign=done.foreign,
+                      unconfirmed=done.unconfirmed, exit_code=_attention(done.needs_attention))
+
+
+def resume(settings: Settings, cmd: ResumeCommand) -> HaltResult:
+    with session(settings, run_prefix="resume") as container:
+        async def body(c: Application) -> Any:
+            return await c.use_cases.resume().execute(cmd)
+        done = run(container, body)
+        run_dir = container.adapters.run_dir()
+    return HaltResult(command="resume", venue=settings.venue, run_dir=run_dir,
+                      incident_id="", until=0, symbols=done.resumed,
+                      touched=tuple(f"freeze lifted {s}" for s in done.resumed), kept=(),
+                      foreign=done.not_halted, unconfirmed=(), exit_code=ExitCode.DONE)
+
+
+def _store_or_why(c: Application) -> tuple[Any, str]:
+    try:
+        store = c.adapters.store()
+        store.load()
+    except (StateStoreError, OSError) as exc:
+        return None, str(exc)
+    return store, ""
+
+
 def watch(settings: Settings, run_for_s: float | None,
-          progress: Progress | None = None) -> WatchResult:
+          progress: Progress | None = None, dead_man_s: int = 60) -> WatchResult:
     with session(settings, run_prefix="watch", progress=progress) as container:
         async def body(c: Application) -> Any:
             await _listed(c, settings.symbols)
-            return await c.use_cases.watch().execute(WatchCommand(settings.symbols, run_for_s))
+            return await c.use_cases.watch().execute(WatchCommand(settings.symbols, run_for_s,
+                                                                 dead_man_s=dead_man_s))
         done = run(container, body)
         run_dir = container.adapters.run_dir()
     return WatchResult(venue=settings.venue, run_dir=run_dir, recoveries=done.recoveries,

@@ -3,8 +3,11 @@
 import json
 import sys
 from functools import singledispatch
+from typing import Any
 
+from domain.incident import FOREVER
 from entrypoints.results import (
+    HaltResult,
     PositionResult,
     PositionView,
     ProbeResult,
@@ -100,6 +103,34 @@ def _status(r: StatusResult) -> str:
                      f"{'may open' if row.may_open else row.locks}")
         if row.protection_gap:
             lines.append(f"  UNPROTECTED: {row.protection_gap} (run `recover`)")
+        if row.symbol_state:
+            lines.append(_rolling(row.symbol_state))
+    return "\n".join(lines)
+
+
+def _rolling(state: dict[str, Any]) -> str:
+    h, q, g = state["health_roll"], state["exec_quality_roll"], state["shockguard"]
+    return (f"  health: {h['trade_n']} trades, win rate {h['win_rate']:.2f}, "
+            f"avg {h['avg_r']:.2f}R; fills: {q['sample_n']} limit orders, fill rate "
+            f"{q['fill_rate_30']:.2f}; shockguard q95 1m "
+            f"{'uncalibrated' if g['q95_1m'] is None else format(g['q95_1m'], '.5f')}, "
+            f"{g['trigger_count_60m']} shocks in 60 min; template "
+            f"{state['last_template'] or '-'}")
+
+
+@human.register
+def _halt(r: HaltResult) -> str:
+    if r.command == "resume":
+        lines = [f"resume: freeze lifted on {', '.join(r.symbols) or 'no symbol'}"]
+        lines += [f"  not halted: {s}" for s in r.foreign]
+        return "\n".join(lines)
+    until = "until `prometheus-exec resume`" if r.until >= FOREVER else f"until {r.until}"
+    lines = [f"halt {r.incident_id} on {r.venue}: {len(r.touched)} actions, frozen {until}"]
+    lines += [f"  {t}" for t in r.touched]
+    lines += [f"  kept: {k}" for k in r.kept]
+    lines += [f"  not ours, left alone: {f}" for f in r.foreign]
+    lines += [f"  UNCONFIRMED: {u}" for u in r.unconfirmed]
+    lines.append(f"  incident record: {r.run_dir}/incident_record.json")
     return "\n".join(lines)
 
 

@@ -24,6 +24,8 @@ class SeedDocument(enum.Enum):
     PROBE_SELECTED_INST = "probe_selected_inst.json"
     PROBE_EXECUTION = "probe_execution.jsonl"
     PROBE_REPORT = "OKX_PROBE_MINIMAL_EVIDENCE_REPORT.md"
+    # extension: the incident record of `halt` / `resume` (seed 000 §6 STOP names no file)
+    INCIDENT_RECORD = "incident_record.json"
 
     @property
     def append_only(self) -> bool:

@@ -287,3 +287,14 @@ class Executions:
     inst_id: str
     trades: tuple[ExchangeTrade, ...]
     evidence: EvidenceRef
+
+
+@attrs.frozen
+class DeadManSwitch:
+    """The exchange's cancel-on-disconnect countdown, as it answered: armed for timeout_s, or
+    not (why)."""
+
+    armed: bool
+    timeout_s: int
+    why: str
+    evidence: EvidenceRef

@@ -34,6 +34,7 @@ from ports.errors import ExchangeError, ExchangeProtocolError, ExchangeRejected
 from ports.exchange_types import (
     CancelDisposition,
     CancelResult,
+    DeadManSwitch,
     Executions,
     Fills,
     OrderLookup,
@@ -41,6 +42,7 @@ from ports.exchange_types import (
 )
 
 ORDER_PATH = "/fapi/v1/order"
+DEAD_MAN_PATH = "/fapi/v1/countdownCancelAll"
 # the only order types this module sends; a conditional type here is a programming error
 REGULAR_TYPES = frozenset({"LIMIT", "MARKET"})
 # the domain's order types -> Binance's timeInForce
@@ -193,6 +195,20 @@ class BinanceTrading:
         items = structure_list(answer.payload, wire.Order, answer.evidence)
         with protocol_guard("open order", answer.evidence):
             return tuple(to_order_status(item, answer.evidence) for item in items)
+
+    async def arm_dead_man(self, *, symbols: tuple[str, ...], timeout_s: int) -> DeadManSwitch:
+        """Binance's countdownCancelAll, one per symbol (countdownTime in ms; 0 stops it). It
+        cancels open orders of the symbol; Algo Service conditionals are a separate book."""
+        armed, whys, answer = True, [], None
+        for symbol in symbols:
+            answer = await self._rest.write("POST", DEAD_MAN_PATH, {
+                "symbol": symbol, "countdownTime": str(timeout_s * 1000)})
+            if answer.judgement.verdict is not Verdict.OK:
+                armed = False
+                whys.append(f"{symbol}: {answer.judgement.code} {answer.judgement.message}")
+        if answer is None:
+            raise ValueError("arm_dead_man needs at least one symbol on Binance")
+        return DeadManSwitch(armed, timeout_s, "; ".join(whys), answer.evidence)
 
     async def get_executions(self, *, symbol: str, since_ms: int) -> Executions:
         """Our executions on one symbol from since_ms on (userTrades by startTime, then by

@@ -30,12 +30,18 @@ def test_an_open_status_close_session_prints_typed_json(workdir: Path,
     (stop,) = row["stops"]
     assert stop["client_algo_id"] == "pxSLres100" and stop["stop_price"] == "29400"
     assert Decimal(row["entry_price"]) > 0
+    stored = row["symbol_state"]  # the full SymbolState under the seed's field names
+    assert stored["position_state"]["stage"] == "PRE_TP1"
+    assert stored["position_state"]["sl_algo"]["client_algo_id"] == "pxSLres100"
+    assert {"exec_quality_roll", "health_roll", "shockguard", "cooldown_until",
+            "last_template", "b_blacklist_until"} <= stored.keys()
 
     closed = run_cli(["close", "--symbol", "BTC-USDT-SWAP", "--json"], env).payload
     assert closed["status"] == "closed" and "intent_id" not in closed
     assert closed["position"]["stage"] == "FLAT"  # type: ignore[index]
     human = run_cli(["status"], env)
     assert human.code == 0 and "BTC-USDT-SWAP: exchange NONE 0, stage FLAT" in human.stdout
+    assert "health: 1 trades" in human.stdout  # the close ended a trade: health_roll has it
 
 
 def test_what_does_not_apply_is_null_not_a_string() -> None:

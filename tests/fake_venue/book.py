@@ -15,6 +15,7 @@ from domain.orders import ExchangeTrade, OrderState, OrderStatus, PositionSide, 
 from ports.errors import ExchangeError, ExchangeRejected
 from ports.evidence import ExchangeCallRecord
 from ports.exchange_events import ExchangeEvent
+from ports.exchange_types import Kline
 from tests.fakes import FakeClock, InMemoryEvidenceSink
 
 D = Decimal
@@ -57,6 +58,10 @@ class FakeBook:
         self.algo_book: dict[str, AlgoOrder] = {}
         self.algo_visible_at: dict[str, float] = {}
         self.positions: dict[str, tuple[PositionSide, Decimal, Decimal]] = {}
+        # 1-minute mark bars a test scripts for ShockGuard's calibration (get_mark_klines)
+        self.mark_klines: dict[str, tuple[Kline, ...]] = {}
+        # every arm_dead_man call: (symbols, timeout_s)
+        self.dead_man_arms: list[tuple[tuple[str, ...], int]] = []
         # every execution, oldest first (get_executions)
         self.trades: list[ExchangeTrade] = []
         self.pos_mode = "net_mode"

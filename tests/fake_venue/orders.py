@@ -9,6 +9,7 @@ from domain.outcome import Accepted, Outcome, Rejected, Unknown
 from ports.exchange_types import (
     CancelDisposition,
     CancelResult,
+    DeadManSwitch,
     Executions,
     Fills,
     OrderLookup,
@@ -80,6 +81,11 @@ class FakeOrders:
         self._book.scripted_result("get_open_orders")
         return tuple(o for o in self._book.order_book.values()
                      if o.inst_id == symbol and not o.state.is_terminal)
+
+    async def arm_dead_man(self, *, symbols: tuple[str, ...], timeout_s: int) -> DeadManSwitch:
+        self._book.scripted_result("arm_dead_man")
+        self._book.dead_man_arms.append((symbols, timeout_s))
+        return DeadManSwitch(True, timeout_s, "", self._book.evidence("POST cancel-all-after"))
 
     async def get_executions(self, *, symbol: str, since_ms: int) -> Executions:
         self._book.scripted_result("get_executions")
