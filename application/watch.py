@@ -5,6 +5,8 @@ missed during a gap are never replayed. A push saying our current stop triggered
 or that a take-profit filled, makes ManagePosition look at that symbol at once.
 """
 
+import asyncio
+
 import attrs
 
 from application.manage_position import ManagePosition, ManagePositionCommand
@@ -68,6 +70,9 @@ class ProtectionWatch:
         self._progress = progress or Silent()
         self._armed_at: float | None = None
         self._polled_at: float | None = None
+        # held through each step; operator commands handed to this engine take it too, so
+        # they run between the watch's steps, never inside one
+        self.turn = asyncio.Lock()
 
     async def execute(self, cmd: WatchCommand) -> WatchStopped:
         tally = _Tally()
@@ -77,11 +82,13 @@ class ProtectionWatch:
             await self._recover_all(cmd, tally)
             start = self._clock.monotonic()
             while cmd.run_for_s is None or self._clock.monotonic() - start < cmd.run_for_s:
-                await self._tick(cmd, tally)
+                async with self.turn:
+                    await self._tick(cmd, tally)
                 event = await subscription.get(cmd.poll_s)
                 if event is not None:
                     tally.events += 1
-                    await self._on(event, cmd, tally)
+                    async with self.turn:
+                        await self._on(event, cmd, tally)
         finally:
             subscription.close()
             await self._disarm(cmd)

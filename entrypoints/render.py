@@ -7,6 +7,7 @@ from typing import Any
 
 from domain.incident import FOREVER
 from entrypoints.results import (
+    Forwarded,
     HaltResult,
     PositionResult,
     PositionView,
@@ -116,6 +117,11 @@ def _rolling(state: dict[str, Any]) -> str:
             f"{'uncalibrated' if g['q95_1m'] is None else format(g['q95_1m'], '.5f')}, "
             f"{g['trigger_count_60m']} shocks in 60 min; template "
             f"{state['last_template'] or '-'}")
+
+
+@human.register
+def _forwarded(r: Forwarded) -> str:
+    return r.human
 
 
 @human.register

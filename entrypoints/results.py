@@ -198,8 +198,18 @@ class HaltResult:
     exit_code: ExitCode
 
 
+@attrs.frozen(kw_only=True)
+class Forwarded:
+    """A command the running engine ran for us: printed exactly as it answered."""
+
+    command: str
+    json: dict[str, Any]
+    human: str
+    exit_code: ExitCode
+
+
 Result = (ProbeResult | SelfCheckResult | PositionResult | RecoverResult | StatusResult
-          | WatchResult | HaltResult)
+          | WatchResult | HaltResult | Forwarded)
 
 
 @cache
@@ -213,6 +223,8 @@ def _converter() -> cattrs.Converter:
 
 def to_json(result: Result) -> dict[str, Any]:
     """The result as the JSON object `--json` prints."""
+    if isinstance(result, Forwarded):
+        return dict(result.json)
     doc: dict[str, Any] = _converter().unstructure(result)
     if doc.get("intent_id", "") is None:
         del doc["intent_id"]

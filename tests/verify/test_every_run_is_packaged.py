@@ -59,7 +59,8 @@ def test_a_command_that_fails_after_its_run_began_is_packaged_too(tmp_path: Path
         lock = StoreLock(tmp_path / "state" / "state.json.lock")
         lock.acquire()  # as if another engine held the store
         try:
-            code, out = cli(env, "status")
+            # recover needs the lock (status would read a snapshot: issue 13)
+            code, out = cli(env, "recover")
         finally:
             lock.release()
     assert code == 2 and "locked" in out["error"]
