@@ -7,6 +7,7 @@ virtual time and an operator can see the numbers in one place.
 """
 
 import enum
+import logging
 from decimal import Decimal
 
 import attrs
@@ -24,6 +25,8 @@ from ports.exchange_types import AlgoPlacement, OrderPlacement
 from ports.market import MarketData
 from ports.orders import Orders
 from ports.streams import Streams
+
+log = logging.getLogger(__name__)
 
 
 @attrs.frozen
@@ -112,15 +115,26 @@ class OrderPath:
             return Sent(intent, placed, Settled.REJECTED, None, tuple(evidence))
         status, lookups = None, 0
         if isinstance(outcome, Unknown):
+            log.warning("order outcome unknown: looking it up by client id", extra={
+                "symbol": intent.inst_id, "client_order_id": intent.client_order_id,
+                "reason": outcome.reason})
             found = await resolve_order(
                 self._orders, self._market, self._clock, symbol=intent.inst_id,
                 client_order_id=intent.client_order_id, exp_time_ms=placed.exp_time_ms,
                 interval_s=self.timings.lookup_interval_s,
                 max_wait_s=self.timings.lookup_max_wait_s)
             evidence += found.evidence
+            ids = {"symbol": intent.inst_id, "client_order_id": intent.client_order_id,
+                   "lookups": found.lookups}
             if found.status is None:
                 settled = Settled.ABSENT if found.conclusive else Settled.UNKNOWN
+                (log.info if found.conclusive else log.error)(
+                    "unknown order outcome resolved: the exchange never took the order"
+                    if found.conclusive else "order outcome still unknown after the lookups",
+                    extra=ids)
                 return Sent(intent, placed, settled, None, tuple(evidence), found.lookups)
+            log.info("unknown order outcome resolved: the exchange has the order",
+                     extra={**ids, "state": found.status.state.value})
             status, lookups = found.status, found.lookups
         sent = Sent(intent, placed, Settled.PLACED, status, tuple(evidence), lookups)
         if wait is Wait.ACK:
@@ -199,6 +213,9 @@ class StopPath:
             placement = await self._algos.submit_algo_stop(intent)
             outcome = placement.outcome
             if isinstance(outcome, Rejected):
+                log.error("stop rejected", extra={
+                    "symbol": intent.inst_id, "client_algo_id": intent.client_algo_id,
+                    "code": outcome.code, "reason": outcome.message})
                 return StopSent(intent, placement, False, "",
                                 f"stop rejected {outcome.code}: {outcome.message}", None)
             seen = await ensure_algo_visible(self._algos, self._clock, symbol=intent.inst_id,
@@ -207,10 +224,16 @@ class StopPath:
                                              subscription=subscription)
         finally:
             subscription.close()
+        ids = {"symbol": intent.inst_id, "client_algo_id": intent.client_algo_id,
+               "elapsed_ms": seen.elapsed_ms}
         if not seen.visible:
             lost = f" (answer lost: {outcome.reason})" if isinstance(outcome, Unknown) else ""
+            log.error("stop not visible at the exchange in time", extra={
+                **ids, "deadline_ms": deadline_ms, "event": "stop_unconfirmed"})
             return StopSent(intent, placement, False, placement.algo_id,
                             f"stop not visible within {deadline_ms} ms{lost}", seen)
         algo_id = placement.algo_id or (seen.algo_order.algo_id if seen.algo_order else "")
+        log.info("stop confirmed visible", extra={**ids, "via": seen.via,
+                                                  "event": "stop_confirmed"})
         return StopSent(intent, placement, True, algo_id,
                         f"visible via {seen.via} after {seen.elapsed_ms} ms", seen)

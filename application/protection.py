@@ -6,6 +6,7 @@ when it cannot be confirmed the position is closed with reduce-only market order
 again means the exchange says so (order status and positions), never that we sent the order.
 """
 
+import logging
 from decimal import Decimal
 
 import attrs
@@ -20,6 +21,8 @@ from ports.algo_orders import AlgoOrders
 from ports.clock import Clock
 from ports.errors import ExchangeError
 from ports.exchange_types import CancelDisposition
+
+log = logging.getLogger(__name__)
 
 
 @attrs.frozen
@@ -104,6 +107,23 @@ async def emergency_flatten(path: OrderPath, account: Account, *, spec: Instrume
     order leaves at once; every later attempt re-reads the position first. client_ids are
     pre-allocated and persisted by the caller, one per attempt, never reused.
     """
+    log.warning("emergency flatten: closing the position reduce-only at market", extra={
+        "symbol": spec.inst_id, "side": side.value, "qty": str(qty),
+        "client_order_ids": list(client_ids)})
+    done = await _flatten(path, account, spec, side, qty, client_ids)
+    fields = {"symbol": spec.inst_id, "qty_closed": str(done.qty_closed),
+              "client_order_ids": list(done.client_ids), "order_ids": list(done.order_ids)}
+    if done.flat:
+        log.warning("emergency flatten done: the exchange shows the symbol flat", extra=fields)
+    else:
+        log.error("emergency flatten FAILED: the position may still be open", extra={
+            **fields, "unknown": done.unknown, "reason": done.reason})
+    return done
+
+
+async def _flatten(path: OrderPath, account: Account, spec: InstrumentSpec,
+                   side: PositionSide, qty: Decimal,
+                   client_ids: tuple[str, ...]) -> FlattenOutcome:
     run = _Flatten()
     symbol = spec.inst_id
     for attempt, cid in enumerate(client_ids):

@@ -1,6 +1,7 @@
 """The invariant-checked simulation, longer than the suite runs it.
 
     python -m bench.invariants --sequences 200 --steps 40 [--seed N] [--shrink]
+        [--venue okx|binance]
 
 Each sequence is a fresh simulator and a fresh engine state; each step is one operator action
 (see tests/invariants/machine.py) followed by every invariant check at the exchange. Prints
@@ -16,7 +17,7 @@ import time
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis.stateful import run_state_machine_as_test
 
-from tests.invariants.machine import EngineMachine, Tally
+from tests.invariants.machine import MACHINES, Tally
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -24,6 +25,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sequences", type=int, default=100)
     parser.add_argument("--steps", type=int, default=40)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--venue", choices=sorted(MACHINES), default="okx",
+                        help="the simulator face the engine trades on (default okx)")
     parser.add_argument("--shrink", action="store_true",
                         help="shrink a failing sequence to a short counterexample")
     args = parser.parse_args(argv)
@@ -35,13 +38,13 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     breaks = 0
     try:
-        run_state_machine_as_test(EngineMachine, settings=run_settings)
+        run_state_machine_as_test(MACHINES[args.venue], settings=run_settings)
     except AssertionError as failure:
         breaks = 1
         print(failure, file=sys.stderr)
     elapsed = time.perf_counter() - started
-    print(f"sequences {Tally.sequences}  steps {Tally.steps}  kills {Tally.crashes}  "
-          f"invariant-breaking sequences {breaks}  wall {elapsed:.0f} s "
+    print(f"venue {args.venue}  sequences {Tally.sequences}  steps {Tally.steps}  "
+          f"kills {Tally.crashes}  invariant-breaking sequences {breaks}  wall {elapsed:.0f} s "
           f"({Tally.steps / elapsed:.1f} steps/s)")
     print("commands " + ", ".join(f"{k} {v}" for k, v in sorted(Tally.commands.items())))
     print("seconds per command " + ", ".join(

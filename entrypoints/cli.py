@@ -22,19 +22,27 @@ from application.halt import HaltCommand, ResumeCommand
 from application.open_position import OpenPositionCommand
 from domain.orders import PositionSide
 from domain.regime import Tier as DomainTier
-from entrypoints import commands, render, validate
+from entrypoints import commands, logs, render, validate
 from entrypoints import help_texts as texts
 from entrypoints.boundary import BadInput, GuardedGroup
 from entrypoints.exit_codes import ExitCode
+from entrypoints.replay_context import active_replay
 from entrypoints.results import Result, to_json
-from entrypoints.run_scope import finish_runs
+from entrypoints.run_scope import finish_runs, note_input
 from entrypoints.settings import Settings, load_settings
 from entrypoints.sim_cli import sim_app
 from entrypoints.validate import Regime
 from entrypoints.verify import verify_run
 
-SHARED = ("venue", "config", "as_json", "live")
+SHARED = ("venue", "config", "as_json", "live", "log_level", "log_json")
 SUMS = "SHA256SUMS.txt"
+
+
+class LogLevel(enum.Enum):
+    DEBUG = "debug"
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
 
 
 @attrs.frozen
@@ -45,16 +53,29 @@ class Shared:
     config: Path | None = None
     as_json: bool = False
     live: bool = False
+    log_level: LogLevel | None = None
+    log_json: bool = False
 
     def merged(self, given: dict[str, Any]) -> "Shared":
         return Shared(venue=given.get("venue") or self.venue,
                       config=given.get("config") or self.config,
                       as_json=bool(given.get("as_json")) or self.as_json,
-                      live=bool(given.get("live")) or self.live)
+                      live=bool(given.get("live")) or self.live,
+                      log_level=given.get("log_level") or self.log_level,
+                      log_json=bool(given.get("log_json")) or self.log_json)
+
+    def configure_logging(self) -> None:
+        logs.configure(self.log_level.value if self.log_level else "warning", self.log_json)
 
     def settings(self, **overrides: Any) -> Settings:
-        return load_settings(config_path=self.config, venue=self.venue,
-                             live_confirmed=self.live, overrides=overrides or None)
+        replay = active_replay()
+        if replay is not None:  # the recorded settings, whatever the options say
+            return replay.settings
+        settings = load_settings(config_path=self.config, venue=self.venue,
+                                 live_confirmed=self.live, overrides=overrides or None)
+        if settings.credentials is not None:  # never in a log line either
+            logs.SECRETS.add(settings.credentials.values())
+        return settings
 
 
 class EngineCommand(TyperCommand):
@@ -64,6 +85,7 @@ class EngineCommand(TyperCommand):
     def invoke(self, ctx: Any) -> Any:
         given = {name: ctx.params.pop(name) for name in SHARED if name in ctx.params}
         ctx.obj = (ctx.obj if isinstance(ctx.obj, Shared) else Shared()).merged(given)
+        ctx.obj.configure_logging()
         return super().invoke(ctx)
 
 
@@ -106,11 +128,18 @@ def root(ctx: typer.Context,
          live: Annotated[bool, typer.Option("--i-understand-live",
                                             help="Required with --venue okx-live or "
                                                  "binance-live.")] = False,
+         log_level: Annotated[LogLevel | None, typer.Option(
+             case_sensitive=False,
+             help="Log lines on stderr from this level on (default: warning): retries, "
+                  "reconnects, clock resyncs and stop confirmations are info.")] = None,
+         log_json: Annotated[bool, typer.Option(
+             "--log-json", help="Log lines as JSON objects (one a line) on stderr.")] = False,
          _version: Annotated[bool, typer.Option(
              "--version", callback=_print_version, is_eager=True,
              help="Print the version and exit.")] = False,
          ) -> None:
-    ctx.obj = Shared(venue, config, as_json, live)
+    ctx.obj = Shared(venue, config, as_json, live, log_level, log_json)
+    ctx.obj.configure_logging()
 
 
 class Side(enum.Enum):
@@ -140,7 +169,14 @@ def _progress(ctx: typer.Context) -> render.StepPrinter | None:
 
 
 def _intent_id(given: str | None, prefix: str) -> str:
-    return validate.intent_id(given) if given else f"{prefix}{time.time_ns() // 1_000_000}"
+    if given:
+        return validate.intent_id(given)
+    replay = active_replay()
+    if replay is not None and isinstance(replay.inputs.get("intent_id"), str):
+        return str(replay.inputs["intent_id"])
+    generated = f"{prefix}{time.time_ns() // 1_000_000}"
+    note_input("intent_id", generated)  # in the manifest, so a replay sends the same ids
+    return generated
 
 
 def _out(out: Path | None) -> dict[str, Any]:
@@ -334,6 +370,16 @@ def verify(ctx: typer.Context,
     # verify's report is built by the evidence lane's verify_run as a plain payload
     code, payload, human = verify_run(run_dir)
     payload = {"exit": ExitCode(code).name, **payload}  # verify names its own outcomes
+    print(json.dumps(payload, sort_keys=True) if _shared(ctx).as_json else human, flush=True)
+    raise typer.Exit(code)
+
+
+@app.command(cls=EngineCommand, help=texts.REPLAY.text, epilog=texts.REPLAY.epilog)
+def replay(ctx: typer.Context,
+           run_dir: Annotated[Path, typer.Argument(help="A run directory.")]) -> None:
+    from entrypoints.replay import replay_run  # loads the adapters only when it runs
+
+    code, payload, human = replay_run(run_dir)
     print(json.dumps(payload, sort_keys=True) if _shared(ctx).as_json else human, flush=True)
     raise typer.Exit(code)
 

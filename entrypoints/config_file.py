@@ -18,16 +18,18 @@ from urllib.parse import urlparse
 
 import attrs
 import cattrs
-from cattrs.errors import ForbiddenExtraKeysError, IterableValidationError
+from cattrs.errors import (
+    ForbiddenExtraKeysError,
+    IterableValidationError,
+    IterableValidationNote,
+)
 from cattrs.gen import make_dict_structure_fn
 
 from domain.errors import ParameterError
 from domain.params import Params
+from entrypoints.symbols import any_symbol_problem
 
 T = TypeVar("T")
-_SWAP_ID = re.compile(r"[A-Z0-9]{1,20}-[A-Z0-9]{1,20}-SWAP")
-# Binance USDⓈ-M perpetuals: base + margin asset, upper-case letters and digits (BTCUSDC)
-_BINANCE_SYMBOL = re.compile(r"[A-Z0-9]{2,32}")
 _ASSET = re.compile(r"[A-Z0-9]{2,12}")
 
 
@@ -93,33 +95,6 @@ def url_problem(value: str, schemes: tuple[str, ...]) -> str:
         starts = " or ".join(f"{scheme}://" for scheme in schemes)
         return f"expected a URL starting with {starts} and naming a host, got {value!r}"
     return ""
-
-
-def symbol_problem(value: str, exchange: str = "okx") -> str:
-    """Why value is not a perpetual of that exchange ("okx" or "binance"); '' when it is."""
-    if exchange == "binance":
-        return _binance_symbol_problem(value)
-    if _SWAP_ID.fullmatch(value):
-        return ""
-    hint = f" (did you mean {value.upper()}?)" if _SWAP_ID.fullmatch(value.upper()) else ""
-    return f"{value!r} is not an OKX perpetual swap instId like BTC-USDT-SWAP{hint}"
-
-
-def _binance_symbol_problem(value: str) -> str:
-    if _BINANCE_SYMBOL.fullmatch(value):
-        return ""
-    # an OKX instId (BTC-USDT-SWAP) or lower case: name the Binance spelling
-    guess = value.upper().removesuffix("-SWAP").replace("-", "")
-    hint = f" (did you mean {guess}?)" if _BINANCE_SYMBOL.fullmatch(guess) else ""
-    return f"{value!r} is not a Binance USDⓈ-M symbol like BTCUSDC{hint}"
-
-
-def any_symbol_problem(value: str) -> str:
-    """'' when value is an OKX instId or a Binance symbol (which one the venue decides)."""
-    if not symbol_problem(value, "okx") or not symbol_problem(value, "binance"):
-        return ""
-    # a dash says OKX was meant (BTC-USDT-SWAP); none says Binance (BTCUSDC)
-    return symbol_problem(value, "okx" if "-" in value else "binance")
 
 
 def _symbols(_inst: Any, attribute: "attrs.Attribute[Any]",
@@ -211,9 +186,10 @@ class BinanceCredentialsFile:
 
 
 def _kind(value: object) -> str:
+    # floats come only from code (TOML is read with parse_float=Decimal)
     names = {bool: "a boolean", int: "an integer", str: "a string", list: "a list",
-             dict: "a table", Decimal: "a number", float: "a number"}
-    return names.get(type(value), type(value).__name__)
+             dict: "a table", Decimal: "a number", float: "a binary float"}
+    return names.get(type(value), f"a {type(value).__name__}")
 
 
 def _strict(expected: type, name: str) -> Callable[[Any, Any], Any]:
@@ -233,6 +209,8 @@ def _decimal(value: Any, _type: Any) -> Decimal:
             return Decimal(value)
         except InvalidOperation:
             raise ValueError(f"expected a number, got {value!r}") from None
+    if isinstance(value, float):
+        raise ValueError("expected an exact number (a string or a Decimal), got a binary float")
     raise ValueError(f"expected a number, got {_kind(value)}")
 
 
@@ -260,7 +238,16 @@ def _sequence_factory(conv: cattrs.Converter) -> Callable[[Any], Callable[[Any, 
             if not isinstance(value, list):
                 # a lone string would otherwise become a tuple of its letters
                 raise ValueError(f"expected a list, got {_kind(value)}")
-            return tuple(conv.structure(v, item) for v in value)
+            items, errors = [], []
+            for index, entry in enumerate(value):
+                try:
+                    items.append(conv.structure(entry, item))
+                except Exception as exc:
+                    exc.__notes__ = [IterableValidationNote(f"@ index {index}", index, item)]
+                    errors.append(exc)
+            if errors:
+                raise IterableValidationError("a list entry is wrong", errors, type_)
+            return tuple(items)
         return hook
     return factory
 

@@ -179,8 +179,12 @@ class Adapters(containers.DeclarativeContainer):
                                   credentials=config.credentials, clock=clock, sink=sink)
     # each venue key selects its adapter's exchange: the three OKX venues differ only in host,
     # keys and the demo header (config.okx), the three Binance ones in host and keys
-    # (config.binance). A replay venue would add its own key.
+    # (config.binance). Venue replay answers from a recording (entrypoints/replay_context.py
+    # swaps in its transport and clock) through the recorded exchange's own adapter.
     exchange = providers.Selector(config.venue, sim=okx.exchange,
+                                  replay=providers.Selector(config.replay.exchange,
+                                                            okx=okx.exchange,
+                                                            binance=binance.exchange),
                                   **{"okx-demo": okx.exchange, "okx-live": okx.exchange,
                                      "sim-binance": binance.exchange,
                                      "binance-testnet": binance.exchange,

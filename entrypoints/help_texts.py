@@ -127,6 +127,20 @@ VERIFY = Help(
     ("prometheus-exec verify runs/20261122T101500Z_probe_1",
      "prometheus-exec verify runs/20261122T101500Z_probe_1 --json"))
 
+REPLAY = Help(
+    "Run a recorded command again against its run directory, offline, and say whether it "
+    "did the same.",
+    "The command, its arguments, settings and parameters come from the run's manifest; every "
+    "exchange answer from its raw records, on the recording's clock (no waiting, no socket). "
+    "Requests must match the recorded ones (method, path, fields and client ids; timestamps "
+    "and signatures aside). It starts from an empty state store, as the embedded simulator "
+    "does. Exit 0 reproduced (the same calls and the same outcome), 1 diverged (the first "
+    "request that differs, expected against actual, with its record, or the outcome that "
+    "differs), 2 not a replayable run (not a run directory, unfinished, an unknown "
+    "contract_version, WebSocket streams).",
+    ("prometheus-exec replay runs/20261122T101500Z_probe_1",
+     "prometheus-exec replay runs/20261122T101500Z_probe_1 --json"))
+
 VERSION = Help("Print the installed version.", "Same as prometheus-exec --version.",
                ("prometheus-exec version",))
 

@@ -19,6 +19,7 @@ from adapters.okx import OkxCredentials
 from entrypoints.boundary import BadInput, CommandFailed, classify
 from entrypoints.container import Application, build_container, container_config
 from entrypoints.exit_codes import ExitCode
+from entrypoints.replay_context import active_replay, replay_container
 from entrypoints.run_manifest import manifest_for
 from entrypoints.run_scope import Terminated, current_scope
 from entrypoints.sent_writes import CountingSink
@@ -52,6 +53,10 @@ def session(settings: Settings, *, run_prefix: str, labels: dict[str, Any] | Non
 @contextmanager
 def _container(settings: Settings, run_prefix: str,
                labels: dict[str, Any]) -> Iterator[Application]:
+    replay = active_replay()
+    if replay is not None:
+        yield replay_container(replay, run_prefix, labels)
+        return
     if settings.venue not in SIM_VENUES:
         yield build_container(container_config(settings, run_prefix=run_prefix, labels=labels))
         return

@@ -76,4 +76,5 @@ def manifest_for(config: dict[str, Any]) -> dict[str, Any]:
         "engine_version": engine_version(),
         "git": git_revision(),
         "pid": os.getpid(),
+        "inputs": dict(scope.inputs) if scope is not None else {},
     }

@@ -34,6 +34,7 @@ class RunScope:
         self.argv = tuple(argv) if argv is not None else None  # as typed, for the manifest
         self._sinks: dict[int, FinishableSink] = {}
         self.main_task: asyncio.Task[Any] | None = None  # set by lifecycle.run while it runs
+        self.inputs: dict[str, Any] = {}  # values the command generated (the manifest keeps them)
         self.terminated = False
 
     def adopt(self, sink: FinishableSink) -> None:
@@ -84,6 +85,12 @@ def command_scope(command: str, argv: Sequence[str] | None = None) -> Iterator[R
             scope.finish(None)
         finally:
             _install(signal.SIGTERM, previous)
+
+
+def note_input(name: str, value: Any) -> None:
+    """A value the command made up itself (an intent id), for the run manifest."""
+    if _current is not None:
+        _current.inputs[name] = value
 
 
 def finish_runs(outcome: Mapping[str, Any]) -> None:

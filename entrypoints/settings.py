@@ -25,9 +25,9 @@ from entrypoints.config_file import (
     Venue,
     read_toml,
     structure,
-    symbol_problem,
     url_problem,
 )
+from entrypoints.symbols import symbol_problem
 
 VENUES = tuple(v.value for v in Venue)
 # the venues that run the embedded simulator (a fresh one per command)

@@ -16,8 +16,8 @@ import attrs
 
 from domain.orders import PositionSide
 from entrypoints.boundary import BadInput
-from entrypoints.config_file import symbol_problem
 from entrypoints.settings import exchange_of
+from entrypoints.symbols import symbol_problem
 
 # OKX perpetual swaps: BASE-QUOTE-SWAP, upper-case letters and digits (BTC-USDT-SWAP)
 _SWAP_ID = re.compile(r"[A-Z0-9]{1,20}-[A-Z0-9]{1,20}-SWAP")

@@ -21,7 +21,7 @@ import attrs
 from adapters.binance.errors import BANNED, Limited
 from ports.clock import Clock
 
-log = logging.getLogger("prometheus.binance")
+log = logging.getLogger(__name__)
 
 WEIGHT, ORDERS = "REQUEST_WEIGHT", "ORDERS"
 _INTERVAL_MS = {"SECOND": 1000, "MINUTE": 60_000, "HOUR": 3_600_000, "DAY": 86_400_000}
@@ -29,6 +29,8 @@ _UNIT_MS = {"s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000}
 _HEADER = re.compile(r"x-mbx-(used-weight|order-count)-(\d+)([smhd])")
 _BANNED_UNTIL = re.compile(r"banned until (\d{13})")
 DEFAULT_BAN_S = 120.0
+# a wait this long or longer is worth a log line (shorter ones are routine pacing)
+LOG_WAIT_MS = 200
 # fixed windows roll on the exchange's clock; ours is an estimate of it, so wait this much longer
 ROLL_MARGIN_MS = 100
 
@@ -133,6 +135,9 @@ class WeightPacer:
             if wait_ms <= 0:
                 break
             self.waited_s += wait_ms / 1000
+            if wait_ms >= LOG_WAIT_MS:
+                log.info("waiting for Binance's rate budget", extra={
+                    "endpoint": endpoint, "wait_ms": wait_ms})
             await self._clock.sleep(wait_ms / 1000)
             self._refuse_if_banned()
         for budget in self._budgets:

@@ -7,6 +7,7 @@ are never re-sent (a -1021 only re-measures the clock for the next request).
 
 import asyncio
 import contextlib
+import logging
 import random
 from collections.abc import Callable, Mapping
 from typing import Any, Literal
@@ -39,6 +40,7 @@ from ports.evidence import EvidenceSink, ExchangeCallRecord
 
 REDACTED = "[redacted]"
 TIME_PATH = "/fapi/v1/time"
+log = logging.getLogger(__name__)
 FORM = "application/x-www-form-urlencoded"
 # answer headers worth keeping in the evidence (how much of each budget Binance counted)
 KEPT_HEADERS = ("x-mbx-used-weight-1m", "x-mbx-order-count-10s", "x-mbx-order-count-1m",
@@ -145,10 +147,16 @@ class BinanceRest:
                               call.received_ms)
             if verdict is Verdict.RESYNC and security == "signed" and not resynced:
                 resynced = True
+                log.info("Binance said the timestamp is off: measuring the clock again",
+                         extra={"endpoint": f"{method} {path}", "code": call.judgement.code})
                 await self.resync_quietly()
                 continue
             if verdict is Verdict.TRANSIENT and attempt < self._config.read_attempts:
-                await self._clock.sleep(self._backoff(attempt))
+                delay = self._backoff(attempt)
+                log.info("retrying a read after a transient failure", extra={
+                    "endpoint": f"{method} {path}", "attempt": attempt, "delay_s": round(delay, 3),
+                    "outcome": call.judgement.evidence_outcome})
+                await self._clock.sleep(delay)
                 continue
             raise read_error(call.judgement, call.reply.http_status, call.evidence)
 
@@ -190,6 +198,8 @@ class BinanceRest:
         """Measure the exchange clock offset (median of samples); fresh drops older samples."""
         async with self._sync_lock:
             await self._sample(fresh)
+        log.info("exchange clock measured", extra={"venue": "binance",
+                                                   "offset_ms": self._offset.value_ms})
         return self._offset.value_ms
 
     async def _sample(self, fresh: bool) -> None:

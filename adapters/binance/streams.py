@@ -9,6 +9,7 @@ answer its own).
 import asyncio
 import contextlib
 import json
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -25,6 +26,7 @@ from ports.errors import ExchangeProtocolError
 from ports.exchange_events import ResyncNeeded
 
 MAX_FRAME = 4 * 1024 * 1024
+log = logging.getLogger(__name__)
 
 
 class SubscribeRefused(Exception):
@@ -73,7 +75,12 @@ class BinanceStream:
                 self._hub.publish(ResyncNeeded(f"{self.spec.service} stream lost: "
                                                f"{self.last_error}", ref))
             failures = 1 if self._live else failures + 1
-            await self._clock.sleep(self._backoff(failures))
+            delay = self._backoff(failures)
+            (log.warning if self._live else log.info)(
+                "Binance stream lost: reconnecting" if self._live else "Binance stream not up "
+                "yet: trying again", extra={"service": self.spec.service,
+                                            "error": self.last_error, "delay_s": round(delay, 3)})
+            await self._clock.sleep(delay)
 
     async def stop(self) -> None:
         self._stopping = True

@@ -2,6 +2,7 @@
 together; frames are recorded with every listen key masked."""
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 
 from adapters.binance.config import BinanceConfig
@@ -36,9 +37,12 @@ class BinanceStreams:
         return self._hub.subscribe()
 
     async def ws_start(self) -> None:
-        """Return once every connection is subscribed; raise ExchangeUnavailable otherwise."""
+        """Return once every connection is subscribed; raise ExchangeUnavailable otherwise,
+        or at once the exchange's refusal of the key (no listen key can ever be made)."""
         if self._tasks:
             return
+        with contextlib.suppress(ExchangeUnavailable):  # could not ask: the streams retry
+            await self.keys.current()
         self.streams = [BinanceStream(spec, self._config, self._clock, self._recorder,
                                       self._hub, self._decoder, self._rng,
                                       self.keys if spec.service == "user" else None)

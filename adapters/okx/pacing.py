@@ -6,6 +6,7 @@ sliding window; a caller waits (through the Clock) only behind callers of the sa
 
 import asyncio
 import itertools
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -17,6 +18,9 @@ from ports.clock import Clock
 # it any later, so a new request sent a full window after that never lands inside the
 # exchange's window, however the network delayed either one. The margin covers clock rounding.
 WINDOW_MARGIN_S = 0.02
+# a wait this long or longer is worth a log line (shorter ones are routine pacing)
+LOG_WAIT_S = 0.2
+log = logging.getLogger(__name__)
 
 
 @attrs.frozen
@@ -94,7 +98,11 @@ class Pacer:
         if window is None:
             window = self._windows[(endpoint, scope)] = _Window(limit)
         async with window.lock:
+            before = self.waited_s
             slot = await self._take(window)
+        if self.waited_s - before >= LOG_WAIT_S:
+            log.info("waited for OKX's rate limit", extra={
+                "endpoint": endpoint, "wait_s": round(self.waited_s - before, 3)})
         try:
             yield
         finally:

@@ -7,6 +7,7 @@ are never retried, except once after 50102 (timestamp expired: not executed) wit
 import asyncio
 import contextlib
 import json
+import logging
 import random
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -39,6 +40,7 @@ from ports.evidence import EvidenceSink, ExchangeCallRecord
 REDACTED = "[redacted]"
 SECRET_HEADERS = frozenset({"ok-access-key", "ok-access-sign", "ok-access-passphrase"})
 TIME_PATH = "/api/v5/public/time"
+log = logging.getLogger(__name__)
 Params = Mapping[str, str]
 
 
@@ -127,10 +129,16 @@ class OkxRest:
                               call.received_ms)
             if verdict is Verdict.RESYNC and signed and not resynced:
                 resynced = True
+                log.info("OKX said the timestamp is off: measuring the clock again",
+                         extra={"endpoint": f"{method} {path}", "code": call.judgement.code})
                 await self.resync_quietly()
                 continue
             if verdict is Verdict.TRANSIENT and attempt < self._config.read_attempts:
-                await self._clock.sleep(self._backoff(attempt))
+                delay = self._backoff(attempt)
+                log.info("retrying a read after a transient failure", extra={
+                    "endpoint": f"{method} {path}", "attempt": attempt, "delay_s": round(delay, 3),
+                    "outcome": call.judgement.evidence_outcome})
+                await self._clock.sleep(delay)
                 continue
             raise read_error(call.judgement, call.reply.http_status, call.evidence)
 
@@ -142,6 +150,9 @@ class OkxRest:
                                     deadline=deadline)
             if call.judgement.verdict is Verdict.RESYNC and not resynced:
                 resynced = True
+                log.info("OKX said the timestamp is off: measuring the clock again, then "
+                         "sending the write once more", extra={"endpoint": f"POST {path}",
+                                                               "code": call.judgement.code})
                 await self.resync_quietly()
                 continue
             code, msg, ack = write_receipt(call.reply.payload)
@@ -172,6 +183,8 @@ class OkxRest:
         """Measure the exchange clock offset (median of samples); fresh drops older samples."""
         async with self._sync_lock:
             await self._sample(fresh)
+        log.info("exchange clock measured", extra={"venue": "okx",
+                                                   "offset_ms": self._offset.value_ms})
         return self._offset.value_ms
 
     async def _sample(self, fresh: bool) -> None:

@@ -4,6 +4,7 @@ subscribes, keeps alive with text pings, and after any gap tells subscribers to 
 import asyncio
 import contextlib
 import json
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -24,6 +25,7 @@ from ports.evidence import EvidenceSink
 from ports.exchange_events import EventSubscription, ResyncNeeded
 
 MAX_FRAME = 4 * 1024 * 1024
+log = logging.getLogger(__name__)
 
 
 class LoginRefused(Exception):
@@ -83,6 +85,11 @@ class OkxStream:
             if self._stopping:
                 break
             ref = self._recorder.state(self.spec.url, "disconnected", self.last_error)
+            delay = self._backoff(1 if self._live else failures + 1)
+            (log.warning if self._live else log.info)(
+                "OKX stream lost: reconnecting" if self._live else "OKX stream not up yet: "
+                "trying again", extra={"service": self.spec.service, "error": self.last_error,
+                                       "delay_s": round(delay, 3)})
             if self._live or refused:
                 self._hub.publish(ResyncNeeded(f"{self.spec.service} stream lost: "
                                                f"{self.last_error}", ref))
@@ -90,7 +97,7 @@ class OkxStream:
                 # an expired login timestamp is one cause of a refusal: measure the clock again
                 await self._exchange_clock.resync()
             failures = 1 if self._live else failures + 1
-            await self._clock.sleep(self._backoff(failures))
+            await self._clock.sleep(delay)
 
     async def stop(self) -> None:
         self._stopping = True

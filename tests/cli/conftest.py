@@ -2,9 +2,10 @@
 can read the exchange's request journal afterwards."""
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import attrs
 import pytest
@@ -30,7 +31,8 @@ class Ran:
     stderr: str
 
     @property
-    def payload(self) -> dict[str, object]:
+    def payload(self) -> dict[str, Any]:
+        """The one JSON object the command printed (JSON values: Any, checked by each test)."""
         lines = self.stdout.strip().splitlines()
         assert len(lines) == 1, f"--json printed {len(lines)} lines: {self.stdout!r}"
         loaded = json.loads(lines[0])
@@ -70,7 +72,7 @@ def exchange() -> Iterator[Exchange]:
         yield Exchange(sim, url, tamper)
 
 
-def run_cli(args: list[str], env: dict[str, str | None]) -> Ran:
+def run_cli(args: list[str], env: Mapping[str, str | None]) -> Ran:
     result = CliRunner().invoke(app, args, env=env)
     return Ran(result.exit_code, result.stdout, result.stderr)
 

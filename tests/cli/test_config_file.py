@@ -119,7 +119,8 @@ stop_deviation_ticks = 0
     ("symbols = ['BTC-USDT-SWAP', 'eth-usdt-swap']",
      "symbols[1]: 'eth-usdt-swap' is not an OKX perpetual swap instId like BTC-USDT-SWAP "
      "(did you mean ETH-USDT-SWAP?)"),
-    ("symbols = ['BTC-USDT-SWAP', 3]", "symbols: expected a string, got an integer"),
+    ("symbols = ['BTC-USDT-SWAP', 3]", "symbols[1]: expected a string, got an integer"),
+    ("runs_dir = 1979-05-27", "runs_dir: expected a non-empty path, got a date"),
     ("[engine]\nmax_clock_skew_ms = 60001", "engine.max_clock_skew_ms: 60001 is outside"),
     ("[okx]\nwrite_deadline_ms = 50", "okx.write_deadline_ms: 50 is outside 100..60000 ms"),
     ("[okx]\nws_url = 'https://x.okx.com'", "okx.ws_url: expected a URL starting with ws://"),
@@ -132,6 +133,28 @@ def test_a_bad_value_is_named_by_its_dotted_key(text: str, problem: str) -> None
     with pytest.raises(ConfigProblem) as caught:
         load(text)
     assert any(p.startswith(problem) for p in caught.value.problems), caught.value.problems
+
+
+def test_a_symbol_gets_a_suggestion_only_when_upper_case_would_fix_it() -> None:
+    for text, problem in (
+            ("['BTC-USDT']",
+             "symbols[0]: 'BTC-USDT' is not an OKX perpetual swap instId like BTC-USDT-SWAP"),
+            ("['BTC_USDT']",
+             "symbols[0]: 'BTC_USDT' is not a Binance USDⓈ-M symbol like BTCUSDC"),
+            ("['eth-usdt-swap']",
+             "symbols[0]: 'eth-usdt-swap' is not an OKX perpetual swap instId like "
+             "BTC-USDT-SWAP (did you mean ETH-USDT-SWAP?)")):
+        with pytest.raises(ConfigProblem) as caught:
+            load(f"symbols = {text}")
+        assert caught.value.problems == [problem]
+
+
+def test_a_binary_float_from_code_is_refused_with_the_reason() -> None:
+    with pytest.raises(ConfigProblem) as caught:
+        structure({"runner": {"giveback": 0.3}}, Params)
+    assert caught.value.problems == [
+        "runner.giveback: expected an exact number (a string or a Decimal), got a binary float"]
+    assert structure({"runner": {"giveback": "0.3"}}, Params).runner.giveback == D("0.3")
 
 
 def test_every_problem_of_a_file_is_listed_at_once() -> None:

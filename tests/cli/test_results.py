@@ -25,7 +25,7 @@ def test_an_open_status_close_session_prints_typed_json(workdir: Path,
     assert Path(str(opened["run_dir"])).is_dir()
 
     status = run_cli(["status", "--json"], env).payload
-    (row,) = status["symbols"]  # type: ignore[misc]
+    (row,) = status["symbols"]
     assert row["exchange_qty"] == "0.1" and row["stage"] == "PRE_TP1"
     (stop,) = row["stops"]
     assert stop["client_algo_id"] == "pxSLres100" and stop["stop_price"] == "29400"
@@ -38,7 +38,7 @@ def test_an_open_status_close_session_prints_typed_json(workdir: Path,
 
     closed = run_cli(["close", "--symbol", "BTC-USDT-SWAP", "--json"], env).payload
     assert closed["status"] == "closed" and "intent_id" not in closed
-    assert closed["position"]["stage"] == "FLAT"  # type: ignore[index]
+    assert closed["position"]["stage"] == "FLAT"
     human = run_cli(["status"], env)
     assert human.code == 0 and "BTC-USDT-SWAP: exchange NONE 0, stage FLAT" in human.stdout
     assert "health: 1 trades" in human.stdout  # the close ended a trade: health_roll has it
@@ -65,4 +65,4 @@ def test_a_regime_in_lower_case_runs_that_regimes_playbook(workdir: Path,
     assert ran["status"] == "regime SHOCK" and ran["exit"] == "DONE"
     # SHOCK sets the shock lock (playbook step 4); a calm regime would not
     assert "4:SetCooldown" in str(ran["reason"])
-    assert ran["position"]["cooldown_until"]["shock"] > 0  # type: ignore[index]
+    assert ran["position"]["cooldown_until"]["shock"] > 0

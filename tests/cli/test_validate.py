@@ -71,6 +71,7 @@ def plan(side: PositionSide = PositionSide.LONG, **changes: Decimal | None
 
 def test_a_plan_orders_its_prices_and_fits_its_sizes() -> None:
     validate.open_plan(plan())
+    validate.open_plan(plan(entry_price=D(30000)))
     # boundaries that are allowed: tp2 at tp1, take-profits closing the whole position
     validate.open_plan(plan(tp2_price=D(30300), tp1_qty=D("0.05"), tp2_qty=D("0.05")))
     validate.open_plan(plan(PositionSide.SHORT, stop_price=D(30600), tp1_price=D(29800),

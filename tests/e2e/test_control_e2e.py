@@ -8,9 +8,11 @@ import subprocess
 import sys
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from application.open_position import OpenPositionCommand
 from domain.orders import PositionSide
+from entrypoints.container import Application
 from entrypoints.control import is_answering, socket_path
 from tests.cli.conftest import run_cli
 from tests.e2e.harness import SYMBOL, world
@@ -27,7 +29,7 @@ def test_commands_beside_a_running_watch_are_run_by_it(tmp_path: Path) -> None:
         env = {**os.environ, **w.env(), "PROMETHEUS_CONFIG": str(config),
                "PROMETHEUS_VENUE": "okx-demo"}
 
-        async def open_(c):
+        async def open_(c: Application) -> Any:
             return await c.use_cases.open_position().execute(OpenPositionCommand.of(
                 SYMBOL, PositionSide.LONG, D("0.10"), D("29400.0"), D("30300.0"), D("0.04"),
                 D("30600.0"), D("0.03"), "ctl1"))
@@ -42,7 +44,7 @@ def test_commands_beside_a_running_watch_are_run_by_it(tmp_path: Path) -> None:
                        "PROMETHEUS_VENUE": "okx-demo"}
             looked = run_cli(["status", "--json"], cli_env)
             assert looked.code == 0
-            (row,) = looked.payload["symbols"]  # type: ignore[misc]
+            (row,) = looked.payload["symbols"]
             assert row["stage"] == "PRE_TP1" and row["symbol_state"]["position_state"][
                 "intent_id"] == "ctl1"
             closed = run_cli(["close", "--symbol", SYMBOL, "--json"], cli_env)

@@ -7,19 +7,22 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
-from application.open_position import OpenPositionCommand
-from application.recover_protection import RecoverCommand
+from application.open_position import OpenPosition, OpenPositionCommand, OpenPositionDone
+from application.recover_protection import ProtectionRecovered, RecoverCommand, RecoverProtection
 from domain.orders import PositionSide
 from domain.state import PositionStage
+from entrypoints.container import Application
 from tests.e2e.harness import SYMBOL, world
 
 D = Decimal
 
 
-def wait_for(predicate, timeout_s: float) -> bool:
+def wait_for(predicate: Callable[[], bool], timeout_s: float) -> bool:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if predicate():
@@ -28,12 +31,13 @@ def wait_for(predicate, timeout_s: float) -> bool:
     return False
 
 
-def stored_position(state_path: Path) -> dict:
+def stored_position(state_path: Path) -> dict[str, Any]:
     try:
         doc = json.loads(state_path.read_text())
     except (FileNotFoundError, json.JSONDecodeError):
         return {}
-    return doc["symbols"].get(SYMBOL, {}).get("position_state", {})
+    position: dict[str, Any] = doc["symbols"].get(SYMBOL, {}).get("position_state", {})
+    return position
 
 
 def stop_id_allocated(state_path: Path) -> bool:
@@ -73,8 +77,9 @@ def test_a_position_killed_before_its_stop_was_confirmed_is_flattened(tmp_path: 
         assert stored_position(state_path)["sl_confirmed"] is False
         w.sim.faults.clear(fault)
 
-        async def restart(c):
-            return await c.use_cases.recover().execute(RecoverCommand((SYMBOL,)))
+        async def restart(c: Application) -> ProtectionRecovered:
+            use_case: RecoverProtection = c.use_cases.recover()
+            return await use_case.execute(RecoverCommand((SYMBOL,)))
         recovered = w.run(restart, prefix="recover")
         assert all(p.pos == 0 for p in w.sim.core.state.account.positions.values())
         assert not w.open_algos()
@@ -98,8 +103,9 @@ def test_a_confirmed_stop_gone_while_the_engine_was_down_is_recreated(tmp_path: 
     """The store proves the position was protected until the engine stopped: the gap opened
     while it was away, and recovery places the stop again (issue 13's exception to §3)."""
     with world(tmp_path) as w:
-        async def open_(c):
-            return await c.use_cases.open_position().execute(OpenPositionCommand.of(
+        async def open_(c: Application) -> OpenPositionDone:
+            use_case: OpenPosition = c.use_cases.open_position()
+            return await use_case.execute(OpenPositionCommand.of(
                 symbol=SYMBOL, side=PositionSide.LONG, qty=D("0.10"), stop_price=D("29400.0"),
                 tp1_price=D("30300.0"), tp1_qty=D("0.04"), tp2_price=D("30600.0"),
                 tp2_qty=D("0.03"), intent_id="gone1"))
@@ -110,8 +116,9 @@ def test_a_confirmed_stop_gone_while_the_engine_was_down_is_recreated(tmp_path: 
         w.sim.core.cancel_algos([{"instId": SYMBOL, "algoId": stop.algo_id}])
         assert not w.open_algos()
 
-        async def restart(c):
-            return await c.use_cases.recover().execute(RecoverCommand((SYMBOL,)))
+        async def restart(c: Application) -> ProtectionRecovered:
+            use_case: RecoverProtection = c.use_cases.recover()
+            return await use_case.execute(RecoverCommand((SYMBOL,)))
         recovered = w.run(restart, prefix="recover")
         (again,) = w.open_algos()
         assert again.sl_trigger_px == D("29400.0") and again.sz == D("0.10")

@@ -4,6 +4,7 @@ incident record; and a halt with an unreadable store still works from the exchan
 import json
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from adapters.state.events import read_events
 from application.halt import HaltCommand, ResumeCommand
@@ -12,6 +13,7 @@ from domain.incident import FOREVER
 from domain.logs import IncidentRecord
 from domain.orders import PositionSide
 from domain.state import PositionStage
+from entrypoints.container import Application
 from tests.cli.conftest import run_cli
 from tests.e2e.harness import SYMBOL, World, world
 
@@ -23,7 +25,7 @@ def cmd(intent: str) -> OpenPositionCommand:
                                   D("30300.0"), D("0.04"), D("30600.0"), D("0.03"), intent)
 
 
-def live_orders(w: World) -> list:
+def live_orders(w: World) -> list[Any]:
     return [o for o in w.sim.core.state.orders.values() if o.state in ("live",
                                                                        "partially_filled")]
 
@@ -33,7 +35,7 @@ def position(w: World) -> Decimal:
 
 
 def opened(w: World, intent: str) -> None:
-    async def body(c):
+    async def body(c: Application) -> Any:
         return await c.use_cases.open_position().execute(cmd(intent))
     assert w.run(body).status == "opened"
 
@@ -44,7 +46,7 @@ def test_halt_flatten_cancels_everything_flattens_freezes_and_resume_lifts_it(
         opened(w, "h1")
         assert len(live_orders(w)) == 2 and len(w.open_algos()) == 1 and position(w) > 0
 
-        async def halt(c):
+        async def halt(c: Application) -> Any:
             return await c.use_cases.halt().execute(
                 HaltCommand((SYMBOL,), flatten=True, reason="drill", who="test"),
                 c.adapters.store())
@@ -62,7 +64,7 @@ def test_halt_flatten_cancels_everything_flattens_freezes_and_resume_lifts_it(
         assert (record["action"], record["reason"], record["who"]) == ("HALT", "drill", "test")
         assert record["touched"] == list(done.touched) and record["flatten"] is True
 
-        async def state(c):
+        async def state(c: Application) -> Any:
             store = c.adapters.store()
             return store.get_symbol_state(SYMBOL)
         frozen = w.run(state)
@@ -73,12 +75,12 @@ def test_halt_flatten_cancels_everything_flattens_freezes_and_resume_lifts_it(
         (logged,) = [e for e in events if isinstance(e, IncidentRecord)]
         assert logged.incident_id == done.incident_id
 
-        async def open_again(c):
+        async def open_again(c: Application) -> Any:
             return await c.use_cases.open_position().execute(cmd("h2"))
         refused = w.run(open_again)
         assert refused.status == "rejected_by_gate" and "freeze" in refused.reason
 
-        async def resume(c):
+        async def resume(c: Application) -> Any:
             return await c.use_cases.resume().execute(ResumeCommand(reason="drill over"))
         assert w.run(resume).resumed == (SYMBOL,)
         opened(w, "h3")
@@ -88,7 +90,7 @@ def test_halt_without_flatten_keeps_the_stop_under_the_position(tmp_path: Path) 
     with world(tmp_path) as w:
         opened(w, "k1")
 
-        async def halt(c):
+        async def halt(c: Application) -> Any:
             return await c.use_cases.halt().execute(HaltCommand((SYMBOL,), reason="keep"),
                                                     c.adapters.store())
         done = w.run(halt)

@@ -4,15 +4,20 @@ import json
 import statistics
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from application.manage_position import (
     ManagePositionCommand,
+    PositionManaged,
     RegimeShiftCommand,
+    RegimeShifted,
 )
-from application.open_position import OpenPositionCommand
-from application.selfcheck import RunSelfCheck
+from application.open_position import OpenPosition, OpenPositionCommand, OpenPositionDone
+from application.selfcheck import RunSelfCheck, SelfCheck, SelfCheckDone
 from domain.orders import PositionSide
+from domain.regime import Regime
 from domain.state import PositionStage
+from entrypoints.container import Application
 from tests.e2e.harness import SYMBOL, world
 
 D = Decimal
@@ -23,7 +28,7 @@ def long_cmd(intent: str) -> OpenPositionCommand:
                                D("30300.0"), D("0.04"), D("30600.0"), D("0.03"), intent)
 
 
-def raw_records(run_dir: Path) -> list[dict]:
+def raw_records(run_dir: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in
             (run_dir / "m_execution_raw_part_0001.jsonl").read_text().splitlines()]
 
@@ -34,7 +39,7 @@ def test_a_stop_invisible_for_1500_ms_is_flattened_within_the_deadline_plus_a_ro
         w.sim.faults.inject("algo_visibility_delay", "trade/order-algo", ms=1500, times=1)
         container = w.container()
 
-        async def body(c):
+        async def body(c: Application) -> tuple[OpenPositionDone, OpenPositionDone]:
             opened = await c.use_cases.open_position().execute(long_cmd("inv1"))
             again = await c.use_cases.open_position().execute(long_cmd("inv2"))
             return opened, again
@@ -68,8 +73,9 @@ def test_a_lost_answer_to_an_accepted_entry_leaves_exactly_one_order(tmp_path: P
     with world(tmp_path) as w:
         w.sim.faults.inject("drop_after_accept", "trade/order", times=1, mode="reset")
 
-        async def body(c):
-            return await c.use_cases.open_position().execute(long_cmd("drop1"))
+        async def body(c: Application) -> OpenPositionDone:
+            use_case: OpenPosition = c.use_cases.open_position()
+            return await use_case.execute(long_cmd("drop1"))
         done = w.run(body)
         assert done.status == "opened", done
         assert len(w.orders_with("pxENdrop100")) == 1
@@ -79,16 +85,17 @@ def test_a_lost_answer_to_an_accepted_entry_leaves_exactly_one_order(tmp_path: P
 
 def test_shock_with_a_runner_closes_it_at_once(tmp_path: Path) -> None:
     with world(tmp_path) as w:
-        async def open_(c):
-            return await c.use_cases.open_position().execute(long_cmd("run1"))
+        async def open_(c: Application) -> OpenPositionDone:
+            use_case: OpenPosition = c.use_cases.open_position()
+            return await use_case.execute(long_cmd("run1"))
         assert w.run(open_).status == "opened"
         w.sim.set_price(SYMBOL, D("30700"))  # both take-profits fill
 
-        async def manage_then_shock(c):
+        async def manage_then_shock(c: Application) -> tuple[PositionManaged, RegimeShifted]:
             managed = await c.use_cases.manage_position().execute(
                 ManagePositionCommand(SYMBOL))
             shocked = await c.use_cases.regime_shift().execute(
-                RegimeShiftCommand(SYMBOL, "SHOCK"))
+                RegimeShiftCommand(SYMBOL, Regime.SHOCK))
             return managed, shocked
         managed, shocked = w.run(manage_then_shock)
         assert managed.observed == ("Tp1Filled", "Tp2Filled")
@@ -103,8 +110,9 @@ def test_shock_with_a_runner_closes_it_at_once(tmp_path: Path) -> None:
 
 def test_selfcheck_refuses_a_skewed_clock(tmp_path: Path) -> None:
     with world(tmp_path) as w:
-        async def check(c):
-            return await c.use_cases.selfcheck().execute(RunSelfCheck(
+        async def check(c: Application) -> SelfCheckDone:
+            use_case: SelfCheck = c.use_cases.selfcheck()
+            return await use_case.execute(RunSelfCheck(
                 "okx-demo", (SYMBOL,), "sc1", with_orders=True))
         healthy = w.run(check, uses_store=False)
         assert healthy.all_passed, healthy.checks

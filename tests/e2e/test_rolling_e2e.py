@@ -4,6 +4,7 @@ exchange's fills gives, lock the losing template only, and `status` shows the fu
 
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -11,7 +12,9 @@ from application.manage_position import ManagePositionCommand, RegimeShiftComman
 from application.open_position import OpenPositionCommand
 from application.status import StatusCommand, SymbolStatus
 from domain.orders import PositionSide
+from domain.regime import Regime
 from domain.state import PositionStage
+from entrypoints.container import Application
 from entrypoints.exit_codes import ExitCode
 from entrypoints.results import StatusResult, StatusRow, to_json
 from tests.e2e.harness import SYMBOL, World, world
@@ -34,19 +37,19 @@ def realised_r(w: World, intent: str) -> float:
                   and f.ts >= min(f.ts for f in ours)]
     fills = ours + stop_child
     entry = [f for f in ours if f.side == "buy"]
-    qty = sum(f.fill_sz for f in entry)
-    avg = sum(f.fill_px * f.fill_sz for f in entry) / qty
-    flow = sum(f.fill_px * f.fill_sz * (1 if f.side == "sell" else -1) for f in fills)
-    pnl = flow * CT_VAL + sum(f.fee for f in fills)
+    qty = sum((f.fill_sz for f in entry), D(0))
+    avg = sum((f.fill_px * f.fill_sz for f in entry), D(0)) / qty
+    flow = sum((f.fill_px * f.fill_sz * (1 if f.side == "sell" else -1) for f in fills), D(0))
+    pnl = flow * CT_VAL + sum((f.fee for f in fills), D(0))
     return float(pnl / (abs(avg - STOP) * qty * CT_VAL))
 
 
 def test_a_loss_and_a_win_on_the_simulator_give_the_recomputed_blocks(tmp_path: Path) -> None:
     with world(tmp_path) as w:
-        async def open_(c, intent: str, template: str):
+        async def open_(c: Application, intent: str, template: str) -> Any:
             return await c.use_cases.open_position().execute(cmd(intent, template))
 
-        async def manage(c):
+        async def manage(c: Application) -> Any:
             return await c.use_cases.manage_position().execute(ManagePositionCommand(SYMBOL))
 
         assert w.run(lambda c: open_(c, "loss1", "brk")).status == "opened"
@@ -64,7 +67,7 @@ def test_a_loss_and_a_win_on_the_simulator_give_the_recomputed_blocks(tmp_path: 
         assert lost.state.health_roll.avg_r == pytest.approx(r_loss)
         assert r_loss < -1  # a full stop plus fees and the gap beyond it
 
-        async def status(c):
+        async def status(c: Application) -> Any:
             return await c.use_cases.status().execute(StatusCommand((SYMBOL,)))
         (row,) = w.run(status).symbols
         doc = to_json_row(row, tmp_path)
@@ -80,15 +83,15 @@ def test_a_loss_and_a_win_on_the_simulator_give_the_recomputed_blocks(tmp_path: 
 def test_a_win_after_a_loss_updates_win_rate_drawdown_and_profit_factor(
         tmp_path: Path) -> None:
     with world(tmp_path) as w:
-        async def open_(c, intent: str, template: str):
+        async def open_(c: Application, intent: str, template: str) -> Any:
             return await c.use_cases.open_position().execute(cmd(intent, template))
 
-        async def manage(c):
+        async def manage(c: Application) -> Any:
             return await c.use_cases.manage_position().execute(ManagePositionCommand(SYMBOL))
 
-        async def shock(c):
-            return await c.use_cases.regime_shift().execute(RegimeShiftCommand(SYMBOL,
-                                                                               "SHOCK"))
+        async def shock(c: Application) -> Any:
+            return await c.use_cases.regime_shift().execute(
+                RegimeShiftCommand(SYMBOL, Regime.SHOCK))
         assert w.run(lambda c: open_(c, "wina", "orb")).status == "opened"
         w.sim.set_price(SYMBOL, D("30700"))          # both take-profits fill
         w.run(manage)
@@ -108,8 +111,9 @@ def test_a_win_after_a_loss_updates_win_rate_drawdown_and_profit_factor(
 
 
 
-def to_json_row(row: SymbolStatus, run_dir: Path) -> dict:
+def to_json_row(row: SymbolStatus, run_dir: Path) -> dict[str, Any]:
     """The row as `status --json` prints it."""
     result = StatusResult(venue="okx-demo", run_dir=run_dir, symbols=(StatusRow.of(row),),
                           exit_code=ExitCode.DONE)
-    return to_json(result)["symbols"][0]
+    doc: dict[str, Any] = to_json(result)["symbols"][0]
+    return doc

@@ -3,6 +3,7 @@
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -99,7 +100,7 @@ def test_the_container_resolves_every_use_case_and_lets_tests_swap_the_exchange(
     assert isinstance(container.config.credentials(), OkxCredentials)
 
 
-def invoke(*args: str, env: dict[str, str] | None = None) -> tuple[int, dict]:
+def invoke(*args: str, env: dict[str, str] | None = None) -> tuple[int, dict[str, Any]]:
     result = CliRunner().invoke(app, [*args, "--json"], env=env)
     lines = (result.stdout or result.stderr).strip().splitlines()
     return result.exit_code, json.loads(lines[-1]) if lines else {}
@@ -145,10 +146,12 @@ def test_short_credentials_still_run_and_are_redacted_by_name(tmp_path: Path) ->
                                             "state_path": tmp_path / "s.json"})
         container = build_container(container_config(settings, run_prefix="t", labels={}))
         assert container.config.secrets() == []
-        from application.selfcheck import RunSelfCheck
+        from application.selfcheck import RunSelfCheck, SelfCheck, SelfCheckDone
+        from entrypoints.container import Application
 
-        async def check(c):
-            return await c.use_cases.selfcheck().execute(RunSelfCheck(
+        async def check(c: Application) -> SelfCheckDone:
+            use_case: SelfCheck = c.use_cases.selfcheck()
+            return await use_case.execute(RunSelfCheck(
                 "okx-demo", ("BTC-USDT-SWAP",), "sc2", with_ws=False))
         from entrypoints.lifecycle import run
         done = run(container, check, uses_store=False)

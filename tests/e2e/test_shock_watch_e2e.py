@@ -5,6 +5,7 @@ resting orders die when the engine stops refreshing cancel-all-after, the stop s
 import math
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from application.manage_position import ManagePositionCommand
 from application.open_position import OpenPositionCommand
@@ -12,6 +13,7 @@ from application.watch import WatchCommand
 from domain.orders import PositionSide
 from domain.params import Params
 from domain.state import PositionStage
+from entrypoints.container import Application
 from tests.e2e.harness import SYMBOL, World, world
 
 D = Decimal
@@ -23,12 +25,12 @@ def cmd(intent: str) -> OpenPositionCommand:
 
 
 def runner_only(w: World, intent: str) -> None:
-    async def open_(c):
+    async def open_(c: Application) -> Any:
         return await c.use_cases.open_position().execute(cmd(intent))
     assert w.run(open_).status == "opened"
     w.sim.set_price(SYMBOL, D("30700"))           # both take-profits fill
 
-    async def manage(c):
+    async def manage(c: Application) -> Any:
         return await c.use_cases.manage_position().execute(ManagePositionCommand(SYMBOL))
     assert w.run(manage).state.position_state.stage is PositionStage.RUNNER_ONLY
 
@@ -41,7 +43,7 @@ def test_a_jump_beyond_q95_times_the_multiplier_closes_the_runner_at_once(
         runner_only(w, "sg1")
         multiplier = float(Params().shockguard.shock_multiplier)
 
-        async def body(c):
+        async def body(c: Application) -> Any:
             shock = c.use_cases.shock_watch()
             store = c.adapters.store()
             calibrated = await shock.calibrate_due((SYMBOL,))
@@ -76,7 +78,7 @@ def test_a_jump_beyond_q95_times_the_multiplier_closes_the_runner_at_once(
 def test_an_engine_that_stops_refreshing_the_switch_loses_its_resting_orders_not_its_stop(
         tmp_path: Path) -> None:
     with world(tmp_path, virtual_clock=True) as w:
-        async def open_(c):
+        async def open_(c: Application) -> Any:
             return await c.use_cases.open_position().execute(cmd("dm1"))
         assert w.run(open_).status == "opened"
         resting = [o.cl_ord_id for o in w.sim.core.state.orders.values() if o.state == "live"]
@@ -85,7 +87,7 @@ def test_an_engine_that_stops_refreshing_the_switch_loses_its_resting_orders_not
         w.sim.faults.inject("busy", "trade/cancel-all-after", processed=False, times=1,
                             skip=1)
 
-        async def watch(c):
+        async def watch(c: Application) -> Any:
             return await c.use_cases.watch().execute(WatchCommand((SYMBOL,), run_for_s=0.3,
                                                                   dead_man_s=10))
         w.run(watch)
@@ -106,11 +108,11 @@ def test_an_engine_that_stops_refreshing_the_switch_loses_its_resting_orders_not
 def test_a_watch_stopped_on_purpose_disarms_the_switch_and_leaves_its_orders(
         tmp_path: Path) -> None:
     with world(tmp_path, virtual_clock=True) as w:
-        async def open_(c):
+        async def open_(c: Application) -> Any:
             return await c.use_cases.open_position().execute(cmd("dm2"))
         assert w.run(open_).status == "opened"
 
-        async def watch(c):
+        async def watch(c: Application) -> Any:
             return await c.use_cases.watch().execute(WatchCommand((SYMBOL,), run_for_s=0.3,
                                                                   dead_man_s=10))
         w.run(watch)

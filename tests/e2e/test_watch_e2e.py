@@ -5,9 +5,10 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-from application.open_position import OpenPositionCommand
-from application.watch import WatchCommand
+from application.open_position import OpenPosition, OpenPositionCommand, OpenPositionDone
+from application.watch import ProtectionWatch, WatchCommand, WatchStopped
 from domain.orders import PositionSide
+from entrypoints.container import Application
 from tests.e2e.harness import SYMBOL, world
 
 D = Decimal
@@ -15,8 +16,9 @@ D = Decimal
 
 def test_after_a_stream_gap_a_stop_cancelled_meanwhile_is_restored(tmp_path: Path) -> None:
     with world(tmp_path) as w:
-        async def open_(c):
-            return await c.use_cases.open_position().execute(OpenPositionCommand.of(
+        async def open_(c: Application) -> OpenPositionDone:
+            use_case: OpenPosition = c.use_cases.open_position()
+            return await use_case.execute(OpenPositionCommand.of(
                 SYMBOL, PositionSide.LONG, D("0.10"), D("29400.0"), D("30300.0"), D("0.04"),
                 D("30600.0"), D("0.03"), "gap1"))
         assert w.run(open_).status == "opened"
@@ -30,8 +32,9 @@ def test_after_a_stream_gap_a_stop_cancelled_meanwhile_is_restored(tmp_path: Pat
         helper = threading.Thread(target=meanwhile)
         helper.start()
 
-        async def watch(c):
-            return await c.use_cases.watch().execute(WatchCommand((SYMBOL,), run_for_s=4.0))
+        async def watch(c: Application) -> WatchStopped:
+            use_case: ProtectionWatch = c.use_cases.watch()
+            return await use_case.execute(WatchCommand((SYMBOL,), run_for_s=4.0))
         done = w.run(watch, prefix="watch")
         helper.join()
         (restored,) = w.open_algos()

@@ -4,6 +4,7 @@ read where OKX puts it (per currency in futures mode, account-wide in the pooled
 import asyncio
 from collections.abc import Iterator
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -30,7 +31,8 @@ def test_margin_used_is_position_margin_plus_order_margin_in_every_mode(
         {"instId": BTC, "tdMode": "cross", "side": "buy", "ordType": "market", "sz": "2"},
         {"instId": BTC, "tdMode": "cross", "side": "buy", "ordType": "limit", "px": "20000",
          "sz": "1"}])
-    frozen = D(mode_sim.core.balance({"ccy": "USDT"})[0]["details"][0]["ordFrozen"])
+    details: Any = mode_sim.core.balance({"ccy": "USDT"})[0]["details"]
+    frozen = D(details[0]["ordFrozen"])
 
     async def read(ex: ExchangeAdapter) -> Decimal:
         return (await ex.get_balances()).margin_used

@@ -21,10 +21,8 @@ from hypothesis.stateful import RuleBasedStateMachine, precondition, rule
 from domain.ids import parse_client_id
 from simulator.faults import KINDS
 from tests.invariants.checks import Break, Snapshot, check_step
-from tests.invariants.world import SYMBOL, CommandRun, World, world
+from tests.invariants.world import BINANCE, OKX, CommandRun, Face, World, world
 
-TICK = Decimal("0.1")
-LOT = Decimal("0.01")
 REGIMES = ("SHOCK", "CHOP", "TREND", "RANGE")
 # about one command in four that places or cancels orders is killed at its n-th request,
 # before it leaves or after the exchange processed it (the answer is lost with the process)
@@ -35,12 +33,12 @@ INVALID_PLANS = ("stop_above_mark", "tp1_below_mark", "tp2_inside_tp1", "stop_of
                  "unknown_symbol")
 
 
-def floor_tick(value: Decimal) -> Decimal:
-    return (value / TICK).to_integral_value(rounding=ROUND_FLOOR) * TICK
+def floor_tick(value: Decimal, tick: Decimal = OKX.tick) -> Decimal:
+    return (value / tick).to_integral_value(rounding=ROUND_FLOOR) * tick
 
 
-def ceil_tick(value: Decimal) -> Decimal:
-    return (value / TICK).to_integral_value(rounding=ROUND_CEILING) * TICK
+def ceil_tick(value: Decimal, tick: Decimal = OKX.tick) -> Decimal:
+    return (value / tick).to_integral_value(rounding=ROUND_CEILING) * tick
 
 
 @attrs.frozen
@@ -54,7 +52,7 @@ class Plan:
     tp2_qty: Decimal
     entry_px: Decimal | None
     intent_id: str
-    symbol: str = SYMBOL
+    symbol: str
 
     def args(self) -> tuple[str, ...]:
         args = ("open", "--symbol", self.symbol, "--side", self.side, "--qty", str(self.qty),
@@ -77,11 +75,13 @@ class Tally:
 
 class EngineMachine(RuleBasedStateMachine):
     seed: ClassVar[int] = 7
+    face: ClassVar[Face] = OKX
 
     def __init__(self) -> None:
         super().__init__()
         self._stack = ExitStack()
-        self.world: World = self._stack.enter_context(world(self.seed))
+        self.world: World = self._stack.enter_context(world(self.seed, face=self.face))
+        self.symbol = self.face.symbol
         self.log: list[str] = []
         self.dirty = False          # a kill may have left strays; no protecting command since
         self.suspended = False      # an instrument_suspend fault is armed for the next command
@@ -140,13 +140,21 @@ class EngineMachine(RuleBasedStateMachine):
         self.last_intent = f"i{self.intents}"
         return self.last_intent
 
+    def _floor(self, value: Decimal) -> Decimal:
+        return floor_tick(value, self.face.tick)
+
+    def _ceil(self, value: Decimal) -> Decimal:
+        return ceil_tick(value, self.face.tick)
+
     def _plan(self, side: str, lots: int, stop_bp: int, tp1_bp: int, tp2_bp: int,
               entry_bp: int | None) -> Plan:
         mark = self.world.price()
         sign = Decimal(1) if side == "long" else Decimal(-1)
-        qty = lots * LOT
-        tp1_qty = max(1, lots * 4 // 10) * LOT
-        tp2_qty = max(1, lots * 3 // 10) * LOT
+        lot = self.face.lot
+        qty = lots * lot
+        tp1_qty = max(1, lots * 4 // 10) * lot
+        tp2_qty = max(1, lots * 3 // 10) * lot
+        floor_tick, ceil_tick = self._floor, self._ceil
         ref = mark
         entry_px = None
         if entry_bp is not None:
@@ -159,7 +167,8 @@ class EngineMachine(RuleBasedStateMachine):
         tp1 = rnd_out(max(ref, mark) * (1 + Decimal(tp1_bp) / 10_000)) if side == "long" \
             else rnd_out(min(ref, mark) * (1 - Decimal(tp1_bp) / 10_000))
         tp2 = rnd_out(tp1 * (1 + sign * Decimal(tp2_bp) / 10_000))
-        return Plan(side, qty, stop, tp1, tp1_qty, tp2, tp2_qty, entry_px, self._new_intent())
+        return Plan(side, qty, stop, tp1, tp1_qty, tp2, tp2_qty, entry_px, self._new_intent(),
+                    self.symbol)
 
     # -- rules ---------------------------------------------------------------------------
     @rule(side=st.sampled_from(["long", "short"]), lots=st.integers(3, 30),
@@ -169,7 +178,7 @@ class EngineMachine(RuleBasedStateMachine):
     def open_position(self, side: str, lots: int, stop_bp: int, tp1_bp: int, tp2_bp: int,
                       entry_bp: int | None, kill: Kill) -> None:
         plan = self._plan(side, lots, stop_bp, tp1_bp, tp2_bp, entry_bp)
-        self._step(plan.args(), kill=kill, expect=_open_says_what_happened)
+        self._step(plan.args(), kill=kill, expect=_open_says_what_happened(self.symbol))
         entry = f"pxEN{plan.intent_id}00"
         if any(o["clOrdId"] == entry for o in Snapshot.take(self.world).orders):
             self.sent_intents.append(plan.intent_id)  # its client ids are at the exchange
@@ -180,7 +189,7 @@ class EngineMachine(RuleBasedStateMachine):
         plan = self._plan(side, 10, 100, 100, 100, None)
         mark = self.world.price()
         sign = Decimal(1) if side == "long" else Decimal(-1)
-        plan = _spoil(plan, kind, mark, sign, used)
+        plan = _spoil(plan, kind, mark, sign, used, self.face)
         # a reused intent is valid input the rules refuse (4); the rest is bad input (2)
         wanted = 4 if kind == "duplicate_intent" and used else 2
         self._step(plan.args(), expect=_refused_and_nothing_sent(plan.intent_id, wanted))
@@ -188,17 +197,17 @@ class EngineMachine(RuleBasedStateMachine):
     @rule(bar=st.one_of(st.none(), st.integers(-150, 150)),
           regime=st.one_of(st.none(), st.sampled_from(REGIMES)), kill=KILL)
     def manage(self, bar: int | None, regime: str | None, kill: Kill) -> None:
-        args: tuple[str, ...] = ("manage", "--symbol", SYMBOL)
+        args: tuple[str, ...] = ("manage", "--symbol", self.symbol)
         if bar is not None:
-            args += ("--bar-close", str(floor_tick(self.world.price()
-                                                   * (1 + Decimal(bar) / 10_000))))
+            args += ("--bar-close", str(self._floor(self.world.price()
+                                                    * (1 + Decimal(bar) / 10_000))))
         if regime is not None:
             args += ("--regime", regime)
         self._step(args, kill=kill)
 
     @rule(new=st.sampled_from(REGIMES), kill=KILL)
     def regime(self, new: str, kill: Kill) -> None:
-        self._step(("regime", "--symbol", SYMBOL, "--new", new), kill=kill)
+        self._step(("regime", "--symbol", self.symbol, "--new", new), kill=kill)
 
     @rule(kill=KILL)
     def recover(self, kill: Kill) -> None:
@@ -206,7 +215,7 @@ class EngineMachine(RuleBasedStateMachine):
 
     @rule(kill=KILL)
     def close(self, kill: Kill) -> None:
-        self._step(("close", "--symbol", SYMBOL), kill=kill)
+        self._step(("close", "--symbol", self.symbol), kill=kill)
 
     @rule()
     def status(self) -> None:
@@ -214,17 +223,19 @@ class EngineMachine(RuleBasedStateMachine):
 
     @rule(px=st.sampled_from(["default", "cross", "cross-allow"]))
     def probe(self, px: str) -> None:
-        args: tuple[str, ...] = ("probe", "--inst", SYMBOL)
+        args: tuple[str, ...] = ("probe", "--inst", self.symbol)
         if px != "default":
-            args += ("--px", str(ceil_tick(self.world.price() * Decimal("1.001"))))
+            args += ("--px", str(self._ceil(self.world.price() * Decimal("1.001"))))
         if px == "cross-allow":
             args += ("--allow-fill",)
-        self._step(args, expect=_probe_leaves_nothing(px))
+        # seed 000's PROBE is OKX's: elsewhere it must be refused as bad input, sending nothing
+        self._step(args, expect=_probe_leaves_nothing(px) if self.face.probes else
+                   _refused_and_nothing_sent("", 2))
 
     @rule(move_bp=st.integers(-400, 400))
     def price_moves(self, move_bp: int) -> None:
-        price = floor_tick(self.world.price() * (1 + Decimal(move_bp) / 10_000))
-        self.world.sim.set_price(SYMBOL, max(price, Decimal(1000)))
+        price = self._floor(self.world.price() * (1 + Decimal(move_bp) / 10_000))
+        self.world.sim.set_price(self.symbol, max(price, Decimal(1000)))
         self._note(f"price -> {price}")
 
     @precondition(lambda self: self.world.position_state().get("stage", "FLAT") != "FLAT")
@@ -236,9 +247,9 @@ class EngineMachine(RuleBasedStateMachine):
                              "stop": "sl_price"}[target_name]])
         long = pos.get("side") == "LONG"
         beyond = (target_name == "stop") != long  # TPs lie above a long, stops below
-        price = level + (TICK * 5 if beyond else -TICK * 5)
+        price = level + (self.face.tick * 5 if beyond else -self.face.tick * 5)
         if price > 0:
-            self.world.sim.set_price(SYMBOL, price)
+            self.world.sim.set_price(self.symbol, price)
             self._note(f"price through {target_name} {level} -> {price}")
 
     @rule(seconds=st.sampled_from([1, 30, 600, 1900]))
@@ -249,11 +260,20 @@ class EngineMachine(RuleBasedStateMachine):
     @rule(kind=st.sampled_from(sorted(KINDS)), times=st.integers(1, 2),
           skip=st.integers(0, 6), variant=st.integers(0, 3))
     def fault(self, kind: str, times: int, skip: int, variant: int) -> None:
-        target, params = _fault_shape(kind, variant)
+        target, params = _fault_shape(kind, variant, self.face)
         self.world.sim.faults.inject(kind, target, times=times, skip=skip, **params)
         Tally.faults[kind] = Tally.faults.get(kind, 0) + 1
         self.suspended |= kind == "instrument_suspend"
         self._note(f"fault {kind} on {target} x{times} after {skip} {params}")
+
+
+class BinanceEngineMachine(EngineMachine):
+    """The same operator, against the simulator's Binance face (engine on binance-testnet)."""
+
+    face = BINANCE
+
+
+MACHINES: dict[str, type[EngineMachine]] = {"okx": EngineMachine, "binance": BinanceEngineMachine}
 
 
 # -- rule-specific expectations ----------------------------------------------------------
@@ -273,15 +293,17 @@ def _ours(rows: tuple[dict[str, Any], ...], key: str, intent_id: str) -> list[di
     return [r for r in rows if (p := parse_client_id(r[key])) and p.intent_id == intent_id]
 
 
-def _open_says_what_happened(run: CommandRun, before: Snapshot,
-                             after: Snapshot) -> list[Break]:
-    payload = run.payload or {}
-    status = payload.get("status")
-    if run.exit_code == 0 and status != "opened":
-        return [Break("exit-code", f"open exited 0 with status {status}")]
-    if status == "opened" and not any(p["instId"] == SYMBOL for p in after.positions):
-        return [Break("exit-code", "open says opened, the exchange holds no position")]
-    return []
+def _open_says_what_happened(symbol: str
+                             ) -> Callable[[CommandRun, Snapshot, Snapshot], list[Break]]:
+    def expect(run: CommandRun, before: Snapshot, after: Snapshot) -> list[Break]:
+        payload = run.payload or {}
+        status = payload.get("status")
+        if run.exit_code == 0 and status != "opened":
+            return [Break("exit-code", f"open exited 0 with status {status}")]
+        if status == "opened" and not any(p["instId"] == symbol for p in after.positions):
+            return [Break("exit-code", "open says opened, the exchange holds no position")]
+        return []
+    return expect
 
 
 def _refused_and_nothing_sent(intent_id: str, wanted: int
@@ -328,30 +350,32 @@ def _probe_leaves_nothing(px: str) -> Callable[[CommandRun, Snapshot, Snapshot],
     return expect
 
 
-def _spoil(plan: Plan, kind: str, mark: Decimal, sign: Decimal, old_intent: str) -> Plan:
+def _spoil(plan: Plan, kind: str, mark: Decimal, sign: Decimal, old_intent: str,
+           face: Face) -> Plan:
+    tick = face.tick
     match kind:
         case "stop_above_mark":
-            return attrs.evolve(plan, stop=floor_tick(mark * (1 + sign * Decimal("0.002"))))
+            return attrs.evolve(plan, stop=floor_tick(mark * (1 + sign * Decimal("0.002")), tick))
         case "tp1_below_mark":
-            return attrs.evolve(plan, tp1=floor_tick(mark * (1 - sign * Decimal("0.002"))))
+            return attrs.evolve(plan, tp1=floor_tick(mark * (1 - sign * Decimal("0.002")), tick))
         case "tp2_inside_tp1":
-            return attrs.evolve(plan, tp2=plan.tp1 - sign * TICK)
+            return attrs.evolve(plan, tp2=plan.tp1 - sign * tick)
         case "stop_off_tick":
-            return attrs.evolve(plan, stop=plan.stop + Decimal("0.05"))
+            return attrs.evolve(plan, stop=plan.stop + tick / 2)
         case "qty_off_lot":
-            return attrs.evolve(plan, qty=plan.qty + Decimal("0.005"))
+            return attrs.evolve(plan, qty=plan.qty + face.lot / 2)
         case "take_profits_exceed_qty":
             return attrs.evolve(plan, tp1_qty=plan.qty, tp2_qty=plan.tp2_qty)
         case "duplicate_intent" if old_intent:
             return attrs.evolve(plan, intent_id=old_intent)
         case "unknown_symbol":
-            return attrs.evolve(plan, symbol="FOO-USDT-SWAP")
-    return attrs.evolve(plan, stop=floor_tick(mark * (1 + sign * Decimal("0.01"))))
+            return attrs.evolve(plan, symbol=face.unknown_symbol)
+    return attrs.evolve(plan, stop=floor_tick(mark * (1 + sign * Decimal("0.01")), tick))
 
 
-def _fault_shape(kind: str, variant: int) -> tuple[str, dict[str, Any]]:
+def _fault_shape(kind: str, variant: int, face: Face = OKX) -> tuple[str, dict[str, Any]]:
     """A target and parameters for one fault kind (variant picks among a few)."""
-    trade = ("trade/order", "trade/order-algo", "trade/cancel-algos", "trade/*")[variant]
+    trade = face.trade_targets[variant]
     match kind:
         case "latency":
             return trade, {"ms": 20}
@@ -368,15 +392,17 @@ def _fault_shape(kind: str, variant: int) -> tuple[str, dict[str, Any]]:
             return trade, {"body": ("html", "truncated", "empty", "html")[variant],
                            "processed": variant >= 2}
         case "algo_visibility_delay":
-            return "trade/order-algo", {"ms": (300, 900, 1500, 5000)[variant]}
+            # on Binance the same path also answers lookups: the placement is what is delayed
+            post = {"method": "POST"} if face.name == "binance" else {}
+            return face.algo_place, {"ms": (300, 900, 1500, 5000)[variant], **post}
         case "ws_disconnect" | "ws_refuse":
-            return "ws/private", {}
+            return face.user_stream, {}
         case "clock_skew":
             return "*", {"ms": (5000, -5000, 1500, -1500)[variant]}
         case "partial_fill":
-            return SYMBOL, {"ratio": (0.5, 0.3, 0.7, 0.5)[variant]}
+            return face.symbol, {"ratio": (0.5, 0.3, 0.7, 0.5)[variant]}
         case "instrument_suspend":
-            return SYMBOL, {}
+            return face.symbol, {}
         case "fill_race_cancel":
-            return "trade/cancel-order", {}
+            return face.order_cancel, {"method": "DELETE"} if face.name == "binance" else {}
     return "*", {}

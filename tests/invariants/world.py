@@ -27,18 +27,62 @@ from typing import Any
 
 import attrs
 import httpx
+import pytest
 from dependency_injector import providers
 from typer.testing import CliRunner
 
 from entrypoints import lifecycle
 from entrypoints.cli import app
-from entrypoints.container import Application
+from entrypoints.container import Application, build_container
 from simulator.embedded import EmbeddedSimulator
 
 KEY, SECRET, PASSPHRASE = "inv-key-000001", "inv-secret-00000000000001", "inv-Pass-01"
 SYMBOL = "BTC-USDT-SWAP"
 START_MS = 1_767_225_600_000  # 2026-01-01T00:00:00Z: runs repeat exactly
 START_PRICE = Decimal("30000")
+
+
+@attrs.frozen
+class Face:
+    """One exchange the harness runs against: the simulator's face, the venue the engine is
+    pointed at it as, and that exchange's words (symbol, sizes, fault targets)."""
+
+    name: str                  # "okx" | "binance": the simulator's face
+    venue: str                 # what the engine calls it, reached through *_REST_URL / *_WS_URL
+    symbol: str
+    tick: Decimal
+    lot: Decimal               # OKX: contracts; Binance: base asset
+    unknown_symbol: str        # well formed, not listed
+    container: str             # the Adapters attribute holding the venue's parts
+    trade_targets: tuple[str, str, str, str]  # order, stop placement, stop cancel, any trade
+    algo_place: str            # where a stop is placed (algo_visibility_delay's target)
+    order_cancel: str          # where a regular order is cancelled (fill_race_cancel's)
+    user_stream: str           # the private WS target of ws faults
+    probes: bool               # whether `probe` runs here (seed 000's PROBE is OKX's)
+
+    def sim_kwargs(self) -> dict[str, Any]:
+        if self.name == "binance":
+            return {"exchange": "binance"}
+        return {"passphrase": PASSPHRASE, "mode": "demo"}
+
+    def env(self, sim: EmbeddedSimulator) -> dict[str, str]:
+        if self.name == "binance":
+            return {"BINANCE_API_KEY": KEY, "BINANCE_API_SECRET": SECRET,
+                    "BINANCE_REST_URL": sim.rest_url, "BINANCE_WS_URL": sim.ws_url}
+        return {"OKX_API_KEY": KEY, "OKX_API_SECRET": SECRET, "OKX_API_PASSPHRASE": PASSPHRASE,
+                "OKX_REST_URL": sim.rest_url, "OKX_WS_URL": sim.ws_url}
+
+
+OKX = Face("okx", "okx-demo", SYMBOL, Decimal("0.1"), Decimal("0.01"), "FOO-USDT-SWAP", "okx",
+           ("trade/order", "trade/order-algo", "trade/cancel-algos", "trade/*"),
+           "trade/order-algo", "trade/cancel-order", "ws/private", True)
+# the engine on binance-testnet pointed at the simulator's Binance face: sim-binance would
+# start a simulator of its own for every command
+BINANCE = Face("binance", "binance-testnet", "BTCUSDC", Decimal("0.1"), Decimal("0.001"),
+               "FOOUSDC", "binance",
+               ("fapi/v1/order", "fapi/v1/algoOrder", "fapi/v1/algoOrder", "fapi/*"),
+               "fapi/v1/algoOrder", "fapi/v1/order", "ws/user", False)
+FACES = {"okx": OKX, "binance": BINANCE}
 
 
 class EngineCrash(BaseException):
@@ -117,8 +161,10 @@ class CommandRun:
 class World:
     """One simulator, one state directory, one engine 'installation' run command by command."""
 
-    def __init__(self, sim: EmbeddedSimulator, root: Path, seed: int) -> None:
+    def __init__(self, sim: EmbeddedSimulator, root: Path, seed: int,
+                 face: Face = OKX) -> None:
         self.sim = sim
+        self.face = face
         self.root = root
         self.clock = SimClock(sim)
         self.rng = random.Random(seed)
@@ -126,11 +172,9 @@ class World:
         self.config_path = root / "engine.toml"
         self.config_path.write_text(f'runs_dir = "{root / "runs"}"\n'
                                     f'state_path = "{root / "state" / "state.json"}"\n'
-                                    f'symbols = ["{SYMBOL}"]\n', encoding="utf-8")
-        self.env = {"OKX_API_KEY": KEY, "OKX_API_SECRET": SECRET,
-                    "OKX_API_PASSPHRASE": PASSPHRASE, "OKX_REST_URL": sim.rest_url,
-                    "OKX_WS_URL": sim.ws_url, "PROMETHEUS_CONFIG": str(self.config_path),
-                    "PROMETHEUS_VENUE": "okx-demo"}
+                                    f'symbols = ["{face.symbol}"]\n', encoding="utf-8")
+        self.env = {**face.env(sim), "PROMETHEUS_CONFIG": str(self.config_path),
+                    "PROMETHEUS_VENUE": face.venue}
         self.run_dirs: list[Path] = []
         self._runner = CliRunner()
         self._admin = httpx.Client(base_url=sim.rest_url, timeout=10, verify=False)
@@ -150,7 +194,7 @@ class World:
     def _wire(self, container: Application) -> Application:
         """The container a command builds, on the virtual clock and the crash transport."""
         container.core.clock.override(providers.Object(self.clock))
-        venue = container.adapters.okx
+        venue: Any = getattr(container.adapters, self.face.container)
         venue.transport.override(providers.Object(CrashTransport(self.crash)))
         venue.rng.override(providers.Object(self.rng.random))
         return container
@@ -158,17 +202,17 @@ class World:
     def cli(self, *args: str, crash_at: int = 0, crash_after: bool = False) -> CommandRun:
         """Run `prometheus-exec ARGS --json` in-process, as an operator would."""
         self.crash = CrashPlan(crash_at, crash_after)
-        build = lifecycle.build_container
-        lifecycle.build_container = lambda config: self._wire(build(config))  # type: ignore[assignment]
         crashed = False
-        try:
-            result = self._runner.invoke(app, [*args, "--json"], env=self.env,
-                                         catch_exceptions=False)
-        except EngineCrash:
-            crashed = True
-            result = None
-        finally:
-            lifecycle.build_container = build  # type: ignore[assignment]
+        with pytest.MonkeyPatch.context() as patch:
+            # the commands build their container through lifecycle's name for it
+            patch.setattr(lifecycle, "build_container",
+                          lambda config: self._wire(build_container(config)))
+            try:
+                result = self._runner.invoke(app, [*args, "--json"], env=self.env,
+                                             catch_exceptions=False)
+            except EngineCrash:
+                crashed = True
+                result = None
         if result is None:
             return CommandRun(tuple(args), None, None, True, "")
         payload = _last_json(result.stdout)
@@ -183,11 +227,12 @@ class World:
         except FileNotFoundError:
             return {}
 
-    def position_state(self, symbol: str = SYMBOL) -> dict[str, Any]:
-        return dict(self.state().get("symbols", {}).get(symbol, {}).get("position_state", {}))
+    def position_state(self, symbol: str | None = None) -> dict[str, Any]:
+        return dict(self.state().get("symbols", {}).get(symbol or self.face.symbol, {})
+                    .get("position_state", {}))
 
-    def price(self, symbol: str = SYMBOL) -> Decimal:
-        last, _, _ = self.sim.core.quote(symbol)
+    def price(self, symbol: str | None = None) -> Decimal:
+        last, _, _ = self.sim.core.quote(symbol or self.face.symbol)
         return last
 
 
@@ -202,13 +247,13 @@ def _last_json(stdout: str) -> dict[str, Any] | None:
 
 
 @contextmanager
-def world(seed: int = 7, root: Path | None = None) -> Iterator[World]:
-    with EmbeddedSimulator(api_key=KEY, secret=SECRET, passphrase=PASSPHRASE, mode="demo",
-                           seed=seed, virtual_clock=True, start_ms=START_MS,
-                           rate_limits=False, price_walk=False) as sim, \
+def world(seed: int = 7, root: Path | None = None, face: Face = OKX) -> Iterator[World]:
+    with EmbeddedSimulator(api_key=KEY, secret=SECRET, seed=seed, virtual_clock=True,
+                           start_ms=START_MS, rate_limits=False, price_walk=False,
+                           **face.sim_kwargs()) as sim, \
             _directory(root) as where:
-        sim.set_price(SYMBOL, START_PRICE)
-        made = World(sim, where, seed)
+        sim.set_price(face.symbol, START_PRICE)
+        made = World(sim, where, seed, face)
         try:
             yield made
         finally:

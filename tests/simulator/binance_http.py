@@ -4,6 +4,7 @@ parameters in the query (as the official SDK sends them) or in a form body (as c
 import hashlib
 import hmac
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlencode
 
 import httpx
@@ -35,12 +36,12 @@ class BinanceHttp:
             return self.http.request(method, path, content=signed.encode(), headers=headers)
         return self.http.request(method, f"{path}?{signed}", headers=headers)
 
-    def ok(self, method: str, path: str, **params: object) -> object:
+    def ok(self, method: str, path: str, **params: Any) -> Any:
         response = self.signed(method, path, **params)
         assert response.status_code == 200, response.text
         return response.json()
 
-    def code(self, method: str, path: str, **params: object) -> int:
+    def code(self, method: str, path: str, **params: Any) -> int:
         response = self.signed(method, path, **params)
         assert response.status_code != 200, response.text
         return int(response.json()["code"])

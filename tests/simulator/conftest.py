@@ -17,12 +17,12 @@ BTC = "BTC-USDT-SWAP"
 ETH = "ETH-USDT-SWAP"
 
 
-def limit(side: str, px: str, sz: str = "1", inst: str = BTC, **extra: object) -> dict:
+def limit(side: str, px: str, sz: str = "1", inst: str = BTC, **extra: object) -> dict[str, object]:
     return {"instId": inst, "tdMode": "cross", "side": side, "ordType": "limit", "px": px,
             "sz": sz, **extra}
 
 
-def market(side: str, sz: str = "1", inst: str = BTC, **extra: object) -> dict:
+def market(side: str, sz: str = "1", inst: str = BTC, **extra: object) -> dict[str, object]:
     return {"instId": inst, "tdMode": "cross", "side": side, "ordType": "market", "sz": sz,
             **extra}
 

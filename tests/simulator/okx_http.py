@@ -6,6 +6,7 @@ import hmac
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 
@@ -58,7 +59,8 @@ class OkxHttp:
         return self.http.post(request_path, content=body.encode(),
                               headers={**self.headers("POST", request_path, body), **extra})
 
-    def data(self, response: httpx.Response) -> list[dict[str, object]]:
+    def data(self, response: httpx.Response) -> list[dict[str, Any]]:
         body = response.json()
         assert body["code"] in ("0", "1", "2"), body
-        return body["data"]
+        rows: list[dict[str, Any]] = body["data"]
+        return rows

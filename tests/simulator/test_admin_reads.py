@@ -1,6 +1,7 @@
 """The admin read endpoints: the exchange's whole memory, for invariant checks at the exchange."""
 
 from decimal import Decimal
+from typing import Any
 
 import httpx
 
@@ -9,7 +10,7 @@ from tests.simulator.conftest import BTC, ETH, limit, market
 from tests.simulator.okx_http import OkxHttp
 
 
-def admin(sim: EmbeddedSimulator, path: str) -> dict:
+def admin(sim: EmbeddedSimulator, path: str) -> Any:
     response = httpx.get(sim.rest_url + path, timeout=5)
     assert response.status_code == 200
     return response.json()

@@ -24,23 +24,23 @@ def go_long(bnc: BinanceHttp, qty: str = "0.01") -> None:
 
 def status(bnc: BinanceHttp, client_id: str) -> str:
     found = bnc.ok("GET", ALGO, clientAlgoId=client_id)
-    return str(found["algoStatus"])  # type: ignore[index]
+    return str(found["algoStatus"])
 
 
 def test_a_mark_price_stop_fires_on_mark_and_not_on_last(bnc: BinanceHttp,
                                                          bsim: EmbeddedSimulator) -> None:
     go_long(bnc)
     placed = bnc.ok("POST", ALGO, **stop(workingType="MARK_PRICE", clientAlgoId="mk1"))
-    assert (placed["algoStatus"], placed["workingType"]) == ("NEW", "MARK_PRICE")  # type: ignore
-    assert "orderId" not in placed  # type: ignore[operator]
+    assert (placed["algoStatus"], placed["workingType"]) == ("NEW", "MARK_PRICE")
+    assert "orderId" not in placed
     bsim.set_price("BTCUSDC", D("28500"), mark=D("29500"))  # last through, mark not
     assert status(bnc, "mk1") == "NEW"
     bsim.set_price("BTCUSDC", D("29500"), mark=D("28990"))
     done = bnc.ok("GET", ALGO, clientAlgoId="mk1")
-    assert done["algoStatus"] == "FINISHED" and done["actualOrderId"]  # type: ignore[index]
+    assert done["algoStatus"] == "FINISHED" and done["actualOrderId"]
     child = bnc.ok("GET", "/fapi/v1/order", symbol="BTCUSDC",
-                   orderId=done["actualOrderId"])  # type: ignore[index]
-    assert (child["status"], child["type"], child["origType"], child["reduceOnly"]) == (  # type: ignore
+                   orderId=done["actualOrderId"])
+    assert (child["status"], child["type"], child["origType"], child["reduceOnly"]) == (
         "FILLED", "MARKET", "STOP_MARKET", True)
     assert bnc.ok("GET", "/fapi/v3/positionRisk") == []
 
@@ -59,7 +59,7 @@ def test_a_close_position_stop_expires_when_the_position_is_closed_by_hand(
     go_long(bnc, "0.03")
     placed = bnc.ok("POST", ALGO, **{**stop(closePosition="true", clientAlgoId="cp1"),
                                      "quantity": "", "reduceOnly": ""})
-    assert (placed["closePosition"], placed["timeInForce"], placed["reduceOnly"]) == (  # type: ignore
+    assert (placed["closePosition"], placed["timeInForce"], placed["reduceOnly"]) == (
         True, "GTE_GTC", False)
     bnc.ok("POST", "/fapi/v1/order", symbol="BTCUSDC", side="SELL", type="MARKET",
            quantity="0.03", reduceOnly="true")
@@ -83,8 +83,8 @@ def test_open_algo_orders_hide_a_stop_while_the_visibility_fault_is_on(
     assert bnc.ok("GET", OPEN) == []
     assert bnc.code("GET", ALGO, clientAlgoId="late1") == -2013
     bsim.advance(1.5)
-    [shown] = bnc.ok("GET", OPEN, symbol="BTCUSDC")  # type: ignore[misc]
-    assert shown["algoId"] == placed["algoId"]  # type: ignore[index]
+    [shown] = bnc.ok("GET", OPEN, symbol="BTCUSDC")
+    assert shown["algoId"] == placed["algoId"]
 
 
 def test_statuses_new_triggered_finished_canceled_rejected(bnc: BinanceHttp,
@@ -95,7 +95,7 @@ def test_statuses_new_triggered_finished_canceled_rejected(bnc: BinanceHttp,
     assert status(bnc, "lim1") == "TRIGGERED"
     bnc.ok("POST", ALGO, **stop(trigger="27000", clientAlgoId="cx1"))
     canceled = bnc.ok("DELETE", ALGO, clientAlgoId="cx1")
-    assert (canceled["code"], canceled["msg"]) == ("200", "success")  # type: ignore[index]
+    assert (canceled["code"], canceled["msg"]) == ("200", "success")
     assert status(bnc, "cx1") == "CANCELED"
     assert bnc.code("DELETE", ALGO, clientAlgoId="cx1") == -2011
     bsim.set_price("BTCUSDC", D("29500"))  # the child fills
@@ -104,7 +104,7 @@ def test_statuses_new_triggered_finished_canceled_rejected(bnc: BinanceHttp,
     bsim.set_price("BTCUSDC", D("26990"))
     assert status(bnc, "rj1") == "REJECTED"
     history = bnc.ok("GET", "/fapi/v1/allAlgoOrders", symbol="BTCUSDC")
-    assert [a["clientAlgoId"] for a in history] == ["lim1", "cx1", "rj1"]  # type: ignore
+    assert [a["clientAlgoId"] for a in history] == ["lim1", "cx1", "rj1"]
 
 
 @pytest.mark.parametrize(("params", "code"), [
@@ -135,7 +135,7 @@ def test_client_ids_are_unique_among_open_orders_and_algos(bnc: BinanceHttp) -> 
 
 def test_regular_endpoints_do_not_know_algo_ids(bnc: BinanceHttp) -> None:
     placed = bnc.ok("POST", ALGO, **stop())
-    algo_id = placed["algoId"]  # type: ignore[index]
+    algo_id = placed["algoId"]
     assert bnc.code("GET", "/fapi/v1/order", symbol="BTCUSDC", orderId=algo_id) == -2013
     assert bnc.code("DELETE", "/fapi/v1/order", symbol="BTCUSDC", orderId=algo_id) == -2011
     assert bnc.ok("GET", "/fapi/v1/openOrders") == []

@@ -2,6 +2,7 @@
 
 from collections.abc import Iterator
 from decimal import Decimal as D
+from typing import Any
 
 import httpx
 import pytest
@@ -12,7 +13,7 @@ from tests.simulator.binance_http import BinanceHttp
 ORDER = "/fapi/v1/order"
 
 
-def limit(client_id: str) -> dict[str, object]:
+def limit(client_id: str) -> dict[str, Any]:
     return {"symbol": "BTCUSDC", "side": "BUY", "type": "LIMIT", "timeInForce": "GTC",
             "quantity": "0.01", "price": "29000", "newClientOrderId": client_id}
 
@@ -76,8 +77,8 @@ def test_fill_race_cancel_fills_the_order_and_refuses_the_cancel(
         bnc: BinanceHttp, bsim: EmbeddedSimulator) -> None:
     placed = bnc.ok("POST", ORDER, **limit("race-1"))
     bsim.faults.inject("fill_race_cancel", "fapi/v1/order", method="DELETE", times=1)
-    assert bnc.code("DELETE", ORDER, symbol="BTCUSDC", orderId=placed["orderId"]) == -2011  # type: ignore
-    assert bnc.ok("GET", ORDER, symbol="BTCUSDC", orderId=placed["orderId"])[  # type: ignore
+    assert bnc.code("DELETE", ORDER, symbol="BTCUSDC", orderId=placed["orderId"]) == -2011
+    assert bnc.ok("GET", ORDER, symbol="BTCUSDC", orderId=placed["orderId"])[
         "status"] == "FILLED"
 
 
@@ -86,9 +87,9 @@ def test_partial_fills_and_instrument_suspension(bnc: BinanceHttp,
     bsim.faults.inject("partial_fill", "BTCUSDC", times=1, ratio=0.5)
     placed = bnc.ok("POST", ORDER, symbol="BTCUSDC", side="BUY", type="MARKET",
                     quantity="0.02", newOrderRespType="RESULT")
-    assert (placed["status"], placed["executedQty"]) == ("PARTIALLY_FILLED", "0.01")  # type: ignore
+    assert (placed["status"], placed["executedQty"]) == ("PARTIALLY_FILLED", "0.01")
     bsim.set_price("BTCUSDC", D("30001"))
-    assert bnc.ok("GET", ORDER, symbol="BTCUSDC", orderId=placed["orderId"])[  # type: ignore
+    assert bnc.ok("GET", ORDER, symbol="BTCUSDC", orderId=placed["orderId"])[
         "status"] == "FILLED"
     fault = bsim.faults.inject("instrument_suspend", "ETHUSDC")
     assert bnc.code("POST", ORDER, symbol="ETHUSDC", side="BUY", type="MARKET",

@@ -30,25 +30,25 @@ def test_conditional_types_on_the_order_endpoint_are_4120(bnc: BinanceHttp, kind
     batch = bnc.ok("POST", "/fapi/v1/batchOrders", batchOrders=json.dumps([
         {"symbol": "BTCUSDC", "side": "SELL", "type": kind, "quantity": "0.01",
          "stopPrice": "29000"}, limit()]))
-    assert batch[0]["code"] == -4120 and batch[1]["status"] == "NEW"  # type: ignore[index]
+    assert batch[0]["code"] == -4120 and batch[1]["status"] == "NEW"
     assert bnc.ok("GET", "/fapi/v1/openOrders") and bnc.ok("GET", "/fapi/v1/openAlgoOrders") == []
 
 
 def test_sizes_are_base_asset_quantities(bnc: BinanceHttp, bsim: EmbeddedSimulator) -> None:
     placed = bnc.ok("POST", ORDER, **market(qty="0.025"), newOrderRespType="RESULT")
-    assert (placed["status"], placed["executedQty"]) == ("FILLED", "0.025")  # type: ignore
-    assert D(placed["cumQuote"]) == D("0.025") * D(placed["avgPrice"])  # type: ignore[index]
-    [position] = bnc.ok("GET", "/fapi/v3/positionRisk")  # type: ignore[misc]
+    assert (placed["status"], placed["executedQty"]) == ("FILLED", "0.025")
+    assert D(placed["cumQuote"]) == D("0.025") * D(placed["avgPrice"])
+    [position] = bnc.ok("GET", "/fapi/v3/positionRisk")
     assert position["positionAmt"] == "0.025"
-    [fill] = bnc.ok("GET", "/fapi/v1/userTrades", symbol="BTCUSDC")  # type: ignore[misc]
+    [fill] = bnc.ok("GET", "/fapi/v1/userTrades", symbol="BTCUSDC")
     assert (fill["qty"], fill["maker"], fill["commissionAsset"]) == ("0.025", False, "USDC")
 
 
 def test_ack_is_the_order_as_accepted_and_result_its_outcome(bnc: BinanceHttp) -> None:
     ack = bnc.ok("POST", ORDER, **market())
-    assert (ack["status"], ack["executedQty"]) == ("NEW", "0")  # type: ignore[index]
-    done = bnc.ok("GET", ORDER, symbol="BTCUSDC", orderId=ack["orderId"])  # type: ignore[index]
-    assert done["status"] == "FILLED"  # type: ignore[index]
+    assert (ack["status"], ack["executedQty"]) == ("NEW", "0")
+    done = bnc.ok("GET", ORDER, symbol="BTCUSDC", orderId=ack["orderId"])
+    assert done["status"] == "FILLED"
 
 
 def test_a_duplicate_open_client_id_is_4116_and_free_again_once_terminal(
@@ -57,17 +57,17 @@ def test_a_duplicate_open_client_id_is_4116_and_free_again_once_terminal(
     assert bnc.code("POST", ORDER, **limit(newClientOrderId="dup-1")) == -4116
     bnc.ok("DELETE", ORDER, symbol="BTCUSDC", origClientOrderId="dup-1")
     again = bnc.ok("POST", ORDER, **limit(newClientOrderId="dup-1"))
-    assert again["orderId"] != first["orderId"]  # type: ignore[index]
+    assert again["orderId"] != first["orderId"]
     found = bnc.ok("GET", ORDER, symbol="BTCUSDC", origClientOrderId="dup-1")
-    assert found["orderId"] == again["orderId"]  # type: ignore[index]
+    assert found["orderId"] == again["orderId"]
     assert bnc.code("POST", ORDER, **limit(newClientOrderId="x" * 37)) == -4015
 
 
 def test_cancel_of_a_filled_canceled_or_unknown_order_is_2011(bnc: BinanceHttp) -> None:
     filled = bnc.ok("POST", ORDER, **market(), newOrderRespType="RESULT")
     resting = bnc.ok("POST", ORDER, **limit())
-    bnc.ok("DELETE", ORDER, symbol="BTCUSDC", orderId=resting["orderId"])  # type: ignore
-    for order_id in (filled["orderId"], resting["orderId"], 999):  # type: ignore[index]
+    bnc.ok("DELETE", ORDER, symbol="BTCUSDC", orderId=resting["orderId"])
+    for order_id in (filled["orderId"], resting["orderId"], 999):
         refused = bnc.signed("DELETE", ORDER, symbol="BTCUSDC", orderId=order_id)
         assert (refused.status_code, refused.json()) == (
             400, {"code": -2011, "msg": "Unknown order sent."})
@@ -108,13 +108,13 @@ def test_min_notional_does_not_bind_reduce_only(bnc: BinanceHttp) -> None:
                     quantity="0.001") == -4164
     closed = bnc.ok("POST", ORDER, symbol="BTCUSDT", side="SELL", type="MARKET",
                     quantity="0.001", reduceOnly="true", newOrderRespType="RESULT")
-    assert closed["status"] == "FILLED"  # type: ignore[index]
+    assert closed["status"] == "FILLED"
 
 
 def test_ioc_remainders_expire(bnc: BinanceHttp, bsim: EmbeddedSimulator) -> None:
     order = bnc.ok("POST", ORDER, **limit(price="29000", timeInForce="IOC"),
                    newOrderRespType="RESULT")
-    assert (order["status"], order["executedQty"]) == ("EXPIRED", "0")  # type: ignore[index]
+    assert (order["status"], order["executedQty"]) == ("EXPIRED", "0")
 
 
 def test_position_mode_and_margin_type_settings(bnc: BinanceHttp) -> None:
@@ -130,7 +130,7 @@ def test_position_mode_and_margin_type_settings(bnc: BinanceHttp) -> None:
                     marginType="CROSSED") == -4046
     assert bnc.ok("POST", "/fapi/v1/marginType", symbol="ETHUSDC",
                   marginType="ISOLATED") == {"code": 200, "msg": "success"}
-    [config] = bnc.ok("GET", "/fapi/v1/symbolConfig", symbol="ETHUSDC")  # type: ignore[misc]
+    [config] = bnc.ok("GET", "/fapi/v1/symbolConfig", symbol="ETHUSDC")
     assert config["marginType"] == "ISOLATED"
     assert bnc.code("POST", "/fapi/v1/leverage", symbol="BTCUSDC", leverage=126) == -4028
 
@@ -141,6 +141,6 @@ def test_hedge_mode_orders_carry_a_position_side(bnc: BinanceHttp) -> None:
     assert bnc.code("POST", ORDER, **market(positionSide="LONG", reduceOnly="true")) == -1106
     bnc.ok("POST", ORDER, **market(positionSide="LONG"))
     bnc.ok("POST", ORDER, **market(side="SELL", positionSide="SHORT", qty="0.02"))
-    rows = {r["positionSide"]: r["positionAmt"]  # type: ignore[index]
-            for r in bnc.ok("GET", "/fapi/v3/positionRisk")}  # type: ignore[union-attr]
+    rows = {r["positionSide"]: r["positionAmt"]
+            for r in bnc.ok("GET", "/fapi/v3/positionRisk")}
     assert rows == {"LONG": "0.01", "SHORT": "-0.02"}

@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal as D
+from typing import Any
 
 import pytest
 from websockets.sync.client import ClientConnection, connect
@@ -30,7 +31,7 @@ def until(condition: Callable[[], bool]) -> None:
     raise AssertionError("condition never held")
 
 
-def events(ws: ClientConnection, count: int) -> list[dict[str, object]]:
+def events(ws: ClientConnection, count: int) -> list[dict[str, Any]]:
     return [json.loads(ws.recv(timeout=5)) for _ in range(count)]
 
 
@@ -46,25 +47,25 @@ def test_a_triggered_stop_reports_its_child_fill_before_finished(
         bnc.ok("POST", "/fapi/v1/order", symbol="BTCUSDC", side="BUY", type="MARKET",
                quantity="0.01")
         entry = events(ws, 3)
-        assert [(e["e"], e.get("o", {}).get("x")) for e in entry] == [  # type: ignore[union-attr]
+        assert [(e["e"], e.get("o", {}).get("x")) for e in entry] == [
             ("ORDER_TRADE_UPDATE", "NEW"), ("ORDER_TRADE_UPDATE", "TRADE"),
             ("ACCOUNT_UPDATE", None)]
-        assert entry[2]["a"]["P"][0]["pa"] == "0.01"  # type: ignore[index]
+        assert entry[2]["a"]["P"][0]["pa"] == "0.01"
         bnc.ok("POST", "/fapi/v1/algoOrder", algoType="CONDITIONAL", symbol="BTCUSDC",
                side="SELL", type="STOP_MARKET", triggerPrice="29000", quantity="0.01",
                reduceOnly="true", workingType="MARK_PRICE", clientAlgoId="ws1")
         [new] = events(ws, 1)
-        assert (new["e"], new["o"]["X"], new["o"]["caid"]) == ("ALGO_UPDATE", "NEW", "ws1")  # type: ignore
+        assert (new["e"], new["o"]["X"], new["o"]["caid"]) == ("ALGO_UPDATE", "NEW", "ws1")
         bsim.set_price("BTCUSDC", D("28990"))
         flow = events(ws, 6)
-    kinds = [(e["e"], e["o"].get("X") if isinstance(e.get("o"), dict) else None)  # type: ignore
+    kinds = [(e["e"], e["o"].get("X") if isinstance(e.get("o"), dict) else None)
              for e in flow]
     assert kinds == [("ALGO_UPDATE", "TRIGGERING"), ("ORDER_TRADE_UPDATE", "NEW"),
                      ("ALGO_UPDATE", "TRIGGERED"), ("ORDER_TRADE_UPDATE", "FILLED"),
                      ("ACCOUNT_UPDATE", None), ("ALGO_UPDATE", "FINISHED")]
-    child_id = flow[1]["o"]["i"]  # type: ignore[index]
-    assert flow[2]["o"]["ai"] == str(child_id) == flow[5]["o"]["ai"]  # type: ignore[index]
-    assert (flow[3]["o"]["ot"], flow[3]["o"]["R"], flow[5]["o"]["aq"]) == (  # type: ignore
+    child_id = flow[1]["o"]["i"]
+    assert flow[2]["o"]["ai"] == str(child_id) == flow[5]["o"]["ai"]
+    assert (flow[3]["o"]["ot"], flow[3]["o"]["R"], flow[5]["o"]["aq"]) == (
         "STOP_MARKET", True, "0.01")
 
 
@@ -106,7 +107,7 @@ def test_a_listen_key_subscribed_as_a_stream_on_a_combined_path(
         bnc.ok("POST", "/fapi/v1/order", symbol="BTCUSDC", side="BUY", type="LIMIT",
                timeInForce="GTC", quantity="0.01", price="29000")
         [pushed] = events(ws, 1)
-    assert pushed["stream"] == key and pushed["data"]["e"] == "ORDER_TRADE_UPDATE"  # type: ignore
+    assert pushed["stream"] == key and pushed["data"]["e"] == "ORDER_TRADE_UPDATE"
 
 
 def test_an_events_filter_on_the_private_route(bnc: BinanceHttp,
@@ -126,7 +127,7 @@ def test_mark_price_streams(bsim: EmbeddedSimulator, path: str) -> None:
         bsim.set_price("BTCUSDC", D("30100"), mark=D("30090"))
         [message] = events(ws, 1)
     data = message.get("data", message)
-    assert (data["e"], data["s"], data["p"]) == ("markPriceUpdate", "BTCUSDC", "30090")  # type: ignore
+    assert (data["e"], data["s"], data["p"]) == ("markPriceUpdate", "BTCUSDC", "30090")
 
 
 def test_subscribe_list_and_unsubscribe_kline_and_book_ticker(bsim: EmbeddedSimulator) -> None:
@@ -139,8 +140,8 @@ def test_subscribe_list_and_unsubscribe_kline_and_book_ticker(bsim: EmbeddedSimu
                                                             "btcusdc@bookTicker"]
         bsim.set_price("BTCUSDC", D("30100"))
         pushed = {m["e"]: m for m in events(ws, 2)}
-        assert pushed["bookTicker"]["b"] == "30099.9"  # type: ignore[index]
-        assert (pushed["kline"]["k"]["i"], pushed["kline"]["k"]["c"]) == ("1m", "30100")  # type: ignore
+        assert pushed["bookTicker"]["b"] == "30099.9"
+        assert (pushed["kline"]["k"]["i"], pushed["kline"]["k"]["c"]) == ("1m", "30100")
         ws.send(json.dumps({"method": "UNSUBSCRIBE", "id": 3, "params": ["btcusdc@bookTicker"]}))
         assert json.loads(ws.recv(timeout=5)) == {"result": None, "id": 3}
         ws.send(json.dumps({"method": "SUBSCRIBE", "id": 4, "params": ["nope@nothing"]}))

@@ -54,7 +54,7 @@ def _wait_healthy(base: str) -> bool:
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         try:
-            return httpx.get(f"{base}/sim/health", timeout=1).json() == {"ok": True}
+            return bool(httpx.get(f"{base}/sim/health", timeout=1).json() == {"ok": True})
         except httpx.TransportError:
             time.sleep(0.05)
     return False

@@ -93,7 +93,7 @@ def test_its_websocket_client_receives_order_and_algo_events(
     received: list[Any] = []
 
     async def session() -> None:
-        connection = await sdk.websocket_streams.create_connection()
+        connection = await sdk.websocket_streams.create_connection()  # type: ignore[no-untyped-call]
         try:
             handle = await connection.user_data(key)
             handle.on("message", received.append)

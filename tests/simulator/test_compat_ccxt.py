@@ -3,6 +3,7 @@ with only its URLs pointed at the simulator, demo (sandbox mode) and live."""
 
 import asyncio
 from collections.abc import Iterator
+from typing import Any
 
 import ccxt
 import ccxt.pro
@@ -67,7 +68,7 @@ def test_a_rest_session(ccxt_sim: EmbeddedSimulator) -> None:
 
 
 def test_a_public_ticker_and_a_private_orders_push(ccxt_sim: EmbeddedSimulator) -> None:
-    async def session() -> tuple[float, list[dict]]:
+    async def session() -> tuple[float, list[dict[str, Any]]]:
         okx = point_at(ccxt.pro.okx(credentials()), ccxt_sim)
         try:
             await okx.load_markets()  # this ccxt version's watch_ticker needs loaded markets

@@ -6,6 +6,7 @@ import asyncio
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import okx.Account as Account
 import okx.MarketData as MarketData
@@ -88,9 +89,9 @@ def test_a_public_ticker_and_a_private_orders_push(okx_sim: EmbeddedSimulator,
     trade = Trade.TradeAPI("okx-key", "okx-secret", "okx-pass", flag=flag_of(okx_sim),
                            domain=okx_sim.rest_url)
 
-    async def session() -> tuple[list[dict], list[dict]]:
-        tickers: list[dict] = []
-        private: list[dict] = []
+    async def session() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        tickers: list[dict[str, Any]] = []
+        private: list[dict[str, Any]] = []
         public = WsPublicAsync(url=f"{okx_sim.wss_url}/ws/v5/public")
         await public.start()
         await public.subscribe([{"channel": "tickers", "instId": BTC}],

@@ -1,6 +1,7 @@
 """Core: algo orders (conditional / oco), their triggers, cancel codes and queries."""
 
 from decimal import Decimal as D
+from typing import Any
 
 import pytest
 
@@ -10,23 +11,24 @@ from simulator.core.exchange import ExchangeCore
 from tests.simulator.conftest import BTC, market
 
 
-def stop(side: str = "sell", trigger: str = "29000", kind: str = "last", **extra: object) -> dict:
+def stop(side: str = "sell", trigger: str = "29000", kind: str = "last",
+         **extra: object) -> dict[str, Any]:
     return {"instId": BTC, "tdMode": "cross", "side": side, "ordType": "conditional",
             "slTriggerPx": trigger, "slOrdPx": "-1", "slTriggerPxType": kind, "sz": "1",
             "reduceOnly": True, **extra}
 
 
-def place_algo(core: ExchangeCore, params: dict, delay_ms: int = 0) -> dict:
+def place_algo(core: ExchangeCore, params: dict[str, Any], delay_ms: int = 0) -> dict[str, Any]:
     return core.place_algo(params, delay_ms)[0]
 
 
-def algo_id(core: ExchangeCore, params: dict, delay_ms: int = 0) -> str:
+def algo_id(core: ExchangeCore, params: dict[str, Any], delay_ms: int = 0) -> str:
     item = place_algo(core, params, delay_ms)
     assert item["sCode"] == "0", item
     return str(item["algoId"])
 
 
-def algo(core: ExchangeCore, ident: str) -> dict:
+def algo(core: ExchangeCore, ident: str) -> dict[str, Any]:
     return core.get_algo({"algoId": ident})[0]
 
 
@@ -77,7 +79,8 @@ def test_close_fraction_closes_the_position_as_it_is_at_trigger_time(core: Excha
     go_long(core, "1")
     ident = algo_id(core, {**stop(), "sz": "", "closeFraction": "1"})
     go_long(core, "2")
-    assert core.positions({})[0]["closeOrderAlgo"][0]["algoId"] == ident
+    close_algos: Any = core.positions({})[0]["closeOrderAlgo"]
+    assert close_algos[0]["algoId"] == ident
     core.set_price(BTC, D("28000"))
     assert algo(core, ident)["actualSz"] == "3"
     assert core.positions({}) == []
@@ -96,7 +99,8 @@ def test_close_fraction_closes_the_position_as_it_is_at_trigger_time(core: Excha
     (stop(sz="0.005"), "51121"),
     ({**stop(), "instId": "NOPE-USDT-SWAP"}, "51001"),
 ])
-def test_refused_algos_carry_okx_codes(core: ExchangeCore, params: dict, code: str) -> None:
+def test_refused_algos_carry_okx_codes(core: ExchangeCore, params: dict[str, Any],
+                                       code: str) -> None:
     item = place_algo(core, params)
     assert (item["sCode"], item["algoId"]) == (code, "")
 
@@ -108,7 +112,8 @@ def test_refused_algos_carry_okx_codes(core: ExchangeCore, params: dict, code: s
     ({**stop(), "slTriggerPx": ""}, "50015"),
     ({**stop(), "ordType": "oco"}, "50014"),
 ])
-def test_malformed_algo_requests_fail_whole(core: ExchangeCore, params: dict, code: str) -> None:
+def test_malformed_algo_requests_fail_whole(core: ExchangeCore, params: dict[str, Any],
+                                            code: str) -> None:
     with pytest.raises(ApiError) as refused:
         core.place_algo(params)
     assert refused.value.code == code

@@ -2,6 +2,7 @@
 
 from decimal import Decimal as D
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -54,25 +55,26 @@ def test_a_candle_csv_is_replayed_open_extremes_close(tmp_path: Path,
 
 def test_candles_are_newest_first_with_confirm_flags(core: ExchangeCore,
                                                      clock: VirtualClock) -> None:
-    rows = core.candles({"instId": BTC, "limit": "3"})
+    rows: list[Any] = core.candles({"instId": BTC, "limit": "3"})
     assert len(rows) == 3
     assert [int(r[0]) for r in rows] == sorted((int(r[0]) for r in rows), reverse=True)
     assert rows[0][8] == "0" and rows[1][8] == "1"
     assert all(isinstance(cell, str) for row in rows for cell in row)
-    older = core.candles({"instId": BTC, "after": rows[0][0], "limit": "2"})
+    older: list[Any] = core.candles({"instId": BTC, "after": rows[0][0], "limit": "2"})
     assert [r[0] for r in older] == [rows[1][0], rows[2][0]]
-    hourly = core.candles({"instId": BTC, "bar": "1H", "limit": "5"})
+    hourly: list[Any] = core.candles({"instId": BTC, "bar": "1H", "limit": "5"})
     assert all(int(r[0]) % 3_600_000 == 0 for r in hourly)
     with pytest.raises(ApiError) as bad:
         core.candles({"instId": BTC, "bar": "7X"})
     assert bad.value.code == "51000"
     core.set_price(BTC, D("31234.5"))
-    assert core.candles({"instId": BTC, "limit": "1"})[0][4] == "31234.5"
+    latest: list[Any] = core.candles({"instId": BTC, "limit": "1"})
+    assert latest[0][4] == "31234.5"
 
 
 def test_six_hour_bars_align_to_utc8_unless_utc(core: ExchangeCore) -> None:
-    utc8 = core.candles({"instId": BTC, "bar": "6H", "limit": "2"})
-    utc = core.candles({"instId": BTC, "bar": "6Hutc", "limit": "2"})
+    utc8: list[Any] = core.candles({"instId": BTC, "bar": "6H", "limit": "2"})
+    utc: list[Any] = core.candles({"instId": BTC, "bar": "6Hutc", "limit": "2"})
     assert all((int(r[0]) + 8 * 3_600_000) % (6 * 3_600_000) == 0 for r in utc8)
     assert all(int(r[0]) % (6 * 3_600_000) == 0 for r in utc)
 
@@ -112,7 +114,8 @@ def test_public_data_views(core: ExchangeCore) -> None:
 
 
 def test_starting_balances_and_config(core: ExchangeCore) -> None:
-    [balance] = core.balance({})
+    balance: dict[str, Any] = core.balance({})[0]
+    assert len(core.balance({})) == 1
     assert {d["ccy"]: d["eq"] for d in balance["details"]} == {"USDC": "100000",
                                                                "USDT": "100000"}
     assert balance["totalEq"] == "200000"

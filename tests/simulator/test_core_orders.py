@@ -1,6 +1,7 @@
 """Core: matching, fees, positions and the error codes of regular orders (no sockets)."""
 
 from decimal import Decimal as D
+from typing import Any
 
 import pytest
 
@@ -12,21 +13,22 @@ from simulator.core.state import CoreConfig
 from tests.simulator.conftest import BTC, ETH, limit, market
 
 
-def place(core: ExchangeCore, *orders: dict, exp_time: int | None = None) -> list[dict]:
+def place(core: ExchangeCore, *orders: dict[str, Any],
+          exp_time: int | None = None) -> list[dict[str, Any]]:
     return core.place_orders(list(orders), exp_time)
 
 
-def placed_id(core: ExchangeCore, order: dict) -> str:
+def placed_id(core: ExchangeCore, order: dict[str, Any]) -> str:
     [item] = place(core, order)
     assert item["sCode"] == "0", item
     return str(item["ordId"])
 
 
-def order_of(core: ExchangeCore, ord_id: str, inst: str = BTC) -> dict:
+def order_of(core: ExchangeCore, ord_id: str, inst: str = BTC) -> dict[str, Any]:
     return core.get_order({"instId": inst, "ordId": ord_id})[0]
 
 
-def s_code(core: ExchangeCore, order: dict) -> str:
+def s_code(core: ExchangeCore, order: dict[str, Any]) -> str:
     return str(place(core, order)[0]["sCode"])
 
 
@@ -99,7 +101,8 @@ def test_positions_net_mode_average_realized_pnl_and_mark_upl(core: ExchangeCore
     [pos] = core.positions({})
     assert D(str(pos["upl"])) == (D(32000) - D(30006)) * D("0.01")
     assert D(str(pos["uplLastPx"])) == (D(31000) - D(30006)) * D("0.01")
-    [detail] = core.balance({"ccy": "USDT"})[0]["details"]
+    details: Any = core.balance({"ccy": "USDT"})[0]["details"]
+    [detail] = details
     fees = D("0.01") * (2 * D(30006) + D("30993.8")) * D("0.0005")
     realized = (D("30993.8") - D(30006)) * D("0.01")
     assert D(str(detail["cashBal"])) == D(100000) + realized - fees
@@ -153,7 +156,8 @@ def test_long_short_mode_needs_pos_side_and_closes_by_side(core: ExchangeCore) -
     (limit("buy", "29000", attachAlgoOrds=[{"slTriggerPx": "28000", "slOrdPx": "-1"}]),
      "51000"),  # not modelled: refused, never silently dropped
 ])
-def test_refused_orders_carry_okx_codes(core: ExchangeCore, order: dict, code: str) -> None:
+def test_refused_orders_carry_okx_codes(core: ExchangeCore, order: dict[str, Any],
+                                        code: str) -> None:
     [item] = place(core, order)
     assert (item["sCode"], item["ordId"]) == (code, "")
 

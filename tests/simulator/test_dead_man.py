@@ -2,6 +2,7 @@
 algo stops stay, a refresh pushes the deadline back, timeOut 0 disarms it, a tag narrows it."""
 
 from decimal import Decimal as D
+from typing import Any
 
 import pytest
 
@@ -15,7 +16,7 @@ from tests.simulator.okx_http import OkxHttp
 from tests.simulator.test_core_algos import algo, algo_id, stop
 
 
-def rest(core: ExchangeCore, order: dict) -> str:
+def rest(core: ExchangeCore, order: dict[str, Any]) -> str:
     [item] = core.place_orders([order])
     assert item["sCode"] == "0", item
     return str(item["ordId"])
@@ -80,7 +81,8 @@ def test_a_tag_level_timer_cancels_only_orders_with_that_tag(
     {"timeOut": "9"}, {"timeOut": "121"}, {"timeOut": "-1"}, {"timeOut": "ten"},
     {"timeOut": "10", "tag": "has space"}, {"timeOut": "10", "tag": "x" * 17},
 ])
-def test_out_of_range_values_are_parameter_errors(core: ExchangeCore, params: dict) -> None:
+def test_out_of_range_values_are_parameter_errors(core: ExchangeCore,
+                                                  params: dict[str, Any]) -> None:
     with pytest.raises(ApiError) as caught:
         core.cancel_all_after(params)
     assert caught.value.code == "51000"
@@ -119,12 +121,12 @@ def test_binance_countdown_cancels_the_symbols_open_orders_and_leaves_algos(
                     countdownTime="120000")
     assert answer == {"symbol": "BTCUSDC", "countdownTime": "120000"}
     bsim.advance(119)
-    order_id = resting["orderId"]  # type: ignore[index]
+    order_id = resting["orderId"]
     assert bnc.ok("GET", "/fapi/v1/order", symbol="BTCUSDC",
-                  orderId=order_id)["status"] == "NEW"  # type: ignore[index]
+                  orderId=order_id)["status"] == "NEW"
     bsim.advance(1)
     assert bnc.ok("GET", "/fapi/v1/order", symbol="BTCUSDC",
-                  orderId=order_id)["status"] == "CANCELED"  # type: ignore[index]
+                  orderId=order_id)["status"] == "CANCELED"
     assert bnc.ok("GET", "/fapi/v1/algoOrder",
-                  clientAlgoId="dm1")["algoStatus"] == "NEW"  # type: ignore[index]
+                  clientAlgoId="dm1")["algoStatus"] == "NEW"
     assert bnc.code("POST", "/fapi/v1/countdownCancelAll", symbol="BTCUSDC") == -1102

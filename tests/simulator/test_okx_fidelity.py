@@ -3,6 +3,7 @@ account modes. Each test names the OKX behaviour it pins."""
 
 from collections.abc import Iterator
 from decimal import Decimal as D
+from typing import Any
 
 import pytest
 
@@ -151,14 +152,16 @@ def test_books_honour_sz(okx: OkxHttp) -> None:
 
 def test_breakeven_covers_the_fees_paid_and_the_closing_fee(core: ExchangeCore) -> None:
     core.place_orders([market("buy", "2")])  # taker at 30006 (2 bp slippage)
-    [long] = core.positions({})
+    long: dict[str, Any] = core.positions({})[0]
+    assert len(core.positions({})) == 1
     qty, avg, paid = D("0.02"), D(long["avgPx"]), -D(long["fee"])
     assert paid == qty * avg * D("0.0005")
     expected = (qty * avg + paid) / (qty * (1 - D("0.0005")))
     assert abs(D(long["bePx"]) - expected) < D("0.00000001")
     assert D(long["bePx"]) > avg
     core.place_orders([market("sell", "2", reduceOnly=True), market("sell", "1")])
-    [short] = core.positions({})
+    short: dict[str, Any] = core.positions({})[0]
+    assert len(core.positions({})) == 1
     qty, avg, paid = D("0.01"), D(short["avgPx"]), -D(short["fee"])
     expected = (qty * avg - paid) / (qty * (1 + D("0.0005")))
     assert abs(D(short["bePx"]) - expected) < D("0.00000001")
@@ -175,10 +178,11 @@ def test_futures_mode_fills_per_currency_margin_only_for_cross_positions() -> No
     core = mode_core("2")
     assert core.account_config()[0]["acctLv"] == "2"
     core.place_orders([limit("buy", "20000", sz="1")])
-    [flat] = core.balance({"ccy": "USDT"})[0]["details"]
+    details: Any = core.balance({"ccy": "USDT"})[0]["details"]
+    [flat] = details
     assert (flat["imr"], flat["ordFrozen"] != "0") == ("", True)
     core.place_orders([market("buy", "1")])
-    balance = core.balance({"ccy": "USDT"})[0]
+    balance: dict[str, Any] = core.balance({"ccy": "USDT"})[0]
     [detail] = balance["details"]
     assert D(detail["imr"]) == D("0.01") * D(30000) / 10
     assert (balance["imr"], balance["adjEq"], balance["availEq"]) == ("", "", "")
@@ -188,7 +192,7 @@ def test_futures_mode_fills_per_currency_margin_only_for_cross_positions() -> No
 def test_pooled_modes_report_margin_at_the_account_level_in_usd(acct_lv: str) -> None:
     core = mode_core(acct_lv)
     core.place_orders([market("buy", "1"), limit("buy", "20000", sz="1")])
-    balance = core.balance({"ccy": "USDT"})[0]
+    balance: dict[str, Any] = core.balance({"ccy": "USDT"})[0]
     [detail] = balance["details"]
     assert (detail["imr"], detail["mmr"]) == ("", "")
     frozen = D(detail["ordFrozen"])

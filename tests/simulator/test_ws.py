@@ -25,7 +25,8 @@ def run(coro: Coroutine[Any, Any, None]) -> None:
 
 async def next_json(ws: ClientConnection, timeout: float = 2.0) -> Json:
     raw = await asyncio.wait_for(ws.recv(), timeout)
-    return json.loads(raw)
+    doc: Json = json.loads(raw)
+    return doc
 
 
 async def until(ws: ClientConnection, wanted: Callable[[Json], bool]) -> Json:

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from ports.errors import ExchangeRejected
 from ports.exchange import ExchangeAdapter
 from tests.adapters.binance.mock_binance import MockBinance, build, fixture, streams_of
 from tests.fakes import FakeClock
@@ -91,3 +92,19 @@ def test_an_answer_without_a_key_is_refused(body: dict[str, str]) -> None:
 
     with pytest.raises(Exception, match="listen"):
         asyncio.run(run())
+
+
+def test_ws_start_fails_at_once_when_binance_refuses_the_key() -> None:
+    mock = MockBinance(FakeClock())
+    mock.on("POST", PATH, {"status": 401, "body": {
+        "code": -2015, "msg": "Invalid API-key, IP, or permissions for action."}})
+
+    async def run() -> None:
+        exchange, _ = build(mock, ws_url="ws://127.0.0.1:9")
+        async with exchange:
+            await exchange.ws_start()
+
+    with pytest.raises(ExchangeRejected) as refused:
+        asyncio.run(run())
+    assert refused.value.code == "-2015"
+    assert len(mock.seen("POST", PATH)) == 1  # a refusal is not retried like a lost answer

@@ -123,7 +123,7 @@ def test_a_ban_refuses_every_request_until_it_ends_and_is_logged(
     clock = FakeClock(START)
     pace = pacer(clock)
     until = START + 120_000
-    with caplog.at_level(logging.ERROR, logger="prometheus.binance"):
+    with caplog.at_level(logging.ERROR, logger="adapters.binance.pacing"):
         pace.limited(Limited(418, 120.0, f"Way too many requests; IP banned until {until}."))
     assert "banned this IP (HTTP 418) until" in caplog.text
 

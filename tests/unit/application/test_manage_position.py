@@ -2,31 +2,38 @@
 
 import asyncio
 from decimal import Decimal
+from typing import Any
 
 from application.manage_position import (
     ManagePositionCommand,
+    PositionManaged,
     RegimeShiftCommand,
+    RegimeShifted,
 )
+from domain.algo import AlgoOrder
 from domain.logs import RegimeShiftLog, RiskEvent, RiskEventType
 from domain.params import Params
+from domain.regime import Regime
 from domain.state import PositionStage
+from tests.fake_venue import FakeExchange
+from tests.fakes import InMemoryStateStore
 from tests.unit.application import wiring
 from tests.unit.application.position_world import SYMBOL, fill_tp, opened
 
 D = Decimal
 
 
-def manage(exchange, store, **kw: object):
+def manage(exchange: FakeExchange, store: InMemoryStateStore, **kw: Any) -> PositionManaged:
     use_case = wiring.manage_position(exchange, store)
-    return asyncio.run(use_case.execute(ManagePositionCommand(SYMBOL, **kw)))  # type: ignore[arg-type]
+    return asyncio.run(use_case.execute(ManagePositionCommand(SYMBOL, **kw)))
 
 
-def shift(exchange, store, regime: str):
+def shift(exchange: FakeExchange, store: InMemoryStateStore, regime: str) -> RegimeShifted:
     use_case = wiring.regime_shift(exchange, store)
-    return asyncio.run(use_case.execute(RegimeShiftCommand(SYMBOL, regime)))
+    return asyncio.run(use_case.execute(RegimeShiftCommand(SYMBOL, Regime(regime))))
 
 
-def stop_of(exchange):
+def stop_of(exchange: FakeExchange) -> AlgoOrder:
     (stop,) = exchange.open_algos(SYMBOL)
     return stop
 

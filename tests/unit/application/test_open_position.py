@@ -35,12 +35,15 @@ def open_(exchange: FakeExchange, store: InMemoryStateStore, **changes: object
     return asyncio.run(use_case.execute(command(**changes)))
 
 
+World = tuple[FakeExchange, InMemoryStateStore]
+
+
 @pytest.fixture
-def world() -> tuple[FakeExchange, InMemoryStateStore]:
+def world() -> World:
     return FakeExchange(FakeClock()), InMemoryStateStore()
 
 
-def test_a_filled_entry_gets_a_confirmed_stop_and_both_take_profits(world) -> None:
+def test_a_filled_entry_gets_a_confirmed_stop_and_both_take_profits(world: World) -> None:
     exchange, store = world
     done = open_(exchange, store)
     assert done.status == "opened" and not done.needs_attention
@@ -56,7 +59,7 @@ def test_a_filled_entry_gets_a_confirmed_stop_and_both_take_profits(world) -> No
     assert evaluation.action is CandidateAction.OPEN
 
 
-def test_the_intent_is_durable_before_the_entry_is_sent(world) -> None:
+def test_the_intent_is_durable_before_the_entry_is_sent(world: World) -> None:
     exchange, store = world
     seen: list[str] = []
     exchange.before_submit.append(
@@ -65,7 +68,7 @@ def test_the_intent_is_durable_before_the_entry_is_sent(world) -> None:
     assert seen[0] == "op1"
 
 
-def test_a_locked_symbol_is_rejected_with_every_binding_lock_named(world) -> None:
+def test_a_locked_symbol_is_rejected_with_every_binding_lock_named(world: World) -> None:
     exchange, store = world
     now = exchange.clock.now_ms() // 1000
     store.states[SYMBOL] = SymbolState(SYMBOL, cooldown_until=CooldownUntil(
@@ -77,14 +80,14 @@ def test_a_locked_symbol_is_rejected_with_every_binding_lock_named(world) -> Non
     assert evaluation.action is CandidateAction.REJECT and "freeze" in evaluation.reject_reason
 
 
-def test_a_second_open_on_a_busy_symbol_is_rejected(world) -> None:
+def test_a_second_open_on_a_busy_symbol_is_rejected(world: World) -> None:
     exchange, store = world
     open_(exchange, store)
     done = open_(exchange, store, intent_id="op2")
     assert done.status == "rejected_by_gate" and "already open" in done.reason
 
 
-def test_a_stop_invisible_for_1500_ms_flattens_and_locks_for_30_minutes(world) -> None:
+def test_a_stop_invisible_for_1500_ms_flattens_and_locks_for_30_minutes(world: World) -> None:
     exchange, store = world
     exchange.algo_visibility_delay_s = 1.5
     start = exchange.clock.monotonic()
@@ -105,14 +108,14 @@ def test_a_stop_invisible_for_1500_ms_flattens_and_locks_for_30_minutes(world) -
     assert closing.reduce_only and closing.acc_fill_sz == D("0.10")
 
 
-def test_a_rejected_stop_flattens(world) -> None:
+def test_a_rejected_stop_flattens(world: World) -> None:
     exchange, store = world
     exchange.script("submit_algo_stop", Rejected("51277", "trigger on wrong side"))
     done = open_(exchange, store)
     assert done.status == "flattened" and not exchange.positions
 
 
-def test_a_lost_entry_answer_is_resolved_with_exactly_one_order(world) -> None:
+def test_a_lost_entry_answer_is_resolved_with_exactly_one_order(world: World) -> None:
     exchange, store = world
     exchange.script("submit_order", "drop")
     done = open_(exchange, store)
@@ -120,7 +123,7 @@ def test_a_lost_entry_answer_is_resolved_with_exactly_one_order(world) -> None:
     assert len(exchange.orders_with_client_id("pxENop100")) == 1
 
 
-def test_a_rejected_entry_leaves_no_position_and_clears_the_intent(world) -> None:
+def test_a_rejected_entry_leaves_no_position_and_clears_the_intent(world: World) -> None:
     exchange, store = world
     exchange.script("submit_order", Rejected("51008", "insufficient margin"))
     done = open_(exchange, store)
@@ -129,7 +132,7 @@ def test_a_rejected_entry_leaves_no_position_and_clears_the_intent(world) -> Non
     assert not exchange.algo_book
 
 
-def test_an_unfilled_limit_entry_is_cancelled_and_opens_nothing(world) -> None:
+def test_an_unfilled_limit_entry_is_cancelled_and_opens_nothing(world: World) -> None:
     exchange, store = world
     done = open_(exchange, store, entry_price=D("29500.0"), entry_timeout_s=0.5)
     assert done.status == "entry_not_filled"
@@ -137,7 +140,7 @@ def test_an_unfilled_limit_entry_is_cancelled_and_opens_nothing(world) -> None:
     assert order.state.value == "canceled" and not exchange.algo_book
 
 
-def test_bad_input_is_refused_before_any_order(world) -> None:
+def test_bad_input_is_refused_before_any_order(world: World) -> None:
     exchange, store = world
     with pytest.raises(InvalidIntent):
         open_(exchange, store, stop_price=D("29400.05"))
@@ -149,7 +152,7 @@ def test_bad_input_is_refused_before_any_order(world) -> None:
 
 
 def test_a_size_whose_stop_loss_exceeds_the_tier_budget_is_rejected_before_any_order(
-        world) -> None:
+        world: World) -> None:
     exchange, store = world
     # tier A risks 1 % of 100,000 USDT; 200 contracts x 0.01 BTC x 600 USDT = 1,200 USDT
     done = open_(exchange, store, qty=D("200"), tp1_qty=D("80"), tp2_qty=D("60"))
@@ -179,7 +182,7 @@ WRITES = ("set_leverage", "submit_order", "submit_algo_stop", "cancel_order", "c
     ("long", {"entry_price": D("29300.0")}, "entry 29300.0"),
 ])
 def test_a_plan_on_the_wrong_side_of_the_market_is_refused_before_anything_is_sent(
-        world, side: str, changes: dict[str, object], names: str) -> None:
+        world: World, side: str, changes: dict[str, object], names: str) -> None:
     exchange, store = world
     position_side = PositionSide.LONG if side == "long" else PositionSide.SHORT
     with pytest.raises(InvalidIntent, match="plan must order") as refused:
@@ -190,7 +193,7 @@ def test_a_plan_on_the_wrong_side_of_the_market_is_refused_before_anything_is_se
     assert SYMBOL not in store.flushed
 
 
-def test_the_market_check_uses_the_book_not_only_the_mark(world) -> None:
+def test_the_market_check_uses_the_book_not_only_the_mark(world: World) -> None:
     exchange, store = world
     # mark 30000 but the book says a buy pays 30100: TP1 at 30050 would take profit at once
     exchange.ticker_spread[SYMBOL] = (D("29900"), D("30100"))
@@ -199,14 +202,16 @@ def test_the_market_check_uses_the_book_not_only_the_mark(world) -> None:
     assert not [call for call in exchange.calls if call in WRITES]
 
 
-def test_take_profit_sizes_above_the_quantity_are_named_in_the_operators_terms(world) -> None:
+def test_take_profit_sizes_above_the_quantity_are_named_in_the_operators_terms(
+        world: World) -> None:
     exchange, store = world
     with pytest.raises(InvalidIntent, match=r"take-profit sizes 0.08 \+ 0.03 exceed the "
                                             r"quantity 0.10"):
         open_(exchange, store, tp1_qty=D("0.08"))
 
 
-def test_a_partial_fill_too_small_for_the_plan_is_flattened_and_locks_the_symbol(world) -> None:
+def test_a_partial_fill_too_small_for_the_plan_is_flattened_and_locks_the_symbol(
+        world: World) -> None:
     exchange, store = world
     lookup = exchange.orders.get_order_status
 
@@ -224,7 +229,7 @@ def test_a_partial_fill_too_small_for_the_plan_is_flattened_and_locks_the_symbol
     assert locks.freeze >= now + 1800 and locks.loss >= now + 1800
 
 
-def test_an_intent_id_used_before_is_refused_even_after_its_position_closed(world) -> None:
+def test_an_intent_id_used_before_is_refused_even_after_its_position_closed(world: World) -> None:
     """Found by the invariant harness: intent i2 reopened after its stop fired, and the
     exchange took a second order for each of its client ids."""
     exchange, store = world
@@ -240,7 +245,7 @@ def test_an_intent_id_used_before_is_refused_even_after_its_position_closed(worl
     assert [(g.name, g.verdict.value) for g in evaluation.gates][2] == ("intent_unused", "FAIL")
 
 
-def test_an_intent_the_exchange_knows_is_refused_even_with_a_fresh_store(world) -> None:
+def test_an_intent_the_exchange_knows_is_refused_even_with_a_fresh_store(world: World) -> None:
     exchange, store = world
     assert open_(exchange, store).status == "opened"
     sent = len(exchange.order_book)

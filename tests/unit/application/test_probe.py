@@ -3,10 +3,11 @@
 import asyncio
 import re
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
-from application.probe import RunProbe
+from application.probe import ProbeRan, RunProbe
 from application.probe_report import VERDICT_WORDS
 from domain.orders import PositionSide
 from domain.outcome import Rejected, Unknown
@@ -16,18 +17,21 @@ from tests.fakes import FakeClock, InMemoryEvidenceSink
 from tests.unit.application import wiring
 
 
-def run(exchange: FakeExchange, sink: InMemoryEvidenceSink, **kw: object):
+def run(exchange: FakeExchange, sink: InMemoryEvidenceSink, **kw: Any) -> ProbeRan:
     cmd = RunProbe(inst_id=str(kw.pop("inst_id", "BTC-USDT-SWAP")), intent_id="probe1", **kw)
     return asyncio.run(wiring.probe(exchange, sink).execute(cmd))
 
 
+World = tuple[FakeExchange, InMemoryEvidenceSink]
+
+
 @pytest.fixture
-def world() -> tuple[FakeExchange, InMemoryEvidenceSink]:
+def world() -> World:
     sink = InMemoryEvidenceSink()
     return FakeExchange(FakeClock(), sink), sink
 
 
-def test_the_full_loop_leaves_every_seed_deliverable(world) -> None:
+def test_the_full_loop_leaves_every_seed_deliverable(world: World) -> None:
     exchange, sink = world
     ran = run(exchange, sink)
     assert ran.order_placed and ran.loop_closed and ran.exchange_errors == 0
@@ -41,7 +45,8 @@ def test_the_full_loop_leaves_every_seed_deliverable(world) -> None:
     assert calls == ["get_price_limit", "submit_order", "cancel_order"]
 
 
-def test_the_default_price_sits_below_the_band_and_never_comes_from_the_ticker(world) -> None:
+def test_the_default_price_sits_below_the_band_and_never_comes_from_the_ticker(
+        world: World) -> None:
     exchange, sink = world
     run(exchange, sink)
     order = next(iter(exchange.order_book.values()))
@@ -50,21 +55,21 @@ def test_the_default_price_sits_below_the_band_and_never_comes_from_the_ticker(w
     assert order.size == Decimal("0.01") and order.side.value == "buy"
 
 
-def test_an_operator_price_is_used_as_given(world) -> None:
+def test_an_operator_price_is_used_as_given(world: World) -> None:
     exchange, sink = world
     run(exchange, sink, px=Decimal("100.1"))
     assert next(iter(exchange.order_book.values())).price == Decimal("100.1")
     assert "get_price_limit" not in exchange.calls
 
 
-def test_an_off_tick_price_is_refused_before_any_order(world) -> None:
+def test_an_off_tick_price_is_refused_before_any_order(world: World) -> None:
     exchange, sink = world
     ran = run(exchange, sink, px=Decimal("100.05"))
     assert ran.bad_input and not exchange.order_book and "submit_order" not in exchange.calls
     assert "OKX_PROBE_MINIMAL_EVIDENCE_REPORT.md" in sink.texts
 
 
-def test_a_suspended_instrument_gets_no_order_but_a_package(world) -> None:
+def test_a_suspended_instrument_gets_no_order_but_a_package(world: World) -> None:
     exchange, sink = world
     ran = run(exchange, sink, inst_id="XRP-USDT-SWAP")
     assert not exchange.order_book and not ran.order_placed
@@ -73,7 +78,7 @@ def test_a_suspended_instrument_gets_no_order_but_a_package(world) -> None:
     assert selected["selected"] is False
 
 
-def test_an_unknown_instrument_gets_no_order_and_the_51001_is_reported(world) -> None:
+def test_an_unknown_instrument_gets_no_order_and_the_51001_is_reported(world: World) -> None:
     exchange, sink = world
     ran = run(exchange, sink, inst_id="NOPE-USDT-SWAP")
     assert not exchange.order_book and ran.exchange_errors == 1
@@ -84,7 +89,7 @@ def test_an_unknown_instrument_gets_no_order_and_the_51001_is_reported(world) ->
     assert "public_ticker" in report
 
 
-def test_instruments_unavailable_means_no_order(world) -> None:
+def test_instruments_unavailable_means_no_order(world: World) -> None:
     exchange, sink = world
     exchange.script("get_instruments", ExchangeUnavailable("connection reset"))
     ran = run(exchange, sink)
@@ -92,7 +97,7 @@ def test_instruments_unavailable_means_no_order(world) -> None:
     assert sink.documents["public_instruments_probe.json"]["ok"] is False
 
 
-def test_a_rejected_order_is_not_turned_into_an_ack(world) -> None:
+def test_a_rejected_order_is_not_turned_into_an_ack(world: World) -> None:
     exchange, sink = world
     exchange.script("submit_order", Rejected("51008", "Insufficient margin", 200))
     ran = run(exchange, sink)
@@ -103,7 +108,7 @@ def test_a_rejected_order_is_not_turned_into_an_ack(world) -> None:
     assert "order_status_samples.json" not in sink.appended
 
 
-def test_a_dropped_ack_is_resolved_by_client_id_with_one_order(world) -> None:
+def test_a_dropped_ack_is_resolved_by_client_id_with_one_order(world: World) -> None:
     exchange, sink = world
     exchange.script("submit_order", "drop")
     ran = run(exchange, sink)
@@ -112,7 +117,7 @@ def test_a_dropped_ack_is_resolved_by_client_id_with_one_order(world) -> None:
     assert resolve["call"] == "resolve_unknown_submit" and resolve["found"] is True
 
 
-def test_an_unknown_that_never_resolves_is_reported_as_such(world) -> None:
+def test_an_unknown_that_never_resolves_is_reported_as_such(world: World) -> None:
     exchange, sink = world
     exchange.script("submit_order", Unknown("timeout"))
     exchange.script("get_order_status", *[ExchangeUnavailable("down")] * 200)
@@ -120,7 +125,7 @@ def test_an_unknown_that_never_resolves_is_reported_as_such(world) -> None:
     assert ran.unresolved_unknown and not ran.order_placed
 
 
-def test_a_failed_status_read_is_recorded_and_the_probe_still_packages(world) -> None:
+def test_a_failed_status_read_is_recorded_and_the_probe_still_packages(world: World) -> None:
     exchange, sink = world
     exchange.script("get_order_status", ExchangeRejected("50013", "busy", 429))
     ran = run(exchange, sink)
@@ -130,7 +135,7 @@ def test_a_failed_status_read_is_recorded_and_the_probe_still_packages(world) ->
 
 
 @pytest.mark.parametrize("inst_id", ["BTC-USDT-SWAP", "NOPE-USDT-SWAP", "XRP-USDT-SWAP"])
-def test_the_report_carries_no_verdict_words(world, inst_id: str) -> None:
+def test_the_report_carries_no_verdict_words(world: World, inst_id: str) -> None:
     exchange, sink = world
     exchange.script("cancel_order", Rejected("51400", "Order cancellation failed", 200))
     run(exchange, sink, inst_id=inst_id)
@@ -143,7 +148,7 @@ def test_the_report_carries_no_verdict_words(world, inst_id: str) -> None:
 # issue 8 bug 2: `probe --px` at or above the market filled and left an unprotected position
 @pytest.mark.parametrize("px", ["30000.0", "30100.0"])
 def test_a_price_at_or_through_the_market_is_refused_before_anything_is_sent(
-        world, px: str) -> None:
+        world: World, px: str) -> None:
     exchange, sink = world
     ran = run(exchange, sink, px=Decimal(px))
     assert "would fill" in ran.bad_input and "--allow-fill" in ran.bad_input
@@ -154,13 +159,13 @@ def test_a_price_at_or_through_the_market_is_refused_before_anything_is_sent(
     assert "Input refused before sending" in sink.texts["OKX_PROBE_MINIMAL_EVIDENCE_REPORT.md"]
 
 
-def test_a_price_below_the_market_is_sent(world) -> None:
+def test_a_price_below_the_market_is_sent(world: World) -> None:
     exchange, sink = world
     ran = run(exchange, sink, px=Decimal("29999.9"))
     assert ran.loop_closed and not ran.bad_input and ran.filled == 0 and ran.fill_closed
 
 
-def test_an_unreadable_book_refuses_an_operator_price(world) -> None:
+def test_an_unreadable_book_refuses_an_operator_price(world: World) -> None:
     exchange, sink = world
     exchange.script("get_ticker", ExchangeUnavailable("timeout", None))
     ran = run(exchange, sink, px=Decimal("100.0"))
@@ -180,7 +185,7 @@ def fill_on_first_lookup(exchange: FakeExchange) -> None:
     exchange.orders.get_order_status = filled_first  # type: ignore[method-assign]
 
 
-def test_with_allow_fill_the_fill_is_sold_again_reduce_only_and_reported(world) -> None:
+def test_with_allow_fill_the_fill_is_sold_again_reduce_only_and_reported(world: World) -> None:
     exchange, sink = world
     fill_on_first_lookup(exchange)
     ran = run(exchange, sink, px=Decimal("30100.0"), allow_fill=True)
@@ -194,7 +199,7 @@ def test_with_allow_fill_the_fill_is_sold_again_reduce_only_and_reported(world) 
         sink.texts["OKX_PROBE_MINIMAL_EVIDENCE_REPORT.md"]
 
 
-def test_allow_fill_is_refused_on_an_instrument_with_a_position(world) -> None:
+def test_allow_fill_is_refused_on_an_instrument_with_a_position(world: World) -> None:
     exchange, sink = world
     exchange.positions["BTC-USDT-SWAP"] = (PositionSide.SHORT, Decimal("0.05"),
                                            Decimal("30000"))
@@ -202,7 +207,7 @@ def test_allow_fill_is_refused_on_an_instrument_with_a_position(world) -> None:
     assert "would merge into the open one" in ran.bad_input and not exchange.order_book
 
 
-def test_a_resting_probe_order_the_market_filled_is_sold_again(world) -> None:
+def test_a_resting_probe_order_the_market_filled_is_sold_again(world: World) -> None:
     exchange, sink = world
     fill_on_first_lookup(exchange)
     ran = run(exchange, sink, px=Decimal("29000.0"))

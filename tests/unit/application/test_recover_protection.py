@@ -7,12 +7,13 @@ import attrs
 import pytest
 
 from application.open_position import OpenPositionCommand
-from application.recover_protection import RecoverCommand
+from application.recover_protection import ProtectionRecovered, RecoverCommand
 from domain.algo import AlgoState
 from domain.logs import RiskEvent, RiskEventType
 from domain.orders import OrderIntent, OrdType, PositionSide, Side
 from domain.params import Params, ProtectionParams, UnknownPositionPolicy
 from domain.state import PositionStage
+from ports.exchange_types import OrderPlacement
 from tests.fake_venue import FakeExchange, spec
 from tests.fakes import FakeClock, InMemoryStateStore
 from tests.unit.application import wiring
@@ -21,12 +22,13 @@ from tests.unit.application.position_world import SYMBOL, opened
 D = Decimal
 
 
-def recover(exchange, store, params: Params | None = None, symbols=()):
+def recover(exchange: FakeExchange, store: InMemoryStateStore, params: Params | None = None,
+            symbols: tuple[str, ...] = ()) -> ProtectionRecovered:
     use_case = wiring.recover(exchange, store, params or Params())
     return asyncio.run(use_case.execute(RecoverCommand(tuple(symbols))))
 
 
-def recover_events(store) -> list[RiskEvent]:
+def recover_events(store: InMemoryStateStore) -> list[RiskEvent]:
     return [e for e in store.events_of(RiskEvent) if e.event_type is RiskEventType.SL_RECOVER]
 
 
@@ -96,7 +98,7 @@ def test_an_entry_that_filled_while_the_engine_was_down_is_protected_with_its_pl
     # the entry reaches the exchange, then the process dies before it learns the answer
     original = exchange.orders.submit_order
 
-    async def submit_then_die(intent: OrderIntent):
+    async def submit_then_die(intent: OrderIntent) -> OrderPlacement:
         await original(intent)
         raise SystemExit(crashed)
 
@@ -123,7 +125,7 @@ def test_orders_of_a_finished_intent_are_cancelled_but_foreign_ones_are_not() ->
     for cid in ("pxT1old00", "manual1"):
         asyncio.run(exchange.orders.submit_order(OrderIntent.closing(
             spec(), PositionSide.LONG, OrdType.LIMIT, D("0.01"), D("40000"), cid)))
-    recover(exchange, store, symbols=[SYMBOL])
+    recover(exchange, store, symbols=(SYMBOL,))
     live = {o.client_order_id for o in exchange.order_book.values() if not o.state.is_terminal}
     assert live == {"manual1"}
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 from application.manage_position import ManagePositionCommand, RegimeShiftCommand, RegimeShifted
 from domain.logs import RegimeShiftLog, RiskEvent, RiskEventType
 from domain.params import MarginParams, Params
+from domain.regime import Regime
 from ports.errors import ExchangeUnavailable
 from tests.fake_venue import FakeExchange
 from tests.fakes import InMemoryStateStore
@@ -19,7 +20,7 @@ D = Decimal
 def shift(exchange: FakeExchange, store: InMemoryStateStore, regime: str,
           params: Params = wiring.DEFAULT) -> RegimeShifted:
     use_case = wiring.regime_shift(exchange, store, params)
-    return asyncio.run(use_case.execute(RegimeShiftCommand(SYMBOL, regime)))
+    return asyncio.run(use_case.execute(RegimeShiftCommand(SYMBOL, Regime(regime))))
 
 
 def manage(exchange: FakeExchange, store: InMemoryStateStore) -> None:

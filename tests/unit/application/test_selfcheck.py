@@ -1,15 +1,19 @@
 """SelfCheck reports every check and fails on a skewed clock, wrong mode or bad instrument."""
 
 import asyncio
+from typing import Any
+
+import pytest
 
 from application.selfcheck import RunSelfCheck, SelfCheckDone
+from domain.algo import AlgoOrder
 from ports.errors import ExchangeRejected
 from tests.fake_venue import FakeExchange
 from tests.fakes import FakeClock, InMemoryEvidenceSink
 from tests.unit.application import wiring
 
 
-def check(exchange: FakeExchange, **kw: object) -> SelfCheckDone:
+def check(exchange: FakeExchange, **kw: Any) -> SelfCheckDone:
     cmd = RunSelfCheck(venue="sim", symbols=tuple(kw.pop("symbols", ("BTC-USDT-SWAP",))),
                        intent_id="sc1", **kw)
     use_case = wiring.selfcheck(exchange, InMemoryEvidenceSink())
@@ -106,10 +110,11 @@ def test_a_parameter_out_of_its_range_fails_the_parameters_check() -> None:
     assert good.passed and "required keys present" in good.detail
 
 
-def test_any_exception_in_a_check_is_a_failed_line_not_a_traceback(monkeypatch) -> None:
+def test_any_exception_in_a_check_is_a_failed_line_not_a_traceback(
+        monkeypatch: pytest.MonkeyPatch) -> None:
     exchange = FakeExchange(FakeClock())
 
-    async def broken(symbol: str) -> tuple:
+    async def broken(symbol: str) -> tuple[AlgoOrder, ...]:
         raise RuntimeError("decoder blew up")
     monkeypatch.setattr(exchange.algos, "get_open_algo_orders", broken)
     done = check(exchange)
@@ -118,7 +123,8 @@ def test_any_exception_in_a_check_is_a_failed_line_not_a_traceback(monkeypatch) 
     assert by_name(done)["position mode"] is True   # the other checks still ran
 
 
-def test_an_algo_answer_for_another_symbol_fails_the_query_check(monkeypatch) -> None:
+def test_an_algo_answer_for_another_symbol_fails_the_query_check(
+        monkeypatch: pytest.MonkeyPatch) -> None:
     from decimal import Decimal
 
     from domain.algo import AlgoOrder, AlgoState, WorkingType
@@ -127,7 +133,7 @@ def test_an_algo_answer_for_another_symbol_fails_the_query_check(monkeypatch) ->
     foreign = AlgoOrder("ETH-USDT-SWAP", "9001", "", AlgoState.LIVE, Side.SELL, Decimal("1"),
                         False, Decimal("1500"), WorkingType.MARK_PRICE, True, 0)
 
-    async def wrong(symbol: str) -> tuple:
+    async def wrong(symbol: str) -> tuple[AlgoOrder, ...]:
         return (foreign,)
     monkeypatch.setattr(exchange.algos, "get_open_algo_orders", wrong)
     done = check(exchange)
@@ -136,7 +142,8 @@ def test_an_algo_answer_for_another_symbol_fails_the_query_check(monkeypatch) ->
     assert line.detail == "BTC-USDT-SWAP: got an algo of ETH-USDT-SWAP"
 
 
-def test_a_websocket_that_never_acknowledges_fails_within_the_deadline(monkeypatch) -> None:
+def test_a_websocket_that_never_acknowledges_fails_within_the_deadline(
+        monkeypatch: pytest.MonkeyPatch) -> None:
     exchange = FakeExchange(FakeClock())
 
     async def silent() -> None:

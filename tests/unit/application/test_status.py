@@ -3,7 +3,9 @@
 import asyncio
 from decimal import Decimal
 
-from application.status import StatusCommand
+from application.status import StatusCommand, StatusReport, SymbolStatus
+from tests.fake_venue import FakeExchange
+from tests.fakes import InMemoryStateStore
 from tests.unit.application import wiring
 from tests.unit.application.position_world import SYMBOL, opened
 
@@ -23,7 +25,8 @@ def test_status_shows_the_position_its_stop_and_the_gate() -> None:
     assert exchange.order_book == orders and exchange.algo_book == algos
 
 
-def status_of(exchange, store):  # type: ignore[no-untyped-def]
+def status_of(exchange: FakeExchange, store: InMemoryStateStore
+              ) -> tuple[StatusReport, SymbolStatus]:
     report = asyncio.run(wiring.status(exchange, store).execute(StatusCommand()))
     return report, {r.symbol: r for r in report.symbols}[SYMBOL]
 

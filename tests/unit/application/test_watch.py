@@ -5,12 +5,13 @@ from collections.abc import Callable
 
 import attrs
 
-from application.watch import WatchCommand
+from application.watch import WatchCommand, WatchStopped
 from domain.algo import AlgoState
 from domain.evidence import EvidenceRef
 from domain.state import PositionStage
 from ports.exchange_events import AlgoUpdate, ExchangeEvent, OrderUpdate, ResyncNeeded
 from tests.fake_venue import FakeExchange, FakeSubscription
+from tests.fakes import InMemoryStateStore
 from tests.unit.application import wiring
 from tests.unit.application.position_world import SYMBOL, fill_tp, opened
 
@@ -33,7 +34,8 @@ class MidRun(FakeSubscription):
         return await super().get(timeout)
 
 
-def run_watch(exchange: FakeExchange, store, steps) -> object:
+def run_watch(exchange: FakeExchange, store: InMemoryStateStore,
+              steps: list[Callable[[], ExchangeEvent]]) -> WatchStopped:
     exchange.streams.subscribe = lambda: MidRun(exchange, steps)  # type: ignore[method-assign]
     use_case = wiring.watch(exchange, store)
     return asyncio.run(use_case.execute(WatchCommand(run_for_s=2.0)))

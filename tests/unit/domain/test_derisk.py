@@ -106,8 +106,9 @@ def test_margin_above_the_limit_sheds_the_fraction_reduce_only_on_the_exit_side(
 
 def shift(position: PositionState, new: str, snapshot: MarginSnapshot | None,
           old: str = "TREND") -> list[tuple[int, str]]:
-    state = SymbolState(SYMBOL, last_regime=old, position_state=position)
-    result = on_regime_shift(SYMBOL, old, new, state, now=NOW, params=PARAMS, spec=SPEC,
+    state = SymbolState(SYMBOL, last_regime=Regime(old), position_state=position)
+    result = on_regime_shift(SYMBOL, Regime(old), Regime(new), state, now=NOW, params=PARAMS,
+                             spec=SPEC,
                              mark_price=D(100), margin=snapshot)
     return [(p.step.value, type(p.action).__name__) for p in result.planned]
 
@@ -131,16 +132,17 @@ def test_margin_derisk_comes_before_the_runner_step() -> None:
 
 def test_with_a_shock_one_order_sheds_the_larger_of_the_two() -> None:
     state = SymbolState(SYMBOL, last_regime=Regime.TREND, position_state=pre_tp1())
-    result = on_regime_shift(SYMBOL, "TREND", "SHOCK", state, now=NOW, params=PARAMS,
+    result = on_regime_shift(SYMBOL, Regime.TREND, Regime.SHOCK, state, now=NOW, params=PARAMS,
                              spec=SPEC, mark_price=D(100), margin=margin("600"))
     step1 = [p.action for p in result.planned if p.step is PlaybookStep.SHOCKGUARD]
     assert len(step1) == 1 and isinstance(step1[0], MarginDeRisk)
     assert step1[0].qty == D(5)      # half of 10 beats the runner allocation 2
     small = attrs.evolve(PARAMS, margin=MarginParams(D("0.5"), D("0.1")))
-    result = on_regime_shift(SYMBOL, "TREND", "SHOCK", state, now=NOW, params=small,
+    result = on_regime_shift(SYMBOL, Regime.TREND, Regime.SHOCK, state, now=NOW, params=small,
                              spec=SPEC, mark_price=D(100), margin=margin("600"))
     step1 = [p.action for p in result.planned if p.step is PlaybookStep.SHOCKGUARD]
-    assert [type(a) for a in step1] == [MarginDeRisk] and step1[0].qty == D(2)
+    assert [type(a) for a in step1] == [MarginDeRisk]
+    assert isinstance(step1[0], MarginDeRisk) and step1[0].qty == D(2)
     assert "raised to the SHOCK shed 2" in step1[0].reason
     assert not any(isinstance(a, DeRisk) for a in result.actions)
 
@@ -216,6 +218,6 @@ def test_a_margin_fill_larger_than_the_position_is_refused() -> None:
 def test_the_regime_close_of_a_runner_still_follows_a_margin_cut() -> None:
     # in RUNNER_ONLY with a calm regime, step 2 does nothing after the cut
     state = SymbolState(SYMBOL, last_regime=Regime.RANGE, position_state=runner())
-    result = on_regime_shift(SYMBOL, "RANGE", "TREND", state, now=NOW, params=PARAMS,
+    result = on_regime_shift(SYMBOL, Regime.RANGE, Regime.TREND, state, now=NOW, params=PARAMS,
                              spec=SPEC, mark_price=D(118), margin=margin("900"))
     assert not any(isinstance(a, CloseRunner) for a in result.actions)

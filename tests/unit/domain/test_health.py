@@ -166,8 +166,8 @@ def test_health_roll_is_a_direct_recomputation(trades: list[ClosedTrade], window
     assert roll.max_dd == pytest.approx(float(max(depths)))
     wins = sum(r for r in results if r > 0)
     losses = -sum(r for r in results if r < 0)
-    assert (roll.gross_win_r, roll.gross_loss_r) == (pytest.approx(float(wins)),
-                                                     pytest.approx(float(losses)))
+    assert roll.gross_win_r == pytest.approx(float(wins))
+    assert roll.gross_loss_r == pytest.approx(float(losses))
     if losses:
         assert roll.profit_factor == pytest.approx(min(float(wins / losses), PROFIT_FACTOR_CAP))
     exits = [e for t in recent for e in t.limit_exits]

@@ -1,6 +1,7 @@
 """InstrumentSpec rounding and the Decimal helpers (floats are refused)."""
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -33,8 +34,8 @@ def test_size_rounding_and_contract_conversion() -> None:
 @pytest.mark.parametrize("field", ["tick_sz", "lot_sz", "min_sz", "ct_val", "ct_mult"])
 @pytest.mark.parametrize("bad", [D(0), D(-1), D("NaN"), D("Infinity")])
 def test_a_spec_refuses_non_positive_steps(field: str, bad: Decimal) -> None:
-    fields = {"tick_sz": D("0.1"), "lot_sz": D(1), "min_sz": D(1), "ct_val": D("0.01"),
-              "ct_mult": D(1), field: bad}
+    fields: dict[str, Any] = {"tick_sz": D("0.1"), "lot_sz": D(1), "min_sz": D(1),
+                              "ct_val": D("0.01"), "ct_mult": D(1), field: bad}
     with pytest.raises(InvalidIntent, match=field):
         InstrumentSpec("X-USDC-SWAP", "SWAP", "live", settle_ccy="USDC", **fields)
 

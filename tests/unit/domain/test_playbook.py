@@ -20,6 +20,7 @@ from domain.logs import RiskEventType
 from domain.orders import Side
 from domain.params import Params, ShockGuardParams
 from domain.playbook import PlaybookResult, PlaybookStep, on_regime_shift
+from domain.regime import Regime
 from domain.state import PositionState, ShockGuardState, SymbolState
 from tests.unit.domain.builders import (
     CONFIRM,
@@ -42,9 +43,10 @@ D = Decimal
 def shift(position: PositionState, new: str, *, old: str = "TREND", mark: str | None = "100",
           guard: ShockGuardState | None = None, params: Params = PARAMS,
           instrument: InstrumentSpec = SPEC, now: int = NOW) -> PlaybookResult:
-    state = SymbolState(SYMBOL, last_regime=old, position_state=position,
+    state = SymbolState(SYMBOL, last_regime=Regime(old), position_state=position,
                         shockguard=guard or ShockGuardState())
-    return on_regime_shift(SYMBOL, old, new, state, now=now, params=params, spec=instrument,
+    return on_regime_shift(SYMBOL, Regime(old), Regime(new), state, now=now, params=params,
+                           spec=instrument,
                            mark_price=None if mark is None else D(mark))
 
 
@@ -130,7 +132,8 @@ def test_a_third_shock_within_the_hour_sets_the_freeze() -> None:
 def test_a_lock_already_longer_is_kept() -> None:
     state = SymbolState(SYMBOL, cooldown_until=attrs.evolve(SymbolState(SYMBOL).cooldown_until,
                                                             shock=NOW + 5000))
-    result = on_regime_shift(SYMBOL, "TREND", "SHOCK", state, now=NOW, params=PARAMS, spec=SPEC,
+    result = on_regime_shift(SYMBOL, Regime.TREND, Regime.SHOCK, state, now=NOW, params=PARAMS,
+                             spec=SPEC,
                              mark_price=None)
     assert result.state.cooldown_until.shock == NOW + 5000
 

@@ -77,7 +77,8 @@ def test_a_loss_cooldown_says_it_places_no_order() -> None:
 
 def test_a_regime_shift_collects_what_its_steps_placed() -> None:
     state = SymbolState(SYMBOL, last_regime=Regime.TREND, position_state=pre_tp1())
-    result = on_regime_shift(SYMBOL, "TREND", "SHOCK", state, now=NOW, params=PARAMS, spec=SPEC,
+    result = on_regime_shift(SYMBOL, Regime.TREND, Regime.SHOCK, state, now=NOW, params=PARAMS,
+                             spec=SPEC,
                              mark_price=D(100))
     shift_events = [e for e in events(result.actions)
                     if e.event.event_type is RiskEventType.REGIME_SHIFT]
@@ -85,4 +86,4 @@ def test_a_regime_shift_collects_what_its_steps_placed() -> None:
 
 
 def test_a_bar_without_an_exit_emits_nothing() -> None:
-    assert events(step(runner(), BarClosed(D(118), "TREND")).actions) == []
+    assert events(step(runner(), BarClosed(D(118), Regime.TREND)).actions) == []

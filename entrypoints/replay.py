@@ -1,0 +1,253 @@
+"""`prometheus-exec replay RUN_DIR`: run the recorded command again against its recording.
+
+The command and its arguments, settings and parameters come from the run's manifest; every
+REST answer from its raw records (adapters/replay), in a scratch directory with an empty state
+store (as on the embedded simulator). Exit 0 reproduced (every recorded call made, none
+other, and the same outcome), 1 diverged (the first divergence, naming the record), 2 the
+directory cannot be replayed.
+"""
+
+import contextlib
+import io
+import json
+import re
+import tempfile
+import typing
+from collections.abc import Iterator, Mapping
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from adapters.replay import (
+    Matcher,
+    Recording,
+    ReplayClock,
+    ReplayTransport,
+    UnusableRun,
+    load_recording,
+)
+from domain.params import Params
+from entrypoints.config_file import BinanceSection, ConfigProblem, structure
+from entrypoints.replay_context import ReplayContext, replay_container, replaying
+from entrypoints.settings import VENUES, Settings
+
+REPRODUCED, DIVERGED, UNUSABLE = 0, 1, 2
+EXIT_NAMES = {REPRODUCED: "REPRODUCED", DIVERGED: "DIVERGED", UNUSABLE: "UNUSABLE"}
+# commands whose runs are replayed (verify, replay and sim make no run of their own)
+REPLAYABLE = ("probe", "selfcheck", "open", "close", "manage", "regime", "recover", "watch",
+              "status")
+RUN_DIR_MARK = "<run_dir>"
+DURATION = re.compile(r"\b\d+(\.\d+)? ?(ms|s)\b")
+EPOCH_MS_FLOOR = 10**12  # 2001-09-09 in ms
+EPOCH_S_FLOOR = 10**9  # 2001-09-09 in s: smaller integers are counts, not times
+CLOCK_SLACK_MS = 1000
+
+
+@attrs.frozen
+class Replayed:
+    recording: Recording
+    matcher: Matcher
+    inner_exit: int
+    outcome: Mapping[str, Any] | None
+
+
+def replay_run(run_dir: Path) -> tuple[int, dict[str, Any], str]:
+    """(exit code, the --json payload, the human text)."""
+    try:
+        recording = load_recording(run_dir)
+        command = _replayable(recording)
+        with tempfile.TemporaryDirectory(prefix="prometheus-replay-") as scratch:
+            replayed = _rerun(recording, Path(scratch))
+    except UnusableRun as exc:
+        payload = {"command": "replay", "run_dir": str(run_dir), "error": str(exc),
+                   "exit_code": UNUSABLE, "exit": EXIT_NAMES[UNUSABLE]}
+        return UNUSABLE, payload, f"error: {exc}"
+    return _report(run_dir, command, replayed)
+
+
+def _replayable(recording: Recording) -> str:
+    argv = recording.argv
+    if not argv:
+        raise UnusableRun(f"{recording.run_dir}: its manifest records no command line")
+    if recording.outcome is None:
+        raise UnusableRun(f"{recording.run_dir}: the run did not finish (its manifest has no "
+                          "outcome to compare with)")
+    command = str(recording.manifest.get("command") or argv[0])
+    if command not in REPLAYABLE:
+        raise UnusableRun(f"{recording.run_dir}: command {command!r} cannot be replayed")
+    if recording.ws_records:
+        raise UnusableRun(f"{recording.run_dir}: the run used WebSocket streams "
+                          f"({recording.ws_records} records); replaying WS frames is not "
+                          "built yet, only REST")
+    return command
+
+
+def replay_context(recording: Recording, scratch: Path) -> ReplayContext:
+    """A fresh replay of recording: runs and state go under scratch (an existing directory)."""
+    runs = scratch / "runs"
+    runs.mkdir(mode=0o700, exist_ok=True)
+    settings = settings_from_manifest(recording.manifest, runs, scratch / "state" / "state.json")
+    matcher = Matcher(recording.calls)
+    clock = ReplayClock(recording.start_wall_ms, recording.start_mono_s, matcher.next_call)
+    return ReplayContext(recording, settings, matcher, clock, ReplayTransport(matcher, clock))
+
+
+@contextlib.contextmanager
+def replayed_container(run_dir: Path, scratch: Path,
+                       run_prefix: str = "replay") -> Iterator[tuple[Any, ReplayContext]]:
+    """For tests and embedders: (a container whose exchange is the recorded run, the replay).
+    Run use-cases on it with entrypoints.lifecycle.run; `context.matcher.finish()` then says
+    whether every recorded call was made and nothing else (None) or the first divergence."""
+    context = replay_context(load_recording(run_dir), scratch)
+    with replaying(context):
+        yield replay_container(context, run_prefix, {}), context
+
+
+def _rerun(recording: Recording, scratch: Path) -> Replayed:
+    from typer.main import get_command
+
+    from entrypoints.cli import app  # the CLI imports this module for its replay command
+
+    context = replay_context(recording, scratch)
+    sink = io.StringIO()
+    with replaying(context), contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+        code = get_command(app).main(args=list(recording.argv or ()), standalone_mode=False)
+    context.matcher.finish()
+    return Replayed(recording, context.matcher, int(code or 0),
+                    _replayed_outcome(context.runs_dir))
+
+
+def _replayed_outcome(runs: Path) -> Mapping[str, Any] | None:
+    for manifest in sorted(runs.glob("*/run_manifest.json")):
+        value = json.loads(manifest.read_bytes()).get("outcome")
+        return value if isinstance(value, Mapping) else None
+    return None
+
+
+def settings_from_manifest(manifest: Mapping[str, Any], runs_dir: Path,
+                           state_path: Path) -> Settings:
+    """The recorded settings and parameters, with this replay's own runs and state."""
+    recorded = manifest.get("settings")
+    if not isinstance(recorded, Mapping) or recorded.get("venue") not in VENUES:
+        raise UnusableRun("the manifest's settings name no known venue")
+    symbols = recorded.get("symbols")
+    if not isinstance(symbols, list) or not symbols:
+        raise UnusableRun("the manifest's settings name no symbols")
+    binance = {k: recorded[k] for k in ("margin_asset", "recv_window_ms",
+                                        "stop_close_position") if recorded.get(k) is not None}
+    return Settings(
+        venue=str(recorded["venue"]), rest_url=None, ws_url=None,
+        td_mode=str(recorded.get("td_mode") or "cross"),
+        write_deadline_ms=int(recorded.get("write_deadline_ms") or 5000), credentials=None,
+        runs_dir=runs_dir, state_path=state_path, symbols=tuple(str(s) for s in symbols),
+        params=params_from(manifest.get("params")),
+        binance=attrs.evolve(BinanceSection(), **binance))
+
+
+def params_from(described: Any) -> Params:
+    """Params from the manifest's dotted (key, text) pairs; refused unless they describe back
+    to exactly what was recorded."""
+    if not isinstance(described, Mapping):
+        raise UnusableRun("the manifest records no parameters")
+    tree: dict[str, Any] = {}
+    for key, text in described.items():
+        node = tree
+        *parents, leaf = str(key).split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = _typed(Params, str(key).split("."), str(text))
+    try:
+        params = structure(tree, Params)
+    except (ConfigProblem, ValueError, TypeError) as exc:
+        raise UnusableRun(f"the manifest's parameters cannot be read back: {exc}") from None
+    if dict(params.describe()) != {str(k): str(v) for k, v in described.items()}:
+        raise UnusableRun("the manifest's parameters are not all this engine's parameters")
+    return params
+
+
+def _typed(section: type, path: list[str], text: str) -> Any:
+    """The text as the type the field at path declares (as the settings file would give it)."""
+    kind: Any = section
+    for name in path:
+        fields = attrs.fields_dict(kind) if attrs.has(kind) else {}
+        if name not in fields:
+            return text  # the converter names the unknown key
+        kind = typing.get_type_hints(kind).get(name, str)
+    if kind is int:
+        return int(text) if text.lstrip("-").isdigit() else text
+    if kind is bool:
+        return text == "True"
+    if kind is Decimal:
+        return Decimal(text)
+    return text
+
+
+def normalized(outcome: Mapping[str, Any] | None) -> Any:
+    """The outcome with its own run directory's path and the durations it measured replaced:
+    each run has its own directory, and a replay moves the clock only where the recording
+    says (a call sent, an answer back, a sleep), not for the engine's own work in between."""
+    if outcome is None:
+        return None
+    run_dir = outcome.get("run_dir")
+
+    def clean(value: Any) -> Any:
+        if isinstance(value, Mapping):
+            return {k: RUN_DIR_MARK if k == "run_dir" else clean(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [clean(v) for v in value]
+        if isinstance(value, str):
+            if isinstance(run_dir, str) and run_dir:
+                value = value.replace(run_dir, RUN_DIR_MARK)
+            return DURATION.sub("<duration>", value)
+        return value
+    return clean(outcome)
+
+
+def same_outcome(recorded: Mapping[str, Any] | None,
+                 replayed: Mapping[str, Any] | None) -> bool:
+    return _same(normalized(recorded), normalized(replayed))
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if _epoch(a) and _epoch(b):
+        # a time the engine computed from its own clock (a lock's end, in ms or s): the same
+        # decision lands within the engine's own work between two calls of the recording
+        return bool(abs(a - b) <= (CLOCK_SLACK_MS if a >= EPOCH_MS_FLOOR
+                                   else CLOCK_SLACK_MS // 1000))
+    return bool(a == b and type(a) is type(b))
+
+
+def _epoch(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= EPOCH_S_FLOOR
+
+
+def _report(run_dir: Path, command: str, replayed: Replayed) -> tuple[int, dict[str, Any], str]:
+    recording, matcher = replayed.recording, replayed.matcher
+    divergence = matcher.divergence
+    same = same_outcome(recording.outcome, replayed.outcome)
+    code = REPRODUCED if divergence is None and same else DIVERGED
+    payload: dict[str, Any] = {
+        "command": "replay", "run_dir": str(run_dir), "replayed": command,
+        "argv": recording.argv, "records": recording.records,
+        "recorded_calls": len(recording.calls), "matched_calls": matcher.matched,
+        "divergence": divergence.describe() if divergence is not None else None,
+        "outcome_identical": same,
+        "recorded_outcome": None if same else recording.outcome,
+        "replayed_outcome": None if same else replayed.outcome,
+        "exit_code": code, "exit": EXIT_NAMES[code]}
+    if code == REPRODUCED:
+        human = (f"reproduced: {command} made the same {matcher.matched} exchange calls and "
+                 f"the same outcome (exit {replayed.inner_exit}) as {run_dir}")
+    elif divergence is not None:
+        human = f"diverged: {divergence}"
+    else:
+        human = (f"diverged: every exchange call matched, but the outcome differs: recorded "
+                 f"{json.dumps(recording.outcome, sort_keys=True)}, replayed "
+                 f"{json.dumps(replayed.outcome, sort_keys=True)}")
+    return code, payload, human

@@ -1,0 +1,127 @@
+"""Record the replay sessions of tests/replays/ from the simulator (run again after a change
+that alters what the engine sends, and commit what it writes):
+
+    .venv/bin/python -m tests.replays.record [NAME ...]
+
+Each session is one CLI command run in this process against an embedded simulator as venue
+okx-demo (the faults injected through the simulator's own API), from a scratch directory so
+the manifest holds relative paths only; its run directory is copied to tests/replays/NAME/.
+"""
+
+import contextlib
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import attrs
+from typer.main import get_command
+
+from entrypoints.cli import app
+from simulator.embedded import EmbeddedSimulator
+
+HERE = Path(__file__).resolve().parent
+SYMBOL = "BTC-USDT-SWAP"
+# the simulator's keys: long enough for the sink to scrub by value as well as by name
+KEY, SECRET, PASSPHRASE = "replay-key-000000001", "replay-secret-0000000000001", "replay-Pass-01"
+OPEN = ["open", "--symbol", SYMBOL, "--side", "long", "--qty", "1", "--stop", "29000",
+        "--tp1", "31000", "--tp1-qty", "0.5", "--tp2", "32000", "--tp2-qty", "0.25"]
+
+
+@attrs.frozen
+class Session:
+    name: str
+    argv: list[str]
+    prepare: Callable[[EmbeddedSimulator], object] = lambda sim: None
+    what: str = ""
+
+
+SESSIONS = (
+    Session("probe", ["probe", "--json"], what="seed 000's PROBE closed loop"),
+    Session("open", [*OPEN, "--intent-id", "plain1", "--json"],
+            what="a market entry, its stop confirmed, both take-profits resting"),
+    Session("open_stop_invisible", [*OPEN, "--intent-id", "hidden1", "--json"],
+            lambda sim: sim.faults.inject("algo_visibility_delay", "trade/order-algo",
+                                          times=1, ms=1500),
+            what="the stop stays invisible 1.5 s: emergency flatten and 30 min locks"),
+    Session("open_entry_dropped", [*OPEN, "--intent-id", "dropped1", "--json"],
+            lambda sim: sim.faults.inject("drop_after_accept", "trade/order", method="POST",
+                                          times=1, mode="reset"),
+            what="the entry's answer is lost after the exchange accepted it: resolved by "
+                 "client id"),
+    Session("open_read_dropped", [*OPEN, "--intent-id", "reread1", "--json"],
+            lambda sim: sim.faults.inject("drop_after_accept", "trade/order", method="GET",
+                                          times=1, mode="reset"),
+            what="a read's connection drops (the client-id check before the entry): retried"),
+)
+
+
+@contextlib.contextmanager
+def _environment(sim: EmbeddedSimulator) -> Iterator[None]:
+    values = {"OKX_API_KEY": KEY, "OKX_API_SECRET": SECRET, "OKX_API_PASSPHRASE": PASSPHRASE,
+              "OKX_REST_URL": sim.rest_url, "OKX_WS_URL": sim.ws_url,
+              "PROMETHEUS_VENUE": "okx-demo"}
+    saved = {name: os.environ.get(name) for name in [*values, "PROMETHEUS_CONFIG"]}
+    os.environ.update(values)
+    os.environ.pop("PROMETHEUS_CONFIG", None)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def record(session: Session, into: Path = HERE) -> Path:
+    """Run the session on a fresh simulator; its run directory becomes into/NAME."""
+    with tempfile.TemporaryDirectory(prefix="prometheus-record-") as scratch, \
+            EmbeddedSimulator(api_key=KEY, secret=SECRET, passphrase=PASSPHRASE, mode="demo",
+                              seed=7, price_walk=False) as sim, _environment(sim):
+        sim.set_price(SYMBOL, Decimal("30000"))
+        session.prepare(sim)
+        cwd = Path.cwd()
+        os.chdir(scratch)
+        try:
+            get_command(app).main(args=session.argv, standalone_mode=False)
+        finally:
+            os.chdir(cwd)
+        runs = sorted((Path(scratch) / "runs").iterdir())
+        if len(runs) != 1:
+            raise RuntimeError(f"{session.name}: expected one run directory, got {runs}")
+        target = into / session.name
+        shutil.rmtree(target, ignore_errors=True)
+        shutil.copytree(runs[0], target)
+        return target
+
+
+def record_replayable(session: Session, into: Path = HERE, attempts: int = 3) -> Path:
+    """Record until the session replays. A recording can be undecidable from its timestamps:
+    the sentinel's "is there time for one more poll?" may have been settled by the engine's
+    own microseconds between reading the clock and sending; such a recording is made again."""
+    from entrypoints.replay import replay_run
+
+    for _ in range(attempts):
+        target = record(session, into)
+        code, _, human = replay_run(target)
+        if code == 0:
+            return target
+        print(f"{session.name}: recorded again ({human[:200]})", file=sys.stderr)
+    raise RuntimeError(f"{session.name} did not replay after {attempts} recordings")
+
+
+def main(names: list[str]) -> None:
+    chosen = [s for s in SESSIONS if not names or s.name in names]
+    unknown = set(names) - {s.name for s in SESSIONS}
+    if unknown:
+        raise SystemExit(f"unknown session(s): {', '.join(sorted(unknown))}")
+    for session in chosen:
+        print(f"recorded {session.name}: {record_replayable(session)}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,184 @@
+"""The recorded sessions replayed as regression tests (issue 10): each must make exactly the
+recorded exchange calls and end with the recorded outcome, offline; an edited recording or a
+changed engine must be reported as a divergence naming the record."""
+
+import json
+import socket
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.main import get_command
+
+from application.probe import RunProbe
+from entrypoints.cli import app
+from entrypoints.lifecycle import run
+from entrypoints.replay import replay_run
+from entrypoints.replay_context import ReplayContext
+from tests.replays.conftest import SESSIONS, SESSIONS_DIR
+
+
+def _records(run_dir: Path) -> list[dict[str, Any]]:
+    lines = (run_dir / "m_execution_raw_part_0001.jsonl").read_text().splitlines()
+    return [json.loads(line) for line in lines]
+
+
+def _rewrite(run_dir: Path, records: list[dict[str, Any]]) -> None:
+    (run_dir / "m_execution_raw_part_0001.jsonl").write_text(
+        "".join(json.dumps(r, separators=(",", ":")) + "\n" for r in records))
+
+
+def _first(records: list[dict[str, Any]], endpoint: str) -> dict[str, Any]:
+    return next(r for r in records if r["endpoint"] == endpoint)
+
+
+@pytest.fixture
+def no_sockets(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Any attempt to connect anywhere is recorded and refused."""
+    attempts: list[Any] = []
+
+    def refuse(self: socket.socket, address: Any) -> None:
+        attempts.append(address)
+        raise OSError("a replay must not open a connection")
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    return attempts
+
+
+@pytest.mark.parametrize("name", SESSIONS)
+def test_each_recorded_session_is_reproduced_offline(name: str, no_sockets: list[Any]) -> None:
+    code, payload, human = replay_run(SESSIONS_DIR / name)
+    assert (code, payload["exit"]) == (0, "REPRODUCED"), human
+    assert payload["divergence"] is None and payload["outcome_identical"]
+    recorded = [r for r in _records(SESSIONS_DIR / name)
+                if r["kind"] == "rest" and r["response"] is not None]
+    assert payload["matched_calls"] == payload["recorded_calls"] == len(recorded) > 0
+    assert no_sockets == []
+
+
+def test_the_sessions_hold_the_faults_they_are_named_for() -> None:
+    # the fixtures prove something only if the recorded exchange really did these things
+    hidden = json.loads((SESSIONS_DIR / "open_stop_invisible" / "run_manifest.json").read_text())
+    assert hidden["outcome"]["status"] == "flattened"
+    assert hidden["outcome"]["position"]["cooldown_until"]["loss"] > 0
+    dropped = _records(SESSIONS_DIR / "open_entry_dropped")
+    lost = [r for r in dropped if r["endpoint"] == "POST /api/v5/trade/order"
+            and r["response"].get("http_status") is None]
+    assert lost and lost[0]["request"]["body"]["clOrdId"].startswith("pxENdropped1")
+    opened = json.loads((SESSIONS_DIR / "open_entry_dropped" / "run_manifest.json").read_text())
+    assert opened["outcome"]["status"] == "opened"
+
+
+def test_the_cli_prints_reproduced_and_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
+    code = get_command(app).main(["replay", str(SESSIONS_DIR / "open")], standalone_mode=False)
+    out = capsys.readouterr().out
+    calls = sum(1 for r in _records(SESSIONS_DIR / "open")
+                if str(r.get("endpoint", "")).startswith(("GET ", "POST ")))
+    assert code == 0 and out.startswith(f"reproduced: open made the same {calls} exchange calls")
+
+
+def test_an_edited_answer_is_a_divergence_naming_the_record(
+        session_copy: Callable[[str], Path], capsys: pytest.CaptureFixture[str]) -> None:
+    run_dir = session_copy("probe")
+    records = _records(run_dir)
+    band = _first(records, "GET /api/v5/public/price-limit")
+    item = band["response"]["body"]["data"][0]
+    item["sellLmt"] = str(int(item["sellLmt"]) - 1000)  # the probe prices off this edge
+    _rewrite(run_dir, records)
+    order = _first(records, "POST /api/v5/trade/order")
+    code = get_command(app).main(["replay", str(run_dir), "--json"], standalone_mode=False)
+    payload = json.loads(capsys.readouterr().out)
+    assert (code, payload["exit"]) == (1, "DIVERGED")
+    divergence = payload["divergence"]
+    assert divergence["expected_seq"] == order["seq"]
+    assert divergence["expected_shard"] == "m_execution_raw_part_0001.jsonl"
+    assert f'"px": "{order["request"]["body"]["px"]}"' in divergence["expected"]
+    assert order["request"]["body"]["px"] not in divergence["actual"]
+    assert "body.px" in divergence["message"]
+
+
+def test_a_changed_engine_is_a_divergence(monkeypatch: pytest.MonkeyPatch) -> None:
+    import application.probe as probe
+    from domain.ids import client_id as original
+    # an engine that numbers its first attempt 1 instead of 0
+    monkeypatch.setattr(probe, "client_id", lambda intent, role, attempt=0:
+                        original(intent, role, attempt + 1))
+    code, payload, human = replay_run(SESSIONS_DIR / "probe")
+    assert code == 1 and human.startswith("diverged: replay diverged at")
+    assert "body.clOrdId" in payload["divergence"]["message"]
+    assert payload["divergence"]["expected"].startswith("POST /api/v5/trade/order")
+
+
+def test_a_call_missing_from_the_recording_is_a_divergence(
+        session_copy: Callable[[str], Path]) -> None:
+    run_dir = session_copy("probe")
+    records = _records(run_dir)
+    last_rest = [r for r in records if r["kind"] == "rest"][-1]
+    _rewrite(run_dir, [r for r in records if r is not last_rest])
+    code, payload, _ = replay_run(run_dir)
+    assert code == 1
+    assert payload["divergence"]["expected_seq"] is None
+    assert payload["divergence"]["actual"].startswith(last_rest["endpoint"])
+    assert "the recording does not have" in payload["divergence"]["message"]
+
+
+def test_a_different_outcome_alone_is_a_divergence(session_copy: Callable[[str], Path]) -> None:
+    run_dir = session_copy("open")
+    manifest = json.loads((run_dir / "run_manifest.json").read_text())
+    manifest["outcome"]["position"]["entry_price"] = "30007"
+    (run_dir / "run_manifest.json").write_text(json.dumps(manifest))
+    code, payload, human = replay_run(run_dir)
+    assert code == 1 and payload["divergence"] is None and not payload["outcome_identical"]
+    assert payload["recorded_outcome"]["position"]["entry_price"] == "30007"
+    assert payload["replayed_outcome"]["position"]["entry_price"] == "30006"
+    assert "the outcome differs" in human
+
+
+@pytest.mark.parametrize("edit, says", [
+    ("missing", "does not exist"),
+    ("empty", "is not a run directory"),
+    ("contract", "contract_version '2'"),
+    ("unfinished", "did not finish"),
+    ("websocket", "WebSocket"),
+    ("params", "parameters"),
+])
+def test_an_unusable_run_dir_exits_2_saying_why(edit: str, says: str, tmp_path: Path,
+                                                session_copy: Callable[[str], Path]) -> None:
+    run_dir = session_copy("open")
+    manifest_path = run_dir / "run_manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    if edit == "missing":
+        run_dir = tmp_path / "nowhere"
+    elif edit == "empty":
+        run_dir = tmp_path / "empty"
+        run_dir.mkdir()
+    elif edit == "contract":
+        manifest["contract_version"] = "2"
+    elif edit == "unfinished":
+        manifest["outcome"] = None
+    elif edit == "params":
+        manifest["params"]["protection.stop_visibility_deadline_ms"] = "lots"
+    elif edit == "websocket":
+        records = _records(run_dir)
+        frame = dict(records[1], kind="ws_in", endpoint="WS /ws/v5/private",
+                     request={}, response={"frame": {"event": "login"}})
+        _rewrite(run_dir, [records[0], frame, *records[1:]])
+    manifest_path.write_text(json.dumps(manifest))
+    code, payload, human = replay_run(run_dir)
+    assert (code, payload["exit"]) == (2, "UNUSABLE")
+    assert says in payload["error"] and human.startswith("error: ")
+
+
+def test_the_fixture_gives_a_container_on_the_recording(
+        replayed: Callable[[str], tuple[Any, ReplayContext]], no_sockets: list[Any]) -> None:
+    container, context = replayed("probe")
+    intent = context.inputs["intent_id"]
+
+    async def body(c: Any) -> Any:
+        return await c.use_cases.probe().execute(RunProbe("BTC-USDT-SWAP", intent, None))
+    ran = run(container, body, uses_store=False)
+    assert ran.loop_closed and ran.order_placed
+    assert context.matcher.finish() is None
+    assert context.matcher.matched == len(context.recording.calls)
+    assert no_sockets == []
