@@ -151,6 +151,7 @@ class ProtectionWatch:
 
     async def _on(self, event: ExchangeEvent, cmd: WatchCommand, tally: _Tally) -> None:
         if isinstance(event, ResyncNeeded):
+            self._progress.step("stream gap: reconciling every symbol through REST")
             await self._recover_all(cmd, tally)
             return
         if isinstance(event, PriceUpdate) and event.kind == "mark" and self._shock:
@@ -161,11 +162,14 @@ class ProtectionWatch:
             return
         what, symbol = self._triage(event)
         if what == "recover":
+            self._progress.step(f"{symbol}: our stop went away without us: recovering")
             await self._recover_all(attrs.evolve(cmd, symbols=(symbol,)), tally)
         elif what == "manage":
             done = await self._manage.execute(ManagePositionCommand(symbol))
             tally.managed += 1
             tally.attention |= done.needs_attention
+            self._progress.step(f"{symbol}: {', '.join(done.observed) or 'no change'} -> "
+                                f"{done.state.position_state.stage.value}")
 
     def _triage(self, event: ExchangeEvent) -> tuple[str, str]:
         """("manage" | "recover" | "", symbol) for a push about one of our orders."""

@@ -242,6 +242,10 @@ def open_(ctx: typer.Context,
           intent_id: Annotated[str | None, typer.Option(
               metavar="ID", help="Your id for this trade, 1-24 letters or digits (default: "
                                  "generated).")] = None,
+          template: Annotated[str, typer.Option(
+              metavar="NAME", help="The strategy template of this trade: a losing trade "
+                                   "locks it (cooldown.template_s), not other templates.")]
+          = "",
           ) -> None:
     settings = _shared(ctx).settings()
     plan = validate.PlanFields(
@@ -256,7 +260,7 @@ def open_(ctx: typer.Context,
     validate.open_plan(plan)
     cmd = OpenPositionCommand.of(validate.symbol(symbol, "--symbol", settings.venue),
                                  **attrs.asdict(plan), tier=DomainTier(tier.value),
-                                 intent_id=_intent_id(intent_id, "o"))
+                                 intent_id=_intent_id(intent_id, "o"), template=template)
     _finish(ctx, commands.open_position(settings, cmd, _progress(ctx)))
 
 
@@ -349,7 +353,9 @@ def watch(ctx: typer.Context,
     if dead_man != 0 and not 10 <= dead_man <= 120:
         raise BadInput(f"--dead-man-s must be 0 or 10..120 seconds, got {dead_man}")
     settings = _shared(ctx).settings()
-    _finish(ctx, commands.watch(settings, seconds, _progress(ctx), dead_man_s=dead_man))
+    # JSON Lines with --json: one object per event, the result last
+    events = render.JsonLinesPrinter() if _shared(ctx).as_json else _progress(ctx)
+    _finish(ctx, commands.watch(settings, seconds, events, dead_man_s=dead_man))
 
 
 @app.command(cls=EngineCommand, help=texts.STATUS.text, epilog=texts.STATUS.epilog)

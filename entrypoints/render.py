@@ -28,6 +28,14 @@ class StepPrinter:
         print(f"  · {text}", file=sys.stderr, flush=True)
 
 
+class JsonLinesPrinter:
+    """watch --json: each event as one JSON object on stdout, as it happens; the result
+    object is the last line (JSON Lines)."""
+
+    def step(self, text: str) -> None:
+        print(json.dumps({"event": text}, ensure_ascii=False), flush=True)
+
+
 def emit(result: Result, as_json: bool) -> None:
     text = json.dumps(to_json(result), sort_keys=True) if as_json else human(result)
     print(text, flush=True)

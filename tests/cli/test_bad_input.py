@@ -140,6 +140,8 @@ CLI = [
     Case("symbol-missing", OPEN[:1] + OPEN[3:], BAD, "Missing option '--symbol'"),
     Case("stop-off-tick", open_with(stop="29400.05"), BAD, "tickSz", reads=True),
     Case("qty-off-lot", open_with(qty="0.105"), BAD, "lotSz", reads=True),
+    Case("template-with-space", [*OPEN, "--template", "has space"], BAD, "template",
+         reads=True),
     Case("symbol-not-listed", open_with(symbol="FOO-USDT-SWAP"), BAD, "not a listed",
          reads=True),
     Case("symbol-suspended", open_with(symbol="LTC-USDT-SWAP", stop="60", tp1="80",

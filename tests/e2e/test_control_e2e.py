@@ -2,6 +2,7 @@
 `status` reads its snapshot and `close` / `halt` / `resume` are run by the watch itself and
 printed by the caller as if it had run them; what happened is checked at the exchange."""
 
+import json
 import os
 import signal
 import subprocess
@@ -75,5 +76,12 @@ def test_commands_beside_a_running_watch_are_run_by_it(tmp_path: Path) -> None:
             assert w.orders_with("pxENctl300") == []
         finally:
             engine.send_signal(signal.SIGTERM)
-            engine.wait(30)
+            out, _ = engine.communicate(timeout=30)
         assert not sock.exists()  # the watch took its socket away
+        # --json: JSON Lines, one object per event as it happened, the result last
+        lines = [json.loads(line) for line in out.decode().splitlines()]
+        events = [line["event"] for line in lines[:-1]]
+        assert any(e.startswith("dead-man switch armed") for e in events), events
+        assert "dead-man switch disarmed (watch stopped)" in events
+        assert any(e.startswith("calibrated BTC-USDT-SWAP: q95_1m") for e in events), events
+        assert lines[-1]["command"] == "watch" and lines[-1]["exit_code"] == 143

@@ -84,7 +84,7 @@ def test_a_watch_stopped_by_a_signal_is_packaged(tmp_path: Path, signum: int,
         finally:
             watch.kill()
     assert watch.returncode == code, err
-    payload = json.loads(out)
+    payload = json.loads(out.splitlines()[-1])  # JSON Lines: the events, the result last
     assert payload["exit_code"] == code and payload["error"] in ("interrupted",
                                                                 "terminated by SIGTERM")
     report = audit_run(Path(payload["run_dir"]))
