@@ -201,11 +201,16 @@ class SelfCheck:
                                  f"{len(REQUIRED_PARAMS)} required keys present")
 
     async def _evidence_check(self) -> Check:
+        """A record written, fsynced and read back from the run directory."""
+        name = "evidence directory writable"
         ref = self._sink.record_call(ExchangeCallRecord(
             "selfcheck", "evidence-writable", {}, None, "ok", self._clock.now_ms(),
             self._clock.monotonic()))
         self._sink.flush()
-        return Check("evidence directory writable", True, f"{self._sink.run_dir} ({ref})")
+        if not self._sink.read_back(ref):
+            return Check(name, False, f"{ref} was written and flushed but could not be read "
+                                      f"back from {self._sink.run_dir}")
+        return Check(name, True, f"{self._sink.run_dir}: {ref} written, fsynced, read back")
 
     async def _ws(self, cmd: RunSelfCheck) -> Check:
         """Login and subscriptions acknowledged within ws_timeout_s (ws_start returns only

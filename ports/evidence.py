@@ -91,6 +91,10 @@ class EvidenceSink(Protocol):
         """Make everything written so far durable (fsync)."""
         ...
 
+    def read_back(self, ref: EvidenceRef) -> bool:
+        """After flush: is the raw record ref names readable from where it was written?"""
+        ...
+
     def package(self) -> PackageManifest:
         """Flush, then write FILELIST.ls.txt and SHA256SUMS.txt over every file of the run."""
         ...

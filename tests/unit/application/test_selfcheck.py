@@ -153,3 +153,13 @@ def test_a_websocket_that_never_acknowledges_fails_within_the_deadline(
     line = next(c for c in done.checks if c.name == "websocket login and subscribe")
     assert not line.passed and line.detail.startswith("timed out")
     assert "ws_stop" in exchange.calls  # the streams are closed again
+
+
+def test_evidence_that_cannot_be_read_back_fails_the_evidence_check() -> None:
+    sink = InMemoryEvidenceSink()
+    sink.lose_records = True
+    cmd = RunSelfCheck(venue="sim", symbols=("BTC-USDT-SWAP",), intent_id="sc1")
+    done = asyncio.run(wiring.selfcheck(FakeExchange(FakeClock()), sink).execute(cmd))
+    line = next(c for c in done.checks if c.name == "evidence directory writable")
+    assert not line.passed and "could not be read back" in line.detail
+    assert sink.flushes >= 1
