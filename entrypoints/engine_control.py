@@ -18,6 +18,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from dependency_injector import providers
+
 from adapters.state.converter import state_converter
 from application.halt import HaltCommand, ResumeCommand
 from application.open_position import OpenPositionCommand
@@ -75,7 +77,12 @@ class EngineControl:
                                     f"the engine takes {', '.join(HANDED)}, not "
                                     f"{request.command!r}")
             async with self._turn:
-                result = await self._run(request.command, request.args)
+                # the command's steps go to the caller, as if it ran there
+                self._c.use_cases.progress.override(providers.Object(_Relay(progress)))
+                try:
+                    result = await self._run(request.command, request.args)
+                finally:
+                    self._c.use_cases.progress.reset_last_overriding()
         except Exception as exc:
             code, message = classify(exc)
             doc = {"command": request.command, "error": message, "exit": code.name,
@@ -109,6 +116,16 @@ class EngineControl:
         handed = builders[name]()
         # the watch keeps protection itself: no recovery pass before a handed command
         return handed.shape(await handed.call(c), (), run_dir)
+
+
+class _Relay:
+    """Progress that goes back over the socket to the caller."""
+
+    def __init__(self, send: control.Progress) -> None:
+        self._send = send
+
+    def step(self, text: str) -> None:
+        self._send(text)
 
 
 def _decode(value: Any, cls: Any) -> Any:

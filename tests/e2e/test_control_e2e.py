@@ -65,6 +65,13 @@ def test_commands_beside_a_running_watch_are_run_by_it(tmp_path: Path) -> None:
                                "--json"], cli_env)
             assert refused.code == 4 and "freeze" in str(refused.payload["reason"])
             assert w.orders_with("pxENctl200") == []
+            # a human caller sees the engine's steps as they happen, on its own stderr
+            human = run_cli(["open", "--symbol", SYMBOL, "--side", "long", "--qty", "0.10",
+                             "--stop", "29400", "--tp1", "30300", "--tp1-qty", "0.04",
+                             "--tp2", "30600", "--tp2-qty", "0.03", "--intent-id", "ctl4"],
+                            cli_env)
+            assert human.code == 4 and "rejected_by_gate" in human.stdout
+            assert "gate: rejected (locked:" in human.stderr
             resumed = run_cli(["resume", "--json"], cli_env)
             assert resumed.code == 0 and resumed.payload["symbols"] == [SYMBOL]
             # bad input is refused with exit 2 wherever it is found, and nothing is sent
