@@ -12,6 +12,7 @@ import attrs
 
 from application.client_ids import allocate_ids
 from application.performers import Note, Performer, Venue
+from application.trade_record import TradeRecorder
 from domain.actions import (
     Action,
     CancelProtection,
@@ -36,7 +37,7 @@ from domain.logs import RiskEvent, RiskEventType
 from domain.orders import PositionSide
 from domain.params import Params
 from domain.stage_machine import transition
-from domain.state import PositionStage, SymbolState
+from domain.state import PositionStage, PositionState, SymbolState
 from ports.clock import Clock
 from ports.progress import Progress, Silent
 from ports.state import StateStore
@@ -78,6 +79,7 @@ class PositionDriver:
         self._clock = clock
         self._params = params
         self._progress = progress or Silent()
+        self.recorder = TradeRecorder(venue.orders, store, clock, params)
 
     async def feed(self, symbol: str, spec: InstrumentSpec, event: PositionEvent) -> DriveResult:
         """Apply one exchange-observed event and perform everything it calls for."""
@@ -92,6 +94,7 @@ class PositionDriver:
         performer = self._performer(symbol, spec)
         state = self._store.get_symbol_state(symbol)
         actions: list[Action] = []
+        closed: PositionState | None = None
         for event in events:
             try:
                 decision = transition(state.position_state, event, symbol=symbol,
@@ -99,10 +102,14 @@ class PositionDriver:
             except InvalidTransition as exc:
                 performer.note(f"{type(event).__name__} not applied: {exc}", True)
                 break
+            if _closes(state.position_state, decision.state):
+                closed = state.position_state
             state = attrs.evolve(state, position_state=decision.state)
             actions += decision.actions
         self._save(state)
         await self._perform_all(performer, symbol, spec, tuple(_last_stop_only(actions)))
+        if closed is not None:
+            await self._record(performer, symbol, spec, closed)
         await performer.cancel_strays(symbol)
         return self._result(symbol, performer)
 
@@ -142,6 +149,23 @@ class PositionDriver:
             return
         self._save(attrs.evolve(state, position_state=decision.state))
         await self._perform_all(performer, symbol, spec, decision.actions)
+        if _closes(state.position_state, decision.state):
+            await self._record(performer, symbol, spec, state.position_state)
+
+    async def _record(self, performer: Performer, symbol: str, spec: InstrumentSpec,
+                      before: PositionState) -> None:
+        for note in await self.recorder.trade_closed(symbol, spec, before,
+                                                      tuple(performer.books)):
+            performer.note(note.text, note.needs_attention)
+
+    def _keep_books(self, symbol: str, performer: Performer) -> None:
+        """Books read for this position's limit orders, kept until the trade is recorded."""
+        state = self._store.get_symbol_state(symbol)
+        pos = state.position_state
+        new = [b for b in performer.books if b not in pos.books]
+        if new and pos.stage is not PositionStage.FLAT:
+            self._save(attrs.evolve(state, position_state=attrs.evolve(
+                pos, books=(*pos.books, *new))))
 
     async def _perform_all(self, performer: Performer, symbol: str, spec: InstrumentSpec,
                            actions: tuple[Action, ...]) -> None:
@@ -157,6 +181,7 @@ class PositionDriver:
                 self._store.append_event(_with_orders(action, performer, start))
                 continue
             event = await self._perform(performer, symbol, action)
+            self._keep_books(symbol, performer)
             if event is not None:
                 await self._apply(performer, symbol, spec, event)
 
@@ -222,3 +247,8 @@ def _with_orders(action: EmitRiskEvent, performer: Performer, start: int) -> Ris
         why = f"{why} ({performer.notes[-1].text})"
     return event.with_orders(tuple(o for o, _ in placed if o), tuple(c for _, c in placed if c),
                              why)
+
+
+def _closes(before: PositionState, after: PositionState) -> bool:
+    """Did this transition end a trade (an open position gone flat)?"""
+    return before.stage is not PositionStage.FLAT and after.stage is PositionStage.FLAT

@@ -30,7 +30,14 @@ from domain.plan import TradePlan, check_levels
 from domain.position_rules import Context, emergency_locks
 from domain.regime import Regime, Tier
 from domain.risk import RiskBudget, risk_budget
-from domain.state import PositionStage, PositionState, SymbolState, remember_intent
+from domain.state import (
+    BookAtPlacement,
+    PositionStage,
+    PositionState,
+    SymbolState,
+    remember_intent,
+)
+from domain.template_cooldown import on_position_opened, validate_template
 from ports.account import Account
 from ports.clock import Clock
 from ports.errors import ExchangeError
@@ -113,25 +120,43 @@ class OpenPosition:
 
     async def execute(self, cmd: OpenPositionCommand) -> OpenPositionDone:
         plan = cmd.plan
-        validate_intent_id(plan.intent_id)
-        spec = await InstrumentBook(self._market).spec(cmd.symbol, live=True)
-        plan.check(spec)  # every price and size before any order: InvalidIntent is bad input
-        mark = await self._against_market(cmd)
+        passed: list[str] = []
+        try:
+            validate_intent_id(plan.intent_id)
+            if cmd.template:
+                validate_template(cmd.template)
+            passed.append("request_valid")
+            spec = await InstrumentBook(self._market).spec(cmd.symbol, live=True)
+            passed.append("instrument_live")
+            plan.check(spec)  # every price and size before any order: bad input
+            passed.append("plan_valid")
+            mark, book = await self._against_market(cmd)
+            passed.append("plan_vs_market")
+            reused = await self._intent_reused(cmd)
+            budget = await self._risk(cmd, spec, mark)
+        except (InvalidIntent, ExchangeError) as exc:
+            # refused before the gate: still one candidate log line (seed 001 §8)
+            self._store.append_event(refused_before_gate(
+                cmd, self._clock.now_ms() // 1000, tuple(passed), str(exc),
+                exchange=isinstance(exc, ExchangeError)))
+            raise
         state = self._store.get_symbol_state(cmd.symbol)
-        reused = await self._intent_reused(cmd)
-        rejected = self._gate(cmd, state, await self._risk(cmd, spec, mark), reused)
+        rejected = self._gate(cmd, state, budget, reused)
         if rejected is not None:
             self._progress.step(f"gate: rejected ({rejected.reason})")
             return rejected
         self._progress.step("gate: locks clear, symbol flat, risk within budget")
         await self._account.set_leverage(cmd.symbol, self._params.tiers.get(plan.tier).leverage)
-        cid = self._persist_pending(cmd, state)
+        cid = self._persist_pending(cmd, state, book)
         kind = OrdType.MARKET if plan.entry_price is None else OrdType.LIMIT
         entry = await place_entry(self._path, intent=OrderIntent(
             spec, plan.side.entry_side, kind, plan.qty, plan.entry_price, False, cid),
             timeout_s=cmd.entry_timeout_s)
         self._progress.step(f"entry {cid}: {entry.reason}")
         if entry.fill is None:
+            if entry.order_status is not None:
+                await self._driver.recorder.entry_ended(
+                    cmd.symbol, entry.order_status, attrs.evolve(book, client_order_id=cid))
             return self._no_position(cmd, entry)
         fill = entry.fill
         try:
@@ -139,6 +164,9 @@ class OpenPosition:
                                 fill.client_order_id)
         except InvalidIntent as exc:
             return await self._flatten_unplannable(cmd, spec, fill, str(exc))
+        if cmd.template:
+            self._store.set_symbol_state(cmd.symbol, on_position_opened(
+                self._store.get_symbol_state(cmd.symbol), cmd.template))
         return _opened(await self._driver.feed(cmd.symbol, spec, event))
 
     async def _flatten_unplannable(self, cmd: OpenPositionCommand, spec: InstrumentSpec,
@@ -160,7 +188,8 @@ class OpenPosition:
         return OpenPositionDone(OpenOutcome.FLATTENED, f"{why}: the fill was closed again",
                                 cleared)
 
-    async def _against_market(self, cmd: OpenPositionCommand) -> Decimal:
+    async def _against_market(self, cmd: OpenPositionCommand
+                              ) -> tuple[Decimal, BookAtPlacement]:
         """The plan against the current mark and book, before anything is sent: the stop on
         the losing side of both (and of a limit entry), each take-profit beyond them. A plan
         that would be stopped or take profit at once is bad input (InvalidIntent)."""
@@ -173,7 +202,7 @@ class OpenPosition:
         check_levels(plan, low=min(prices), high=max(prices),
                      what=f"the market (mark {mark}, bid {ticker.bid}, ask {ticker.ask}"
                           + (f", entry {plan.entry_price})" if plan.entry_price else ")"))
-        return mark
+        return mark, BookAtPlacement("", ticker.bid, ticker.ask)
 
     async def _intent_reused(self, cmd: OpenPositionCommand) -> str:
         """Where the intent id was used before ("" if nowhere): the store remembers every
@@ -205,7 +234,7 @@ class OpenPosition:
     def _gate(self, cmd: OpenPositionCommand, state: SymbolState,
               budget: RiskBudget, reused: str) -> OpenPositionDone | None:
         now = self._clock.now_ms() // 1000
-        gate = check_open_gate(state, now=now)
+        gate = check_open_gate(state, now=now, template=cmd.template or None)
         pos = state.position_state
         busy = pos.stage is not PositionStage.FLAT or bool(pos.intent_id)
         flat_gate = GateResult("position_flat", GateVerdict.FAIL if busy else GateVerdict.PASS,
@@ -228,11 +257,17 @@ class OpenPosition:
         self._store.flush()
         return OpenPositionDone(OpenOutcome.REJECTED_BY_GATE, reason, state)
 
-    def _persist_pending(self, cmd: OpenPositionCommand, state: SymbolState) -> str:
+    def _persist_pending(self, cmd: OpenPositionCommand, state: SymbolState,
+                         book: BookAtPlacement) -> str:
         state = remember_intent(state, cmd.intent_id)
         self._store.set_symbol_state(cmd.symbol,
                                      attrs.evolve(state, position_state=cmd.plan.pending()))
         (cid,) = allocate_ids(self._store, cmd.symbol, Role.ENTRY)
+        if cmd.plan.entry_price is not None:  # a limit entry: its spread counts in spread_p95
+            state = self._store.get_symbol_state(cmd.symbol)
+            pos = attrs.evolve(state.position_state,
+                               books=(attrs.evolve(book, client_order_id=cid),))
+            self._store.set_symbol_state(cmd.symbol, attrs.evolve(state, position_state=pos))
         return cid
 
     def _no_position(self, cmd: OpenPositionCommand, entry: EntryOutcome) -> OpenPositionDone:
@@ -264,3 +299,17 @@ def _opened(drive: DriveResult) -> OpenPositionDone:
                             drive.state, drive.notes)
 
 
+PRE_GATE = ("request_valid", "instrument_live", "plan_valid", "plan_vs_market",
+            "intent_and_budget_read")
+
+
+def refused_before_gate(cmd: OpenPositionCommand, now: int, passed: tuple[str, ...],
+                        reason: str, *, exchange: bool) -> CandidateEvaluation:
+    """The log line of a candidate refused before the open gate: the checks it passed, the
+    one it failed (or the exchange that could not be asked), and why."""
+    failed = "exchange_reachable" if exchange else PRE_GATE[len(passed)]
+    gates = (*(GateResult(name, GateVerdict.PASS) for name in passed),
+             GateResult(failed, GateVerdict.FAIL, reason))
+    return CandidateEvaluation(now, cmd.symbol, cmd.regime, cmd.template, gates,
+                               cmd.base_score, cmd.penalties, cmd.final_score,
+                               CandidateAction.REJECT, f"{failed}: {reason}")

@@ -41,9 +41,11 @@ from domain.instrument import InstrumentSpec
 from domain.orders import OrderIntent, OrderStatus, OrdType, PositionSide, Side
 from domain.outcome import Accepted
 from domain.params import Params
+from domain.state import BookAtPlacement
 from ports.account import Account
 from ports.algo_orders import AlgoOrders
 from ports.clock import Clock
+from ports.errors import ExchangeError
 from ports.market import MarketData
 from ports.orders import Orders
 from ports.progress import Progress, Silent
@@ -89,6 +91,8 @@ class Performer:
     # every order and stop placed, in order: (exchange id or "", client id); the risk events
     # of a decision list the ones its actions placed (seed 001 §8)
     placed: list[tuple[str, str]] = attrs.field(factory=list)
+    # the book read before each limit order placed (exec_quality_roll's spread_p95)
+    books: list[BookAtPlacement] = attrs.field(factory=list)
 
     def note(self, text: str, needs_attention: bool = False) -> None:
         self.notes.append(Note(text, needs_attention))
@@ -144,9 +148,19 @@ class Performer:
                 algo_id=algo_id, wait_s=self.params.protection.stray_stop_wait_ms / 1000)
             self.note(f"cancel unconfirmed stop {cid}: {out.reason}", not out.confirmed)
 
+    async def _book(self, symbol: str, cid: str) -> None:
+        """Remember the spread just before a limit order leaves; a failed read leaves the
+        order out of spread_p95, never the order unplaced."""
+        try:
+            ticker = await self.venue.market.get_ticker(symbol)
+        except ExchangeError:
+            return
+        self.books.append(BookAtPlacement(cid, ticker.bid, ticker.ask))
+
     async def place_take_profit(self, action: PlaceTakeProfit) -> None:
         role = Role.TP1 if action.which is TakeProfit.TP1 else Role.TP2
         cid = self.allocate(role, 1)[0]
+        await self._book(action.symbol, cid)
         intent = OrderIntent.closing(self.spec, PositionSide.closed_by(action.side),
                                      OrdType.LIMIT, action.qty, action.price, cid)
         sent = await self.venue.path.send(intent, wait=Wait.LOOKUP)
@@ -188,6 +202,7 @@ class Performer:
         ticker = await self.venue.market.get_ticker(action.symbol)
         touch = (ticker.bid if action.side is Side.SELL else ticker.ask) or ticker.last
         cid = self.allocate(Role.RUNNER_LIMIT, 1)[0]
+        self.books.append(BookAtPlacement(cid, ticker.bid, ticker.ask))
         intent = OrderIntent.closing(self.spec, PositionSide.closed_by(action.side),
                                      OrdType.LIMIT, action.qty, touch, cid)
         path = self.venue.path

@@ -1,11 +1,14 @@
 """SelfCheck (seed 001 §9): what must hold before the engine may trade, one line per check."""
 
+import asyncio
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import attrs
 
 from application.order_path import StopPath
 from domain.algo import AlgoStopIntent
+from domain.errors import DomainError
 from domain.ids import Role, client_id
 from domain.instrument import InstrumentSpec
 from domain.numbers import is_multiple
@@ -31,6 +34,7 @@ class RunSelfCheck:
     max_clock_skew_ms: int = 1000
     with_orders: bool = False
     with_ws: bool = True
+    ws_timeout_s: float = 10.0  # the WS check's deadline for login + subscriptions
 
 
 @attrs.frozen
@@ -50,6 +54,15 @@ class SelfCheckDone:
 
 
 CheckFn = Callable[[], Awaitable[Check]]
+# the keys seed 001 §2-§6 rules read: a Params without one cannot run them
+REQUIRED_PARAMS = frozenset({
+    "cooldown.loss_s", "cooldown.template_s", "cooldown.freeze_s", "cooldown.shock_s",
+    "runner.max_bars_after_tp2", "runner.min_peak_r", "runner.giveback",
+    "shockguard.shock_multiplier", "shockguard.calib_window_s", "shockguard.recalib_every_s",
+    "shockguard.min_calib_samples", "shockguard.max_triggers_60m",
+    "shockguard.derisk_runner_fraction", "shockguard.stop_tighten_fraction",
+    "protection.stop_visibility_deadline_ms", "margin.derisk_margin_ratio",
+    "margin.derisk_fraction"})
 # OKX's account modes (account/config acctLv); a spot-mode account cannot trade swaps
 ACCOUNT_MODES = {"1": "spot mode", "2": "futures mode", "3": "multi-currency margin mode",
                  "4": "portfolio margin mode"}
@@ -160,26 +173,56 @@ class SelfCheck:
                      detail)
 
     async def _algo_query(self, cmd: RunSelfCheck) -> Check:
-        counts = [f"{s}: {len(await self._algos.get_open_algo_orders(s))} open"
-                  for s in cmd.symbols]
-        return Check("algo order query", True, "; ".join(counts) or "no symbols")
+        """The answer parsed into algo orders of the symbol asked about, each with an id."""
+        counts, problems = [], []
+        for symbol in cmd.symbols:
+            algos = await self._algos.get_open_algo_orders(symbol)
+            problems += [f"{symbol}: got an algo of {a.inst_id}" for a in algos
+                         if a.inst_id != symbol]
+            problems += [f"{symbol}: an algo without an id" for a in algos if not a.algo_id]
+            counts.append(f"{symbol}: {len(algos)} open")
+        if not cmd.symbols:
+            return Check("algo order query", False, "no symbols configured to query")
+        return Check("algo order query", not problems, "; ".join(problems or counts))
 
     async def _params_check(self) -> Check:
-        described = self._params.describe()
-        return Check("parameters loaded", bool(described), f"{len(described)} values: " +
-                     ", ".join(f"{k}={v}" for k, v in described[:6]) + ", …")
+        """Every parameter within its range, and every ShockGuard, runner and cooldown key
+        present."""
+        name = "parameters loaded"
+        try:
+            _validate(self._params)
+        except (ValueError, TypeError, DomainError) as exc:
+            return Check(name, False, f"out of range: {exc}")
+        keys = {k for k, _ in self._params.describe()}
+        missing = sorted(REQUIRED_PARAMS - keys)
+        if missing:
+            return Check(name, False, f"missing: {', '.join(missing)}")
+        return Check(name, True, f"{len(keys)} values within their ranges, "
+                                 f"{len(REQUIRED_PARAMS)} required keys present")
 
     async def _evidence_check(self) -> Check:
+        """A record written, fsynced and read back from the run directory."""
+        name = "evidence directory writable"
         ref = self._sink.record_call(ExchangeCallRecord(
             "selfcheck", "evidence-writable", {}, None, "ok", self._clock.now_ms(),
             self._clock.monotonic()))
         self._sink.flush()
-        return Check("evidence directory writable", True, f"{self._sink.run_dir} ({ref})")
+        if not self._sink.read_back(ref):
+            return Check(name, False, f"{ref} was written and flushed but could not be read "
+                                      f"back from {self._sink.run_dir}")
+        return Check(name, True, f"{self._sink.run_dir}: {ref} written, fsynced, read back")
 
     async def _ws(self, cmd: RunSelfCheck) -> Check:
-        await self._streams.ws_start()
-        await self._streams.ws_stop()
-        return Check("websocket login and subscribe", True, "connected, authenticated, subscribed")
+        """Login and subscriptions acknowledged within ws_timeout_s (ws_start returns only
+        once every connection is logged in and subscribed)."""
+        start = self._clock.monotonic()
+        try:
+            await asyncio.wait_for(self._streams.ws_start(), cmd.ws_timeout_s)
+        finally:
+            await self._streams.ws_stop()
+        took = self._clock.monotonic() - start
+        return Check("websocket login and subscribe", True,
+                     f"logged in and subscribed in {took:.2f} s (limit {cmd.ws_timeout_s:g} s)")
 
     async def _algo_roundtrip(self, cmd: RunSelfCheck) -> Check:
         name = "algo stop place / see / cancel"
@@ -219,13 +262,28 @@ def _rules(spec: InstrumentSpec) -> str:
     return f"{spec.inst_id} " + " ".join(rules)
 
 
+def _validate(section: Any) -> None:
+    """Run every attrs validator again, section by section (a Params built around them, or
+    changed since, fails here)."""
+    if not attrs.has(type(section)):
+        return
+    attrs.validate(section)
+    for field in attrs.fields(type(section)):
+        value = getattr(section, field.name)
+        for item in value.values() if isinstance(value, dict) else (value,):
+            _validate(item)
+
+
 async def _guarded(name: str, fn: CheckFn) -> Check:
+    """Any failure is a failed check line, never a traceback."""
     try:
         return await fn()
     except ExchangeError as exc:
         return Check(name, False, f"exchange call did not succeed: {exc}")
     except TimeoutError as exc:
-        return Check(name, False, f"timed out: {exc}")
+        return Check(name, False, f"timed out: {exc or 'no answer within the deadline'}")
+    except Exception as exc:
+        return Check(name, False, f"check failed: {type(exc).__name__}: {exc}")
 
 
 __all__ = ["Check", "RunSelfCheck", "SelfCheck", "SelfCheckDone"]

@@ -8,7 +8,7 @@ from domain.gate import check_open_gate
 from domain.ids import Role, parse_client_id
 from domain.orders import PositionSide
 from domain.recovery_rules import protection_gap
-from domain.state import PositionStage
+from domain.state import PositionStage, SymbolState
 from ports.account import Account
 from ports.algo_orders import AlgoOrders
 from ports.clock import Clock
@@ -46,6 +46,8 @@ class SymbolStatus:
     # "" when the exchange shows every position of the symbol under exactly one stop of ours
     # (and none of ours without a position); otherwise what is wrong
     protection_gap: str = ""
+    # the stored SymbolState in full (seed 001 §2.1: rolling blocks, ShockGuard, cooldowns)
+    state: SymbolState | None = None
 
 
 @attrs.frozen
@@ -92,5 +94,6 @@ class Status:
                                a.state.value) for a in algos),
                 gate.allowed and pos.stage is PositionStage.FLAT and not pos.intent_id,
                 gate.reject_reason or ("" if pos.stage is PositionStage.FLAT
-                                       else f"a position is open ({pos.stage.value})"), gap))
+                                       else f"a position is open ({pos.stage.value})"), gap,
+                state))
         return StatusReport(tuple(rows))

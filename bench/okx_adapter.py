@@ -83,6 +83,9 @@ class CountingSink:
     def flush(self) -> None:
         return None
 
+    def read_back(self, ref: EvidenceRef) -> bool:
+        return False  # this sink keeps nothing
+
     def package(self) -> PackageManifest:
         return PackageManifest(self.run_dir, ())
 

@@ -97,4 +97,20 @@ class RegimeShiftLog:
     cooldown_until_freeze: int
 
 
-LogEvent = CandidateEvaluation | RiskEvent | RegimeShiftLog
+@attrs.frozen
+class IncidentRecord:
+    """Extension: an operator's halt or resume (seed 000 §6 STOP), with every order it touched
+    and whatever could not be confirmed at the exchange."""
+
+    ts: int
+    incident_id: str
+    action: str                      # HALT | RESUME
+    who: str
+    reason: str
+    until: int                       # the freeze's end (domain/incident.FOREVER: until resume)
+    symbols: tuple[str, ...]
+    touched: tuple[str, ...]         # "<what> <symbol> <id>: <outcome>", in the order done
+    unconfirmed: tuple[str, ...] = ()
+
+
+LogEvent = CandidateEvaluation | RiskEvent | RegimeShiftLog | IncidentRecord

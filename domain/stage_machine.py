@@ -126,7 +126,11 @@ def _on_entry(state: PositionState, event: EntryFilled, ctx: Context,
         intent_id=event.intent_id, tp1_price=plan.tp1_price, tp1_qty=plan.tp1_qty,
         tp2_price=plan.tp2_price, tp2_qty=plan.tp2_qty,
         risk_per_unit=abs(event.avg_price - plan.stop_price), tier=plan.tier,
-        last_orders=LastOrders(entry=OrderRef(event.order_id, event.client_order_id)))
+        last_orders=LastOrders(entry=OrderRef(event.order_id, event.client_order_id)),
+        # the pending intent's allocations and entry book carry over: ids are never reused,
+        # and the trade is recorded from them when it closes
+        next_attempts=state.next_attempts if state.intent_id == event.intent_id else (),
+        books=state.books if state.intent_id == event.intent_id else ())
     side = event.side.exit_side
     sym, intent = ctx.symbol, event.intent_id
     return Decision(new, (

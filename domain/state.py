@@ -95,6 +95,15 @@ class LastOrders:
 
 
 @attrs.frozen
+class BookAtPlacement:
+    """The best bid and ask read just before a limit order of ours was placed (spread_p95)."""
+
+    client_order_id: str
+    bid: Decimal | None
+    ask: Decimal | None
+
+
+@attrs.frozen
 class PositionState:
     side: PositionSide = PositionSide.NONE
     entry_price: Decimal = ZERO
@@ -132,6 +141,8 @@ class PositionState:
     # extension: next attempt number per client-id role code (domain/ids.py). OKX dedupes a
     # clOrdId only among pending orders, so an id is never reused once allocated.
     next_attempts: tuple[tuple[str, int], ...] = ()
+    # extension: the book read before each limit order of this position was placed
+    books: tuple[BookAtPlacement, ...] = ()
 
 
 @attrs.frozen

@@ -6,7 +6,9 @@ code of its kind (entrypoints/exit_codes.py).
 """
 
 import enum
+import getpass
 import json
+import os
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -166,8 +168,9 @@ def _finish(ctx: typer.Context, result: "Result") -> None:
 
     doc = to_json(result)
     finish_runs(doc)  # the run records what is printed, then is packaged
-    if reads_day.is_day(result.run_dir.parent):
-        reads_day.seal(result.run_dir.parent)  # the day's sums now cover this run too
+    run_dir = getattr(result, "run_dir", None)  # a Forwarded result ran in the engine's run
+    if run_dir is not None and reads_day.is_day(run_dir.parent):
+        reads_day.seal(run_dir.parent)  # the day's sums now cover this run too
     render.emit(result, _shared(ctx).as_json)
     if result.exit_code is ExitCode.NEEDS_ATTENTION:
         # after the command's own work and its printed result: an alert never delays either
@@ -260,6 +263,10 @@ def open_(ctx: typer.Context,
           intent_id: Annotated[str | None, typer.Option(
               metavar="ID", help="Your id for this trade, 1-24 letters or digits (default: "
                                  "generated).")] = None,
+          template: Annotated[str, typer.Option(
+              metavar="NAME", help="The strategy template of this trade: a losing trade "
+                                   "locks it (cooldown.template_s), not other templates.")]
+          = "",
           ) -> None:
     settings = _shared(ctx).settings()
     from application.open_position import OpenPositionCommand
@@ -276,7 +283,7 @@ def open_(ctx: typer.Context,
     validate.open_plan(plan)
     cmd = OpenPositionCommand.of(validate.symbol(symbol, "--symbol", settings.venue),
                                  **attrs.asdict(plan), tier=DomainTier(tier.value),
-                                 intent_id=_intent_id(intent_id, "o"))
+                                 intent_id=_intent_id(intent_id, "o"), template=template)
     from entrypoints import commands
 
     _finish(ctx, commands.open_position(settings, cmd, _progress(ctx)))
@@ -291,6 +298,44 @@ def close(ctx: typer.Context,
     from entrypoints import commands
 
     _finish(ctx, commands.close_position(settings, inst_id, _progress(ctx)))
+
+
+@app.command(cls=EngineCommand, help=texts.HALT.text, epilog=texts.HALT.epilog)
+def halt(ctx: typer.Context,
+         reason: Annotated[str, typer.Option(help="Why: kept in the incident record.")],
+         all_orders: Annotated[bool, typer.Option(
+             "--all-orders", help="Cancel every working order and algo, not only ours.")] = False,
+         flatten: Annotated[bool, typer.Option(
+             "--flatten", help="Close every position reduce-only, then drop its stops.")] = False,
+         for_: Annotated[str | None, typer.Option(
+             "--for", metavar="DURATION", help="Freeze for 90s/30m/2h/1d instead of until "
+                                               "resume.")] = None) -> None:
+    settings = _shared(ctx).settings()
+    if not reason.strip():
+        raise BadInput("--reason must say why (it is kept in the incident record)")
+    for_s = validate.duration(for_, "--for") if for_ is not None else None
+    from application.halt import HaltCommand
+    from entrypoints import commands
+
+    _finish(ctx, commands.halt(settings, HaltCommand(
+        settings.symbols, all_orders, flatten, reason.strip(), for_s, _who())))
+
+
+@app.command(cls=EngineCommand, help=texts.RESUME.text, epilog=texts.RESUME.epilog)
+def resume(ctx: typer.Context,
+           reason: Annotated[str, typer.Option(help="Why: kept in the event log.")] = "") -> None:
+    settings = _shared(ctx).settings()
+    from application.halt import ResumeCommand
+    from entrypoints import commands
+
+    _finish(ctx, commands.resume(settings, ResumeCommand((), reason, _who())))
+
+
+def _who() -> str:
+    try:
+        return f"{getpass.getuser()} (pid {os.getpid()})"
+    except (KeyError, OSError):
+        return f"uid {os.getuid()} (pid {os.getpid()})"
 
 
 @app.command(cls=EngineCommand, help=texts.MANAGE.text, epilog=texts.MANAGE.epilog)
@@ -342,14 +387,21 @@ def watch(ctx: typer.Context,
           metrics_port: Annotated[int | None, typer.Option(
               metavar="PORT", help="Serve Prometheus metrics on http://127.0.0.1:PORT/metrics "
                                    "while watching.")] = None,
-          ) -> None:
+          dead_man: Annotated[int, typer.Option(
+              "--dead-man-s", help="Arm the exchange's cancel-all-after countdown for this "
+                                   "many seconds (10-120; 0: off), refreshed while healthy."
+          )] = 60) -> None:
     seconds = validate.seconds(run_for, "--run-for")
     if metrics_port is not None and not 1 <= metrics_port <= 65535:
         raise BadInput(f"--metrics-port must be a TCP port 1..65535, got {metrics_port}")
+    if dead_man != 0 and not 10 <= dead_man <= 120:
+        raise BadInput(f"--dead-man-s must be 0 or 10..120 seconds, got {dead_man}")
     settings = _shared(ctx).settings()
-    from entrypoints import commands
+    from entrypoints import commands, render
 
-    _finish(ctx, commands.watch(settings, seconds, _progress(ctx), metrics_port))
+    # JSON Lines with --json: one object per event, the result last
+    events = render.JsonLinesPrinter() if _shared(ctx).as_json else _progress(ctx)
+    _finish(ctx, commands.watch(settings, seconds, events, metrics_port, dead_man_s=dead_man))
 
 
 @app.command(cls=EngineCommand, help=texts.STATUS.text, epilog=texts.STATUS.epilog)

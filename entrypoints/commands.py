@@ -5,6 +5,7 @@ whose positions are protected.
 """
 
 from collections.abc import Awaitable, Callable
+from contextlib import ExitStack
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
@@ -12,6 +13,7 @@ from typing import Any, TypeVar
 import attrs
 
 from application.close_position import ClosePositionCommand
+from application.halt import HaltCommand, ResumeCommand
 from application.instruments import InstrumentBook
 from application.manage_position import ManagePositionCommand, RegimeShiftCommand
 from application.open_position import OpenPositionCommand
@@ -25,16 +27,21 @@ from domain.regime import Regime
 from entrypoints import reads_day
 from entrypoints.boundary import BadInput
 from entrypoints.container import Application
+from entrypoints.control import ControlError, ControlServer, socket_path
+from entrypoints.engine_control import EngineControl, encode, forward
 from entrypoints.exit_codes import ExitCode
+from entrypoints.lifecycle import _store as load_store
 from entrypoints.lifecycle import run, session
 from entrypoints.metrics import EngineMetrics, StopConfirmations
 from entrypoints.results import (
     Check,
+    HaltResult,
     PositionResult,
     PositionView,
     ProbeResult,
     RecoverResult,
     Recovery,
+    Result,
     SelfCheckResult,
     StatusResult,
     StatusRow,
@@ -44,6 +51,7 @@ from entrypoints.settings import Settings
 from entrypoints.status_extras import table_extras
 from entrypoints.validate import writable_dir
 from ports.progress import Progress
+from ports.state import StateStoreError, StateStoreLocked
 
 T = TypeVar("T")
 
@@ -110,58 +118,109 @@ def _with_recovery(settings: Settings, prefix: str, symbol: str,
     return result, Recovery.of(recovered), run_dir
 
 
-def open_position(settings: Settings, cmd: OpenPositionCommand,
-                  progress: Progress | None = None) -> PositionResult:
-    async def command(c: Application) -> Any:
-        return await c.use_cases.open_position().execute(cmd)
-    done, recovered, run_dir = _with_recovery(settings, "open", cmd.symbol, command, progress)
-    code = (ExitCode.NEEDS_ATTENTION if done.needs_attention else
-            ExitCode.DONE if done.status == "opened" else
-            ExitCode.REFUSED if done.status == "rejected_by_gate" else
-            ExitCode.EXCHANGE_FAILED)
-    return PositionResult(command="open", venue=settings.venue, run_dir=run_dir,
-                          symbol=cmd.symbol, intent_id=cmd.intent_id, status=done.status,
-                          reason=done.reason, position=PositionView.of(done.state),
+@attrs.frozen
+class Handed:
+    """One position command as its use-case call and the result it prints: run here in its
+    own session, or inside the engine that holds the store (entrypoints/engine_control.py)."""
+
+    name: str
+    symbol: str
+    call: Callable[[Application], Awaitable[Any]]
+    shape: Callable[[Any, tuple[Recovery, ...], Path], Result]
+
+
+def _position_result(settings: Settings, name: str, symbol: str, done: Any, status: str,
+                     reason: str, code: ExitCode, recovered: tuple[Recovery, ...],
+                     run_dir: Path, intent_id: str | None = None) -> PositionResult:
+    return PositionResult(command=name, venue=settings.venue, run_dir=run_dir, symbol=symbol,
+                          intent_id=intent_id, status=status, reason=reason,
+                          position=PositionView.of(done.state),
                           notes=tuple(n.text for n in done.notes), recovery=recovered,
                           exit_code=code)
 
 
-def close_position(settings: Settings, symbol: str,
-                   progress: Progress | None = None) -> PositionResult:
-    async def command(c: Application) -> Any:
+def open_handed(settings: Settings, cmd: OpenPositionCommand) -> Handed:
+    async def call(c: Application) -> Any:
+        return await c.use_cases.open_position().execute(cmd)
+
+    def shape(done: Any, recovered: tuple[Recovery, ...], run_dir: Path) -> Result:
+        code = (ExitCode.NEEDS_ATTENTION if done.needs_attention else
+                ExitCode.DONE if done.status == "opened" else
+                ExitCode.REFUSED if done.status == "rejected_by_gate" else
+                ExitCode.EXCHANGE_FAILED)
+        return _position_result(settings, "open", cmd.symbol, done, done.status, done.reason,
+                                code, recovered, run_dir, cmd.intent_id)
+    return Handed("open", cmd.symbol, call, shape)
+
+
+def close_handed(settings: Settings, symbol: str) -> Handed:
+    async def call(c: Application) -> Any:
         return await c.use_cases.close_position().execute(ClosePositionCommand(symbol))
-    done, recovered, run_dir = _with_recovery(settings, "close", symbol, command, progress)
-    return PositionResult(command="close", venue=settings.venue, run_dir=run_dir,
-                          symbol=symbol, status=done.status, reason="",
-                          position=PositionView.of(done.state),
-                          notes=tuple(n.text for n in done.notes), recovery=recovered,
-                          exit_code=_attention(done.needs_attention))
+
+    def shape(done: Any, recovered: tuple[Recovery, ...], run_dir: Path) -> Result:
+        return _position_result(settings, "close", symbol, done, done.status, "",
+                                _attention(done.needs_attention), recovered, run_dir)
+    return Handed("close", symbol, call, shape)
+
+
+def manage_handed(settings: Settings, symbol: str, bar_close: Decimal | None,
+                  regime: str | None) -> Handed:
+    async def call(c: Application) -> Any:
+        return await c.use_cases.manage_position().execute(
+            ManagePositionCommand(symbol, bar_close, Regime(regime) if regime else None))
+
+    def shape(done: Any, recovered: tuple[Recovery, ...], run_dir: Path) -> Result:
+        return _position_result(settings, "manage", symbol, done,
+                                ",".join(done.observed) or "no change", "",
+                                _attention(done.needs_attention), recovered, run_dir)
+    return Handed("manage", symbol, call, shape)
+
+
+def regime_handed(settings: Settings, symbol: str, new: str) -> Handed:
+    async def call(c: Application) -> Any:
+        return await c.use_cases.regime_shift().execute(RegimeShiftCommand(symbol, Regime(new)))
+
+    def shape(done: Any, recovered: tuple[Recovery, ...], run_dir: Path) -> Result:
+        return _position_result(settings, "regime", symbol, done, f"regime {new}",
+                                "; ".join(f"{step}:{name}" for step, name in done.steps),
+                                _attention(done.needs_attention), recovered, run_dir)
+    return Handed("regime", symbol, call, shape)
+
+
+def _local_or_handed(settings: Settings, handed: Handed, args: dict[str, Any],
+                     progress: Progress | None) -> Result:
+    """With an engine holding the store, hand the command to it; else run it here."""
+    forwarded = forward(settings, handed.name, args, progress)
+    if forwarded is not None:
+        return forwarded
+    done, recovered, run_dir = _with_recovery(settings, handed.name, handed.symbol,
+                                              handed.call, progress)
+    return handed.shape(done, recovered, run_dir)
+
+
+def open_position(settings: Settings, cmd: OpenPositionCommand,
+                  progress: Progress | None = None) -> Result:
+    return _local_or_handed(settings, open_handed(settings, cmd),
+                            {"cmd": encode(cmd)}, progress)
+
+
+def close_position(settings: Settings, symbol: str,
+                   progress: Progress | None = None) -> Result:
+    return _local_or_handed(settings, close_handed(settings, symbol), {"symbol": symbol},
+                            progress)
 
 
 def manage(settings: Settings, symbol: str, bar_close: Decimal | None,
-           regime: str | None, progress: Progress | None = None) -> PositionResult:
-    async def command(c: Application) -> Any:
-        return await c.use_cases.manage_position().execute(
-            ManagePositionCommand(symbol, bar_close, Regime(regime) if regime else None))
-    done, recovered, run_dir = _with_recovery(settings, "manage", symbol, command, progress)
-    return PositionResult(command="manage", venue=settings.venue, run_dir=run_dir,
-                          symbol=symbol, status=",".join(done.observed) or "no change",
-                          reason="", position=PositionView.of(done.state),
-                          notes=tuple(n.text for n in done.notes), recovery=recovered,
-                          exit_code=_attention(done.needs_attention))
+           regime: str | None, progress: Progress | None = None) -> Result:
+    return _local_or_handed(settings, manage_handed(settings, symbol, bar_close, regime),
+                            {"symbol": symbol, "bar_close": encode(bar_close),
+                             "regime": regime}, progress)
 
 
 def regime(settings: Settings, symbol: str, new: str,
-           progress: Progress | None = None) -> PositionResult:
-    async def command(c: Application) -> Any:
-        return await c.use_cases.regime_shift().execute(RegimeShiftCommand(symbol, Regime(new)))
-    done, recovered, run_dir = _with_recovery(settings, "regime", symbol, command, progress)
-    return PositionResult(command="regime", venue=settings.venue, run_dir=run_dir,
-                          symbol=symbol, status=f"regime {new}",
-                          reason="; ".join(f"{step}:{name}" for step, name in done.steps),
-                          position=PositionView.of(done.state),
-                          notes=tuple(n.text for n in done.notes), recovery=recovered,
-                          exit_code=_attention(done.needs_attention))
+           progress: Progress | None = None) -> Result:
+    return _local_or_handed(settings, regime_handed(settings, symbol, new),
+                            {"symbol": symbol, "new": new}, progress)
 
 
 async def _listed(c: Application, symbols: tuple[str, ...]) -> None:
@@ -195,10 +254,16 @@ def status(settings: Settings) -> StatusResult:
     reads = _reads(settings)
     with session(reads, run_prefix="status") as container:
         async def body(c: Application) -> Any:
+            try:
+                stack.callback(load_store(c).close)
+            except StateStoreLocked:
+                # an engine holds the store: read its last flush, without the lock
+                c.adapters.store().load_snapshot()
             await _listed(c, settings.symbols)
             report = await c.use_cases.status().execute(StatusCommand(settings.symbols))
             return report, await table_extras(c, report.symbols)
-        report, extras = run(container, body)
+        with ExitStack() as stack:
+            report, extras = run(container, body, uses_store=False)
         run_dir = container.adapters.run_dir()
     code = ExitCode.NEEDS_ATTENTION if report.needs_attention else ExitCode.DONE
     return StatusResult(venue=settings.venue, run_dir=run_dir,
@@ -206,8 +271,64 @@ def status(settings: Settings) -> StatusResult:
                         exit_code=code, table=extras)
 
 
+def halt(settings: Settings, cmd: HaltCommand) -> Result:
+    """Halt works from the exchange's view alone: a store that cannot be read (or is held by
+    another engine that does not answer) is reported and the halt goes on without its
+    freeze."""
+    forwarded = forward(settings, "halt", {"cmd": encode(cmd)}, None)
+    if forwarded is not None:
+        return forwarded
+    with session(settings, run_prefix="halt") as container:
+        async def body(c: Application) -> Any:
+            store, why = _store_or_why(c)
+            try:
+                return await c.use_cases.halt().execute(cmd, store, why)
+            finally:
+                if store is not None:
+                    store.close()
+        done = run(container, body, uses_store=False)
+        run_dir = container.adapters.run_dir()
+    return halt_result(settings, done, run_dir)
+
+
+def halt_result(settings: Settings, done: Any, run_dir: Path) -> HaltResult:
+    return HaltResult(command="halt", venue=settings.venue, run_dir=run_dir,
+                      incident_id=done.incident_id, until=done.until, symbols=done.symbols,
+                      touched=done.touched, kept=done.kept, foreign=done.foreign,
+                      unconfirmed=done.unconfirmed, exit_code=_attention(done.needs_attention))
+
+
+def resume(settings: Settings, cmd: ResumeCommand) -> Result:
+    forwarded = forward(settings, "resume", {"cmd": encode(cmd)}, None)
+    if forwarded is not None:
+        return forwarded
+    with session(settings, run_prefix="resume") as container:
+        async def body(c: Application) -> Any:
+            return await c.use_cases.resume().execute(cmd)
+        done = run(container, body)
+        run_dir = container.adapters.run_dir()
+    return resume_result(settings, done, run_dir)
+
+
+def resume_result(settings: Settings, done: Any, run_dir: Path) -> HaltResult:
+    return HaltResult(command="resume", venue=settings.venue, run_dir=run_dir,
+                      incident_id="", until=0, symbols=done.resumed,
+                      touched=tuple(f"freeze lifted {s}" for s in done.resumed), kept=(),
+                      foreign=done.not_halted, unconfirmed=(), exit_code=ExitCode.DONE)
+
+
+def _store_or_why(c: Application) -> tuple[Any, str]:
+    try:
+        store = c.adapters.store()
+        store.load()
+    except (StateStoreError, OSError) as exc:
+        return None, str(exc)
+    return store, ""
+
+
 def watch(settings: Settings, run_for_s: float | None,
-          progress: Progress | None = None, metrics_port: int | None = None) -> WatchResult:
+          progress: Progress | None = None, metrics_port: int | None = None,
+          dead_man_s: int = 60) -> WatchResult:
     metrics = server = None
     if metrics_port is not None:
         metrics = EngineMetrics()
@@ -220,8 +341,25 @@ def watch(settings: Settings, run_for_s: float | None,
                 await _listed(c, settings.symbols)
                 if metrics is not None:
                     metrics.watch_store(settings.venue, c.adapters.store(), c.core.clock())
-                return await c.use_cases.watch().execute(WatchCommand(settings.symbols,
-                                                                      run_for_s))
+                watcher = c.use_cases.watch()
+                # operator commands beside this engine come in on the control socket
+                control: ControlServer | None = ControlServer(
+                    socket_path(settings.state_path),
+                    EngineControl(settings, c, watcher.turn).handle)
+                try:
+                    await control.start()  # type: ignore[union-attr]
+                except (ControlError, OSError) as exc:
+                    # protection does not wait on the socket: the watch runs, commands beside
+                    # it find no engine answering and say the store is held
+                    if progress is not None:
+                        progress.step(f"control socket not served: {exc}")
+                    control = None
+                try:
+                    return await watcher.execute(WatchCommand(settings.symbols, run_for_s,
+                                                              dead_man_s=dead_man_s))
+                finally:
+                    if control is not None:
+                        await control.close()
             if stops is not None:
                 stops.install()
             done = run(container, body)

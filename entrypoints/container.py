@@ -48,6 +48,7 @@ from adapters.state import JsonFileStateStore
 from application.close_position import ClosePosition
 from application.driver import PositionDriver
 from application.engine import ExecutionEngine
+from application.halt import Halt, Resume
 from application.manage_position import ManagePosition, OnRegimeShift
 from application.open_position import OpenPosition
 from application.order_path import OrderPath, StopPath, Timings
@@ -55,6 +56,7 @@ from application.performers import Venue
 from application.probe import ProbeExecution
 from application.recover_protection import RecoverProtection
 from application.selfcheck import SelfCheck
+from application.shock_watch import ShockWatch
 from application.status import Status
 from application.watch import ProtectionWatch
 from domain.params import Params
@@ -235,7 +237,13 @@ class UseCases(containers.DeclarativeContainer):
     close_position = providers.Factory(ClosePosition, market, account, order_path, driver,
                                        store)
     status = providers.Factory(Status, account, algos, store, clock)
-    watch = providers.Factory(ProtectionWatch, streams, recover, manage_position, store, clock)
+    shock_watch = providers.Factory(ShockWatch, market, regime_shift, store, clock, params)
+    watch = providers.Factory(ProtectionWatch, streams, recover, manage_position, store, clock,
+                              orders, shock_watch, progress)
+    # halt takes its store per call: it must work when the store cannot be read
+    halt = providers.Factory(Halt, market, account, orders, algos, order_path, sink, clock,
+                             params)
+    resume = providers.Factory(Resume, store, clock, sink)
 
 
 class Application(containers.DeclarativeContainer):

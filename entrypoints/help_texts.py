@@ -94,6 +94,22 @@ WATCH = Help(
     "triggers as the exchange pushes them. Ctrl-C stops it.",
     ("prometheus-exec watch --venue okx-demo", "prometheus-exec watch --run-for 3600 --json"))
 
+HALT = Help(
+    "Incident stop: cancel our working orders and algos, keep or flatten positions, freeze.",
+    "Every working order and algo of ours is cancelled (all of them with --all-orders); stops "
+    "that guard a position stay, unless --flatten closes it reduce-only first. Every symbol "
+    "is frozen until `prometheus-exec resume` (or --for). The incident record is written to "
+    "the run directory and the event log. Works when the state store cannot be read; exits 3 "
+    "when anything could not be confirmed at the exchange.",
+    ("prometheus-exec halt --reason 'venue incident' --venue okx-demo",
+     "prometheus-exec halt --flatten --all-orders --for 30m --reason drill"))
+
+RESUME = Help(
+    "Lift the freeze a halt set.",
+    "Each halted symbol's freeze goes back to what it was before the halt (a freeze another "
+    "lock set beyond the halt stays); written to the event log and the run directory.",
+    ("prometheus-exec resume --venue okx-demo",))
+
 STATUS = Help(
     "Show positions, stops and locks per symbol.",
     "The exchange's position and open algo stops beside the stored plan and the open gate's "

@@ -3,8 +3,12 @@
 import json
 import sys
 from functools import singledispatch
+from typing import Any
 
+from domain.incident import FOREVER
 from entrypoints.results import (
+    Forwarded,
+    HaltResult,
     PositionResult,
     PositionView,
     ProbeResult,
@@ -23,6 +27,14 @@ class StepPrinter:
 
     def step(self, text: str) -> None:
         print(f"  · {text}", file=sys.stderr, flush=True)
+
+
+class JsonLinesPrinter:
+    """watch --json: each event as one JSON object on stdout, as it happens; the result
+    object is the last line (JSON Lines)."""
+
+    def step(self, text: str) -> None:
+        print(json.dumps({"event": text}, ensure_ascii=False), flush=True)
 
 
 def emit(result: Result, as_json: bool) -> None:
@@ -91,6 +103,37 @@ def _recovery(r: RecoverResult) -> str:
 @human.register
 def _status(r: StatusResult) -> str:
     return status_table(r)
+
+
+def _rolling(state: dict[str, Any]) -> str:
+    h, q, g = state["health_roll"], state["exec_quality_roll"], state["shockguard"]
+    return (f"  health: {h['trade_n']} trades, win rate {h['win_rate']:.2f}, "
+            f"avg {h['avg_r']:.2f}R; fills: {q['sample_n']} limit orders, fill rate "
+            f"{q['fill_rate_30']:.2f}; shockguard q95 1m "
+            f"{'uncalibrated' if g['q95_1m'] is None else format(g['q95_1m'], '.5f')}, "
+            f"{g['trigger_count_60m']} shocks in 60 min; template "
+            f"{state['last_template'] or '-'}")
+
+
+@human.register
+def _forwarded(r: Forwarded) -> str:
+    return r.human
+
+
+@human.register
+def _halt(r: HaltResult) -> str:
+    if r.command == "resume":
+        lines = [f"resume: freeze lifted on {', '.join(r.symbols) or 'no symbol'}"]
+        lines += [f"  not halted: {s}" for s in r.foreign]
+        return "\n".join(lines)
+    until = "until `prometheus-exec resume`" if r.until >= FOREVER else f"until {r.until}"
+    lines = [f"halt {r.incident_id} on {r.venue}: {len(r.touched)} actions, frozen {until}"]
+    lines += [f"  {t}" for t in r.touched]
+    lines += [f"  kept: {k}" for k in r.kept]
+    lines += [f"  not ours, left alone: {f}" for f in r.foreign]
+    lines += [f"  UNCONFIRMED: {u}" for u in r.unconfirmed]
+    lines.append(f"  incident record: {r.run_dir}/incident_record.json")
+    return "\n".join(lines)
 
 
 @human.register

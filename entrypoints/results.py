@@ -12,6 +12,7 @@ from typing import Any
 import attrs
 import cattrs
 
+from adapters.state.converter import state_converter
 from application.recover_protection import ProtectionRecovered
 from application.status import SymbolStatus
 from domain.state import SymbolState
@@ -146,6 +147,8 @@ class StatusRow:
     locks: str
     protected: bool
     protection_gap: str
+    # the stored SymbolState under the seed's field names, as the state store writes it
+    symbol_state: dict[str, Any] = attrs.field(factory=dict)
 
     @classmethod
     def of(cls, row: SymbolStatus) -> "StatusRow":
@@ -154,7 +157,8 @@ class StatusRow:
         return cls(row.symbol, row.exchange_side, row.exchange_qty, row.entry_price,
                    row.unrealized_pnl, row.stage, row.stored_qty_open, row.stored_stop,
                    row.stop_confirmed, stops, row.may_open, row.locks,
-                   not row.protection_gap, row.protection_gap)
+                   not row.protection_gap, row.protection_gap,
+                   state_converter().unstructure(row.state) if row.state else {})
 
 
 @attrs.frozen
@@ -189,8 +193,35 @@ class WatchResult:
     exit_code: ExitCode
 
 
+@attrs.frozen(kw_only=True)
+class HaltResult:
+    """halt / resume: what was done at the exchange and what could not be confirmed."""
+
+    command: str
+    venue: str
+    run_dir: Path
+    incident_id: str
+    until: int
+    symbols: tuple[str, ...]
+    touched: tuple[str, ...]
+    kept: tuple[str, ...]
+    foreign: tuple[str, ...]
+    unconfirmed: tuple[str, ...]
+    exit_code: ExitCode
+
+
+@attrs.frozen(kw_only=True)
+class Forwarded:
+    """A command the running engine ran for us: printed exactly as it answered."""
+
+    command: str
+    json: dict[str, Any]
+    human: str
+    exit_code: ExitCode
+
+
 Result = (ProbeResult | SelfCheckResult | PositionResult | RecoverResult | StatusResult
-          | WatchResult)
+          | WatchResult | HaltResult | Forwarded)
 
 
 @cache
@@ -204,6 +235,8 @@ def _converter() -> cattrs.Converter:
 
 def to_json(result: Result) -> dict[str, Any]:
     """The result as the JSON object `--json` prints."""
+    if isinstance(result, Forwarded):
+        return dict(result.json)
     doc: dict[str, Any] = _converter().unstructure(result)
     if doc.get("intent_id", "") is None:
         del doc["intent_id"]

@@ -60,6 +60,9 @@ class CountingSink:
     def flush(self) -> None:
         self._inner.flush()
 
+    def read_back(self, ref: EvidenceRef) -> bool:
+        return self._inner.read_back(ref)
+
     def package(self) -> PackageManifest:
         return self._inner.package()
 

@@ -84,6 +84,21 @@ def seconds(value: float | None, option: str) -> float | None:
     return value
 
 
+DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+MAX_HALT_S = 30 * 86400
+
+
+def duration(text: str, option: str) -> int:
+    """Whole seconds from "90", "90s", "30m", "2h" or "1d" (1 s to 30 days)."""
+    raw = text.strip().lower()
+    unit = raw[-1:] if raw[-1:] in DURATION_UNITS else "s"
+    number = raw[:-1] if raw[-1:] in DURATION_UNITS else raw
+    if not number.isdigit() or not 0 < int(number) * DURATION_UNITS[unit] <= MAX_HALT_S:
+        raise BadInput(f"{option} must be a duration like 90s, 30m, 2h or 1d (at most 30 "
+                       f"days), got {text!r}")
+    return int(number) * DURATION_UNITS[unit]
+
+
 def intent_id(text: str) -> str:
     if not _INTENT_ID.fullmatch(text):
         raise BadInput(f"--intent-id must be 1 to 24 ASCII letters or digits, got {text!r}")

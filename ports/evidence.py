@@ -24,6 +24,8 @@ class SeedDocument(enum.Enum):
     PROBE_SELECTED_INST = "probe_selected_inst.json"
     PROBE_EXECUTION = "probe_execution.jsonl"
     PROBE_REPORT = "OKX_PROBE_MINIMAL_EVIDENCE_REPORT.md"
+    # extension: the incident record of `halt` / `resume` (seed 000 §6 STOP names no file)
+    INCIDENT_RECORD = "incident_record.json"
 
     @property
     def append_only(self) -> bool:
@@ -88,6 +90,10 @@ class EvidenceSink(Protocol):
 
     def flush(self) -> None:
         """Make everything written so far durable (fsync)."""
+        ...
+
+    def read_back(self, ref: EvidenceRef) -> bool:
+        """After flush: is the raw record ref names readable from where it was written?"""
         ...
 
     def package(self) -> PackageManifest:

@@ -28,7 +28,9 @@ from ports.exchange_types import (
     AlgoPlacement,
     Balances,
     CancelResult,
+    DeadManSwitch,
     Equity,
+    Executions,
     Fills,
     FundingRate,
     Instruments,
@@ -97,6 +99,9 @@ class ExchangeAdapter:
 
     async def get_kline(self, symbol: str, interval: str, limit: int) -> Klines:
         return await self.market.get_kline(symbol, interval, limit)
+
+    async def get_mark_klines(self, symbol: str, *, start_ms: int, end_ms: int) -> Klines:
+        return await self.market.get_mark_klines(symbol, start_ms=start_ms, end_ms=end_ms)
 
     async def get_mark_price(self, symbol: str) -> PriceReading:
         return await self.market.get_mark_price(symbol)
@@ -207,6 +212,12 @@ class ExchangeAdapter:
 
     async def get_fills(self, *, symbol: str, order_id: str) -> Fills:
         return await self.orders.get_fills(symbol=symbol, order_id=order_id)
+
+    async def get_executions(self, *, symbol: str, since_ms: int) -> Executions:
+        return await self.orders.get_executions(symbol=symbol, since_ms=since_ms)
+
+    async def arm_dead_man(self, *, symbols: tuple[str, ...], timeout_s: int) -> DeadManSwitch:
+        return await self.orders.arm_dead_man(symbols=symbols, timeout_s=timeout_s)
 
 
 def _intent(spec: InstrumentSpec, side: Side, kind: OrdType, qty: Decimal,

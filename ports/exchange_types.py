@@ -8,7 +8,7 @@ import attrs
 from domain.algo import AlgoOrder
 from domain.evidence import EvidenceRef
 from domain.instrument import InstrumentSpec
-from domain.orders import Fill, OrderStatus, PositionSide
+from domain.orders import ExchangeTrade, Fill, OrderStatus, PositionSide
 from domain.outcome import Accepted, Outcome, Rejected, Unknown
 
 
@@ -276,4 +276,25 @@ class AlgoLookup:
 class Fills:
     inst_id: str
     fills: tuple[Fill, ...]
+    evidence: EvidenceRef
+
+
+@attrs.frozen
+class Executions:
+    """Our executions on one symbol as the exchange reports them (fees and times included),
+    oldest first."""
+
+    inst_id: str
+    trades: tuple[ExchangeTrade, ...]
+    evidence: EvidenceRef
+
+
+@attrs.frozen
+class DeadManSwitch:
+    """The exchange's cancel-on-disconnect countdown, as it answered: armed for timeout_s, or
+    not (why)."""
+
+    armed: bool
+    timeout_s: int
+    why: str
     evidence: EvidenceRef

@@ -35,6 +35,11 @@ class MarketData(Protocol):
         """Bars oldest first; interval in the seed's names ("1m", "1h", ...)."""
         ...
 
+    async def get_mark_klines(self, symbol: str, *, start_ms: int, end_ms: int) -> Klines:
+        """Closed 1-minute mark-price bars opened in [start_ms, end_ms), oldest first
+        (ShockGuard's calibration, seed 001 §2.1)."""
+        ...
+
     async def get_funding_rate(self, symbol: str) -> FundingRate:
         """The current funding rate."""
         ...

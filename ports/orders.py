@@ -3,7 +3,14 @@
 from typing import Protocol
 
 from domain.orders import OrderIntent, OrderStatus
-from ports.exchange_types import CancelResult, Fills, OrderLookup, OrderPlacement
+from ports.exchange_types import (
+    CancelResult,
+    DeadManSwitch,
+    Executions,
+    Fills,
+    OrderLookup,
+    OrderPlacement,
+)
 
 
 class Orders(Protocol):
@@ -28,4 +35,14 @@ class Orders(Protocol):
 
     async def get_fills(self, *, symbol: str, order_id: str) -> Fills:
         """Executions of one order."""
+        ...
+
+    async def get_executions(self, *, symbol: str, since_ms: int) -> Executions:
+        """Every execution of ours on symbol from since_ms on, with fees (the trade ledger
+        of health_roll and exec_quality_roll reads a whole trade from it)."""
+        ...
+
+    async def arm_dead_man(self, *, symbols: tuple[str, ...], timeout_s: int) -> DeadManSwitch:
+        """(Re)start the exchange's countdown that cancels our resting orders (not algo stops)
+        unless armed again within timeout_s; timeout_s 0 disarms it."""
         ...

@@ -54,6 +54,8 @@ class InMemoryEvidenceSink:
         self.appended: dict[str, list[JsonValue]] = {}
         self.texts: dict[str, str] = {}
         self.flushes = 0
+        # a test sets it to make read_back fail (a disk that loses what it was given)
+        self.lose_records = False
 
     @property
     def run_dir(self) -> Path:
@@ -78,6 +80,10 @@ class InMemoryEvidenceSink:
 
     def flush(self) -> None:
         self.flushes += 1
+
+    def read_back(self, ref: EvidenceRef) -> bool:
+        # what record_call kept, once flushed
+        return self.flushes > 0 and ref.seq < len(self.records) and not self.lose_records
 
     def package(self) -> PackageManifest:
         files = []

@@ -13,6 +13,7 @@ from ports.errors import ExchangeProtocolError
 from ports.exchange_types import (
     FundingRate,
     Instruments,
+    Kline,
     Klines,
     OpenInterest,
     PriceLimit,
@@ -21,6 +22,7 @@ from ports.exchange_types import (
     Ticker,
 )
 
+MAX_MARK_PAGES = 4  # 6,000 bars: more than the longest calibration window needs
 MAX_KLINES = 1500
 SWAP = "SWAP"  # the domain's word for a perpetual (InstrumentSpec.inst_type)
 PERPETUAL = "PERPETUAL"  # Binance's (exchangeInfo contractType), what Instruments names
@@ -152,6 +154,27 @@ class BinanceMarket:
         now = self._rest.exchange_now_ms()
         bars = tuple(to_kline(row, now) for row in sorted(rows, key=lambda r: r.open_time))
         return Klines(symbol, interval, bars, answer.evidence)
+
+    async def get_mark_klines(self, symbol: str, *, start_ms: int, end_ms: int) -> Klines:
+        """Closed 1-minute mark-price bars that opened in [start_ms, end_ms), oldest first
+        (markPriceKlines, up to 1,500 a page, paged forward by startTime)."""
+        bars: dict[int, Kline] = {}
+        start, answer = start_ms, None
+        now = self._rest.exchange_now_ms()
+        for _ in range(MAX_MARK_PAGES):
+            answer = await self._get("/fapi/v1/markPriceKlines", symbol=symbol, interval="1m",
+                                     startTime=str(start), endTime=str(end_ms - 1),
+                                     limit=str(MAX_KLINES))
+            rows = structure_list(answer.payload, wire.Kline, answer.evidence)
+            for bar in (to_kline(row, now) for row in rows):
+                if bar.confirmed and start_ms <= bar.open_time < end_ms:
+                    bars[bar.open_time] = bar
+            newest = max((r.open_time for r in rows), default=end_ms)
+            if len(rows) < MAX_KLINES or newest + 60_000 >= end_ms:
+                break
+            start = newest + 60_000
+        assert answer is not None
+        return Klines(symbol, "1m", tuple(bars[k] for k in sorted(bars)), answer.evidence)
 
     async def get_server_time(self) -> ServerTime:
         item, answer = await self._rest.server_time()

@@ -57,7 +57,7 @@ PLACEMENTS = frozenset({"POST /fapi/v1/order", "POST /fapi/v1/algoOrder"})
 
 
 def weight_of(endpoint: str, params: Mapping[str, str]) -> int:
-    if endpoint == "GET /fapi/v1/klines":
+    if endpoint in ("GET /fapi/v1/klines", "GET /fapi/v1/markPriceKlines"):
         limit = int(params.get("limit", "500"))
         return 1 if limit < 100 else 2 if limit < 500 else 5 if limit <= 1000 else 10
     if endpoint in WITHOUT_SYMBOL and not params.get("symbol"):

@@ -20,12 +20,29 @@ from adapters.binance.rest import BinanceRest, WriteAnswer
 from adapters.binance.translate import SIDE_TEXT, protocol_guard, to_order_status, to_trade
 from adapters.binance.units import price_text, to_quantity
 from domain.errors import InvalidIntent
-from domain.orders import Fill, OrderIntent, OrderStatus, OrdType, Side, validate_client_id
+from domain.orders import (
+    ExchangeTrade,
+    Fill,
+    OrderIntent,
+    OrderStatus,
+    OrdType,
+    Side,
+    validate_client_id,
+)
 from domain.outcome import Accepted, Rejected, Unknown
 from ports.errors import ExchangeError, ExchangeProtocolError, ExchangeRejected
-from ports.exchange_types import CancelDisposition, CancelResult, Fills, OrderLookup, OrderPlacement
+from ports.exchange_types import (
+    CancelDisposition,
+    CancelResult,
+    DeadManSwitch,
+    Executions,
+    Fills,
+    OrderLookup,
+    OrderPlacement,
+)
 
 ORDER_PATH = "/fapi/v1/order"
+DEAD_MAN_PATH = "/fapi/v1/countdownCancelAll"
 # the only order types this module sends; a conditional type here is a programming error
 REGULAR_TYPES = frozenset({"LIMIT", "MARKET"})
 # the domain's order types -> Binance's timeInForce
@@ -178,6 +195,39 @@ class BinanceTrading:
         items = structure_list(answer.payload, wire.Order, answer.evidence)
         with protocol_guard("open order", answer.evidence):
             return tuple(to_order_status(item, answer.evidence) for item in items)
+
+    async def arm_dead_man(self, *, symbols: tuple[str, ...], timeout_s: int) -> DeadManSwitch:
+        """Binance's countdownCancelAll, one per symbol (countdownTime in ms; 0 stops it). It
+        cancels open orders of the symbol; Algo Service conditionals are a separate book."""
+        armed, whys, answer = True, [], None
+        for symbol in symbols:
+            answer = await self._rest.write("POST", DEAD_MAN_PATH, {
+                "symbol": symbol, "countdownTime": str(timeout_s * 1000)})
+            if answer.judgement.verdict is not Verdict.OK:
+                armed = False
+                whys.append(f"{symbol}: {answer.judgement.code} {answer.judgement.message}")
+        if answer is None:
+            raise ValueError("arm_dead_man needs at least one symbol on Binance")
+        return DeadManSwitch(armed, timeout_s, "; ".join(whys), answer.evidence)
+
+    async def get_executions(self, *, symbol: str, since_ms: int) -> Executions:
+        """Our executions on one symbol from since_ms on (userTrades by startTime, then by
+        trade id), oldest first. Binance's rows carry no client id: the caller joins them to
+        its orders by order id."""
+        trades: list[ExchangeTrade] = []
+        params = {"symbol": symbol, "startTime": str(since_ms), "limit": str(TRADES_PAGE)}
+        for _ in range(MAX_TRADE_PAGES):
+            answer = await self._rest.read("GET", "/fapi/v1/userTrades", params)
+            items = structure_list(answer.payload, wire.UserTrade, answer.evidence)
+            with protocol_guard("fill", answer.evidence):
+                trades += [to_trade(item) for item in items]
+            if len(items) < TRADES_PAGE:
+                ordered = sorted(trades, key=lambda t: (t.ts_ms, int(t.trade_id)))
+                return Executions(symbol, tuple(ordered), answer.evidence)
+            params = {"symbol": symbol, "limit": str(TRADES_PAGE),
+                      "fromId": str(max(item.id for item in items) + 1)}
+        raise ExchangeProtocolError(f"userTrades: still more after {MAX_TRADE_PAGES} pages",
+                                    answer.evidence)
 
     async def get_fills(self, *, symbol: str, order_id: str) -> Fills:
         """Executions of one order, every page of userTrades (followed by trade id)."""

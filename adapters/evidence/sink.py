@@ -150,6 +150,24 @@ class FileEvidenceSink:
             if not self._closed:
                 self._flush_locked()
 
+    def read_back(self, ref: EvidenceRef) -> bool:
+        """Read the raw record ref names back from its file (newest lines first: a check
+        reads back what it just wrote)."""
+        try:
+            lines = (self._dir / ref.path).read_bytes().splitlines()
+        except OSError:
+            return False
+        for line in reversed(lines):
+            try:
+                seq = json.loads(line).get("seq")
+            except ValueError:
+                return False
+            if seq == ref.seq:
+                return True
+            if isinstance(seq, int) and seq < ref.seq:
+                return False
+        return False
+
     def package(self) -> PackageManifest:
         """Flush, then write FILELIST.ls.txt and SHA256SUMS.txt over every file of the run."""
         with self._lock:

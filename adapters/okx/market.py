@@ -1,15 +1,23 @@
 """Public market data: unsigned GETs under /api/v5/public and /api/v5/market."""
 
+from decimal import Decimal
 from typing import TypeVar
 
 from adapters.okx import wire
 from adapters.okx.converter import structure_all
 from adapters.okx.rest import Answer, OkxRest
-from adapters.okx.translate import okx_bar, protocol_guard, to_instrument, to_kline
+from adapters.okx.translate import (
+    bar_close_time,
+    okx_bar,
+    protocol_guard,
+    to_instrument,
+    to_kline,
+)
 from ports.errors import ExchangeProtocolError
 from ports.exchange_types import (
     FundingRate,
     Instruments,
+    Kline,
     Klines,
     OpenInterest,
     PriceLimit,
@@ -20,6 +28,9 @@ from ports.exchange_types import (
 
 T = TypeVar("T")
 MAX_CANDLES = 300
+MARK_PAGE = 100      # OKX's limit for mark-price candles
+MARK_ROW = 6
+MAX_MARK_PAGES = 40  # 4,000 bars: more than the longest calibration window (48 h) needs
 SWAP = "SWAP"  # OKX's instType of perpetual swaps, the only kind this engine trades
 
 
@@ -94,6 +105,28 @@ class OkxMarket:
         rows = structure_all(answer.items, wire.Candle, answer.evidence)
         bars = tuple(to_kline(row, bar) for row in sorted(rows, key=lambda r: r.ts))
         return Klines(symbol, interval, bars, answer.evidence)
+
+    async def get_mark_klines(self, symbol: str, *, start_ms: int, end_ms: int) -> Klines:
+        """Closed 1-minute mark-price bars that opened in [start_ms, end_ms), oldest first:
+        history-mark-price-candles, 100 a page, paged back from end_ms with `after`."""
+        bars: dict[int, Kline] = {}
+        after, answer = end_ms, None
+        for _ in range(MAX_MARK_PAGES):
+            answer = await self._get("/api/v5/market/history-mark-price-candles", instId=symbol,
+                                     bar="1m", after=str(after), limit=str(MARK_PAGE))
+            rows = structure_all(answer.items, wire.Candle, answer.evidence)
+            for raw, row in zip(answer.items, rows, strict=True):
+                # a mark row is [ts, o, h, l, c, confirm]: its sixth cell is confirm
+                closed = str(raw[5]) == "1" if len(raw) == MARK_ROW else row.confirm
+                if closed and start_ms <= row.ts < end_ms:
+                    bars[row.ts] = Kline(row.ts, row.open, row.high, row.low, row.close,
+                                         Decimal(0), bar_close_time(row.ts, "1m"), True)
+            oldest = min((r.ts for r in rows), default=start_ms)
+            if len(rows) < MARK_PAGE or oldest <= start_ms or oldest >= after:
+                break
+            after = oldest
+        assert answer is not None
+        return Klines(symbol, "1m", tuple(bars[k] for k in sorted(bars)), answer.evidence)
 
     async def get_server_time(self) -> ServerTime:
         item, answer = await self._rest.server_time()

@@ -55,6 +55,7 @@ LIMITS: dict[str, Limit] = {
     "GET /api/v5/public/price-limit": Limit(20),
     "GET /api/v5/market/ticker": Limit(20),
     "GET /api/v5/market/candles": Limit(40),
+    "GET /api/v5/market/history-mark-price-candles": Limit(10),
 }
 
 

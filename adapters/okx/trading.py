@@ -17,10 +17,19 @@ from domain.errors import InvalidIntent
 from domain.orders import Fill, OrderIntent, OrderStatus, Side, validate_client_id
 from domain.outcome import Accepted, Rejected, Unknown
 from ports.errors import ExchangeError, ExchangeRejected
-from ports.exchange_types import CancelDisposition, CancelResult, Fills, OrderLookup, OrderPlacement
+from ports.exchange_types import (
+    CancelDisposition,
+    CancelResult,
+    DeadManSwitch,
+    Executions,
+    Fills,
+    OrderLookup,
+    OrderPlacement,
+)
 
 ORDER_PATH = "/api/v5/trade/order"
 CANCEL_PATH = "/api/v5/trade/cancel-order"
+DEAD_MAN_PATH = "/api/v5/trade/cancel-all-after"
 
 
 def pos_side_for(side: Side, reduce_only: bool) -> str:
@@ -140,6 +149,31 @@ class OkxTrading:
             with protocol_guard("pending order", evidence):
                 statuses.append(to_order_status(item, evidence))
         return tuple(statuses)
+
+    async def arm_dead_man(self, *, symbols: tuple[str, ...], timeout_s: int) -> DeadManSwitch:
+        """OKX's cancel-all-after: account-wide (symbols unused), timeOut 0 or 10..120 s. OKX
+        documents it for pending orders; algo orders are not named, and the simulator leaves
+        them (the protective stops stay)."""
+        answer = await self._rest.write(DEAD_MAN_PATH, {"timeOut": str(timeout_s)},
+                                        deadline=False)
+        ok = answer.judgement.verdict is Verdict.OK
+        why = "" if ok else f"{answer.code or answer.http_status} {answer.msg}".strip()
+        return DeadManSwitch(ok, timeout_s, why, answer.evidence)
+
+    async def get_executions(self, *, symbol: str, since_ms: int) -> Executions:
+        """trade/fills of the last 3 days (OKX's window) from since_ms on, oldest first."""
+        found, last = await read_all(self._rest, "/api/v5/trade/fills",
+                                     {"instType": "SWAP", "instId": symbol,
+                                      "begin": str(since_ms)},
+                                     wire.Fill, lambda fill: fill.bill_id)
+        trades = []
+        for item, evidence in found:
+            with protocol_guard("fill", evidence):
+                trade = to_trade(item)
+            if trade.ts_ms >= since_ms:
+                trades.append(trade)
+        return Executions(symbol, tuple(sorted(trades, key=lambda t: (t.ts_ms, t.trade_id))),
+                          last)
 
     async def get_fills(self, *, symbol: str, order_id: str) -> Fills:
         inst_id = symbol

@@ -140,6 +140,8 @@ CLI = [
     Case("symbol-missing", OPEN[:1] + OPEN[3:], BAD, "Missing option '--symbol'"),
     Case("stop-off-tick", open_with(stop="29400.05"), BAD, "tickSz", reads=True),
     Case("qty-off-lot", open_with(qty="0.105"), BAD, "lotSz", reads=True),
+    Case("template-with-space", [*OPEN, "--template", "has space"], BAD, "template",
+         reads=True),
     Case("symbol-not-listed", open_with(symbol="FOO-USDT-SWAP"), BAD, "not a listed",
          reads=True),
     Case("symbol-suspended", open_with(symbol="LTC-USDT-SWAP", stop="60", tp1="80",
@@ -264,7 +266,8 @@ STATE_FILES = [
          files={STATE + "/x": ""}),
     Case("state-under-a-file", ["status", "--config", "c.toml"], BAD, "state",
          files={"c.toml": "state_path = 'f.txt/state.json'\n", "f.txt": ""}),
-    Case("state-locked", ["status"], BAD, "locked by process", setup=locked_store),
+    # status reads a snapshot of a locked store (issue 13); recover needs the lock itself
+    Case("state-locked", ["recover"], BAD, "locked by process", setup=locked_store),
 ]
 
 REFUSALS = [

@@ -30,6 +30,11 @@ def test_an_open_status_close_session_prints_typed_json(workdir: Path,
     (stop,) = row["stops"]
     assert stop["client_algo_id"] == "pxSLres100" and stop["stop_price"] == "29400"
     assert Decimal(row["entry_price"]) > 0
+    stored = row["symbol_state"]  # the full SymbolState under the seed's field names
+    assert stored["position_state"]["stage"] == "PRE_TP1"
+    assert stored["position_state"]["sl_algo"]["client_algo_id"] == "pxSLres100"
+    assert {"exec_quality_roll", "health_roll", "shockguard", "cooldown_until",
+            "last_template", "b_blacklist_until"} <= stored.keys()
 
     closed = run_cli(["close", "--symbol", "BTC-USDT-SWAP", "--json"], env).payload
     assert closed["status"] == "closed" and "intent_id" not in closed

@@ -47,8 +47,9 @@ class World:
 
 @contextmanager
 def world(tmp: Path, *, price: str = "30000", **sim_kwargs: Any) -> Iterator[World]:
+    sim_kwargs.setdefault("price_walk", False)
     with EmbeddedSimulator(api_key=KEY, secret=SECRET, passphrase=PASSPHRASE, mode="demo",
-                           seed=7, price_walk=False, **sim_kwargs) as sim:
+                           seed=7, **sim_kwargs) as sim:
         sim.set_price(SYMBOL, Decimal(price))
         settings = load_settings(env=env_for(sim), venue="okx-demo", overrides={
             "runs_dir": tmp / "runs", "state_path": tmp / "state" / "state.json"})

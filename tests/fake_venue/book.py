@@ -11,10 +11,11 @@ import attrs
 from domain.algo import AlgoOrder, AlgoState
 from domain.evidence import EvidenceRef
 from domain.instrument import InstrumentSpec
-from domain.orders import OrderState, OrderStatus, PositionSide, Side
+from domain.orders import ExchangeTrade, OrderState, OrderStatus, PositionSide, Side
 from ports.errors import ExchangeError, ExchangeRejected
 from ports.evidence import ExchangeCallRecord
 from ports.exchange_events import ExchangeEvent
+from ports.exchange_types import Kline
 from tests.fakes import FakeClock, InMemoryEvidenceSink
 
 D = Decimal
@@ -57,6 +58,12 @@ class FakeBook:
         self.algo_book: dict[str, AlgoOrder] = {}
         self.algo_visible_at: dict[str, float] = {}
         self.positions: dict[str, tuple[PositionSide, Decimal, Decimal]] = {}
+        # 1-minute mark bars a test scripts for ShockGuard's calibration (get_mark_klines)
+        self.mark_klines: dict[str, tuple[Kline, ...]] = {}
+        # every arm_dead_man call: (symbols, timeout_s)
+        self.dead_man_arms: list[tuple[tuple[str, ...], int]] = []
+        # every execution, oldest first (get_executions)
+        self.trades: list[ExchangeTrade] = []
         self.pos_mode = "net_mode"
         self.acct_lv = "2"
         # get_balances: (total equity, available, margin used)
@@ -138,13 +145,25 @@ class FakeBook:
                                updated_ms=self.clock.now_ms())
         self.order_book[order_id] = updated
         self.apply_fill(order.inst_id, order.side, qty, px)
+        self.record_trade(order.inst_id, order_id, order.client_order_id, order.side, qty, px)
         return updated
+
+    def record_trade(self, inst_id: str, order_id: str, client_order_id: str, side: Side,
+                     qty: Decimal, price: Decimal) -> None:
+        # fees: 0.05% of the notional, charged (negative), in the settlement currency
+        fee = -(qty * price * D("0.01") * D("0.0005")).quantize(D("0.00000001"))
+        self.trades.append(ExchangeTrade(inst_id, f"t{len(self.trades) + 1}", order_id,
+                                         client_order_id, side, price, qty, fee, "USDT",
+                                         self.clock.now_ms()))
 
     def trigger_algo(self, client_algo_id: str) -> None:
         algo = next(a for a in self.algo_book.values() if a.client_algo_id == client_algo_id)
         _side, qty = self.position_qty(algo.inst_id)
         if qty > 0:
             self.apply_fill(algo.inst_id, algo.side, qty, self.prices[algo.inst_id])
+            # the stop's child order carries no client id, as on OKX
+            self.record_trade(algo.inst_id, f"child-{algo.algo_id}", "", algo.side, qty,
+                              self.prices[algo.inst_id])
         self.algo_book[algo.algo_id] = attrs.evolve(algo, state=AlgoState.EFFECTIVE)
 
     def algo_visible(self, algo: AlgoOrder) -> bool:

@@ -68,6 +68,12 @@ class FakeMarket:
         return OpenInterest(symbol, D("1000"), D("10"), 0,
                             self._book.evidence("GET public/open-interest"))
 
+    async def get_mark_klines(self, symbol: str, *, start_ms: int, end_ms: int) -> Klines:
+        """Scripted bars (book.mark_klines[symbol]) within the range, else none."""
+        bars = tuple(b for b in self._book.mark_klines.get(symbol, ())
+                     if start_ms <= b.open_time < end_ms)
+        return Klines(symbol, "1m", bars, self._book.evidence("GET market/mark-price-candles"))
+
     async def get_kline(self, symbol: str, interval: str, limit: int) -> Klines:
         px = self._book.prices[symbol]
         bar = Kline(0, px, px, px, px, D(0), 59_999, True)

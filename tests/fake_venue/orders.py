@@ -6,7 +6,15 @@ import attrs
 
 from domain.orders import OrderIntent, OrderState, OrderStatus
 from domain.outcome import Accepted, Outcome, Rejected, Unknown
-from ports.exchange_types import CancelDisposition, CancelResult, Fills, OrderLookup, OrderPlacement
+from ports.exchange_types import (
+    CancelDisposition,
+    CancelResult,
+    DeadManSwitch,
+    Executions,
+    Fills,
+    OrderLookup,
+    OrderPlacement,
+)
 from tests.fake_venue.book import FakeBook
 
 D = Decimal
@@ -73,6 +81,17 @@ class FakeOrders:
         self._book.scripted_result("get_open_orders")
         return tuple(o for o in self._book.order_book.values()
                      if o.inst_id == symbol and not o.state.is_terminal)
+
+    async def arm_dead_man(self, *, symbols: tuple[str, ...], timeout_s: int) -> DeadManSwitch:
+        self._book.scripted_result("arm_dead_man")
+        self._book.dead_man_arms.append((symbols, timeout_s))
+        return DeadManSwitch(True, timeout_s, "", self._book.evidence("POST cancel-all-after"))
+
+    async def get_executions(self, *, symbol: str, since_ms: int) -> Executions:
+        self._book.scripted_result("get_executions")
+        return Executions(symbol, tuple(t for t in self._book.trades
+                                        if t.inst_id == symbol and t.ts_ms >= since_ms),
+                          self._book.evidence("GET trade/fills"))
 
     async def get_fills(self, *, symbol: str, order_id: str) -> Fills:
         return Fills(symbol, (), self._book.evidence("GET trade/fills"))

@@ -59,7 +59,8 @@ def test_a_command_that_fails_after_its_run_began_is_packaged_too(tmp_path: Path
         lock = StoreLock(tmp_path / "state" / "state.json.lock")
         lock.acquire()  # as if another engine held the store
         try:
-            code, out = cli(env, "status")
+            # recover needs the lock (status would read a snapshot: issue 13)
+            code, out = cli(env, "recover")
         finally:
             lock.release()
     assert code == 2 and "locked" in out["error"]
@@ -83,7 +84,7 @@ def test_a_watch_stopped_by_a_signal_is_packaged(tmp_path: Path, signum: int,
         finally:
             watch.kill()
     assert watch.returncode == code, err
-    payload = json.loads(out)
+    payload = json.loads(out.splitlines()[-1])  # JSON Lines: the events, the result last
     assert payload["exit_code"] == code and payload["error"] in ("interrupted",
                                                                 "terminated by SIGTERM")
     report = audit_run(Path(payload["run_dir"]))

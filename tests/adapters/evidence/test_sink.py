@@ -216,3 +216,17 @@ def test_bad_settings_are_refused_before_anything_starts(tmp_path: Path,
         make_sink(tmp_path, **bad)
     assert threading.active_count() == before
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_flushed_record_is_read_back_and_a_lost_one_is_not(tmp_path: Path) -> None:
+    with make_sink(tmp_path) as sink:
+        first = sink.record_call(call(1))
+        second = sink.record_call(call(2))
+        sink.flush()
+        assert sink.read_back(first) and sink.read_back(second)
+        assert not sink.read_back(EvidenceRef(SHARD_1, second.seq + 1))
+        assert not sink.read_back(EvidenceRef("m_execution_raw_part_0009.jsonl", 0))
+        # the file cut behind the first record: the second is gone from the disk
+        path = tmp_path / SHARD_1
+        path.write_bytes(path.read_bytes().splitlines(keepends=True)[0])
+        assert sink.read_back(first) and not sink.read_back(second)

@@ -3,7 +3,10 @@
 import asyncio
 from typing import Any
 
+import pytest
+
 from application.selfcheck import RunSelfCheck, SelfCheckDone
+from domain.algo import AlgoOrder
 from ports.errors import ExchangeRejected
 from tests.fake_venue import FakeExchange
 from tests.fakes import FakeClock, InMemoryEvidenceSink
@@ -89,3 +92,74 @@ def test_a_refused_algo_placement_is_told_in_words_not_as_a_repr() -> None:
         roundtrip = next(c for c in done.checks if c.name == "algo stop place / see / cancel")
         assert not roundtrip.passed and words in roundtrip.detail
         assert "Rejected(" not in roundtrip.detail and "Unknown(" not in roundtrip.detail
+
+
+def test_a_parameter_out_of_its_range_fails_the_parameters_check() -> None:
+    from domain.params import Params, ShockGuardParams
+    guard = ShockGuardParams()
+    # a value no validator would let in, smuggled past construction as a bad loader might
+    object.__setattr__(guard, "shock_multiplier", -1)
+    params = Params(shockguard=guard)
+    exchange = FakeExchange(FakeClock())
+    cmd = RunSelfCheck(venue="sim", symbols=("BTC-USDT-SWAP",), intent_id="sc1")
+    done = asyncio.run(wiring.selfcheck(exchange, InMemoryEvidenceSink(), params).execute(cmd))
+    line = next(c for c in done.checks if c.name == "parameters loaded")
+    assert not line.passed and "shock_multiplier" in line.detail
+    healthy = check(FakeExchange(FakeClock()))
+    good = next(c for c in healthy.checks if c.name == "parameters loaded")
+    assert good.passed and "required keys present" in good.detail
+
+
+def test_any_exception_in_a_check_is_a_failed_line_not_a_traceback(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    exchange = FakeExchange(FakeClock())
+
+    async def broken(symbol: str) -> tuple[AlgoOrder, ...]:
+        raise RuntimeError("decoder blew up")
+    monkeypatch.setattr(exchange.algos, "get_open_algo_orders", broken)
+    done = check(exchange)
+    line = next(c for c in done.checks if c.name == "algo order query")
+    assert not line.passed and line.detail == "check failed: RuntimeError: decoder blew up"
+    assert by_name(done)["position mode"] is True   # the other checks still ran
+
+
+def test_an_algo_answer_for_another_symbol_fails_the_query_check(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from decimal import Decimal
+
+    from domain.algo import AlgoOrder, AlgoState, WorkingType
+    from domain.orders import Side
+    exchange = FakeExchange(FakeClock())
+    foreign = AlgoOrder("ETH-USDT-SWAP", "9001", "", AlgoState.LIVE, Side.SELL, Decimal("1"),
+                        False, Decimal("1500"), WorkingType.MARK_PRICE, True, 0)
+
+    async def wrong(symbol: str) -> tuple[AlgoOrder, ...]:
+        return (foreign,)
+    monkeypatch.setattr(exchange.algos, "get_open_algo_orders", wrong)
+    done = check(exchange)
+    line = next(c for c in done.checks if c.name == "algo order query")
+    assert not line.passed
+    assert line.detail == "BTC-USDT-SWAP: got an algo of ETH-USDT-SWAP"
+
+
+def test_a_websocket_that_never_acknowledges_fails_within_the_deadline(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    exchange = FakeExchange(FakeClock())
+
+    async def silent() -> None:
+        await asyncio.Event().wait()
+    monkeypatch.setattr(exchange.streams, "ws_start", silent)
+    done = check(exchange, ws_timeout_s=0.05)
+    line = next(c for c in done.checks if c.name == "websocket login and subscribe")
+    assert not line.passed and line.detail.startswith("timed out")
+    assert "ws_stop" in exchange.calls  # the streams are closed again
+
+
+def test_evidence_that_cannot_be_read_back_fails_the_evidence_check() -> None:
+    sink = InMemoryEvidenceSink()
+    sink.lose_records = True
+    cmd = RunSelfCheck(venue="sim", symbols=("BTC-USDT-SWAP",), intent_id="sc1")
+    done = asyncio.run(wiring.selfcheck(FakeExchange(FakeClock()), sink).execute(cmd))
+    line = next(c for c in done.checks if c.name == "evidence directory writable")
+    assert not line.passed and "could not be read back" in line.detail
+    assert sink.flushes >= 1

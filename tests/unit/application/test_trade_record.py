@@ -1,0 +1,153 @@
+"""A closed trade updates health_roll, exec_quality_roll and the template cooldown from the
+exchange's fills and fees; candidates refused before the gate still write their log line."""
+
+import asyncio
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from application.manage_position import ManagePositionCommand
+from application.open_position import OpenPositionCommand
+from application.trade_record import with_client_ids
+from domain.errors import InvalidIntent
+from domain.logs import CandidateAction, CandidateEvaluation, GateVerdict, RiskEvent, RiskEventType
+from domain.orders import ExchangeTrade, OrderState, OrderStatus, PositionSide, Side
+from domain.params import CooldownParams, Params
+from domain.state import PositionStage
+from tests.fake_venue import FakeExchange
+from tests.fakes import FakeClock, InMemoryStateStore
+from tests.unit.application import wiring
+from tests.unit.application.position_world import SYMBOL, fill_tp
+
+D = Decimal
+
+
+def open_with(exchange: FakeExchange, store: InMemoryStateStore, intent: str,
+              template: str = "brk", params: Params = wiring.DEFAULT,
+              **changes: Any) -> str:
+    base: dict[str, object] = dict(
+        symbol=SYMBOL, side=PositionSide.LONG, qty=D("0.10"), stop_price=D("29400.0"),
+        tp1_price=D("30300.0"), tp1_qty=D("0.04"), tp2_price=D("30600.0"), tp2_qty=D("0.03"),
+        intent_id=intent, template=template)
+    base.update(changes)
+    done = asyncio.run(wiring.open_position(exchange, store, params).execute(
+        OpenPositionCommand.of(**base)))  # type: ignore[arg-type]
+    return done.status
+
+
+def manage(exchange: FakeExchange, store: InMemoryStateStore,
+           params: Params = wiring.DEFAULT) -> None:
+    asyncio.run(wiring.manage_position(exchange, store, params).execute(
+        ManagePositionCommand(SYMBOL)))
+
+
+def stopped_out(exchange: FakeExchange, store: InMemoryStateStore, intent: str,
+                params: Params = wiring.DEFAULT) -> None:
+    exchange.prices[SYMBOL] = D("29400")
+    exchange.trigger_algo(f"pxSL{intent}00")
+    manage(exchange, store, params)
+    exchange.prices[SYMBOL] = D("30000")
+
+
+def fresh() -> tuple[FakeExchange, InMemoryStateStore]:
+    return FakeExchange(FakeClock()), InMemoryStateStore()
+
+
+def test_a_losing_trade_updates_health_and_locks_its_template_only() -> None:
+    exchange, store = fresh()
+    params = Params(cooldown=CooldownParams(loss_s=60, template_s=7200))
+    assert open_with(exchange, store, "a1", template="brk", params=params) == "opened"
+    assert store.flushed[SYMBOL].last_template == "brk"
+    stopped_out(exchange, store, "a1", params)
+    state = store.flushed[SYMBOL]
+    assert state.position_state.stage is PositionStage.FLAT
+    health = state.health_roll
+    # long 0.10 @ 30000, out @ 29400 with fees: (-600 x 0.1 x 0.01 - fees) / (600 x 0.1 x 0.01)
+    fees = sum(-t.fee for t in exchange.trades)
+    assert fees > 0
+    assert health.trade_n == 1 and health.win_rate == 0.0
+    assert health.avg_r == pytest.approx(float((D("-0.6") - fees) / D("0.6")))
+    assert health.max_dd == pytest.approx(-health.avg_r)
+    now = exchange.clock.now_ms() // 1000
+    assert state.cooldown_until.template == now + 7200
+    assert state.template_cooldowns == (("brk", now + 7200),)
+    template_events = [e for e in store.events_of(RiskEvent)
+                       if e.event_type is RiskEventType.LOSS_COOLDOWN and "template" in e.reason]
+    assert len(template_events) == 1 and template_events[0].no_orders_reason
+    # past the loss lock only the template lock is left: brk is refused, orb opens
+    exchange.clock.advance(61)
+    assert open_with(exchange, store, "a2", template="brk", params=params) == "rejected_by_gate"
+    gate = store.events_of(CandidateEvaluation)[-1]
+    assert gate.reject_reason == f"locked: template 'brk' until {now + 7200}"
+    assert open_with(exchange, store, "a3", template="orb", params=params) == "opened"
+    assert store.flushed[SYMBOL].last_template == "orb"
+
+
+def test_a_winning_trade_with_a_runner_fallback_counts_its_limit_exits() -> None:
+    exchange, store = fresh()
+    assert open_with(exchange, store, "w1") == "opened"
+    fill_tp(exchange, "pxT1w100")
+    fill_tp(exchange, "pxT2w100")
+    manage(exchange, store)
+    params = wiring.DEFAULT
+    exchange.prices[SYMBOL] = D("30700")
+    for _ in range(params.runner.max_bars_after_tp2):
+        asyncio.run(wiring.manage_position(exchange, store).execute(
+            ManagePositionCommand(SYMBOL, bar_close=D("30700"))))
+    state = store.flushed[SYMBOL]
+    assert state.position_state.stage is PositionStage.FLAT
+    health = state.health_roll
+    assert health.trade_n == 1 and health.win_rate == 1.0 and health.avg_r > 0
+    # TP1, TP2 and the runner's limit-first close; the fake's runner limit never fills, so
+    # the market fallback closed it
+    assert health.limit_exit_n == 3
+    assert health.fallback_quality == pytest.approx(2 / 3)
+    assert state.cooldown_until.template == 0
+    quality = state.exec_quality_roll
+    assert quality.sample_n == 3          # TP1, TP2, the runner limit: terminal limit orders
+    assert quality.fill_rate_30 == pytest.approx(0.07 / 0.10)
+    assert quality.cancel_rate_30 == pytest.approx(1 / 3)
+    assert quality.fill_n >= 3
+
+
+def test_a_limit_entry_that_never_fills_is_a_terminal_limit_order() -> None:
+    exchange, store = fresh()
+    status = open_with(exchange, store, "n1", entry_price=D("29900.0"), entry_timeout_s=0.1)
+    assert status == "entry_not_filled"
+    quality = store.flushed[SYMBOL].exec_quality_roll
+    assert (quality.sample_n, quality.fill_rate_30, quality.cancel_rate_30) == (1, 0.0, 1.0)
+
+
+@pytest.mark.parametrize(("changes", "failed"), [
+    ({"symbol": "XRP-USDT-SWAP"}, "instrument_live"),
+    ({"tp1_qty": D("0.045")}, "plan_valid"),
+    ({"stop_price": D("30100.0")}, "plan_vs_market"),
+    ({"template": "has space"}, "request_valid"),
+])
+def test_a_candidate_refused_before_the_gate_still_logs_its_line(changes: dict[str, Any],
+                                                                 failed: str) -> None:
+    exchange, store = fresh()
+    with pytest.raises(InvalidIntent):
+        open_with(exchange, store, "r1", **changes)
+    (line,) = store.events_of(CandidateEvaluation)
+    assert line.action is CandidateAction.REJECT
+    assert line.gates[-1].name == failed and line.gates[-1].verdict is GateVerdict.FAIL
+    assert line.reject_reason.startswith(f"{failed}: ")
+    assert all(g.verdict is GateVerdict.PASS for g in line.gates[:-1])
+    assert not exchange.order_book
+
+
+
+def test_executions_without_client_ids_are_joined_to_our_orders_by_order_id() -> None:
+    def trade(tid: str, oid: str, cid: str) -> ExchangeTrade:
+        return ExchangeTrade(SYMBOL, tid, oid, cid, Side.BUY, D("1"), D("1"), D("0"), "USDT", 1)
+
+    def order(oid: str, cid: str) -> OrderStatus:
+        return OrderStatus(SYMBOL, oid, cid, OrderState.FILLED, Side.BUY, "limit", D("1"),
+                           D("1"), D("1"), D("1"), False, 1)
+
+    joined = with_client_ids((trade("1", "o1", ""), trade("2", "o9", ""),
+                              trade("3", "o2", "mine")),
+                             [order("o1", "pxENa100"), order("o2", "other")])
+    assert [t.client_order_id for t in joined] == ["pxENa100", "", "mine"]
