@@ -241,18 +241,3 @@ def test_the_fixture_gives_a_container_on_the_recording(
     assert context.matcher.finish() is None
     assert context.matcher.matched == len(context.recording.calls)
     assert no_sockets == []
-
-
-def test_a_deadline_within_the_engines_own_work_is_retried_assuming_that_work(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    import entrypoints.replay as replay
-    boundary = SESSIONS_DIR / "open_stop_invisible_boundary"
-    code, payload, human = replay_run(boundary)
-    assert (code, payload["engine_work_ms"]) == (0, 0.5), human
-    assert "taking the engine's own work after each answer as 0.5 ms" in human
-    # assuming no work at all, the replay polls once more than the recording did
-    monkeypatch.setattr(replay, "ENGINE_WORK_S", (0.0,))
-    code, payload, _ = replay_run(boundary)
-    assert code == 1
-    assert payload["divergence"]["expected"].startswith("POST /api/v5/trade/order")
-    assert payload["divergence"]["actual"].startswith("GET /api/v5/trade/orders-algo-pending")
