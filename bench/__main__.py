@@ -10,7 +10,7 @@ import subprocess
 import sys
 
 BENCHES = ("sim_throughput", "okx_adapter", "binance_adapter", "protection", "evidence_sink",
-           "verify_throughput", "recovery_scale")
+           "verify_throughput", "recovery_scale", "replay", "startup")
 # what each bench is given for a smoke run: the least that still goes through every row
 SMOKE_ARGS: dict[str, tuple[str, ...]] = {
     "sim_throughput": ("--orders", "200", "--connections", "2", "--gets", "50",
@@ -22,6 +22,8 @@ SMOKE_ARGS: dict[str, tuple[str, ...]] = {
     "verify_throughput": ("--records", "300", "--rounds", "1"),
     "profile_okx": ("--rounds", "5"),
     "recovery_scale": ("--symbols", "2"),
+    "replay": ("--calls", "30", "--rounds", "1", "--sessions", "1"),
+    "startup": ("--rounds", "1"),
 }
 
 

@@ -159,9 +159,9 @@ def test_a_flatten_reports_and_logs_what_the_exchange_filled(
     assert out.order_ids == (order.order_id,) and out.client_ids == ("pxFLt00", "pxFLt01")
     assert out.reason == "flatten pxFLt00 rejected 50013: busy"
     assert logged(caplog, "symbol", "side", "qty", "client_order_ids") == [
-        ("WARNING", "emergency flatten: closing the position reduce-only at market",
+        ("INFO", "flatten: closing the position reduce-only at market",
          "BTC-USDT-SWAP", "LONG", "0.05", list(IDS)),
-        ("WARNING", "emergency flatten done: the exchange shows the symbol flat",
+        ("INFO", "flatten done: the exchange shows the symbol flat",
          "BTC-USDT-SWAP", None, None, ["pxFLt00", "pxFLt01"])]
     done = [r for r in caplog.records if r.name == "application.protection"][-1]
     assert (vars(done)["qty_closed"], vars(done)["order_ids"]) == ("0.05", [order.order_id])
@@ -179,7 +179,7 @@ def test_a_flatten_that_fails_says_so_at_error_with_why(
     assert out.reason == "; ".join(f"flatten {cid} rejected 50013: busy" for cid in IDS)
     failed = logged(caplog, "symbol", "qty_closed", "client_order_ids", "order_ids", "unknown",
                     "reason")[-1]
-    assert failed == ("ERROR", "emergency flatten FAILED: the position may still be open",
+    assert failed == ("ERROR", "flatten FAILED: the position may still be open",
                       "BTC-USDT-SWAP", "0", list(IDS), [], False, out.reason)
 
 
