@@ -199,5 +199,10 @@ class MetricsSink:
     def flush(self) -> None:
         self._inner.flush()
 
+    def read_back(self, ref: EvidenceRef) -> bool:
+        # spelled out, not left to __getattr__: Python 3.12+ checks a runtime Protocol with
+        # getattr_static, which does not see delegated names (the container's check failed)
+        return self._inner.read_back(ref)
+
     def package(self) -> PackageManifest:
         return self._inner.package()

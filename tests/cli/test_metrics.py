@@ -1,6 +1,7 @@
 """Metrics: `watch --metrics-port` serves prometheus_client's registry on loopback; a scrape sees
 the numbers move as real operations happen on the simulator."""
 
+import inspect
 import os
 import signal
 import socket
@@ -162,3 +163,15 @@ def test_a_scrape_sees_the_numbers_move_with_real_operations(exchange: Exchange,
     assert proc.returncode in (0, 143), err
     with pytest.raises(httpx.HTTPError):
         scrape(port)  # the endpoint ends with the watch
+
+
+def test_the_metrics_sink_spells_out_every_evidence_sink_member() -> None:
+    """Python 3.12+ checks runtime Protocols with getattr_static, which does not see names a
+    wrapper only delegates through __getattr__: the container then refuses the sink (seen on
+    3.13 when EvidenceSink gained read_back)."""
+    from entrypoints.metrics import MetricsSink
+    from ports.evidence import EvidenceSink
+
+    members = {n for n in vars(EvidenceSink) if not n.startswith("_")}
+    missing = {n for n in members if inspect.getattr_static(MetricsSink, n, None) is None}
+    assert not missing, missing
