@@ -72,7 +72,8 @@ def test_a_command_that_fails_after_its_run_began_is_packaged_too(tmp_path: Path
 def test_a_watch_stopped_by_a_signal_is_packaged(tmp_path: Path, signum: int,
                                                  code: int) -> None:
     with world(tmp_path) as w:
-        env = {**os.environ, **engine_env(w, tmp_path)}
+        # faulthandler: a watch that does not stop is made to print its threads' stacks
+        env = {**os.environ, **engine_env(w, tmp_path), "PYTHONFAULTHANDLER": "1"}
         watch = subprocess.Popen([sys.executable, "-m", "entrypoints", "watch", "--json"],
                                  env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                  text=True)
@@ -80,7 +81,12 @@ def test_a_watch_stopped_by_a_signal_is_packaged(tmp_path: Path, signum: int,
             # the watch has subscribed to order pushes once it is running
             assert _wait(lambda: w.sim.ws_subscribers("orders") > 0)
             watch.send_signal(signum)
-            out, err = watch.communicate(timeout=30)
+            try:
+                out, err = watch.communicate(timeout=30)
+            except subprocess.TimeoutExpired:
+                watch.send_signal(signal.SIGABRT)
+                _, stacks = watch.communicate(timeout=10)
+                pytest.fail(f"watch still running 30 s after signal {signum}:\n{stacks}")
         finally:
             watch.kill()
     assert watch.returncode == code, err
