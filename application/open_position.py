@@ -26,7 +26,7 @@ from domain.instrument import InstrumentSpec
 from domain.logs import CandidateAction, CandidateEvaluation, GateResult, GateVerdict
 from domain.orders import Fill, OrderIntent, OrdType, PositionSide
 from domain.params import Params
-from domain.plan import TradePlan, check_levels
+from domain.plan import TradePlan, check_levels, check_min_notional
 from domain.position_rules import Context, emergency_locks
 from domain.regime import Regime, Tier
 from domain.risk import RiskBudget, risk_budget
@@ -131,6 +131,7 @@ class OpenPosition:
             plan.check(spec)  # every price and size before any order: bad input
             passed.append("plan_valid")
             mark, book = await self._against_market(cmd)
+            check_min_notional(plan, spec, price=mark)
             passed.append("plan_vs_market")
             reused = await self._intent_reused(cmd)
             budget = await self._risk(cmd, spec, mark)

@@ -127,3 +127,17 @@ def check_levels(plan: TradePlan, *, low: Decimal, high: Decimal, what: str) -> 
         relation = f"stop {plan.stop_price} > {what} > tp1 {plan.tp1_price} >= tp2"
     if not ordered:
         raise InvalidIntent(f"{plan.side.value} plan must order {relation} {plan.tp2_price}")
+
+
+def check_min_notional(plan: TradePlan, spec: InstrumentSpec, *, price: Decimal) -> None:
+    """An opening order below the instrument's minimum notional is refused by the exchange
+    (Binance -4164 MIN_NOTIONAL; reduce-only orders are exempt there): said as bad input before
+    anything is sent. A limit entry is valued at its price, a market entry at price (the mark);
+    close to the boundary the exchange's own price decides."""
+    if spec.min_notional is None:
+        return
+    at = plan.entry_price if plan.entry_price is not None else price
+    notional = at * plan.qty * spec.ct_val * spec.ct_mult
+    if notional < spec.min_notional:
+        raise InvalidIntent(f"entry notional {notional} ({plan.qty} at {at}) is below the "
+                            f"instrument's minimum notional {spec.min_notional}")

@@ -3,12 +3,13 @@ PERCENT_PRICE) default to None, so a spec built as OKX's adapter builds it is un
 
 from decimal import Decimal
 
+import attrs
 import pytest
 
 from domain.errors import InvalidIntent
 from domain.instrument import InstrumentSpec, LotRule, PriceBand
 from domain.orders import PositionSide
-from domain.plan import TradePlan
+from domain.plan import TradePlan, check_min_notional
 
 D = Decimal
 
@@ -80,3 +81,22 @@ def test_an_entry_above_max_qty_is_refused() -> None:
         plan("1000.001").check(binance_spec(market_max="2000"))
     plan("1000").check(binance_spec(market_max="2000"))
     plan("1000.001").check(binance_spec(max_sz=None, market_max=None))
+
+
+def notional_spec(min_notional: str | None = "100") -> InstrumentSpec:
+    return attrs.evolve(binance_spec(), min_notional=D(min_notional) if min_notional else None)
+
+
+def test_an_entry_below_the_minimum_notional_is_refused_before_sending() -> None:
+    # 0.010 at the mark 30000 is 300 < 400; a limit entry is valued at its own price
+    with pytest.raises(InvalidIntent, match=r"^entry notional 300.000 \(0.010 at 30000\) is "
+                                            r"below the instrument's minimum notional 400$"):
+        check_min_notional(plan("0.010"), notional_spec("400"), price=D("30000"))
+    with pytest.raises(InvalidIntent, match=r"0.010 at 24000"):
+        check_min_notional(plan("0.010", "24000"), notional_spec("250"), price=D("30000"))
+
+
+def test_an_entry_at_or_above_the_minimum_notional_passes() -> None:
+    check_min_notional(plan("0.010"), notional_spec("300"), price=D("30000"))  # exactly 300
+    check_min_notional(plan("0.010", "29900"), notional_spec("250"), price=D("1"))  # limit
+    check_min_notional(plan("0.010"), notional_spec(None), price=D("30000"))  # none published
