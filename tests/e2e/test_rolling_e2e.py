@@ -12,6 +12,7 @@ from application.manage_position import ManagePositionCommand, RegimeShiftComman
 from application.open_position import OpenPositionCommand
 from application.status import StatusCommand, SymbolStatus
 from domain.orders import PositionSide
+from domain.params import Params
 from domain.regime import Regime
 from domain.state import PositionStage
 from entrypoints.container import Application
@@ -108,6 +109,64 @@ def test_a_win_after_a_loss_updates_win_rate_drawdown_and_profit_factor(
         assert state.cooldown_until.template == 0 and state.last_template == "orb"
         quality = state.exec_quality_roll
         assert (quality.sample_n, quality.fill_rate_30, quality.cancel_rate_30) == (2, 1.0, 0.0)
+
+
+def test_a_runner_exit_that_falls_back_to_market_is_counted_in_both_blocks(
+        tmp_path: Path) -> None:
+    with world(tmp_path) as w:
+        async def open_(c: Application) -> Any:
+            return await c.use_cases.open_position().execute(cmd("fbk1", "orb"))
+
+        async def manage(c: Application, bar: Decimal | None = None) -> Any:
+            return await c.use_cases.manage_position().execute(
+                ManagePositionCommand(SYMBOL, bar_close=bar))
+        assert w.run(open_).status == "opened"
+        w.sim.set_price(SYMBOL, D("30700"))          # both take-profits fill
+        assert w.run(manage).state.position_state.stage is PositionStage.RUNNER_ONLY
+        # the runner's limit exit meets the book for one lot only, then rests unfilled until
+        # its wait ends: the engine cancels it and sells the rest at market
+        w.sim.faults.inject("partial_fill", SYMBOL, times=1, ratio=0.01)
+        for _ in range(Params().runner.max_bars_after_tp2):
+            done = w.run(lambda c: manage(c, D("30700")))
+        state = done.state
+        assert state.position_state.stage is PositionStage.FLAT
+        orders = [o for o in w.sim.core.state.orders.values() if "fbk1" in o.cl_ord_id]
+        (limit,) = [o for o in orders if o.cl_ord_id.startswith("pxRL")]
+        (market,) = [o for o in orders if o.cl_ord_id.startswith("pxRM")]
+        assert limit.state == "canceled" and D(0) < limit.acc_fill_sz < limit.sz
+        assert market.acc_fill_sz == limit.sz - limit.acc_fill_sz
+        # TP1 and TP2 filled as limits; the runner needed the market fallback
+        health = state.health_roll
+        assert (health.limit_exit_n, health.fallback_quality) == (3, pytest.approx(2 / 3))
+        assert health.avg_r == pytest.approx(realised_r(w, "fbk1"))
+        # exec quality from the simulator's own orders and fills
+        limits = [o for o in orders if o.ord_type in ("limit", "post_only")]
+        assert [o.state for o in limits].count("canceled") == 1   # only the runner's limit
+        quality = state.exec_quality_roll
+        assert quality.sample_n == len(limits)
+        assert quality.fill_rate_30 == pytest.approx(
+            float(sum(o.acc_fill_sz for o in limits) / sum(o.sz for o in limits)))
+        assert quality.cancel_rate_30 == pytest.approx(
+            sum(1 for o in limits if o.state == "canceled") / len(limits))
+        by_id = {o.ord_id: o for o in orders}
+        fills = [f for f in w.sim.core.state.fills
+                 if f.inst_id == SYMBOL and "fbk1" in f.cl_ord_id]
+        entry = [f for f in fills if f.side == "buy"]
+        qty = sum((f.fill_sz for f in entry), D(0))
+        risk = abs(sum((f.fill_px * f.fill_sz for f in entry), D(0)) / qty - STOP) * qty
+
+        def intended(f: Any) -> Decimal | None:
+            order = by_id[f.ord_id]
+            if order.ord_type in ("limit", "post_only"):
+                return order.px
+            if order.cl_ord_id.startswith("pxRM"):
+                return limit.px                      # a fallback is judged against its limit
+            return None                              # a plain market order has no price to miss
+        slips = [abs(f.fill_px - px) * f.fill_sz / risk for f in fills
+                 if (px := intended(f)) is not None]
+        assert quality.fill_n == len(slips)
+        assert quality.slippage_cost30_r == pytest.approx(float(sum(slips) / len(slips)))
+        assert any(s > 0 for s in slips)             # the market fill paid to leave
 
 
 
