@@ -74,6 +74,8 @@ class OkxAlgos:
                 return AlgoCancelResult(Unknown(f"lookup before cancel failed: {exc}"), None,
                                         symbol, "", client_algo_id or "", None,
                                         self._rest.evidence_of(exc, LOOKUP_PATH))
+            if found.algo_order is None and client_algo_id:
+                return await self._cancel_unseen(symbol, client_algo_id)
             if found.algo_order is None or not found.algo_order.state.is_open:
                 return _settled(symbol, client_algo_id or "", found.algo_order, found.evidence)
             algo_id = found.algo_order.algo_id
@@ -88,6 +90,21 @@ class OkxAlgos:
             return await self._settle_refused(symbol, algo_id, client_algo_id or "", answer)
         return AlgoCancelResult(write_outcome(judgement, answer.http_status, algo_id), None,
                                 symbol, algo_id, client_algo_id or "", None, answer.evidence)
+
+    async def _cancel_unseen(self, symbol: str, cid: str) -> AlgoCancelResult:
+        """The lookup does not show the algo, yet it may exist: accepted while its answer was
+        lost, and still invisible (visibility lag). Cancelling by client id reaches it anyway;
+        a refusal (not there, or the form not taken) is the lookup's "not found"."""
+        body = [unstructure(wire.CancelAlgo(inst_id=symbol, algo_cl_ord_id=cid))]
+        answer = await self._rest.write(CANCEL_PATH, body, deadline=False)
+        if answer.judgement.verdict is Verdict.OK:
+            algo_id = answer.ack.algo_id or ""
+            return AlgoCancelResult(Accepted(algo_id), CancelDisposition.CANCEL_ACCEPTED,
+                                    symbol, algo_id, cid, None, answer.evidence)
+        if answer.judgement.verdict is Verdict.REJECTED:
+            return _settled(symbol, cid, None, answer.evidence)
+        return AlgoCancelResult(write_outcome(answer.judgement, answer.http_status, ""), None,
+                                symbol, "", cid, None, answer.evidence)
 
     async def _settle_refused(self, symbol: str, algo_id: str, cid: str,
                               answer: WriteAnswer) -> AlgoCancelResult:

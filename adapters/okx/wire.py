@@ -272,7 +272,10 @@ class PlaceAlgoStop:
 @attrs.frozen(kw_only=True)
 class CancelAlgo:
     inst_id: str
-    algo_id: str
+    algo_id: str | None = None
+    # the client id form (SDKs such as rust-okx and okxr send it; OKX's page lists algoId
+    # only): used when a lookup cannot see the algo yet
+    algo_cl_ord_id: str | None = None
 
 
 @attrs.frozen(kw_only=True)
