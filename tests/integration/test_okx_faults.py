@@ -1,12 +1,15 @@
 """Faults the simulator injects, seen through the adapter: each ends in a known state."""
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import math
+from collections.abc import Awaitable, Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
+import pytest
+
 from adapters.clock import SystemClock
-from application.sentinel import ensure_algo_visible
+from application.sentinel import POLL_INTERVAL_S, ensure_algo_visible
 from application.unknowns import resolve_order
 from domain.orders import OrderState, Side
 from domain.outcome import Accepted, Rejected, Unknown
@@ -15,7 +18,8 @@ from ports.exchange_events import EventSubscription, OrderUpdate, ResyncNeeded
 from ports.exchange_types import CancelDisposition
 from simulator.embedded import EmbeddedSimulator
 from tests.fakes import InMemoryEvidenceSink
-from tests.integration.conftest import BTC, adapter
+from tests.integration.conftest import BTC, KEY, PASSPHRASE, SECRET, adapter
+from tests.invariants.world import SimClock
 
 D = Decimal
 
@@ -125,25 +129,57 @@ def test_a_cancel_of_an_unknown_order_is_not_found(sim: EmbeddedSimulator) -> No
     run(sim, test)
 
 
+@pytest.fixture
+def virtual_sim() -> Iterator[EmbeddedSimulator]:
+    """A simulator whose clock moves only when the sentinel's clock sleeps (SimClock), so a
+    visibility delay is measured in simulated time and CPU load cannot stretch it."""
+    with EmbeddedSimulator(api_key=KEY, secret=SECRET, passphrase=PASSPHRASE, mode="demo",
+                           seed=7, virtual_clock=True, rate_limits=False,
+                           price_walk=False) as made:
+        made.set_price(BTC, D("30000"))
+        yield made
+        assert made.violations() == []
+
+
 def test_a_late_algo_is_seen_by_the_sentinel_within_its_deadline(
-        sim: EmbeddedSimulator) -> None:
+        virtual_sim: EmbeddedSimulator) -> None:
+    sim = virtual_sim
     sim.faults.inject("algo_visibility_delay", "trade/order-algo", times=1, ms=300)
+    clock = SimClock(sim)
 
     async def test(ex: ExchangeAdapter) -> None:
         await ex.place_market(symbol=BTC, side=Side.BUY, qty=D("1"), reduce_only=False,
                               client_order_id="pxEN0late1a00")
-        events = ex.subscribe()
-        await ex.ws_start()
         stop = await ex.place_algo_stop(symbol=BTC, side=Side.SELL, qty=D("1"),
                                         stop_price=D("29000"), reduce_only=True,
                                         client_algo_id="pxSL0late1a00",
                                         working_type="MARK_PRICE")
         assert isinstance(stop.outcome, Accepted)
         assert await ex.get_open_algo_orders(BTC) == ()
-        seen = await ensure_algo_visible(ex.algos, SystemClock(), symbol=BTC,
-                                         client_algo_id="pxSL0late1a00", deadline_ms=1000,
-                                         subscription=events)
-        assert seen.visible and 250 <= seen.elapsed_ms <= 1000
+        seen = await ensure_algo_visible(ex.algos, clock, symbol=BTC,
+                                         client_algo_id="pxSL0late1a00", deadline_ms=1000)
+        # not before it shows (300 ms of exchange time), and on the first poll after it does
+        assert seen.visible and seen.via == "poll"
+        assert 300 <= seen.elapsed_ms <= 300 + POLL_INTERVAL_S * 1000, seen
+        assert seen.polls == 1 + math.ceil(0.300 / POLL_INTERVAL_S)
+
+    run(sim, test)
+
+
+def test_an_algo_later_than_the_deadline_is_reported_not_visible(
+        virtual_sim: EmbeddedSimulator) -> None:
+    """The other side of the sentinel: 1,500 ms of lag is past the 1,000 ms deadline."""
+    sim = virtual_sim
+    sim.faults.inject("algo_visibility_delay", "trade/order-algo", times=1, ms=1500)
+    clock = SimClock(sim)
+
+    async def test(ex: ExchangeAdapter) -> None:
+        await ex.place_algo_stop(symbol=BTC, side=Side.SELL, qty=D("1"),
+                                 stop_price=D("29000"), reduce_only=True,
+                                 client_algo_id="pxSL0late2a00", working_type="MARK_PRICE")
+        seen = await ensure_algo_visible(ex.algos, clock, symbol=BTC,
+                                         client_algo_id="pxSL0late2a00", deadline_ms=1000)
+        assert not seen.visible and seen.elapsed_ms <= 1000, seen
 
     run(sim, test)
 
