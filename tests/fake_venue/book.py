@@ -72,6 +72,8 @@ class FakeBook:
         self.ticker_spread: dict[str, tuple[Decimal, Decimal]] = {}
         self.server_offset_ms = 0
         self.algo_visibility_delay_s = 0.0
+        # share of a market order the book fills at once (None: all); the rest rests
+        self.market_fill_ratio: Decimal | None = None
         self.push_algo_updates = False
         self.scripted: dict[str, deque[Any]] = {}
         self.calls: list[str] = []

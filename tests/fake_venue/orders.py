@@ -43,7 +43,10 @@ class FakeOrders:
             intent.inst_id, order_id, cid, OrderState.LIVE, intent.side, intent.ord_type.value,
             intent.size, intent.price, D(0), None, intent.reduce_only, book.clock.now_ms())
         if intent.ord_type.value == "market":
-            book.fill_order(order_id, price=book.prices[intent.inst_id])
+            ratio = book.market_fill_ratio
+            part = None if ratio is None else (intent.size * ratio).quantize(D("0.01"))
+            if part is None or part > 0:
+                book.fill_order(order_id, qty=part, price=book.prices[intent.inst_id])
         outcome: Outcome = Unknown("dropped after accept") if scripted == "drop" \
             else Accepted(order_id)
         shown = "" if scripted == "drop" else order_id
