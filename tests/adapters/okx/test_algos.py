@@ -4,6 +4,7 @@ import copy
 from decimal import Decimal
 from typing import Any
 
+import httpx
 import pytest
 
 from domain.algo import AlgoState, AlgoStopIntent, WorkingType
@@ -173,12 +174,29 @@ def test_an_algo_the_lookup_cannot_see_is_cancelled_by_its_client_id(
     mock = MockOkx(FakeClock())
     mock.on("GET", PLACE, "algo_not_found")
     mock.on("POST", CANCEL, answer)
-    result, _ = run(mock, lambda ex: cancel(ex, None, CID))
-    assert isinstance(result.outcome, Accepted)
+    result, sink = run(mock, lambda ex: cancel(ex, None, CID))
+    algo_id = AID if disposition is CancelDisposition.CANCEL_ACCEPTED else ""
+    assert result.outcome == Accepted(algo_id)
     assert result.disposition is disposition
     (sent,) = mock.seen("POST", CANCEL)
     assert body_of(sent) == [{"instId": "BTC-USDT-SWAP", "algoClOrdId": CID}]
-    assert result.client_algo_id == CID
+    assert "expTime" not in sent.headers  # a cancel is never given a deadline to miss
+    assert (result.inst_id, result.algo_id, result.client_algo_id, result.algo_order) == (
+        "BTC-USDT-SWAP", algo_id, CID, None)
+    # the evidence is the cancel's answer, the last record
+    assert result.evidence.seq == len(sink.records) - 1
+
+
+def test_a_cancel_by_client_id_whose_answer_is_lost_is_unknown() -> None:
+    mock = MockOkx(FakeClock())
+    mock.on("GET", PLACE, "algo_not_found")
+    mock.on("POST", CANCEL, lambda _request: httpx.Response(502, text="bad gateway"))
+    result, sink = run(mock, lambda ex: cancel(ex, None, CID))
+    assert isinstance(result.outcome, Unknown) and result.disposition is None
+    assert "502" in result.outcome.reason
+    assert (result.inst_id, result.algo_id, result.client_algo_id, result.algo_order) == (
+        "BTC-USDT-SWAP", "", CID, None)
+    assert result.evidence.seq == len(sink.records) - 1
 
 
 def test_an_algo_lookup_reads_every_field_the_sentinel_needs() -> None:
