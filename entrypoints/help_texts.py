@@ -138,7 +138,7 @@ REPLAY = Help(
     "(the manifest keeps it). Exit 0 reproduced (the same calls and the same outcome), 1 "
     "diverged (the first request that differs, expected against actual, with its record, or "
     "the outcome that differs), 2 not a replayable run (not a run directory, unfinished, an "
-    "unknown contract_version, Binance WebSocket streams).",
+    "unknown contract_version).",
     ("prometheus-exec replay runs/20261122T101500Z_probe_1",
      "prometheus-exec replay runs/20261122T101500Z_probe_1 --json"))
 

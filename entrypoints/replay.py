@@ -21,6 +21,7 @@ from typing import Any
 import attrs
 
 from adapters.replay import (
+    ListenKeyStandIns,
     Matcher,
     Recording,
     ReplayClock,
@@ -30,7 +31,7 @@ from adapters.replay import (
     load_recording,
 )
 from domain.params import Params
-from entrypoints.config_file import BINANCE_VENUES, BinanceSection, ConfigProblem, structure
+from entrypoints.config_file import BinanceSection, ConfigProblem, structure
 from entrypoints.replay_context import ReplayContext, replay_container, replaying
 from entrypoints.settings import VENUES, Settings
 
@@ -99,11 +100,6 @@ def _replayable(recording: Recording) -> str:
     command = str(recording.manifest.get("command") or argv[0])
     if command not in REPLAYABLE:
         raise UnusableRun(f"{recording.run_dir}: command {command!r} cannot be replayed")
-    venue = (recording.manifest.get("settings") or {}).get("venue")
-    if recording.ws_records and venue in BINANCE_VENUES:
-        raise UnusableRun(f"{recording.run_dir}: the run used Binance WebSocket streams "
-                          f"({recording.ws_records} records); replaying Binance's streams is "
-                          "not built yet (OKX's are)")
     return command
 
 
@@ -117,10 +113,11 @@ def replay_context(recording: Recording, scratch: Path, work_s: float = 0.0) -> 
     _seed_state(recording.manifest.get("state_at_start"), state)
     matcher = Matcher(recording.calls)
     clock = ReplayClock(*_start(recording), matcher.next_call, work_s=work_s)
-    ws = WsReplay(recording.frames, matcher, clock)
+    keys = ListenKeyStandIns()  # shared: REST hands them out, the WS replay checks their use
+    ws = WsReplay(recording.frames, matcher, clock, keys)
     clock.stalled = ws.stalled
-    return ReplayContext(recording, settings, matcher, clock, ReplayTransport(matcher, clock),
-                         ws)
+    return ReplayContext(recording, settings, matcher, clock,
+                         ReplayTransport(matcher, clock, keys), ws)
 
 
 def _seed_state(document: Any, state: Path) -> None:

@@ -12,13 +12,16 @@ from urllib.parse import parse_qsl
 import httpx
 
 from adapters.replay.clock import ReplayClock
+from adapters.replay.keys import ListenKeyStandIns
 from adapters.replay.matching import CallKey, Matcher, canonical_fields
 from adapters.replay.recording import RecordedCall
 
 FORM = "application/x-www-form-urlencoded"
+LISTEN_KEY_PATH_END = "/listenKey"  # Binance's POST/PUT /fapi/v1/listenKey
 
 
-def key_of_request(request: httpx.Request) -> CallKey:
+def key_of_request(request: httpx.Request,
+                   keys: ListenKeyStandIns | None = None) -> CallKey:
     fields: dict[str, Any] = dict(request.url.params)
     body: Any = None
     content = request.content
@@ -30,6 +33,8 @@ def key_of_request(request: httpx.Request) -> CallKey:
                 body = json.loads(content)
             except ValueError:
                 body = content.decode("utf-8", "replace")
+    if keys:  # a listen key the replay handed out is compared as its recorded fingerprint
+        fields, body = keys.as_recorded(fields), keys.as_recorded(body)
     return CallKey(request.method.upper(), request.url.path, canonical_fields(fields), body)
 
 
@@ -44,8 +49,10 @@ def _failure(call: RecordedCall, request: httpx.Request) -> Exception:
     return kind(f"replayed: the recorded request failed ({error})", request=request)
 
 
-def _response(call: RecordedCall) -> httpx.Response:
+def _response(call: RecordedCall, keys: ListenKeyStandIns) -> httpx.Response:
     body = call.response.get("body")
+    if call.path.endswith(LISTEN_KEY_PATH_END):
+        body = keys.hand_out(body)
     content = body.encode() if isinstance(body, str) else json.dumps(body).encode()
     headers = call.response.get("headers")
     return httpx.Response(int(call.response["http_status"]), content=content,
@@ -53,14 +60,16 @@ def _response(call: RecordedCall) -> httpx.Response:
 
 
 class ReplayTransport(httpx.AsyncBaseTransport):
-    def __init__(self, matcher: Matcher, clock: ReplayClock) -> None:
+    def __init__(self, matcher: Matcher, clock: ReplayClock,
+                 keys: ListenKeyStandIns | None = None) -> None:
         self._matcher = matcher
         self._clock = clock
+        self.keys = keys if keys is not None else ListenKeyStandIns()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        call = self._matcher.match(key_of_request(request))
+        call = self._matcher.match(key_of_request(request, self.keys))
         self._clock.at_least(call.wall_ms, call.mono_s)
         self._clock.answered(call.wall_ms + call.elapsed_s * 1000, call.mono_s + call.elapsed_s)
         if call.response.get("http_status") is None:
             raise _failure(call, request)
-        return _response(call)
+        return _response(call, self.keys)

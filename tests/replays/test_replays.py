@@ -77,6 +77,44 @@ def test_the_sessions_hold_the_faults_they_are_named_for() -> None:
                         .read_text())
     stored = closed["state_at_start"]["symbols"]["BTC-USDT-SWAP"]["position_state"]
     assert stored["qty_open"] == "1" and closed["outcome"]["status"] == "closed"
+    lost_binance = [r for r in _records(SESSIONS_DIR / "binance_open_entry_dropped")
+                    if r["endpoint"] == "POST /fapi/v1/order"
+                    and r["response"].get("http_status") is None]
+    assert lost_binance and lost_binance[0]["request"]["params"]["newClientOrderId"] \
+        .startswith("pxENbdrop1")
+    first, second = _listen_keys(_records(SESSIONS_DIR / "binance_watch_key_expiry"))
+    assert first != second
+
+
+def _listen_keys(records: list[dict[str, Any]]) -> list[str]:
+    """The fingerprints of the listen keys the recorded answers handed out, each checked to be
+    the one the next user-stream SUBSCRIBE used."""
+    keys: list[str] = []
+    for record in records:
+        if record["endpoint"] == "POST /fapi/v1/listenKey":
+            keys.append(record["response"]["body"]["listenKey"])
+        elif record["kind"] == "ws_out" and record["endpoint"] == "WS /private/stream":
+            assert record["request"]["frame"]["params"] == [keys[-1]]
+    return keys
+
+
+def test_a_binance_subscribe_with_another_key_than_handed_out_is_a_divergence(
+        session_copy: Callable[[str], Path]) -> None:
+    # the recording holds only fingerprints; it still proves which key each SUBSCRIBE used:
+    # recorded as subscribing the expired key again, the replay (which subscribes the new one
+    # it was handed) must say where
+    run_dir = session_copy("binance_watch_key_expiry")
+    records = _records(run_dir)
+    first, second = _listen_keys(records)
+    resubscribe = [r for r in records if r["kind"] == "ws_out"
+                   and r["endpoint"] == "WS /private/stream"][-1]
+    resubscribe["request"]["frame"]["params"] = [first]
+    _rewrite(run_dir, records)
+    code, payload, human = replay_run(run_dir)
+    assert (code, payload["exit"]) == (1, "DIVERGED"), human
+    divergence = payload["divergence"]
+    assert divergence["expected_seq"] == resubscribe["seq"]
+    assert first in divergence["expected"] and second in divergence["actual"]
 
 
 def test_a_replay_starts_from_the_state_the_command_found(
@@ -198,7 +236,6 @@ def test_a_different_outcome_alone_is_a_divergence(session_copy: Callable[[str],
     ("empty", "is not a run directory"),
     ("contract", "contract_version '2'"),
     ("unfinished", "did not finish"),
-    ("binance_ws", "Binance WebSocket"),
     ("params", "parameters"),
 ])
 def test_an_unusable_run_dir_exits_2_saying_why(edit: str, says: str, tmp_path: Path,
@@ -217,12 +254,6 @@ def test_an_unusable_run_dir_exits_2_saying_why(edit: str, says: str, tmp_path: 
         manifest["outcome"] = None
     elif edit == "params":
         manifest["params"]["protection.stop_visibility_deadline_ms"] = "lots"
-    elif edit == "binance_ws":
-        manifest["settings"]["venue"] = "binance-testnet"
-        records = _records(run_dir)
-        frame = dict(records[1], kind="ws_in", endpoint="WS /private/stream",
-                     request={}, response={"frame": {"result": None, "id": 1}})
-        _rewrite(run_dir, [records[0], frame, *records[1:]])
     manifest_path.write_text(json.dumps(manifest))
     code, payload, human = replay_run(run_dir)
     assert (code, payload["exit"]) == (2, "UNUSABLE")
