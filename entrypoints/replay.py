@@ -63,11 +63,19 @@ class Replayed:
     ws_connections: int = 0
     ws_sent: int = 0
     ws_read: int = 0
+    events: Any = None  # the event log lines the replayed command appended
 
     @property
     def reproduced(self) -> bool:
-        return self.matcher.divergence is None and same_outcome(self.recording.outcome,
-                                                                self.outcome)
+        return self.matcher.divergence is None and same_outcome(
+            self.recording.outcome, self.outcome) and self.same_events
+
+    @property
+    def same_events(self) -> bool:
+        """The same event log lines appended (times within the engine's own work), when the
+        recording kept them (runs recorded before manifests kept the event log did not)."""
+        recorded = _appended(self.recording.manifest)
+        return recorded is None or _same(recorded, self.events)
 
 
 def replay_run(run_dir: Path) -> tuple[int, dict[str, Any], str]:
@@ -160,16 +168,24 @@ def _rerun(recording: Recording, scratch: Path, work_s: float) -> Replayed:
         code = get_command(app).main(args=list(recording.argv or ()), standalone_mode=False)
     context.finish()
     ws = context.ws
+    manifest = _replayed_manifest(context.runs_dir)
+    outcome = manifest.get("outcome")
     return Replayed(recording, context.matcher, int(code or 0),
-                    _replayed_outcome(context.runs_dir), work_s, ws.connections, ws.sent,
-                    ws.read)
+                    outcome if isinstance(outcome, Mapping) else None, work_s,
+                    ws.connections, ws.sent, ws.read, _appended(manifest))
 
 
-def _replayed_outcome(runs: Path) -> Mapping[str, Any] | None:
+def _replayed_manifest(runs: Path) -> Mapping[str, Any]:
     for manifest in sorted(runs.glob("*/run_manifest.json")):
-        value = json.loads(manifest.read_bytes()).get("outcome")
-        return value if isinstance(value, Mapping) else None
-    return None
+        value = json.loads(manifest.read_bytes())
+        return value if isinstance(value, Mapping) else {}
+    return {}
+
+
+def _appended(manifest: Mapping[str, Any]) -> list[Any] | None:
+    span = manifest.get("state_events")
+    appended = span.get("appended") if isinstance(span, Mapping) else None
+    return appended if isinstance(appended, list) else None
 
 
 def settings_from_manifest(manifest: Mapping[str, Any], runs_dir: Path,
@@ -277,7 +293,7 @@ def _report(run_dir: Path, command: str, replayed: Replayed) -> tuple[int, dict[
     recording, matcher = replayed.recording, replayed.matcher
     divergence = matcher.divergence
     same = same_outcome(recording.outcome, replayed.outcome)
-    code = REPRODUCED if divergence is None and same else DIVERGED
+    code = REPRODUCED if divergence is None and same and replayed.same_events else DIVERGED
     work_ms = round(replayed.work_s * 1000, 3)
     payload: dict[str, Any] = {
         "command": "replay", "run_dir": str(run_dir), "replayed": command,
@@ -286,7 +302,8 @@ def _report(run_dir: Path, command: str, replayed: Replayed) -> tuple[int, dict[
         "ws_connections": replayed.ws_connections, "ws_frames_sent": replayed.ws_sent,
         "ws_frames_read": replayed.ws_read,
         "divergence": divergence.describe() if divergence is not None else None,
-        "outcome_identical": same, "engine_work_ms": work_ms,
+        "outcome_identical": same, "state_events_identical": replayed.same_events,
+        "engine_work_ms": work_ms,
         "recorded_outcome": None if same else recording.outcome,
         "replayed_outcome": None if same else replayed.outcome,
         "exit_code": code, "exit": EXIT_NAMES[code]}
@@ -300,6 +317,10 @@ def _report(run_dir: Path, command: str, replayed: Replayed) -> tuple[int, dict[
                  f"{assumed}")
     elif divergence is not None:
         human = f"diverged: {divergence}"
+    elif same:
+        human = (f"diverged: every exchange call and the outcome matched, but the event log "
+                 f"lines differ: recorded {json.dumps(_appended(recording.manifest))}, "
+                 f"replayed {json.dumps(replayed.events)}")
     else:
         human = (f"diverged: every exchange call matched, but the outcome differs: recorded "
                  f"{json.dumps(recording.outcome, sort_keys=True)}, replayed "

@@ -272,3 +272,20 @@ def test_the_fixture_gives_a_container_on_the_recording(
     assert context.matcher.finish() is None
     assert context.matcher.matched == len(context.recording.calls)
     assert no_sockets == []
+
+
+def test_different_event_log_lines_alone_are_a_divergence(
+        session_copy: Callable[[str], Path]) -> None:
+    # the manifest keeps the event log lines the command appended; a replay must append the
+    # same ones (an emergency flatten's RiskEvents here), not only make the same calls
+    run_dir = session_copy("open_stop_invisible")
+    manifest = json.loads((run_dir / "run_manifest.json").read_text())
+    appended = manifest["state_events"]["appended"]
+    assert [e["type"] for e in appended].count("RiskEvent") >= 1
+    risk = next(e for e in appended if e["type"] == "RiskEvent")
+    risk["reason"] = risk["reason"] + " (edited)"
+    (run_dir / "run_manifest.json").write_text(json.dumps(manifest))
+    code, payload, human = replay_run(run_dir)
+    assert (code, payload["divergence"], payload["outcome_identical"]) == (1, None, True)
+    assert payload["state_events_identical"] is False
+    assert "event log lines differ" in human and "(edited)" in human
