@@ -8,9 +8,10 @@ okx-demo, or on its Binance face as binance-testnet (the faults injected through
 simulator's own API), from a scratch directory so
 the manifest holds relative paths only; its run directory is copied to tests/replays/NAME/.
 
-The engine-work retry (entrypoints/replay.py ENGINE_WORK_S) had a hand-recorded boundary
-session; it stopped reproducing once later engine changes altered the sentinel's polls and was
-removed: that retry has no recorded session now.
+The engine-work retry (entrypoints/replay.py ENGINE_WORK_S) has no recorded session of its
+own: whether a recorded deadline decision falls inside the engine's own work depends on
+microseconds no record holds (ARCHITECTURE.md, "Where the seeds and the issues pull apart");
+test_replays.py edits open_stop_invisible to place the sentinel's last poll at that boundary.
 """
 
 import contextlib

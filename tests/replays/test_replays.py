@@ -289,3 +289,55 @@ def test_different_event_log_lines_alone_are_a_divergence(
     assert (code, payload["divergence"], payload["outcome_identical"]) == (1, None, True)
     assert payload["state_events_identical"] is False
     assert "event log lines differ" in human and "(edited)" in human
+
+
+def _deadline_at_the_boundary(run_dir: Path, margin_s: float, rtt_s: float) -> dict[str, Any]:
+    """Edit the recording of an invisible stop so that, taking the engine's own work as 0,
+    the sentinel's last poll leaves margin_s before its deadline (one more poll), while the
+    recorded engine gave up there: what a real engine whose work after that answer took more
+    than margin_s does. The sentinel's rule (application/sentinel.py): after a poll asked at
+    t0 and answered at t1, another is made only if deadline - t1 - (t1 - t0) > 0; the
+    deadline is counted from the placement's answer."""
+    manifest = json.loads((run_dir / "run_manifest.json").read_text())
+    deadline_s = int(manifest["params"]["protection.stop_visibility_deadline_ms"]) / 1000
+    records = _records(run_dir)
+    placed = [r for r in records if r["endpoint"] == "POST /api/v5/trade/order-algo"][-1]
+    flatten = next(r for r in records if r["seq"] > placed["seq"]
+                   and r["endpoint"] == "POST /api/v5/trade/order")
+    last = [r for r in records if placed["seq"] < r["seq"] < flatten["seq"]
+            and r["endpoint"] == "GET /api/v5/trade/orders-algo-pending"][-1]
+    deadline = placed["mono_s"] + placed["response"]["elapsed_ms"] / 1000 + deadline_s
+    last["mono_s"] = deadline - margin_s - 2 * rtt_s
+    last["response"]["elapsed_ms"] = rtt_s * 1000
+    _rewrite(run_dir, records)
+    return flatten
+
+
+def test_a_deadline_settled_by_the_engines_own_work_is_reproduced_by_assuming_it(
+        session_copy: Callable[[str], Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    # the records hold when each call left and came back, not the engine's work in between:
+    # 0.3 ms before the deadline, a replay assuming no work polls once more; assuming 0.5 ms
+    # (ENGINE_WORK_S) it gives up and flattens as the recording did, and says what it assumed
+    import entrypoints.replay as replay
+
+    run_dir = session_copy("open_stop_invisible")
+    flatten = _deadline_at_the_boundary(run_dir, margin_s=0.0003, rtt_s=0.0002)
+    code, payload, human = replay_run(run_dir)
+    assert (code, payload["engine_work_ms"]) == (0, 0.5), human
+    assert "taking the engine's own work after each answer as 0.5 ms" in human
+    monkeypatch.setattr(replay, "ENGINE_WORK_S", (0.0,))
+    code, payload, human = replay_run(run_dir)
+    assert code == 1, human
+    assert payload["divergence"]["expected_seq"] == flatten["seq"]
+    assert payload["divergence"]["actual"].startswith("GET /api/v5/trade/orders-algo-pending")
+
+
+def test_a_deadline_beyond_every_assumed_work_reports_the_replay_that_assumed_none(
+        session_copy: Callable[[str], Path]) -> None:
+    # 5 ms of margin: more than any assumed work (2 ms at most); the report is the attempt
+    # that assumed nothing, naming the flatten the recording has and the poll made instead
+    run_dir = session_copy("open_stop_invisible")
+    flatten = _deadline_at_the_boundary(run_dir, margin_s=0.005, rtt_s=0.0002)
+    code, payload, _ = replay_run(run_dir)
+    assert (code, payload["engine_work_ms"]) == (1, 0.0)
+    assert payload["divergence"]["expected_seq"] == flatten["seq"]
