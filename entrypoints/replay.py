@@ -81,6 +81,7 @@ class Replayed:
 def replay_run(run_dir: Path) -> tuple[int, dict[str, Any], str]:
     """(exit code, the --json payload, the human text)."""
     try:
+        _not_a_day(run_dir)
         recording = load_recording(run_dir)
         command = _replayable(recording)
         attempts: list[Replayed] = []
@@ -96,6 +97,17 @@ def replay_run(run_dir: Path) -> tuple[int, dict[str, Any], str]:
                    "exit_code": UNUSABLE, "exit": EXIT_NAMES[UNUSABLE]}
         return UNUSABLE, payload, f"error: {exc}"
     return _report(run_dir, command, replayed)
+
+
+def _not_a_day(run_dir: Path) -> None:
+    """A day directory of reads holds one run per status/selfcheck call: name them."""
+    from entrypoints import reads_day
+
+    if run_dir.is_dir() and reads_day.is_day(run_dir):
+        runs = sorted(p.name for p in run_dir.iterdir() if (p / "run_manifest.json").is_file())
+        shown = ", ".join(runs[:3]) + (f" (and {len(runs) - 3} more)" if len(runs) > 3 else "")
+        raise UnusableRun(f"{run_dir} is a day directory of reads, one run per call: replay "
+                          f"one of them ({run_dir}/<run>): {shown or 'none finished yet'}")
 
 
 def _replayable(recording: Recording) -> str:

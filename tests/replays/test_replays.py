@@ -341,3 +341,15 @@ def test_a_deadline_beyond_every_assumed_work_reports_the_replay_that_assumed_no
     code, payload, _ = replay_run(run_dir)
     assert (code, payload["engine_work_ms"]) == (1, 0.0)
     assert payload["divergence"]["expected_seq"] == flatten["seq"]
+
+
+def test_a_day_directory_of_reads_names_its_runs_to_replay(tmp_path: Path) -> None:
+    from entrypoints.reads_day import MARKER
+
+    day = tmp_path / "20261130_reads_okx-demo"
+    (day / "20261130T203841Z_status_1").mkdir(parents=True)
+    (day / "20261130T203841Z_status_1" / "run_manifest.json").write_text("{}")
+    (day / MARKER).write_text("{}")
+    code, payload, human = replay_run(day)
+    assert (code, payload["exit"]) == (2, "UNUSABLE")
+    assert "day directory of reads" in human and "20261130T203841Z_status_1" in human
