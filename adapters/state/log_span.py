@@ -54,10 +54,12 @@ def _line(obj: Any) -> bytes:
 
 
 def _decoded(line: bytes) -> Any:
+    """A line as its JSON value, or (not JSON: kept for the auditor) its text without the
+    newline, so span_problem adds up the same bytes."""
     try:
         return json.loads(line)
     except ValueError:
-        return line.decode("utf-8", "replace")
+        return line.removesuffix(b"\n").decode("utf-8", "replace")
 
 
 def log_since(path: Path, start: Mapping[str, Any] | None) -> dict[str, Any] | None:

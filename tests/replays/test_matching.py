@@ -162,3 +162,17 @@ def test_listen_keys_are_handed_out_as_stand_ins_and_compared_as_fingerprints() 
     assert keys.as_recorded(f"/ws/{stand_in}") == "/ws/lk:0123456789ab"
     other = keys.hand_out({"listenKey": "lk:ba9876543210"})["listenKey"]
     assert other != stand_in and keys.as_recorded([other]) == ["lk:ba9876543210"]
+
+
+def test_a_stand_in_key_in_a_rest_request_is_matched_as_its_fingerprint() -> None:
+    import httpx
+
+    from adapters.replay.keys import ListenKeyStandIns
+    from adapters.replay.transport import key_of_request
+
+    keys = ListenKeyStandIns()
+    (entry,) = keys.hand_out([{"listenKey": "lk:0123456789ab"}])
+    request = httpx.Request("PUT", "http://replay.invalid/fapi/v1/listenKey",
+                            params={"listenKey": entry["listenKey"], "timestamp": "1"})
+    assert key_of_request(request, keys).fields == {"listenKey": "lk:0123456789ab"}
+    assert key_of_request(request).fields == {"listenKey": entry["listenKey"]}

@@ -73,3 +73,61 @@ def test_the_log_changed_after_the_run_is_named(tmp_path: Path) -> None:
     assert "changed before the run's own events" in str(log_problem(log, span))
     log.write_bytes(_line({"type": "Old"}))
     assert "events were removed" in str(log_problem(log, span))
+
+
+def test_no_start_mark_or_no_log_gives_no_span(tmp_path: Path) -> None:
+    log = tmp_path / "events.jsonl"
+    log.write_bytes(_line({"type": "A"}))
+    assert log_since(log, None) is None
+    assert log_since(tmp_path, log_mark(log)) is None  # unreadable: nothing is claimed
+
+
+def test_a_rewritten_span_claims_nothing_to_check(tmp_path: Path) -> None:
+    span = {"at_start": {"bytes": 9, "sha256": "0" * 64}, "appended": ["not checked"],
+            "appended_sha256": "x", "at_end": {"bytes": 1, "sha256": "1" * 64},
+            "rewritten": True}
+    assert span_problem(span) is None
+    assert span_problem({**span, "rewritten": False}) is not None
+    assert span_problem({**span, "rewritten": False, "appended": "one"}) == \
+        "appended is not a list"
+
+
+def test_problems_name_the_sizes_they_compare(tmp_path: Path) -> None:
+    log = tmp_path / "events.jsonl"
+    log.write_bytes(_line({"type": "Old"}))
+    start = log_mark(log)
+    _append(log, _line({"type": "Ours"}))
+    span = log_since(log, start)
+    assert span is not None and start is not None
+    size = span["at_end"]["bytes"]
+    moved = {**span, "at_end": {**span["at_end"], "bytes": size + 1}}
+    assert span_problem(moved) == (f"at_start ({start['bytes']} bytes) plus the appended events "
+                                   f"({size - start['bytes']} bytes) is not at_end "
+                                   f"({size + 1} bytes)")
+    log.write_bytes(_line({"type": "Old"}))
+    assert log_problem(log, span) == (
+        f"{log} holds {start['bytes']} bytes of complete events; the run saw {size} at its "
+        "end (events were removed)")
+    log.write_bytes(b"")
+    log.write_bytes(_line({"type": "Olx"}) + _line({"type": "Ours"}))
+    assert log_problem(log, span) == (
+        f"{log}: its first {size} bytes differ from what the run saw at its end (changed "
+        f"before the run's own events, bytes {start['bytes']}-{size})")
+    assert log_problem(tmp_path, span) == f"{tmp_path} cannot be read"
+
+
+def test_an_undecodable_appended_line_is_kept_as_its_text(tmp_path: Path) -> None:
+    log = tmp_path / "events.jsonl"
+    start = log_mark(log)
+    _append(log, b"not json\n" + _line({"type": "A"}))
+    span = log_since(log, start)
+    assert span is not None and span["appended"] == ["not json", {"type": "A"}]
+    assert span_problem(span) is None
+
+
+def test_nothing_appended_is_an_empty_span_not_a_rewrite(tmp_path: Path) -> None:
+    log = tmp_path / "events.jsonl"
+    log.write_bytes(_line({"type": "Old"}))
+    span = log_since(log, log_mark(log))
+    assert span is not None and (span["rewritten"], span["appended"]) == (False, [])
+    assert span["at_end"] == span["at_start"] and span_problem(span) is None
