@@ -414,7 +414,10 @@ def status(ctx: typer.Context) -> None:
 
 @app.command(cls=EngineCommand, help=texts.VERIFY.text, epilog=texts.VERIFY.epilog)
 def verify(ctx: typer.Context,
-           run_dir: Annotated[Path, typer.Argument(help="A run directory.")]) -> None:
+           run_dir: Annotated[Path, typer.Argument(help="A run directory.")],
+           events: Annotated[Path | None, typer.Option(
+               "--events", help="The state store's event log (state/<venue>/events.jsonl): "
+               "check it still holds what the run saw there.")] = None) -> None:
     if not run_dir.is_dir():
         what = "does not exist" if not run_dir.exists() else "is not a directory"
         raise BadInput(f"RUN_DIR {run_dir} {what}")
@@ -425,10 +428,13 @@ def verify(ctx: typer.Context,
     from entrypoints import reads_day
     from entrypoints.verify import verify_run
 
+    if events is not None and not events.is_file():
+        raise BadInput(f"--events {events} is not a file")
     if reads_day.is_day(run_dir):
-        code, payload, human = reads_day.verify_day(run_dir, verify_run)
+        code, payload, human = reads_day.verify_day(
+            run_dir, lambda segment: verify_run(segment, events))
     else:
-        code, payload, human = verify_run(run_dir)
+        code, payload, human = verify_run(run_dir, events)
     payload = {"exit": ExitCode(code).name, **payload}  # verify names its own outcomes
     print(json.dumps(payload, sort_keys=True) if _shared(ctx).as_json else human, flush=True)
     raise typer.Exit(code)

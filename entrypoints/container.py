@@ -137,6 +137,7 @@ class BinanceVenue(containers.DeclarativeContainer):
     clock = providers.Dependency(instance_of=Clock)  # type: ignore[type-abstract]
     sink = providers.Dependency(instance_of=EvidenceSink)  # type: ignore[type-abstract]
     transport: providers.Provider[Any] = providers.Object(None)
+    connector: providers.Provider[Any] = providers.Object(None)
     rng = providers.Singleton(jitter_source)
 
     rest = providers.Singleton(BinanceRest, config, credentials, clock, sink,
@@ -146,7 +147,8 @@ class BinanceVenue(containers.DeclarativeContainer):
     orders = providers.Singleton(BinanceTrading, rest, account)
     algos = providers.Singleton(BinanceAlgos, rest, account, config)
     hub = providers.Singleton(EventHub, clock, config.provided.ws_queue_size)
-    streams = providers.Singleton(BinanceStreams, config, rest, clock, sink, hub, rng)
+    streams = providers.Singleton(BinanceStreams, config, rest, clock, sink, hub, rng,
+                                  connector=connector)
     exchange = providers.Singleton(
         ExchangeAdapter, market, account, orders, algos, streams,
         closers=providers.List(streams.provided.ws_stop, rest.provided.aclose))

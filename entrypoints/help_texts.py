@@ -121,11 +121,14 @@ VERIFY = Help(
     "SHA256SUMS.txt and FILELIST.ls.txt must cover exactly the files present; every record "
     "must follow from the one before; every file must fit its frozen schema (schemas/v1/); "
     "every seed document and run_manifest.json must say what the raw record it names says; no "
-    "credential may be left unredacted. Exit 0 intact, 1 broken (the first broken file or "
-    "record is named), 2 not a run directory or an unknown contract_version, 3 unfinished: "
-    "only what a process killed mid-run leaves (no package, a torn last line).",
+    "credential may be left unredacted; with --events, the state store's event log must still "
+    "hold the lines the manifest says the run appended. Exit 0 intact, 1 broken (the first "
+    "broken file or record is named), 2 not a run directory or an unknown contract_version, "
+    "3 unfinished: only what a process killed mid-run leaves (no package, a torn last line).",
     ("prometheus-exec verify runs/20261122T101500Z_probe_1",
-     "prometheus-exec verify runs/20261122T101500Z_probe_1 --json"))
+     "prometheus-exec verify runs/20261122T101500Z_probe_1 --json",
+     "prometheus-exec verify runs/20261122T101500Z_open_1 --events "
+     "state/okx-demo/events.jsonl"))
 
 REPLAY = Help(
     "Run a recorded command again against its run directory, offline, and say whether it "
@@ -138,7 +141,7 @@ REPLAY = Help(
     "(the manifest keeps it). Exit 0 reproduced (the same calls and the same outcome), 1 "
     "diverged (the first request that differs, expected against actual, with its record, or "
     "the outcome that differs), 2 not a replayable run (not a run directory, unfinished, an "
-    "unknown contract_version, Binance WebSocket streams).",
+    "unknown contract_version).",
     ("prometheus-exec replay runs/20261122T101500Z_probe_1",
      "prometheus-exec replay runs/20261122T101500Z_probe_1 --json"))
 

@@ -21,7 +21,7 @@ from entrypoints.container import Application, build_container, container_config
 from entrypoints.exit_codes import ExitCode
 from entrypoints.metrics import EngineMetrics, MetricsSink
 from entrypoints.replay_context import active_replay, replay_container
-from entrypoints.run_manifest import manifest_for
+from entrypoints.run_manifest import StateEnding, manifest_for
 from entrypoints.run_scope import Terminated, current_scope
 from entrypoints.sent_writes import CountingSink
 from entrypoints.settings import SIM_VENUES, Credentials, Settings, default_state_path
@@ -45,7 +45,10 @@ def session(settings: Settings, *, run_prefix: str, labels: dict[str, Any] | Non
             sink_provider: Any = container.adapters.sink  # a Singleton: takes more kwargs
             sink_provider.add_kwargs(fsync=metrics.timed_fsync())
         sink = container.adapters.sink()
-        sink.begin_run(manifest_for(container.config()))  # before any exchange call
+        config = container.config()
+        opening = manifest_for(config)
+        ending = StateEnding(config, opening)
+        sink.begin_run(opening, closing=ending)  # before any exchange call
         counting: Any = CountingSink(sink)
         if metrics is not None:
             counting = MetricsSink(counting, metrics, settings.venue)
@@ -55,6 +58,7 @@ def session(settings: Settings, *, run_prefix: str, labels: dict[str, Any] | Non
         try:
             yield container
         finally:
+            ending.capture()  # the store is closed; a scratch one is still there
             _release(counting)  # run() releases it too; this covers an early error
 
 

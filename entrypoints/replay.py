@@ -21,6 +21,7 @@ from typing import Any
 import attrs
 
 from adapters.replay import (
+    ListenKeyStandIns,
     Matcher,
     Recording,
     ReplayClock,
@@ -30,7 +31,7 @@ from adapters.replay import (
     load_recording,
 )
 from domain.params import Params
-from entrypoints.config_file import BINANCE_VENUES, BinanceSection, ConfigProblem, structure
+from entrypoints.config_file import BinanceSection, ConfigProblem, structure
 from entrypoints.replay_context import ReplayContext, replay_container, replaying
 from entrypoints.settings import VENUES, Settings
 
@@ -62,16 +63,25 @@ class Replayed:
     ws_connections: int = 0
     ws_sent: int = 0
     ws_read: int = 0
+    events: Any = None  # the event log lines the replayed command appended
 
     @property
     def reproduced(self) -> bool:
-        return self.matcher.divergence is None and same_outcome(self.recording.outcome,
-                                                                self.outcome)
+        return self.matcher.divergence is None and same_outcome(
+            self.recording.outcome, self.outcome) and self.same_events
+
+    @property
+    def same_events(self) -> bool:
+        """The same event log lines appended (times within the engine's own work), when the
+        recording kept them (runs recorded before manifests kept the event log did not)."""
+        recorded = _appended(self.recording.manifest)
+        return recorded is None or _same(recorded, self.events)
 
 
 def replay_run(run_dir: Path) -> tuple[int, dict[str, Any], str]:
     """(exit code, the --json payload, the human text)."""
     try:
+        _not_a_day(run_dir)
         recording = load_recording(run_dir)
         command = _replayable(recording)
         attempts: list[Replayed] = []
@@ -89,6 +99,17 @@ def replay_run(run_dir: Path) -> tuple[int, dict[str, Any], str]:
     return _report(run_dir, command, replayed)
 
 
+def _not_a_day(run_dir: Path) -> None:
+    """A day directory of reads holds one run per status/selfcheck call: name them."""
+    from entrypoints import reads_day
+
+    if run_dir.is_dir() and reads_day.is_day(run_dir):
+        runs = sorted(p.name for p in run_dir.iterdir() if (p / "run_manifest.json").is_file())
+        shown = ", ".join(runs[:3]) + (f" (and {len(runs) - 3} more)" if len(runs) > 3 else "")
+        raise UnusableRun(f"{run_dir} is a day directory of reads, one run per call: replay "
+                          f"one of them ({run_dir}/<run>): {shown or 'none finished yet'}")
+
+
 def _replayable(recording: Recording) -> str:
     argv = recording.argv
     if not argv:
@@ -99,11 +120,6 @@ def _replayable(recording: Recording) -> str:
     command = str(recording.manifest.get("command") or argv[0])
     if command not in REPLAYABLE:
         raise UnusableRun(f"{recording.run_dir}: command {command!r} cannot be replayed")
-    venue = (recording.manifest.get("settings") or {}).get("venue")
-    if recording.ws_records and venue in BINANCE_VENUES:
-        raise UnusableRun(f"{recording.run_dir}: the run used Binance WebSocket streams "
-                          f"({recording.ws_records} records); replaying Binance's streams is "
-                          "not built yet (OKX's are)")
     return command
 
 
@@ -117,10 +133,11 @@ def replay_context(recording: Recording, scratch: Path, work_s: float = 0.0) -> 
     _seed_state(recording.manifest.get("state_at_start"), state)
     matcher = Matcher(recording.calls)
     clock = ReplayClock(*_start(recording), matcher.next_call, work_s=work_s)
-    ws = WsReplay(recording.frames, matcher, clock)
+    keys = ListenKeyStandIns()  # shared: REST hands them out, the WS replay checks their use
+    ws = WsReplay(recording.frames, matcher, clock, keys)
     clock.stalled = ws.stalled
-    return ReplayContext(recording, settings, matcher, clock, ReplayTransport(matcher, clock),
-                         ws)
+    return ReplayContext(recording, settings, matcher, clock,
+                         ReplayTransport(matcher, clock, keys), ws)
 
 
 def _seed_state(document: Any, state: Path) -> None:
@@ -163,16 +180,24 @@ def _rerun(recording: Recording, scratch: Path, work_s: float) -> Replayed:
         code = get_command(app).main(args=list(recording.argv or ()), standalone_mode=False)
     context.finish()
     ws = context.ws
+    manifest = _replayed_manifest(context.runs_dir)
+    outcome = manifest.get("outcome")
     return Replayed(recording, context.matcher, int(code or 0),
-                    _replayed_outcome(context.runs_dir), work_s, ws.connections, ws.sent,
-                    ws.read)
+                    outcome if isinstance(outcome, Mapping) else None, work_s,
+                    ws.connections, ws.sent, ws.read, _appended(manifest))
 
 
-def _replayed_outcome(runs: Path) -> Mapping[str, Any] | None:
+def _replayed_manifest(runs: Path) -> Mapping[str, Any]:
     for manifest in sorted(runs.glob("*/run_manifest.json")):
-        value = json.loads(manifest.read_bytes()).get("outcome")
-        return value if isinstance(value, Mapping) else None
-    return None
+        value = json.loads(manifest.read_bytes())
+        return value if isinstance(value, Mapping) else {}
+    return {}
+
+
+def _appended(manifest: Mapping[str, Any]) -> list[Any] | None:
+    span = manifest.get("state_events")
+    appended = span.get("appended") if isinstance(span, Mapping) else None
+    return appended if isinstance(appended, list) else None
 
 
 def settings_from_manifest(manifest: Mapping[str, Any], runs_dir: Path,
@@ -280,7 +305,7 @@ def _report(run_dir: Path, command: str, replayed: Replayed) -> tuple[int, dict[
     recording, matcher = replayed.recording, replayed.matcher
     divergence = matcher.divergence
     same = same_outcome(recording.outcome, replayed.outcome)
-    code = REPRODUCED if divergence is None and same else DIVERGED
+    code = REPRODUCED if divergence is None and same and replayed.same_events else DIVERGED
     work_ms = round(replayed.work_s * 1000, 3)
     payload: dict[str, Any] = {
         "command": "replay", "run_dir": str(run_dir), "replayed": command,
@@ -289,7 +314,8 @@ def _report(run_dir: Path, command: str, replayed: Replayed) -> tuple[int, dict[
         "ws_connections": replayed.ws_connections, "ws_frames_sent": replayed.ws_sent,
         "ws_frames_read": replayed.ws_read,
         "divergence": divergence.describe() if divergence is not None else None,
-        "outcome_identical": same, "engine_work_ms": work_ms,
+        "outcome_identical": same, "state_events_identical": replayed.same_events,
+        "engine_work_ms": work_ms,
         "recorded_outcome": None if same else recording.outcome,
         "replayed_outcome": None if same else replayed.outcome,
         "exit_code": code, "exit": EXIT_NAMES[code]}
@@ -303,6 +329,10 @@ def _report(run_dir: Path, command: str, replayed: Replayed) -> tuple[int, dict[
                  f"{assumed}")
     elif divergence is not None:
         human = f"diverged: {divergence}"
+    elif same:
+        human = (f"diverged: every exchange call and the outcome matched, but the event log "
+                 f"lines differ: recorded {json.dumps(_appended(recording.manifest))}, "
+                 f"replayed {json.dumps(replayed.events)}")
     else:
         human = (f"diverged: every exchange call matched, but the outcome differs: recorded "
                  f"{json.dumps(recording.outcome, sort_keys=True)}, replayed "

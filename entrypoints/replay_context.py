@@ -93,8 +93,7 @@ def replay_container(replay: ReplayContext, run_prefix: str,
     sink.add_kwargs(fsync=_no_fsync)
     venue: Any = container.adapters.okx if exchange == "okx" else container.adapters.binance
     venue.transport.override(providers.Object(replay.transport))
-    if exchange == "okx":
-        venue.connector.override(providers.Object(replay.ws.connect))
+    venue.connector.override(providers.Object(replay.ws.connect))
     return container
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from adapters.state.errors import StateStoreInsecure
+from adapters.state.log_span import events_path_for, log_mark, log_since
 from adapters.state.private import refuse_shared
 from entrypoints.run_scope import current_scope
 
@@ -97,4 +98,35 @@ def manifest_for(config: dict[str, Any]) -> dict[str, Any]:
         "pid": os.getpid(),
         "inputs": dict(scope.inputs) if scope is not None else {},
         "state_at_start": state_snapshot(config.get("state_path")),
+        "state_events_at_start": _events_mark(config.get("state_path")),
     }
+
+
+def _events_mark(state_path: Any) -> dict[str, Any] | None:
+    return None if state_path is None else log_mark(events_path_for(Path(state_path)))
+
+
+class StateEnding:
+    """The manifest's closing fields about the state store: the event log lines appended
+    while the run ran (between the two marks) and the state file. Captured when the
+    command's container ends (the embedded simulator's scratch store goes with it), read by
+    the sink when the run ends; read then if never captured."""
+
+    def __init__(self, config: dict[str, Any], opening: dict[str, Any]) -> None:
+        self._path = config.get("state_path")
+        start = opening.get("state_events_at_start")
+        self._start = start if isinstance(start, dict) else None
+        self._captured: dict[str, Any] | None = None
+
+    def capture(self) -> None:
+        if self._captured is None:
+            self._captured = self._read()
+
+    def __call__(self) -> dict[str, Any]:
+        return self._captured if self._captured is not None else self._read()
+
+    def _read(self) -> dict[str, Any]:
+        if self._path is None:
+            return {}
+        return {"state_events": log_since(events_path_for(Path(self._path)), self._start),
+                "state_at_end": state_snapshot(self._path)}

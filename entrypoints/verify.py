@@ -16,18 +16,21 @@ UNUSABLE, UNFINISHED_EXIT = 2, 3
 SHOWN = 20
 
 
-def verify_run(run_dir: Path) -> tuple[int, dict[str, Any], str]:
+def verify_run(run_dir: Path,
+               events_log: Path | None = None) -> tuple[int, dict[str, Any], str]:
     # credentials this machine holds are looked for literally, besides redaction by name
     known = [os.environ.get(n, "") for n in ("OKX_API_KEY", "OKX_API_SECRET",
                                              "OKX_API_PASSPHRASE")]
     try:
-        report = audit_run(run_dir, secrets=known)
+        report = audit_run(run_dir, secrets=known, events_log=events_log)
     except NotARunDir as exc:
         payload = {"command": "verify", "run_dir": str(run_dir), "status": "unusable",
                    "error": str(exc), "exit_code": UNUSABLE, "exit": "UNUSABLE"}
         return UNUSABLE, payload, f"error: {exc}"
     code = EXIT.get(report.status, UNFINISHED_EXIT)
-    return code, _payload(report, code), _human(report)
+    payload = {**_payload(report, code),
+               "events_log": str(events_log) if events_log is not None else None}
+    return code, payload, _human(report, events_log)
 
 
 def _payload(report: AuditReport, code: int) -> dict[str, Any]:
@@ -44,7 +47,7 @@ def _payload(report: AuditReport, code: int) -> dict[str, Any]:
             "exit_code": code, "exit": report.status.upper()}
 
 
-def _human(report: AuditReport) -> str:
+def _human(report: AuditReport, events_log: Path | None = None) -> str:
     problems = [f for f in report.findings if f.severity is not Severity.WARNING]
     warnings = [f for f in report.findings if f.severity is Severity.WARNING]
     checked = {f.check for f in problems}
@@ -58,6 +61,9 @@ def _human(report: AuditReport) -> str:
              f"{_ok('documents', checked)}",
              f"  manifest     run_manifest.json against its run_start / run_end records"
              f"{_ok('manifest', checked)}",
+             f"  state        the event log span in the manifest"
+             f"{f' and {events_log}' if events_log is not None else ''}"
+             f"{_ok('state', checked)}",
              f"  credentials  none found{_ok('credentials', checked)}"
              if "credentials" not in checked else "  credentials  FOUND (see below)"]
     if report.first is not None:

@@ -28,15 +28,19 @@ def mask_known(value: Any, keys: Iterable[str]) -> Any:
     """A copy of value with every known key, wherever it appears in a string (a stream URL, a
     SUBSCRIBE frame, a combined stream's name), replaced by its fingerprint."""
     known = [k for k in keys if k]
-    if not known:
-        return mask_listen_keys(value)
+    # listenKey fields once, over the whole value: a fingerprint masked again would name a
+    # key that never existed (a nested listenKeyExpired event named none of ours)
+    masked = mask_listen_keys(value)
+    return _replace_known(masked, known) if known else masked
+
+
+def _replace_known(value: Any, known: list[str]) -> Any:
     if isinstance(value, str):
         for key in known:
             value = value.replace(key, fingerprint(key))
         return value
     if isinstance(value, dict):
-        return {mask_known(k, known): mask_known(v, known)
-                for k, v in mask_listen_keys(value).items()}
+        return {_replace_known(k, known): _replace_known(v, known) for k, v in value.items()}
     if isinstance(value, list):
-        return [mask_known(item, known) for item in value]
+        return [_replace_known(item, known) for item in value]
     return value

@@ -45,8 +45,11 @@ class BinanceStream:
 
     def __init__(self, spec: StreamSpec, config: BinanceConfig, clock: Clock,
                  recorder: FrameRecorder, hub: EventHub, decoder: EventDecoder,
-                 rng: Callable[[], float], keys: ListenKeys | None = None) -> None:
+                 rng: Callable[[], float], keys: ListenKeys | None = None,
+                 connector: Callable[..., Any] | None = None) -> None:
         self.spec = spec
+        # websockets' connect, or a stand-in with its `async with` use (the recorded replay)
+        self._connect: Callable[..., Any] = connector or connect
         self._config, self._clock, self._recorder = config, clock, recorder
         self._hub, self._decoder, self._rng, self._keys = hub, decoder, rng, keys
         self.ready = asyncio.Event()
@@ -104,7 +107,7 @@ class BinanceStream:
         names = await self.spec.names()
         self._recorder.state(self.spec.url, "connecting")
         config = self._config
-        async with connect(self.spec.url, ping_interval=config.ws_ping_interval_s,
+        async with self._connect(self.spec.url, ping_interval=config.ws_ping_interval_s,
                            ping_timeout=config.ws_ping_timeout_s, proxy=None,
                            open_timeout=config.ws_handshake_timeout_s, close_timeout=2,
                            max_size=MAX_FRAME) as ws:

@@ -4,6 +4,7 @@ together; frames are recorded with every listen key masked."""
 import asyncio
 import contextlib
 from collections.abc import Callable
+from typing import Any
 
 from adapters.binance.config import BinanceConfig
 from adapters.binance.decode import EventDecoder
@@ -21,8 +22,10 @@ from ports.exchange_events import EventSubscription
 
 class BinanceStreams:
     def __init__(self, config: BinanceConfig, rest: BinanceRest, clock: Clock,
-                 sink: EvidenceSink, hub: EventHub, rng: Callable[[], float]) -> None:
+                 sink: EvidenceSink, hub: EventHub, rng: Callable[[], float],
+                 connector: Callable[..., Any] | None = None) -> None:
         self._config, self._clock, self._hub, self._rng = config, clock, hub, rng
+        self._connector = connector  # websockets' connect when None (the replay's stand-in)
         self.keys = ListenKeys(rest)
         self._recorder = FrameRecorder(
             sink, clock, lambda: rest.offset_ms,
@@ -45,7 +48,8 @@ class BinanceStreams:
             await self.keys.current()
         self.streams = [BinanceStream(spec, self._config, self._clock, self._recorder,
                                       self._hub, self._decoder, self._rng,
-                                      self.keys if spec.service == "user" else None)
+                                      self.keys if spec.service == "user" else None,
+                                      connector=self._connector)
                         for spec in stream_specs(self._config, self.keys)]
         self._tasks = [asyncio.create_task(s.run(), name=f"binance-ws-{s.spec.service}")
                        for s in self.streams]

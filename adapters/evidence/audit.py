@@ -31,6 +31,7 @@ from adapters.evidence.schemas import (
     schema_problem,
 )
 from adapters.evidence.secrets_scan import LiteralScan, unredacted
+from adapters.evidence.state_check import check_state_events
 from ports.evidence import SeedDocument
 
 # what atomic_write_bytes leaves when killed between its temp file and the rename
@@ -94,10 +95,12 @@ class _Records:
             self.secrets.append(broken("credentials", shard, f"{path} is not redacted", where))
 
 
-def audit_run(run_dir: Path, secrets: Iterable[str] = ()) -> AuditReport:
+def audit_run(run_dir: Path, secrets: Iterable[str] = (),
+              events_log: Path | None = None) -> AuditReport:
     """Every check over run_dir. Raises NotARunDir when it holds no evidence at all, and
     UnknownContract when it was written under a contract_version unknown here. secrets: literal
-    credentials to look for (e.g. the verifier's own OKX_* environment)."""
+    credentials to look for (e.g. the verifier's own OKX_* environment); events_log: the state
+    store's event log, checked against what the manifest says the run saw."""
     present = RunFiles.scan(run_dir)
     if not any(n in _OURS or n.startswith(RAW_PREFIX) for n in present.files):
         raise NotARunDir(f"{run_dir} holds no evidence of a run (no raw log, index, manifest "
@@ -117,6 +120,7 @@ def audit_run(run_dir: Path, secrets: Iterable[str] = ()) -> AuditReport:
     found += doc_problems + check_documents(docs, chain.kept)
     found += manifest_problems + check_manifest(manifest, records.events, chain.records,
                                                 chain.kept, sealed)
+    found += check_state_events(manifest, events_log)
     found += _credential_findings(run_dir, present, docs, manifest, LiteralScan(secrets)) + \
         records.secrets
     found += check_modes(run_dir, present)

@@ -13,8 +13,10 @@ from ports.evidence import ExchangeCallRecord
 MANIFEST_NAME = "run_manifest.json"
 MANIFEST_SCHEMA_VERSION = 1
 START_KIND, END_KIND = "run_start", "run_end"
-# the closing fields, null until the run ends
-ENDING = ("outcome", "exit_code", "ended_ms", "ended_iso", "end_record")
+# the closing fields, null until the run ends (state_events, state_at_end: what the state
+# store holds when it ends, given by whoever opened the run)
+ENDING = ("outcome", "exit_code", "ended_ms", "ended_iso", "end_record", "state_events",
+          "state_at_end")
 
 
 def start_record(opening: Mapping[str, Any], wall_ms: int, mono_s: float) -> ExchangeCallRecord:

@@ -7,9 +7,10 @@ Safe to call from the event loop thread and from other threads at once.
 """
 
 import json
+import logging
 import os
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -41,6 +42,7 @@ from ports.evidence import (
 )
 
 DEFAULT_SHARD_BYTES = 8 * 1024 * 1024
+log = logging.getLogger(__name__)
 DEFAULT_FSYNC_INTERVAL_S = 0.010
 
 
@@ -77,6 +79,7 @@ class FileEvidenceSink:
         self._closed = False
         self._sealed = False  # a package covers the run as it is now
         self._manifest: dict[str, Any] | None = None  # run_manifest.json, once begun
+        self._closing: Callable[[], Mapping[str, Any]] | None = None
 
     @property
     def run_dir(self) -> Path:
@@ -89,9 +92,12 @@ class FileEvidenceSink:
             self._writable()
             return self._raw.append(data)
 
-    def begin_run(self, manifest: Mapping[str, JsonValue]) -> EvidenceRef:
+    def begin_run(self, manifest: Mapping[str, JsonValue],
+                  closing: Callable[[], Mapping[str, Any]] | None = None) -> EvidenceRef:
         """Open the run with its manifest, before any exchange call: seq 0 of the hash chain,
-        and run_manifest.json."""
+        and run_manifest.json. closing, when given, adds fields to the manifest's closing part
+        when the run ends (what the state store then holds); it never stops the run ending."""
+        self._closing = closing
         now = self._clock.now_ms()
         opening = {"schema_version": MANIFEST_SCHEMA_VERSION,
                    **self._redactor.clean(dict(manifest)),
@@ -216,12 +222,22 @@ class FileEvidenceSink:
         now = self._clock.now_ms()
         closing = {"outcome": self._redactor.clean(dict(outcome)) if outcome else None,
                    "exit_code": exit_code_of(outcome), "ended_ms": now,
-                   "ended_iso": utc_iso_ms(now)}
+                   "ended_iso": utc_iso_ms(now), **self._extra_closing()}
         self._writable()
         ref = self._raw.append(self._serialize(end_record(closing, now,
                                                           self._clock.monotonic())))
         self._manifest.update(closing, end_record=str(ref))
         self._write_manifest_locked()
+
+    def _extra_closing(self) -> dict[str, Any]:
+        if self._closing is None:
+            return {}
+        try:
+            extra = self._redactor.clean(dict(self._closing()))
+        except Exception:  # the run's end is recorded whatever the state store does
+            log.exception("the manifest's closing fields could not be read")
+            return {}
+        return {k: v for k, v in extra.items() if k in ENDING}
 
     def _write_manifest_locked(self) -> None:
         text = json.dumps(self._stamp(self._manifest), ensure_ascii=False, allow_nan=False,

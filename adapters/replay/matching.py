@@ -14,7 +14,7 @@ from typing import Any
 
 import attrs
 
-from adapters.replay.recording import RecordedCall
+from adapters.replay.recording import RecordedCall, gc_paused
 
 # differ on every send by design: never part of what a call *is*
 IGNORED_FIELDS = frozenset({"timestamp", "signature"})
@@ -38,7 +38,9 @@ class CallKey:
 
 
 def canonical_fields(fields: Mapping[str, Any]) -> dict[str, str]:
-    return {str(k): str(v) for k, v in sorted(fields.items()) if k not in IGNORED_FIELDS}
+    # a dict compares equal whatever its order; show() sorts what it prints
+    return {k if k.__class__ is str else str(k): v if v.__class__ is str else str(v)
+            for k, v in fields.items() if k not in IGNORED_FIELDS}
 
 
 def key_of(call: RecordedCall) -> CallKey:
@@ -76,7 +78,8 @@ def _differences(expected: CallKey, actual: CallKey) -> str:
 class Matcher:
     def __init__(self, calls: tuple[RecordedCall, ...], window: int = WINDOW) -> None:
         self._calls = calls
-        self._keys = [key_of(c) for c in calls]
+        with gc_paused():
+            self._keys = [key_of(c) for c in calls]
         self._used = [False] * len(calls)
         self._head = 0  # every call before it is matched
         self._window = window
@@ -98,28 +101,34 @@ class Matcher:
         return found
 
     def first_pending_seq(self) -> int | None:
-        upcoming = self._upcoming()[:1]
-        return self._calls[upcoming[0]].seq if upcoming else None
+        # the head is the first pending call: every call before it is matched, and it never
+        # rests on a matched one
+        return self._calls[self._head].seq if self._head < len(self._calls) else None
 
     def next_call(self) -> tuple[float, float] | None:
         """When the first pending call was sent (wall ms, monotonic s), for the clock."""
-        upcoming = self._upcoming()[:1]
-        if not upcoming:
+        if self._head >= len(self._calls):
             return None
-        call = self._calls[upcoming[0]]
+        call = self._calls[self._head]
         return float(call.wall_ms), call.mono_s
+
+    def _take(self, index: int) -> RecordedCall:
+        self._used[index] = True
+        self.matched += 1
+        while self._head < len(self._calls) and self._used[self._head]:
+            self._head += 1
+        return self._calls[index]
 
     def match(self, actual: CallKey) -> RecordedCall:
         if self.divergence is not None:
             raise self.divergence
+        head = self._head
+        if head < len(self._calls) and self._keys[head] == actual:
+            return self._take(head)  # calls mostly come in recorded order
         upcoming = self._upcoming()
         for index in upcoming:
             if self._keys[index] == actual:
-                self._used[index] = True
-                self.matched += 1
-                while self._head < len(self._calls) and self._used[self._head]:
-                    self._head += 1
-                return self._calls[index]
+                return self._take(index)
         if not upcoming:
             raise self._diverge(None, actual, "the engine made a call the recording does not "
                                               f"have: {actual.show()}")
@@ -137,9 +146,8 @@ class Matcher:
 
     def finish(self) -> Divergence | None:
         """The first divergence, or a recorded call the engine never made."""
-        upcoming = self._upcoming()[:1]
-        if self.divergence is None and upcoming:
-            expected = self._calls[upcoming[0]]
+        if self.divergence is None and self._head < len(self._calls):
+            expected = self._calls[self._head]
             self._diverge(expected, None, (
                 f"replay diverged at {expected.where()}: the recording has "
                 f"{key_of(expected).show()}; the engine made no such call "

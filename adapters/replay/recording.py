@@ -5,9 +5,10 @@ Only calls that reached the wire are replayed; a request the engine decided agai
 (`sent: false`) is evidence the engine writes again by itself.
 """
 
+import contextlib
 import gc
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -38,11 +39,9 @@ class RecordedCall:
     response: Mapping[str, Any]
     wall_ms: int
     mono_s: float
-
-    @property
-    def elapsed_s(self) -> float:
-        value = self.response.get("elapsed_ms")
-        return float(value) / 1000 if isinstance(value, int | float) else 0.0
+    # from send to answer (or failure), as recorded (read from response when not given)
+    elapsed_s: float = attrs.field(
+        default=attrs.Factory(lambda call: _elapsed_s(call.response), takes_self=True))
 
     def where(self) -> str:
         return f"{self.shard} seq {self.seq}"
@@ -88,18 +87,24 @@ class Recording:
         return [str(a) for a in value] if isinstance(value, list) else None
 
 
-def load_recording(run_dir: Path) -> Recording:
-    """Read run_dir or raise UnusableRun saying why."""
-    # every record read stays alive until the replay ends: the cyclic collector would walk
-    # the growing heap again and again while nothing can be garbage yet (half the load time
-    # of a 20,000-call run)
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Every record read stays alive until the replay ends: while they are read (and keyed
+    for matching) the cyclic collector would walk the growing heap again and again while
+    nothing can be garbage yet (half the load time of a 20,000-call run)."""
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _load(run_dir)
+        yield
     finally:
         if collecting:
             gc.enable()
+
+
+def load_recording(run_dir: Path) -> Recording:
+    """Read run_dir or raise UnusableRun saying why."""
+    with gc_paused():
+        return _load(run_dir)
 
 
 def _load(run_dir: Path) -> Recording:
@@ -121,18 +126,19 @@ def _load(run_dir: Path) -> Recording:
     ws = count = 0
     start: tuple[int, float] | None = None
     for _, path in shards:
+        shard = path.name
         for record in _records(path):
             count += 1
             if start is None:
                 start = (int(record.get("wall_ms", 0)), float(record.get("mono_s", 0.0)))
             kind = record.get("kind")
-            if kind in WS_KINDS:
-                ws += 1
-                frames.append(_frame(record, path.name))
-            elif kind == "rest":
-                call = _call(record, path.name)
+            if kind == "rest":
+                call = _call(record, shard)
                 if call is not None:
                     calls.append(call)
+            elif kind in WS_KINDS:
+                ws += 1
+                frames.append(_frame(record, shard))
     if start is None:
         raise UnusableRun(f"RUN_DIR {run_dir} holds no records")
     return Recording(run_dir, manifest, tuple(calls), ws, start[0], start[1], count,
@@ -149,12 +155,13 @@ def _json_file(path: Path) -> dict[str, Any]:
     return value
 
 
-def _records(path: Path) -> list[dict[str, Any]]:
+def _records(path: Path) -> Iterator[dict[str, Any]]:
+    """One record at a time: what a call does not keep of it (the request's headers, the
+    record's envelope) is freed at once, so parsing the next reuses its memory."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise UnusableRun(f"{path} cannot be read: {exc.strerror}") from None
-    found = []
     for number, line in enumerate(data.split(b"\n"), 1):
         if not line:
             continue
@@ -165,8 +172,7 @@ def _records(path: Path) -> list[dict[str, Any]]:
                               "edited run: `prometheus-exec verify` tells which)") from None
         if not isinstance(record, dict):
             raise UnusableRun(f"{path.name} line {number} is not a JSON object")
-        found.append(record)
-    return found
+        yield record
 
 
 def _call(record: dict[str, Any], shard: str) -> RecordedCall | None:
@@ -176,10 +182,15 @@ def _call(record: dict[str, Any], shard: str) -> RecordedCall | None:
         return None  # decided against before sending: nothing went on the wire
     params = request.get("query") if "query" in request else request.get("params")
     return RecordedCall(
-        seq=int(record["seq"]), shard=shard, method=str(request["method"]),
-        path=str(request.get("path")), params=dict(params or {}), body=request.get("body"),
-        response=response, wall_ms=int(record.get("wall_ms", 0)),
-        mono_s=float(record.get("mono_s", 0.0)))
+        int(record["seq"]), shard, str(request["method"]), str(request.get("path")),
+        params if isinstance(params, dict) else {}, request.get("body"), response,
+        int(record.get("wall_ms", 0)), float(record.get("mono_s", 0.0)),
+        _elapsed_s(response))
+
+
+def _elapsed_s(response: Mapping[str, Any]) -> float:
+    value = response.get("elapsed_ms")
+    return float(value) / 1000 if isinstance(value, int | float) else 0.0
 
 
 def _frame(record: dict[str, Any], shard: str) -> RecordedFrame:

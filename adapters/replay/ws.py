@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 import attrs
 
 from adapters.replay.clock import ReplayClock
+from adapters.replay.keys import ListenKeyStandIns
 from adapters.replay.matching import Divergence, Matcher
 from adapters.replay.recording import RecordedFrame
 
@@ -81,10 +82,12 @@ def _sessions(frames: Iterable[RecordedFrame]) -> dict[str, deque[_Session]]:
 
 class WsReplay:
     def __init__(self, frames: tuple[RecordedFrame, ...], matcher: Matcher,
-                 clock: ReplayClock) -> None:
+                 clock: ReplayClock, keys: ListenKeyStandIns | None = None) -> None:
         self._sessions = _sessions(frames)
         self._matcher = matcher
         self._clock = clock
+        # listen keys handed out by the REST replay: compared as their recorded fingerprints
+        self.keys = keys if keys is not None else ListenKeyStandIns()
         self._outs = [f.seq for f in frames if f.kind == "ws_out"]
         heapq.heapify(self._outs)
         self._sent: set[int] = set()
@@ -97,7 +100,7 @@ class WsReplay:
 
     def connect(self, url: str, **_: Any) -> "_Connecting":
         """Stands in for websockets' connect(): `async with connect(url) as ws`."""
-        return _Connecting(self, urlsplit(url).path or url)
+        return _Connecting(self, self.keys.as_recorded(urlsplit(url).path or url))
 
     def gate_open(self, seq: int) -> bool:
         """Has the engine made every REST call and sent every frame chained before seq?"""
@@ -190,6 +193,7 @@ class ReplayConnection:
             actual: Any = json.loads(raw)
         except ValueError:
             actual = raw
+        actual = replay.keys.as_recorded(actual)
         outs = self._session.outs
         expected = outs[0] if outs else None
         if expected is None or canonical_frame(expected.frame) != canonical_frame(actual):

@@ -19,7 +19,8 @@ from entrypoints.replay_context import ReplayContext
 
 SESSIONS_DIR = Path(__file__).resolve().parent
 SESSIONS = ("probe", "open", "open_stop_invisible", "open_entry_dropped", "open_read_dropped",
-            "selfcheck", "watch_ws_drop", "close_stored_position")
+            "selfcheck", "watch_ws_drop", "close_stored_position",
+            "binance_open_entry_dropped", "binance_watch_key_expiry")
 
 
 @pytest.fixture

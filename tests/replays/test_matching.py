@@ -144,3 +144,35 @@ def test_a_wait_that_can_never_end_gets_the_stalled_error() -> None:
         await clock.wait_until(1.0, gate=lambda: False)
     with pytest.raises(Divergence, match="nothing recorded is due"):
         asyncio.run(waits_in_vain())
+
+
+def test_listen_keys_are_handed_out_as_stand_ins_and_compared_as_fingerprints() -> None:
+    from adapters.replay.keys import ListenKeyStandIns
+
+    keys = ListenKeyStandIns()
+    assert not keys and keys.as_recorded({"params": ["x"]}) == {"params": ["x"]}
+    body = keys.hand_out({"listenKey": "lk:0123456789ab", "other": "lk:0123456789ab"})
+    stand_in = body["listenKey"]
+    assert len(stand_in) == 64 and stand_in.isalnum() and body["other"] == "lk:0123456789ab"
+    assert keys.hand_out({"listenKey": "not-a-fingerprint"}) == {
+        "listenKey": "not-a-fingerprint"}
+    frame = {"method": "SUBSCRIBE", "params": [stand_in, "btcusdc@markPrice@1s"], "id": 2}
+    assert keys.as_recorded(frame) == {"method": "SUBSCRIBE", "id": 2,
+                                       "params": ["lk:0123456789ab", "btcusdc@markPrice@1s"]}
+    assert keys.as_recorded(f"/ws/{stand_in}") == "/ws/lk:0123456789ab"
+    other = keys.hand_out({"listenKey": "lk:ba9876543210"})["listenKey"]
+    assert other != stand_in and keys.as_recorded([other]) == ["lk:ba9876543210"]
+
+
+def test_a_stand_in_key_in_a_rest_request_is_matched_as_its_fingerprint() -> None:
+    import httpx
+
+    from adapters.replay.keys import ListenKeyStandIns
+    from adapters.replay.transport import key_of_request
+
+    keys = ListenKeyStandIns()
+    (entry,) = keys.hand_out([{"listenKey": "lk:0123456789ab"}])
+    request = httpx.Request("PUT", "http://replay.invalid/fapi/v1/listenKey",
+                            params={"listenKey": entry["listenKey"], "timestamp": "1"})
+    assert key_of_request(request, keys).fields == {"listenKey": "lk:0123456789ab"}
+    assert key_of_request(request).fields == {"listenKey": entry["listenKey"]}

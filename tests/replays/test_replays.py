@@ -77,6 +77,44 @@ def test_the_sessions_hold_the_faults_they_are_named_for() -> None:
                         .read_text())
     stored = closed["state_at_start"]["symbols"]["BTC-USDT-SWAP"]["position_state"]
     assert stored["qty_open"] == "1" and closed["outcome"]["status"] == "closed"
+    lost_binance = [r for r in _records(SESSIONS_DIR / "binance_open_entry_dropped")
+                    if r["endpoint"] == "POST /fapi/v1/order"
+                    and r["response"].get("http_status") is None]
+    assert lost_binance and lost_binance[0]["request"]["params"]["newClientOrderId"] \
+        .startswith("pxENbdrop1")
+    first, second = _listen_keys(_records(SESSIONS_DIR / "binance_watch_key_expiry"))
+    assert first != second
+
+
+def _listen_keys(records: list[dict[str, Any]]) -> list[str]:
+    """The fingerprints of the listen keys the recorded answers handed out, each checked to be
+    the one the next user-stream SUBSCRIBE used."""
+    keys: list[str] = []
+    for record in records:
+        if record["endpoint"] == "POST /fapi/v1/listenKey":
+            keys.append(record["response"]["body"]["listenKey"])
+        elif record["kind"] == "ws_out" and record["endpoint"] == "WS /private/stream":
+            assert record["request"]["frame"]["params"] == [keys[-1]]
+    return keys
+
+
+def test_a_binance_subscribe_with_another_key_than_handed_out_is_a_divergence(
+        session_copy: Callable[[str], Path]) -> None:
+    # the recording holds only fingerprints; it still proves which key each SUBSCRIBE used:
+    # recorded as subscribing the expired key again, the replay (which subscribes the new one
+    # it was handed) must say where
+    run_dir = session_copy("binance_watch_key_expiry")
+    records = _records(run_dir)
+    first, second = _listen_keys(records)
+    resubscribe = [r for r in records if r["kind"] == "ws_out"
+                   and r["endpoint"] == "WS /private/stream"][-1]
+    resubscribe["request"]["frame"]["params"] = [first]
+    _rewrite(run_dir, records)
+    code, payload, human = replay_run(run_dir)
+    assert (code, payload["exit"]) == (1, "DIVERGED"), human
+    divergence = payload["divergence"]
+    assert divergence["expected_seq"] == resubscribe["seq"]
+    assert first in divergence["expected"] and second in divergence["actual"]
 
 
 def test_a_replay_starts_from_the_state_the_command_found(
@@ -198,7 +236,6 @@ def test_a_different_outcome_alone_is_a_divergence(session_copy: Callable[[str],
     ("empty", "is not a run directory"),
     ("contract", "contract_version '2'"),
     ("unfinished", "did not finish"),
-    ("binance_ws", "Binance WebSocket"),
     ("params", "parameters"),
 ])
 def test_an_unusable_run_dir_exits_2_saying_why(edit: str, says: str, tmp_path: Path,
@@ -217,12 +254,6 @@ def test_an_unusable_run_dir_exits_2_saying_why(edit: str, says: str, tmp_path: 
         manifest["outcome"] = None
     elif edit == "params":
         manifest["params"]["protection.stop_visibility_deadline_ms"] = "lots"
-    elif edit == "binance_ws":
-        manifest["settings"]["venue"] = "binance-testnet"
-        records = _records(run_dir)
-        frame = dict(records[1], kind="ws_in", endpoint="WS /private/stream",
-                     request={}, response={"frame": {"result": None, "id": 1}})
-        _rewrite(run_dir, [records[0], frame, *records[1:]])
     manifest_path.write_text(json.dumps(manifest))
     code, payload, human = replay_run(run_dir)
     assert (code, payload["exit"]) == (2, "UNUSABLE")
@@ -241,3 +272,84 @@ def test_the_fixture_gives_a_container_on_the_recording(
     assert context.matcher.finish() is None
     assert context.matcher.matched == len(context.recording.calls)
     assert no_sockets == []
+
+
+def test_different_event_log_lines_alone_are_a_divergence(
+        session_copy: Callable[[str], Path]) -> None:
+    # the manifest keeps the event log lines the command appended; a replay must append the
+    # same ones (an emergency flatten's RiskEvents here), not only make the same calls
+    run_dir = session_copy("open_stop_invisible")
+    manifest = json.loads((run_dir / "run_manifest.json").read_text())
+    appended = manifest["state_events"]["appended"]
+    assert [e["type"] for e in appended].count("RiskEvent") >= 1
+    risk = next(e for e in appended if e["type"] == "RiskEvent")
+    risk["reason"] = risk["reason"] + " (edited)"
+    (run_dir / "run_manifest.json").write_text(json.dumps(manifest))
+    code, payload, human = replay_run(run_dir)
+    assert (code, payload["divergence"], payload["outcome_identical"]) == (1, None, True)
+    assert payload["state_events_identical"] is False
+    assert "event log lines differ" in human and "(edited)" in human
+
+
+def _deadline_at_the_boundary(run_dir: Path, margin_s: float, rtt_s: float) -> dict[str, Any]:
+    """Edit the recording of an invisible stop so that, taking the engine's own work as 0,
+    the sentinel's last poll leaves margin_s before its deadline (one more poll), while the
+    recorded engine gave up there: what a real engine whose work after that answer took more
+    than margin_s does. The sentinel's rule (application/sentinel.py): after a poll asked at
+    t0 and answered at t1, another is made only if deadline - t1 - (t1 - t0) > 0; the
+    deadline is counted from the placement's answer."""
+    manifest = json.loads((run_dir / "run_manifest.json").read_text())
+    deadline_s = int(manifest["params"]["protection.stop_visibility_deadline_ms"]) / 1000
+    records = _records(run_dir)
+    placed = [r for r in records if r["endpoint"] == "POST /api/v5/trade/order-algo"][-1]
+    flatten = next(r for r in records if r["seq"] > placed["seq"]
+                   and r["endpoint"] == "POST /api/v5/trade/order")
+    last = [r for r in records if placed["seq"] < r["seq"] < flatten["seq"]
+            and r["endpoint"] == "GET /api/v5/trade/orders-algo-pending"][-1]
+    deadline = placed["mono_s"] + placed["response"]["elapsed_ms"] / 1000 + deadline_s
+    last["mono_s"] = deadline - margin_s - 2 * rtt_s
+    last["response"]["elapsed_ms"] = rtt_s * 1000
+    _rewrite(run_dir, records)
+    return flatten
+
+
+def test_a_deadline_settled_by_the_engines_own_work_is_reproduced_by_assuming_it(
+        session_copy: Callable[[str], Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    # the records hold when each call left and came back, not the engine's work in between:
+    # 0.3 ms before the deadline, a replay assuming no work polls once more; assuming 0.5 ms
+    # (ENGINE_WORK_S) it gives up and flattens as the recording did, and says what it assumed
+    import entrypoints.replay as replay
+
+    run_dir = session_copy("open_stop_invisible")
+    flatten = _deadline_at_the_boundary(run_dir, margin_s=0.0003, rtt_s=0.0002)
+    code, payload, human = replay_run(run_dir)
+    assert (code, payload["engine_work_ms"]) == (0, 0.5), human
+    assert "taking the engine's own work after each answer as 0.5 ms" in human
+    monkeypatch.setattr(replay, "ENGINE_WORK_S", (0.0,))
+    code, payload, human = replay_run(run_dir)
+    assert code == 1, human
+    assert payload["divergence"]["expected_seq"] == flatten["seq"]
+    assert payload["divergence"]["actual"].startswith("GET /api/v5/trade/orders-algo-pending")
+
+
+def test_a_deadline_beyond_every_assumed_work_reports_the_replay_that_assumed_none(
+        session_copy: Callable[[str], Path]) -> None:
+    # 5 ms of margin: more than any assumed work (2 ms at most); the report is the attempt
+    # that assumed nothing, naming the flatten the recording has and the poll made instead
+    run_dir = session_copy("open_stop_invisible")
+    flatten = _deadline_at_the_boundary(run_dir, margin_s=0.005, rtt_s=0.0002)
+    code, payload, _ = replay_run(run_dir)
+    assert (code, payload["engine_work_ms"]) == (1, 0.0)
+    assert payload["divergence"]["expected_seq"] == flatten["seq"]
+
+
+def test_a_day_directory_of_reads_names_its_runs_to_replay(tmp_path: Path) -> None:
+    from entrypoints.reads_day import MARKER
+
+    day = tmp_path / "20261130_reads_okx-demo"
+    (day / "20261130T203841Z_status_1").mkdir(parents=True)
+    (day / "20261130T203841Z_status_1" / "run_manifest.json").write_text("{}")
+    (day / MARKER).write_text("{}")
+    code, payload, human = replay_run(day)
+    assert (code, payload["exit"]) == (2, "UNUSABLE")
+    assert "day directory of reads" in human and "20261130T203841Z_status_1" in human

@@ -81,3 +81,14 @@ def test_known_listen_keys_are_masked_in_urls_and_frames() -> None:
     url = f"wss://fstream.test/private/ws?listenKey={LISTEN_KEY}"
     assert LISTEN_KEY not in mask_known(url, [LISTEN_KEY])
     assert fingerprint(LISTEN_KEY) != fingerprint(LISTEN_KEY + "x")
+
+
+def test_a_listen_key_nested_in_a_stream_frame_is_fingerprinted_once() -> None:
+    # listenKeyExpired inside a combined-stream frame: the stream name and the event's own
+    # listenKey must carry the same fingerprint, so the evidence says which key expired
+    frame = {"stream": LISTEN_KEY, "data": {"e": "listenKeyExpired", "E": 1,
+                                            "listenKey": LISTEN_KEY}}
+    masked = mask_known(frame, [LISTEN_KEY])
+    assert masked == {"stream": fingerprint(LISTEN_KEY),
+                      "data": {"e": "listenKeyExpired", "E": 1,
+                               "listenKey": fingerprint(LISTEN_KEY)}}
