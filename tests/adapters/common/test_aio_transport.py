@@ -123,7 +123,7 @@ def test_a_refused_connection_is_a_connect_error(path: str) -> None:
             pass  # closed again: the port now refuses
         reply = await exchange(path, transport, f"{url}/api/v5/public/time")
         assert reply.failure == "transport:ConnectError"
-        assert reply.http_status is None
+        assert (reply.http_status, reply.payload, reply.text) == (None, None, "")
 
     with_transport(test)
 
@@ -154,6 +154,7 @@ def test_a_silent_server_is_a_timeout(path: str) -> None:
         async with Server(silent) as url:
             reply = await exchange(path, transport, f"{url}/api/v5/trade/order", read_s=0.2)
         assert reply.failure == "timeout"
+        assert (reply.http_status, reply.payload, reply.text) == (None, None, "")
 
     with_transport(test)
 
@@ -175,8 +176,50 @@ def test_an_answer_past_the_size_cap_is_not_read(path: str) -> None:
             reply = await exchange(path, transport, f"{url}/api/v5/public/instruments")
         assert reply.http_status == 200 and reply.payload is None
         assert reply.text.startswith("<body larger than")
+        assert reply.header("content-length") == str(MAX_BODY + 2)
 
     with_transport(test)
+
+
+class NoHttpxObjects(AiohttpTransport):
+    """The aiohttp transport with its httpx.Request door shut."""
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        raise AssertionError("deliver() built an httpx.Request for the aiohttp transport")
+
+
+def test_deliver_on_the_aiohttp_transport_builds_no_httpx_request() -> None:
+    async def run() -> None:
+        async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await read_request(reader)
+            body = b'{"code":"0"}'
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+            await writer.drain()
+
+        transport = NoHttpxObjects()
+        try:
+            async with Server(answer) as url:
+                reply = await deliver(transport, outgoing(f"{url}/api/v5/public/time"))
+        finally:
+            await transport.aclose()
+        assert (reply.failure, reply.http_status, reply.payload) == (None, 200, {"code": "0"})
+
+    asyncio.run(run())
+
+
+def test_deliver_gives_any_other_transport_the_request_it_describes() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={"code": "0"}, headers={"X-Seen": "yes"})
+
+    out = outgoing("http://127.0.0.1:9/api/v5/trade/order?instId=X", "POST", b'{"sz":"1"}')
+    reply = asyncio.run(deliver(httpx.MockTransport(handler), out))
+    assert (reply.http_status, reply.payload, reply.header("x-seen")) == (200, {"code": "0"},
+                                                                          "yes")
+    assert str(seen[0].url) == "http://127.0.0.1:9/api/v5/trade/order?instId=X"
+    assert seen[0].content == b'{"sz":"1"}' and seen[0].headers["ok-access-key"] == "k1"
 
 
 def test_the_evidence_headers_are_named_as_httpx_names_them_with_secrets_redacted() -> None:

@@ -1,6 +1,9 @@
 """The sink's shortcut past the redaction walk (Redactor.encode_plain) writes what the walk
 would have written, or declines; it never lets through what the walk would have redacted."""
 
+import dataclasses
+import datetime
+import enum
 import json
 from decimal import Decimal
 from typing import Any
@@ -38,6 +41,19 @@ PLAIN = st.recursive(
     max_leaves=25)
 
 
+class _Side(enum.StrEnum):
+    BUY = "buy"
+
+
+class _Count(enum.IntEnum):
+    ONE = 1
+
+
+@dataclasses.dataclass
+class _Fill:
+    px: str
+
+
 def walked(redactor: Redactor, value: Any) -> Any:
     return json.loads(json.dumps(redactor.clean(value), ensure_ascii=False, allow_nan=False))
 
@@ -56,6 +72,7 @@ def _okx_like() -> dict[str, Any]:
     return {"contract_version": "1", "labels": {}, "kind": "rest",
             "request": {"method": "GET", "query": {"instId": "BTC-USDT-SWAP"},
                         "headers": {"ok-access-key": REDACTED, "ok-access-sign": REDACTED,
+                                    "x-secretkey": REDACTED,
                                     "ok-access-timestamp": "2026-11-30T19:39:28.544Z"},
                         "body": None},
             "response": {"http_status": 200, "body": {"code": "0", "data": [{"px": "1.5"}]},
@@ -84,11 +101,25 @@ def test_a_record_whose_credential_headers_are_already_redacted_takes_the_shortc
     lambda r: r["extra"].update({"px": Decimal("1.5")}),
     lambda r: r["extra"].update({"raw": b"x"}),
     lambda r: r["extra"].update({1: "one"}),
+    # types orjson would write its own way (the walk writes str() of them, or their value)
+    lambda r: r["extra"].update({"at": datetime.datetime(2026, 11, 30, tzinfo=datetime.UTC)}),
+    lambda r: r["extra"].update({"fill": _Fill("1")}),
 ])
 def test_anything_the_walk_could_change_is_left_to_it(change: Any) -> None:
     record = _okx_like()
     change(record)
     assert Redactor(["plainSecret1"]).encode_plain(record) is None
+
+
+def test_enums_are_written_by_value_as_the_walk_writes_them() -> None:
+    record = _okx_like()
+    record["extra"].update({"side": _Side.BUY, "n": _Count.ONE})
+    redactor = Redactor(["plainSecret1"])
+    data = redactor.encode_plain(record)
+    assert data is not None
+    assert json.loads(data) == walked(redactor, record)
+    assert json.loads(data)["extra"] == {"attempt": 1, "exp_time_ms": None, "side": "buy",
+                                         "n": 1}
 
 
 def test_a_secret_that_json_escapes_always_goes_through_the_walk() -> None:
