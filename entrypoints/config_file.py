@@ -55,6 +55,13 @@ class TdMode(enum.Enum):
     ISOLATED = "isolated"
 
 
+class HttpStack(enum.Enum):
+    """What carries REST calls (BENCHMARKS.md): aiohttp's pool, or httpx's own httpcore stack."""
+
+    AIOHTTP = "aiohttp"
+    HTTPX = "httpx"
+
+
 class PosMode(enum.Enum):
     NET = "net_mode"
     LONG_SHORT = "long_short_mode"
@@ -119,6 +126,9 @@ class OkxSection:
     td_mode: TdMode = TdMode.CROSS
     credentials_file: Path | None = None
     write_deadline_ms: int = attrs.field(default=5000, validator=_ints(100, 60_000, "ms"))
+    # regular orders and cancels over the private WebSocket (REST when it is down); unset: on
+    # for okx-live, off for okx-demo and sim (a 2026 report has demo refusing instIdCode)
+    ws_orders: bool | None = None
 
 
 def _asset(_inst: Any, attribute: "attrs.Attribute[Any]", value: str) -> None:
@@ -144,6 +154,8 @@ class BinanceSection:
 class EngineSection:
     max_clock_skew_ms: int = attrs.field(default=1000, validator=_ints(0, 60_000, "ms"))
     required_pos_mode: PosMode = PosMode.NET
+    # what carries every REST call, on both exchanges
+    http_stack: HttpStack = HttpStack.AIOHTTP
 
 
 @attrs.frozen

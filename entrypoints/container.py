@@ -179,13 +179,15 @@ class Adapters(containers.DeclarativeContainer):
     okx_config = providers.Singleton(
         OkxConfig, rest_url=config.okx.rest_url, ws_url=config.okx.ws_url,
         demo=config.okx.demo, td_mode=config.okx.td_mode,
-        write_deadline_ms=config.okx.write_deadline_ms, ws_symbols=config.symbols)
+        write_deadline_ms=config.okx.write_deadline_ms, ws_symbols=config.symbols,
+        ws_orders=config.okx.ws_orders, http_stack=config.okx.http_stack)
     okx = providers.Container(OkxVenue, config=okx_config, credentials=config.credentials,
                               clock=clock, sink=sink)
     binance_config = providers.Singleton(
         BinanceConfig, rest_url=config.binance.rest_url, ws_url=config.binance.ws_url,
         margin_asset=config.binance.margin_asset, recv_window_ms=config.binance.recv_window_ms,
-        stop_close_position=config.binance.stop_close_position, ws_symbols=config.symbols)
+        stop_close_position=config.binance.stop_close_position, ws_symbols=config.symbols,
+        http_stack=config.binance.http_stack)
     binance = providers.Container(BinanceVenue, config=binance_config,
                                   credentials=config.credentials, clock=clock, sink=sink)
     # each venue key selects its adapter's exchange: the three OKX venues differ only in host,
@@ -287,7 +289,8 @@ def container_config(settings: Settings, *, run_prefix: str, labels: dict[str, A
         _refuse_foreign(settings.venue, OKX_HOST_SUFFIX, rest, ws)
     return config | {
         "okx": {"rest_url": rest, "ws_url": ws, "demo": settings.demo,
-                "td_mode": settings.td_mode, "write_deadline_ms": settings.write_deadline_ms}}
+                "td_mode": settings.td_mode, "write_deadline_ms": settings.write_deadline_ms,
+                "ws_orders": settings.ws_orders, "http_stack": settings.http_stack}}
 
 
 def _binance_section(settings: Settings, rest: str | None, ws: str | None) -> dict[str, Any]:
@@ -299,7 +302,8 @@ def _binance_section(settings: Settings, rest: str | None, ws: str | None) -> di
     section = settings.binance
     return {"rest_url": rest, "ws_url": ws, "margin_asset": section.margin_asset,
             "recv_window_ms": section.recv_window_ms,
-            "stop_close_position": section.stop_close_position}
+            "stop_close_position": section.stop_close_position,
+            "http_stack": settings.http_stack}
 
 
 def _refuse_foreign(venue: str, suffix: str, rest_url: str, ws_url: str | None) -> None:

@@ -24,6 +24,7 @@ from entrypoints.config_file import (
     BinanceSection,
     ConfigProblem,
     CredentialsFile,
+    HttpStack,
     SettingsFile,
     Venue,
     read_toml,
@@ -83,6 +84,9 @@ class Settings:
     live_confirmed: bool = False
     binance: BinanceSection = attrs.field(factory=BinanceSection)
     alert_webhook_url: str | None = None
+    # OKX order entry over the private WS: None = the venue's default (on live only)
+    ws_orders: bool | None = None
+    http_stack: str = "aiohttp"
 
     @property
     def demo(self) -> bool:
@@ -132,7 +136,25 @@ def load_settings(*, env: Mapping[str, str] | None = None, config_path: Path | N
         binance=file.binance,
         alert_webhook_url=(_env_url(env, "PROMETHEUS_ALERT_WEBHOOK_URL", ("http", "https"))
                            or file.alert_webhook_url),
+        ws_orders=_env_choice(env, "OKX_WS_ORDERS", WS_ORDERS_CHOICES, file.okx.ws_orders),
+        http_stack=_env_choice(env, "PROMETHEUS_HTTP_STACK", HTTP_STACK_CHOICES,
+                               file.engine.http_stack.value),
     )
+
+
+WS_ORDERS_CHOICES: dict[str, bool | None] = {"true": True, "false": False, "auto": None}
+HTTP_STACK_CHOICES = {stack.value: stack.value for stack in HttpStack}
+
+
+def _env_choice(env: Mapping[str, str], name: str, choices: Mapping[str, T],
+                otherwise: T) -> T:
+    """The variable's value among choices (the settings file's when unset or empty)."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return otherwise
+    if raw.lower() not in choices:
+        raise SettingsError(f"{name}={raw!r}: use one of {', '.join(choices)}")
+    return choices[raw.lower()]
 
 
 def _settings_file(path: Path) -> SettingsFile:

@@ -62,6 +62,9 @@ class BinanceConfig:
     connect_timeout_s: float = attrs.field(default=5.0, validator=_positive)
     request_timeout_s: float = attrs.field(default=10.0, validator=_positive)
     pacing: bool = True
+    # what carries REST calls: "aiohttp" (the default, BENCHMARKS.md) or httpx's own "httpx"
+    http_stack: str = attrs.field(default="aiohttp",
+                                  validator=attrs.validators.in_(("aiohttp", "httpx")))
     # share of each published limit the pacer lets us use (the rest absorbs other clients of
     # the same IP between two answers' usage headers)
     limit_share: float = attrs.field(default=0.9, validator=_fraction)

@@ -31,8 +31,14 @@ from adapters.binance.errors import (
 from adapters.binance.pacing import PacerRefused, WeightPacer
 from adapters.binance.redact import mask_listen_keys
 from adapters.binance.signing import KEY_HEADER, sign
-from adapters.common.aio_transport import AiohttpTransport
-from adapters.common.http import Reply, response_doc, send, url_on
+from adapters.common.http import (
+    Outgoing,
+    Reply,
+    deliver,
+    http_transport,
+    origin_of,
+    response_doc,
+)
 from adapters.common.timesync import ClockOffset
 from domain.evidence import EvidenceRef
 from ports.clock import Clock
@@ -81,9 +87,7 @@ class _Call:
     exp_time_ms: int | None
 
 
-def _headers_doc(request: httpx.Request) -> dict[str, str]:
-    return {k: REDACTED if k.lower() == KEY_HEADER.lower() else v
-            for k, v in request.headers.items()}
+_SECRET_HEADERS = frozenset({KEY_HEADER.lower()})
 
 
 def _kept(reply: Reply) -> dict[str, str]:
@@ -110,12 +114,14 @@ class BinanceRest:
         self._sync_tried = False
         # the same stack as OKX (adapters/okx/rest.py): requests built here in full go straight
         # to the transport, aiohttp's pool by default (BENCHMARKS.md, issue 14 P1)
-        self._transport: httpx.AsyncBaseTransport = transport or AiohttpTransport()
+        self._transport: httpx.AsyncBaseTransport = transport or http_transport(
+            config.http_stack)
         self._base = httpx.URL(config.rest_url)
         self._prefix = self._base.raw_path.decode("ascii").rstrip("/")  # a host may sit on a path
         self._timeout = httpx.Timeout(config.request_timeout_s,
                                       connect=config.connect_timeout_s).as_dict()
         self._host = self._base.netloc.decode("ascii")
+        self._origin = origin_of(self._base)
 
     async def aclose(self) -> None:
         await self._transport.aclose()
@@ -245,7 +251,7 @@ class BinanceRest:
             exp_time_ms = stamp + self._config.recv_window_ms
         request = self._build(method, path, fields, security)
         sent_ms, started = self._clock.now_ms(), self._clock.monotonic()
-        reply = await send(self._transport, request)
+        reply = await deliver(self._transport, request)
         elapsed_ms = (self._clock.monotonic() - started) * 1000
         self._pacer.observe(reply.headers)
         refusal = limited(reply)
@@ -256,7 +262,7 @@ class BinanceRest:
         record = ExchangeCallRecord(
             "rest", endpoint,
             mask_listen_keys({"method": method, "path": path, "params": shown,
-                              "headers": _headers_doc(request)}),
+                              "headers": request.headers_doc(_SECRET_HEADERS)}),
             mask_listen_keys(response_doc(reply, elapsed_ms, _kept(reply))),
             judgement.evidence_outcome, sent_ms, started, self._offset.value_ms,
             {"attempt": attempt, "exp_time_ms": exp_time_ms})
@@ -264,7 +270,7 @@ class BinanceRest:
         return _Call(reply, judgement, evidence, sent_ms, self._clock.now_ms(), exp_time_ms)
 
     def _build(self, method: str, path: str, fields: dict[str, str],
-               security: Security) -> httpx.Request:
+               security: Security) -> Outgoing:
         # serialized once: these exact bytes are both signed and sent
         text = urlencode(fields)
         if security == "signed":
@@ -282,8 +288,5 @@ class BinanceRest:
         data = text.encode("ascii") if body else b""
         if body:
             headers["Content-Length"] = str(len(data))
-        request = httpx.Request(method, url_on(self._base, self._prefix + target),
-                                headers=headers, stream=httpx.ByteStream(data),
-                                extensions={"timeout": self._timeout})
-        request.read()  # the body is in memory: request.content is there for every transport
-        return request
+        return Outgoing(method, self._base, self._origin, self._prefix + target, headers, data,
+                        self._timeout)

@@ -1,12 +1,14 @@
 """An httpx transport that carries requests on one aiohttp session (keep-alive pool).
 
-The adapters build httpx.Request objects and read httpx.Response objects as before; only the
-wire underneath changes. Measured on the simulator (BENCHMARKS.md, "Transport choice"), httpx's
-own stack (AsyncClient.send -> httpcore -> h11 -> anyio) costs about twice aiohttp's per call,
-which is most of what the engine adds to a round trip next to the exchange. The bridge is
-ours rather than the httpx-aiohttp package because that package (0.2.0) turns every aiohttp
-connection error, including a connection lost after the request went out, into
-httpx.ConnectTimeout, and parses the URL afresh on every call.
+The adapters' requests reach it as httpx.Request objects (handle_async_request: any httpx
+transport can stand in) or, on the hot path, as plain method, URL, headers and body (fetch, used
+by adapters.common.http.deliver), which builds no httpx.Request or httpx.Response (issue 14 P1).
+Measured on the simulator (BENCHMARKS.md, "Transport choice"), httpx's own stack
+(AsyncClient.send -> httpcore -> h11 -> anyio) costs about twice aiohttp's per call, which is
+most of what the engine adds to a round trip next to the exchange. The bridge is ours rather
+than the httpx-aiohttp package because that package (0.2.0) turns every aiohttp connection
+error, including a connection lost after the request went out, into httpx.ConnectTimeout, and
+parses the URL afresh on every call.
 
 Errors keep httpx's meaning: a failure to connect is httpx.ConnectError / ConnectTimeout
 (nothing was sent), anything after that is httpx.ReadError / ReadTimeout / RemoteProtocolError
@@ -14,7 +16,7 @@ Errors keep httpx's meaning: a failure to connect is httpx.ConnectError / Connec
 """
 
 import ssl
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 import aiohttp
@@ -76,14 +78,46 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         return found
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        session = self._session or self._open()
-        url = yarl.URL(str(request.url), encoded=True)
+        response = await self._request(request.method, yarl.URL(str(request.url), encoded=True),
+                                       [(k.decode("latin-1"), v.decode("latin-1"))
+                                        for k, v in request.headers.raw],
+                                       request.content, request.extensions.get("timeout", {}))
+        return httpx.Response(response.status, headers=response.raw_headers,
+                              stream=_Body(response), request=request)
+
+    async def fetch(self, method: str, url: str, headers: Mapping[str, str], body: bytes,
+                    timeout: dict[str, float | None],
+                    max_body: int) -> tuple[int, Mapping[str, str], bytes | None]:
+        """One exchange without httpx objects (adapters.common.http.deliver): the status, the
+        headers (case-insensitive) and the body, None once it passes max_body. url is
+        absolute and already percent-encoded (the exact bytes that were signed). Failures are
+        raised as handle_async_request raises them."""
+        response = await self._request(method, yarl.URL(url, encoded=True), headers, body,
+                                       timeout)
         try:
-            response = await session.request(
-                request.method, url, headers=[(k.decode("latin-1"), v.decode("latin-1"))
-                                          for k, v in request.headers.raw],
-                data=request.content or None, allow_redirects=False,
-                timeout=self._timeout(request.extensions.get("timeout", {})))
+            chunks: list[bytes] = []
+            size = 0
+            try:
+                async for chunk in response.content.iter_chunked(CHUNK):
+                    size += len(chunk)
+                    if size > max_body:
+                        return response.status, response.headers, None
+                    chunks.append(chunk)
+            except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
+                raise httpx.ReadTimeout(str(exc) or "read timed out") from exc
+            except aiohttp.ClientError as exc:
+                raise httpx.ReadError(str(exc) or type(exc).__name__) from exc
+        finally:
+            response.release()
+        return response.status, response.headers, b"".join(chunks)
+
+    async def _request(self, method: str, url: yarl.URL,
+                       headers: Mapping[str, str] | list[tuple[str, str]], body: bytes,
+                       timeout: dict[str, float | None]) -> aiohttp.ClientResponse:
+        session = self._session or self._open()
+        try:
+            return await session.request(method, url, headers=headers, data=body or None,
+                                         allow_redirects=False, timeout=self._timeout(timeout))
         except aiohttp.ClientConnectorError as exc:
             raise httpx.ConnectError(str(exc)) from exc
         except aiohttp.ConnectionTimeoutError as exc:
@@ -93,8 +127,6 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         except aiohttp.ClientError as exc:
             # the request may have been written before the connection failed
             raise httpx.ReadError(str(exc) or type(exc).__name__) from exc
-        return httpx.Response(response.status, headers=response.raw_headers,
-                              stream=_Body(response), request=request)
 
     async def aclose(self) -> None:
         if self._session is not None:

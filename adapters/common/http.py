@@ -1,19 +1,28 @@
-"""One HTTP exchange as the adapters see it: send on a keep-alive httpx client, read the body
-with a size cap, parse JSON, and describe the answer for the evidence record.
+"""One HTTP exchange as the adapters see it: send on a keep-alive httpx client or transport, read
+the body with a size cap, parse JSON, and describe the answer for the evidence record.
+
+The venues describe a request as an Outgoing and deliver() it: on the aiohttp transport straight
+through AiohttpTransport.fetch, with no httpx.Request or httpx.Response built (≈ a tenth of a
+call's CPU, BENCHMARKS.md); on any other httpx transport (httpx's own stack, the replay, test
+doubles) as the httpx.Request it describes.
 
 Nothing here judges the answer: each venue's errors.py maps a Reply to its outcomes.
 """
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
 import httpx
 
+from adapters.common.aio_transport import AiohttpTransport
+
 # An exchange's largest answers (every instrument, 1,500 klines) are well under 1 MiB
 MAX_BODY = 16 * 1024 * 1024
 # how much of a non-JSON body the evidence keeps
 MAX_TEXT = 2000
+REDACTED = "[redacted]"
 
 
 @attrs.frozen
@@ -24,7 +33,8 @@ class Reply:
     payload: Any
     text: str
     failure: str | None = None
-    headers: httpx.Headers | None = None
+    # case-insensitive either way: httpx.Headers, or aiohttp's CIMultiDictProxy from deliver()
+    headers: Mapping[str, str] | None = None
 
     def header(self, name: str) -> str | None:
         return None if self.headers is None else self.headers.get(name)
@@ -49,6 +59,59 @@ def url_on(base: httpx.URL, target: str) -> httpx.URL:
     return url
 
 
+@attrs.frozen
+class Outgoing:
+    """A request built in full by a venue: base is the venue's parsed REST URL, origin its
+    scheme://host[:port] as text, target the path and query to put on it (percent-encoded: the
+    exact bytes that were signed)."""
+
+    method: str
+    base: httpx.URL
+    origin: str
+    target: str
+    headers: dict[str, str]
+    body: bytes
+    timeout: dict[str, float | None]
+
+    def to_httpx(self) -> httpx.Request:
+        # Host and Content-Length are the venue's to set: httpx's `content=` path re-derives
+        # and merges default headers, twice the cost of the rest
+        request = httpx.Request(self.method, url_on(self.base, self.target),
+                                headers=self.headers, stream=httpx.ByteStream(self.body),
+                                extensions={"timeout": self.timeout})
+        request.read()  # the body is in memory: request.content is there for every transport
+        return request
+
+    def headers_doc(self, secret: frozenset[str]) -> dict[str, str]:
+        """The headers for the evidence record, named in lower case (as httpx names them),
+        with the values of the lower-case names in secret redacted."""
+        shown = {}
+        for name, value in self.headers.items():
+            low = name.lower()
+            shown[low] = REDACTED if low in secret else value
+        return shown
+
+
+def origin_of(base: httpx.URL) -> str:
+    """scheme://host[:port] of a parsed base URL, as text."""
+    return f"{base.scheme}://{base.netloc.decode('ascii')}"
+
+
+async def deliver(via: httpx.AsyncClient | httpx.AsyncBaseTransport, out: Outgoing) -> Reply:
+    """Send out once, as send() does; on the aiohttp transport without httpx objects."""
+    if not isinstance(via, AiohttpTransport):
+        return await send(via, out.to_httpx())
+    try:
+        status, headers, content = await via.fetch(out.method, out.origin + out.target,
+                                                   out.headers, out.body, out.timeout,
+                                                   MAX_BODY)
+    except httpx.TimeoutException:
+        return Reply(None, None, "", "timeout")
+    except httpx.HTTPError as exc:
+        return Reply(None, None, "", f"transport:{type(exc).__name__}")
+    return _reply(status, headers, content)
+
+
 async def send(via: httpx.AsyncClient | httpx.AsyncBaseTransport,
                request: httpx.Request) -> Reply:
     """Send once; a transport failure or timeout becomes a Reply with failure set.
@@ -68,16 +131,18 @@ async def send(via: httpx.AsyncClient | httpx.AsyncBaseTransport,
         return Reply(None, None, "", "timeout")
     except httpx.HTTPError as exc:
         return Reply(None, None, "", f"transport:{type(exc).__name__}")
+    return _reply(response.status_code, response.headers, content)
+
+
+def _reply(status: int, headers: Mapping[str, str], content: bytes | None) -> Reply:
     if content is None:
         # an answer, but not one we read: a protocol error for a read, Unknown for a write
-        return Reply(response.status_code, None, f"<body larger than {MAX_BODY} bytes>",
-                     headers=response.headers)
+        return Reply(status, None, f"<body larger than {MAX_BODY} bytes>", headers=headers)
     try:
         payload = json.loads(content)
     except ValueError:
-        return Reply(response.status_code, None, content.decode("utf-8", "replace"),
-                     headers=response.headers)
-    return Reply(response.status_code, payload, "", headers=response.headers)
+        return Reply(status, None, content.decode("utf-8", "replace"), headers=headers)
+    return Reply(status, payload, "", headers=headers)
 
 
 async def _read_capped(response: httpx.Response) -> bytes | None:
@@ -102,3 +167,11 @@ def response_doc(reply: Reply, elapsed_ms: float,
     if headers:
         doc["headers"] = headers
     return doc
+
+
+def http_transport(stack: str) -> httpx.AsyncBaseTransport:
+    """The transport under every REST call: "aiohttp" (the default, see BENCHMARKS.md) or
+    "httpx" (httpx's own httpcore stack)."""
+    if stack == "httpx":
+        return httpx.AsyncHTTPTransport(trust_env=False)
+    return AiohttpTransport()

@@ -9,6 +9,11 @@
    Any other secret is written as itself at every depth, so the line's scrub finds it there.
 The walk also turns values JSON cannot hold (Decimal, enums, attrs objects, bytes, NaN) into
 plain JSON, so serialization itself cannot fail and lose a record.
+
+Redactor.encode_plain skips the walk where it cannot change anything: the value is plain JSON
+that orjson writes and reads back equal, and the text has no backslash, is ASCII and holds no
+credential-name fragment outside pairs already redacted (_names_clean). Most exchange records
+qualify; walking and json.dumps were most of a record's cost (issue 14 P1, BENCHMARKS.md).
 """
 
 import enum
@@ -21,6 +26,7 @@ from decimal import Decimal
 from typing import Any
 
 import attrs
+import orjson
 
 REDACTED = "[redacted]"
 MIN_SECRET_LEN = 6
@@ -36,6 +42,13 @@ _MAYBE_SECRET_KEY = re.compile(r"secret|passphrase|password|api_?key|access|sign
 
 
 _OPENERS = frozenset("{[")
+# _names_clean deletes every byte but A-Z, a-z and 0-9 and lower-cases what is left
+_NOT_ALNUM_BYTES = bytes(b for b in range(256) if not chr(b).isascii() or not chr(b).isalnum())
+_LOWER = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"abcdefghijklmnopqrstuvwxyz")
+_REDACTED_VALUE = b'":"' + REDACTED.encode() + b'"'
+# subclasses, dataclasses and datetimes go to the walk (orjson raises TypeError on them)
+_ORJSON_OPTIONS = (orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATACLASS
+                   | orjson.OPT_PASSTHROUGH_DATETIME)
 ESCAPE_DEPTH = 3
 
 
@@ -51,6 +64,32 @@ def _escape_invariant(text: str) -> bool:
     """json.dumps writes text as itself, at any depth of nesting (printable ASCII, no quote
     and no backslash)."""
     return _PLAIN.fullmatch(text) is not None and '"' not in text and "\\" not in text
+
+
+def _names_clean(data: bytes) -> bool:
+    """True when no key written in this JSON text can be a credential name, except keys whose
+    value is already REDACTED (the walk leaves those pairs as they are).
+
+    With no backslash, every key stands in the text verbatim (and no string holds JSON with
+    keys of its own: their quotes would be escaped), and `":"[redacted]"` can only end a key
+    and start its redacted value. is_secret_name lower-cases a key and deletes all but a-z and
+    0-9; doing the same to the whole text leaves each key's squeezed form a contiguous part of
+    it, so a credential name anywhere leaves a fragment behind. Keys and values run together
+    may leave one too: then the caller walks, which is only slower.
+    """
+    if b"\\" in data or not data.isascii():
+        return False
+    if _REDACTED_VALUE in data:
+        parts = data.split(_REDACTED_VALUE)
+        # each part but the last ends with `"<key>`: cut from the key's opening quote
+        data = b"".join(part[:part.rfind(b'"')] for part in parts[:-1]) + parts[-1]
+    squeezed = data.translate(_LOWER, _NOT_ALNUM_BYTES)
+    # what is_secret_name looks for, widened: `sign$` to `sign` (which covers `signature`),
+    # passphrase and password to `pass`; spelled out, as a generator costs more than the tests
+    return not (b"sign" in squeezed or b"secret" in squeezed or b"pass" in squeezed
+                or b"apikey" in squeezed or b"accesskey" in squeezed
+                or b"privatekey" in squeezed or b"authorization" in squeezed
+                or b"cookie" in squeezed)
 
 
 @functools.lru_cache(maxsize=4096)  # the same few header and field names recur in every record
@@ -107,6 +146,23 @@ class Redactor:
         if attrs.has(type(value)):
             return self.clean(attrs.asdict(value, recurse=False))
         return self._clean_str(str(value))
+
+    def encode_plain(self, value: Any) -> bytes | None:
+        """Compact JSON of value (UTF-8) when clean(value) would be value itself, else None:
+        then the caller walks. Literal secrets are still the caller's to scrub_bytes."""
+        if self._scrub_strings:
+            return None  # a secret that escapes must be scrubbed string by string
+        try:
+            data = orjson.dumps(value, option=_ORJSON_OPTIONS)
+        except TypeError:
+            return None  # Decimal, bytes, attrs, int beyond 64 bits, non-str keys ...
+        if not _names_clean(data):
+            return None
+        # orjson writes NaN and infinities as null, where the walk keeps them as text: a value
+        # that reads back different is left to the walk
+        if b"null" in data and orjson.loads(data) != value:
+            return None
+        return data
 
     def clean_scrubbed(self, value: Any) -> Any:
         """clean(value), with literal secrets scrubbed from it as well: for values written

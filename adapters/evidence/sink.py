@@ -247,12 +247,16 @@ class FileEvidenceSink:
                            fsync=self._fsync)
 
     def _serialize(self, record: ExchangeCallRecord) -> bytes:
-        body = {**self._header, **self._redactor.clean({
+        fields = {
             "kind": record.kind, "endpoint": record.endpoint, "wall_ms": record.wall_ms,
             "wall_iso": utc_iso_ms(record.wall_ms), "mono_s": record.mono_s,
             "clock_offset_ms": record.clock_offset_ms, "request": record.request,
-            "response": record.response, "outcome": record.outcome, "extra": record.extra})}
-        return self._redactor.scrub_bytes(_compact(body))
+            "response": record.response, "outcome": record.outcome, "extra": record.extra}
+        # walked only where the walk can change something (Redactor.encode_plain)
+        data = self._redactor.encode_plain({**self._header, **fields})
+        if data is None:
+            data = _compact({**self._header, **self._redactor.clean(fields)})
+        return self._redactor.scrub_bytes(data)
 
     def _package_locked(self) -> PackageManifest:
         self._flush_locked()

@@ -16,8 +16,14 @@ from urllib.parse import urlencode
 import attrs
 import httpx
 
-from adapters.common.aio_transport import AiohttpTransport
-from adapters.common.http import Reply, response_doc, send, url_on
+from adapters.common.http import (
+    Outgoing,
+    Reply,
+    deliver,
+    http_transport,
+    origin_of,
+    response_doc,
+)
 from adapters.common.timesync import ClockOffset
 from adapters.okx import wire
 from adapters.okx.config import OkxConfig
@@ -77,10 +83,6 @@ class _Call:
     exp_time_ms: int | None
 
 
-def redact_headers(headers: httpx.Headers) -> dict[str, str]:
-    return {k: REDACTED if k.lower() in SECRET_HEADERS else v for k, v in headers.items()}
-
-
 class OkxRest:
     """Built synchronously; call aclose() when done."""
 
@@ -99,6 +101,7 @@ class OkxRest:
         # requests go straight to the transport (adapters.common.http.send): built here in full
         self._transport = transport or http_transport(config.http_stack)
         self._base = httpx.URL(config.rest_url)
+        self._origin = origin_of(self._base)
         self._prefix = self._base.raw_path.decode("ascii").rstrip("/")  # a host may sit on a path
         self._timeout = httpx.Timeout(config.request_timeout_s,
                                       connect=config.connect_timeout_s).as_dict()
@@ -231,20 +234,20 @@ class OkxRest:
                 if deadline else None
             request = self._build(method, path, params, body, signed, exp_time_ms)
             sent_ms, started = self._clock.now_ms(), self._clock.monotonic()
-            reply = await send(self._transport, request)
+            reply = await deliver(self._transport, request)
         elapsed_ms = (self._clock.monotonic() - started) * 1000
         judgement = judge_write(reply) if write else judge_read(reply)
         record = ExchangeCallRecord(
             "rest", endpoint,
             {"method": method, "path": path, "query": dict(params or {}),
-             "headers": redact_headers(request.headers), "body": body},
+             "headers": request.headers_doc(SECRET_HEADERS), "body": body},
             response_doc(reply, elapsed_ms), judgement.evidence_outcome, sent_ms, started,
             self._offset.value_ms, {"attempt": attempt, "exp_time_ms": exp_time_ms})
         evidence = self._sink.record_call(record)
         return _Call(reply, judgement, evidence, sent_ms, self._clock.now_ms(), exp_time_ms)
 
     def _build(self, method: str, path: str, params: Params | None, body: Any, signed: bool,
-               exp_time_ms: int | None) -> httpx.Request:
+               exp_time_ms: int | None) -> Outgoing:
         query = urlencode(dict(params), safe=",") if params else ""
         # serialized once: these exact bytes are both signed and sent
         text = "" if body is None else json.dumps(body, separators=(",", ":"))
@@ -259,18 +262,4 @@ class OkxRest:
         if signed:
             stamp = rest_timestamp(self.exchange_now_ms())
             headers.update(rest_headers(self._credentials, stamp, method, target, text))
-        # built whole here (URL from the parsed base, Host and Content-Length set): httpx's
-        # `content=` path re-derives and merges default headers, twice the cost of the rest
-        request = httpx.Request(method, url_on(self._base, target), headers=headers,
-                                stream=httpx.ByteStream(data),
-                                extensions={"timeout": self._timeout})
-        request.read()  # the body is in memory: request.content is there for every transport
-        return request
-
-
-def http_transport(stack: str) -> httpx.AsyncBaseTransport:
-    """The transport under every REST call: "aiohttp" (the default, see BENCHMARKS.md) or
-    "httpx" (httpx's own httpcore stack)."""
-    if stack == "httpx":
-        return httpx.AsyncHTTPTransport(trust_env=False)
-    return AiohttpTransport()
+        return Outgoing(method, self._base, self._origin, target, headers, data, self._timeout)

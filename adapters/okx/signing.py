@@ -1,6 +1,7 @@
 """OKX v5 request signing: Base64(HMAC-SHA256(secret, timestamp + METHOD + path + body))."""
 
 import base64
+import functools
 import hashlib
 import hmac
 from datetime import UTC, datetime
@@ -19,8 +20,13 @@ def sign(secret: Secret, prehash: str) -> str:
 
 def rest_timestamp(epoch_ms: int) -> str:
     """OK-ACCESS-TIMESTAMP: UTC ISO-8601 with exactly three millisecond digits and a Z."""
-    moment = datetime.fromtimestamp(epoch_ms / 1000, tz=UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{epoch_ms % 1000:03d}Z"
+    seconds, millis = divmod(epoch_ms, 1000)
+    return f"{_utc_second(seconds)}.{millis:03d}Z"
+
+
+@functools.lru_cache(maxsize=64)  # signed calls come many to a second: format each once
+def _utc_second(epoch_s: int) -> str:
+    return datetime.fromtimestamp(epoch_s, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def rest_headers(credentials: OkxCredentials, timestamp: str, method: str,

@@ -18,6 +18,7 @@ import signal
 import tempfile
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import attrs
 import httpx
@@ -125,6 +126,22 @@ def _patch_orders(counter: Counter) -> None:
     for transport in (AiohttpTransport, httpx.AsyncHTTPTransport):
         transport.handle_async_request = wrap(  # type: ignore[method-assign]
             transport.handle_async_request)
+
+    # and the aiohttp transport's own seam, which adapters.common.http.deliver uses
+    fetch = AiohttpTransport.fetch
+
+    async def fetch_or_die(self: AiohttpTransport, method: str, url: str, *args: Any,
+                           **kw: Any) -> tuple[int, Any, bytes | None]:
+        trade = method == "POST" and urlsplit(url).path.startswith(TRADE_PREFIX)
+        chosen = trade and counter.hit("order")
+        if chosen and counter.plan.mode == "before":
+            die()
+        answer = await fetch(self, method, url, *args, **kw)
+        if chosen:
+            die()  # the exchange has answered (the body is read); the engine never learns it
+        return answer
+
+    AiohttpTransport.fetch = fetch_or_die  # type: ignore[method-assign]
 
 
 def _die_during(plan: KillPlan, write: Any, data: bytes) -> None:

@@ -48,6 +48,8 @@ def test_rest_timestamp_is_iso_utc_with_three_millisecond_digits() -> None:
     assert rest_timestamp(1704164645678) == "2024-01-02T03:04:05.678Z"
     assert rest_timestamp(1704164645005) == "2024-01-02T03:04:05.005Z"
     assert rest_timestamp(1704164645000) == "2024-01-02T03:04:05.000Z"
+    assert rest_timestamp(1704164645999) == "2024-01-02T03:04:05.999Z"
+    assert rest_timestamp(1704164646000) == "2024-01-02T03:04:06.000Z"
 
 
 def test_rest_headers_sign_timestamp_method_path_and_body() -> None:
