@@ -16,6 +16,7 @@ import pytest
 from application.open_position import OpenPositionCommand
 from domain.errors import InvalidIntent
 from domain.orders import PositionSide
+from domain.state import SymbolState
 from entrypoints import commands
 from entrypoints.exit_codes import ExitCode
 from entrypoints.results import PositionResult
@@ -103,3 +104,19 @@ def test_plan_refused_by_the_market_with_nothing_to_recover_is_plain_bad_input(
         with pytest.raises(InvalidIntent, match="plan must order"):
             commands.open_position(v.settings, v.long("31000", "32000", "33000"))
         assert v.live_algos() == [] and v.entries() == []
+
+
+@pytest.mark.parametrize(("attention", "code"), [(False, ExitCode.BAD_INPUT),
+                                                 (True, ExitCode.NEEDS_ATTENTION)])
+def test_the_worse_of_the_two_outcomes_is_the_exit_code(attention: bool, code: ExitCode,
+                                                        tmp_path: Path) -> None:
+    with venue("okx", tmp_path) as v:
+        handed = commands.open_handed(v.settings, v.long("31000", "32000", "33000"))
+        refused = commands.RefusedAfterRecovery("the plan is wrong", SymbolState(v.symbol),
+                                               attention)
+        result = commands._refused_after_recovery(v.settings, handed, refused, (),
+                                                  tmp_path / "run")
+        assert isinstance(result, PositionResult)
+        assert result.exit_code is code and result.status == "refused_bad_input"
+        assert result.intent_id == "badplan1"
+        assert result.reason.startswith("the plan is wrong; nothing of this open was sent")

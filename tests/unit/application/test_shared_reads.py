@@ -2,11 +2,25 @@
 symbols of a round, each answer read after its question, a failure failing only its askers."""
 
 import asyncio
+from decimal import Decimal
 
 import pytest
 
-from application.shared_reads import Coalesced
+from application.shared_reads import (
+    Coalesced,
+    SharedAlgoReads,
+    SharedOrderReads,
+    shared_algos,
+    shared_orders,
+)
+from domain.algo import AlgoStopIntent
+from domain.orders import OrderIntent, OrdType, Side
 from ports.errors import ExchangeUnavailable
+from ports.exchange_types import CancelDisposition
+from tests.fake_venue import FakeExchange, spec
+from tests.fakes import FakeClock
+
+D = Decimal
 
 
 class Venue:
@@ -167,3 +181,130 @@ def test_a_read_ended_by_a_base_exception_ends_every_asker_instead_of_leaving_th
     a, b, after = asyncio.run(ask())
     assert isinstance(a, Crash) and isinstance(b, Crash)
     assert after == [(("A", "a1"),), (("C", "c1"),)]
+
+
+def test_the_round_counts_say_which_read_was_made() -> None:
+    venue = Venue()
+    reads = coalesced(venue)
+
+    async def ask() -> None:
+        await reads.read("A")
+        await reads.read("C")
+        await asyncio.gather(reads.read("A"), reads.read("B"))
+        await asyncio.gather(reads.read("B"), reads.read("C"))
+
+    asyncio.run(ask())
+    assert reads.reads == {"one": 2, "every": 2}
+
+
+def wrapped_venue(cost: int) -> tuple[FakeExchange, SharedAlgoReads, SharedOrderReads]:
+    exchange = FakeExchange(FakeClock(), instruments=(spec(), spec("ETH-USDT-SWAP")))
+    exchange.algos.account_wide_cost = cost
+    exchange.orders.account_wide_cost = cost
+    return exchange, shared_algos(exchange.algos), shared_orders(exchange.orders)
+
+
+def stop(symbol: str, cid: str) -> AlgoStopIntent:
+    return AlgoStopIntent(spec(symbol), Side.SELL, D("0.01"), D("100"), cid)
+
+
+@pytest.mark.parametrize(("cost", "wanted"), [
+    (1, ["get_all_open_algo_orders", "get_all_open_orders"]),
+    (40, ["get_open_algo_orders"] * 2 + ["get_open_orders"] * 2)])
+def test_the_wrappers_read_account_wide_by_the_venues_cost(cost: int,
+                                                           wanted: list[str]) -> None:
+    exchange, algos, orders = wrapped_venue(cost)
+    assert algos.account_wide_cost == cost and orders.account_wide_cost == cost
+
+    async def ask() -> list[object]:
+        await algos.submit_algo_stop(stop("BTC-USDT-SWAP", "pxSLa00"))
+        await algos.submit_algo_stop(stop("ETH-USDT-SWAP", "pxSLb00"))
+        await orders.submit_order(OrderIntent(spec("ETH-USDT-SWAP"), Side.BUY, OrdType.LIMIT,
+                                              D("0.01"), D("90"), False, "pxENc00"))
+        exchange.calls.clear()
+        return list(await asyncio.gather(
+            algos.get_open_algo_orders("BTC-USDT-SWAP"),
+            algos.get_open_algo_orders("ETH-USDT-SWAP"),
+            orders.get_open_orders("BTC-USDT-SWAP"),
+            orders.get_open_orders("ETH-USDT-SWAP")))
+
+    btc_algos, eth_algos, btc_orders, eth_orders = asyncio.run(ask())
+    assert [a.client_algo_id for a in btc_algos] == ["pxSLa00"]  # type: ignore[attr-defined]
+    assert [a.client_algo_id for a in eth_algos] == ["pxSLb00"]  # type: ignore[attr-defined]
+    assert btc_orders == ()
+    assert [o.client_order_id for o in eth_orders] == ["pxENc00"]  # type: ignore[attr-defined]
+    assert sorted(exchange.calls) == sorted(wanted)
+
+
+def test_everything_else_passes_through_to_the_venue_unchanged() -> None:
+    exchange, algos, orders = wrapped_venue(1)
+
+    async def steps() -> None:
+        placed = await algos.submit_algo_stop(stop("BTC-USDT-SWAP", "pxSLp00"))
+        algo_id = placed.algo_id
+        found = await algos.get_algo_order(symbol="BTC-USDT-SWAP", algo_id=algo_id,
+                                           client_algo_id="pxSLp00")
+        assert found.algo_order is not None and found.algo_order.algo_id == algo_id
+        assert [a.client_algo_id for a in await algos.get_all_open_algo_orders()] == ["pxSLp00"]
+        cancel = await algos.cancel_algo(symbol="BTC-USDT-SWAP", algo_id=algo_id,
+                                         client_algo_id="pxSLp00")
+        assert cancel.disposition is CancelDisposition.CANCEL_ACCEPTED
+        entry = await orders.submit_order(OrderIntent(spec(), Side.BUY, OrdType.LIMIT,
+                                                      D("0.01"), D("90"), False, "pxENp00"))
+        order_id = entry.order_id
+        looked = await orders.get_order_status(symbol="BTC-USDT-SWAP", order_id=order_id,
+                                               client_order_id="pxENp00")
+        assert looked.status is not None and looked.status.order_id == order_id
+        assert [o.client_order_id for o in await orders.get_all_open_orders()] == ["pxENp00"]
+        fills = await orders.get_fills(symbol="BTC-USDT-SWAP", order_id=order_id)
+        assert fills.fills == ()
+        done = await orders.cancel_order(symbol="BTC-USDT-SWAP", order_id=order_id,
+                                         client_order_id="pxENp00")
+        assert done.disposition is CancelDisposition.CANCEL_ACCEPTED
+        executions = await orders.get_executions(symbol="BTC-USDT-SWAP", since_ms=0)
+        assert executions.inst_id == "BTC-USDT-SWAP" and executions.trades == ()
+        armed = await orders.arm_dead_man(symbols=("BTC-USDT-SWAP",), timeout_s=30)
+        assert armed.armed and exchange.dead_man_arms == [(("BTC-USDT-SWAP",), 30)]
+
+    asyncio.run(steps())
+    assert shared_algos(exchange.algos) is algos and shared_algos(algos) is algos
+    assert shared_orders(exchange.orders) is orders and shared_orders(orders) is orders
+
+
+class Recorder:
+    """Whatever is called on it, with exactly which arguments."""
+
+    account_wide_cost = 1
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, dict[str, object]]] = []
+
+    def __getattr__(self, name: str) -> object:
+        async def call(**kwargs: object) -> str:
+            self.calls.append((name, kwargs))
+            return name
+        return call
+
+
+def test_the_wrappers_hand_every_argument_on_as_given() -> None:
+    inner = Recorder()
+    algos, orders = SharedAlgoReads(inner), SharedOrderReads(inner)  # type: ignore[arg-type]
+    ids = {"symbol": "S", "algo_id": "a1", "client_algo_id": "c1"}
+    order_ids = {"symbol": "S", "order_id": "o1", "client_order_id": "c2"}
+
+    async def steps() -> None:
+        await algos.cancel_algo(symbol="S", algo_id="a1", client_algo_id="c1")
+        await algos.get_algo_order(symbol="S", algo_id="a1", client_algo_id="c1")
+        await orders.cancel_order(symbol="S", order_id="o1", client_order_id="c2")
+        await orders.get_order_status(symbol="S", order_id="o1", client_order_id="c2")
+        await orders.get_fills(symbol="S", order_id="o1")
+        await orders.get_executions(symbol="S", since_ms=5)
+        await orders.arm_dead_man(symbols=("S",), timeout_s=30)
+
+    asyncio.run(steps())
+    assert inner.calls == [
+        ("cancel_algo", ids), ("get_algo_order", ids),
+        ("cancel_order", order_ids), ("get_order_status", order_ids),
+        ("get_fills", {"symbol": "S", "order_id": "o1"}),
+        ("get_executions", {"symbol": "S", "since_ms": 5}),
+        ("arm_dead_man", {"symbols": ("S",), "timeout_s": 30})]
