@@ -26,7 +26,7 @@ from domain.instrument import InstrumentSpec
 from domain.logs import CandidateAction, CandidateEvaluation, GateResult, GateVerdict
 from domain.orders import Fill, OrderIntent, OrdType, PositionSide
 from domain.params import Params
-from domain.plan import TradePlan, check_levels, check_min_notional
+from domain.plan import TradePlan, check_levels, check_min_notional, check_own_levels
 from domain.position_rules import Context, emergency_locks
 from domain.regime import Regime, Tier
 from domain.risk import RiskBudget, risk_budget
@@ -122,9 +122,7 @@ class OpenPosition:
         plan = cmd.plan
         passed: list[str] = []
         try:
-            validate_intent_id(plan.intent_id)
-            if cmd.template:
-                validate_template(cmd.template)
+            check_request(cmd)
             passed.append("request_valid")
             spec = await InstrumentBook(self._market).spec(cmd.symbol, live=True)
             passed.append("instrument_live")
@@ -169,6 +167,18 @@ class OpenPosition:
             self._store.set_symbol_state(cmd.symbol, on_position_opened(
                 self._store.get_symbol_state(cmd.symbol), cmd.template))
         return _opened(await self._driver.feed(cmd.symbol, spec, event))
+
+    def refuse_invalid(self, cmd: OpenPositionCommand) -> None:
+        """What can be checked without the exchange, checked before the command sends
+        anything (the recovery it starts with included): InvalidIntent, logged as a candidate
+        refused before the gate."""
+        try:
+            check_request(cmd)
+        except InvalidIntent as exc:
+            self._store.append_event(refused_before_gate(
+                cmd, self._clock.now_ms() // 1000, (), str(exc), exchange=False))
+            self._store.flush()
+            raise
 
     async def _flatten_unplannable(self, cmd: OpenPositionCommand, spec: InstrumentSpec,
                                    fill: Fill, why: str) -> OpenPositionDone:
@@ -298,6 +308,14 @@ def _opened(drive: DriveResult) -> OpenPositionDone:
     return OpenPositionDone(OpenOutcome.OPENED,
                             f"stop {pos.sl_algo.client_algo_id} at {pos.sl_price}",
                             drive.state, drive.notes)
+
+
+def check_request(cmd: OpenPositionCommand) -> None:
+    """The request on its own (no exchange read): intent id, template, the levels' order."""
+    validate_intent_id(cmd.plan.intent_id)
+    if cmd.template:
+        validate_template(cmd.template)
+    check_own_levels(cmd.plan)
 
 
 PRE_GATE = ("request_valid", "instrument_live", "plan_valid", "plan_vs_market",

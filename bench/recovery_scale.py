@@ -1,20 +1,22 @@
 """Benchmark RecoverProtection at scale: N symbols, each with a position and no stop (issue 14 P4).
 
 Run from the project root:
-    .venv/bin/python -m bench.recovery_scale [--symbols 100] [--runs 1]
+    .venv/bin/python -m bench.recovery_scale [--symbols 100] [--runs 1] [--venue okx|binance]
 
-The simulator (OKX face, uvicorn + httptools, OKX's rate limits ON) runs in a child process
-with N extra USDT swaps. Before each run it is reset and every swap gets a long position of
-one lot opened by a market order the engine never saw, so each is an unknown position without
-a stop: recovery must read it, place the default stop (an algo conditional, reduce-only, mark
-price) and see it among the open algo orders. Measured: the wall time of one
-RecoverProtection.execute over all of them, the requests per endpoint, and the 50011 (rate
-limit) answers, which must be zero. Afterwards the exchange itself is asked whether every
-position has exactly one stop.
+The simulator (the venue's face, uvicorn + httptools, the venue's rate limits ON) runs in a
+child process with N extra swaps (OKX: USDT swaps; Binance: USDC perpetuals). Before each run
+it is reset and every swap gets a long position of one lot opened by a market order the
+engine never saw, so each is an unknown position without a stop: recovery must read it, place
+the default stop (an algo conditional, reduce-only, mark price) and see it among the open
+algo orders. Measured: the wall time of one RecoverProtection.execute over all of them, the
+requests per endpoint, and the rate-limit answers, which must be zero (OKX 50011; Binance
+-1003 weight, -1015 orders). Afterwards the exchange itself is asked whether every position
+has exactly one stop.
 
-The floor is OKX's documented limits (fact sheet, rate limits), not the machine: one algo
+The floor is the venue's documented limits (fact sheets), not the machine. OKX: one algo
 placement per request at 20 per 2 s per account means N stops take at least
-(ceil(N / 20) - 1) x 2 s, and every per-symbol read shares a bucket of 10-20 per 2 s.
+(ceil(N / 20) - 1) x 2 s. Binance: 300 orders per 10 s (1,200 a minute) and a weight of
+2,400 a minute; 100 stops fit in one 10 s window, so its limits set no floor at this size.
 """
 
 import argparse
@@ -31,25 +33,37 @@ from decimal import Decimal
 from multiprocessing.connection import Connection
 from typing import Any
 
+from adapters.binance import BinanceConfig, BinanceCredentials
 from adapters.clock import SystemClock
 from adapters.okx import OkxConfig, OkxCredentials
 from application.recover_protection import ProtectionRecovered, RecoverCommand
 from domain.params import Params
-from entrypoints.container import UseCases, okx_venue
-from simulator.core.instruments import Instrument, default_instruments
+from entrypoints.container import UseCases, binance_venue, okx_venue
+from simulator.core.instruments import Instrument, binance_instruments, default_instruments
 from simulator.core.state import CoreConfig
 from simulator.embedded import EmbeddedSimulator
 from tests.fakes import InMemoryEvidenceSink, InMemoryStateStore
 
 CREDS = OkxCredentials(api_key="benchKey1", secret="benchSecret2", passphrase="benchPass3")
+BINANCE_CREDS = BinanceCredentials(api_key="benchKey1", secret="benchSecret2")
 ALGO_PLACEMENTS_PER_2S = 20  # POST trade/order-algo, per account (fact sheet)
+BINANCE_ORDERS_PER_10S = 300  # the ORDERS limit of exchangeInfo.rateLimits (fact sheet)
+LOT = {"okx": "1", "binance": "0.1"}
+RATE_LIMITED = {"okx": ('"50011"',), "binance": ('"-1003"', '"-1015"')}
 
 
-def symbols(n: int) -> list[str]:
-    return [f"R{i:03d}-USDT-SWAP" for i in range(n)]
+def symbols(n: int, venue: str = "okx") -> list[str]:
+    return [f"R{i:03d}USDC" if venue == "binance" else f"R{i:03d}-USDT-SWAP"
+            for i in range(n)]
 
 
-def catalogue(n: int) -> list[Instrument]:
+def catalogue(n: int, venue: str = "okx") -> list[Instrument]:
+    if venue == "binance":
+        base = binance_instruments(0)
+        sol = next(i for i in base if i.inst_id == "SOLUSDC")
+        extra = [replace(sol, inst_id=s, base=s[:-4], start_price=Decimal(100))
+                 for s in symbols(n, venue)]
+        return [*base, *extra]
     base = default_instruments(0)
     btc = next(i for i in base if i.inst_id == "BTC-USDT-SWAP")
     extra = [replace(btc, inst_id=s, inst_id_code=20_000 + i, ct_val=Decimal(1),
@@ -58,25 +72,26 @@ def catalogue(n: int) -> list[Instrument]:
     return [*base, *extra]
 
 
-def open_positions(sim: EmbeddedSimulator, n: int) -> None:
+def open_positions(sim: EmbeddedSimulator, n: int, venue: str = "okx") -> None:
     """A long of one lot on every benchmark swap, placed behind the engine's back."""
     sim.reset()
-    for s in symbols(n):
+    for s in symbols(n, venue):
         sim.set_price(s, Decimal(100))
         (item,) = sim.core.place_orders([{"instId": s, "tdMode": "cross", "side": "buy",
-                                          "ordType": "market", "sz": "1"}])
+                                          "ordType": "market", "sz": LOT[venue]}])
         assert item["sCode"] == "0", item
 
 
-def serve(pipe: Connection, n: int) -> None:
+def serve(pipe: Connection, n: int, venue: str = "okx") -> None:
     """The simulator in its own process, so its Python work does not share our GIL."""
-    config = CoreConfig(seed=7, vol_per_step=0.0, instruments=catalogue(n))
+    config = CoreConfig(seed=7, vol_per_step=0.0, instruments=catalogue(n, venue))
     with EmbeddedSimulator(api_key=CREDS.api_key.reveal(), secret=CREDS.secret.reveal(),
                            passphrase=CREDS.passphrase.reveal(), mode="demo",
-                           rate_limits=True, price_walk=False, core_config=config) as sim:
+                           rate_limits=True, price_walk=False, core_config=config,
+                           exchange=venue) as sim:
         pipe.send((sim.rest_url, sim.ws_url))
         while pipe.recv() == "positions":
-            open_positions(sim, n)
+            open_positions(sim, n, venue)
             pipe.send("ready")
 
 
@@ -85,11 +100,14 @@ def admin(rest_url: str, path: str) -> Any:
         return json.loads(answer.read())
 
 
-async def recover_once(rest_url: str, ws_url: str) -> tuple[float, ProtectionRecovered,
-                                                            InMemoryEvidenceSink]:
+async def recover_once(rest_url: str, ws_url: str, venue: str = "okx"
+                       ) -> tuple[float, ProtectionRecovered, InMemoryEvidenceSink]:
     clock, sink = SystemClock(), InMemoryEvidenceSink()
-    config = OkxConfig(rest_url=rest_url, ws_url=ws_url, demo=True)
-    async with okx_venue(config, CREDS, clock, sink).exchange() as exchange:
+    built: Any = (binance_venue(BinanceConfig(rest_url=rest_url, ws_url=ws_url),
+                                BINANCE_CREDS, clock, sink) if venue == "binance" else
+                  okx_venue(OkxConfig(rest_url=rest_url, ws_url=ws_url, demo=True), CREDS,
+                            clock, sink))
+    async with built.exchange() as exchange:
         use_cases = UseCases(exchange=exchange, sink=sink, store=InMemoryStateStore(),
                              clock=clock, params=Params())
         recover = use_cases.recover()
@@ -99,13 +117,14 @@ async def recover_once(rest_url: str, ws_url: str) -> tuple[float, ProtectionRec
     return elapsed, done, sink
 
 
-def rate_limited(sink: InMemoryEvidenceSink) -> int:
-    return sum('"50011"' in json.dumps(r.response, default=str) for r in sink.records)
+def rate_limited(sink: InMemoryEvidenceSink, venue: str = "okx") -> int:
+    return sum(any(code in json.dumps(r.response, default=str) for code in RATE_LIMITED[venue])
+               for r in sink.records)
 
 
-def protected(rest_url: str, n: int) -> tuple[int, int]:
+def protected(rest_url: str, n: int, venue: str = "okx") -> tuple[int, int]:
     """(positions with exactly one live reduce-only stop, positions) as the exchange sees them."""
-    wanted = set(symbols(n))
+    wanted = set(symbols(n, venue))
     positions = [p for p in admin(rest_url, "/sim/positions")["positions"]
                  if p["instId"] in wanted and Decimal(p["pos"]) != 0]
     algos = Counter(a["instId"] for a in admin(rest_url, "/sim/algos")["algos"]
@@ -113,23 +132,23 @@ def protected(rest_url: str, n: int) -> tuple[int, int]:
     return sum(algos[p["instId"]] == 1 for p in positions), len(positions)
 
 
-def run(n: int, runs: int) -> dict[str, Any]:
+def run(n: int, runs: int, venue: str = "okx") -> dict[str, Any]:
     ours, theirs = multiprocessing.Pipe()
-    server = multiprocessing.Process(target=serve, args=(theirs, n), daemon=True)
+    server = multiprocessing.Process(target=serve, args=(theirs, n, venue), daemon=True)
     server.start()
-    out: dict[str, Any] = {"symbols": n, "seconds": [], "requests": Counter(),
+    out: dict[str, Any] = {"symbols": n, "venue": venue, "seconds": [], "requests": Counter(),
                            "rate_limited": 0, "protected": [], "needs_attention": 0}
     try:
         rest_url, ws_url = ours.recv()
         for _ in range(runs):
             ours.send("positions")
             assert ours.recv() == "ready"
-            elapsed, done, sink = asyncio.run(recover_once(rest_url, ws_url))
+            elapsed, done, sink = asyncio.run(recover_once(rest_url, ws_url, venue))
             out["seconds"].append(elapsed)
             out["requests"].update(r.endpoint for r in sink.records if r.kind == "rest")
-            out["rate_limited"] += rate_limited(sink)
+            out["rate_limited"] += rate_limited(sink, venue)
             out["needs_attention"] += sum(s.needs_attention for s in done.symbols)
-            out["protected"].append(protected(rest_url, n))
+            out["protected"].append(protected(rest_url, n, venue))
     finally:
         ours.send("stop")
         server.join(10)
@@ -137,14 +156,21 @@ def run(n: int, runs: int) -> dict[str, Any]:
 
 
 def report(result: dict[str, Any]) -> None:
-    n, seconds = result["symbols"], result["seconds"]
-    floor = (math.ceil(n / ALGO_PLACEMENTS_PER_2S) - 1) * 2.0
+    n, seconds, venue = result["symbols"], result["seconds"], result.get("venue", "okx")
+    if venue == "binance":
+        floor = (math.ceil(n / (BINANCE_ORDERS_PER_10S * 0.9)) - 1) * 10.0
+        limit = "270 orders / 10 s (90 % of 300)"
+    else:
+        floor = (math.ceil(n / ALGO_PLACEMENTS_PER_2S) - 1) * 2.0
+        limit = "20 algo placements / 2 s"
     print(f"RecoverProtection over {n} symbols with a position and no stop, "
-          f"{len(seconds)} run(s), OKX rate limits on in the simulator")
-    print(f"  wall time        median {statistics.median(seconds):.2f} s, "
-          f"min {min(seconds):.2f} s, max {max(seconds):.2f} s")
-    print(f"  floor (20 algo placements / 2 s): {floor:.1f} s")
-    print(f"  50011 answers    {result['rate_limited']}")
+          f"{len(seconds)} run(s), {venue} rate limits on in the simulator")
+    print(f"  wall time        {' '.join(f'{s:.2f}' for s in seconds)} s; median "
+          f"{statistics.median(seconds):.2f} s, min {min(seconds):.2f} s, "
+          f"max {max(seconds):.2f} s")
+    print(f"  floor ({limit}): {floor:.1f} s")
+    print(f"  rate-limit answers {result['rate_limited']} "
+          f"({', '.join(RATE_LIMITED[venue])})")
     print(f"  protected        {result['protected']} (positions with one live stop, positions)")
     print(f"  needing attention {result['needs_attention']}")
     runs = len(seconds)
@@ -156,8 +182,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--symbols", type=int, default=100)
     parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--venue", choices=("okx", "binance"), default="okx")
     args = parser.parse_args()
-    report(run(args.symbols, args.runs))
+    report(run(args.symbols, args.runs, args.venue))
 
 
 if __name__ == "__main__":

@@ -129,6 +129,24 @@ def check_levels(plan: TradePlan, *, low: Decimal, high: Decimal, what: str) -> 
         raise InvalidIntent(f"{plan.side.value} plan must order {relation} {plan.tp2_price}")
 
 
+def check_own_levels(plan: TradePlan) -> None:
+    """The levels' order that needs no market read: stop, a limit entry, TP1 and TP2 in
+    sequence (a market entry: stop before TP1, TP2 at or beyond it). Checked before the
+    command sends anything, the recovery it starts with included."""
+    if plan.entry_price is not None:
+        check_levels(plan, low=plan.entry_price, high=plan.entry_price,
+                     what=f"entry {plan.entry_price}")
+        return
+    if plan.side is PositionSide.LONG:
+        ordered = plan.stop_price < plan.tp1_price <= plan.tp2_price
+        relation = f"stop {plan.stop_price} < tp1 {plan.tp1_price} <= tp2"
+    else:
+        ordered = plan.stop_price > plan.tp1_price >= plan.tp2_price
+        relation = f"stop {plan.stop_price} > tp1 {plan.tp1_price} >= tp2"
+    if not ordered:
+        raise InvalidIntent(f"{plan.side.value} plan must order {relation} {plan.tp2_price}")
+
+
 def check_min_notional(plan: TradePlan, spec: InstrumentSpec, *, price: Decimal) -> None:
     """An opening order below the instrument's minimum notional is refused by the exchange
     (Binance -4164 MIN_NOTIONAL; reduce-only orders are exempt there): said as bad input before

@@ -24,6 +24,7 @@ from application.status import StatusCommand
 from application.watch import WatchCommand
 from domain.errors import InvalidIntent
 from domain.regime import Regime
+from domain.state import SymbolState
 from entrypoints import reads_day
 from entrypoints.boundary import BadInput
 from entrypoints.container import Application
@@ -106,13 +107,42 @@ def selfcheck(settings: Settings, with_orders: bool, intent_id: str) -> SelfChec
         exit_code=ExitCode.DONE if done.all_passed else ExitCode.EXCHANGE_FAILED)
 
 
+@attrs.frozen
+class RefusedAfterRecovery:
+    """A command refused as bad input after the recovery it starts with had sent requests:
+    nothing of the command itself was sent; what the recovery did stands."""
+
+    reason: str
+    state: SymbolState
+    recovery_needs_attention: bool
+
+
+def _trade_writes(c: Application) -> int:
+    return int(getattr(c.adapters.sink(), "trade_writes", 0))
+
+
 def _with_recovery(settings: Settings, prefix: str, symbol: str,
                    command: Callable[[Application], Awaitable[T]],
-                   progress: Progress | None) -> tuple[T, tuple[Recovery, ...], Path]:
+                   progress: Progress | None,
+                   precheck: Callable[[Application], None] | None = None,
+                   ) -> tuple[T | RefusedAfterRecovery, tuple[Recovery, ...], Path]:
     with session(settings, run_prefix=prefix, progress=progress) as container:
-        async def body(c: Application) -> tuple[T, ProtectionRecovered]:
+        async def body(c: Application) -> tuple[T | RefusedAfterRecovery, ProtectionRecovered]:
+            if precheck is not None:
+                precheck(c)  # bad input that needs no exchange read: refused before anything
             recovered = await c.use_cases.recover().execute(RecoverCommand((symbol,)))
-            return await command(c), recovered
+            before = _trade_writes(c)
+            try:
+                return await command(c), recovered
+            except InvalidIntent as exc:
+                # refused on what it read (instrument, mark, book): nothing of the command
+                # left. With nothing sent at all it is plain bad input (exit 2); after the
+                # recovery's own requests the outcome says both
+                if before == 0 or _trade_writes(c) != before:
+                    raise
+                state = c.adapters.store().get_symbol_state(symbol)
+                return RefusedAfterRecovery(str(exc), state, recovered.needs_attention), \
+                    recovered
         result, recovered = run(container, body)
         run_dir = container.adapters.run_dir()
     return result, Recovery.of(recovered), run_dir
@@ -127,6 +157,9 @@ class Handed:
     symbol: str
     call: Callable[[Application], Awaitable[Any]]
     shape: Callable[[Any, tuple[Recovery, ...], Path], Result]
+    # the request's own checks, run before the recovery the command starts with
+    precheck: Callable[[Application], None] | None = None
+    intent_id: str | None = None
 
 
 def _position_result(settings: Settings, name: str, symbol: str, done: Any, status: str,
@@ -150,7 +183,9 @@ def open_handed(settings: Settings, cmd: OpenPositionCommand) -> Handed:
                 ExitCode.EXCHANGE_FAILED)
         return _position_result(settings, "open", cmd.symbol, done, done.status, done.reason,
                                 code, recovered, run_dir, cmd.intent_id)
-    return Handed("open", cmd.symbol, call, shape)
+    def precheck(c: Application) -> None:
+        c.use_cases.open_position().refuse_invalid(cmd)
+    return Handed("open", cmd.symbol, call, shape, precheck, cmd.intent_id)
 
 
 def close_handed(settings: Settings, symbol: str) -> Handed:
@@ -194,8 +229,24 @@ def _local_or_handed(settings: Settings, handed: Handed, args: dict[str, Any],
     if forwarded is not None:
         return forwarded
     done, recovered, run_dir = _with_recovery(settings, handed.name, handed.symbol,
-                                              handed.call, progress)
+                                              handed.call, progress, handed.precheck)
+    if isinstance(done, RefusedAfterRecovery):
+        return _refused_after_recovery(settings, handed, done, recovered, run_dir)
     return handed.shape(done, recovered, run_dir)
+
+
+def _refused_after_recovery(settings: Settings, handed: Handed, done: RefusedAfterRecovery,
+                            recovered: tuple[Recovery, ...], run_dir: Path) -> Result:
+    """Exit 2 (bad input), or 3 when the recovery itself needs attention: the worse of the
+    two outcomes the command had."""
+    code = ExitCode.NEEDS_ATTENTION if done.recovery_needs_attention else ExitCode.BAD_INPUT
+    reason = (f"{done.reason}; nothing of this {handed.name} was sent (the recovery it "
+              "started with had acted first: see recovery)")
+    return PositionResult(command=handed.name, venue=settings.venue, run_dir=run_dir,
+                          symbol=handed.symbol, intent_id=handed.intent_id,
+                          status="refused_bad_input", reason=reason,
+                          position=PositionView.of(done.state), notes=(), recovery=recovered,
+                          exit_code=code)
 
 
 def open_position(settings: Settings, cmd: OpenPositionCommand,

@@ -45,6 +45,7 @@ from adapters.okx import (
     exchange_clock_of,
 )
 from adapters.state import JsonFileStateStore
+from application import shared_reads
 from application.close_position import ClosePosition
 from application.driver import PositionDriver
 from application.engine import ExecutionEngine
@@ -221,7 +222,10 @@ class UseCases(containers.DeclarativeContainer):
 
     timings = providers.Singleton(Timings)
     order_path = providers.Factory(OrderPath, orders, market, clock, timings)
-    stop_path = providers.Factory(StopPath, algos, streams, clock)
+    # per-symbol open-order reads of concurrent symbols shared as account-wide reads (P4)
+    shared_algos = providers.Factory(shared_reads.shared_algos, algos)
+    shared_orders = providers.Factory(shared_reads.shared_orders, orders)
+    stop_path = providers.Factory(StopPath, shared_algos, streams, clock)
     venue = providers.Factory(Venue, market, account, orders, algos, order_path, stop_path)
     driver = providers.Factory(PositionDriver, venue, store, clock, params, progress)
 
@@ -236,8 +240,8 @@ class UseCases(containers.DeclarativeContainer):
                                         store)
     regime_shift = providers.Factory(OnRegimeShift, market, account, driver, store, clock,
                                      params)
-    recover = providers.Factory(RecoverProtection, market, account, orders, algos, driver,
-                                store, clock, params, progress)
+    recover = providers.Factory(RecoverProtection, market, account, shared_orders,
+                                shared_algos, driver, store, clock, params, progress)
     close_position = providers.Factory(ClosePosition, market, account, order_path, driver,
                                        store)
     status = providers.Factory(Status, account, algos, store, clock)

@@ -68,6 +68,10 @@ class ExchangeAdapter:
     closers: tuple[Closer, ...] = ()
     _specs: dict[str, InstrumentSpec] = attrs.field(factory=dict, init=False)
 
+    @property
+    def account_wide_cost(self) -> int:
+        return max(self.orders.account_wide_cost, self.algos.account_wide_cost)
+
     async def aclose(self) -> None:
         for close in self.closers:
             await close()
@@ -105,6 +109,9 @@ class ExchangeAdapter:
 
     async def get_mark_price(self, symbol: str) -> PriceReading:
         return await self.market.get_mark_price(symbol)
+
+    async def get_mark_prices(self) -> tuple[PriceReading, ...]:
+        return await self.market.get_mark_prices()
 
     async def get_last_price(self, symbol: str) -> PriceReading:
         return await self.market.get_last_price(symbol)
@@ -154,6 +161,9 @@ class ExchangeAdapter:
     async def get_open_orders(self, symbol: str) -> tuple[OrderStatus, ...]:
         return await self.orders.get_open_orders(symbol)
 
+    async def get_all_open_orders(self) -> tuple[OrderStatus, ...]:
+        return await self.orders.get_all_open_orders()
+
     # --- seed 001 §1.4 algo conditional orders
     async def place_algo_stop(self, *, symbol: str, side: Side, qty: Decimal | None,
                               stop_price: Decimal, reduce_only: bool, client_algo_id: str,
@@ -174,6 +184,9 @@ class ExchangeAdapter:
 
     async def get_open_algo_orders(self, symbol: str) -> tuple[AlgoOrder, ...]:
         return await self.algos.get_open_algo_orders(symbol)
+
+    async def get_all_open_algo_orders(self) -> tuple[AlgoOrder, ...]:
+        return await self.algos.get_all_open_algo_orders()
 
     async def get_algo_order(self, *, symbol: str, algo_id: str | None,
                              client_algo_id: str | None) -> AlgoLookup:

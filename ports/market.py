@@ -27,6 +27,11 @@ class MarketData(Protocol):
         """The mark price, which protective stops trigger on (working_type MARK_PRICE)."""
         ...
 
+    async def get_mark_prices(self) -> tuple[PriceReading, ...]:
+        """The mark price of every perpetual swap the venue lists, in one read (recovery over
+        many symbols)."""
+        ...
+
     async def get_last_price(self, symbol: str) -> PriceReading:
         """The last traded price."""
         ...

@@ -14,6 +14,13 @@ from ports.exchange_types import (
 
 
 class Orders(Protocol):
+    @property
+    def account_wide_cost(self) -> int:
+        """What one account-wide open-list read costs at the venue's rate limits, counted in
+        one-symbol reads (OKX 1: the same bucket; Binance 40: its weight): the engine reads
+        account-wide for that many symbols waiting at once, or more."""
+        ...
+
     async def submit_order(self, intent: OrderIntent) -> OrderPlacement:
         """Place an intent (already checked against the instrument); never raises for a refusal
         or a lost answer: the outcome says Accepted, Rejected or Unknown."""
@@ -31,6 +38,11 @@ class Orders(Protocol):
 
     async def get_open_orders(self, symbol: str) -> tuple[OrderStatus, ...]:
         """Live and partially filled orders of one symbol."""
+        ...
+
+    async def get_all_open_orders(self) -> tuple[OrderStatus, ...]:
+        """Live and partially filled orders of every symbol, in one read (or the venue's few
+        pages); each names its symbol."""
         ...
 
     async def get_fills(self, *, symbol: str, order_id: str) -> Fills:

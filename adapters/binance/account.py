@@ -12,6 +12,7 @@ from adapters.binance.config import BinanceConfig
 from adapters.binance.converter import structure_list, structure_one
 from adapters.binance.rest import Answer, BinanceRest
 from adapters.binance.translate import margin_mode, protocol_guard, to_position
+from adapters.common.single_flight import SingleFlight
 from domain.numbers import ZERO
 from domain.orders import PositionSide
 from ports.errors import ExchangeRejected
@@ -35,14 +36,19 @@ class BinanceAccount:
         self._rest = rest
         self._config = config
         self._hedged: bool | None = None
+        self._reading_mode = SingleFlight(self._read_mode)
 
     async def hedged(self) -> bool:
-        """Hedge (dual-side) mode? Read once from positionSide/dual; raises if unreadable."""
+        """Hedge (dual-side) mode? Read once from positionSide/dual (concurrent orders share
+        the read); raises if unreadable."""
         if self._hedged is None:
-            answer = await self._rest.read("GET", DUAL_PATH)
-            mode = structure_one(answer.payload, wire.PositionMode, answer.evidence)
-            self._hedged = mode.dual_side_position
+            self._hedged = await self._reading_mode()
         return self._hedged
+
+    async def _read_mode(self) -> bool:
+        answer = await self._rest.read("GET", DUAL_PATH)
+        return structure_one(answer.payload, wire.PositionMode, answer.evidence) \
+            .dual_side_position
 
     async def pos_mode(self) -> str:
         return LONG_SHORT_MODE if await self.hedged() else NET_MODE

@@ -61,6 +61,7 @@ def stop_params(symbol: str, side: Side, qty: Decimal | None, trigger: Decimal,
 
 
 class BinanceAlgos:
+    account_wide_cost = 40  # openAlgoOrders weighs 1 with a symbol, 40 without
     def __init__(self, rest: BinanceRest, account: BinanceAccount,
                  config: BinanceConfig) -> None:
         self._rest = rest
@@ -152,8 +153,14 @@ class BinanceAlgos:
 
     async def get_open_algo_orders(self, symbol: str) -> tuple[AlgoOrder, ...]:
         """Armed conditional orders of one symbol (openAlgoOrders answers a bare array)."""
-        answer = await self._rest.read("GET", OPEN_PATH,
-                                       {"algoType": "CONDITIONAL", "symbol": symbol})
+        return await self._open({"algoType": "CONDITIONAL", "symbol": symbol})
+
+    async def get_all_open_algo_orders(self) -> tuple[AlgoOrder, ...]:
+        """openAlgoOrders without a symbol: every symbol's, one request (weight 40)."""
+        return await self._open({"algoType": "CONDITIONAL"})
+
+    async def _open(self, params: dict[str, str]) -> tuple[AlgoOrder, ...]:
+        answer = await self._rest.read("GET", OPEN_PATH, params)
         items = structure_list(answer.payload, wire.AlgoOrder, answer.evidence)
         with protocol_guard("open algo order", answer.evidence):
             return tuple(to_algo_order(item, answer.evidence) for item in items)

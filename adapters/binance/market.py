@@ -114,6 +114,13 @@ class BinanceMarket:
         item, answer = await self._premium(symbol)
         return PriceReading(item.symbol, item.mark_price, "mark", item.time, answer.evidence)
 
+    async def get_mark_prices(self) -> tuple[PriceReading, ...]:
+        """premiumIndex without a symbol: every symbol's mark, one request (weight 10)."""
+        answer = await self._get("/fapi/v1/premiumIndex")
+        items = structure_list(answer.payload, wire.PremiumIndex, answer.evidence)
+        return tuple(PriceReading(i.symbol, i.mark_price, "mark", i.time, answer.evidence)
+                     for i in items)
+
     async def get_funding_rate(self, symbol: str) -> FundingRate:
         """The rate of the coming funding (premiumIndex.lastFundingRate) and its time."""
         item, answer = await self._premium(symbol)

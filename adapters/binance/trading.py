@@ -85,6 +85,7 @@ def order_params(symbol: str, side: Side, kind: str, tif: str | None, qty: Decim
 
 
 class BinanceTrading:
+    account_wide_cost = 40  # openOrders weighs 1 with a symbol, 40 without
     def __init__(self, rest: BinanceRest, account: BinanceAccount) -> None:
         self._rest = rest
         self._account = account
@@ -191,7 +192,14 @@ class BinanceTrading:
         return OrderLookup(symbol, status, answer.evidence)
 
     async def get_open_orders(self, symbol: str) -> tuple[OrderStatus, ...]:
-        answer = await self._rest.read("GET", "/fapi/v1/openOrders", {"symbol": symbol})
+        return await self._open({"symbol": symbol})
+
+    async def get_all_open_orders(self) -> tuple[OrderStatus, ...]:
+        """openOrders without a symbol: every symbol's, one request (weight 40)."""
+        return await self._open({})
+
+    async def _open(self, params: dict[str, str]) -> tuple[OrderStatus, ...]:
+        answer = await self._rest.read("GET", "/fapi/v1/openOrders", params)
         items = structure_list(answer.payload, wire.Order, answer.evidence)
         with protocol_guard("open order", answer.evidence):
             return tuple(to_order_status(item, answer.evidence) for item in items)

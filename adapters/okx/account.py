@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from adapters.common.single_flight import SingleFlight
 from adapters.okx import wire
 from adapters.okx.config import OkxConfig
 from adapters.okx.converter import structure_all, unstructure
@@ -30,11 +31,12 @@ class OkxAccount:
         self._config = config
         self._pos_mode: str | None = None
         self._acct_lv: str | None = None
+        self._reading_config = SingleFlight(self.get_account_config)
 
     async def pos_mode(self) -> str:
         """net_mode or long_short_mode, read once from account/config; raises if unreadable."""
         if self._pos_mode is None:
-            await self.get_account_config()
+            await self._reading_config()  # concurrent orders share one read
         assert self._pos_mode is not None
         return self._pos_mode
 

@@ -37,6 +37,7 @@ def _stop_body(symbol: str, side: Side, qty: Decimal | None, stop_price: Decimal
 
 
 class OkxAlgos:
+    account_wide_cost = 1  # orders-algo-pending: 20 per 2 s with or without instId
     def __init__(self, rest: OkxRest, account: OkxAccount, config: OkxConfig) -> None:
         self._rest = rest
         self._account = account
@@ -138,9 +139,15 @@ class OkxAlgos:
         return AlgoLookup(symbol, algo, answer.evidence)
 
     async def get_open_algo_orders(self, symbol: str) -> tuple[AlgoOrder, ...]:
-        found, _ = await read_all(self._rest, PENDING_PATH,
-                                  {"ordType": "conditional", "instId": symbol},
-                                  wire.AlgoOrder, lambda algo: algo.algo_id)
+        return await self._pending({"ordType": "conditional", "instId": symbol})
+
+    async def get_all_open_algo_orders(self) -> tuple[AlgoOrder, ...]:
+        """orders-algo-pending without instId: every SWAP conditional, 100 a page."""
+        return await self._pending({"ordType": "conditional", "instType": "SWAP"})
+
+    async def _pending(self, params: dict[str, str]) -> tuple[AlgoOrder, ...]:
+        found, _ = await read_all(self._rest, PENDING_PATH, params, wire.AlgoOrder,
+                                  lambda algo: algo.algo_id)
         algos = []
         for item, evidence in found:
             with protocol_guard("pending algo order", evidence):

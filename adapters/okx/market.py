@@ -75,6 +75,13 @@ class OkxMarket:
         item = first(answer, wire.MarkPrice, "mark price")
         return PriceReading(item.inst_id, item.mark_px, "mark", item.ts, answer.evidence)
 
+    async def get_mark_prices(self) -> tuple[PriceReading, ...]:
+        """public/mark-price for the whole instType (SWAP): one request."""
+        answer = await self._get("/api/v5/public/mark-price", instType=SWAP)
+        items = structure_all(answer.items, wire.MarkPrice, answer.evidence)
+        return tuple(PriceReading(i.inst_id, i.mark_px, "mark", i.ts, answer.evidence)
+                     for i in items)
+
     async def get_funding_rate(self, symbol: str) -> FundingRate:
         answer = await self._get("/api/v5/public/funding-rate", instId=symbol)
         item = first(answer, wire.FundingRate, "funding rate")

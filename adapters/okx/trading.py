@@ -40,6 +40,7 @@ def pos_side_for(side: Side, reduce_only: bool) -> str:
 
 
 class OkxTrading:
+    account_wide_cost = 1  # orders-pending: 60 per 2 s with or without instId
     def __init__(self, rest: OkxRest, account: OkxAccount, config: OkxConfig,
                  ws: OkxWsOrders | None = None) -> None:
         self._rest = rest
@@ -141,9 +142,15 @@ class OkxTrading:
         return OrderLookup(inst_id, status, answer.evidence)
 
     async def get_open_orders(self, symbol: str) -> tuple[OrderStatus, ...]:
-        found, _ = await read_all(self._rest, "/api/v5/trade/orders-pending",
-                               {"instType": "SWAP", "instId": symbol}, wire.Order,
-                               lambda order: order.ord_id)
+        return await self._pending({"instType": "SWAP", "instId": symbol})
+
+    async def get_all_open_orders(self) -> tuple[OrderStatus, ...]:
+        """orders-pending without instId: every SWAP order, 100 a page."""
+        return await self._pending({"instType": "SWAP"})
+
+    async def _pending(self, params: dict[str, str]) -> tuple[OrderStatus, ...]:
+        found, _ = await read_all(self._rest, "/api/v5/trade/orders-pending", params,
+                                  wire.Order, lambda order: order.ord_id)
         statuses = []
         for item, evidence in found:
             with protocol_guard("pending order", evidence):

@@ -23,7 +23,7 @@ EXPECTED = {
     "evidence_sink": ("group-commit", "fsync-each"),
     "verify_throughput": ("floor",),
     "profile_okx": ("(ours)", "lifecycles"),
-    "recovery_scale": ("floor (20 algo placements / 2 s)", "50011 answers", "protected"),
+    "recovery_scale": ("floor (20 algo placements / 2 s)", "rate-limit answers", "protected"),
     "replay": ("floor", "exchange", "client"),
     "startup": ("| floor |", "--help is"),
 }

@@ -10,6 +10,7 @@ from tests.fake_venue.book import FakeBook
 
 
 class FakeAlgoOrders:
+    account_wide_cost = 1
     def __init__(self, book: FakeBook) -> None:
         self._book = book
 
@@ -40,6 +41,12 @@ class FakeAlgoOrders:
         book.scripted_result("get_open_algo_orders")
         return tuple(a for a in book.algo_book.values()
                      if a.inst_id == symbol and a.state.is_open and book.algo_visible(a))
+
+    async def get_all_open_algo_orders(self) -> tuple[AlgoOrder, ...]:
+        book = self._book
+        book.scripted_result("get_all_open_algo_orders")
+        return tuple(a for a in book.algo_book.values()
+                     if a.state.is_open and book.algo_visible(a))
 
     async def get_algo_order(self, *, symbol: str, algo_id: str | None,
                              client_algo_id: str | None) -> AlgoLookup:

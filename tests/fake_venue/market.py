@@ -55,6 +55,13 @@ class FakeMarket:
         return PriceReading(symbol, book.prices[symbol], "mark", book.clock.now_ms(),
                             book.evidence("GET public/mark-price"))
 
+    async def get_mark_prices(self) -> tuple[PriceReading, ...]:
+        book = self._book
+        book.scripted_result("get_mark_prices")
+        return tuple(PriceReading(s, px, "mark", book.clock.now_ms(),
+                                  book.evidence("GET public/mark-price"))
+                     for s, px in book.prices.items())
+
     async def get_last_price(self, symbol: str) -> PriceReading:
         book = self._book
         book.scripted_result("get_last_price")

@@ -21,6 +21,7 @@ D = Decimal
 
 
 class FakeOrders:
+    account_wide_cost = 1
     def __init__(self, book: FakeBook) -> None:
         self._book = book
 
@@ -84,6 +85,10 @@ class FakeOrders:
         self._book.scripted_result("get_open_orders")
         return tuple(o for o in self._book.order_book.values()
                      if o.inst_id == symbol and not o.state.is_terminal)
+
+    async def get_all_open_orders(self) -> tuple[OrderStatus, ...]:
+        self._book.scripted_result("get_all_open_orders")
+        return tuple(o for o in self._book.order_book.values() if not o.state.is_terminal)
 
     async def arm_dead_man(self, *, symbols: tuple[str, ...], timeout_s: int) -> DeadManSwitch:
         self._book.scripted_result("arm_dead_man")

@@ -167,3 +167,30 @@ def test_many_symbols_recovered_at_once_read_the_instruments_once() -> None:
     assert {s.symbol for s in done.symbols} == {SYMBOL, "ETH-USDT-SWAP"}
     assert exchange.open_algos(SYMBOL) and exchange.open_algos("ETH-USDT-SWAP")
     assert len(reads) == 1
+
+
+def test_many_symbols_are_read_account_wide_not_one_by_one() -> None:
+    exchange, store = FakeExchange(FakeClock()), InMemoryStateStore()
+    exchange.positions[SYMBOL] = (PositionSide.LONG, D("0.10"), D("30000"))
+    exchange.positions["ETH-USDT-SWAP"] = (PositionSide.SHORT, D("0.30"), D("30000"))
+    done = recover(exchange, store)
+    assert {s.symbol for s in done.symbols} == {SYMBOL, "ETH-USDT-SWAP"}
+    assert len(exchange.open_algos(SYMBOL)) == 1 and len(exchange.open_algos("ETH-USDT-SWAP")) == 1
+    calls = exchange.calls
+    # what recovery plans from: one read of each for both symbols, the marks included
+    assert calls.count("get_mark_prices") == 1 and "get_mark_price" not in calls
+    assert calls.index("get_all_open_algo_orders") < calls.index("submit_algo_stop")
+    assert calls.index("get_all_open_orders") < calls.index("submit_algo_stop")
+    # per symbol (facts, stray sweep, sentinel) it would be 3 reads each of open algos
+    algo_reads = calls.count("get_open_algo_orders") + calls.count("get_all_open_algo_orders")
+    assert algo_reads < 6
+
+
+def test_one_symbol_is_read_as_before() -> None:
+    exchange, store = FakeExchange(FakeClock()), InMemoryStateStore()
+    exchange.positions[SYMBOL] = (PositionSide.LONG, D("0.10"), D("30000"))
+    recover(exchange, store, symbols=(SYMBOL,))
+    assert len(exchange.open_algos(SYMBOL)) == 1
+    calls = exchange.calls
+    assert "get_all_open_algo_orders" not in calls and "get_all_open_orders" not in calls
+    assert "get_mark_prices" not in calls and "get_mark_price" in calls

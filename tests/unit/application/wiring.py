@@ -11,6 +11,7 @@ from application.performers import Venue
 from application.probe import ProbeExecution
 from application.recover_protection import RecoverProtection
 from application.selfcheck import SelfCheck
+from application.shared_reads import shared_algos, shared_orders
 from application.status import Status
 from application.watch import ProtectionWatch
 from domain.params import Params
@@ -28,7 +29,7 @@ def order_path(ex: FakeExchange, timings: Timings | None = None) -> OrderPath:
 
 
 def stop_path(ex: FakeExchange) -> StopPath:
-    return StopPath(ex.algos, ex.streams, ex.clock)
+    return StopPath(shared_algos(ex.algos), ex.streams, ex.clock)
 
 
 def venue(ex: FakeExchange) -> Venue:
@@ -58,8 +59,9 @@ def regime_shift(ex: FakeExchange, store: StateStore, params: Params = DEFAULT) 
 
 
 def recover(ex: FakeExchange, store: StateStore, params: Params = DEFAULT) -> RecoverProtection:
-    return RecoverProtection(ex.market, ex.account, ex.orders, ex.algos,
-                             driver(ex, store, params), store, ex.clock, params)
+    return RecoverProtection(ex.market, ex.account, shared_orders(ex.orders),
+                             shared_algos(ex.algos), driver(ex, store, params), store,
+                             ex.clock, params)
 
 
 def close_position(ex: FakeExchange, store: StateStore,

@@ -1,0 +1,215 @@
+"""Per-symbol reads of open orders and open algo orders, served by one account-wide read when
+several symbols ask at once (issue 14 P4).
+
+Recovery over many symbols, and the visibility sentinels of the stops it places, each ask
+"what is open on my symbol?". Asked one by one that is a request per symbol and round, and
+OKX allows 20 orders-algo-pending requests per 2 s. Here the askers of a round share one
+read: a symbol asking alone is read as before (the same request, so single-symbol commands
+and their recordings are unchanged); enough symbols waiting together are answered from one
+account-wide read (the venue's `get_all_*`, one request or a few pages), each given only its
+own symbol's orders. Enough is two, or the venue's `account_wide_cost` when that is higher
+(Binance weighs a read without a symbol as 40 with one: below 40 symbols their own reads cost
+less of the minute's weight).
+
+Freshness is what a per-symbol read gives: an asker only joins a read that has not started
+yet, so every answer was read after the question. A failed read fails every asker of that
+round, as their own reads would have.
+"""
+
+import asyncio
+import weakref
+from collections.abc import Awaitable, Callable
+from typing import Generic, TypeVar
+
+import attrs
+
+from domain.algo import AlgoOrder, AlgoStopIntent
+from domain.orders import OrderIntent, OrderStatus
+from ports.algo_orders import AlgoOrders
+from ports.exchange_types import (
+    AlgoCancelResult,
+    AlgoLookup,
+    AlgoPlacement,
+    CancelResult,
+    DeadManSwitch,
+    Executions,
+    Fills,
+    OrderLookup,
+    OrderPlacement,
+)
+from ports.orders import Orders
+
+T = TypeVar("T")
+
+
+@attrs.define
+class _Round(Generic[T]):
+    symbols: set[str]
+    # each asking symbol's orders, or the error of its read
+    answer: "asyncio.Future[dict[str, tuple[T, ...] | Exception]]"
+
+
+class Coalesced(Generic[T]):
+    """One read per round for every symbol that asked while the previous read ran."""
+
+    def __init__(self, one: Callable[[str], Awaitable[tuple[T, ...]]],
+                 every: Callable[[], Awaitable[tuple[T, ...]]],
+                 symbol_of: Callable[[T], str], cost: int = 1) -> None:
+        self._one, self._every, self._symbol_of = one, every, symbol_of
+        self._enough = max(2, cost)
+        self._next: _Round[T] | None = None  # not started yet: open to askers
+        self._reading: asyncio.Lock | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.reads = {"one": 0, "every": 0}
+
+    async def read(self, symbol: str) -> tuple[T, ...]:
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:  # a new command's event loop: nothing carries over
+            self._loop, self._next, self._reading = loop, None, asyncio.Lock()
+        round_ = self._next
+        if round_ is None:
+            round_ = self._next = _Round(set(), loop.create_future())
+            task = loop.create_task(self._run(round_))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        round_.symbols.add(symbol)
+        # shielded: one asker cancelled must not cancel the others' read
+        found = (await asyncio.shield(round_.answer))[symbol]
+        if isinstance(found, Exception):
+            raise found
+        return found
+
+    async def _run(self, round_: _Round[T]) -> None:
+        assert self._reading is not None
+        try:
+            await asyncio.sleep(0)  # askers of this same turn join
+            async with self._reading:  # the previous round's read has ended
+                if self._next is round_:
+                    self._next = None  # from here on, askers wait for the next round
+                found = await self._read(round_.symbols)
+        except asyncio.CancelledError:
+            self._close(round_)
+            round_.answer.cancel()
+            raise
+        except BaseException as exc:  # whatever ended the read (a crash too) ends its askers
+            self._close(round_)
+            if not round_.answer.done():
+                round_.answer.set_exception(exc)
+                round_.answer.exception()  # marked retrieved: askers may all be gone
+            return
+        if not round_.answer.done():
+            round_.answer.set_result(found)
+
+    def _close(self, round_: _Round[T]) -> None:
+        if self._next is round_:
+            self._next = None
+
+    async def _read(self, symbols: set[str]) -> dict[str, tuple[T, ...] | Exception]:
+        if len(symbols) < self._enough:
+            self.reads["one"] += len(symbols)
+            return await self._each(symbols)
+        self.reads["every"] += 1
+        every = await self._every()
+        return {s: tuple(i for i in every if self._symbol_of(i) == s) for s in symbols}
+
+    async def _each(self, symbols: set[str]) -> dict[str, tuple[T, ...] | Exception]:
+        """Too few symbols for an account-wide read: each its own, failing on its own."""
+        ordered = sorted(symbols)
+        found = await asyncio.gather(*(self._one(s) for s in ordered), return_exceptions=True)
+        out: dict[str, tuple[T, ...] | Exception] = {}
+        for symbol, result in zip(ordered, found, strict=True):
+            if isinstance(result, BaseException) and not isinstance(result, Exception):
+                raise result  # cancelled: not an answer
+            out[symbol] = result
+        return out
+
+
+class SharedAlgoReads:
+    """AlgoOrders whose per-symbol open list is a Coalesced read; the rest passes through."""
+
+    def __init__(self, inner: AlgoOrders) -> None:
+        self._inner = inner
+        self.open = Coalesced(inner.get_open_algo_orders, inner.get_all_open_algo_orders,
+                              lambda algo: algo.inst_id, inner.account_wide_cost)
+        self.account_wide_cost = inner.account_wide_cost
+
+    async def submit_algo_stop(self, intent: AlgoStopIntent) -> AlgoPlacement:
+        return await self._inner.submit_algo_stop(intent)
+
+    async def cancel_algo(self, *, symbol: str, algo_id: str | None,
+                          client_algo_id: str | None) -> AlgoCancelResult:
+        return await self._inner.cancel_algo(symbol=symbol, algo_id=algo_id,
+                                             client_algo_id=client_algo_id)
+
+    async def get_open_algo_orders(self, symbol: str) -> tuple[AlgoOrder, ...]:
+        return await self.open.read(symbol)
+
+    async def get_all_open_algo_orders(self) -> tuple[AlgoOrder, ...]:
+        return await self._inner.get_all_open_algo_orders()
+
+    async def get_algo_order(self, *, symbol: str, algo_id: str | None,
+                             client_algo_id: str | None) -> AlgoLookup:
+        return await self._inner.get_algo_order(symbol=symbol, algo_id=algo_id,
+                                                client_algo_id=client_algo_id)
+
+
+class SharedOrderReads:
+    """Orders whose per-symbol open list is a Coalesced read; the rest passes through."""
+
+    def __init__(self, inner: Orders) -> None:
+        self._inner = inner
+        self.open = Coalesced(inner.get_open_orders, inner.get_all_open_orders,
+                              lambda order: order.inst_id, inner.account_wide_cost)
+        self.account_wide_cost = inner.account_wide_cost
+
+    async def submit_order(self, intent: OrderIntent) -> OrderPlacement:
+        return await self._inner.submit_order(intent)
+
+    async def cancel_order(self, *, symbol: str, order_id: str | None,
+                           client_order_id: str | None) -> CancelResult:
+        return await self._inner.cancel_order(symbol=symbol, order_id=order_id,
+                                              client_order_id=client_order_id)
+
+    async def get_order_status(self, *, symbol: str, order_id: str | None,
+                               client_order_id: str | None) -> OrderLookup:
+        return await self._inner.get_order_status(symbol=symbol, order_id=order_id,
+                                                  client_order_id=client_order_id)
+
+    async def get_open_orders(self, symbol: str) -> tuple[OrderStatus, ...]:
+        return await self.open.read(symbol)
+
+    async def get_all_open_orders(self) -> tuple[OrderStatus, ...]:
+        return await self._inner.get_all_open_orders()
+
+    async def get_fills(self, *, symbol: str, order_id: str) -> Fills:
+        return await self._inner.get_fills(symbol=symbol, order_id=order_id)
+
+    async def get_executions(self, *, symbol: str, since_ms: int) -> Executions:
+        return await self._inner.get_executions(symbol=symbol, since_ms=since_ms)
+
+    async def arm_dead_man(self, *, symbols: tuple[str, ...], timeout_s: int) -> DeadManSwitch:
+        return await self._inner.arm_dead_man(symbols=symbols, timeout_s=timeout_s)
+
+
+# one sharing wrapper per venue role object, however many use-cases the container builds
+_ALGOS: "weakref.WeakKeyDictionary[AlgoOrders, SharedAlgoReads]" = weakref.WeakKeyDictionary()
+_ORDERS: "weakref.WeakKeyDictionary[Orders, SharedOrderReads]" = weakref.WeakKeyDictionary()
+
+
+def shared_algos(algos: AlgoOrders) -> SharedAlgoReads:
+    if isinstance(algos, SharedAlgoReads):
+        return algos
+    found = _ALGOS.get(algos)
+    if found is None:
+        found = _ALGOS[algos] = SharedAlgoReads(algos)
+    return found
+
+
+def shared_orders(orders: Orders) -> SharedOrderReads:
+    if isinstance(orders, SharedOrderReads):
+        return orders
+    found = _ORDERS.get(orders)
+    if found is None:
+        found = _ORDERS[orders] = SharedOrderReads(orders)
+    return found
