@@ -6,6 +6,8 @@ path's one-instrument read (get_instrument) answers from it while it is at most
 INSTRUMENT_MAX_AGE_S old and reads it again after that (ARCHITECTURE.md).
 """
 
+import asyncio
+
 from adapters.binance import wire
 from adapters.binance.converter import structure_list, structure_one
 from adapters.binance.rest import Answer, BinanceRest
@@ -120,8 +122,15 @@ class BinanceMarket:
         return self._specs[symbol]
 
     async def get_ticker(self, symbol: str) -> Ticker:
-        last = await self.get_last_price(symbol)
-        answer = await self._get("/fapi/v1/ticker/bookTicker", symbol=symbol)
+        """Last price and best bid/ask: two reads, asked together (one round trip); both are
+        finished before either's failure is raised, last price's first."""
+        last, answer = await asyncio.gather(
+            self.get_last_price(symbol), self._get("/fapi/v1/ticker/bookTicker", symbol=symbol),
+            return_exceptions=True)
+        for failed in (last, answer):
+            if isinstance(failed, BaseException):
+                raise failed
+        assert isinstance(last, PriceReading) and isinstance(answer, Answer)
         book = structure_one(answer.payload, wire.BookTicker, answer.evidence)
         return Ticker(symbol, last.price, book.bid_price, book.ask_price, book.time,
                       answer.evidence)

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from adapters.binance.market import INSTRUMENT_MAX_AGE_S
-from ports.errors import ExchangeProtocolError
+from ports.errors import ExchangeProtocolError, ExchangeRejected
 from ports.exchange import ExchangeAdapter
 from tests.adapters.binance.mock_binance import MockBinance, params_of, run
 from tests.fakes import FakeClock
@@ -68,3 +68,24 @@ def test_a_symbol_config_without_the_symbol_is_a_protocol_error() -> None:
     mock.on("GET", "/fapi/v1/symbolConfig", "symbol_config")
     with pytest.raises(ExchangeProtocolError, match="no row"):
         run(mock, lambda ex: ex.get_leverage("DOGEUSDC"))
+
+
+def test_the_tickers_two_reads_both_finish_and_the_last_price_failure_is_raised_first(
+        ) -> None:
+    mock = MockBinance(FakeClock())
+    mock.on("GET", "/fapi/v1/ticker/price",
+            {"status": 400, "body": {"code": -1121, "msg": "Invalid symbol."}})
+    mock.on("GET", "/fapi/v1/ticker/bookTicker",
+            {"status": 400, "body": {"code": -1100, "msg": "Illegal characters."}})
+    with pytest.raises(ExchangeRejected, match="-1121"):
+        run(mock, lambda ex: ex.get_ticker("BTCUSDC"))
+    assert len(mock.seen("GET", "/fapi/v1/ticker/bookTicker")) == 1  # asked together
+
+
+def test_a_failed_book_read_fails_the_ticker() -> None:
+    mock = MockBinance(FakeClock())
+    mock.on("GET", "/fapi/v1/ticker/price", "ticker_price")
+    mock.on("GET", "/fapi/v1/ticker/bookTicker",
+            {"status": 400, "body": {"code": -1100, "msg": "Illegal characters."}})
+    with pytest.raises(ExchangeRejected, match="-1100"):
+        run(mock, lambda ex: ex.get_ticker("BTCUSDC"))
