@@ -25,17 +25,19 @@ class OverlapProbe:
     """Counts how many exchange reads are in flight at once; each read yields to the loop a
     few times before it answers, so reads started together are seen together."""
 
-    def __init__(self) -> None:
+    def __init__(self, slow: str = "") -> None:
         self.in_flight = 0
         self.most = 0
         self.started: list[str] = []
+        self.slow = slow  # this read takes many more turns of the loop than the others
+        self.ccys: list[str] = []
 
     async def around(self, name: str, call: Any) -> Any:
         self.started.append(name)
         self.in_flight += 1
         self.most = max(self.most, self.in_flight)
         try:
-            for _ in range(3):
+            for _ in range(50 if name == self.slow else 3):
                 await asyncio.sleep(0)
             return await call
         finally:
@@ -59,6 +61,7 @@ def probed(exchange: FakeExchange, probe: OverlapProbe) -> None:
         return await probe.around("ticker", get_ticker(symbol))  # type: ignore[no-any-return]
 
     async def equity(ccy: str) -> Equity:
+        probe.ccys.append(ccy)
         return await probe.around("equity", get_equity(ccy))  # type: ignore[no-any-return]
 
     async def leverage(symbol: str) -> Leverage:
@@ -100,6 +103,23 @@ def test_the_gate_reads_are_in_flight_together(exchange: FakeExchange) -> None:
     assert sorted(gate) == ["equity", "instrument", "leverage", "lookup", "mark", "ticker"]
     # the equity read waits for the instrument's settlement currency; the other five overlap
     assert probe.most >= 5
+    assert probe.ccys == ["USDT"]  # the instrument's settle_ccy, read from its spec
+
+
+def test_a_read_still_in_flight_when_a_check_fails_is_finished_before_open_returns(
+        exchange: FakeExchange) -> None:
+    probe = OverlapProbe(slow="leverage")
+    probed(exchange, probe)
+    with pytest.raises(InvalidIntent):
+        run_open(exchange, InMemoryStateStore(), symbol="DOGE-USDT-SWAP")
+    assert "leverage" in probe.started and probe.in_flight == 0
+
+
+def test_a_listed_instrument_that_is_not_live_is_refused_naming_its_state(
+        exchange: FakeExchange) -> None:
+    with pytest.raises(InvalidIntent) as caught:
+        run_open(exchange, InMemoryStateStore(), symbol="XRP-USDT-SWAP")
+    assert str(caught.value) == "XRP-USDT-SWAP is suspend, not live"
 
 
 def test_one_instrument_is_read_not_the_list(exchange: FakeExchange) -> None:
@@ -112,8 +132,9 @@ def test_an_unknown_instrument_fails_first_even_when_later_reads_fail_too(
     store = InMemoryStateStore()
     exchange.script("get_mark_price", ExchangeUnavailable("mark down"))
     exchange.script("get_balance_equity", ExchangeUnavailable("balance down"))
-    with pytest.raises(InvalidIntent, match="not a listed SWAP instrument"):
+    with pytest.raises(InvalidIntent) as caught:
         run_open(exchange, store, symbol="DOGE-USDT-SWAP")
+    assert str(caught.value) == "DOGE-USDT-SWAP is not a listed SWAP instrument"
     (line,) = store.events_of(CandidateEvaluation)
     failed = [g.name for g in line.gates if g.verdict is GateVerdict.FAIL]
     assert failed == ["instrument_live"] and not exchange.order_book
