@@ -14,7 +14,7 @@ import attrs
 from application.client_ids import allocate_ids
 from application.driver import DriveResult, PositionDriver
 from application.entry import EntryOutcome, EntryStatus, place_entry
-from application.instruments import InstrumentBook
+from application.gate_reads import GateReads
 from application.order_path import OrderPath
 from application.performers import Note
 from application.protection import emergency_flatten
@@ -124,15 +124,18 @@ class OpenPosition:
         try:
             check_request(cmd)
             passed.append("request_valid")
-            spec = await InstrumentBook(self._market).spec(cmd.symbol, live=True)
-            passed.append("instrument_live")
-            plan.check(spec)  # every price and size before any order: bad input
-            passed.append("plan_valid")
-            mark, book = await self._against_market(cmd)
-            check_min_notional(plan, spec, price=mark)
-            passed.append("plan_vs_market")
-            reused = await self._intent_reused(cmd)
-            budget = await self._risk(cmd, spec, mark)
+            # the gate's reads go out together; each is awaited where its check runs
+            async with GateReads(self._market, self._account, cmd.symbol,
+                                 self._intent_reused(cmd)) as reads:
+                spec = await reads.spec()
+                passed.append("instrument_live")
+                plan.check(spec)  # every price and size before any order: bad input
+                passed.append("plan_valid")
+                mark, book = await self._against_market(cmd, reads)
+                check_min_notional(plan, spec, price=mark)
+                passed.append("plan_vs_market")
+                reused = await reads.intent_reused()
+                budget = await self._risk(cmd, spec, mark, reads)
         except (InvalidIntent, ExchangeError) as exc:
             # refused before the gate: still one candidate log line (seed 001 §8)
             self._store.append_event(refused_before_gate(
@@ -145,7 +148,9 @@ class OpenPosition:
             self._progress.step(f"gate: rejected ({rejected.reason})")
             return rejected
         self._progress.step("gate: locks clear, symbol flat, risk within budget")
-        await self._account.set_leverage(cmd.symbol, self._params.tiers.get(plan.tier).leverage)
+        leverage = self._params.tiers.get(plan.tier).leverage
+        if await reads.leverage_differs(leverage):  # read with the gate's reads
+            await self._account.set_leverage(cmd.symbol, leverage)
         cid = self._persist_pending(cmd, state, book)
         kind = OrdType.MARKET if plan.entry_price is None else OrdType.LIMIT
         entry = await place_entry(self._path, intent=OrderIntent(
@@ -199,13 +204,13 @@ class OpenPosition:
         return OpenPositionDone(OpenOutcome.FLATTENED, f"{why}: the fill was closed again",
                                 cleared)
 
-    async def _against_market(self, cmd: OpenPositionCommand
+    async def _against_market(self, cmd: OpenPositionCommand, reads: GateReads
                               ) -> tuple[Decimal, BookAtPlacement]:
         """The plan against the current mark and book, before anything is sent: the stop on
         the losing side of both (and of a limit entry), each take-profit beyond them. A plan
         that would be stopped or take profit at once is bad input (InvalidIntent)."""
-        mark = (await self._market.get_mark_price(cmd.symbol)).price
-        ticker = await self._market.get_ticker(cmd.symbol)
+        mark = (await reads.mark()).price
+        ticker = await reads.ticker()
         plan = cmd.plan
         prices = [mark, ticker.bid or ticker.last, ticker.ask or ticker.last]
         if plan.entry_price is not None:
@@ -234,9 +239,10 @@ class OpenPosition:
         return ""
 
     async def _risk(self, cmd: OpenPositionCommand, spec: InstrumentSpec,
-                    mark: Decimal) -> RiskBudget:
-        """Loss at the initial stop against the tier's share of equity (domain/risk.py)."""
-        equity = await self._account.get_balance_equity(spec.settle_ccy)
+                    mark: Decimal, reads: GateReads) -> RiskBudget:
+        """Loss at the initial stop against the tier's share of equity (domain/risk.py), read
+        in the instrument's settlement currency."""
+        equity = await reads.equity()
         plan = cmd.plan
         return risk_budget(spec, qty=plan.qty, entry=plan.entry_price or mark,
                            stop=plan.stop_price, equity=equity.equity,

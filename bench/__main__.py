@@ -17,7 +17,7 @@ SMOKE_ARGS: dict[str, tuple[str, ...]] = {
                        "--rounds", "1"),
     "okx_adapter": ("--rounds", "3", "--warmup", "1"),
     "binance_adapter": ("--rounds", "3", "--warmup", "1"),
-    "protection": ("--stops", "3", "--flattens", "1", "--opens", "2"),
+    "protection": ("--stops", "3", "--flattens", "1", "--opens", "2", "--binance-opens", "2"),
     "evidence_sink": ("--records", "200", "--floor-records", "20", "--rounds", "1"),
     "verify_throughput": ("--records", "300", "--rounds", "1"),
     "profile_okx": ("--rounds", "5"),

@@ -6,6 +6,7 @@ from ports.exchange_types import (
     AccountConfig,
     Balances,
     Equity,
+    Leverage,
     Positions,
     SettingApplied,
 )
@@ -26,6 +27,11 @@ class Account(Protocol):
 
     async def get_account_config(self) -> AccountConfig:
         """Position mode, account level and key permissions."""
+        ...
+
+    async def get_leverage(self, symbol: str) -> Leverage:
+        """The leverage the exchange holds for one contract now (open reads it so it sets
+        leverage only when it differs)."""
         ...
 
     async def set_leverage(self, symbol: str, leverage: int) -> SettingApplied:

@@ -35,6 +35,7 @@ from ports.exchange_types import (
     FundingRate,
     Instruments,
     Klines,
+    Leverage,
     OpenInterest,
     OrderLookup,
     OrderPlacement,
@@ -129,6 +130,9 @@ class ExchangeAdapter:
     async def get_positions(self) -> Positions:
         return await self.account.get_positions()
 
+    async def get_leverage(self, symbol: str) -> Leverage:
+        return await self.account.get_leverage(symbol)
+
     async def set_leverage(self, symbol: str, leverage: int) -> SettingApplied:
         return await self.account.set_leverage(symbol, leverage)
 
@@ -196,6 +200,9 @@ class ExchangeAdapter:
     # --- seed 000 §3 contracted calls
     async def get_instruments(self) -> Instruments:
         return await self.market.get_instruments()
+
+    async def get_instrument(self, symbol: str) -> Instruments:
+        return await self.market.get_instrument(symbol)
 
     async def get_ticker(self, symbol: str) -> Ticker:
         return await self.market.get_ticker(symbol)

@@ -172,6 +172,16 @@ class Positions:
 
 
 @attrs.frozen
+class Leverage:
+    """The leverage the exchange holds for one symbol (in the margin mode the engine trades);
+    None when it holds different values for the two sides of a hedge-mode position."""
+
+    symbol: str
+    leverage: Decimal | None
+    evidence: EvidenceRef
+
+
+@attrs.frozen
 class SettingApplied:
     """set_leverage / set_position_mode_one_way: the value the exchange reports back."""
 

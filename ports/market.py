@@ -19,6 +19,13 @@ class MarketData(Protocol):
         """Every perpetual swap the venue lists, whatever its state, with its trading rules."""
         ...
 
+    async def get_instrument(self, symbol: str) -> Instruments:
+        """One symbol's spec, as get_instruments would list it (an empty list, with the reason
+        in `unreadable` where there is one, when the venue does not list it). Each venue says
+        how fresh it is: OKX reads the one instrument every call; Binance answers from its
+        exchangeInfo read no more than `instrument_max_age_s` before."""
+        ...
+
     async def get_ticker(self, symbol: str) -> Ticker:
         """Last price and the best bid and ask."""
         ...

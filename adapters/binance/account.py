@@ -15,11 +15,12 @@ from adapters.binance.translate import margin_mode, protocol_guard, to_position
 from adapters.common.single_flight import SingleFlight
 from domain.numbers import ZERO
 from domain.orders import PositionSide
-from ports.errors import ExchangeRejected
+from ports.errors import ExchangeProtocolError, ExchangeRejected
 from ports.exchange_types import (
     AccountConfig,
     Balances,
     Equity,
+    Leverage,
     Positions,
     PositionSnapshot,
     SettingApplied,
@@ -112,6 +113,15 @@ class BinanceAccount:
                                      "the engine needs one-way mode")
                 by_symbol[snapshot.inst_id] = snapshot
         return Positions(by_symbol, answer.evidence)
+
+    async def get_leverage(self, symbol: str) -> Leverage:
+        """symbolConfig?symbol=: the symbol's leverage (one-way and hedge share it)."""
+        answer = await self._rest.read("GET", "/fapi/v1/symbolConfig", {"symbol": symbol})
+        rows = [r for r in structure_list(answer.payload, wire.SymbolConfig, answer.evidence)
+                if r.symbol == symbol]
+        if not rows:
+            raise ExchangeProtocolError(f"symbolConfig of {symbol}: no row", answer.evidence)
+        return Leverage(symbol, Decimal(rows[0].leverage), answer.evidence)
 
     async def set_leverage(self, symbol: str, leverage: int) -> SettingApplied:
         if isinstance(leverage, bool) or not isinstance(leverage, int) or leverage < 1:

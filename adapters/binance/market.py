@@ -1,13 +1,18 @@
 """Public market data: unsigned GETs under /fapi/v1 (never a key header, never a signature).
 
 exchangeInfo is read once per adapter and kept: it gives every instrument's spec and the
-pacer's budgets; a symbol it does not list is looked up again once (a new listing).
+pacer's budgets; a symbol it does not list is looked up again once (a new listing). The open
+path's one-instrument read (get_instrument) answers from it while it is at most
+INSTRUMENT_MAX_AGE_S old and reads it again after that (ARCHITECTURE.md).
 """
+
+import asyncio
 
 from adapters.binance import wire
 from adapters.binance.converter import structure_list, structure_one
 from adapters.binance.rest import Answer, BinanceRest
 from adapters.binance.translate import protocol_guard, to_instrument, to_kline
+from domain.evidence import EvidenceRef
 from domain.instrument import InstrumentSpec
 from ports.errors import ExchangeProtocolError
 from ports.exchange_types import (
@@ -22,6 +27,9 @@ from ports.exchange_types import (
     Ticker,
 )
 
+# how old a kept exchangeInfo may be when get_instrument answers from it: a status change
+# (TRADING -> SETTLING) shows within this long; Binance itself refuses orders meanwhile
+INSTRUMENT_MAX_AGE_S = 60.0
 MAX_MARK_PAGES = 4  # 6,000 bars: more than the longest calibration window needs
 MAX_KLINES = 1500
 SWAP = "SWAP"  # the domain's word for a perpetual (InstrumentSpec.inst_type)
@@ -43,9 +51,13 @@ def binance_interval(interval: str) -> str:
 
 
 class BinanceMarket:
-    def __init__(self, rest: BinanceRest) -> None:
+    def __init__(self, rest: BinanceRest, max_age_s: float = INSTRUMENT_MAX_AGE_S) -> None:
         self._rest = rest
+        self._max_age_s = max_age_s
         self._specs: dict[str, InstrumentSpec] = {}
+        # when the kept exchangeInfo was read (Clock.monotonic) and its evidence
+        self._read_at: float | None = None
+        self._read_evidence: EvidenceRef | None = None
         # symbols exchangeInfo lists but describes in a way we cannot trade on, and why
         self.unreadable: dict[str, str] = {}
 
@@ -72,6 +84,7 @@ class BinanceMarket:
                 text = str(exc)
                 unreadable[name] = text if name in text else f"exchangeInfo symbol {name}: {text}"
         self._specs, self.unreadable = specs, unreadable
+        self._read_at, self._read_evidence = self._rest.clock.monotonic(), answer.evidence
         return answer
 
     async def get_instruments(self) -> Instruments:
@@ -80,6 +93,20 @@ class BinanceMarket:
         answer = await self._exchange_info()
         found = tuple(s for s in self._specs.values() if s.inst_type == SWAP)
         return Instruments(PERPETUAL, found, answer.evidence, tuple(self.unreadable.items()))
+
+    async def get_instrument(self, symbol: str) -> Instruments:
+        """One perpetual from the kept exchangeInfo when it is at most max_age_s old, else
+        from a fresh read; the evidence is the read the answer came from."""
+        read_at, evidence = self._read_at, self._read_evidence
+        stale = read_at is None or self._rest.clock.monotonic() - read_at > self._max_age_s
+        if evidence is None or stale or (symbol not in self._specs
+                                         and symbol not in self.unreadable):
+            # a symbol the kept read does not know may be a new listing: asked again once
+            evidence = (await self._exchange_info()).evidence
+        found = self._specs.get(symbol)
+        specs = (found,) if found is not None and found.inst_type == SWAP else ()
+        why = self.unreadable.get(symbol)
+        return Instruments(PERPETUAL, specs, evidence, ((symbol, why),) if why else ())
 
     async def spec(self, symbol: str) -> InstrumentSpec:
         """One instrument's spec from the kept exchangeInfo (read once, again for a symbol it
@@ -95,8 +122,15 @@ class BinanceMarket:
         return self._specs[symbol]
 
     async def get_ticker(self, symbol: str) -> Ticker:
-        last = await self.get_last_price(symbol)
-        answer = await self._get("/fapi/v1/ticker/bookTicker", symbol=symbol)
+        """Last price and best bid/ask: two reads, asked together (one round trip); both are
+        finished before either's failure is raised, last price's first."""
+        last, answer = await asyncio.gather(
+            self.get_last_price(symbol), self._get("/fapi/v1/ticker/bookTicker", symbol=symbol),
+            return_exceptions=True)
+        for failed in (last, answer):
+            if isinstance(failed, BaseException):
+                raise failed
+        assert isinstance(last, PriceReading) and isinstance(answer, Answer)
         book = structure_one(answer.payload, wire.BookTicker, answer.evidence)
         return Ticker(symbol, last.price, book.bid_price, book.ask_price, book.time,
                       answer.evidence)

@@ -127,6 +127,9 @@ class WeightPacer:
         banned or when a 429 asks for a longer wait than max_wait_s."""
         self._refuse_if_banned()
         await self._wait_out_block()
+        # a ban read while this request waited out a 429 refuses it too: the send follows
+        # admit with no await between, so nothing leaves once a 418 has been read
+        self._refuse_if_banned()
         if not self._enabled:
             return
         costs = {WEIGHT: weight_of(endpoint, params), ORDERS: int(endpoint in PLACEMENTS)}

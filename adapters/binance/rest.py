@@ -127,6 +127,10 @@ class BinanceRest:
         await self._transport.aclose()
 
     @property
+    def clock(self) -> Clock:
+        return self._clock
+
+    @property
     def pacer(self) -> WeightPacer:
         return self._pacer
 

@@ -16,6 +16,7 @@ from ports.exchange_types import (
     AccountConfig,
     Balances,
     Equity,
+    Leverage,
     Positions,
     PositionSnapshot,
     SettingApplied,
@@ -103,6 +104,23 @@ class OkxAccount:
                                      "the engine needs net (one-way) mode")
                 by_symbol[snapshot.inst_id] = snapshot
         return Positions(by_symbol, answer.evidence)
+
+    async def get_leverage(self, symbol: str) -> Leverage:
+        """leverage-info in the margin mode orders use (td_mode); one value, or None when the
+        two sides of an isolated hedge-mode position hold different ones."""
+        answer = await self._rest.read("GET", "/api/v5/account/leverage-info",
+                                       params={"instId": symbol,
+                                               "mgnMode": self._config.td_mode}, signed=True)
+        rows = [r for r in structure_all(answer.items, wire.Leverage, answer.evidence)
+                if r.inst_id in ("", symbol)]
+        if not rows:
+            raise ExchangeProtocolError(f"leverage-info of {symbol}: no row", answer.evidence)
+        try:
+            levers = {Decimal(r.lever) for r in rows}
+        except ArithmeticError:
+            raise ExchangeProtocolError(f"leverage-info of {symbol}: lever is not a number",
+                                        answer.evidence) from None
+        return Leverage(symbol, levers.pop() if len(levers) == 1 else None, answer.evidence)
 
     async def set_leverage(self, symbol: str, leverage: int) -> SettingApplied:
         if isinstance(leverage, bool) or not isinstance(leverage, int) or leverage < 1:

@@ -13,7 +13,7 @@ from adapters.okx.translate import (
     to_instrument,
     to_kline,
 )
-from ports.errors import ExchangeProtocolError
+from ports.errors import ExchangeProtocolError, ExchangeRejected
 from ports.exchange_types import (
     FundingRate,
     Instruments,
@@ -32,6 +32,7 @@ MARK_PAGE = 100      # OKX's limit for mark-price candles
 MARK_ROW = 6
 MAX_MARK_PAGES = 40  # 4,000 bars: more than the longest calibration window (48 h) needs
 SWAP = "SWAP"  # OKX's instType of perpetual swaps, the only kind this engine trades
+UNKNOWN_INSTRUMENT = "51001"  # "Instrument ID does not exist"
 
 
 def first(answer: Answer, cls: type[T], what: str) -> T:
@@ -55,6 +56,20 @@ class OkxMarket:
         items = structure_all(answer.items, wire.Instrument, answer.evidence)
         with protocol_guard("instrument", answer.evidence):
             specs = tuple(to_instrument(i) for i in items)
+        return Instruments(SWAP, specs, answer.evidence)
+
+    async def get_instrument(self, symbol: str) -> Instruments:
+        """One swap, read afresh (instruments?instId=): OKX answers one row, not the list. An
+        instId OKX does not know is 51001; that is "not listed", not a failure to ask."""
+        try:
+            answer = await self._get("/api/v5/public/instruments", instType=SWAP, instId=symbol)
+        except ExchangeRejected as exc:
+            if exc.code != UNKNOWN_INSTRUMENT or exc.evidence is None:
+                raise
+            return Instruments(SWAP, (), exc.evidence)
+        items = structure_all(answer.items, wire.Instrument, answer.evidence)
+        with protocol_guard("instrument", answer.evidence):
+            specs = tuple(to_instrument(i) for i in items if i.inst_id == symbol)
         return Instruments(SWAP, specs, answer.evidence)
 
     async def get_ticker(self, symbol: str) -> Ticker:

@@ -19,7 +19,7 @@ EXPECTED = {
                     "paired ratio adapter-ws+file / ccxt-raw:"),
     "binance_adapter": ("raw-socket", "paired ratio adapter+file / ccxt"),
     "protection": ("floor: signed GET (RTT)", "open (market) -> stop seen",
-                   "target 4 RTT + 20 ms"),
+                   "target 4 RTT + 20 ms", "Binance: floor signed GET", "round trips"),
     "evidence_sink": ("group-commit", "fsync-each"),
     "verify_throughput": ("floor",),
     "profile_okx": ("(ours)", "lifecycles"),

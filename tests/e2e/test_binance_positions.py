@@ -167,15 +167,41 @@ def test_a_skewed_exchange_clock_is_measured_again_and_the_command_succeeds(
 
 
 def test_a_418_ban_stops_all_traffic_and_nothing_is_placed(
-        bw: BinanceWorld, caplog: pytest.LogCaptureFixture) -> None:
-    bw.sim.faults.inject("rate_limit", "fapi/v1/premiumIndex", times=1, status=418)
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Binance bans an IP that goes on sending after its 429s; the promise is that once the
+    418 answer has been read, not one more request leaves until the ban ends. The gate's reads
+    go out together (issue 14 P2), so reads sent before the 418 came back may reach the
+    exchange after the banned one: they did not follow it. Checked on the real clock, where
+    each record's send time and the 418's arrival are measured on one monotonic clock."""
+    from entrypoints.lifecycle import run
     caplog.set_level(logging.ERROR, logger="prometheus.binance")
-    with pytest.raises(Exception, match="banned"):
-        bw.run(open_("ban1"))
-    journal = bw.sim.requests()
-    banned = max(i for i, r in enumerate(journal) if r["path"] == "/fapi/v1/premiumIndex")
-    assert journal[banned + 1:] == []  # not one more request reached the exchange
-    assert bw.orders_with("pxENban100") == [] and bw.position() == 0
+    with binance_world(tmp_path, virtual=False) as bw:
+        bw.sim.faults.inject("rate_limit", "fapi/v1/premiumIndex", times=1, status=418)
+        container = bw.container()
+
+        async def body(c: Application) -> Any:
+            with pytest.raises(Exception, match="banned"):
+                await c.use_cases.open_position().execute(long_cmd("ban1"))
+            # a later command in the same process is refused before anything is sent
+            with pytest.raises(Exception, match="banned"):
+                await c.use_cases.status().execute(_status())
+        run(container, body)
+        records = raw_records(container.adapters.run_dir())
+        journal = bw.sim.requests()
+        assert bw.orders_with("pxENban100") == [] and bw.position() == 0
+    (ban,) = [r for r in records if r["endpoint"] == "GET /fapi/v1/premiumIndex"
+              and r["response"] is not None]
+    assert ban["response"]["http_status"] == 418
+    seen = ban["mono_s"] + ban["response"]["elapsed_ms"] / 1000
+    sent = [r for r in records if r["endpoint"].startswith(("GET ", "POST ", "PUT ", "DELETE "))
+            and r["request"].get("sent") is not False]
+    unsent = [r for r in records if r["request"] and r["request"].get("sent") is False]
+    # every request that left was sent before the 418 was read (1 µs: elapsed_ms's rounding)
+    late = [(r["endpoint"], r["mono_s"] - seen) for r in sent if r["mono_s"] > seen + 1e-6]
+    assert late == []
+    assert len(journal) == len(sent)  # the exchange saw exactly those
+    assert not any(r["method"] != "GET" for r in journal)  # no write reached it
+    assert unsent and all(r["outcome"] == "error:not_sent:ip_banned" for r in unsent)
     assert any("banned this IP" in r.getMessage() for r in caplog.records)
 
 

@@ -6,6 +6,7 @@ from ports.exchange_types import (
     AccountConfig,
     Balances,
     Equity,
+    Leverage,
     Positions,
     PositionSnapshot,
     SettingApplied,
@@ -42,8 +43,14 @@ class FakeAccount:
                  for inst, (side, qty, entry) in book.positions.items()}
         return Positions(snaps, book.evidence("GET account/positions"))
 
+    async def get_leverage(self, symbol: str) -> Leverage:
+        self._book.scripted_result("get_leverage")
+        return Leverage(symbol, self._book.leverage.get(symbol, D(1)),
+                        self._book.evidence("GET account/leverage-info"))
+
     async def set_leverage(self, symbol: str, leverage: int) -> SettingApplied:
         self._book.scripted_result("set_leverage")
+        self._book.leverage[symbol] = D(leverage)
         return SettingApplied("lever", str(leverage),
                               self._book.evidence("POST account/set-leverage"))
 

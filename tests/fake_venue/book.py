@@ -65,6 +65,8 @@ class FakeBook:
         # every execution, oldest first (get_executions)
         self.trades: list[ExchangeTrade] = []
         self.pos_mode = "net_mode"
+        # the leverage each symbol holds (get_leverage; 1 until set_leverage sets it)
+        self.leverage: dict[str, Decimal] = {}
         self.acct_lv = "2"
         # get_balances: (total equity, available, margin used)
         self.balances = (D("100000"), D("90000"), D("10000"))

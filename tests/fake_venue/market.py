@@ -27,6 +27,11 @@ class FakeMarket:
         return Instruments("SWAP", self._book.instruments,
                            self._book.evidence("GET public/instruments"))
 
+    async def get_instrument(self, symbol: str) -> Instruments:
+        self._book.scripted_result("get_instrument")
+        found = tuple(i for i in self._book.instruments if i.inst_id == symbol)
+        return Instruments("SWAP", found, self._book.evidence("GET public/instruments"))
+
     async def get_ticker(self, symbol: str) -> Ticker:
         book = self._book
         book.scripted_result("get_ticker")

@@ -390,3 +390,26 @@ def test_usage_headers_mid_window_and_a_zero_count() -> None:
     clock.advance(60)
     pace.observe({"x-mbx-used-weight-1m": "0"})  # a new minute, nothing counted yet
     assert pace.used(WEIGHT, 60_000) == 0
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_a_ban_read_while_a_request_waits_out_a_429_refuses_that_request(enabled: bool) -> None:
+    """Another request's 418 arrives while this one sleeps out a 429's Retry-After: once the
+    ban has been read nothing is sent, whatever was waiting."""
+    clock = FakeClock(START)
+    pace = pacer(clock, enabled=enabled)
+    real_sleep = clock.sleep
+
+    async def sleep_and_be_banned(seconds: float) -> None:
+        await real_sleep(seconds)
+        pace.limited(Limited(418, 120.0, "Way too many requests; IP banned."))
+
+    clock.sleep = sleep_and_be_banned  # type: ignore[method-assign]
+
+    async def scenario() -> None:
+        pace.limited(Limited(429, 2.0, "Too many requests"))
+        with pytest.raises(PacerRefused) as caught:
+            await pace.admit("GET /fapi/v1/order", {})
+        assert caught.value.reason == "ip_banned"
+
+    asyncio.run(scenario())
