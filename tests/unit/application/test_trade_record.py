@@ -6,7 +6,10 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from application.close_position import ClosePositionCommand
 from application.manage_position import ManagePositionCommand
 from application.open_position import OpenPositionCommand
 from application.trade_record import with_client_ids
@@ -151,3 +154,45 @@ def test_executions_without_client_ids_are_joined_to_our_orders_by_order_id() ->
                               trade("3", "o2", "mine")),
                              [order("o1", "pxENa100"), order("o2", "other")])
     assert [t.client_order_id for t in joined] == ["pxENa100", "", "mine"]
+
+
+def market_slippage_r(exchange: FakeExchange, intended: dict[str, Decimal],
+                      stop: Decimal, risk: Decimal) -> float:
+    """slippage_cost30_r recomputed from the exchange's fills: each fill against the price
+    its order was meant at (a stop's child order, no client id, at the stop)."""
+    costs = [abs(t.fill_px - (intended[t.client_order_id] if t.client_order_id else stop))
+             * t.fill_sz / risk for t in exchange.trades]
+    return float(sum(costs, D(0)) / len(costs))
+
+
+@settings(max_examples=25, deadline=None)
+@given(entry_ask=st.integers(0, 40), entry_px=st.integers(-20, 20), close_bid=st.integers(0, 40),
+       close_px=st.integers(-20, 20), how=st.sampled_from(["stop", "close"]))
+def test_market_fills_count_in_slippage_against_the_touch_read_before_them(
+        entry_ask: int, entry_px: int, close_bid: int, close_px: int, how: str) -> None:
+    exchange, store = fresh()
+    mid = D("30000")
+    # the entry (a market buy) is meant at the ask it reads, and fills wherever the book is
+    exchange.ticker_spread[SYMBOL] = (mid - 1, mid + entry_ask)
+    exchange.prices[SYMBOL] = mid + entry_px
+    assert open_with(exchange, store, "s1") == "opened"
+    entry = exchange.trades[0]
+    intended = {entry.client_order_id: mid + entry_ask}
+    risk_per_unit = abs(entry.fill_px - D("29400.0"))
+    if how == "stop":
+        exchange.prices[SYMBOL] = D("29400") + close_px
+        exchange.trigger_algo("pxSLs100")
+        manage(exchange, store)
+    else:
+        # the operator's close (a market sell) is meant at the bid it reads
+        exchange.ticker_spread[SYMBOL] = (mid - close_bid, mid + 1)
+        exchange.prices[SYMBOL] = mid + close_px
+        done = asyncio.run(wiring.close_position(exchange, store).execute(
+            ClosePositionCommand(SYMBOL)))
+        assert done.status == "closed"
+        intended.update({t.client_order_id: mid - close_bid for t in exchange.trades[1:]})
+    state = store.flushed[SYMBOL]
+    assert state.position_state.stage is PositionStage.FLAT
+    assert state.exec_quality_roll.fill_n == len(exchange.trades)
+    assert state.exec_quality_roll.slippage_cost30_r == pytest.approx(market_slippage_r(
+        exchange, intended, D("29400.0"), risk_per_unit * D("0.10")))
