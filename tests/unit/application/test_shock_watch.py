@@ -1,0 +1,109 @@
+"""ShockWatch with fakes: calibration from the exchange's mark klines (stored, timed, not
+repeated until due), a failed kline read said and the old q95 kept, a jump beyond q95 x the
+multiplier runs the SHOCK playbook once, a second one counts and locks without it, a failed
+mark read is skipped."""
+
+import asyncio
+from decimal import Decimal
+
+from application.shock_watch import ShockWatch
+from domain.params import Params
+from domain.records import KlineClose
+from domain.regime import Regime
+from domain.shockguard import calibrate
+from ports.errors import ExchangeUnavailable
+from ports.exchange_types import Kline
+from tests.fake_venue import FakeExchange
+from tests.fakes import FakeClock, InMemoryStateStore
+from tests.unit.application import wiring
+
+D = Decimal
+SYMBOL = "BTC-USDT-SWAP"
+MINUTE = 60_000
+
+
+def world() -> tuple[FakeExchange, InMemoryStateStore, ShockWatch]:
+    exchange, store = FakeExchange(FakeClock()), InMemoryStateStore()
+    watch = ShockWatch(exchange.market, wiring.regime_shift(exchange, store), store,
+                       exchange.clock, Params())
+    return exchange, store, watch
+
+
+def script_bars(exchange: FakeExchange, n: int = 300) -> list[KlineClose]:
+    """n closed minutes before now, the close wandering a few dollars around 30000."""
+    now_ms = exchange.clock.now_ms() // MINUTE * MINUTE
+    closes = [D(30000) + D((i * 7) % 11 - 5) for i in range(n)]
+    bars = tuple(Kline(now_ms - (n - i) * MINUTE, c, c, c, c, D(1), now_ms - (n - i - 1) * MINUTE
+                       - 1, True) for i, c in enumerate(closes))
+    exchange.mark_klines[SYMBOL] = bars
+    return [KlineClose(b.open_time, b.close) for b in bars]
+
+
+def test_calibration_reads_the_klines_and_is_not_repeated_until_due() -> None:
+    exchange, store, watch = world()
+    bars = script_bars(exchange)
+    now = exchange.clock.now_ms() // 1000
+    (seen,) = asyncio.run(watch.calibrate_due((SYMBOL,)))
+    expected = calibrate(bars, now=now, params=Params())
+    guard = store.flushed[SYMBOL].shockguard
+    assert (guard.q95_1m, guard.q95_3m, guard.recalib_ts) == \
+        (expected.q95_1m, expected.q95_3m, now)
+    assert expected.q95_1m is not None and expected.q95_3m is not None
+    assert (seen.symbol, seen.kind, seen.needs_attention) == (SYMBOL, "calibrated", False)
+    assert seen.text == (f"q95_1m {expected.q95_1m:.6f} ({expected.n_1m} returns), q95_3m "
+                         f"{expected.q95_3m:.6f} ({expected.n_3m}) from {len(bars)} mark bars")
+    assert asyncio.run(watch.calibrate_due((SYMBOL,))) == []
+    exchange.clock.advance(Params().shockguard.recalib_every_s)
+    assert [s.kind for s in asyncio.run(watch.calibrate_due((SYMBOL,)))] == ["calibrated"]
+
+
+def test_too_few_bars_leave_detection_off_and_say_so() -> None:
+    exchange, store, watch = world()
+    script_bars(exchange, n=10)
+    (seen,) = asyncio.run(watch.calibrate_due((SYMBOL,)))
+    assert seen.text.startswith("q95_1m none (detection off) (9 returns)")
+    assert store.flushed[SYMBOL].shockguard.q95_1m is None
+
+
+def test_an_unreadable_kline_history_keeps_the_old_q95_and_needs_attention() -> None:
+    exchange, store, watch = world()
+    exchange.script("get_mark_klines", ExchangeUnavailable("candles timed out"))
+    (seen,) = asyncio.run(watch.calibrate_due((SYMBOL,)))
+    assert (seen.kind, seen.needs_attention) == ("calibration_failed", True)
+    assert seen.text == "mark klines unreadable (candles timed out); q95 kept as it was"
+    assert store.get_symbol_state(SYMBOL).shockguard.recalib_ts == 0
+
+
+def test_a_jump_runs_the_playbook_once_then_counts_and_locks() -> None:
+    exchange, store, watch = world()
+    script_bars(exchange)
+    asyncio.run(watch.calibrate_due((SYMBOL,)))
+    ts = exchange.clock.now_ms()
+    assert asyncio.run(watch.on_mark(SYMBOL, D("30000"), ts)) is None   # nothing to compare
+    assert asyncio.run(watch.on_mark(SYMBOL, D("30001"), ts + 1000)) is None  # a small move
+    seen = asyncio.run(watch.on_mark(SYMBOL, D("31000"), ts + 2000))
+    assert seen is not None and (seen.symbol, seen.kind) == (SYMBOL, "shock")
+    assert seen.text.startswith("SHOCK detected: mark moved ") and "playbook ran (" in seen.text
+    state = store.flushed[SYMBOL]
+    assert state.last_regime is Regime.SHOCK and state.shockguard.trigger_count_60m == 1
+    exchange.clock.advance(10)
+    again = asyncio.run(watch.on_mark(SYMBOL, D("30000"), ts + 12_000))
+    assert again is not None and again.kind == "shock_again"
+    assert again.text.startswith("SHOCK detected again (#2 in 60 min): mark moved ")
+    state = store.flushed[SYMBOL]
+    assert state.shockguard.trigger_count_60m == 2
+    assert state.cooldown_until.shock == exchange.clock.now_ms() // 1000 + \
+        Params().cooldown.shock_s
+
+
+def test_a_failed_mark_read_is_skipped_and_a_read_price_is_judged() -> None:
+    exchange, store, watch = world()
+    script_bars(exchange)
+    asyncio.run(watch.calibrate_due((SYMBOL,)))
+    exchange.script("get_mark_price", ExchangeUnavailable("mark timed out"))
+    assert asyncio.run(watch.poll((SYMBOL,))) == []
+    asyncio.run(watch.poll((SYMBOL,)))                 # 30000 at the fake's clock
+    exchange.clock.advance(1)
+    exchange.prices[SYMBOL] = D("31000")
+    (seen,) = asyncio.run(watch.poll((SYMBOL,)))
+    assert seen.kind == "shock" and store.flushed[SYMBOL].last_regime is Regime.SHOCK
