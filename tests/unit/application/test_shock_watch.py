@@ -69,7 +69,7 @@ def test_an_unreadable_kline_history_keeps_the_old_q95_and_needs_attention() -> 
     exchange, store, watch = world()
     exchange.script("get_mark_klines", ExchangeUnavailable("candles timed out"))
     (seen,) = asyncio.run(watch.calibrate_due((SYMBOL,)))
-    assert (seen.kind, seen.needs_attention) == ("calibration_failed", True)
+    assert (seen.symbol, seen.kind, seen.needs_attention) == (SYMBOL, "calibration_failed", True)
     assert seen.text == "mark klines unreadable (candles timed out); q95 kept as it was"
     assert store.get_symbol_state(SYMBOL).shockguard.recalib_ts == 0
 
@@ -84,11 +84,14 @@ def test_a_jump_runs_the_playbook_once_then_counts_and_locks() -> None:
     seen = asyncio.run(watch.on_mark(SYMBOL, D("31000"), ts + 2000))
     assert seen is not None and (seen.symbol, seen.kind) == (SYMBOL, "shock")
     assert seen.text.startswith("SHOCK detected: mark moved ") and "playbook ran (" in seen.text
+    assert seen.needs_attention is False
+    steps = seen.text.split("playbook ran (", 1)[1].rstrip(")").split(", ")
+    assert len(steps) > 1 and all(step.startswith("4:") for step in steps), steps
     state = store.flushed[SYMBOL]
     assert state.last_regime is Regime.SHOCK and state.shockguard.trigger_count_60m == 1
     exchange.clock.advance(10)
     again = asyncio.run(watch.on_mark(SYMBOL, D("30000"), ts + 12_000))
-    assert again is not None and again.kind == "shock_again"
+    assert again is not None and (again.symbol, again.kind) == (SYMBOL, "shock_again")
     assert again.text.startswith("SHOCK detected again (#2 in 60 min): mark moved ")
     state = store.flushed[SYMBOL]
     assert state.shockguard.trigger_count_60m == 2
@@ -107,3 +110,41 @@ def test_a_failed_mark_read_is_skipped_and_a_read_price_is_judged() -> None:
     exchange.prices[SYMBOL] = D("31000")
     (seen,) = asyncio.run(watch.poll((SYMBOL,)))
     assert seen.kind == "shock" and store.flushed[SYMBOL].last_regime is Regime.SHOCK
+
+
+OTHER = "ETH-USDT-SWAP"
+
+
+def test_each_symbol_is_calibrated_and_polled_on_its_own() -> None:
+    exchange, store, watch = world()
+    script_bars(exchange)
+    exchange.mark_klines[OTHER] = exchange.mark_klines[SYMBOL]
+    asyncio.run(watch.calibrate_due((SYMBOL,)))
+    # the first symbol is not due, the second is
+    assert [(s.symbol, s.kind) for s in asyncio.run(watch.calibrate_due((SYMBOL, OTHER)))] == \
+        [(OTHER, "calibrated")]
+    asyncio.run(watch.poll((SYMBOL, OTHER)))
+    exchange.clock.advance(1)
+    # the first symbol's read fails, the second's is still judged
+    exchange.script("get_mark_price", ExchangeUnavailable("mark timed out"))
+    exchange.prices[OTHER] = D("31000") * exchange.prices[OTHER] / D("30000")
+    assert [s.symbol for s in asyncio.run(watch.poll((SYMBOL, OTHER)))] == [OTHER]
+    # both jump: both are reported
+    exchange.clock.advance(1)
+    exchange.prices[SYMBOL] = D("31000")
+    exchange.prices[OTHER] = exchange.prices[OTHER] * 2
+    seen = asyncio.run(watch.poll((SYMBOL, OTHER)))
+    assert [(s.symbol, s.kind) for s in seen] == [(SYMBOL, "shock"), (OTHER, "shock_again")]
+    assert store.flushed[OTHER].shockguard.trigger_count_60m == 2
+
+
+def test_a_bar_without_a_close_is_left_out_of_the_calibration() -> None:
+    exchange, store, watch = world()
+    bars = script_bars(exchange)
+    first = exchange.mark_klines[SYMBOL][0]
+    exchange.mark_klines[SYMBOL] = (Kline(first.open_time - MINUTE, D(0), D(0), D(0), D(0),
+                                          D(0), first.open_time - 1, True),
+                                    *exchange.mark_klines[SYMBOL])
+    (seen,) = asyncio.run(watch.calibrate_due((SYMBOL,)))
+    assert seen.text.endswith(f"from {len(bars)} mark bars")
+    assert store.flushed[SYMBOL].shockguard.q95_1m is not None
