@@ -6,7 +6,9 @@ mark read is skipped."""
 import asyncio
 from decimal import Decimal
 
+from application.open_position import OpenPositionCommand
 from application.shock_watch import ShockWatch
+from domain.orders import PositionSide
 from domain.params import Params
 from domain.records import KlineClose
 from domain.regime import Regime
@@ -148,3 +150,30 @@ def test_a_bar_without_a_close_is_left_out_of_the_calibration() -> None:
     (seen,) = asyncio.run(watch.calibrate_due((SYMBOL,)))
     assert seen.text.endswith(f"from {len(bars)} mark bars")
     assert store.flushed[SYMBOL].shockguard.q95_1m is not None
+
+
+def test_times_are_whole_seconds_and_the_jump_price_is_the_playbook_mark() -> None:
+    exchange, store, watch = world()
+    asyncio.run(wiring.open_position(exchange, store).execute(OpenPositionCommand.of(
+        SYMBOL, PositionSide.LONG, D("0.10"), D("29400.0"), D("30300.0"), D("0.04"),
+        D("30600.0"), D("0.03"), "sw1")))
+    exchange.clock.advance(0.5)                       # half-way through a second
+    script_bars(exchange)
+    asyncio.run(watch.calibrate_due((SYMBOL,)))
+    recalib = store.flushed[SYMBOL].shockguard.recalib_ts
+    assert isinstance(recalib, int) and recalib == exchange.clock.now_ms() // 1000
+    ts = exchange.clock.now_ms()
+    asyncio.run(watch.on_mark(SYMBOL, D("30000"), ts))
+    # the jump seen on the stream, while a read of the mark would still give 30000
+    seen = asyncio.run(watch.on_mark(SYMBOL, D("31000"), ts + 1000))
+    assert seen is not None and seen.kind == "shock"
+    state = store.flushed[SYMBOL]
+    (trigger,) = state.shockguard.trigger_ts_60m
+    assert isinstance(trigger, int) and trigger == exchange.clock.now_ms() // 1000
+    # step 3 moved the stop half-way toward the jump's price: 29400 + (31000 - 29400) / 2
+    assert state.position_state.sl_price == D("30200.0")
+    # a second jump while in SHOCK is counted here, at a whole second too
+    again = asyncio.run(watch.on_mark(SYMBOL, D("29000"), ts + 2000))
+    assert again is not None and again.kind == "shock_again"
+    triggers = store.flushed[SYMBOL].shockguard.trigger_ts_60m
+    assert len(triggers) == 2 and all(isinstance(t, int) for t in triggers)
