@@ -13,6 +13,7 @@ from application.instruments import InstrumentBook
 from application.order_path import OrderPath
 from application.performers import Note
 from application.protection import emergency_flatten
+from application.touch import keep_books, market_books
 from domain.events import OperatorClose
 from domain.ids import Role
 from domain.orders import PositionSide
@@ -56,8 +57,11 @@ class ClosePosition:
             return PositionClosed("nothing_open", state, ())
         spec = await InstrumentBook(self._market).spec(cmd.symbol)
         ids = allocate_ids(self._store, cmd.symbol, Role.CLOSE, 3)
+        side = PositionSide(pos.side)
+        keep_books(self._store, cmd.symbol,
+                   await market_books(self._market, cmd.symbol, side.exit_side, ids))
         out = await emergency_flatten(self._path, self._account, spec=spec,
-                                      side=PositionSide(pos.side), qty=pos.qty_open,
+                                      side=side, qty=pos.qty_open,
                                       client_ids=ids)
         detail = f" ({out.reason})" if out.reason else ""
         notes = (Note(f"close: {out.qty_closed} closed, flat={out.flat}{detail}", not out.flat),)

@@ -19,6 +19,7 @@ import attrs
 from application.instruments import InstrumentBook
 from application.order_path import OrderPath
 from application.protection import emergency_flatten
+from application.touch import market_books
 from application.trade_record import TradeRecorder
 from domain.algo import AlgoOrder
 from domain.ids import Role, client_id
@@ -27,7 +28,7 @@ from domain.logs import IncidentRecord
 from domain.orders import OrderStatus, PositionSide
 from domain.outcome import Accepted
 from domain.params import Params
-from domain.state import PositionStage, PositionState
+from domain.state import BookAtPlacement, PositionStage, PositionState
 from ports.account import Account
 from ports.algo_orders import AlgoOrders
 from ports.clock import Clock
@@ -119,7 +120,8 @@ class Halt:
             await self._cancel_order(order, log)
         for algo in plan.cancel_algos:
             await self._cancel_algo(algo, log)
-        flat = await self._flatten(plan, incident, log)
+        flattened = await self._flatten(plan, incident, log)
+        flat = set(flattened)
         for algo in plan.cancel_after_flat:
             if algo.inst_id in flat:
                 await self._cancel_algo(algo, log)
@@ -132,7 +134,7 @@ class Halt:
                                    f"({why_no_store or 'not given'}); nothing stops a later "
                                    "open until it is readable")
         else:
-            await self._freeze(store, symbols, flat, now=now, until=until,
+            await self._freeze(store, symbols, flattened, now=now, until=until,
                                incident=incident, reason=cmd.reason)
         done = HaltDone(incident, until, symbols, tuple(log.touched),
                         tuple(f"stop {a.inst_id} {a.client_algo_id or a.algo_id}"
@@ -178,12 +180,16 @@ class Halt:
             return
         log.done(f"{what}: cancel {out.status}", isinstance(out.outcome, Accepted))
 
-    async def _flatten(self, plan: HaltPlan, incident: str, log: _Log) -> set[str]:
-        flat: set[str] = set()
+    async def _flatten(self, plan: HaltPlan, incident: str,
+                       log: _Log) -> dict[str, tuple[BookAtPlacement, ...]]:
+        """Flatten each target; the symbols confirmed flat, with the book read before each
+        flatten left (its intended price judges the fills' slippage)."""
+        flat: dict[str, tuple[BookAtPlacement, ...]] = {}
         for n, target in enumerate(plan.flatten):
             spec = await InstrumentBook(self._market).spec(target.symbol)
             intent = f"{incident}x{n}"[-24:]
             ids = tuple(client_id(intent, Role.FLATTEN, a) for a in range(FLATTEN_ATTEMPTS))
+            books = await market_books(self._market, target.symbol, target.side.exit_side, ids)
             out = await emergency_flatten(self._path, self._account, spec=spec,
                                           side=target.side, qty=target.qty, client_ids=ids)
             detail = f" ({out.reason})" if out.reason else ""
@@ -191,7 +197,7 @@ class Halt:
                      f"{out.qty_closed} closed by {', '.join(out.client_ids) or 'nothing'}, "
                      f"flat={out.flat}{detail}", out.flat)
             if out.flat:
-                flat.add(target.symbol)
+                flat[target.symbol] = books
         return flat
 
     async def _confirm(self, symbols: Sequence[str], plan: HaltPlan, cmd: HaltCommand,
@@ -219,7 +225,8 @@ class Halt:
                 log.unconfirmed.append(f"{target.symbol} still holds {snap.side.value} "
                                        f"{snap.qty}")
 
-    async def _freeze(self, store: StateStore, symbols: Sequence[str], flat: set[str], *,
+    async def _freeze(self, store: StateStore, symbols: Sequence[str],
+                      flat: dict[str, tuple[BookAtPlacement, ...]], *,
                       now: int, until: int | None, incident: str, reason: str) -> None:
         recorder = TradeRecorder(self._orders, store, self._clock, self._params)
         for symbol in symbols:
@@ -231,7 +238,7 @@ class Halt:
                 store.set_symbol_state(symbol, attrs.evolve(state,
                                                             position_state=PositionState()))
                 spec = await InstrumentBook(self._market).spec(symbol)
-                await recorder.trade_closed(symbol, spec, before)
+                await recorder.trade_closed(symbol, spec, before, flat[symbol])
                 state = store.get_symbol_state(symbol)
             store.set_symbol_state(symbol, halt_symbol(
                 state, now=now, until=None if until == FOREVER else until,

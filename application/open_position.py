@@ -20,6 +20,7 @@ from application.performers import Note
 from application.protection import emergency_flatten
 from domain.errors import InvalidIntent
 from domain.events import EntryFilled
+from domain.exec_quality import market_intended
 from domain.gate import apply_cooldowns, check_open_gate, gate_result
 from domain.ids import Role, client_id, validate_intent_id
 from domain.instrument import InstrumentSpec
@@ -218,7 +219,9 @@ class OpenPosition:
         check_levels(plan, low=min(prices), high=max(prices),
                      what=f"the market (mark {mark}, bid {ticker.bid}, ask {ticker.ask}"
                           + (f", entry {plan.entry_price})" if plan.entry_price else ")"))
-        return mark, BookAtPlacement("", ticker.bid, ticker.ask)
+        # a market entry is meant at the touch it takes (the mark without a book)
+        return mark, BookAtPlacement("", ticker.bid, ticker.ask, market_intended(
+            plan.side.entry_side, bid=ticker.bid, ask=ticker.ask, mark=mark))
 
     async def _intent_reused(self, cmd: OpenPositionCommand) -> str:
         """Where the intent id was used before ("" if nowhere): the store remembers every
@@ -280,11 +283,11 @@ class OpenPosition:
         self._store.set_symbol_state(cmd.symbol,
                                      attrs.evolve(state, position_state=cmd.plan.pending()))
         (cid,) = allocate_ids(self._store, cmd.symbol, Role.ENTRY)
-        if cmd.plan.entry_price is not None:  # a limit entry: its spread counts in spread_p95
-            state = self._store.get_symbol_state(cmd.symbol)
-            pos = attrs.evolve(state.position_state,
-                               books=(attrs.evolve(book, client_order_id=cid),))
-            self._store.set_symbol_state(cmd.symbol, attrs.evolve(state, position_state=pos))
+        # kept with the entry: a limit entry's spread counts in spread_p95, a market entry's
+        # fill is judged against the touch read before it left (slippage_cost30_r)
+        state = self._store.get_symbol_state(cmd.symbol)
+        pos = attrs.evolve(state.position_state, books=(attrs.evolve(book, client_order_id=cid),))
+        self._store.set_symbol_state(cmd.symbol, attrs.evolve(state, position_state=pos))
         return cid
 
     def _no_position(self, cmd: OpenPositionCommand, entry: EntryOutcome) -> OpenPositionDone:

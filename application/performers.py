@@ -12,6 +12,7 @@ import attrs
 
 from application.order_path import OrderPath, Sent, Settled, StopPath, Wait
 from application.protection import cancel_stray_stop, emergency_flatten
+from application.touch import market_books
 from domain.actions import (
     CancelProtection,
     CancelTakeProfits,
@@ -237,6 +238,7 @@ class Performer:
 
     async def flatten(self, action: EmergencyFlatten) -> PositionEvent | None:
         ids = self.allocate(Role.FLATTEN, FLATTEN_ATTEMPTS)
+        self.books += await market_books(self.venue.market, action.symbol, action.side, ids)
         out = await emergency_flatten(self.venue.path, self.venue.account, spec=self.spec,
                                       side=action.position_side, qty=action.qty,
                                       client_ids=ids)
@@ -251,6 +253,7 @@ class Performer:
 
     async def _market(self, side: Side, qty: Decimal, role: Role) -> OrderStatus | None:
         cid = self.allocate(role, 1)[0]
+        self.books += await market_books(self.venue.market, self.spec.inst_id, side, (cid,))
         intent = OrderIntent.closing(self.spec, PositionSide.closed_by(side), OrdType.MARKET,
                                      qty, None, cid)
         sent = await self.venue.path.finish(await self.venue.path.send(intent))

@@ -11,7 +11,7 @@ from application.performers import Note
 from domain.actions import Action, EmergencyFlatten, PlaceProtection, ReplaceProtection
 from domain.algo import AlgoOrder
 from domain.errors import InvalidIntent
-from domain.events import EntryFilled, StopConfirmed
+from domain.events import EntryFilled, StopConfirmed, StopTriggered
 from domain.ids import Role, parse_client_id
 from domain.instrument import InstrumentSpec
 from domain.logs import RiskEvent, RiskEventType
@@ -105,6 +105,8 @@ async def plan_symbol(orders: Orders, algos: AlgoOrders, store: StateStore,
         await _pending_entry(run, pos)
     elif pos.stage is PositionStage.FLAT and qty > 0:
         await _unknown_position(run, side, qty)
+    elif pos.stage is not PositionStage.FLAT and qty == 0:
+        await _gone(run, pos)
     elif pos.stage is not PositionStage.FLAT:
         await _ensure_stop(run, pos, side, qty)
     await _cancel_strays(run)
@@ -167,6 +169,25 @@ async def _unknown_position(run: _Run, side: PositionSide, qty: Decimal) -> None
     verb = "default stop" if isinstance(action, PlaceProtection) else "flatten"
     await run.act(f"position unknown to the store ({side.value} {qty}): {verb}", (action,),
                   qty, stop or None, side=side)
+
+
+async def _gone(run: _Run, pos: PositionState) -> None:
+    """The exchange holds nothing, yet the store's position is still open: the fills that
+    closed it could not all be applied (a take-profit fill the stored plan does not match).
+    The trade is over at the exchange, so it is closed from the stored position (its side is
+    the entry's; the exchange's flat position has none) and recorded from the exchange's
+    fills; the stops of ours left standing go with the strays."""
+    f = run.facts
+    event = StopTriggered(pos.qty_open, pos.sl_price, (), ())
+    result = await run.driver.feed(f.symbol, f.spec, event)
+    run.notes += result.notes
+    closed = run.store.get_symbol_state(f.symbol).position_state.stage is PositionStage.FLAT
+    what = (f"exchange holds nothing of {pos.side.value} {pos.qty_open} "
+            f"({pos.stage.value}): closed in the store, recorded from the exchange's fills"
+            if closed else f"exchange holds nothing of {pos.side.value} {pos.qty_open} "
+            f"({pos.stage.value}) and the store could not close it")
+    run.notes.append(Note(what, True))
+    run.log(what, pos.qty_open, pos.sl_price, side=pos.side)
 
 
 def _adoption_intent(store: StateStore, symbol: str, now: int) -> str:

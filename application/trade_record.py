@@ -12,6 +12,7 @@ blocks keep their last values (their timestamps say when they were computed).
 import attrs
 
 from application.performers import Note
+from application.touch import intended_prices
 from domain.errors import DomainError
 from domain.health import trade_result
 from domain.ids import Role, client_id, next_attempt
@@ -105,8 +106,10 @@ class TradeRecorder:
         verdict = on_trade_closed(state, result, now=now, params=self._params)
         state = self._remember_orders(verdict.state, statuses, (*before.books, *books))
         run = trade_fills(trades, entry_order_ids=entry_ids, side=side)
-        # a fill without a client id is the stop's child order: it was meant at the stop
-        intended = {t.order_id: before.sl_price for t in run if not t.client_order_id}
+        # a market order was meant at the touch read before it left; a fill without a client
+        # id is the stop's child order: it was meant at the stop
+        intended = intended_prices((*before.books, *books))
+        intended.update({t.order_id: before.sl_price for t in run if not t.client_order_id})
         for fill in exec_fills(run, orders, intended=intended,
                                trade_risk=before.risk_per_unit * before.qty_total):
             state = remember_fill(state, fill, now=now)

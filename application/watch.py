@@ -141,8 +141,9 @@ class ProtectionWatch:
             self._progress.step(f"dead-man switch refused: {switch.why}")
             tally.attention = True
         elif self._armed_at is None:
+            scope = f" ({switch.scope})" if switch.scope else ""
             self._progress.step(f"dead-man switch armed: resting orders are cancelled "
-                                f"{timeout_s} s after this engine stops refreshing it")
+                                f"{timeout_s} s after this engine stops refreshing it{scope}")
 
     async def _recover_all(self, cmd: WatchCommand, tally: _Tally) -> None:
         done = await self._recover.execute(RecoverCommand(cmd.symbols))

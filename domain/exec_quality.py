@@ -5,19 +5,33 @@
 - cancel_rate_30: share of those 30 orders that ended canceled (partially filled or not).
 - spread_p95: nearest-rank 95th percentile of the relative spread (ask - bid) / mid read just
   before each of those orders was placed (orders placed without a book read are left out).
-- slippage_cost30_r: over the last 30 fills, market fallbacks included, the mean of
-  |fill price - intended price| x filled size / the trade's initial R.
+- slippage_cost30_r: over the last 30 fills, the mean of |fill price - intended price| x
+  filled size / the trade's initial R. Intended: a limit order's price; a runner's market
+  fallback, its limit's price; any other market order (entry, de-risk, flatten, close), the
+  touch read just before it left (market_intended); a stop's child order, the stop trigger.
 - sample_n: how many orders the window holds (<= 30); last_update_ts: when this was computed.
 "Last" is by the exchange's time (done_ms / ts_ms); equal times keep the order given.
 """
 
 from collections.abc import Iterable
+from decimal import Decimal
 
+from domain.orders import Side
 from domain.records import ExecFill, LimitOrderRecord
 from domain.state import ExecQualityRoll
 from domain.stats import mean, nearest_rank
 
 WINDOW = 30  # the seed's field names fix it: fill_rate_30, cancel_rate_30, slippage_cost30_r
+
+
+def market_intended(side: Side, *, bid: Decimal | None, ask: Decimal | None,
+                    mark: Decimal | None) -> Decimal | None:
+    """The price a market order is meant at: the touch it takes (the best ask for a buy, the
+    best bid for a sell), or the mark when that side of the book is empty or unknown."""
+    touch = ask if side is Side.BUY else bid
+    if touch is not None and touch > 0:
+        return touch
+    return mark if mark is not None and mark > 0 else None
 
 
 def last_orders(orders: Iterable[LimitOrderRecord]) -> list[LimitOrderRecord]:

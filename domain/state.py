@@ -96,11 +96,14 @@ class LastOrders:
 
 @attrs.frozen
 class BookAtPlacement:
-    """The best bid and ask read just before a limit order of ours was placed (spread_p95)."""
+    """The best bid and ask read just before an order of ours was placed: a limit order's
+    spread counts in spread_p95; a market order's intended price (the touch it takes, else
+    the mark) is what its fills' slippage is measured against in slippage_cost30_r."""
 
     client_order_id: str
     bid: Decimal | None
     ask: Decimal | None
+    intended: Decimal | None = None
 
 
 @attrs.frozen

@@ -270,20 +270,31 @@ def open_(ctx: typer.Context,
           ) -> None:
     settings = _shared(ctx).settings()
     from application.open_position import OpenPositionCommand
+    from domain.errors import InvalidIntent
 
-    plan = validate.PlanFields(
-        side=PositionSide.LONG if side is Side.LONG else PositionSide.SHORT,
-        qty=validate.decimal(qty, "--qty", what="a number of contracts"),
-        stop_price=validate.decimal(stop, "--stop", what="a price"),
-        tp1_price=validate.decimal(tp1, "--tp1", what="a price"),
-        tp1_qty=validate.decimal(tp1_qty, "--tp1-qty", what="a number of contracts"),
-        tp2_price=validate.decimal(tp2, "--tp2", what="a price"),
-        tp2_qty=validate.decimal(tp2_qty, "--tp2-qty", what="a number of contracts"),
-        entry_price=validate.optional_decimal(entry_px, "--entry-px", what="a price"))
-    validate.open_plan(plan)
-    cmd = OpenPositionCommand.of(validate.symbol(symbol, "--symbol", settings.venue),
-                                 **attrs.asdict(plan), tier=DomainTier(tier.value),
-                                 intent_id=_intent_id(intent_id, "o"), template=template)
+    passed: tuple[str, ...] = ()
+    try:
+        inst_id = validate.symbol(symbol, "--symbol", settings.venue)
+        passed = ("request_valid",)
+        plan = validate.PlanFields(
+            side=PositionSide.LONG if side is Side.LONG else PositionSide.SHORT,
+            qty=validate.decimal(qty, "--qty", what="a number of contracts"),
+            stop_price=validate.decimal(stop, "--stop", what="a price"),
+            tp1_price=validate.decimal(tp1, "--tp1", what="a price"),
+            tp1_qty=validate.decimal(tp1_qty, "--tp1-qty", what="a number of contracts"),
+            tp2_price=validate.decimal(tp2, "--tp2", what="a price"),
+            tp2_qty=validate.decimal(tp2_qty, "--tp2-qty", what="a number of contracts"),
+            entry_price=validate.optional_decimal(entry_px, "--entry-px", what="a price"))
+        validate.open_plan(plan)
+        cmd = OpenPositionCommand.of(inst_id, **attrs.asdict(plan), tier=DomainTier(tier.value),
+                                     intent_id=_intent_id(intent_id, "o"), template=template)
+    except (BadInput, InvalidIntent) as exc:
+        # refused before OpenPosition runs: the candidate still gets its log line
+        from entrypoints.refused import log_refused_open
+
+        failed = "plan_valid" if passed else "request_valid"
+        log_refused_open(settings, symbol, template, failed, str(exc), passed)
+        raise
     from entrypoints import commands
 
     _finish(ctx, commands.open_position(settings, cmd, _progress(ctx)))

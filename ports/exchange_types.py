@@ -308,3 +308,6 @@ class DeadManSwitch:
     timeout_s: int
     why: str
     evidence: EvidenceRef
+    # what the countdown cancels when it fires, in the venue's terms: it is not limited to
+    # this engine's orders, which an operator running other software on the account must know
+    scope: str = ""

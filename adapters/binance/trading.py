@@ -216,7 +216,9 @@ class BinanceTrading:
                 whys.append(f"{symbol}: {answer.judgement.code} {answer.judgement.message}")
         if answer is None:
             raise ValueError("arm_dead_man needs at least one symbol on Binance")
-        return DeadManSwitch(armed, timeout_s, "; ".join(whys), answer.evidence)
+        return DeadManSwitch(armed, timeout_s, "; ".join(whys), answer.evidence,
+                             f"per symbol: every open order of {', '.join(symbols)} on this "
+                             "Binance account, this engine's or any other software's")
 
     async def get_executions(self, *, symbol: str, since_ms: int) -> Executions:
         """Our executions on one symbol from since_ms on (userTrades by startTime, then by

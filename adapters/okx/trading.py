@@ -39,6 +39,12 @@ def pos_side_for(side: Side, reduce_only: bool) -> str:
     return "long" if opens_long or closes_long else "short"
 
 
+# sent without a tag, the timer covers the whole account (OKX has tag-level timers, which would
+# need every order of ours tagged)
+OKX_DEAD_MAN_SCOPE = ("account-wide: every pending order on this OKX account, this engine's or "
+                      "any other software's (algo orders are not cancelled)")
+
+
 class OkxTrading:
     account_wide_cost = 1  # orders-pending: 60 per 2 s with or without instId
     def __init__(self, rest: OkxRest, account: OkxAccount, config: OkxConfig,
@@ -165,7 +171,7 @@ class OkxTrading:
                                         deadline=False)
         ok = answer.judgement.verdict is Verdict.OK
         why = "" if ok else f"{answer.code or answer.http_status} {answer.msg}".strip()
-        return DeadManSwitch(ok, timeout_s, why, answer.evidence)
+        return DeadManSwitch(ok, timeout_s, why, answer.evidence, OKX_DEAD_MAN_SCOPE)
 
     async def get_executions(self, *, symbol: str, since_ms: int) -> Executions:
         """trade/fills of the last 3 days (OKX's window) from since_ms on, oldest first."""

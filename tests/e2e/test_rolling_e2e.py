@@ -18,6 +18,7 @@ from domain.state import PositionStage
 from entrypoints.container import Application
 from entrypoints.exit_codes import ExitCode
 from entrypoints.results import StatusResult, StatusRow, to_json
+from simulator.core.market_views import ticker_view
 from tests.e2e.harness import SYMBOL, World, world
 
 D = Decimal
@@ -120,6 +121,8 @@ def test_a_runner_exit_that_falls_back_to_market_is_counted_in_both_blocks(
         async def manage(c: Application, bar: Decimal | None = None) -> Any:
             return await c.use_cases.manage_position().execute(
                 ManagePositionCommand(SYMBOL, bar_close=bar))
+        # the market entry is meant at the best ask the simulator shows before it leaves
+        ask = D(str(ticker_view(w.sim.core.state, SYMBOL)["askPx"]))
         assert w.run(open_).status == "opened"
         w.sim.set_price(SYMBOL, D("30700"))          # both take-profits fill
         assert w.run(manage).state.position_state.stage is PositionStage.RUNNER_ONLY
@@ -161,7 +164,8 @@ def test_a_runner_exit_that_falls_back_to_market_is_counted_in_both_blocks(
                 return order.px
             if order.cl_ord_id.startswith("pxRM"):
                 return limit.px                      # a fallback is judged against its limit
-            return None                              # a plain market order has no price to miss
+            assert order.cl_ord_id.startswith("pxEN")
+            return ask                               # the entry, against the touch it took
         slips = [abs(f.fill_px - px) * f.fill_sz / risk for f in fills
                  if (px := intended(f)) is not None]
         assert quality.fill_n == len(slips)

@@ -82,6 +82,7 @@ class FakeMarket:
 
     async def get_mark_klines(self, symbol: str, *, start_ms: int, end_ms: int) -> Klines:
         """Scripted bars (book.mark_klines[symbol]) within the range, else none."""
+        self._book.scripted_result("get_mark_klines")
         bars = tuple(b for b in self._book.mark_klines.get(symbol, ())
                      if start_ms <= b.open_time < end_ms)
         return Klines(symbol, "1m", bars, self._book.evidence("GET market/mark-price-candles"))

@@ -36,6 +36,7 @@ def test_the_countdown_is_armed_per_symbol_and_zero_stops_it(sim: EmbeddedSimula
     async def test(ex: ExchangeAdapter) -> None:
         armed = await ex.orders.arm_dead_man(symbols=(BTC,), timeout_s=30)
         assert armed.armed and armed.why == ""
+        assert armed.scope.startswith(f"per symbol: every open order of {BTC} ")
         assert list(sim.core.state.countdowns) == [f"inst:{BTC}"]
         off = await ex.orders.arm_dead_man(symbols=(BTC,), timeout_s=0)
         assert off.armed and not sim.core.state.countdowns

@@ -6,7 +6,10 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from application.close_position import ClosePositionCommand
 from application.manage_position import ManagePositionCommand
 from application.open_position import OpenPositionCommand
 from application.trade_record import with_client_ids
@@ -15,6 +18,7 @@ from domain.logs import CandidateAction, CandidateEvaluation, GateVerdict, RiskE
 from domain.orders import ExchangeTrade, OrderState, OrderStatus, PositionSide, Side
 from domain.params import CooldownParams, Params
 from domain.state import PositionStage
+from ports.errors import ExchangeUnavailable
 from tests.fake_venue import FakeExchange
 from tests.fakes import FakeClock, InMemoryStateStore
 from tests.unit.application import wiring
@@ -151,3 +155,138 @@ def test_executions_without_client_ids_are_joined_to_our_orders_by_order_id() ->
                               trade("3", "o2", "mine")),
                              [order("o1", "pxENa100"), order("o2", "other")])
     assert [t.client_order_id for t in joined] == ["pxENa100", "", "mine"]
+
+
+def market_slippage_r(exchange: FakeExchange, intended: dict[str, Decimal],
+                      stop: Decimal, risk: Decimal) -> float:
+    """slippage_cost30_r recomputed from the exchange's fills: each fill against the price
+    its order was meant at (a stop's child order, no client id, at the stop)."""
+    costs = [abs(t.fill_px - (intended[t.client_order_id] if t.client_order_id else stop))
+             * t.fill_sz / risk for t in exchange.trades]
+    return float(sum(costs, D(0)) / len(costs))
+
+
+@settings(max_examples=25, deadline=None)
+@given(entry_ask=st.integers(0, 40), entry_px=st.integers(-20, 20), close_bid=st.integers(0, 40),
+       close_px=st.integers(-20, 20), how=st.sampled_from(["stop", "close"]))
+def test_market_fills_count_in_slippage_against_the_touch_read_before_them(
+        entry_ask: int, entry_px: int, close_bid: int, close_px: int, how: str) -> None:
+    exchange, store = fresh()
+    mid = D("30000")
+    # the entry (a market buy) is meant at the ask it reads, and fills wherever the book is
+    exchange.ticker_spread[SYMBOL] = (mid - 1, mid + entry_ask)
+    exchange.prices[SYMBOL] = mid + entry_px
+    assert open_with(exchange, store, "s1") == "opened"
+    entry = exchange.trades[0]
+    intended = {entry.client_order_id: mid + entry_ask}
+    risk_per_unit = abs(entry.fill_px - D("29400.0"))
+    if how == "stop":
+        exchange.prices[SYMBOL] = D("29400") + close_px
+        exchange.trigger_algo("pxSLs100")
+        manage(exchange, store)
+    else:
+        # the operator's close (a market sell) is meant at the bid it reads
+        exchange.ticker_spread[SYMBOL] = (mid - close_bid, mid + 1)
+        exchange.prices[SYMBOL] = mid + close_px
+        done = asyncio.run(wiring.close_position(exchange, store).execute(
+            ClosePositionCommand(SYMBOL)))
+        assert done.status == "closed"
+        intended.update({t.client_order_id: mid - close_bid for t in exchange.trades[1:]})
+    state = store.flushed[SYMBOL]
+    assert state.position_state.stage is PositionStage.FLAT
+    assert state.exec_quality_roll.fill_n == len(exchange.trades)
+    assert state.exec_quality_roll.slippage_cost30_r == pytest.approx(market_slippage_r(
+        exchange, intended, D("29400.0"), risk_per_unit * D("0.10")))
+
+
+def test_the_template_lock_event_and_the_trade_note_name_the_trade() -> None:
+    exchange, store = fresh()
+    assert open_with(exchange, store, "e1", template="brk") == "opened"
+    exchange.prices[SYMBOL] = D("29400")
+    exchange.trigger_algo("pxSLe100")
+    done = asyncio.run(wiring.manage_position(exchange, store).execute(
+        ManagePositionCommand(SYMBOL)))
+    now = exchange.clock.now_ms() // 1000
+    (event,) = [e for e in store.events_of(RiskEvent)
+                if e.event_type is RiskEventType.LOSS_COOLDOWN and "template" in e.reason]
+    assert (event.ts, event.symbol, event.side, event.qty) == \
+        (now, SYMBOL, PositionSide.LONG, D("0.10"))
+    (trade,) = store.flushed[SYMBOL].roll_history.trades
+    assert trade.trade_id == "e1" and trade.template == "brk"
+    (note,) = [n.text for n in done.notes if n.text.startswith("trade e1 ")]
+    assert note.startswith("trade e1 (brk): -") and "R recorded; " in note
+
+
+def test_a_trade_without_a_template_says_so_in_its_note() -> None:
+    exchange, store = fresh()
+    assert open_with(exchange, store, "e2", template="") == "opened"
+    exchange.prices[SYMBOL] = D("29400")
+    exchange.trigger_algo("pxSLe200")
+    done = asyncio.run(wiring.manage_position(exchange, store).execute(
+        ManagePositionCommand(SYMBOL)))
+    assert any(n.text.startswith("trade e2 (no template): ") for n in done.notes)
+
+
+def test_a_failed_read_of_the_fills_leaves_the_blocks_and_says_why() -> None:
+    exchange, store = fresh()
+    assert open_with(exchange, store, "e3") == "opened"
+    before = store.flushed[SYMBOL].health_roll
+    exchange.script("get_executions", ExchangeUnavailable("fills timed out"))
+    exchange.prices[SYMBOL] = D("29400")
+    exchange.trigger_algo("pxSLe300")
+    done = asyncio.run(wiring.manage_position(exchange, store).execute(
+        ManagePositionCommand(SYMBOL)))
+    assert store.flushed[SYMBOL].health_roll == before
+    assert any(n.text == "trade e3: could not read its orders or fills (fills timed out); "
+               "rolling blocks not updated" for n in done.notes), done.notes
+
+
+def test_an_unfilled_limit_entry_counts_its_spread_and_time() -> None:
+    exchange, store = fresh()
+    exchange.ticker_spread[SYMBOL] = (D("29990"), D("30010"))
+    status = open_with(exchange, store, "n2", entry_price=D("29900.0"), entry_timeout_s=0.1)
+    assert status == "entry_not_filled"
+    quality = store.flushed[SYMBOL].exec_quality_roll
+    assert quality.spread_p95 == pytest.approx(20 / 30000)
+    assert quality.last_update_ts == exchange.clock.now_ms() // 1000
+
+
+def test_two_unfilled_limit_entries_are_two_orders_in_the_window() -> None:
+    exchange, store = fresh()
+    for intent in ("u1", "u2"):
+        status = open_with(exchange, store, intent, entry_price=D("29900.0"),
+                           entry_timeout_s=0.1)
+        assert status == "entry_not_filled"
+    assert store.flushed[SYMBOL].exec_quality_roll.sample_n == 2
+
+
+def test_take_profits_count_the_spread_read_before_them() -> None:
+    exchange, store = fresh()
+    exchange.ticker_spread[SYMBOL] = (D("29985"), D("30015"))
+    assert open_with(exchange, store, "p1") == "opened"
+    fill_tp(exchange, "pxT1p100")
+    manage(exchange, store)
+    exchange.clock.advance(5)
+    exchange.prices[SYMBOL] = D("30000")
+    exchange.trigger_algo("pxSLp101")                 # the stop moved to breakeven after TP1
+    manage(exchange, store)
+    assert store.flushed[SYMBOL].position_state.stage is PositionStage.FLAT
+    quality = store.flushed[SYMBOL].exec_quality_roll
+    assert quality.sample_n == 2                      # TP1 filled, TP2 cancelled at the stop
+    assert quality.spread_p95 == pytest.approx(30 / 30000)
+    assert quality.last_update_ts == exchange.clock.now_ms() // 1000
+
+
+def test_fills_that_do_not_return_to_flat_leave_the_blocks_and_say_why() -> None:
+    from tests.unit.application.test_recover_protection import recover
+
+    exchange, store = fresh()
+    assert open_with(exchange, store, "q1") == "opened"
+    (tp1,) = exchange.orders_with_client_id("pxT1q100")
+    exchange.fill_order(tp1.order_id, D("0.02"))      # part of TP1 fills...
+    exchange.positions.pop(SYMBOL, None)              # ...and the rest leaves unseen
+    done = recover(exchange, store)
+    notes = [n.text for s in done.symbols for n in s.notes]
+    assert "trade q1: position still open: 0.08 after the last fill; rolling blocks not " \
+        "updated" in notes, notes
+    assert store.flushed[SYMBOL].health_roll.trade_n == 0

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.exec_quality import WINDOW, exec_quality_roll
-from domain.orders import OrderState
+from domain.exec_quality import WINDOW, exec_quality_roll, market_intended
+from domain.orders import OrderState, Side
 from domain.records import ExecFill, LimitOrderRecord, RecordError
 from domain.state import ExecQualityRoll
 from tests.unit.domain.records_strategies import exec_fills, limit_orders
@@ -126,3 +126,21 @@ def test_a_record_the_exchange_cannot_have_sent_is_refused(kwargs: dict[str, obj
                                                            fragment: str) -> None:
     with pytest.raises(RecordError, match=fragment):
         order(**kwargs)  # type: ignore[arg-type]
+
+
+PRICES = st.one_of(st.none(), st.decimals(min_value=Decimal("-1"), max_value=Decimal("100000"),
+                                           places=1, allow_nan=False, allow_infinity=False))
+
+
+@given(bid=PRICES, ask=PRICES, mark=PRICES, buy=st.booleans())
+def test_a_market_order_is_meant_at_its_touch_else_the_mark(
+        bid: Decimal | None, ask: Decimal | None, mark: Decimal | None, buy: bool) -> None:
+    side = Side.BUY if buy else Side.SELL
+    got = market_intended(side, bid=bid, ask=ask, mark=mark)
+    touch = ask if buy else bid
+    if touch is not None and touch > 0:
+        assert got == touch                  # a buy takes the ask, a sell the bid
+    elif mark is not None and mark > 0:
+        assert got == mark                   # no usable book on that side: the mark
+    else:
+        assert got is None                   # nothing to judge the fill against
