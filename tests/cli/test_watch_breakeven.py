@@ -22,8 +22,9 @@ from tests.cli.test_logging import OPEN
 from tests.cli.test_metrics import VENUE, free_port, value, wait_for
 
 ENTRY, TP1, BELOW_BREAKEVEN = Decimal("30000"), Decimal("31000"), Decimal("29500")
-# Engine finding (lanes inv/seed): in the sequences marked RACY, watch sometimes (about 3
-# runs in 10 here) ends with exit 3 "a flat position has no entry side": its recovery
+# Engine finding (lanes inv/seed): in the sequences marked RACY, watch sometimes ends with
+# exit 3 "a flat position has no entry side" (about 1 run in 3 at load average 8-14 on 2
+# cores; none in 5 runs at load 6): its recovery
 # (application/recover_steps.py plan_symbol -> _ensure_stop) plans a ReplaceProtection for a
 # position the store still holds open while the exchange shows it flat, and
 # PositionSide.NONE.exit_side raises. Not yet deterministic, so they run only on request:
