@@ -17,12 +17,12 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from domain.errors import InvalidIntent, ParameterError
-from entrypoints import alerts
+from entrypoints import help_format
 from entrypoints.exit_codes import ExitCode
 from entrypoints.run_scope import command_scope, current_scope, finish_runs
-from ports.errors import ExchangeError
-from ports.state import StateStoreError, StateStoreLocked
+
+# The error kinds of the engine (domain, ports, settings) and the alert sender are imported
+# when an error is classified or an alert is due: `--help` loads neither attrs nor httpx.
 
 # typer may bring click itself or vendor it; its BadParameter always derives from click's
 # UsageError and ClickException, wherever they live
@@ -52,7 +52,11 @@ def classify(exc: BaseException) -> tuple[ExitCode, str]:
         return ExitCode.BAD_INPUT, _usage(exc)
     if isinstance(exc, ClickException):
         return ExitCode.BAD_INPUT, str(getattr(exc, "format_message", exc.__str__)())
-    from entrypoints.settings import SettingsError  # not loaded for `--help`
+    from domain.errors import InvalidIntent, ParameterError
+    from entrypoints.settings import SettingsError
+    from ports.errors import ExchangeError
+    from ports.state import StateStoreError, StateStoreLocked
+
 
     if isinstance(exc, BadInput | SettingsError | InvalidIntent | ParameterError):
         return ExitCode.BAD_INPUT, str(exc)
@@ -111,17 +115,26 @@ def emit_error(command: str, code: ExitCode, message: str, as_json: bool) -> Non
     else:
         print(f"error: {text}", file=sys.stderr, flush=True)
     if code is ExitCode.NEEDS_ATTENTION:
+        from entrypoints import alerts
+
         alerts.notify(command, text, payload)
 
 
 class GuardedGroup(TyperGroup):
     """The root command group: runs every command inside the error boundary."""
 
+    context_class = help_format.HelpContext
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        help_format.format_commands(self, ctx, formatter)
+
     def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
              complete_var: str | None = None, standalone_mode: bool = True,
              windows_expand_args: bool = True, **extra: Any) -> Any:
         argv = list(sys.argv[1:] if args is None else args)
-        alerts.reset()
+        alerts = sys.modules.get("entrypoints.alerts")  # loaded only by a command that ran
+        if alerts is not None:
+            alerts.reset()  # a new command: no webhook until its settings are loaded
         # every run directory the command opens is packaged, with its outcome, however it ends
         with command_scope(self._command(argv), argv):
             code = self._run(argv, prog_name, complete_var, windows_expand_args, **extra)
@@ -141,7 +154,7 @@ class GuardedGroup(TyperGroup):
             if type(exc).__name__ != "NoArgsIsHelpError":
                 code = self._failed(argv, exc)
             else:
-                # nothing asked for: the help is the answer (rich has printed it already)
+                # nothing asked for: the help is the answer
                 text = str(getattr(exc, "format_message", exc.__str__)())
                 if text:
                     print(text)

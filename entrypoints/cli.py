@@ -5,6 +5,7 @@ every failure goes through one boundary (entrypoints/boundary.py) to one line an
 code of its kind (entrypoints/exit_codes.py).
 """
 
+import dataclasses
 import enum
 import getpass
 import json
@@ -13,27 +14,24 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
-import attrs
 import typer
-from typer.core import TyperCommand
 
-from domain.orders import PositionSide
-from domain.regime import Tier as DomainTier
-from entrypoints import alerts, logs, validate
 from entrypoints import help_texts as texts
+from entrypoints import logs
 from entrypoints.boundary import BadInput, GuardedGroup
 from entrypoints.exit_codes import ExitCode
-from entrypoints.replay_context import active_replay
+from entrypoints.help_format import PlainCommand
 from entrypoints.run_scope import finish_runs, note_input
 from entrypoints.sim_cli import sim_app
-from entrypoints.validate import Regime
 
 if TYPE_CHECKING:
     from entrypoints.results import Result
     from entrypoints.settings import Settings
 
-# The command modules (container, adapters, simulator, evidence audit) are imported inside the
-# commands that use them: `--help`, `--version` and a refused option stay fast.
+# Everything past typer is imported inside the command that uses it: the command modules
+# (container, adapters, simulator, evidence audit), and also the input checks, the domain
+# types, attrs, httpx (alerts) and rich (typer's help renderer is off: help_format.py).
+# `--help`, `--version` and a refused option load none of them (issue 14 P3).
 
 SHARED = ("venue", "config", "as_json", "live", "log_level", "log_json")
 SUMS = "SHA256SUMS.txt"
@@ -46,7 +44,7 @@ class LogLevel(enum.Enum):
     ERROR = "error"
 
 
-@attrs.frozen
+@dataclasses.dataclass(frozen=True)
 class Shared:
     """The options every engine command takes, before or after the command's name."""
 
@@ -69,6 +67,8 @@ class Shared:
         logs.configure(self.log_level.value if self.log_level else "warning", self.log_json)
 
     def settings(self, **overrides: Any) -> "Settings":
+        from entrypoints import alerts
+        from entrypoints.replay_context import active_replay
         from entrypoints.settings import load_settings
 
         replay = active_replay()
@@ -82,7 +82,7 @@ class Shared:
         return settings
 
 
-class EngineCommand(TyperCommand):
+class EngineCommand(PlainCommand):
     """A command that also accepts the shared options after its name (the root group copies
     its own declarations of them in) and hands them on in ctx.obj."""
 
@@ -103,7 +103,7 @@ class Root(GuardedGroup):
 
 
 app = typer.Typer(name="prometheus-exec", cls=Root, no_args_is_help=True,
-                  pretty_exceptions_enable=False, help=texts.ROOT.text,
+                  pretty_exceptions_enable=False, rich_markup_mode=None, help=texts.ROOT.text,
                   epilog=texts.ROOT.epilog)
 app.add_typer(sim_app, name="sim")
 
@@ -157,13 +157,23 @@ class Tier(enum.Enum):
     B = "B"
 
 
+class Regime(enum.Enum):
+    """The regimes an operator may name. SHOCK and CHOP run the playbook's exits and stop
+    tightening (seed 001 §6); TREND and RANGE are calm regimes that are recorded and end one."""
+
+    TREND = "TREND"
+    RANGE = "RANGE"
+    CHOP = "CHOP"
+    SHOCK = "SHOCK"
+
+
 def _shared(ctx: typer.Context) -> Shared:
     assert isinstance(ctx.obj, Shared)
     return ctx.obj
 
 
 def _finish(ctx: typer.Context, result: "Result") -> None:
-    from entrypoints import reads_day, render
+    from entrypoints import alerts, reads_day, render
     from entrypoints.results import to_json
 
     doc = to_json(result)
@@ -186,6 +196,9 @@ def _progress(ctx: typer.Context) -> Any:
 
 
 def _intent_id(given: str | None, prefix: str) -> str:
+    from entrypoints import validate
+    from entrypoints.replay_context import active_replay
+
     if given:
         return validate.intent_id(given)
     replay = active_replay()
@@ -197,6 +210,8 @@ def _intent_id(given: str | None, prefix: str) -> str:
 
 
 def _out(out: Path | None) -> dict[str, Any]:
+    from entrypoints import validate
+
     return {"runs_dir": validate.writable_dir(out, "--out", create=False)} if out else {}
 
 
@@ -212,6 +227,8 @@ def probe(ctx: typer.Context,
               "--allow-fill", help="Accept a --px at or through the best ask: the order fills "
                                    "and the fill is sold again reduce-only.")] = False,
           ) -> None:
+    from entrypoints import validate
+
     settings = _shared(ctx).settings(**_out(out))
     if settings.exchange != "okx":
         raise BadInput(f"probe is seed 000's OKX PROBE (instId gate, OKX evidence package); "
@@ -268,9 +285,15 @@ def open_(ctx: typer.Context,
                                    "locks it (cooldown.template_s), not other templates.")]
           = "",
           ) -> None:
-    settings = _shared(ctx).settings()
+    import attrs
+
     from application.open_position import OpenPositionCommand
     from domain.errors import InvalidIntent
+    from domain.orders import PositionSide
+    from domain.regime import Tier as DomainTier
+    from entrypoints import validate
+
+    settings = _shared(ctx).settings()
 
     passed: tuple[str, ...] = ()
     try:
@@ -304,6 +327,8 @@ def open_(ctx: typer.Context,
 def close(ctx: typer.Context,
           symbol: Annotated[str, typer.Option(metavar="SYMBOL", help="The swap to close.")]
           ) -> None:
+    from entrypoints import validate
+
     settings = _shared(ctx).settings()
     inst_id = validate.symbol(symbol, "--symbol", settings.venue)
     from entrypoints import commands
@@ -321,6 +346,8 @@ def halt(ctx: typer.Context,
          for_: Annotated[str | None, typer.Option(
              "--for", metavar="DURATION", help="Freeze for 90s/30m/2h/1d instead of until "
                                                "resume.")] = None) -> None:
+    from entrypoints import validate
+
     settings = _shared(ctx).settings()
     if not reason.strip():
         raise BadInput("--reason must say why (it is kept in the incident record)")
@@ -358,6 +385,8 @@ def manage(ctx: typer.Context,
            regime: Annotated[Regime | None, typer.Option(
                help="The regime of that bar (any case).", case_sensitive=False)] = None,
            ) -> None:
+    from entrypoints import validate
+
     settings = _shared(ctx).settings()
     inst_id = validate.symbol(symbol, "--symbol", settings.venue)
     close_px = validate.optional_decimal(bar_close, "--bar-close", what="a price")
@@ -376,6 +405,8 @@ def regime_shift(ctx: typer.Context,
                  new: Annotated[Regime, typer.Option(
                      "--new", help="The new regime (any case).", case_sensitive=False)],
                  ) -> None:
+    from entrypoints import validate
+
     settings = _shared(ctx).settings()
     inst_id = validate.symbol(symbol, "--symbol", settings.venue)
     from entrypoints import commands
@@ -402,6 +433,8 @@ def watch(ctx: typer.Context,
               "--dead-man-s", help="Arm the exchange's cancel-all-after countdown for this "
                                    "many seconds (10-120; 0: off), refreshed while healthy."
           )] = 60) -> None:
+    from entrypoints import validate
+
     seconds = validate.seconds(run_for, "--run-for")
     if metrics_port is not None and not 1 <= metrics_port <= 65535:
         raise BadInput(f"--metrics-port must be a TCP port 1..65535, got {metrics_port}")
@@ -461,7 +494,7 @@ def replay(ctx: typer.Context,
     raise typer.Exit(code)
 
 
-@app.command(help=texts.VERSION.text, epilog=texts.VERSION.epilog)
+@app.command(cls=PlainCommand, help=texts.VERSION.text, epilog=texts.VERSION.epilog)
 def version() -> None:
     typer.echo(_version_line())
 

@@ -1,10 +1,10 @@
 """Help texts for the terminal: a one-sentence first line (the command list shows it), then
 paragraphs written as single strings so the terminal wraps them, then examples."""
 
-import attrs
+import dataclasses
 
 
-@attrs.frozen
+@dataclasses.dataclass(frozen=True)
 class Help:
     summary: str
     details: str

@@ -6,6 +6,7 @@ attention, never as a plain failure."""
 import asyncio
 import secrets
 import tempfile
+import threading
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import AsyncExitStack, contextmanager
 from pathlib import Path
@@ -75,14 +76,21 @@ def _container(settings: Settings, run_prefix: str,
     from simulator.embedded import EmbeddedSimulator
 
     creds, face = _throwaway_keys(settings.exchange)
-    with EmbeddedSimulator(seed=SIM_SEED, **face) as sim, \
-            tempfile.TemporaryDirectory(prefix="prometheus-sim-state-") as scratch:
-        if settings.state_path == default_state_path(settings.venue):
-            # the embedded exchange lives for one command; so must the positions stored for it
-            settings = attrs.evolve(settings, state_path=Path(scratch) / "state.json")
-        yield build_container(container_config(
-            settings, run_prefix=run_prefix, labels={**labels, "venue": settings.venue},
-            rest_url=sim.rest_url, ws_url=sim.ws_url, credentials=creds))
+    sim = EmbeddedSimulator(seed=SIM_SEED, **face).start()
+    try:
+        with tempfile.TemporaryDirectory(prefix="prometheus-sim-state-") as scratch:
+            if settings.state_path == default_state_path(settings.venue):
+                # the embedded exchange lives for one command; so must the positions stored
+                # for it
+                settings = attrs.evolve(settings, state_path=Path(scratch) / "state.json")
+            yield build_container(container_config(
+                settings, run_prefix=run_prefix, labels={**labels, "venue": settings.venue},
+                rest_url=sim.rest_url, ws_url=sim.ws_url, credentials=creds))
+    finally:
+        # uvicorn takes 0.1-0.2 s to wind down (it polls for the exit flag, then waits 0.1 s
+        # for connections); the command's answer need not wait for a throwaway exchange, so
+        # it stops in a daemon thread (issue 14 P3: a one-shot command's wall time)
+        threading.Thread(target=sim.stop, name="embedded-sim-stop", daemon=True).start()
 
 
 def _throwaway_keys(exchange: str) -> tuple[Credentials, dict[str, Any]]:

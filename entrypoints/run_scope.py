@@ -8,13 +8,15 @@ run); only SIGKILL (or a power cut) leaves a run unpackaged, which verify report
 rather than tampered.
 """
 
-import asyncio
 import contextlib
 import signal
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from types import FrameType
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:  # asyncio itself loads with the command that runs a loop, not for --help
+    import asyncio
 
 
 class Terminated(KeyboardInterrupt):

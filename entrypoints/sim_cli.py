@@ -9,13 +9,14 @@ import typer
 
 from entrypoints import help_texts as texts
 from entrypoints.boundary import BadInput, GuardedGroup
+from entrypoints.help_format import PlainCommand
 
 if TYPE_CHECKING:
     from simulator.runtime import SimSettings
 
 sim_app = typer.Typer(name="sim", help="The exchange simulator (OKX or Binance USDⓈ-M face).",
                       no_args_is_help=True, add_completion=False, cls=GuardedGroup,
-                      pretty_exceptions_enable=False)
+                      pretty_exceptions_enable=False, rich_markup_mode=None)
 EXCHANGES = ("okx", "binance")
 
 
@@ -28,20 +29,22 @@ def _mask(secret: str) -> str:
     return secret[:2] + "*" * max(len(secret) - 2, 4)
 
 
-@sim_app.command(help=texts.SIM_SERVE.text, epilog=texts.SIM_SERVE.epilog)
+@sim_app.command(cls=PlainCommand, help=texts.SIM_SERVE.text, epilog=texts.SIM_SERVE.epilog)
 def serve(
-    host: Annotated[str, typer.Option(help="Address to listen on (loopback by default).")] =
-    "127.0.0.1",
-    port: Annotated[int, typer.Option(help="TCP port (0 = any free port).", min=0,
-                                      max=65535)] = 18080,
-    exchange: Annotated[str, typer.Option(help="Which exchange's face: okx or binance.")] =
-    "okx",
-    api_key: Annotated[str | None, typer.Option(help="API key it accepts (default: random).")]
-    = None,
-    secret: Annotated[str | None, typer.Option(help="Secret key (default: random).")] = None,
+    host: Annotated[str, typer.Option(
+        metavar="HOST", help="Address to listen on (loopback by default).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(
+        metavar="PORT", help="TCP port (0 = any free port).", min=0, max=65535)] = 18080,
+    exchange: Annotated[str, typer.Option(
+        metavar="okx|binance", help="Which exchange's face: okx or binance.")] = "okx",
+    api_key: Annotated[str | None, typer.Option(
+        metavar="KEY", help="API key it accepts (default: random).")] = None,
+    secret: Annotated[str | None, typer.Option(
+        metavar="SECRET", help="Secret key (default: random).")] = None,
     passphrase: Annotated[str | None, typer.Option(
-        help="OKX passphrase (default: random); Binance keys have none.")] = None,
-    seed: Annotated[int, typer.Option(help="Seed of price paths and faults.")] = 7,
+        metavar="PASSPHRASE", help="OKX passphrase (default: random); Binance keys have none.")
+    ] = None,
+    seed: Annotated[int, typer.Option(metavar="N", help="Seed of price paths and faults.")] = 7,
     demo: Annotated[bool, typer.Option("--demo/--live",
                                        help="Demo keys (x-simulated-trading: 1) or live.")] =
     True,
@@ -50,10 +53,13 @@ def serve(
     rate_limits: Annotated[bool, typer.Option(help="Enforce the exchange's rate limits.")] =
     True,
     ban_after_429s: Annotated[int | None, typer.Option(
-        help="Binance: ban the IP (HTTP 418) after this many 429s in a minute.", min=1)] = None,
+        metavar="N", help="Binance: ban the IP (HTTP 418) after this many 429s in a minute.",
+        min=1)] = None,
     allow_remote: Annotated[bool, typer.Option(help="Allow a non-loopback host.")] = False,
-    ssl_certfile: Annotated[str | None, typer.Option(help="Serve TLS with this cert.")] = None,
-    ssl_keyfile: Annotated[str | None, typer.Option(help="Key of --ssl-certfile.")] = None,
+    ssl_certfile: Annotated[str | None, typer.Option(
+        metavar="FILE", help="Serve TLS with this cert.")] = None,
+    ssl_keyfile: Annotated[str | None, typer.Option(
+        metavar="FILE", help="Key of --ssl-certfile.")] = None,
 ) -> None:
     from simulator.runtime import SimRuntime, SimSettings
     from simulator.server import bind, is_loopback, make_server

@@ -4,7 +4,6 @@ Each function returns the value in the engine's type or raises BadInput naming t
 They run before any container is built, so a refused input sends nothing.
 """
 
-import enum
 import math
 import os
 import re
@@ -22,16 +21,6 @@ from entrypoints.symbols import symbol_problem
 _SWAP_ID = re.compile(r"[A-Z0-9]{1,20}-[A-Z0-9]{1,20}-SWAP")
 _INTENT_ID = re.compile(r"[A-Za-z0-9]{1,24}")
 MAX_RUN_FOR_S = 366 * 24 * 3600
-
-
-class Regime(enum.Enum):
-    """The regimes an operator may name. SHOCK and CHOP run the playbook's exits and stop
-    tightening (seed 001 §6); TREND and RANGE are calm regimes that are recorded and end one."""
-
-    TREND = "TREND"
-    RANGE = "RANGE"
-    CHOP = "CHOP"
-    SHOCK = "SHOCK"
 
 
 def swap_id(text: str, option: str) -> str:

@@ -37,7 +37,11 @@ class Tamper:
 
 
 def _handler(upstream: str, tamper: Tamper) -> type[BaseHTTPRequestHandler]:
-    client = httpx.Client(base_url=upstream, timeout=10, trust_env=False)
+    # a fresh upstream connection per request: a pooled one idle past uvicorn's keep-alive
+    # (5 s, reached under load after the huge-body case) can be closed by the simulator just
+    # as the proxy reuses it, and the engine would see a reset that no exchange sent
+    client = httpx.Client(base_url=upstream, timeout=10, trust_env=False,
+                          limits=httpx.Limits(max_keepalive_connections=0))
 
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *_args: object) -> None:

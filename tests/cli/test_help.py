@@ -1,7 +1,11 @@
 """Help for the terminal: a one-sentence first line, paragraphs the terminal wraps, examples
 that parse; --version; shell completion."""
 
+import functools
+import os
 import shlex
+import subprocess
+import sys
 from importlib.metadata import version
 from typing import Any
 
@@ -77,3 +81,44 @@ def test_no_command_shows_the_help_and_exits_2() -> None:
         ran = run_cli(args, {})
         assert ran.code == 2 and ran.stderr == ""
         assert "Usage: prometheus-exec" in ran.stdout and "Commands" in ran.stdout
+
+
+@functools.cache
+def _page(path: str, columns: str) -> str:
+    """The help page a terminal of that width shows (a real process: the in-process runner
+    forces 80 columns)."""
+    ran = subprocess.run([sys.executable, "-m", "entrypoints", *path.split()[1:], "--help"],
+                         capture_output=True, text=True, check=True,
+                         env={**os.environ, "COLUMNS": columns})
+    return ran.stdout
+
+
+def _unwrapped(page: str) -> str:
+    """The help page's text with its line breaks undone (words joined by single spaces)."""
+    return " ".join(page.replace(" \\\n", " ").split())
+
+
+@pytest.mark.parametrize("columns", ["60", "200"])
+@pytest.mark.parametrize(("path", "command"), COMMANDS, ids=[p for p, _ in COMMANDS])
+def test_help_wraps_at_spaces_only_and_shows_whole_texts(path: str, command: Any,
+                                                         columns: str) -> None:
+    text = _unwrapped(_page(path, columns))
+    # every paragraph, option help and subcommand summary is there word for word: nothing cut
+    # with "...", no word split after a hyphen (binance- / testnet)
+    for paragraph in command.help.split("\n\n"):
+        assert " ".join(paragraph.split()) in text, (path, paragraph)
+    for param in command.params:
+        if getattr(param, "help", None):
+            assert " ".join(param.help.split()) in text, (path, param.name)
+    for name, sub in getattr(command, "commands", {}).items():
+        assert f"{name} {sub.help.split(chr(10) * 2)[0]}" in text, (path, name)
+
+
+@pytest.mark.parametrize(("path", "command"), COMMANDS, ids=[p for p, _ in COMMANDS])
+def test_examples_in_the_help_paste_as_the_same_command(path: str, command: Any) -> None:
+    page = _page(path, "60")
+    shown = page[page.index("Examples:"):].replace(" \\\n", " ").split("\n\n")[1:]
+    written = command.epilog.split("\n\n")[1:]
+    assert [shlex.split(s) for s in shown] == [shlex.split(w) for w in written]
+    for line in page.splitlines():
+        assert len(line) <= 58 or " " not in line.strip(), line  # click keeps a 2-column margin
