@@ -273,12 +273,14 @@ def test_the_book_is_read_before_each_limit_order_for_the_spread_roll() -> None:
     run(perf.close_runner(CloseRunner(SYMBOL, INTENT, Side.SELL, D("0.02"),
                                       ExitMethod.LIMIT_THEN_MARKET, "bars")))
     assert perf.books == [BookAtPlacement("pxT1pf100", D("29995"), D("30005")),
-                          BookAtPlacement("pxRLpf100", D("29995"), D("30005"))]
+                          BookAtPlacement("pxRLpf100", D("29995"), D("30005")),
+                          # the market fallback is judged against the bid it sells into
+                          BookAtPlacement("pxRMpf100", D("29995"), D("30005"), D("29995"))]
     # an unreadable book leaves the order out of the roll, never unplaced
     ex.script("get_ticker", ExchangeError("ticker down"))
     run(perf.place_take_profit(PlaceTakeProfit(SYMBOL, INTENT, TakeProfit.TP2, Side.SELL,
                                                D("0.03"), D("30600"))))
-    assert len(perf.books) == 2 and only(ex, "pxT2")
+    assert len(perf.books) == 3 and only(ex, "pxT2")
 
 
 def test_a_refused_take_profit_is_noted_without_a_status() -> None:
