@@ -47,6 +47,7 @@ from ports.account import Account
 from ports.algo_orders import AlgoOrders
 from ports.clock import Clock
 from ports.errors import ExchangeError
+from ports.exchange_types import AlgoCancelResult, CancelDisposition
 from ports.market import MarketData
 from ports.orders import Orders
 from ports.progress import Progress, Silent
@@ -136,8 +137,8 @@ class Performer:
             symbol=action.symbol, algo_id=action.algo_id or None,
             client_algo_id=action.client_algo_id or None)
         done = isinstance(result.outcome, Accepted)
-        self.note(f"cancel stop {action.client_algo_id or action.algo_id}: {result.status}"
-                  f" ({action.reason})", not done)
+        self.note(f"cancel stop {action.client_algo_id or action.algo_id}: "
+                  f"{_cancel_word(result)} ({action.reason})", not done)
 
     async def cancel_strays(self, symbol: str) -> None:
         """Stops placed but never confirmed may still appear later: cancel each and see it
@@ -267,6 +268,16 @@ class Performer:
             self.placed.append((sent.order_id, sent.intent.client_order_id))
         if sent.settled is not Settled.PLACED:
             self.note(sent.why, sent.settled is Settled.UNKNOWN)
+
+
+def _cancel_word(result: AlgoCancelResult) -> str:
+    """'accepted' only for a cancel the exchange took; a stop that had fired (or was gone)
+    before the cancel came says so, since the position it guarded has changed."""
+    if result.disposition is CancelDisposition.ALREADY_TERMINAL:
+        return f"already {result.algo_order.state.value if result.algo_order else 'finished'}"
+    if result.disposition is CancelDisposition.NOT_FOUND:
+        return "not found"
+    return result.status
 
 
 def _vwap(statuses: list[OrderStatus]) -> tuple[Decimal, Decimal]:

@@ -53,7 +53,7 @@ class Exchange:
                 "OKX_WS_URL": self.sim.ws_url, "PROMETHEUS_VENUE": "okx-demo"}
 
     def fresh(self) -> None:
-        self.tamper.rules.clear()
+        self.tamper.clear()
         self.sim.reset()
         self.sim.set_price(SYMBOL, PRICE)
 

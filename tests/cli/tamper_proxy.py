@@ -3,7 +3,10 @@
 The simulator's own faults cover HTML, truncated and empty bodies; answers with the wrong
 types, missing fields, a huge body or bytes that are not UTF-8 need something in between.
 Requests are forwarded unchanged (signatures stay valid) unless a tamper rule matches the path;
-a matching request is answered by the proxy and never reaches the exchange.
+a matching request is answered by the proxy and never reaches the exchange. A held path keeps
+its next request at the proxy until the test releases it: the engine is then known to be inside
+that call (a fixed point in its sequence, not a guess by time) while the test changes the
+exchange.
 """
 
 import sys
@@ -26,14 +29,57 @@ class Spoiled:
 
 
 @attrs.define
+class Hold:
+    """One request of a path kept at the proxy: `arrived` is set when it is there, and it goes
+    on to the exchange when the test calls release() (or after limit_s, so a failed test
+    cannot hang the engine forever)."""
+
+    method: str | None = None  # None: any
+    after: bool = False  # True: the exchange runs the call first, only its answer is held
+    limit_s: float = 60.0
+    arrived: threading.Event = attrs.field(factory=threading.Event)
+    released: threading.Event = attrs.field(factory=threading.Event)
+
+    def release(self) -> None:
+        self.released.set()
+
+
+def _bare(path: str) -> str:
+    return path.split("?", 1)[0].removeprefix("/api/v5/")
+
+
+@attrs.define
 class Tamper:
     """path suffix (after /api/v5/) -> the answer to give instead of the exchange's."""
 
     rules: dict[str, Spoiled] = attrs.field(factory=dict)
+    holds: dict[str, Hold] = attrs.field(factory=dict)
+    lock: threading.Lock = attrs.field(factory=threading.Lock)
 
     def match(self, path: str) -> Spoiled | None:
-        bare = path.split("?", 1)[0].removeprefix("/api/v5/")
-        return self.rules.get(bare)
+        return self.rules.get(_bare(path))
+
+    def hold(self, path: str, method: str | None = None, after: bool = False) -> Hold:
+        """Hold the next request to path (after /api/v5/), or with after=True its answer
+        once the exchange has run it; later ones pass."""
+        held = Hold(method, after)
+        with self.lock:
+            self.holds[path] = held
+        return held
+
+    def take_hold(self, method: str, path: str) -> Hold | None:
+        with self.lock:
+            held = self.holds.get(_bare(path))
+            if held is None or held.method not in (None, method):
+                return None
+            return self.holds.pop(_bare(path))
+
+    def clear(self) -> None:
+        self.rules.clear()
+        with self.lock:
+            for held in self.holds.values():
+                held.release()
+            self.holds.clear()
 
 
 def _handler(upstream: str, tamper: Tamper) -> type[BaseHTTPRequestHandler]:
@@ -55,8 +101,15 @@ def _handler(upstream: str, tamper: Tamper) -> type[BaseHTTPRequestHandler]:
                 self._answer(spoiled.status, spoiled.body,
                              {"content-type": spoiled.content_type})
                 return
+            held = tamper.take_hold(self.command, self.path)
+            if held is not None and not held.after:
+                held.arrived.set()
+                held.released.wait(held.limit_s)
             headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_HEADERS}
             reply = client.request(self.command, self.path, headers=headers, content=body)
+            if held is not None and held.after:
+                held.arrived.set()
+                held.released.wait(held.limit_s)
             self._answer(reply.status_code, reply.content,
                          {"content-type": reply.headers.get("content-type", "")})
 

@@ -225,6 +225,20 @@ def test_a_cancel_by_client_id_alone_reaches_the_stop_and_a_refusal_needs_attent
     assert perf.notes[-1] == Note("cancel stop A-old: rejected (again)", True)
 
 
+def test_a_cancel_that_finds_the_stop_fired_or_gone_says_so_not_accepted() -> None:
+    """Found by the watch through TP1 with the price falling while the old stop's cancel was on
+    its way: the exchange refused (51412, triggered) and the note said 'accepted'."""
+    from attrs import evolve
+    ex, perf, _ = make()
+    ex.algo_book.update(_placed_stop(ex, "pxSLold00"))
+    ex.algo_book["A-old"] = evolve(ex.algo_book["A-old"], state=AlgoState.EFFECTIVE)
+    run(perf.cancel_protection(CancelProtection(SYMBOL, INTENT, "A-old", "pxSLold00", "moved")))
+    assert perf.notes == [Note("cancel stop pxSLold00: already effective (moved)")]
+    assert ex.algo_book["A-old"].state is AlgoState.EFFECTIVE
+    run(perf.cancel_protection(CancelProtection(SYMBOL, INTENT, "A-none", "", "gone")))
+    assert perf.notes[-1] == Note("cancel stop A-none: not found (gone)")
+
+
 def test_a_cancel_with_no_id_at_all_sends_nothing() -> None:
     ex, perf, _ = make()
     run(perf.cancel_protection(CancelProtection(SYMBOL, INTENT, "", "", "none")))
