@@ -68,6 +68,8 @@ class FakeBook:
         # the leverage each symbol holds (get_leverage; 1 until set_leverage sets it)
         self.leverage: dict[str, Decimal] = {}
         self.acct_lv = "2"
+        # the equity of each currency the account lists (get_equities, get_balance_equity)
+        self.equity: dict[str, Decimal] = {"USDT": D("100000"), "USDC": D("100000")}
         # get_balances: (total equity, available, margin used)
         self.balances = (D("100000"), D("90000"), D("10000"))
         # (bid, ask) per symbol; default: both at the price
