@@ -55,6 +55,7 @@ from application.open_position import OpenPosition
 from application.order_path import OrderPath, StopPath, Timings
 from application.performers import Venue
 from application.probe import ProbeExecution
+from application.push_race import Lingering
 from application.recover_protection import RecoverProtection
 from application.selfcheck import SelfCheck
 from application.shock_watch import ShockWatch
@@ -221,11 +222,14 @@ class UseCases(containers.DeclarativeContainer):
     streams = exchange.provided.streams
 
     timings = providers.Singleton(Timings)
-    order_path = providers.Factory(OrderPath, orders, market, clock, timings)
+    # reads that lost a race to a push, shared by both paths; OpenPosition settles them
+    lingering = providers.Singleton(Lingering)
+    order_path = providers.Factory(OrderPath, orders, market, clock, timings, streams,
+                                   lingering)
     # per-symbol open-order reads of concurrent symbols shared as account-wide reads (P4)
     shared_algos = providers.Factory(shared_reads.shared_algos, algos)
     shared_orders = providers.Factory(shared_reads.shared_orders, orders)
-    stop_path = providers.Factory(StopPath, shared_algos, streams, clock)
+    stop_path = providers.Factory(StopPath, shared_algos, streams, clock, lingering)
     venue = providers.Factory(Venue, market, account, orders, algos, order_path, stop_path)
     driver = providers.Factory(PositionDriver, venue, store, clock, params, progress)
 

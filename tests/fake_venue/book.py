@@ -2,6 +2,7 @@
 scripted failures and the evidence of every call. Deliberately simple (no order book): limit
 orders rest until `fill_order`; market orders fill at the current price."""
 
+import asyncio
 from collections import deque
 from decimal import Decimal
 from typing import Any
@@ -31,6 +32,17 @@ class FakeSubscription:
         self._clock = clock
         self.queue: deque[ExchangeEvent] = deque()
         self.closed = False
+        self._arrived = asyncio.Event()
+
+    def offer(self, event: ExchangeEvent) -> None:
+        self.queue.append(event)
+        self._arrived.set()
+
+    async def next_event(self) -> ExchangeEvent:
+        while not self.queue:
+            self._arrived.clear()
+            await self._arrived.wait()
+        return self.queue.popleft()
 
     async def get(self, timeout: float) -> ExchangeEvent | None:
         import asyncio
@@ -117,7 +129,7 @@ class FakeBook:
     def push(self, event: ExchangeEvent) -> None:
         for sub in self.subscriptions:
             if not sub.closed:
-                sub.queue.append(event)
+                sub.offer(event)
 
     # --- positions bookkeeping
     def apply_fill(self, inst_id: str, side: Side, qty: Decimal, price: Decimal) -> None:

@@ -9,6 +9,7 @@ from application.open_position import OpenPosition
 from application.order_path import OrderPath, StopPath, Timings
 from application.performers import Venue
 from application.probe import ProbeExecution
+from application.push_race import Lingering
 from application.recover_protection import RecoverProtection
 from application.selfcheck import SelfCheck
 from application.shared_reads import shared_algos, shared_orders
@@ -24,27 +25,32 @@ from tests.fakes import InMemoryEvidenceSink
 DEFAULT = Params()
 
 
-def order_path(ex: FakeExchange, timings: Timings | None = None) -> OrderPath:
-    return OrderPath(ex.orders, ex.market, ex.clock, timings)
+def order_path(ex: FakeExchange, timings: Timings | None = None,
+               lingering: Lingering | None = None) -> OrderPath:
+    return OrderPath(ex.orders, ex.market, ex.clock, timings, ex.streams, lingering)
 
 
-def stop_path(ex: FakeExchange) -> StopPath:
-    return StopPath(shared_algos(ex.algos), ex.streams, ex.clock)
+def stop_path(ex: FakeExchange, lingering: Lingering | None = None) -> StopPath:
+    return StopPath(shared_algos(ex.algos), ex.streams, ex.clock, lingering)
 
 
-def venue(ex: FakeExchange) -> Venue:
-    return Venue(ex.market, ex.account, ex.orders, ex.algos, order_path(ex), stop_path(ex))
+def venue(ex: FakeExchange, lingering: Lingering | None = None) -> Venue:
+    return Venue(ex.market, ex.account, ex.orders, ex.algos, order_path(ex, None, lingering),
+                 stop_path(ex, lingering))
 
 
 def driver(ex: FakeExchange, store: StateStore, params: Params = DEFAULT,
-           progress: Progress | None = None) -> PositionDriver:
-    return PositionDriver(venue(ex), store, ex.clock, params, progress)
+           progress: Progress | None = None, lingering: Lingering | None = None
+           ) -> PositionDriver:
+    return PositionDriver(venue(ex, lingering), store, ex.clock, params, progress)
 
 
 def open_position(ex: FakeExchange, store: StateStore, params: Params = DEFAULT,
                   progress: Progress | None = None) -> OpenPosition:
-    return OpenPosition(ex.market, ex.account, ex.orders, order_path(ex),
-                        driver(ex, store, params, progress), store, ex.clock, params, progress)
+    lingering = Lingering()  # one for both paths, as the container shares it
+    return OpenPosition(ex.market, ex.account, ex.orders, order_path(ex, None, lingering),
+                        driver(ex, store, params, progress, lingering), store, ex.clock,
+                        params, progress)
 
 
 def manage_position(ex: FakeExchange, store: StateStore,
