@@ -196,6 +196,7 @@ def test_after_a_pushed_terminal_state_no_further_status_read_is_sent(
 
     async def read_then_travel(**kw: Any) -> Any:
         found = await status(**kw)  # the exchange's state when the read reached it
+        assert found.status is not None
         seen.append(found.status.state)
         for _ in range(30):
             await asyncio.sleep(0)
