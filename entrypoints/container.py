@@ -226,9 +226,10 @@ class UseCases(containers.DeclarativeContainer):
     lingering = providers.Singleton(Lingering)
     order_path = providers.Factory(OrderPath, orders, market, clock, timings, streams,
                                    lingering)
-    # per-symbol open-order reads of concurrent symbols shared as account-wide reads (P4)
-    shared_algos = providers.Factory(shared_reads.shared_algos, algos)
-    shared_orders = providers.Factory(shared_reads.shared_orders, orders)
+    # per-symbol open-order reads of concurrent symbols shared as account-wide reads (P4):
+    # one wrapper per container, so every use-case of a session shares its rounds
+    shared_algos = providers.Singleton(shared_reads.shared_algos, algos)
+    shared_orders = providers.Singleton(shared_reads.shared_orders, orders)
     stop_path = providers.Factory(StopPath, shared_algos, streams, clock, lingering)
     venue = providers.Factory(Venue, market, account, orders, algos, order_path, stop_path)
     driver = providers.Factory(PositionDriver, venue, store, clock, params, progress)
