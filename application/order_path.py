@@ -15,7 +15,7 @@ from typing import Any
 
 import attrs
 
-from application.push_race import Lingering, push_before, until_set
+from application.push_race import Lingering, already_pushed, push_before, until_set
 from application.sentinel import ensure_algo_visible
 from application.unknowns import resolve_order
 from domain.algo import AlgoStopIntent
@@ -173,6 +173,10 @@ class OrderPath:
         """The status reads against the order's push: a pushed terminal state (the exchange's
         own record, with its frame as evidence) ends the wait; the read in flight finishes in
         `lingering` and no further read is sent."""
+        pushed = await already_pushed(subscription, lambda e: _terminal(e, client_order_id))
+        if pushed is not None:
+            reads.close()  # never started: no read is sent
+            return pushed
         task = asyncio.ensure_future(reads)
         pushed = await push_before(task, subscription, lambda e: _terminal(e, client_order_id))
         if pushed is None:

@@ -8,7 +8,8 @@ comes and the read decides alone, as before.
 
 A read that lost the race is not cancelled half-sent (its request and answer must still reach
 the evidence): it is kept in a Lingering set and finishes in the background; the use-case
-settles the set before it returns.
+settles the set before it returns. A push already queued when the read would be sent (it came
+with the placement's answer) makes the read unnecessary: none is sent.
 """
 
 import asyncio
@@ -38,6 +39,18 @@ class Lingering:
         """Wait for every kept read to finish (its outcome no longer matters)."""
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+
+async def already_pushed(subscription: EventSubscription,
+                         match: Callable[[ExchangeEvent], T | None]) -> T | None:
+    """A push that match() accepts already waiting in the queue: it came with (or before) the
+    answer the read would be sent after, so no read is needed. Other events queued are dropped
+    (the subscription is this wait's own)."""
+    while (event := await subscription.get(0)) is not None:
+        found = match(event)
+        if found is not None:
+            return found
+    return None
 
 
 async def push_before(read: "asyncio.Future[Any]", subscription: EventSubscription,

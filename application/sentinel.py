@@ -4,7 +4,7 @@ import asyncio
 
 import attrs
 
-from application.push_race import Lingering, push_before
+from application.push_race import Lingering, already_pushed, push_before
 from domain.algo import AlgoOrder
 from ports.algo_orders import AlgoOrders
 from ports.clock import Clock
@@ -41,6 +41,10 @@ async def ensure_algo_visible(algos: AlgoOrders, clock: Clock, *, symbol: str,
     polls = 0
     while True:
         asked = clock.monotonic()
+        if subscription is not None:
+            pushed = await already_pushed(subscription, lambda e: _open_algo(e, client_algo_id))
+            if pushed is not None:
+                return Visibility(True, pushed, _ms(clock, start), "ws", polls)
         poll = asyncio.ensure_future(_poll(algos, symbol, client_algo_id))
         polls += 1
         if subscription is not None:

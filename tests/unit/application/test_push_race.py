@@ -64,31 +64,55 @@ class SlowReads:
 
 
 def pushing(exchange: FakeExchange, *, entry_state: OrderState | None = None,
-            algo_state: AlgoState | None = None) -> None:
-    """The exchange pushes the entry's and the stop's state as it answers their placement
-    (what OKX's orders and orders-algo channels do while the streams are up)."""
+            algo_state: AlgoState | None = None, during: str = "placement") -> None:
+    """The exchange pushes the entry's and the stop's state once: as it answers their
+    placement ("placement", what OKX's orders and orders-algo channels do while the streams
+    are up), or only once the status read or the poll has left ("read")."""
     submit_order, submit_algo = exchange.orders.submit_order, exchange.algos.submit_algo_stop
+    get_status, get_algos = exchange.orders.get_order_status, exchange.algos.get_open_algo_orders
+    pushed: set[str] = set()
 
-    async def order(intent: Any) -> Any:
-        placed = await submit_order(intent)
-        found = exchange.find_order(None, intent.client_order_id, intent.inst_id)
-        if entry_state is not None and found is not None and found.client_order_id == ENTRY:
+    def push_entry() -> None:
+        found = exchange.find_order(None, ENTRY, SYMBOL)
+        if entry_state is not None and found is not None and ENTRY not in pushed:
+            pushed.add(ENTRY)
             ev = exchange.evidence("WS orders push")
             exchange.push(OrderUpdate(attrs.evolve(found, state=entry_state, evidence=ev),
                                       None, ev))
+
+    def push_stop() -> None:
+        found = next((a for a in exchange.algo_book.values() if a.client_algo_id == STOP),
+                     None)
+        if algo_state is not None and found is not None and STOP not in pushed:
+            pushed.add(STOP)
+            exchange.push(AlgoUpdate(attrs.evolve(found, state=algo_state),
+                                     exchange.evidence("WS orders-algo push")))
+
+    async def order(intent: Any) -> Any:
+        placed = await submit_order(intent)
+        if during == "placement":
+            push_entry()
         return placed
 
     async def algo(intent: Any) -> Any:
         placed = await submit_algo(intent)
-        found = next((a for a in exchange.algo_book.values()
-                      if a.client_algo_id == intent.client_algo_id), None)
-        if algo_state is not None and found is not None:
-            exchange.push(AlgoUpdate(attrs.evolve(found, state=algo_state),
-                                     exchange.evidence("WS orders-algo push")))
+        if during == "placement":
+            push_stop()
         return placed
+
+    async def status(**kw: Any) -> Any:
+        push_entry()  # the read has left; the push overtakes its answer
+        return await get_status(**kw)
+
+    async def algos(symbol: str) -> Any:
+        push_stop()
+        return await get_algos(symbol)
 
     exchange.orders.submit_order = order  # type: ignore[method-assign]
     exchange.algos.submit_algo_stop = algo  # type: ignore[method-assign]
+    if during == "read":
+        exchange.orders.get_order_status = status  # type: ignore[method-assign]
+        exchange.algos.get_open_algo_orders = algos  # type: ignore[method-assign]
 
 
 def run_open(exchange: FakeExchange, store: InMemoryStateStore) -> Any:
@@ -105,34 +129,54 @@ def exchange() -> FakeExchange:
     return FakeExchange(FakeClock())
 
 
-def test_a_pushed_fill_ends_the_entry_wait_and_the_status_read_still_finishes(
+def test_a_fill_pushed_with_the_entrys_answer_needs_no_status_read(
         exchange: FakeExchange) -> None:
     reads = SlowReads(exchange)
     pushing(exchange, entry_state=OrderState.FILLED)
     store = InMemoryStateStore()
-    done = run_open(exchange, store)
-    assert done.status == "opened"
+    assert run_open(exchange, store).status == "opened"
     # the fill came from the push, the exchange's record of the order (its frame the evidence)
-    pushed = [r for r in exchange.sink.records if r.endpoint == "WS orders push"]
-    assert len(pushed) == 1
+    assert len([r for r in exchange.sink.records if r.endpoint == "WS orders push"]) == 1
     assert store.flushed[SYMBOL].position_state.entry_price == exchange.prices[SYMBOL]
-    # the stop went out before the entry's status read (raced, lost) answered; that read was
-    # still answered (and recorded) before open returned, and no other was sent after the push
+    # only the gate's lookup of the entry id was read; the stop followed the push
+    assert reads.entry_reads() == [f"status {ENTRY}", "stop sent"]
+
+
+def test_a_fill_pushed_while_the_status_read_travels_wins_and_the_read_still_finishes(
+        exchange: FakeExchange) -> None:
+    reads = SlowReads(exchange)
+    pushing(exchange, entry_state=OrderState.FILLED, during="read")
+    assert run_open(exchange, InMemoryStateStore()).status == "opened"
+    # the stop went out before the raced status read answered; that read was still answered
+    # (and recorded) before open returned, and no other was sent after the push
     lookup, race = f"status {ENTRY}", f"status {ENTRY}"
     assert reads.entry_reads() == [lookup, "stop sent", race]
     assert reads.in_flight == 0
 
 
-def test_the_stop_is_confirmed_by_its_push_while_the_poll_is_in_flight(
+def confirmed_via(caplog: pytest.LogCaptureFixture) -> str:
+    (line,) = [r for r in caplog.records if getattr(r, "event", "") == "stop_confirmed"]
+    return str(line.via)  # type: ignore[attr-defined]
+
+
+def test_a_stop_pushed_with_its_placements_answer_is_confirmed_without_a_poll(
         exchange: FakeExchange, caplog: pytest.LogCaptureFixture) -> None:
     reads = SlowReads(exchange)
     pushing(exchange, algo_state=AlgoState.LIVE)
     caplog.set_level("INFO", logger="application.order_path")
     assert run_open(exchange, InMemoryStateStore()).status == "opened"
-    (confirmed,) = [r for r in caplog.records if getattr(r, "event", "") == "stop_confirmed"]
-    assert confirmed.via == "ws"  # type: ignore[attr-defined]
-    # the poll sent with it was still answered before open returned
-    assert "algos" in reads.answered and reads.in_flight == 0
+    assert confirmed_via(caplog) == "ws" and "algos" not in reads.answered
+
+
+def test_a_stop_pushed_while_the_poll_travels_is_confirmed_and_the_poll_still_finishes(
+        exchange: FakeExchange, caplog: pytest.LogCaptureFixture) -> None:
+    reads = SlowReads(exchange)
+    pushing(exchange, algo_state=AlgoState.LIVE, during="read")
+    caplog.set_level("INFO", logger="application.order_path")
+    assert run_open(exchange, InMemoryStateStore()).status == "opened"
+    assert confirmed_via(caplog) == "ws"
+    # the poll it overtook was answered before open returned
+    assert reads.answered.count("algos") == 1 and reads.in_flight == 0
 
 
 @pytest.mark.parametrize("state", [OrderState.LIVE, OrderState.PARTIALLY_FILLED])
@@ -152,8 +196,7 @@ def test_a_push_of_a_stop_no_longer_open_confirms_nothing(
     pushing(exchange, algo_state=state)
     caplog.set_level("INFO", logger="application.order_path")
     assert run_open(exchange, InMemoryStateStore()).status == "opened"
-    (confirmed,) = [r for r in caplog.records if getattr(r, "event", "") == "stop_confirmed"]
-    assert confirmed.via == "poll"  # type: ignore[attr-defined]
+    assert confirmed_via(caplog) == "poll"
 
 
 def test_without_a_push_the_read_decides_and_nothing_lingers() -> None:
