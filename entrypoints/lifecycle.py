@@ -10,13 +10,11 @@ import threading
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import AsyncExitStack, contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 from dependency_injector import providers
 
-from adapters.binance import BinanceCredentials
-from adapters.okx import OkxCredentials
 from entrypoints.boundary import BadInput, CommandFailed, classify
 from entrypoints.container import Application, build_container, container_config
 from entrypoints.exit_codes import ExitCode
@@ -25,9 +23,12 @@ from entrypoints.replay_context import active_replay, replay_container
 from entrypoints.run_manifest import StateEnding, manifest_for
 from entrypoints.run_scope import Terminated, current_scope
 from entrypoints.sent_writes import CountingSink
-from entrypoints.settings import SIM_VENUES, Credentials, Settings, default_state_path
+from entrypoints.settings import SIM_VENUES, Settings, default_state_path
 from entrypoints.validate import writable_dir
 from ports.progress import Progress
+
+if TYPE_CHECKING:
+    from entrypoints.settings import Credentials
 
 SIM_SEED = 7
 
@@ -93,13 +94,15 @@ def _container(settings: Settings, run_prefix: str,
         threading.Thread(target=sim.stop, name="embedded-sim-stop", daemon=True).start()
 
 
-def _throwaway_keys(exchange: str) -> tuple[Credentials, dict[str, Any]]:
+def _throwaway_keys(exchange: str) -> "tuple[Credentials, dict[str, Any]]":
     """Fresh keys for an embedded simulator (it accepts nothing else), and how to start it:
     the OKX face (demo) or the Binance face."""
     key, secret = secrets.token_hex(8), secrets.token_hex(16)
     if exchange == "binance":
+        from adapters.binance.credentials import BinanceCredentials
         return BinanceCredentials(key, secret), {"api_key": key, "secret": secret,
                                                  "exchange": "binance"}
+    from adapters.okx.credentials import OkxCredentials
     passphrase = secrets.token_hex(6)
     return OkxCredentials(key, secret, passphrase), {
         "api_key": key, "secret": secret, "passphrase": passphrase, "mode": "demo"}
