@@ -314,9 +314,13 @@ def recover(settings: Settings, progress: Progress | None = None) -> RecoverResu
 
 
 def _reads(settings: Settings) -> Settings:
-    """Read-only runs go to the day's directory (entrypoints/reads_day.py)."""
+    """Read-only runs go to the day's directory (entrypoints/reads_day.py). Unless a stack is
+    set, their few REST calls go on httpx's own: aiohttp would save ~0.3 ms a call and costs
+    ~0.1 s to import (issue 14 P3, BENCHMARKS.md)."""
     writable_dir(settings.runs_dir, "runs_dir", create=True)
-    return attrs.evolve(settings, runs_dir=reads_day.day_dir(settings.runs_dir, settings.venue))
+    stack = "httpx" if settings.http_stack == "auto" else settings.http_stack
+    return attrs.evolve(settings, runs_dir=reads_day.day_dir(settings.runs_dir, settings.venue),
+                        http_stack=stack)
 
 
 def status(settings: Settings) -> StatusResult:

@@ -191,7 +191,7 @@ def container_config(settings: Settings, *, run_prefix: str, labels: dict[str, A
     return config | {
         "okx": {"rest_url": rest, "ws_url": ws, "demo": settings.demo,
                 "td_mode": settings.td_mode, "write_deadline_ms": settings.write_deadline_ms,
-                "ws_orders": settings.ws_orders, "http_stack": settings.http_stack}}
+                "ws_orders": settings.ws_orders, "http_stack": _stack(settings)}}
 
 
 def _binance_section(settings: Settings, rest: str | None, ws: str | None) -> dict[str, Any]:
@@ -211,7 +211,13 @@ def _binance_section(settings: Settings, rest: str | None, ws: str | None) -> di
     return {"rest_url": rest, "ws_url": ws, "margin_asset": section.margin_asset,
             "recv_window_ms": section.recv_window_ms,
             "stop_close_position": section.stop_close_position,
-            "http_stack": settings.http_stack}
+            "http_stack": _stack(settings)}
+
+
+def _stack(settings: Settings) -> str:
+    """The REST transport: as set, or on "auto" aiohttp (the faster per call, BENCHMARKS.md);
+    the read-only commands choose httpx before they get here (entrypoints/commands.py)."""
+    return "aiohttp" if settings.http_stack == "auto" else settings.http_stack
 
 
 def _refuse_foreign(venue: str, suffix: str, rest_url: str, ws_url: str | None) -> None:

@@ -27,9 +27,10 @@ OTHER_USE_CASES = ("probe", "selfcheck", "open_position", "manage_position",
                    "engine", "driver", "performers", "order_path")
 
 
-def run_in_fresh_interpreter(args: list[str], cwd: Path) -> dict[str, object]:
+def run_in_fresh_interpreter(args: list[str], cwd: Path,
+                             extra_env: dict[str, str] | None = None) -> dict[str, object]:
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("PROMETHEUS_", "OKX_", "BINANCE_"))}
+           if not k.startswith(("PROMETHEUS_", "OKX_", "BINANCE_"))} | (extra_env or {})
     ran = subprocess.run([sys.executable, "-c", RUN, *args], capture_output=True, text=True,
                          cwd=cwd, env=env, timeout=120)
     assert ran.returncode == 0, ran.stderr
@@ -53,3 +54,15 @@ def test_status_imports_its_venue_and_its_use_case_only(tmp_path: Path, venue: s
     assert not {m for m in loaded if m == other or m.startswith(other + ".")}
     ran_others = {m for m in loaded for case in OTHER_USE_CASES if m == f"application.{case}"}
     assert not ran_others, sorted(ran_others)
+    # a read-only command's few calls go on httpx's own stack unless one is set
+    assert "aiohttp" not in loaded and "httpx" in loaded
+
+
+@pytest.mark.parametrize(("stack", "aiohttp_loaded"), [("aiohttp", True), ("httpx", False),
+                                                        ("auto", False)])
+def test_status_uses_the_stack_that_is_set(tmp_path: Path, stack: str,
+                                           aiohttp_loaded: bool) -> None:
+    result = run_in_fresh_interpreter(["status", "--json"], tmp_path,
+                                      {"PROMETHEUS_HTTP_STACK": stack})
+    assert result["code"] == 0, result["out"]
+    assert ("aiohttp" in result["loaded"]) is aiohttp_loaded  # type: ignore[operator]
