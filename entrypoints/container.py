@@ -92,9 +92,10 @@ class UseCases(containers.DeclarativeContainer):
     timings = providers.Singleton(_lazy("application.order_path:Timings"))
     order_path = providers.Factory(_lazy("application.order_path:OrderPath"), orders, market,
                                    clock, timings)
-    # per-symbol open-order reads of concurrent symbols shared as account-wide reads (P4)
-    shared_algos = providers.Factory(_lazy("application.shared_reads:shared_algos"), algos)
-    shared_orders = providers.Factory(_lazy("application.shared_reads:shared_orders"), orders)
+    # per-symbol open-order reads of concurrent symbols shared as account-wide reads (P4):
+    # one wrapper per container, so every use-case of a session shares its rounds
+    shared_algos = providers.Singleton(_lazy("application.shared_reads:shared_algos"), algos)
+    shared_orders = providers.Singleton(_lazy("application.shared_reads:shared_orders"), orders)
     stop_path = providers.Factory(_lazy("application.order_path:StopPath"), shared_algos,
                                   streams, clock)
     venue = providers.Factory(_lazy("application.performers:Venue"), market, account, orders,

@@ -11,7 +11,12 @@ from application.performers import Venue
 from application.probe import ProbeExecution
 from application.recover_protection import RecoverProtection
 from application.selfcheck import SelfCheck
-from application.shared_reads import shared_algos, shared_orders
+from application.shared_reads import (
+    SharedAlgoReads,
+    SharedOrderReads,
+    shared_algos,
+    shared_orders,
+)
 from application.status import Status
 from application.watch import ProtectionWatch
 from domain.params import Params
@@ -24,12 +29,23 @@ from tests.fakes import InMemoryEvidenceSink
 DEFAULT = Params()
 
 
+def _shared_algos(ex: FakeExchange) -> SharedAlgoReads:
+    # one wrapper per fake venue, as the container keeps one per session
+    found: SharedAlgoReads = ex.__dict__.setdefault("shared_algos", shared_algos(ex.algos))
+    return found
+
+
+def _shared_orders(ex: FakeExchange) -> SharedOrderReads:
+    found: SharedOrderReads = ex.__dict__.setdefault("shared_orders", shared_orders(ex.orders))
+    return found
+
+
 def order_path(ex: FakeExchange, timings: Timings | None = None) -> OrderPath:
     return OrderPath(ex.orders, ex.market, ex.clock, timings)
 
 
 def stop_path(ex: FakeExchange) -> StopPath:
-    return StopPath(shared_algos(ex.algos), ex.streams, ex.clock)
+    return StopPath(_shared_algos(ex), ex.streams, ex.clock)
 
 
 def venue(ex: FakeExchange) -> Venue:
@@ -59,8 +75,8 @@ def regime_shift(ex: FakeExchange, store: StateStore, params: Params = DEFAULT) 
 
 
 def recover(ex: FakeExchange, store: StateStore, params: Params = DEFAULT) -> RecoverProtection:
-    return RecoverProtection(ex.market, ex.account, shared_orders(ex.orders),
-                             shared_algos(ex.algos), driver(ex, store, params), store,
+    return RecoverProtection(ex.market, ex.account, _shared_orders(ex),
+                             _shared_algos(ex), driver(ex, store, params), store,
                              ex.clock, params)
 
 
