@@ -5,6 +5,8 @@ read sees the same bars as when it was built at start."""
 from decimal import Decimal as D
 from typing import Any
 
+import pytest
+
 from simulator.core.candles import CandleBook
 from simulator.core.clock import VirtualClock
 from simulator.core.exchange import ExchangeCore
@@ -15,9 +17,19 @@ from tests.simulator.conftest import BTC, ETH, START_MS
 BARS = ("1m", "5m", "1H", "1D")
 
 
-def history_calls() -> int:
-    info = synthetic_history.cache_info()
-    return info.hits + info.misses
+SEED = 424_242  # no other test's: the spy below counts only this core's histories
+
+
+class HistorySpy:
+    """Counts the synthetic histories built for SEED's instruments (and builds them)."""
+
+    def __init__(self) -> None:
+        self.built: list[str] = []
+
+    def __call__(self, seed: str, *args: Any) -> tuple[CandleRow, ...]:
+        if seed.startswith(f"{SEED}:"):
+            self.built.append(seed.split(":")[1])
+        return synthetic_history(seed, *args)
 
 
 def walk(core: ExchangeCore, clock: VirtualClock, reads_first: bool) -> list[Any]:
@@ -33,19 +45,21 @@ def walk(core: ExchangeCore, clock: VirtualClock, reads_first: bool) -> list[Any
     return [early, *reads]
 
 
-def test_the_history_is_not_built_until_candles_are_read() -> None:
+def test_the_history_is_not_built_until_candles_are_read(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    spy = HistorySpy()
+    monkeypatch.setattr("simulator.core.state.synthetic_history", spy)
     clock = VirtualClock(START_MS)
-    before = history_calls()
-    core = ExchangeCore(CoreConfig(seed=11), clock)
+    core = ExchangeCore(CoreConfig(seed=SEED), clock)
     clock.advance(120_000)
     core.quote(BTC)  # the market moves and records bars without the history
-    assert history_calls() == before
+    assert spy.built == []
     rows: list[Any] = core.candles({"instId": BTC, "limit": "300"})
-    assert history_calls() == before + 1  # this instrument's, not every instrument's
+    assert spy.built == [BTC]  # this instrument's, not every instrument's
     assert len(rows) == 300 and int(rows[-1][0]) < START_MS  # it reaches before the start
     core.candles({"instId": BTC, "limit": "3"})
     core.candles({"instId": ETH, "limit": "3"})
-    assert history_calls() == before + 2
+    assert spy.built == [BTC, ETH]
 
 
 def test_candles_read_late_equal_candles_read_from_the_start() -> None:
