@@ -10,7 +10,7 @@ import attrs
 import pytest
 
 from application.order_path import Wait
-from application.push_race import Lingering, push_before
+from application.push_race import Lingering, already_pushed, push_before, until_set
 from domain.algo import AlgoState
 from domain.orders import OrderIntent, OrderState, OrdType, Side
 from ports.exchange_events import AlgoUpdate, OrderUpdate, ResyncNeeded
@@ -200,12 +200,16 @@ def test_a_push_of_a_stop_no_longer_open_confirms_nothing(
 
 
 def test_without_a_push_the_read_decides_and_nothing_lingers() -> None:
-    async def body() -> tuple[object, int]:
-        sub = FakeSubscription(FakeClock())
+    async def body() -> tuple[object, object, list[asyncio.Task[Any]], float]:
+        clock = FakeClock()
+        sub, before = FakeSubscription(clock), clock.monotonic()
+        queued = await already_pushed(sub, lambda e: e)  # nothing queued: no wait at all
         read = asyncio.ensure_future(asyncio.sleep(0, result="read"))
         found = await push_before(read, sub, lambda e: e)
-        return found, len(Lingering())
-    assert asyncio.run(body()) == (None, 0)
+        # the wait for a push ended with the read: nothing it started is left pending
+        left = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        return queued, found, left, clock.monotonic() - before
+    assert asyncio.run(body()) == (None, None, [], 0)
 
 
 def test_a_push_that_arrives_first_wins_and_the_read_is_kept_until_settled() -> None:
@@ -265,3 +269,47 @@ def test_after_a_pushed_terminal_state_no_further_status_read_is_sent(
     pushed = [i for i, r in enumerate(exchange.sink.records) if r.endpoint == "WS orders push"]
     assert sent.status.evidence is not None and [sent.status.evidence.seq] == pushed
     assert seen == [OrderState.LIVE]
+
+
+def test_settling_waits_out_a_read_that_failed_without_raising() -> None:
+    async def body() -> tuple[bool, int]:
+        async def failing_read() -> None:
+            await asyncio.sleep(0)
+            raise RuntimeError("connection reset")
+        read = asyncio.ensure_future(failing_read())
+        lingering = Lingering()
+        lingering.keep(read)
+        await lingering.settle()  # the read's outcome no longer matters: no raise
+        return read.done(), len(lingering)
+    assert asyncio.run(body()) == (True, 0)
+
+
+class CountedSleep:
+    """A sleep of `turns` turns of the loop that notes whether it ran to its end."""
+
+    def __init__(self, turns: int = 50) -> None:
+        self.turns, self.finished = turns, False
+
+    async def __call__(self) -> None:
+        for _ in range(self.turns):
+            await asyncio.sleep(0)
+        self.finished = True
+
+
+@pytest.mark.parametrize("stopped", [False, True])
+def test_the_sleep_between_reads_ends_early_only_once_stopped(stopped: bool) -> None:
+    async def body() -> tuple[bool, list[asyncio.Task[Any]]]:
+        sleep, stop = CountedSleep(), asyncio.Event()
+        if stopped:
+            stop.set()
+        await until_set(stop, sleep())
+        left = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        return sleep.finished, left
+    finished, left = asyncio.run(body())
+    assert finished is not stopped and left == []  # nothing it started is left running
+
+
+def test_without_a_stop_the_sleep_runs_to_its_end() -> None:
+    sleep = CountedSleep()
+    asyncio.run(until_set(None, sleep()))
+    assert sleep.finished
