@@ -4,11 +4,12 @@ checked at the exchange (checks.py)."""
 
 from collections.abc import Iterator
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
 from tests.invariants.checks import Snapshot, check_step
-from tests.invariants.world import SYMBOL, CommandRun, World, world
+from tests.invariants.world import BINANCE, OKX, SYMBOL, CommandRun, Face, World, world
 
 D = Decimal
 LONG_PLAN = ("--side", "long", "--qty", "0.10", "--stop", "29400.0", "--tp1", "30300.0",
@@ -229,3 +230,35 @@ def test_an_open_on_an_unlisted_symbol_is_not_judged_for_the_listed_one(w: World
     assert w.position_state()["stage"] == "PRE_TP1"
     ran, _ = step(w, "recover")
     assert ran.exit_code == 0 and w.position_state().get("stage", "FLAT") == "FLAT"
+
+
+@pytest.mark.parametrize("face", [OKX, BINANCE], ids=["okx", "binance"])
+def test_a_stop_killed_between_placement_and_confirmation_is_cancelled_while_still_unseen(
+        face: Face) -> None:
+    """The engine is killed right after the exchange accepted a stop that its queries will not
+    show for 60 s. The stop's client id was written to the state store before the placement
+    left, so the restarted engine's recovery cancels it by client id at once, while it is
+    still invisible; it no longer waits for the stop to show (and leaves nothing live, the
+    no-strays check of every step, in the meantime)."""
+    with world(face=face) as w:
+        post: dict[str, Any] = {"method": "POST"} if face.name == "binance" else {}
+        w.sim.faults.inject("algo_visibility_delay", face.algo_place, ms=60_000, times=1,
+                            **post)
+        killed = w.cli("open", "--symbol", face.symbol, *LONG_PLAN, "--intent-id", "k1",
+                       crash_path=f"POST {face.algo_place}", crash_after=True)
+        assert killed.crashed
+        (hidden,) = Snapshot.take(w).algos
+        assert (hidden["algoClOrdId"], hidden["state"], hidden["visible"]) == \
+            ("pxSLk100", "live", False)
+        pending = w.state()["symbols"][face.symbol]["pending_stops"]
+        assert [p["client_algo_id"] for p in pending] == ["pxSLk100"]
+        w.sim.faults.clear()
+        run, after = step(w, "recover")  # the restarted engine, 0 s later: still invisible
+        states = {a["algoClOrdId"]: a["state"] for a in after.algos}
+        assert states["pxSLk100"] == "canceled"
+        assert "unconfirmed stop pxSLk100: canceled" in str(run.payload)
+        assert w.state()["symbols"][face.symbol]["pending_stops"] == []
+        w.sim.advance(120)  # past the delay: nothing of it shows up
+        _, later = step(w, "recover")
+        assert [a["algoClOrdId"] for a in later.algos if a["state"] == "live"] == \
+            [a["algoClOrdId"] for a in after.algos if a["state"] == "live"]
