@@ -262,7 +262,8 @@ async def _cancel_strays(run: _Run) -> None:
     # stops sent but never confirmed, the exchange's queries may not show them yet
     for done in await cancel_pending_stops(run.algos, run.store, f.symbol, now=f.now,
                                            keep=keep, handled=frozenset(canceled)):
-        run.notes.append(Note(done.what, done.needs_attention))
+        if done.needs_attention:  # the step's action line says the rest
+            run.notes.append(Note(done.what, True))
         run.log(done.what, ids=(done.client_algo_id,),
                 order_ids=(done.algo_id,) if done.algo_id else ())
     for order in await run.orders.get_open_orders(f.symbol):

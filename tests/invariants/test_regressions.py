@@ -262,3 +262,24 @@ def test_a_stop_killed_between_placement_and_confirmation_is_cancelled_while_sti
         _, later = step(w, "recover")
         assert [a["algoClOrdId"] for a in later.algos if a["state"] == "live"] == \
             [a["algoClOrdId"] for a in after.algos if a["state"] == "live"]
+
+
+def test_a_recovery_that_needs_attention_is_not_hidden_by_the_command_after_it() -> None:
+    """Found by the Binance face (bench seed 63): TP1 and TP2 filled while away, then the
+    instrument was suspended, so the recovery `regime` starts with could neither resize the stop
+    to the runner nor flatten (-4140) and said so; the regime shift itself then succeeded and
+    the command exited 0 over a position whose stop no longer fits."""
+    with world(face=BINANCE) as w:
+        s = BINANCE.symbol
+        run = w.cli("open", "--symbol", s, "--side", "long", "--qty", "0.018", "--stop",
+                    "29379.0", "--tp1", "30438.0", "--tp1-qty", "0.007", "--tp2", "30852.0",
+                    "--tp2-qty", "0.005", "--intent-id", "i1")
+        assert run.exit_code == 0
+        w.sim.faults.inject("instrument_suspend", s, times=1, skip=6)
+        w.sim.set_price(s, D("30852.5"))  # through TP1 and TP2: a runner of 0.006 is left
+        run = w.cli("regime", "--symbol", s, "--new", "RANGE")
+        after = Snapshot.take(w)
+        assert after.unprotected() == [f"{s} pos 0.006: stop pxSLi100 is sized 0.018 for a "
+                                       "position of 0.006"]
+        assert run.payload and "flat=False" in str(run.payload["recovery"])
+        assert run.exit_code == 3

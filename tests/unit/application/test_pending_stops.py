@@ -78,7 +78,7 @@ def test_a_pending_stop_the_exchange_holds_unseen_is_cancelled_and_settled() -> 
     (done,) = cancel(ex, store)
     assert done == PendingCancel("pxSLps100", algo_id, "unconfirmed stop pxSLps100: canceled",
                                  False)
-    assert durable(store) == []
+    assert durable(store) == [] and store.flush_count == 1
     assert ex.algo_book[algo_id].state is AlgoState.CANCELED
     assert ex.calls == ["submit_algo_stop", "cancel_algo"]
 
@@ -89,15 +89,27 @@ def test_a_pending_stop_already_finished_is_settled_as_such() -> None:
     asyncio.run(ex.algos.cancel_algo(symbol=SYMBOL, algo_id=algo_id, client_algo_id=None))
     store = store_with(PendingStop("pxSLps100", "", NOW))
     (done,) = cancel(ex, store)
-    assert done.what == "unconfirmed stop pxSLps100: already canceled"
+    assert done == PendingCancel("pxSLps100", algo_id,
+                                 "unconfirmed stop pxSLps100: already canceled", False)
     assert durable(store) == []
 
 
 def test_the_positions_stop_and_stops_seen_cancelled_are_settled_without_a_request() -> None:
     ex = FakeExchange(FakeClock())
-    store = store_with(PendingStop("pxSLps100", "", NOW), PendingStop("pxSLps101", "", NOW))
-    assert cancel(ex, store, keep="pxSLps100", handled=frozenset({"pxSLps101"})) == ()
-    assert durable(store) == [] and ex.calls == []
+    store = store_with(PendingStop("pxSLps100", "", NOW), PendingStop("pxSLps101", "", NOW),
+                       PendingStop("pxSLps102", "", NOW))
+    assert cancel(ex, store, keep="pxSLps100", handled=frozenset({"pxSLps101"})) == (
+        PendingCancel("pxSLps102", "", "unconfirmed stop pxSLps102: the exchange does not hold "
+                      "it yet; kept to cancel again", False),)
+    assert durable(store) == [("pxSLps102", "", NOW)] and ex.calls == ["cancel_algo"]
+    assert store.flush_count == 1  # what one recovery settles is written once
+
+
+def test_a_recovery_that_settles_nothing_writes_nothing() -> None:
+    ex = FakeExchange(FakeClock())
+    store = store_with(PendingStop("pxSLps100", "A9", NOW))
+    assert len(cancel(ex, store)) == 1
+    assert store.flush_count == 0 and durable(store) == [("pxSLps100", "A9", NOW)]
 
 
 @pytest.mark.parametrize(("age", "kept"), [(0, True), (PENDING_STOP_FORGET_S - 1, True),
@@ -105,28 +117,30 @@ def test_the_positions_stop_and_stops_seen_cancelled_are_settled_without_a_reque
 def test_a_stop_the_exchange_does_not_hold_is_kept_until_it_cannot_still_arrive(
         age: int, kept: bool) -> None:
     ex = FakeExchange(FakeClock())
-    store = store_with(PendingStop("pxSLps100", "", NOW - age))
+    store = store_with(PendingStop("pxSLps100", "A3", NOW - age))
     (done,) = cancel(ex, store)
-    assert not done.needs_attention
     if kept:
-        assert done.what == ("unconfirmed stop pxSLps100: the exchange does not hold it yet; "
-                             "kept to cancel again")
-        assert durable(store) == [("pxSLps100", "", NOW - age)]
+        assert done == PendingCancel("pxSLps100", "A3", "unconfirmed stop pxSLps100: the "
+                                     "exchange does not hold it yet; kept to cancel again", False)
+        assert durable(store) == [("pxSLps100", "A3", NOW - age)]
     else:
-        assert done.what == (f"unconfirmed stop pxSLps100: the exchange does not hold it "
-                             f"{age} s after it was sent; forgotten")
-        assert durable(store) == []
+        assert done == PendingCancel("pxSLps100", "A3", f"unconfirmed stop pxSLps100: the "
+                                     f"exchange does not hold it {age} s after it was sent; "
+                                     "forgotten", False)
+        assert durable(store) == [] and store.flush_count == 1
 
 
 def test_a_cancel_that_fails_keeps_the_stop_pending_and_needs_attention() -> None:
     ex = FakeExchange(FakeClock())
-    ex.script("cancel_algo", Rejected("50013", "busy"), ExchangeUnavailable("down"))
+    ex.script("cancel_algo", ExchangeUnavailable("down"), Rejected("50013", "busy"))
     store = store_with(PendingStop("pxSLps100", "A1", NOW), PendingStop("pxSLps101", "", NOW))
     first, second = cancel(ex, store)
-    assert first == PendingCancel("pxSLps100", "A1", "unconfirmed stop pxSLps100: cancel "
-                                  "rejected; kept to cancel again", True)
-    assert second.needs_attention and second.what.startswith(
-        "unconfirmed stop pxSLps101: cancel failed (")
+    assert (first.client_algo_id, first.algo_id, first.needs_attention) == \
+        ("pxSLps100", "A1", True)
+    assert first.what.startswith("unconfirmed stop pxSLps100: cancel failed (")
+    assert first.what.endswith("); kept to cancel again")
+    assert second == PendingCancel("pxSLps101", "", "unconfirmed stop pxSLps101: cancel "
+                                   "rejected; kept to cancel again", True)
     assert [c for c, _, _ in durable(store)] == ["pxSLps100", "pxSLps101"]
 
 
