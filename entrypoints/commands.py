@@ -124,7 +124,9 @@ def _with_recovery(settings: Settings, prefix: str, symbol: str,
                    command: Callable[[Application], Awaitable[T]],
                    progress: Progress | None,
                    precheck: Callable[[Application], None] | None = None,
-                   ) -> tuple[T | RefusedAfterRecovery, tuple[Recovery, ...], Path]:
+                   ) -> tuple[T | RefusedAfterRecovery, tuple[Recovery, ...], Path, bool]:
+    """The command after the recovery it starts with: its outcome, the recovery's steps, the
+    run directory, and whether the recovery needs attention."""
     from application.recover_protection import RecoverCommand
 
     with session(settings, run_prefix=prefix, progress=progress) as container:
@@ -147,7 +149,7 @@ def _with_recovery(settings: Settings, prefix: str, symbol: str,
                     recovered
         result, recovered = run(container, body)
         run_dir = container.adapters.run_dir()
-    return result, Recovery.of(recovered), run_dir
+    return result, Recovery.of(recovered), run_dir, recovered.needs_attention
 
 
 @attrs.frozen
@@ -238,11 +240,16 @@ def _local_or_handed(settings: Settings, handed: Handed, args: dict[str, Any],
     forwarded = forward(settings, handed.name, args, progress)
     if forwarded is not None:
         return forwarded
-    done, recovered, run_dir = _with_recovery(settings, handed.name, handed.symbol,
-                                              handed.call, progress, handed.precheck)
+    done, recovered, run_dir, attention = _with_recovery(
+        settings, handed.name, handed.symbol, handed.call, progress, handed.precheck)
     if isinstance(done, RefusedAfterRecovery):
         return _refused_after_recovery(settings, handed, done, recovered, run_dir)
-    return handed.shape(done, recovered, run_dir)
+    result = handed.shape(done, recovered, run_dir)
+    if attention and isinstance(result, PositionResult) and result.exit_code is ExitCode.DONE:
+        # what the recovery could not do (a stop it could not place, a flatten that failed, a
+        # stop it could not cancel) is not undone by the command after it: 0 would hide it
+        result = attrs.evolve(result, exit_code=ExitCode.NEEDS_ATTENTION)
+    return result
 
 
 def _refused_after_recovery(settings: Settings, handed: Handed, done: RefusedAfterRecovery,
