@@ -11,6 +11,7 @@ from collections.abc import Sequence
 import attrs
 
 from application.client_ids import allocate_ids
+from application.pending_stops import PendingStops
 from application.performers import Note, Performer, Venue
 from application.trade_record import TradeRecorder
 from domain.actions import (
@@ -134,9 +135,11 @@ class PositionDriver:
 
     def _performer(self, symbol: str, spec: InstrumentSpec) -> Performer:
         def allocate(role: Role, count: int) -> tuple[str, ...]:
-            return allocate_ids(self._store, symbol, role, count)
+            # a stop's id is recorded as pending in the same write (application/pending_stops)
+            since = self._now() if role is Role.STOP else None
+            return allocate_ids(self._store, symbol, role, count, pending_since=since)
         return Performer(self._venue, self._clock, self._params, spec, allocate,
-                         self._progress)
+                         self._progress, PendingStops(self._store, symbol))
 
     async def _apply(self, performer: Performer, symbol: str, spec: InstrumentSpec,
                      event: PositionEvent) -> None:

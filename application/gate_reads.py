@@ -6,8 +6,8 @@ another; only the waiting overlaps. A read whose answer the gate never needs (an
 failed) is still awaited to its end before OpenPosition returns: no request is left in flight
 with its evidence unwritten, and none is cancelled half-sent.
 
-The equity read needs the instrument's settlement currency, so it follows the instrument read;
-everything else goes out in one batch.
+Every read goes out in one batch, the equity one included: it asks for every currency's equity
+(one account read), and the settlement currency's is picked once the instrument has answered.
 """
 
 import asyncio
@@ -48,16 +48,12 @@ class GateReads:
         self._ticker = self._start(market.get_ticker(symbol))
         self._reused = self._start(intent_lookup)
         self._leverage = self._start(account.get_leverage(symbol))
-        self._equity = self._start(self._equity_of(account))
+        self._equities = self._start(account.get_equities())
 
     def _start(self, coro: Coroutine[Any, Any, T]) -> "asyncio.Task[T]":
         task = asyncio.ensure_future(coro)
         self._tasks.append(task)
         return task
-
-    async def _equity_of(self, account: Account) -> Equity:
-        spec = live_spec(await self._instrument, self._symbol)
-        return await account.get_balance_equity(spec.settle_ccy)
 
     async def __aenter__(self) -> "GateReads":
         return self
@@ -86,8 +82,10 @@ class GateReads:
     def intent_reused(self) -> Awaitable[str]:
         return self._reused
 
-    def equity(self) -> Awaitable[Equity]:
-        return self._equity
+    async def equity(self) -> Equity:
+        """The equity in the instrument's settlement currency, as the exchange listed it."""
+        spec = await self.spec()
+        return (await self._equities).of(spec.settle_ccy)
 
     async def leverage_differs(self, wanted: int) -> bool:
         """Whether set-leverage must be sent: the exchange holds another leverage for the

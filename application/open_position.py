@@ -120,6 +120,14 @@ class OpenPosition:
         self._progress = progress or Silent()
 
     async def execute(self, cmd: OpenPositionCommand) -> OpenPositionDone:
+        try:
+            return await self._execute(cmd)
+        finally:
+            # a status read or poll that lost its race to a push still finishes (and is
+            # recorded) before the command returns (application/push_race.py)
+            await self._path.lingering.settle()
+
+    async def _execute(self, cmd: OpenPositionCommand) -> OpenPositionDone:
         plan = cmd.plan
         passed: list[str] = []
         try:

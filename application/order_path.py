@@ -6,12 +6,16 @@ Every wait is measured on the Clock and every timing is a parameter (Timings), s
 virtual time and an operator can see the numbers in one place.
 """
 
+import asyncio
 import enum
 import logging
+from collections.abc import Coroutine
 from decimal import Decimal
+from typing import Any
 
 import attrs
 
+from application.push_race import Lingering, already_pushed, push_before, until_set
 from application.sentinel import ensure_algo_visible
 from application.unknowns import resolve_order
 from domain.algo import AlgoStopIntent
@@ -21,6 +25,7 @@ from domain.outcome import Rejected, Unknown
 from ports.algo_orders import AlgoOrders
 from ports.clock import Clock
 from ports.errors import ExchangeError
+from ports.exchange_events import EventSubscription, ExchangeEvent, OrderUpdate
 from ports.exchange_types import AlgoPlacement, OrderPlacement
 from ports.market import MarketData
 from ports.orders import Orders
@@ -100,14 +105,28 @@ class OrderPath:
     """Orders: place → judge → resolve Unknown by client id → await what the caller needs."""
 
     def __init__(self, orders: Orders, market: MarketData, clock: Clock,
-                 timings: Timings | None = None) -> None:
+                 timings: Timings | None = None, streams: Streams | None = None,
+                 lingering: Lingering | None = None) -> None:
         self._orders = orders
         self._market = market
         self._clock = clock
         self.timings = timings or Timings()
+        # with streams, a terminal wait races the order's push against the status reads
+        self._streams = streams
+        self.lingering = lingering or Lingering()
 
     async def send(self, intent: OrderIntent, *, wait: Wait = Wait.TERMINAL,
                    polls: int | None = None) -> Sent:
+        subscription = self._streams.subscribe() \
+            if self._streams is not None and wait is Wait.TERMINAL else None
+        try:  # subscribed before placing: no push is missed
+            return await self._send(intent, wait, polls, subscription)
+        finally:
+            if subscription is not None:
+                subscription.close()
+
+    async def _send(self, intent: OrderIntent, wait: Wait, polls: int | None,
+                    subscription: EventSubscription | None) -> Sent:
         placed = await self._orders.submit_order(intent)
         evidence = [placed.evidence]
         outcome = placed.outcome
@@ -140,17 +159,43 @@ class OrderPath:
         if wait is Wait.ACK:
             return sent
         polls = 1 if wait is Wait.LOOKUP else polls or self.timings.terminal_polls
-        seen = await self.await_terminal(intent.inst_id, sent.order_id,
-                                         intent.client_order_id, polls=polls)
+        reads = self.await_terminal(intent.inst_id, sent.order_id, intent.client_order_id,
+                                    polls=polls, stop=(stop := asyncio.Event()))
+        if subscription is None:
+            seen = await reads
+        else:
+            seen = await self._terminal_raced(reads, subscription, intent.client_order_id, stop)
         return attrs.evolve(sent, status=seen or status)
 
+    async def _terminal_raced(self, reads: Coroutine[Any, Any, OrderStatus | None],
+                              subscription: EventSubscription, client_order_id: str,
+                              stop: asyncio.Event) -> OrderStatus | None:
+        """The status reads against the order's push: a pushed terminal state (the exchange's
+        own record, with its frame as evidence) ends the wait; the read in flight finishes in
+        `lingering` and no further read is sent."""
+        pushed = await already_pushed(subscription, lambda e: _terminal(e, client_order_id))
+        if pushed is not None:
+            reads.close()  # never started: no read is sent
+            return pushed
+        task = asyncio.ensure_future(reads)
+        pushed = await push_before(task, subscription, lambda e: _terminal(e, client_order_id))
+        if pushed is None:
+            return await task
+        stop.set()
+        self.lingering.keep(task)
+        return pushed
+
     async def await_terminal(self, symbol: str, order_id: str, client_order_id: str, *,
-                             polls: int | None = None) -> OrderStatus | None:
+                             polls: int | None = None,
+                             stop: asyncio.Event | None = None) -> OrderStatus | None:
         """Read the order until the exchange shows it terminal (at most polls reads); the last
-        status seen, if any. With polls=1 it is a single read."""
+        status seen, if any. With polls=1 it is a single read. Once stop is set, no further
+        read is sent."""
         last: OrderStatus | None = None
         count = polls or self.timings.terminal_polls
         for n in range(count):
+            if stop is not None and stop.is_set():
+                return last
             try:
                 lookup = await self._orders.get_order_status(
                     symbol=symbol, order_id=order_id or None, client_order_id=client_order_id)
@@ -161,7 +206,7 @@ class OrderPath:
                 if last.state.is_terminal:
                     return last
             if n + 1 < count:
-                await self._clock.sleep(self.timings.status_poll_s)
+                await until_set(stop, self._clock.sleep(self.timings.status_poll_s))
         return last
 
     async def finish(self, sent: Sent, *, polls: int | None = None) -> Sent:
@@ -179,6 +224,14 @@ class OrderPath:
                                               intent.client_order_id, polls=polls) or final
         return attrs.evolve(sent, status=final or sent.status,
                             evidence=(*sent.evidence, cancel.evidence))
+
+
+def _terminal(event: ExchangeEvent, client_order_id: str) -> OrderStatus | None:
+    """The pushed status of the order, when it shows the order terminal."""
+    if (isinstance(event, OrderUpdate) and event.status.client_order_id == client_order_id
+            and event.status.state.is_terminal):
+        return event.status
+    return None
 
 
 @attrs.frozen
@@ -201,10 +254,13 @@ class StopPath:
     """Stops: place → judge → (an Unknown is looked for by client id too) → visible by the
     deadline (seed 001 §7's 1-second sentinel), by push or by poll."""
 
-    def __init__(self, algos: AlgoOrders, streams: Streams, clock: Clock) -> None:
+    def __init__(self, algos: AlgoOrders, streams: Streams, clock: Clock,
+                 lingering: Lingering | None = None) -> None:
         self._algos = algos
         self._streams = streams
         self._clock = clock
+        # polls that lost the race to the stop's push, still in flight (push_race.py)
+        self.lingering = lingering or Lingering()
 
     async def send(self, intent: AlgoStopIntent, *, deadline_ms: int) -> StopSent:
         subscription = self._streams.subscribe()  # before placing: no push is missed
@@ -220,7 +276,8 @@ class StopPath:
             seen = await ensure_algo_visible(self._algos, self._clock, symbol=intent.inst_id,
                                              client_algo_id=intent.client_algo_id,
                                              deadline_ms=deadline_ms,
-                                             subscription=subscription)
+                                             subscription=subscription,
+                                             lingering=self.lingering)
         finally:
             subscription.close()
         ids = {"symbol": intent.inst_id, "client_algo_id": intent.client_algo_id,

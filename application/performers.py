@@ -11,6 +11,7 @@ from decimal import Decimal
 import attrs
 
 from application.order_path import OrderPath, Sent, Settled, StopPath, Wait
+from application.pending_stops import PendingStops
 from application.protection import cancel_stray_stop, emergency_flatten
 from application.touch import market_books
 from domain.actions import (
@@ -87,6 +88,9 @@ class Performer:
     spec: InstrumentSpec
     allocate: Allocate
     progress: Progress = attrs.field(factory=Silent)
+    # the store's record of stops sent but not confirmed (allocate records each stop id as
+    # pending; this settles it); None: nothing is recorded (unit tests of one performer)
+    pending: PendingStops | None = None
     notes: list[Note] = attrs.field(factory=list)
     # stops placed but not confirmed visible: (client algo id, algo id from the ack or "")
     strays: list[tuple[str, str]] = attrs.field(factory=list)
@@ -117,6 +121,7 @@ class Performer:
         return StopMoved(action.stop_price, algo_id, cid)
 
     async def _stop(self, side: Side, qty: Decimal, stop_price: Decimal) -> tuple[str, str]:
+        # recorded as a pending stop with the allocation, before the placement leaves
         cid = self.allocate(Role.STOP, 1)[0]
         intent = AlgoStopIntent(self.spec, side, qty, stop_price, cid)
         out = await self.venue.stops.send(
@@ -127,7 +132,13 @@ class Performer:
         if not out.confirmed:
             if out.may_exist:
                 self.strays.append((cid, out.algo_id))
+                if self.pending:
+                    self.pending.learn(cid, out.algo_id)
+            elif self.pending:  # refused: it never rested at the exchange
+                self.pending.settle(cid)
             return cid, ""
+        if self.pending:  # seen open: the position's stop from the event this returns
+            self.pending.settle(cid, flush=False)
         return cid, out.algo_id
 
     async def cancel_protection(self, action: CancelProtection) -> None:
@@ -149,6 +160,8 @@ class Performer:
                 self.venue.algos, self.clock, symbol=symbol, client_algo_id=cid,
                 algo_id=algo_id, wait_s=self.params.protection.stray_stop_wait_ms / 1000)
             self.note(f"cancel unconfirmed stop {cid}: {out.reason}", not out.confirmed)
+            if out.confirmed and self.pending:
+                self.pending.settle(cid)
 
     async def _book(self, symbol: str, cid: str) -> None:
         """Remember the spread just before a limit order leaves; a failed read leaves the

@@ -7,6 +7,7 @@ import attrs
 from application.driver import PositionDriver
 from application.entry import observed_fill
 from application.observe import current_id
+from application.pending_stops import cancel_pending_stops
 from application.performers import Note
 from domain.actions import Action, EmergencyFlatten, PlaceProtection, ReplaceProtection
 from domain.algo import AlgoOrder
@@ -16,6 +17,7 @@ from domain.ids import Role, parse_client_id
 from domain.instrument import InstrumentSpec
 from domain.logs import RiskEvent, RiskEventType
 from domain.orders import OrderStatus, PositionSide
+from domain.outcome import Accepted
 from domain.params import Params
 from domain.plan import TradePlan
 from domain.recovery_rules import (
@@ -26,7 +28,7 @@ from domain.recovery_rules import (
 )
 from domain.state import PositionStage, PositionState, SymbolState, remember_intent
 from ports.algo_orders import AlgoOrders
-from ports.exchange_types import PositionSnapshot
+from ports.exchange_types import CancelDisposition, PositionSnapshot
 from ports.orders import Orders
 from ports.state import StateStore
 
@@ -244,6 +246,7 @@ async def _cancel_strays(run: _Run) -> None:
     f = run.facts
     pos = run.store.get_symbol_state(f.symbol).position_state
     keep = pos.sl_algo.client_algo_id if pos.stage is not PositionStage.FLAT else ""
+    canceled: set[str] = set()
     for algo in await run.algos.get_open_algo_orders(f.symbol):
         parsed = parse_client_id(algo.client_algo_id)
         if parsed is None:
@@ -251,8 +254,18 @@ async def _cancel_strays(run: _Run) -> None:
         elif algo.client_algo_id != keep:
             result = await run.algos.cancel_algo(symbol=f.symbol, algo_id=algo.algo_id,
                                                     client_algo_id=algo.client_algo_id)
+            if isinstance(result.outcome, Accepted) and \
+                    result.disposition is not CancelDisposition.NOT_FOUND:
+                canceled.add(algo.client_algo_id)
             run.log(f"stop {algo.client_algo_id} without its position: cancel {result.status}",
                     algo.size or Decimal(0), algo.stop_price, (algo.client_algo_id,))
+    # stops sent but never confirmed, the exchange's queries may not show them yet
+    for done in await cancel_pending_stops(run.algos, run.store, f.symbol, now=f.now,
+                                           keep=keep, handled=frozenset(canceled)):
+        if done.needs_attention:  # the step's action line says the rest
+            run.notes.append(Note(done.what, True))
+        run.log(done.what, ids=(done.client_algo_id,),
+                order_ids=(done.algo_id,) if done.algo_id else ())
     for order in await run.orders.get_open_orders(f.symbol):
         parsed = parse_client_id(order.client_order_id)
         if parsed is not None and (pos.stage is PositionStage.FLAT

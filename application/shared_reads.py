@@ -17,7 +17,6 @@ round, as their own reads would have.
 """
 
 import asyncio
-import weakref
 from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
@@ -192,24 +191,13 @@ class SharedOrderReads:
         return await self._inner.arm_dead_man(symbols=symbols, timeout_s=timeout_s)
 
 
-# one sharing wrapper per venue role object, however many use-cases the container builds
-_ALGOS: "weakref.WeakKeyDictionary[AlgoOrders, SharedAlgoReads]" = weakref.WeakKeyDictionary()
-_ORDERS: "weakref.WeakKeyDictionary[Orders, SharedOrderReads]" = weakref.WeakKeyDictionary()
-
-
+# Wrapping is idempotent but not memoised: a module-level memo keyed by the role object kept
+# every command's venue (its event loop, HTTP pool and evidence sink) alive for the life of the
+# process, because the wrapper refers to the key it is filed under. Whoever builds the
+# use-cases (the container, per session) wraps once and hands the same wrapper to all of them.
 def shared_algos(algos: AlgoOrders) -> SharedAlgoReads:
-    if isinstance(algos, SharedAlgoReads):
-        return algos
-    found = _ALGOS.get(algos)
-    if found is None:
-        found = _ALGOS[algos] = SharedAlgoReads(algos)
-    return found
+    return algos if isinstance(algos, SharedAlgoReads) else SharedAlgoReads(algos)
 
 
 def shared_orders(orders: Orders) -> SharedOrderReads:
-    if isinstance(orders, SharedOrderReads):
-        return orders
-    found = _ORDERS.get(orders)
-    if found is None:
-        found = _ORDERS[orders] = SharedOrderReads(orders)
-    return found
+    return orders if isinstance(orders, SharedOrderReads) else SharedOrderReads(orders)

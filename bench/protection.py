@@ -13,7 +13,10 @@ Run from the project root:
   open        OpenPosition with a market entry, from the call to the answer that first shows
               its stop among the open algo orders (issue 14 P2: target 4 RTT + 20 ms), with
               the number of exchange calls it took and how many round trips they made one
-              after another (calls in flight together share one).
+              after another (calls in flight together share one);
+  streams     (--ws-opens) what a one-shot command would pay for pushes (ws_start), and the
+              same open on an engine whose streams are up (a running `watch`): the fill and
+              the stop raced between the REST read and the push; confirmed at the first.
 The simulator (uvicorn + httptools, rate limits off) runs in a child process.
 """
 
@@ -125,12 +128,12 @@ def confirmed_at(sink: InMemoryEvidenceSink, first: int, intent_id: str,
     one after another (round_trips). algo: the stop placement's and the open algo list's
     endpoints."""
     placed = False
-    for count, record in enumerate(sink.records[first:], start=1):
+    rest = [r for r in sink.records[first:] if not r.kind.startswith("ws")]  # calls only
+    for count, record in enumerate(rest, start=1):
         body = json.dumps(record.response)
         placed = placed or record.endpoint.endswith(algo[0])
         if placed and algo[1] in record.endpoint and intent_id in body:
-            calls = sink.records[first:first + count]
-            return answered(record), count, round_trips(calls)
+            return answered(record), count, round_trips(rest[:count])
     raise AssertionError(f"no confirming answer among {len(sink.records)} records")
 
 
@@ -172,6 +175,84 @@ async def open_to_stop_once(rest_url: str, config: OkxConfig,
     assert done.status == "opened", done
     seen, calls, trips = confirmed_at(sink, first, f"bo{i}")
     return (seen - start) * 1000, calls, trips
+
+
+async def ws_start_cost(config: OkxConfig, n: int) -> list[float]:
+    """What a one-shot command would pay to see pushes: ws_start (private and business
+    connections: upgrade, login, subscribe each) on a venue whose REST side is warm and
+    whose clock is synced."""
+    out = []
+    for _ in range(n):
+        clock, sink = SystemClock(), InMemoryEvidenceSink()
+        async with okx_venue(config, CREDS, clock, sink).exchange() as exchange:
+            await exchange.get_account_config()
+            start = clock.monotonic()
+            await exchange.ws_start()
+            out.append((clock.monotonic() - start) * 1000)
+            await exchange.ws_stop()
+    return out
+
+
+def pushed_at(sink: InMemoryEvidenceSink, first: int, needle: str, state: str) -> float | None:
+    """When (monotonic s) the first pushed frame naming needle in state arrived."""
+    for record in sink.records[first:]:
+        if record.kind != "ws_in":
+            continue
+        text = json.dumps(record.response)
+        if needle in text and f'"state": "{state}"' in text:
+            return float(record.mono_s)
+    return None
+
+
+def rest_answer(sink: InMemoryEvidenceSink, first: int, endpoint: str,
+                needle: str) -> float | None:
+    """When the first REST answer from endpoint naming needle came back (None: not sent)."""
+    for record in sink.records[first:]:
+        if record.kind != "ws_in" and record.endpoint.endswith(endpoint) and \
+                needle in json.dumps(record.response):
+            return answered(record)
+    return None
+
+
+async def streams_open_once(rest_url: str, config: OkxConfig, i: int) -> dict[str, float]:
+    """The open of open_to_stop_once on an engine whose streams are up (a running `watch`
+    handed the command over its control socket): the entry's fill and the stop's visibility
+    are each raced between a REST read and the push (application/push_race.py). Returns, in
+    ms from the call, when each REST answer and each push came back, when the engine had the
+    stop confirmed (the first of the poll's answer and the push), and the round trips of the
+    calls answered by then. A read that a push already queued made unnecessary is not sent:
+    its time is missing."""
+    admin(rest_url, "/sim/reset", {})
+    admin(rest_url, "/sim/price", {"instId": BTC, "last": "30000"})
+    clock, sink = SystemClock(), InMemoryEvidenceSink()
+    async with okx_venue(config, CREDS, clock, sink).exchange() as exchange:
+        await asyncio.gather(*(exchange.get_account_config() for _ in range(4)))
+        await exchange.set_leverage(BTC, Params().tiers.A.leverage)
+        await exchange.ws_start()
+        first = len(sink.records)
+        start = clock.monotonic()
+        done = await use_cases(exchange, clock, sink).open_position().execute(
+            OpenPositionCommand.of(BTC, PositionSide.LONG, D("0.10"), D("29400.0"),
+                                   D("30300.0"), D("0.04"), D("30600.0"), D("0.03"), f"bw{i}"))
+        await exchange.ws_stop()
+    assert done.status == "opened", done
+    entry, stop = f"pxENbw{i}00", f"pxSLbw{i}00"
+    polled = [r for r in sink.records[first:] if r.endpoint.endswith(OKX_ALGO[1])
+              and stop in json.dumps(r.response)]
+    found = {"entry_ack": rest_answer(sink, first, "trade/order", entry),
+             "entry_status": rest_answer(sink, first, "trade/order", '"state": "filled"'),
+             "stop_ack": rest_answer(sink, first, "trade/order-algo", stop),
+             "stop_poll": answered(polled[0]) if polled else None,
+             "entry_push": pushed_at(sink, first, entry, "filled"),
+             "stop_push": pushed_at(sink, first, stop, "live")}
+    got = {k: v for k, v in found.items() if v is not None}
+    confirmed = min(got[k] for k in ("stop_poll", "stop_push") if k in got)
+    calls = [r for r in sink.records[first:]
+             if not r.kind.startswith("ws") and answered(r) <= confirmed]
+    out = {k: (v - start) * 1000 for k, v in got.items()}
+    out.update(confirmed=(confirmed - start) * 1000, calls=len(calls),
+               round_trips=round_trips(calls))
+    return out
 
 
 async def binance_open_once(rest_url: str, config: BinanceConfig, i: int
@@ -226,7 +307,7 @@ def report_binance(results: dict[str, Any]) -> None:
 
 
 async def run(rest_url: str, ws_url: str, stops: int, flattens: int,
-              opens: int) -> dict[str, Any]:
+              opens: int, ws_opens: int = 0) -> dict[str, Any]:
     config = OkxConfig(rest_url=rest_url, ws_url=ws_url, demo=True, pacing=False)
     clock = SystemClock()
     async with okx_venue(config, CREDS, clock, InMemoryEvidenceSink()).exchange() as exchange:
@@ -234,9 +315,12 @@ async def run(rest_url: str, ws_url: str, stops: int, flattens: int,
         confirms = await confirm(exchange, clock, stops)
     flat = [await flatten_once(rest_url, config, i) for i in range(flattens)]
     opened = [await open_to_stop_once(rest_url, config, i) for i in range(opens)]
+    ws_starts = await ws_start_cost(config, ws_opens)
+    streamed = [await streams_open_once(rest_url, config, i) for i in range(ws_opens)]
     return {"rtt": rtt, "confirm": confirms, "flatten": flat,
             "open": [ms for ms, _, _ in opened], "open_calls": [n for _, n, _ in opened],
-            "open_round_trips": [t for _, _, t in opened]}
+            "open_round_trips": [t for _, _, t in opened], "ws_start": ws_starts,
+            "streamed": streamed}
 
 
 def report(results: dict[str, Any]) -> None:
@@ -256,9 +340,34 @@ def report(results: dict[str, Any]) -> None:
           f"target 4 RTT + 20 ms = {budget:.2f} ms;"
           f" p50 {statistics.median(results['open']):.2f} ms = "
           f"{statistics.median(results['open']) / budget:.2f}x the target")
+    if results["streamed"]:
+        report_streams(results, rtt, budget)
     over = [v - 1000 for v in results["flatten"]]
     print(f"flatten after the 1,000 ms deadline: median {statistics.median(over):.1f} ms, "
           f"max {max(over):.1f} ms = {max(over) / rtt:.1f} RTT")
+
+
+def report_streams(results: dict[str, Any], rtt: float, budget: float) -> None:
+    rows, ws = results["streamed"], results["ws_start"]
+    med = statistics.median
+    print(f"one-shot cost of the pushes: ws_start (private + business: upgrade, login, "
+          f"subscribe) p50 {med(ws):.2f} ms = {med(ws) / rtt:.1f} RTT")
+    for name in ("entry_ack", "entry_push", "entry_status", "stop_ack", "stop_push",
+                 "stop_poll", "confirmed"):
+        values = [r[name] for r in rows if name in r]
+        if values:
+            print(f"  streams up, {name:<13} n={len(values):<3} p50 {med(values):7.2f} ms "
+                  f"from the call")
+    fill_push = sum(r.get("entry_push", 1e9) < r.get("entry_status", 1e9) for r in rows)
+    stop_push = sum(r.get("stop_push", 1e9) < r.get("stop_poll", 1e9) for r in rows)
+    no_read = [sum(name not in r for r in rows) for name in ("entry_status", "stop_poll")]
+    print(f"streams up: the push came first for the fill in {fill_push}/{len(rows)} (no status "
+          f"read sent in {no_read[0]}), for the stop in {stop_push}/{len(rows)} (no poll sent "
+          f"in {no_read[1]}); open -> stop confirmed p50 "
+          f"{med([r['confirmed'] for r in rows]):.2f} ms = "
+          f"{med([r['confirmed'] for r in rows]) / budget:.2f}x the target, "
+          f"{med([r['calls'] for r in rows]):.0f} calls answered by then in "
+          f"{med([r['round_trips'] for r in rows]):.0f} round trips")
 
 
 def main() -> None:
@@ -266,11 +375,16 @@ def main() -> None:
     parser.add_argument("--stops", type=int, default=200)
     parser.add_argument("--flattens", type=int, default=10)
     parser.add_argument("--opens", type=int, default=50)
+    parser.add_argument("--ws-opens", type=int, default=None,
+                        help="opens with the streams up, as a running watch has them, and "
+                             "as many ws_start measurements (default: as many as --opens)")
     parser.add_argument("--binance-opens", type=int, default=None,
                         help="opens on the Binance face (default: as many as --opens; 0: none)")
     args = parser.parse_args()
     with simulator(serve) as (rest_url, ws_url):
-        report(asyncio.run(run(rest_url, ws_url, args.stops, args.flattens, args.opens)))
+        ws_opens = args.opens if args.ws_opens is None else args.ws_opens
+        report(asyncio.run(run(rest_url, ws_url, args.stops, args.flattens, args.opens,
+                               ws_opens)))
     binance_opens = args.opens if args.binance_opens is None else args.binance_opens
     if binance_opens:
         with simulator(serve_binance) as (rest_url, ws_url):

@@ -88,6 +88,18 @@ class SlAlgo:
 
 
 @attrs.frozen
+class PendingStop:
+    """Extension: a stop of ours sent (or possibly sent) that the exchange has not yet shown
+    open, canceled or finished. It is written with its client id's allocation, before the
+    placement leaves, so that a later command or a restarted engine can cancel it by client id
+    even while the exchange's queries cannot see it yet. since: epoch seconds it was sent."""
+
+    client_algo_id: str
+    algo_id: str = ""
+    since: int = 0
+
+
+@attrs.frozen
 class LastOrders:
     entry: OrderRef = OrderRef()
     tp: tuple[OrderRef, ...] = ()
@@ -197,6 +209,8 @@ class SymbolState:
     roll_history: RollHistory = RollHistory()
     # extension: the halt in force, if any (domain/incident.py)
     halt: HaltMark = HaltMark()
+    # extension: stops sent but not yet seen open, canceled or finished (PendingStop)
+    pending_stops: tuple[PendingStop, ...] = ()
 
 
 INTENT_MEMORY = 1000
@@ -207,3 +221,34 @@ def remember_intent(state: SymbolState, intent_id: str) -> SymbolState:
     if intent_id in state.used_intents:
         return state
     return attrs.evolve(state, used_intents=(*state.used_intents, intent_id)[-INTENT_MEMORY:])
+
+
+# a pending stop the exchange says it does not hold is forgotten once it was sent this long
+# ago: longer than any placement request can still be on its way (the placement itself gives up
+# after seconds) and than the visibility lag the invariant harness draws (60 s)
+PENDING_STOP_FORGET_S = 300
+# at most this many are kept (the oldest forgotten first): each costs a cancel per recovery
+PENDING_STOP_MEMORY = 50
+
+
+def with_pending_stops(state: SymbolState, client_algo_ids: tuple[str, ...],
+                       since: int) -> SymbolState:
+    """The state with these stop client ids recorded as sent and not yet confirmed."""
+    known = {p.client_algo_id for p in state.pending_stops}
+    added = tuple(PendingStop(c, "", since) for c in client_algo_ids if c not in known)
+    kept = (*state.pending_stops, *added)[-PENDING_STOP_MEMORY:]
+    return attrs.evolve(state, pending_stops=kept)
+
+
+def pending_stop_ids(state: SymbolState, client_algo_id: str, algo_id: str) -> SymbolState:
+    """The state with the exchange's id of a pending stop learnt (from its placement answer)."""
+    return attrs.evolve(state, pending_stops=tuple(
+        attrs.evolve(p, algo_id=algo_id) if p.client_algo_id == client_algo_id and algo_id
+        else p for p in state.pending_stops))
+
+
+def without_pending_stop(state: SymbolState, client_algo_id: str) -> SymbolState:
+    """The state with a pending stop settled: seen open (it is the position's stop now),
+    canceled, finished, refused, or not held past PENDING_STOP_FORGET_S."""
+    return attrs.evolve(state, pending_stops=tuple(
+        p for p in state.pending_stops if p.client_algo_id != client_algo_id))

@@ -8,32 +8,19 @@ from collections.abc import Awaitable, Callable
 from contextlib import ExitStack
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
-from application.close_position import ClosePositionCommand
-from application.halt import HaltCommand, ResumeCommand
-from application.instruments import InstrumentBook
-from application.manage_position import ManagePositionCommand, RegimeShiftCommand
-from application.open_position import OpenPositionCommand
-from application.probe import RunProbe
-from application.recover_protection import ProtectionRecovered, RecoverCommand
-from application.selfcheck import RunSelfCheck
-from application.status import StatusCommand
-from application.watch import WatchCommand
 from domain.errors import InvalidIntent
 from domain.regime import Regime
 from domain.state import SymbolState
 from entrypoints import reads_day
 from entrypoints.boundary import BadInput
 from entrypoints.container import Application
-from entrypoints.control import ControlError, ControlServer, socket_path
-from entrypoints.engine_control import EngineControl, encode, forward
 from entrypoints.exit_codes import ExitCode
 from entrypoints.lifecycle import _store as load_store
 from entrypoints.lifecycle import run, session
-from entrypoints.metrics import EngineMetrics, StopConfirmations
 from entrypoints.results import (
     Check,
     HaltResult,
@@ -49,15 +36,23 @@ from entrypoints.results import (
     WatchResult,
 )
 from entrypoints.settings import Settings
-from entrypoints.status_extras import table_extras
 from entrypoints.validate import writable_dir
 from ports.progress import Progress
 from ports.state import StateStoreError, StateStoreLocked
 
+# Each command imports its use-case's module (and the engine control, the metrics) inside
+# itself: a command's start loads only what it runs (issue 14 P3,
+# tests/cli/test_light_import.py)
+if TYPE_CHECKING:
+    from application.halt import HaltCommand, ResumeCommand
+    from application.open_position import OpenPositionCommand
+    from application.recover_protection import ProtectionRecovered
+    from entrypoints.metrics import EngineMetrics
+
 T = TypeVar("T")
 
 
-def serve_metrics(metrics: EngineMetrics, port: int) -> Any:
+def serve_metrics(metrics: "EngineMetrics", port: int) -> Any:
     try:
         server, _thread = metrics.serve(port)
     except OSError as exc:
@@ -72,6 +67,8 @@ def _attention(needs: bool) -> ExitCode:
 
 def probe(settings: Settings, inst: str, px: Decimal | None, intent_id: str,
           progress: Progress | None = None, allow_fill: bool = False) -> ProbeResult:
+    from application.probe import RunProbe
+
     with session(settings, run_prefix="probe", labels={"probe": True},
                  progress=progress) as container:
         async def body(c: Application) -> Any:
@@ -91,6 +88,8 @@ def probe(settings: Settings, inst: str, px: Decimal | None, intent_id: str,
 
 
 def selfcheck(settings: Settings, with_orders: bool, intent_id: str) -> SelfCheckResult:
+    from application.selfcheck import RunSelfCheck
+
     if not with_orders:
         settings = _reads(settings)
     with session(settings, run_prefix="selfcheck") as container:
@@ -125,9 +124,14 @@ def _with_recovery(settings: Settings, prefix: str, symbol: str,
                    command: Callable[[Application], Awaitable[T]],
                    progress: Progress | None,
                    precheck: Callable[[Application], None] | None = None,
-                   ) -> tuple[T | RefusedAfterRecovery, tuple[Recovery, ...], Path]:
+                   ) -> tuple[T | RefusedAfterRecovery, tuple[Recovery, ...], Path, bool]:
+    """The command after the recovery it starts with: its outcome, the recovery's steps, the
+    run directory, and whether the recovery needs attention."""
+    from application.recover_protection import RecoverCommand
+
     with session(settings, run_prefix=prefix, progress=progress) as container:
-        async def body(c: Application) -> tuple[T | RefusedAfterRecovery, ProtectionRecovered]:
+        async def body(c: Application) -> tuple[T | RefusedAfterRecovery,
+                                                "ProtectionRecovered"]:
             if precheck is not None:
                 precheck(c)  # bad input that needs no exchange read: refused before anything
             recovered = await c.use_cases.recover().execute(RecoverCommand((symbol,)))
@@ -145,7 +149,7 @@ def _with_recovery(settings: Settings, prefix: str, symbol: str,
                     recovered
         result, recovered = run(container, body)
         run_dir = container.adapters.run_dir()
-    return result, Recovery.of(recovered), run_dir
+    return result, Recovery.of(recovered), run_dir, recovered.needs_attention
 
 
 @attrs.frozen
@@ -172,7 +176,7 @@ def _position_result(settings: Settings, name: str, symbol: str, done: Any, stat
                           exit_code=code)
 
 
-def open_handed(settings: Settings, cmd: OpenPositionCommand) -> Handed:
+def open_handed(settings: Settings, cmd: "OpenPositionCommand") -> Handed:
     async def call(c: Application) -> Any:
         return await c.use_cases.open_position().execute(cmd)
 
@@ -189,6 +193,8 @@ def open_handed(settings: Settings, cmd: OpenPositionCommand) -> Handed:
 
 
 def close_handed(settings: Settings, symbol: str) -> Handed:
+    from application.close_position import ClosePositionCommand
+
     async def call(c: Application) -> Any:
         return await c.use_cases.close_position().execute(ClosePositionCommand(symbol))
 
@@ -200,6 +206,8 @@ def close_handed(settings: Settings, symbol: str) -> Handed:
 
 def manage_handed(settings: Settings, symbol: str, bar_close: Decimal | None,
                   regime: str | None) -> Handed:
+    from application.manage_position import ManagePositionCommand
+
     async def call(c: Application) -> Any:
         return await c.use_cases.manage_position().execute(
             ManagePositionCommand(symbol, bar_close, Regime(regime) if regime else None))
@@ -212,6 +220,8 @@ def manage_handed(settings: Settings, symbol: str, bar_close: Decimal | None,
 
 
 def regime_handed(settings: Settings, symbol: str, new: str) -> Handed:
+    from application.manage_position import RegimeShiftCommand
+
     async def call(c: Application) -> Any:
         return await c.use_cases.regime_shift().execute(RegimeShiftCommand(symbol, Regime(new)))
 
@@ -225,14 +235,21 @@ def regime_handed(settings: Settings, symbol: str, new: str) -> Handed:
 def _local_or_handed(settings: Settings, handed: Handed, args: dict[str, Any],
                      progress: Progress | None) -> Result:
     """With an engine holding the store, hand the command to it; else run it here."""
+    from entrypoints.engine_control import forward
+
     forwarded = forward(settings, handed.name, args, progress)
     if forwarded is not None:
         return forwarded
-    done, recovered, run_dir = _with_recovery(settings, handed.name, handed.symbol,
-                                              handed.call, progress, handed.precheck)
+    done, recovered, run_dir, attention = _with_recovery(
+        settings, handed.name, handed.symbol, handed.call, progress, handed.precheck)
     if isinstance(done, RefusedAfterRecovery):
         return _refused_after_recovery(settings, handed, done, recovered, run_dir)
-    return handed.shape(done, recovered, run_dir)
+    result = handed.shape(done, recovered, run_dir)
+    if attention and isinstance(result, PositionResult) and result.exit_code is ExitCode.DONE:
+        # what the recovery could not do (a stop it could not place, a flatten that failed, a
+        # stop it could not cancel) is not undone by the command after it: 0 would hide it
+        result = attrs.evolve(result, exit_code=ExitCode.NEEDS_ATTENTION)
+    return result
 
 
 def _refused_after_recovery(settings: Settings, handed: Handed, done: RefusedAfterRecovery,
@@ -249,8 +266,10 @@ def _refused_after_recovery(settings: Settings, handed: Handed, done: RefusedAft
                           exit_code=code)
 
 
-def open_position(settings: Settings, cmd: OpenPositionCommand,
+def open_position(settings: Settings, cmd: "OpenPositionCommand",
                   progress: Progress | None = None) -> Result:
+    from entrypoints.engine_control import encode
+
     return _local_or_handed(settings, open_handed(settings, cmd),
                             {"cmd": encode(cmd)}, progress)
 
@@ -263,6 +282,8 @@ def close_position(settings: Settings, symbol: str,
 
 def manage(settings: Settings, symbol: str, bar_close: Decimal | None,
            regime: str | None, progress: Progress | None = None) -> Result:
+    from entrypoints.engine_control import encode
+
     return _local_or_handed(settings, manage_handed(settings, symbol, bar_close, regime),
                             {"symbol": symbol, "bar_close": encode(bar_close),
                              "regime": regime}, progress)
@@ -276,6 +297,8 @@ def regime(settings: Settings, symbol: str, new: str,
 
 async def _listed(c: Application, symbols: tuple[str, ...]) -> None:
     """Configured symbols must be instruments the exchange lists, or nothing is watched."""
+    from application.instruments import InstrumentBook
+
     book = InstrumentBook(c.adapters.exchange())
     for symbol in symbols:
         try:
@@ -285,6 +308,8 @@ async def _listed(c: Application, symbols: tuple[str, ...]) -> None:
 
 
 def recover(settings: Settings, progress: Progress | None = None) -> RecoverResult:
+    from application.recover_protection import RecoverCommand
+
     with session(settings, run_prefix="recover", progress=progress) as container:
         async def body(c: Application) -> Any:
             await _listed(c, settings.symbols)
@@ -296,12 +321,19 @@ def recover(settings: Settings, progress: Progress | None = None) -> RecoverResu
 
 
 def _reads(settings: Settings) -> Settings:
-    """Read-only runs go to the day's directory (entrypoints/reads_day.py)."""
+    """Read-only runs go to the day's directory (entrypoints/reads_day.py). Unless a stack is
+    set, their few REST calls go on httpx's own: aiohttp would save ~0.3 ms a call and costs
+    ~0.1 s to import (issue 14 P3, BENCHMARKS.md)."""
     writable_dir(settings.runs_dir, "runs_dir", create=True)
-    return attrs.evolve(settings, runs_dir=reads_day.day_dir(settings.runs_dir, settings.venue))
+    stack = "httpx" if settings.http_stack == "auto" else settings.http_stack
+    return attrs.evolve(settings, runs_dir=reads_day.day_dir(settings.runs_dir, settings.venue),
+                        http_stack=stack)
 
 
 def status(settings: Settings) -> StatusResult:
+    from application.status import StatusCommand
+    from entrypoints.status_extras import table_extras
+
     reads = _reads(settings)
     with session(reads, run_prefix="status") as container:
         async def body(c: Application) -> Any:
@@ -322,7 +354,9 @@ def status(settings: Settings) -> StatusResult:
                         exit_code=code, table=extras)
 
 
-def halt(settings: Settings, cmd: HaltCommand) -> Result:
+def halt(settings: Settings, cmd: "HaltCommand") -> Result:
+    from entrypoints.engine_control import encode, forward
+
     """Halt works from the exchange's view alone: a store that cannot be read (or is held by
     another engine that does not answer) is reported and the halt goes on without its
     freeze."""
@@ -349,7 +383,9 @@ def halt_result(settings: Settings, done: Any, run_dir: Path) -> HaltResult:
                       unconfirmed=done.unconfirmed, exit_code=_attention(done.needs_attention))
 
 
-def resume(settings: Settings, cmd: ResumeCommand) -> Result:
+def resume(settings: Settings, cmd: "ResumeCommand") -> Result:
+    from entrypoints.engine_control import encode, forward
+
     forwarded = forward(settings, "resume", {"cmd": encode(cmd)}, None)
     if forwarded is not None:
         return forwarded
@@ -380,6 +416,11 @@ def _store_or_why(c: Application) -> tuple[Any, str]:
 def watch(settings: Settings, run_for_s: float | None,
           progress: Progress | None = None, metrics_port: int | None = None,
           dead_man_s: int = 60) -> WatchResult:
+    from application.watch import WatchCommand
+    from entrypoints.control import ControlError, ControlServer, socket_path
+    from entrypoints.engine_control import EngineControl
+    from entrypoints.metrics import EngineMetrics, StopConfirmations
+
     metrics = server = None
     if metrics_port is not None:
         metrics = EngineMetrics()

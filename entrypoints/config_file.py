@@ -56,10 +56,13 @@ class TdMode(enum.Enum):
 
 
 class HttpStack(enum.Enum):
-    """What carries REST calls (BENCHMARKS.md): aiohttp's pool, or httpx's own httpcore stack."""
+    """What carries REST calls (BENCHMARKS.md): aiohttp's pool, or httpx's own httpcore stack;
+    auto: aiohttp, except httpx for the read-only one-shot commands (status, selfcheck without
+    orders), whose few calls never repay aiohttp's import (issue 14 P3)."""
 
     AIOHTTP = "aiohttp"
     HTTPX = "httpx"
+    AUTO = "auto"
 
 
 class PosMode(enum.Enum):
@@ -155,7 +158,7 @@ class EngineSection:
     max_clock_skew_ms: int = attrs.field(default=1000, validator=_ints(0, 60_000, "ms"))
     required_pos_mode: PosMode = PosMode.NET
     # what carries every REST call, on both exchanges
-    http_stack: HttpStack = HttpStack.AIOHTTP
+    http_stack: HttpStack = HttpStack.AUTO
 
 
 @attrs.frozen

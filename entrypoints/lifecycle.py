@@ -10,24 +10,25 @@ import threading
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import AsyncExitStack, contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 from dependency_injector import providers
 
-from adapters.binance import BinanceCredentials
-from adapters.okx import OkxCredentials
 from entrypoints.boundary import BadInput, CommandFailed, classify
 from entrypoints.container import Application, build_container, container_config
 from entrypoints.exit_codes import ExitCode
-from entrypoints.metrics import EngineMetrics, MetricsSink
 from entrypoints.replay_context import active_replay, replay_container
-from entrypoints.run_manifest import StateEnding, manifest_for
+from entrypoints.run_manifest import StateEnding, manifest_for, start_git_revision
 from entrypoints.run_scope import Terminated, current_scope
 from entrypoints.sent_writes import CountingSink
-from entrypoints.settings import SIM_VENUES, Credentials, Settings, default_state_path
+from entrypoints.settings import SIM_VENUES, Settings, default_state_path
 from entrypoints.validate import writable_dir
 from ports.progress import Progress
+
+if TYPE_CHECKING:
+    from entrypoints.metrics import EngineMetrics
+    from entrypoints.settings import Credentials
 
 SIM_SEED = 7
 
@@ -37,7 +38,7 @@ T = TypeVar("T")
 @contextmanager
 def session(settings: Settings, *, run_prefix: str, labels: dict[str, Any] | None = None,
             progress: Progress | None = None,
-            metrics: EngineMetrics | None = None) -> Iterator[Application]:
+            metrics: "EngineMetrics | None" = None) -> Iterator[Application]:
     """A container for one command; on venue sim an embedded simulator runs for its duration.
     With metrics, every evidence record, fsync and stop confirmation also updates them."""
     writable_dir(settings.runs_dir, "runs_dir", create=True)
@@ -51,7 +52,9 @@ def session(settings: Settings, *, run_prefix: str, labels: dict[str, Any] | Non
         ending = StateEnding(config, opening)
         sink.begin_run(opening, closing=ending)  # before any exchange call
         counting: Any = CountingSink(sink)
-        if metrics is not None:
+        if metrics is not None:  # prometheus_client: loaded only by a command with metrics
+            from entrypoints.metrics import MetricsSink
+
             counting = MetricsSink(counting, metrics, settings.venue)
         container.adapters.sink.override(providers.Object(counting))
         if progress is not None:
@@ -75,6 +78,7 @@ def _container(settings: Settings, run_prefix: str,
         return
     from simulator.embedded import EmbeddedSimulator
 
+    start_git_revision()  # the manifest's git reads run while the simulator starts
     creds, face = _throwaway_keys(settings.exchange)
     sim = EmbeddedSimulator(seed=SIM_SEED, **face).start()
     try:
@@ -89,17 +93,22 @@ def _container(settings: Settings, run_prefix: str,
     finally:
         # uvicorn takes 0.1-0.2 s to wind down (it polls for the exit flag, then waits 0.1 s
         # for connections); the command's answer need not wait for a throwaway exchange, so
-        # it stops in a daemon thread (issue 14 P3: a one-shot command's wall time)
-        threading.Thread(target=sim.stop, name="embedded-sim-stop", daemon=True).start()
+        # it stops in a thread while the answer is printed and the run packaged (issue 14
+        # P3). Not a daemon: the interpreter waits for it before it finalizes. Exiting with
+        # uvicorn's uvloop thread still running crashed the process at exit (SIGSEGV, exit
+        # 139 after a printed answer) in 2 of ~45 runs of `status`.
+        threading.Thread(target=sim.stop, name="embedded-sim-stop").start()
 
 
-def _throwaway_keys(exchange: str) -> tuple[Credentials, dict[str, Any]]:
+def _throwaway_keys(exchange: str) -> "tuple[Credentials, dict[str, Any]]":
     """Fresh keys for an embedded simulator (it accepts nothing else), and how to start it:
     the OKX face (demo) or the Binance face."""
     key, secret = secrets.token_hex(8), secrets.token_hex(16)
     if exchange == "binance":
+        from adapters.binance.credentials import BinanceCredentials
         return BinanceCredentials(key, secret), {"api_key": key, "secret": secret,
                                                  "exchange": "binance"}
+    from adapters.okx.credentials import OkxCredentials
     passphrase = secrets.token_hex(6)
     return OkxCredentials(key, secret, passphrase), {
         "api_key": key, "secret": secret, "passphrase": passphrase, "mode": "demo"}

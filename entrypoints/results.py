@@ -7,16 +7,18 @@ apply is null. Every result carries its exit code, and the JSON adds the code's 
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import cattrs
 
 from adapters.state.converter import state_converter
-from application.recover_protection import ProtectionRecovered
-from application.status import SymbolStatus
 from domain.state import SymbolState
 from entrypoints.exit_codes import ExitCode
+
+if TYPE_CHECKING:  # a command's results load no use-case it did not run
+    from application.recover_protection import ProtectionRecovered
+    from application.status import SymbolStatus
 
 
 @attrs.frozen
@@ -55,7 +57,7 @@ class Recovery:
     notes: tuple[str, ...]
 
     @staticmethod
-    def of(done: ProtectionRecovered) -> tuple["Recovery", ...]:
+    def of(done: "ProtectionRecovered") -> tuple["Recovery", ...]:
         return tuple(Recovery(s.symbol, tuple(s.actions), tuple(n.text for n in s.notes))
                      for s in done.symbols if s.actions or s.notes)
 
@@ -151,7 +153,7 @@ class StatusRow:
     symbol_state: dict[str, Any] = attrs.field(factory=dict)
 
     @classmethod
-    def of(cls, row: SymbolStatus) -> "StatusRow":
+    def of(cls, row: "SymbolStatus") -> "StatusRow":
         stops = tuple(StopRow(s.client_algo_id, s.algo_id, s.stop_price, s.size, s.state)
                       for s in row.stops)
         return cls(row.symbol, row.exchange_side, row.exchange_qty, row.entry_price,

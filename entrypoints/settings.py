@@ -86,7 +86,8 @@ class Settings:
     alert_webhook_url: str | None = None
     # OKX order entry over the private WS: None = the venue's default (on live only)
     ws_orders: bool | None = None
-    http_stack: str = "aiohttp"
+    # "aiohttp", "httpx" or "auto" (HttpStack, entrypoints/config_file.py): what carries REST
+    http_stack: str = "auto"
 
     @property
     def demo(self) -> bool:

@@ -5,6 +5,7 @@ from typing import Protocol
 from ports.exchange_types import (
     AccountConfig,
     Balances,
+    Equities,
     Equity,
     Leverage,
     Positions,
@@ -19,6 +20,12 @@ class Account(Protocol):
 
     async def get_balance_equity(self, ccy: str) -> Equity:
         """The equity of one currency, with the field it was read from (seed 000 §3.2)."""
+        ...
+
+    async def get_equities(self) -> Equities:
+        """Every currency's equity from one read, each with the field it was read from: open
+        asks it together with the instrument and picks the settlement currency's after both
+        answered (issue 14 P2)."""
         ...
 
     async def get_positions(self) -> Positions:

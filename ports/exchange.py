@@ -29,6 +29,7 @@ from ports.exchange_types import (
     Balances,
     CancelResult,
     DeadManSwitch,
+    Equities,
     Equity,
     Executions,
     Fills,
@@ -218,6 +219,9 @@ class ExchangeAdapter:
 
     async def get_balance_equity(self, ccy: str) -> Equity:
         return await self.account.get_balance_equity(ccy)
+
+    async def get_equities(self) -> Equities:
+        return await self.account.get_equities()
 
     async def submit_order(self, intent: OrderIntent) -> OrderPlacement:
         return await self.orders.submit_order(intent)

@@ -69,6 +69,11 @@ class EventSubscription(Protocol):
         """Next event, or None when timeout seconds pass without one."""
         ...
 
+    async def next_event(self) -> ExchangeEvent:
+        """Next event, however long it takes: for a wait another awaitable bounds (a read
+        raced against a push). Cancelling the wait loses no event."""
+        ...
+
     def close(self) -> None:
         """Stop receiving; events already queued are dropped."""
         ...

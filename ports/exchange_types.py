@@ -1,6 +1,7 @@
 """Typed results of ExchangeAdapter calls. Each carries the evidence record of its call."""
 
 import enum
+from collections.abc import Mapping
 from decimal import Decimal
 
 import attrs
@@ -10,6 +11,7 @@ from domain.evidence import EvidenceRef
 from domain.instrument import InstrumentSpec
 from domain.orders import ExchangeTrade, Fill, OrderStatus, PositionSide
 from domain.outcome import Accepted, Outcome, Rejected, Unknown
+from ports.errors import ExchangeProtocolError
 
 
 def status_word(outcome: Outcome) -> str:
@@ -149,6 +151,27 @@ class Equity:
     equity: Decimal
     field_used: str
     evidence: EvidenceRef
+
+
+@attrs.frozen
+class Equities:
+    """Every currency's equity from one account read (issue 14 P2: open asks before it knows
+    the instrument's settlement currency). A currency the exchange did not list holds nothing;
+    `absent` says where it was looked for and why the venue leaves it out ({ccy} is filled)."""
+
+    by_ccy: Mapping[str, Equity]
+    absent: str
+    evidence: EvidenceRef
+    unreadable: tuple[str, ...] = ()  # listed, but the equity field was empty
+
+    def of(self, ccy: str) -> Equity:
+        """The equity of ccy; ExchangeProtocolError when the exchange listed it without one."""
+        found = self.by_ccy.get(ccy)
+        if found is not None:
+            return found
+        if ccy in self.unreadable:
+            raise ExchangeProtocolError(f"the equity of {ccy} is listed empty", self.evidence)
+        return Equity(ccy, Decimal(0), self.absent.format(ccy=ccy), self.evidence)
 
 
 @attrs.frozen

@@ -96,6 +96,9 @@ def test_the_checker_accepts_allowed_imports(tmp_path: Path) -> None:
 # --- issue 9: use-cases depend on roles; adapters are built only by the composition root
 SEED_SURFACE = "ports.exchange"
 CONTAINER = Path("entrypoints") / "container.py"
+# the composition root: the container and each venue's part of it (imported per venue)
+COMPOSITION_ROOT = (CONTAINER, Path("entrypoints") / "venue_okx.py",
+                    Path("entrypoints") / "venue_binance.py")
 
 
 def _imported_modules(path: Path) -> Iterator[tuple[int, str]]:
@@ -119,8 +122,9 @@ def seed_surface_users(root: Path) -> list[str]:
 
 def _wired_adapter_classes(root: Path) -> set[str]:
     """The adapter classes the composition root imports (what it wires)."""
-    tree = ast.parse((root / CONTAINER).read_text(encoding="utf-8"))
-    names = {alias.asname or alias.name for node in ast.walk(tree)
+    trees = [ast.parse((root / part).read_text(encoding="utf-8"))
+             for part in COMPOSITION_ROOT if (root / part).exists()]
+    names = {alias.asname or alias.name for tree in trees for node in ast.walk(tree)
              if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("adapters")
              for alias in node.names}
     return {n for n in names if n[:1].isupper()}

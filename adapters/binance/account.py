@@ -19,6 +19,7 @@ from ports.errors import ExchangeProtocolError, ExchangeRejected
 from ports.exchange_types import (
     AccountConfig,
     Balances,
+    Equities,
     Equity,
     Leverage,
     Positions,
@@ -81,12 +82,16 @@ class BinanceAccount:
                         row.initial_margin or ZERO, answer.evidence)
 
     async def get_balance_equity(self, ccy: str) -> Equity:
-        row, answer = await self._asset(ccy)
-        if row is None:
-            return Equity(ccy, ZERO, f"assets[asset={ccy}] absent: Binance lists only the "
-                                     "account's assets", answer.evidence)
-        return Equity(ccy, row.margin_balance, f"assets[asset={ccy}].marginBalance",
-                      answer.evidence)
+        return (await self.get_equities()).of(ccy)
+
+    async def get_equities(self) -> Equities:
+        """assets[].marginBalance of every asset the account lists (wallet + unrealized PnL)."""
+        answer = await self._rest.read("GET", "/fapi/v3/account")
+        account = structure_one(answer.payload, wire.Account, answer.evidence)
+        found = {a.asset: Equity(a.asset, a.margin_balance, f"assets[asset={a.asset}]"
+                                 ".marginBalance", answer.evidence) for a in account.assets}
+        return Equities(found, "assets[asset={ccy}] absent: Binance lists only the account's "
+                               "assets", answer.evidence)
 
     async def _symbol_config(self) -> dict[str, wire.SymbolConfig]:
         answer = await self._rest.read("GET", "/fapi/v1/symbolConfig")

@@ -115,7 +115,7 @@ class BinanceRest:
         # the same stack as OKX (adapters/okx/rest.py): requests built here in full go straight
         # to the transport, aiohttp's pool by default (BENCHMARKS.md, issue 14 P1)
         self._transport: httpx.AsyncBaseTransport = transport or http_transport(
-            config.http_stack)
+            config.http_stack, config.rest_url)
         self._base = httpx.URL(config.rest_url)
         self._prefix = self._base.raw_path.decode("ascii").rstrip("/")  # a host may sit on a path
         self._timeout = httpx.Timeout(config.request_timeout_s,

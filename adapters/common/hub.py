@@ -57,6 +57,9 @@ class QueueSubscription:
         except TimeoutError:
             return None
 
+    async def next_event(self) -> ExchangeEvent:
+        return await self._queue.get()  # a cancelled Queue.get takes no item
+
     def close(self) -> None:
         self.closed = True
         self._hub.remove(self)

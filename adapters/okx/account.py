@@ -15,6 +15,7 @@ from ports.errors import ExchangeProtocolError
 from ports.exchange_types import (
     AccountConfig,
     Balances,
+    Equities,
     Equity,
     Leverage,
     Positions,
@@ -57,10 +58,6 @@ class OkxAccount:
         balance = first(answer, wire.Balance, "balance")
         return balance, next((d for d in balance.details if d.ccy == ccy), None), answer
 
-    async def _detail(self, ccy: str) -> tuple[wire.BalanceDetail | None, Answer]:
-        _, detail, answer = await self._balance(ccy)
-        return detail, answer
-
     async def get_balances(self) -> Balances:
         """Equity (eq), available (availEq, else availBal) and margin used of the settlement
         currency; a currency OKX does not list holds nothing. Margin used is the initial
@@ -80,13 +77,12 @@ class OkxAccount:
 
     async def get_balance_equity(self, ccy: str) -> Equity:
         """The one equity parser: details[ccy].eq (cash balance + unrealized PnL, in ccy)."""
-        detail, answer = await self._detail(ccy)
-        if detail is None:
-            return Equity(ccy, ZERO, f"details[ccy={ccy}] absent: OKX lists only non-zero "
-                                     "balances", answer.evidence)
-        if detail.eq is None:
-            raise ExchangeProtocolError(f"details[ccy={ccy}].eq is empty", answer.evidence)
-        return Equity(ccy, detail.eq, f"details[ccy={ccy}].eq", answer.evidence)
+        _, _, answer = await self._balance(ccy)
+        return _equities(answer).of(ccy)
+
+    async def get_equities(self) -> Equities:
+        """account/balance without ccy: OKX lists every currency with a non-zero balance."""
+        return _equities(await self._rest.read("GET", "/api/v5/account/balance", signed=True))
 
     async def get_positions(self) -> Positions:
         """Every non-flat SWAP position by instId. Both legs of a hedge-mode position on one
@@ -142,6 +138,16 @@ class OkxAccount:
         if item.pos_mode in (NET_MODE, LONG_SHORT_MODE):
             self._pos_mode = item.pos_mode
         return SettingApplied("pos_mode", item.pos_mode, answer.evidence)
+
+
+def _equities(answer: Answer) -> Equities:
+    """details[ccy].eq of each listed currency (cash balance + unrealized PnL, in ccy)."""
+    balance = first(answer, wire.Balance, "balance")
+    found = {d.ccy: Equity(d.ccy, d.eq, f"details[ccy={d.ccy}].eq", answer.evidence)
+             for d in balance.details if d.eq is not None}
+    empty = tuple(d.ccy for d in balance.details if d.eq is None)
+    return Equities(found, "details[ccy={ccy}] absent: OKX lists only non-zero balances",
+                    answer.evidence, empty)
 
 
 def margin_used(acct_lv: str, balance: wire.Balance, detail: wire.BalanceDetail | None

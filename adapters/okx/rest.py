@@ -99,7 +99,7 @@ class OkxRest:
         self._sync_lock = asyncio.Lock()
         self._sync_tried = False
         # requests go straight to the transport (adapters.common.http.send): built here in full
-        self._transport = transport or http_transport(config.http_stack)
+        self._transport = transport or http_transport(config.http_stack, config.rest_url)
         self._base = httpx.URL(config.rest_url)
         self._origin = origin_of(self._base)
         self._prefix = self._base.raw_path.decode("ascii").rstrip("/")  # a host may sit on a path

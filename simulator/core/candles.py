@@ -1,5 +1,6 @@
 """1-minute bars per instrument, and OKX's bar sizes aggregated from them on request."""
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -34,11 +35,27 @@ def parse_bar(bar: str) -> tuple[int, int]:
 
 
 class CandleBook:
-    """Append-only 1m OHLCV bars; gaps are filled with flat bars at the previous close."""
+    """Append-only 1m OHLCV bars; gaps are filled with flat bars at the previous close.
 
-    def __init__(self, history: tuple[CandleRow, ...]) -> None:
-        self._bars: list[Bar] = [[r.ts, r.open, r.high, r.low, r.close, r.volume]
-                                  for r in history]
+    The bars before the start (`history`, a function of nothing) are built on the first read,
+    not at start: generating them was most of a one-shot embedded simulator's start (issue 14
+    P3), and most commands never read a candle. Until then the bars recorded since the start
+    are kept alone and the history joins them in front, so what a read sees is the same either
+    way.
+    """
+
+    def __init__(self, history: Callable[[], tuple[CandleRow, ...]]) -> None:
+        self._history: Callable[[], tuple[CandleRow, ...]] | None = history
+        self._bars: list[Bar] = []
+
+    def _read(self) -> list[Bar]:
+        if self._history is not None:
+            history, self._history = self._history(), None
+            first = self._bars[0][0] if self._bars else None
+            self._bars[:0] = [[r.ts, r.open, r.high, r.low, r.close, r.volume]
+                              for r in history if first is None or r.ts < first]
+            del self._bars[: max(len(self._bars) - MAX_BARS, 0)]
+        return self._bars
 
     def record(self, ts: int, price: Decimal, volume: Decimal = Decimal(0)) -> None:
         self.roll(ts, price)
@@ -69,7 +86,7 @@ class CandleBook:
         """OKX candle rows, newest first: [ts, o, h, l, c, vol, volCcy, volCcyQuote, confirm]."""
         duration, align = parse_bar(bar)
         grouped: list[Bar] = []
-        for minute in reversed(self._bars):
+        for minute in reversed(self._read()):
             start = (minute[0] - align) // duration * duration + align
             if grouped and grouped[-1][0] == start:
                 agg = grouped[-1]
@@ -95,7 +112,7 @@ class CandleBook:
     def window(self, since_ms: int) -> list[Bar]:
         """The raw 1m bars that opened at or after since_ms (oldest first)."""
         out = []
-        for minute in reversed(self._bars):
+        for minute in reversed(self._read()):
             if minute[0] < since_ms:
                 break
             out.append(minute)

@@ -1,5 +1,6 @@
 """Everything the exchange remembers, the ids it hands out, and the events it announces."""
 
+import functools
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -102,14 +103,15 @@ class ExchangeState:
             rows = load_candle_csv(csv_path)
             path: PricePath = CsvPath(rows)
             start = rows[0].open
-            history: tuple[CandleRow, ...] = ()
+            history: Callable[[], tuple[CandleRow, ...]] = tuple
         else:
             path = RandomWalk(rng, inst.tick_sz, self.config.vol_per_step)
             start = inst.start_price
             per_minute = self.config.vol_per_step * (60_000 / self.config.step_ms) ** 0.5
-            history = synthetic_history(f"{self.config.seed}:{inst.inst_id}:history", start,
-                                        inst.tick_sz, self.t0, self.config.history_minutes,
-                                        per_minute)
+            # built on the first candle read (simulator/core/candles.py)
+            history = functools.partial(
+                synthetic_history, f"{self.config.seed}:{inst.inst_id}:history", start,
+                inst.tick_sz, self.t0, self.config.history_minutes, per_minute)
         self.paths[inst.inst_id] = path
         self.quotes[inst.inst_id] = Quote(start, start, start)
         self.candles[inst.inst_id] = CandleBook(history)

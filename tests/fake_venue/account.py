@@ -5,6 +5,7 @@ from decimal import Decimal
 from ports.exchange_types import (
     AccountConfig,
     Balances,
+    Equities,
     Equity,
     Leverage,
     Positions,
@@ -28,7 +29,17 @@ class FakeAccount:
 
     async def get_balance_equity(self, ccy: str) -> Equity:
         self._book.scripted_result("get_balance_equity")
-        return Equity(ccy, D("100000"), "details.eq", self._book.evidence("GET account/balance"))
+        return self._equities().of(ccy)
+
+    async def get_equities(self) -> Equities:
+        self._book.scripted_result("get_equities")
+        return self._equities()
+
+    def _equities(self) -> Equities:
+        evidence = self._book.evidence("GET account/balance")
+        return Equities({ccy: Equity(ccy, eq, "details.eq", evidence)
+                         for ccy, eq in self._book.equity.items()},
+                        "{ccy} not listed", evidence)
 
     async def get_balances(self) -> Balances:
         self._book.scripted_result("get_balances")

@@ -2,6 +2,7 @@
 scripted failures and the evidence of every call. Deliberately simple (no order book): limit
 orders rest until `fill_order`; market orders fill at the current price."""
 
+import asyncio
 from collections import deque
 from decimal import Decimal
 from typing import Any
@@ -31,6 +32,17 @@ class FakeSubscription:
         self._clock = clock
         self.queue: deque[ExchangeEvent] = deque()
         self.closed = False
+        self._arrived = asyncio.Event()
+
+    def offer(self, event: ExchangeEvent) -> None:
+        self.queue.append(event)
+        self._arrived.set()
+
+    async def next_event(self) -> ExchangeEvent:
+        while not self.queue:
+            self._arrived.clear()
+            await self._arrived.wait()
+        return self.queue.popleft()
 
     async def get(self, timeout: float) -> ExchangeEvent | None:
         import asyncio
@@ -68,6 +80,8 @@ class FakeBook:
         # the leverage each symbol holds (get_leverage; 1 until set_leverage sets it)
         self.leverage: dict[str, Decimal] = {}
         self.acct_lv = "2"
+        # the equity of each currency the account lists (get_equities, get_balance_equity)
+        self.equity: dict[str, Decimal] = {"USDT": D("100000"), "USDC": D("100000")}
         # get_balances: (total equity, available, margin used)
         self.balances = (D("100000"), D("90000"), D("10000"))
         # (bid, ask) per symbol; default: both at the price
@@ -115,7 +129,7 @@ class FakeBook:
     def push(self, event: ExchangeEvent) -> None:
         for sub in self.subscriptions:
             if not sub.closed:
-                sub.queue.append(event)
+                sub.offer(event)
 
     # --- positions bookkeeping
     def apply_fill(self, inst_id: str, side: Side, qty: Decimal, price: Decimal) -> None:

@@ -412,10 +412,9 @@ def _fault_shape(kind: str, variant: int, face: Face = OKX) -> tuple[str, dict[s
             # on Binance the same path also answers lookups: the placement is what is delayed
             post = {"method": "POST"} if face.name == "binance" else {}
             # 60 s outlasts the 1 s sentinel and the stray wait: only a cancel by client id
-            # reaches a stop whose answer was lost (the soak's lifecycle 7,198 break). The
-            # simulator's Binance cancel cannot reach an invisible algo (RELIABILITY.md)
-            longest = 60_000 if face.name == "okx" else 5000
-            return face.algo_place, {"ms": (300, 1500, 5000, longest)[variant], **post}
+            # reaches a stop whose answer was lost (the soak's lifecycle 7,198 break), on
+            # either face (both cancel an algo their queries do not show yet)
+            return face.algo_place, {"ms": (300, 1500, 5000, 60_000)[variant], **post}
         case "ws_disconnect" | "ws_refuse":
             return face.user_stream, {}
         case "clock_skew":

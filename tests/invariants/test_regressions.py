@@ -4,11 +4,12 @@ checked at the exchange (checks.py)."""
 
 from collections.abc import Iterator
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
 from tests.invariants.checks import Snapshot, check_step
-from tests.invariants.world import SYMBOL, CommandRun, World, world
+from tests.invariants.world import BINANCE, OKX, SYMBOL, CommandRun, Face, World, world
 
 D = Decimal
 LONG_PLAN = ("--side", "long", "--qty", "0.10", "--stop", "29400.0", "--tp1", "30300.0",
@@ -229,3 +230,56 @@ def test_an_open_on_an_unlisted_symbol_is_not_judged_for_the_listed_one(w: World
     assert w.position_state()["stage"] == "PRE_TP1"
     ran, _ = step(w, "recover")
     assert ran.exit_code == 0 and w.position_state().get("stage", "FLAT") == "FLAT"
+
+
+@pytest.mark.parametrize("face", [OKX, BINANCE], ids=["okx", "binance"])
+def test_a_stop_killed_between_placement_and_confirmation_is_cancelled_while_still_unseen(
+        face: Face) -> None:
+    """The engine is killed right after the exchange accepted a stop that its queries will not
+    show for 60 s. The stop's client id was written to the state store before the placement
+    left, so the restarted engine's recovery cancels it by client id at once, while it is
+    still invisible; it no longer waits for the stop to show (and leaves nothing live, the
+    no-strays check of every step, in the meantime)."""
+    with world(face=face) as w:
+        post: dict[str, Any] = {"method": "POST"} if face.name == "binance" else {}
+        w.sim.faults.inject("algo_visibility_delay", face.algo_place, ms=60_000, times=1,
+                            **post)
+        killed = w.cli("open", "--symbol", face.symbol, *LONG_PLAN, "--intent-id", "k1",
+                       crash_path=f"POST {face.algo_place}", crash_after=True)
+        assert killed.crashed
+        (hidden,) = Snapshot.take(w).algos
+        assert (hidden["algoClOrdId"], hidden["state"], hidden["visible"]) == \
+            ("pxSLk100", "live", False)
+        pending = w.state()["symbols"][face.symbol]["pending_stops"]
+        assert [p["client_algo_id"] for p in pending] == ["pxSLk100"]
+        w.sim.faults.clear()
+        run, after = step(w, "recover")  # the restarted engine, 0 s later: still invisible
+        states = {a["algoClOrdId"]: a["state"] for a in after.algos}
+        assert states["pxSLk100"] == "canceled"
+        assert "unconfirmed stop pxSLk100: canceled" in str(run.payload)
+        assert w.state()["symbols"][face.symbol]["pending_stops"] == []
+        w.sim.advance(120)  # past the delay: nothing of it shows up
+        _, later = step(w, "recover")
+        assert [a["algoClOrdId"] for a in later.algos if a["state"] == "live"] == \
+            [a["algoClOrdId"] for a in after.algos if a["state"] == "live"]
+
+
+def test_a_recovery_that_needs_attention_is_not_hidden_by_the_command_after_it() -> None:
+    """Found by the Binance face (bench seed 63): TP1 and TP2 filled while away, then the
+    instrument was suspended, so the recovery `regime` starts with could neither resize the stop
+    to the runner nor flatten (-4140) and said so; the regime shift itself then succeeded and
+    the command exited 0 over a position whose stop no longer fits."""
+    with world(face=BINANCE) as w:
+        s = BINANCE.symbol
+        run = w.cli("open", "--symbol", s, "--side", "long", "--qty", "0.018", "--stop",
+                    "29379.0", "--tp1", "30438.0", "--tp1-qty", "0.007", "--tp2", "30852.0",
+                    "--tp2-qty", "0.005", "--intent-id", "i1")
+        assert run.exit_code == 0
+        w.sim.faults.inject("instrument_suspend", s, times=1, skip=6)
+        w.sim.set_price(s, D("30852.5"))  # through TP1 and TP2: a runner of 0.006 is left
+        run = w.cli("regime", "--symbol", s, "--new", "RANGE")
+        after = Snapshot.take(w)
+        assert after.unprotected() == [f"{s} pos 0.006: stop pxSLi100 is sized 0.018 for a "
+                                       "position of 0.006"]
+        assert run.payload and "flat=False" in str(run.payload["recovery"])
+        assert run.exit_code == 3

@@ -117,6 +117,7 @@ class SimClock:
 class CrashPlan:
     at_request: int = 0   # 0: never
     after: bool = False   # the request reached the exchange and was processed
+    at_path: str = ""     # or: the first "METHOD path-end" request, e.g. "POST trade/order-algo"
     seen: int = 0
     fired: bool = False
 
@@ -130,7 +131,10 @@ class CrashTransport(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         plan = self._plan
         plan.seen += 1
-        due = plan.at_request > 0 and plan.seen == plan.at_request and not plan.fired
+        method, _, path = plan.at_path.partition(" ")
+        due = not plan.fired and (plan.seen == plan.at_request if plan.at_request > 0 else
+                                  bool(path) and request.method == method
+                                  and request.url.path.endswith(path))
         if due and not plan.after:
             plan.fired = True
             raise EngineCrash(f"killed before request {plan.seen} left")
@@ -199,9 +203,10 @@ class World:
         venue.rng.override(providers.Object(self.rng.random))
         return container
 
-    def cli(self, *args: str, crash_at: int = 0, crash_after: bool = False) -> CommandRun:
+    def cli(self, *args: str, crash_at: int = 0, crash_after: bool = False,
+            crash_path: str = "") -> CommandRun:
         """Run `prometheus-exec ARGS --json` in-process, as an operator would."""
-        self.crash = CrashPlan(crash_at, crash_after)
+        self.crash = CrashPlan(crash_at, crash_after, crash_path)
         crashed = False
         with pytest.MonkeyPatch.context() as patch:
             # the commands build their container through lifecycle's name for it

@@ -87,6 +87,26 @@ def test_open_algo_orders_hide_a_stop_while_the_visibility_fault_is_on(
     assert shown["algoId"] == placed["algoId"]
 
 
+@pytest.mark.parametrize("by", ["clientAlgoId", "algoId"])
+def test_a_stop_the_queries_do_not_show_yet_is_cancelled_by_either_id(
+        bnc: BinanceHttp, bsim: EmbeddedSimulator, by: str) -> None:
+    """DELETE /fapi/v1/algoOrder takes algoId or clientAlgoId: the Algo Service holds the order
+    from its acceptance, the visibility delay only lags the read side."""
+    go_long(bnc)
+    bsim.faults.inject("algo_visibility_delay", "fapi/v1/algoOrder", method="POST", times=1,
+                       ms=60_000)
+    placed = bnc.ok("POST", ALGO, **stop(clientAlgoId="late2"))
+    assert bnc.code("GET", ALGO, clientAlgoId="late2") == -2013  # hidden from queries
+    ident = {"clientAlgoId": "late2"} if by == "clientAlgoId" else {"algoId": placed["algoId"]}
+    canceled = bnc.ok("DELETE", ALGO, **ident)
+    assert (canceled["algoId"], canceled["clientAlgoId"], canceled["code"]) == \
+        (placed["algoId"], "late2", "200")
+    assert bnc.code("DELETE", ALGO, **ident) == -2011  # gone: a second cancel finds nothing
+    bsim.advance(60)
+    assert bnc.ok("GET", OPEN, symbol="BTCUSDC") == []
+    assert status(bnc, "late2") == "CANCELED"
+
+
 def test_statuses_new_triggered_finished_canceled_rejected(bnc: BinanceHttp,
                                                            bsim: EmbeddedSimulator) -> None:
     go_long(bnc)

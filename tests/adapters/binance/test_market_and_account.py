@@ -4,6 +4,7 @@ import copy
 from decimal import Decimal
 from typing import Any
 
+import attrs
 import pytest
 
 from domain.errors import InvalidIntent
@@ -144,6 +145,12 @@ def test_usdt_margined_accounts_read_the_usdt_row_and_an_absent_asset_holds_noth
     mock.on("GET", "/fapi/v3/account", "account_v3")
     equity, _ = run(mock, lambda ex: ex.get_balance_equity("USDT"))
     assert equity.field_used == "assets[asset=USDT].marginBalance" and equity.equity > 0
+    mock = MockBinance(FakeClock())
+    mock.on("GET", "/fapi/v3/account", "account_v3")
+    equities, _ = run(mock, lambda ex: ex.get_equities())
+    assert equities.of("USDT") == attrs.evolve(equity, evidence=equities.evidence)
+    assert (equities.of("XYZ").equity, equities.of("XYZ").field_used) == \
+        (0, "assets[asset=XYZ] absent: Binance lists only the account's assets")
 
 
 def test_positions_come_with_leverage_and_margin_type_from_symbol_config() -> None:

@@ -82,6 +82,28 @@ def test_a_currency_okx_does_not_list_holds_nothing_and_says_so() -> None:
     assert "absent" in equity.field_used
 
 
+def test_every_listed_equity_comes_from_one_balance_read_without_a_currency() -> None:
+    balance = fixture("account_balance")
+    usdt = balance["body"]["data"][0]["details"][0]
+    balance["body"]["data"][0]["details"].append(dict(usdt, ccy="USDC", eq="77.5"))
+    balance["body"]["data"][0]["details"].append(dict(usdt, ccy="BTC", eq=""))
+    mock = MockOkx(FakeClock())
+    mock.on("GET", "/api/v5/account/balance", balance)
+    equities, _ = run(mock, lambda ex: ex.get_equities())
+    (sent,) = mock.seen("GET", "/api/v5/account/balance")
+    assert "ccy" not in sent.url.params  # every currency OKX lists, not one
+    assert (equities.of("USDT").equity, equities.of("USDT").field_used) == \
+        (D("10230.12"), "details[ccy=USDT].eq")
+    assert (equities.of("USDC").equity, equities.of("USDC").field_used) == \
+        (D("77.5"), "details[ccy=USDC].eq")
+    # a currency OKX leaves out holds nothing; one it lists without an equity is not read as 0
+    absent = equities.of("ETH")
+    assert (absent.equity, absent.field_used) == \
+        (0, "details[ccy=ETH] absent: OKX lists only non-zero balances")
+    with pytest.raises(ExchangeProtocolError, match="BTC"):
+        equities.of("BTC")
+
+
 def test_positions_skip_flat_entries_and_read_net_sign_as_side() -> None:
     mock = MockOkx(FakeClock())
     mock.on("GET", "/api/v5/account/positions", "account_positions")

@@ -11,8 +11,8 @@ import pytest
 from domain.errors import InvalidIntent
 from domain.logs import CandidateEvaluation, GateVerdict
 from ports.errors import ExchangeUnavailable
-from ports.exchange_types import Equity, Leverage, PriceReading, Ticker
-from tests.fake_venue import FakeExchange
+from ports.exchange_types import Equities, Leverage, PriceReading, Ticker
+from tests.fake_venue import FakeExchange, spec
 from tests.fakes import FakeClock, InMemoryStateStore
 from tests.unit.application import wiring
 from tests.unit.application.test_open_position import SYMBOL, command
@@ -30,7 +30,6 @@ class OverlapProbe:
         self.most = 0
         self.started: list[str] = []
         self.slow = slow  # this read takes many more turns of the loop than the others
-        self.ccys: list[str] = []
 
     async def around(self, name: str, call: Any) -> Any:
         self.started.append(name)
@@ -48,7 +47,7 @@ def probed(exchange: FakeExchange, probe: OverlapProbe) -> None:
     market, account, orders = exchange.market, exchange.account, exchange.orders
     get_instrument, get_mark, get_ticker = (market.get_instrument, market.get_mark_price,
                                             market.get_ticker)
-    get_equity, get_leverage = account.get_balance_equity, account.get_leverage
+    get_equities, get_leverage = account.get_equities, account.get_leverage
     get_status = orders.get_order_status
 
     async def instrument(symbol: str) -> Any:
@@ -60,9 +59,8 @@ def probed(exchange: FakeExchange, probe: OverlapProbe) -> None:
     async def ticker(symbol: str) -> Ticker:
         return await probe.around("ticker", get_ticker(symbol))  # type: ignore[no-any-return]
 
-    async def equity(ccy: str) -> Equity:
-        probe.ccys.append(ccy)
-        return await probe.around("equity", get_equity(ccy))  # type: ignore[no-any-return]
+    async def equities() -> Equities:
+        return await probe.around("equity", get_equities())  # type: ignore[no-any-return]
 
     async def leverage(symbol: str) -> Leverage:
         return await probe.around("leverage",  # type: ignore[no-any-return]
@@ -74,7 +72,7 @@ def probed(exchange: FakeExchange, probe: OverlapProbe) -> None:
     market.get_instrument = instrument  # type: ignore[method-assign]
     market.get_mark_price = mark  # type: ignore[method-assign]
     market.get_ticker = ticker  # type: ignore[method-assign]
-    account.get_balance_equity = equity  # type: ignore[method-assign]
+    account.get_equities = equities  # type: ignore[method-assign]
     account.get_leverage = leverage  # type: ignore[method-assign]
     orders.get_order_status = status  # type: ignore[method-assign]
 
@@ -101,9 +99,8 @@ def test_the_gate_reads_are_in_flight_together(exchange: FakeExchange) -> None:
     assert run_open(exchange, InMemoryStateStore()).status == "opened"
     gate = probe.started[:6]
     assert sorted(gate) == ["equity", "instrument", "leverage", "lookup", "mark", "ticker"]
-    # the equity read waits for the instrument's settlement currency; the other five overlap
-    assert probe.most >= 5
-    assert probe.ccys == ["USDT"]  # the instrument's settle_ccy, read from its spec
+    # all six in flight at once: the equity read does not wait for the instrument
+    assert probe.most == 6
 
 
 def test_a_read_still_in_flight_when_a_check_fails_is_finished_before_open_returns(
@@ -131,7 +128,7 @@ def test_an_unknown_instrument_fails_first_even_when_later_reads_fail_too(
         exchange: FakeExchange) -> None:
     store = InMemoryStateStore()
     exchange.script("get_mark_price", ExchangeUnavailable("mark down"))
-    exchange.script("get_balance_equity", ExchangeUnavailable("balance down"))
+    exchange.script("get_equities", ExchangeUnavailable("balance down"))
     with pytest.raises(InvalidIntent) as caught:
         run_open(exchange, store, symbol="DOGE-USDT-SWAP")
     assert str(caught.value) == "DOGE-USDT-SWAP is not a listed SWAP instrument"
@@ -154,7 +151,7 @@ def test_a_failed_mark_read_is_reported_before_a_failed_lookup_and_nothing_is_se
         ["request_valid", "instrument_live", "plan_valid"]
     # every read that was started finished (and was recorded) before the use-case raised
     assert {"get_instrument", "get_ticker", "get_order_status", "get_leverage",
-            "get_balance_equity"} <= set(exchange.calls)
+            "get_equities"} <= set(exchange.calls)
     assert not exchange.order_book and "set_leverage" not in exchange.calls
 
 
@@ -186,3 +183,58 @@ def test_a_rejected_candidate_sets_no_leverage(exchange: FakeExchange) -> None:
     done = run_open(exchange, store, intent_id="op2")  # the symbol is busy
     assert done.status == "rejected_by_gate"
     assert "set_leverage" not in exchange.calls[calls:]
+
+
+def known_entry(exchange: FakeExchange) -> None:
+    """The exchange already holds the intent's entry id (a store that forgot it is new)."""
+    assert run_open(exchange, InMemoryStateStore()).status == "opened"
+
+
+# Each gate read's exchange value on its own refuses the open; the command's plan stays the
+# same (stop 29,400, TP1 30,300, 0.10 contracts of 0.01 BTC: 0.6 USDT at risk, 1 % of equity).
+REFUSALS: list[tuple[str, Any, str]] = [
+    ("instrument", lambda ex: setattr(ex, "instruments", (spec(SYMBOL, "suspend"),)),
+     "BTC-USDT-SWAP is suspend, not live"),
+    ("mark", lambda ex: ex.prices.__setitem__(SYMBOL, D("29350")), "mark 29350"),
+    ("ticker", lambda ex: ex.ticker_spread.__setitem__(SYMBOL, (D("29990"), D("30310"))),
+     "ask 30310"),
+    ("lookup", known_entry, "the exchange holds pxENop1"),
+    ("equity", lambda ex: ex.equity.__setitem__("USDT", D("59.99")),
+     "stop-loss risk 0.60000 exceeds the tier budget 0.5999"),
+    ("equity", lambda ex: ex.equity.pop("USDT"),
+     "stop-loss risk 0.60000 exceeds the tier budget 0.00"),
+]
+
+
+@pytest.mark.parametrize(("read", "change", "why"), REFUSALS)
+def test_each_gate_read_refuses_on_the_exchanges_value_with_all_read_together(
+        exchange: FakeExchange, read: str, change: Any, why: str) -> None:
+    change(exchange)
+    orders_before = dict(exchange.order_book)
+    writes_before = [c for c in exchange.calls if c in ("submit_order", "set_leverage")]
+    probe = OverlapProbe()
+    probed(exchange, probe)
+    store = InMemoryStateStore()
+    try:
+        done = run_open(exchange, store)
+    except InvalidIntent as refused:
+        reason = str(refused)
+    else:
+        assert done.status == "rejected_by_gate"
+        reason = done.reason
+    assert why in reason
+    assert read in probe.started and probe.most == 6
+    (line,) = store.events_of(CandidateEvaluation)
+    assert line.action.value == "REJECT"
+    assert exchange.order_book == orders_before
+    assert [c for c in exchange.calls if c in ("submit_order", "set_leverage")] == \
+        writes_before
+
+
+def test_the_equity_is_the_instruments_settlement_currency_as_the_exchange_lists_it() -> None:
+    usdc = "BTC-USDC-SWAP"
+    exchange = FakeExchange(FakeClock(), instruments=(spec(SYMBOL), spec(usdc)))
+    exchange.equity.update(USDT=D("59.99"), USDC=D("60"))  # 1 % of 60 covers 0.6 at risk
+    assert run_open(exchange, InMemoryStateStore(), symbol=usdc).status == "opened"
+    done = run_open(exchange, InMemoryStateStore(), intent_id="op2")
+    assert done.status == "rejected_by_gate" and "risk" in done.reason

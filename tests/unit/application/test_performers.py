@@ -7,6 +7,8 @@ from collections.abc import Coroutine
 from decimal import Decimal
 from typing import Any, TypeVar
 
+from application.client_ids import allocate_ids
+from application.pending_stops import PendingStops
 from application.performers import Note, Performer
 from domain.actions import (
     CancelProtection,
@@ -35,10 +37,10 @@ from domain.ids import Role, client_id
 from domain.orders import OrderState, PositionSide, Side
 from domain.outcome import Rejected, Unknown
 from domain.params import Params
-from domain.state import BookAtPlacement
+from domain.state import BookAtPlacement, PositionState, SymbolState
 from ports.errors import ExchangeError
 from tests.fake_venue import FakeExchange, spec
-from tests.fakes import FakeClock
+from tests.fakes import FakeClock, InMemoryStateStore
 from tests.unit.application import wiring
 
 D = Decimal
@@ -449,3 +451,61 @@ def test_a_runner_whose_market_order_fills_nothing_is_not_closed() -> None:
                                       ExitMethod.LIMIT_THEN_MARKET, "bars")))
     assert [o.client_order_id for o in only(ex, "pxRL")] == ["pxRLpf101"]
     assert [o.client_order_id for o in only(ex, "pxRM")] == ["pxRMpf100", "pxRMpf101"]
+
+
+def make_stored() -> tuple[FakeExchange, Performer, InMemoryStateStore]:
+    """A performer whose stop ids are recorded as pending in a store, as the driver's are."""
+    ex = FakeExchange(FakeClock())
+    store = InMemoryStateStore({SYMBOL: SymbolState(
+        SYMBOL, position_state=PositionState(intent_id=INTENT))})
+
+    def allocate(role: Role, count: int) -> tuple[str, ...]:
+        since = ex.clock.now_ms() // 1000 if role is Role.STOP else None
+        return allocate_ids(store, SYMBOL, role, count, pending_since=since)
+    perf = Performer(wiring.venue(ex), ex.clock, Params(), spec(), allocate, Steps(),
+                     PendingStops(store, SYMBOL))
+    return ex, perf, store
+
+
+def pending(states: dict[str, SymbolState]) -> list[tuple[str, str]]:
+    return [(p.client_algo_id, p.algo_id) for p in states[SYMBOL].pending_stops]
+
+
+def test_a_stop_is_pending_in_the_store_until_the_exchange_shows_it() -> None:
+    _, perf, store = make_stored()
+    run(perf.place_protection(PlaceProtection(SYMBOL, INTENT, Side.SELL, D("0.1"),
+                                              D("29400"))))
+    assert pending(store.states) == []
+    # durable once the confirmed stop's event is written (the driver flushes it)
+    assert pending(store.flushed) == [("pxSLpf100", "")]
+
+
+def test_a_stop_not_seen_in_time_stays_pending_with_its_algo_id_until_seen_cancelled() -> None:
+    ex, perf, store = make_stored()
+    ex.algo_visibility_delay_s = 3.0
+    run(perf.place_protection(PlaceProtection(SYMBOL, INTENT, Side.SELL, D("0.1"),
+                                              D("29400"))))
+    (algo,) = ex.algo_book.values()
+    assert pending(store.flushed) == [("pxSLpf100", algo.algo_id)]
+    run(perf.cancel_strays(SYMBOL))
+    assert ex.algo_book[algo.algo_id].state is AlgoState.CANCELED
+    assert pending(store.flushed) == []
+
+
+def test_a_stray_whose_cancel_is_not_seen_stays_pending() -> None:
+    ex, perf, store = make_stored()
+    ex.algo_visibility_delay_s = 60.0
+    ex.script("submit_algo_stop", "drop")  # no algo id: the cancel needs the stop to show
+    run(perf.place_protection(PlaceProtection(SYMBOL, INTENT, Side.SELL, D("0.1"),
+                                              D("29400"))))
+    run(perf.cancel_strays(SYMBOL))
+    assert perf.notes[-1].needs_attention
+    assert pending(store.flushed) == [("pxSLpf100", "")]
+
+
+def test_a_refused_stop_is_not_pending() -> None:
+    ex, perf, store = make_stored()
+    ex.script("submit_algo_stop", Rejected("51000", "bad"))
+    run(perf.place_protection(PlaceProtection(SYMBOL, INTENT, Side.SELL, D("0.1"),
+                                              D("29400"))))
+    assert pending(store.flushed) == [] and not ex.algo_book

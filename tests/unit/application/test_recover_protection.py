@@ -8,11 +8,12 @@ import pytest
 
 from application.open_position import OpenPositionCommand
 from application.recover_protection import ProtectionRecovered, RecoverCommand
-from domain.algo import AlgoState
+from domain.algo import AlgoState, AlgoStopIntent
 from domain.logs import RiskEvent, RiskEventType
 from domain.orders import OrderIntent, OrdType, PositionSide, Side
+from domain.outcome import Rejected
 from domain.params import Params, ProtectionParams, UnknownPositionPolicy
-from domain.state import PositionStage
+from domain.state import PositionStage, pending_stop_ids, with_pending_stops
 from ports.exchange_types import Instruments, OrderPlacement
 from tests.fake_venue import FakeExchange, spec
 from tests.fakes import FakeClock, InMemoryStateStore
@@ -194,3 +195,59 @@ def test_one_symbol_is_read_as_before() -> None:
     calls = exchange.calls
     assert "get_all_open_algo_orders" not in calls and "get_all_open_orders" not in calls
     assert "get_mark_prices" not in calls and "get_mark_price" in calls
+
+
+def _pending(store: InMemoryStateStore) -> list[str]:
+    return [p.client_algo_id for p in store.flushed[SYMBOL].pending_stops]
+
+
+def _hidden_stop(exchange: FakeExchange, cid: str, delay_s: float = 60.0) -> str:
+    exchange.algo_visibility_delay_s = delay_s
+    intent = AlgoStopIntent(spec(), Side.SELL, D("0.10"), D("29000.0"), cid)
+    algo_id = asyncio.run(exchange.algos.submit_algo_stop(intent)).algo_id
+    exchange.algo_visibility_delay_s = 0.0
+    return algo_id
+
+
+def test_an_open_leaves_no_pending_stop_once_its_stop_is_seen() -> None:
+    _, store = opened()
+    assert _pending(store) == []
+    assert store.flushed[SYMBOL].position_state.sl_algo.client_algo_id == "pxSLop100"
+
+
+def test_a_pending_stop_the_queries_do_not_show_is_cancelled_and_the_positions_kept() -> None:
+    exchange, store = opened()
+    algo_id = _hidden_stop(exchange, "pxSLop1XX")
+    state = with_pending_stops(store.states[SYMBOL], ("pxSLop1XX", "pxSLop100"), 0)
+    # the ack's algo id (the fake, like OKX's documented cancel, needs it for a hidden algo)
+    store.set_symbol_state(SYMBOL, pending_stop_ids(state, "pxSLop1XX", algo_id))
+    store.flush()
+    done = recover(exchange, store)
+    assert exchange.algo_book[algo_id].state is AlgoState.CANCELED
+    assert [a.client_algo_id for a in exchange.open_algos(SYMBOL)] == ["pxSLop100"]
+    (event,) = recover_events(store)
+    assert (event.reason, event.client_ids, event.order_ids) == (
+        "unconfirmed stop pxSLop1XX: canceled", ("pxSLop1XX",), (algo_id,))
+    assert _pending(store) == [] and not done.needs_attention
+
+
+def test_a_pending_stop_seen_as_a_stray_is_cancelled_once() -> None:
+    exchange, store = opened()
+    exchange.positions.clear()  # the stop's position is gone: the sweep cancels the stop
+    state = store.states[SYMBOL]
+    store.set_symbol_state(SYMBOL, with_pending_stops(state, ("pxSLop100",), 0))
+    exchange.calls.clear()
+    recover(exchange, store)
+    assert exchange.calls.count("cancel_algo") == 1 and not exchange.open_algos(SYMBOL)
+    assert _pending(store) == []
+
+
+def test_a_pending_stop_whose_cancel_is_refused_needs_attention_and_stays() -> None:
+    exchange, store = opened()
+    state = store.states[SYMBOL]
+    store.set_symbol_state(SYMBOL, with_pending_stops(state, ("pxSLop1XX",), 0))
+    exchange.script("cancel_algo", Rejected("50013", "busy"))
+    done = recover(exchange, store)
+    assert done.needs_attention and _pending(store) == ["pxSLop1XX"]
+    assert "unconfirmed stop pxSLop1XX: cancel rejected; kept to cancel again" in \
+        [n.text for s in done.symbols for n in s.notes]

@@ -9,9 +9,15 @@ from application.open_position import OpenPosition
 from application.order_path import OrderPath, StopPath, Timings
 from application.performers import Venue
 from application.probe import ProbeExecution
+from application.push_race import Lingering
 from application.recover_protection import RecoverProtection
 from application.selfcheck import SelfCheck
-from application.shared_reads import shared_algos, shared_orders
+from application.shared_reads import (
+    SharedAlgoReads,
+    SharedOrderReads,
+    shared_algos,
+    shared_orders,
+)
 from application.status import Status
 from application.watch import ProtectionWatch
 from domain.params import Params
@@ -24,12 +30,29 @@ from tests.fakes import InMemoryEvidenceSink
 DEFAULT = Params()
 
 
+def _shared_algos(ex: FakeExchange) -> SharedAlgoReads:
+    # one wrapper per fake venue, as the container keeps one per session
+    found: SharedAlgoReads = ex.__dict__.setdefault("shared_algos", shared_algos(ex.algos))
+    return found
+
+
+def _shared_orders(ex: FakeExchange) -> SharedOrderReads:
+    found: SharedOrderReads = ex.__dict__.setdefault("shared_orders", shared_orders(ex.orders))
+    return found
+
+
+def _lingering(ex: FakeExchange) -> Lingering:
+    # one set per fake venue, shared by both paths, as the container shares one
+    found: Lingering = ex.__dict__.setdefault("lingering", Lingering())
+    return found
+
+
 def order_path(ex: FakeExchange, timings: Timings | None = None) -> OrderPath:
-    return OrderPath(ex.orders, ex.market, ex.clock, timings)
+    return OrderPath(ex.orders, ex.market, ex.clock, timings, ex.streams, _lingering(ex))
 
 
 def stop_path(ex: FakeExchange) -> StopPath:
-    return StopPath(shared_algos(ex.algos), ex.streams, ex.clock)
+    return StopPath(_shared_algos(ex), ex.streams, ex.clock, _lingering(ex))
 
 
 def venue(ex: FakeExchange) -> Venue:
@@ -59,8 +82,8 @@ def regime_shift(ex: FakeExchange, store: StateStore, params: Params = DEFAULT) 
 
 
 def recover(ex: FakeExchange, store: StateStore, params: Params = DEFAULT) -> RecoverProtection:
-    return RecoverProtection(ex.market, ex.account, shared_orders(ex.orders),
-                             shared_algos(ex.algos), driver(ex, store, params), store,
+    return RecoverProtection(ex.market, ex.account, _shared_orders(ex),
+                             _shared_algos(ex), driver(ex, store, params), store,
                              ex.clock, params)
 
 
