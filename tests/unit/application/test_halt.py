@@ -2,13 +2,19 @@
 asserted: mutmut on application/halt.py left them unchecked by the simulator tests)."""
 
 import asyncio
+from collections.abc import Callable
+from decimal import Decimal as D
 
 import attrs
 
 from application.halt import Halt, HaltCommand, HaltDone, Resume, ResumeCommand, ResumeDone
 from domain.incident import halt_symbol
 from domain.logs import IncidentRecord
+from domain.orders import PositionSide, Side
+from domain.outcome import Rejected
 from domain.state import PositionStage, SymbolState
+from ports.errors import ExchangeUnavailable
+from tests.fake_venue import FakeExchange
 from tests.fakes import FakeClock, InMemoryEvidenceSink, InMemoryStateStore
 from tests.unit.application import wiring
 from tests.unit.application.position_world import SYMBOL, opened
@@ -114,3 +120,148 @@ def test_halt_without_a_store_still_acts_at_the_exchange_and_says_the_freeze_is_
     assert store.events_of(IncidentRecord) == [] and not store.flushed[SYMBOL].halt.active
     document = sink.documents["incident_record.json"]
     assert isinstance(document, dict) and document["unconfirmed"] == done.unconfirmed
+
+
+# --- the paths the first tests left unreached (mutmut's survivors): other software's orders,
+# cancels that fail, a flatten the exchange does not confirm, the read-back that fails
+
+
+def _run(cmd: HaltCommand, setup: Callable[[FakeExchange], None]
+         ) -> tuple[HaltDone, FakeExchange, InMemoryStateStore, InMemoryEvidenceSink]:
+    exchange, store = opened()
+    exchange.clock.advance(0.999)
+    store.set_symbol_state("ETH-USDT-SWAP", SymbolState(symbol="ETH-USDT-SWAP"))
+    setup(exchange)
+    sink = InMemoryEvidenceSink()
+    halt = Halt(exchange.market, exchange.account, exchange.orders, exchange.algos,
+                wiring.order_path(exchange), sink, exchange.clock, wiring.DEFAULT)
+    return asyncio.run(halt.execute(cmd, store)), exchange, store, sink
+
+
+def _foreign(exchange: FakeExchange) -> None:
+    """Another program's resting limit (otherbot8) and buy stop (otherbot7) on the symbol."""
+    (stop,) = exchange.open_algos(SYMBOL)
+    exchange.algo_book["A9"] = attrs.evolve(stop, algo_id="A9", client_algo_id="otherbot7",
+                                            side=Side.BUY, stop_price=D("31000"))
+    (tp1,) = exchange.orders_with_client_id("pxT1op100")
+    exchange.order_book["9"] = attrs.evolve(tp1, order_id="9", client_order_id="otherbot8")
+
+
+def _working(exchange: FakeExchange) -> tuple[set[str], set[str]]:
+    orders = {o.client_order_id for o in exchange.order_book.values() if not o.state.is_terminal}
+    algos = {a.client_algo_id for a in exchange.algo_book.values() if a.state.is_open}
+    return orders, algos
+
+
+def test_halt_leaves_other_softwares_orders_and_names_them_foreign() -> None:
+    done, exchange, store, sink = _run(HaltCommand(who="ops", reason="drill"), _foreign)
+    assert done.symbols == ("BTC-USDT-SWAP", "ETH-USDT-SWAP")  # the store's idle one too
+    assert done.touched == TAKE_PROFITS and done.unconfirmed == ()
+    assert done.foreign == (f"order 9 ({SYMBOL})", f"algo A9 ({SYMBOL})")
+    assert done.kept == (f"stop {SYMBOL} pxSLop100",) and not done.needs_attention
+    assert _working(exchange) == ({"otherbot8"}, {"pxSLop100", "otherbot7"})
+    document = sink.documents["incident_record.json"]
+    assert isinstance(document, dict)
+    assert (document["all_orders"], document["foreign"]) == (False, list(done.foreign))
+    assert store.flushed["ETH-USDT-SWAP"].halt.active
+
+
+def test_halt_all_orders_cancels_other_softwares_orders_but_keeps_our_guarding_stop() -> None:
+    done, exchange, _, sink = _run(HaltCommand(all_orders=True), _foreign)
+    assert done.touched == (*TAKE_PROFITS, f"order {SYMBOL} otherbot8: cancel accepted",
+                            f"algo {SYMBOL} otherbot7: cancel accepted")
+    assert (done.foreign, done.unconfirmed) == ((), ())
+    assert done.kept == (f"stop {SYMBOL} pxSLop100",)
+    assert _working(exchange) == (set(), {"pxSLop100"})
+    document = sink.documents["incident_record.json"]
+    assert isinstance(document, dict) and document["all_orders"] is True
+
+
+def test_halt_all_orders_whose_cancels_fail_reports_each_and_what_still_works() -> None:
+    def failing(exchange: FakeExchange) -> None:
+        _foreign(exchange)
+        exchange.script("cancel_order", None, None, Rejected("51400", "cancel failed"))
+        exchange.script("cancel_algo", ExchangeUnavailable("connection reset"))
+
+    done, exchange, store, sink = _run(HaltCommand(all_orders=True), failing)
+    failed = (f"order {SYMBOL} otherbot8: cancel rejected",
+              f"algo {SYMBOL} otherbot7: cancel failed (connection reset)")
+    assert done.touched == (*TAKE_PROFITS, *failed)
+    assert done.unconfirmed == (*failed, f"order {SYMBOL} otherbot8 still works",
+                                f"algo {SYMBOL} otherbot7 still works")
+    assert done.needs_attention
+    assert _working(exchange) == ({"otherbot8"}, {"pxSLop100", "otherbot7"})
+    (record,) = store.events_of(IncidentRecord)
+    assert record.unconfirmed == done.unconfirmed and record.touched == done.touched
+    document = sink.documents["incident_record.json"]
+    assert isinstance(document, dict) and document["unconfirmed"] == done.unconfirmed
+
+
+def test_halt_whose_own_cancel_raises_says_the_order_still_works() -> None:
+    done, exchange, _, _ = _run(HaltCommand(), lambda ex: ex.script(
+        "cancel_order", ExchangeUnavailable("timeout")))
+    failed = f"order {SYMBOL} pxT1op100: cancel failed (timeout)"
+    assert done.touched == (failed, TAKE_PROFITS[1])
+    assert done.unconfirmed == (failed, f"order {SYMBOL} pxT1op100 still works")
+    assert _working(exchange)[0] == {"pxT1op100"}
+
+
+def test_halt_flatten_not_confirmed_flat_keeps_the_stop_and_says_the_position_holds() -> None:
+    rejected = Rejected("51008", "insufficient margin")
+    done, exchange, store, _ = _run(HaltCommand(flatten=True), lambda ex: ex.script(
+        "submit_order", rejected, rejected, rejected))
+    ids = ", ".join(f"pxFLh1763780000999x00{n}" for n in range(3))
+    why = "; ".join(f"flatten pxFLh1763780000999x00{n} rejected 51008: insufficient margin"
+                    for n in range(3))
+    flatten = f"flatten {SYMBOL} LONG 0.10: 0 closed by {ids}, flat=False ({why})"
+    kept = f"stop {SYMBOL} pxSLop100: kept, its position is not confirmed flat"
+    assert done.touched == (*TAKE_PROFITS, flatten, kept)
+    assert done.kept == (f"stop {SYMBOL} pxSLop100",)
+    assert done.unconfirmed == (flatten, f"{SYMBOL} still holds LONG 0.10")
+    assert _working(exchange)[1] == {"pxSLop100"}
+    state = store.flushed[SYMBOL]
+    assert state.halt.active and state.position_state.stage is not PositionStage.FLAT
+    assert state.health_roll.trade_n == 0  # no trade ended
+
+
+def test_halt_flatten_whose_stop_cancel_raises_says_the_stop_still_works() -> None:
+    done, exchange, _, _ = _run(HaltCommand(flatten=True), lambda ex: ex.script(
+        "cancel_algo", ExchangeUnavailable("reset")))
+    failed = f"algo {SYMBOL} pxSLop100: cancel failed (reset)"
+    assert done.touched[-1] == failed and done.kept == ()
+    assert done.unconfirmed == (failed, f"algo {SYMBOL} pxSLop100 still works")
+    assert exchange.position_qty(SYMBOL)[1] == 0
+
+
+def test_halt_that_cannot_read_the_exchange_back_says_so() -> None:
+    done, _, store, _ = _run(HaltCommand(), lambda ex: ex.script(
+        "get_open_orders", None, None, ExchangeUnavailable("down")))
+    assert done.touched == TAKE_PROFITS
+    assert done.unconfirmed == ("could not read the exchange back (down)",)
+    assert store.flushed[SYMBOL].halt.active
+
+
+def test_halt_without_a_store_or_a_reason_for_it_says_not_given() -> None:
+    exchange, _ = opened()
+    halt = Halt(exchange.market, exchange.account, exchange.orders, exchange.algos,
+                wiring.order_path(exchange), InMemoryEvidenceSink(), exchange.clock,
+                wiring.DEFAULT)
+    done = asyncio.run(halt.execute(HaltCommand(), None))
+    assert done.unconfirmed == ("freeze not set: the state store is unavailable (not given); "
+                                "nothing stops a later open until it is readable",)
+
+
+def test_halt_freezes_with_its_reason_and_a_flattened_short_keeps_the_ask_it_was_meant_at(
+        ) -> None:
+    exchange, store = opened(side=PositionSide.SHORT, stop_price=D("30600.0"),
+                             tp1_price=D("29700.0"), tp2_price=D("29400.0"))
+    exchange.ticker_spread[SYMBOL] = (D("29990"), D("30010"))  # the buy back takes the ask
+    halt = Halt(exchange.market, exchange.account, exchange.orders, exchange.algos,
+                wiring.order_path(exchange), InMemoryEvidenceSink(), exchange.clock,
+                wiring.DEFAULT)
+    done = asyncio.run(halt.execute(HaltCommand(flatten=True, reason="venue incident"), store))
+    assert done.unconfirmed == () and exchange.position_qty(SYMBOL)[1] == 0
+    state = store.flushed[SYMBOL]
+    assert (state.halt.reason, state.halt.incident_id) == ("venue incident", done.incident_id)
+    (fill,) = [f for f in state.roll_history.fills if f.client_order_id.startswith("pxFL")]
+    assert fill.intended_px == D("30010")
