@@ -28,7 +28,7 @@ import multiprocessing
 import statistics
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from decimal import Decimal
 from multiprocessing.connection import Connection
 from typing import Any
@@ -152,10 +152,11 @@ def round_trips(calls: list[Any]) -> int:
     return max(depth, default=0)
 
 
-async def open_to_stop_once(rest_url: str, config: OkxConfig,
-                            i: int) -> tuple[float, int, int]:
-    """OpenPosition with a market entry, from the call to the answer that shows its stop; the
-    simulator is reset first, so each run opens a fresh position."""
+@contextlib.asynccontextmanager
+async def warm_okx_venue(rest_url: str, config: OkxConfig
+                         ) -> AsyncIterator[tuple[ExchangeAdapter, SystemClock,
+                                                  InMemoryEvidenceSink]]:
+    """A reset simulator at 30000 and an OKX venue as a running engine has it before an open."""
     admin(rest_url, "/sim/reset", {})
     admin(rest_url, "/sim/price", {"instId": BTC, "last": "30000"})
     clock, sink = SystemClock(), InMemoryEvidenceSink()
@@ -167,6 +168,14 @@ async def open_to_stop_once(rest_url: str, config: OkxConfig,
         # (the reset put it back to the simulator's default; a differing one costs one more
         # round trip, set-leverage)
         await exchange.set_leverage(BTC, Params().tiers.A.leverage)
+        yield exchange, clock, sink
+
+
+async def open_to_stop_once(rest_url: str, config: OkxConfig,
+                            i: int) -> tuple[float, int, int]:
+    """OpenPosition with a market entry, from the call to the answer that shows its stop; the
+    simulator is reset first, so each run opens a fresh position."""
+    async with warm_okx_venue(rest_url, config) as (exchange, clock, sink):
         first = len(sink.records)
         start = clock.monotonic()
         done = await use_cases(exchange, clock, sink).open_position().execute(
@@ -222,12 +231,7 @@ async def streams_open_once(rest_url: str, config: OkxConfig, i: int) -> dict[st
     stop confirmed (the first of the poll's answer and the push), and the round trips of the
     calls answered by then. A read that a push already queued made unnecessary is not sent:
     its time is missing."""
-    admin(rest_url, "/sim/reset", {})
-    admin(rest_url, "/sim/price", {"instId": BTC, "last": "30000"})
-    clock, sink = SystemClock(), InMemoryEvidenceSink()
-    async with okx_venue(config, CREDS, clock, sink).exchange() as exchange:
-        await asyncio.gather(*(exchange.get_account_config() for _ in range(4)))
-        await exchange.set_leverage(BTC, Params().tiers.A.leverage)
+    async with warm_okx_venue(rest_url, config) as (exchange, clock, sink):
         await exchange.ws_start()
         first = len(sink.records)
         start = clock.monotonic()

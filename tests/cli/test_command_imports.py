@@ -11,15 +11,8 @@ from pathlib import Path
 
 import pytest
 
-RUN = ("import contextlib, io, json, sys\n"
-       "from entrypoints.cli import app\n"
-       "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
-       "    try:\n"
-       "        app(sys.argv[1:])\n"
-       "    except SystemExit as stop:\n"
-       "        code = stop.code\n"
-       "print(json.dumps({'code': code, 'out': out.getvalue(),\n"
-       "                  'loaded': sorted(sys.modules)}))")
+from tests.cli.test_light_import import CLI_PROBE as RUN
+
 # the modules of the use-cases a status does not run (application/ also holds helpers the
 # use-cases share; these are the ones the container builds, entrypoints/container.py)
 OTHER_USE_CASES = ("probe", "selfcheck", "open_position", "manage_position",
