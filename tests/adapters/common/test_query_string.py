@@ -21,6 +21,7 @@ def test_the_query_is_what_urlencode_writes(params: dict[str, str]) -> None:
 
 @pytest.mark.parametrize("params", [
     {"instId": "BTC-USDT-SWAP", "ordId": "7000"}, {"a b": "c"}, {"x": "1&y=2"},
-    {"after": 5}, {"instType": "SWAP", "limit": 100}, {"q": "é"}])
+    {"after": 5}, {"instType": "SWAP", "limit": 100}, {"q": "é"}, {"ids": ["a b", "c"]},
+    {("k", 1): "v"}])
 def test_examples_including_values_that_are_not_text(params: dict[str, object]) -> None:
     assert query_string(params) == urlencode(params, safe=",")  # type: ignore[arg-type]

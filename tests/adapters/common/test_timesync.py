@@ -20,3 +20,7 @@ def test_the_offset_is_the_rounded_median_of_the_kept_samples() -> None:
     assert (offset.measured, offset.value_ms) == (False, 0)
     offset.add(server_ms=990, sent_ms=1_000, received_ms=1_000)
     assert offset.value_ms == -10
+    offset.clear()
+    # the midpoint is in whole ms (rounded down): 1000 - 1001, not 1000 - 1001.5
+    offset.add(server_ms=1_000, sent_ms=1_000, received_ms=1_003)
+    assert offset.value_ms == -1

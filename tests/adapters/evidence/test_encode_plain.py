@@ -160,5 +160,27 @@ def test_shallow_nones_counts_nones_in_dicts_to_the_depth_asked() -> None:
 
     value = {"a": None, "b": {"c": None, "d": {"e": None, "f": {"g": None}}, "h": [None]}}
     assert [_shallow_nones(value, depth) for depth in (1, 2, 3, 4)] == [1, 2, 3, 4]
+    assert _shallow_nones({"a": None, "b": None, "c": {"d": None, "e": None}}, 2) == 4
     assert _shallow_nones([None], 3) == 0
     assert _shallow_nones({"a": 0, "b": "", "c": False}, 3) == 0
+
+
+def test_a_line_is_read_back_only_when_its_nulls_are_not_all_nones_near_the_top(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import orjson
+
+    reads: list[bytes] = []
+    loads = orjson.loads
+
+    def counting_loads(data: bytes) -> Any:
+        reads.append(data)
+        return loads(data)
+
+    monkeypatch.setattr(orjson, "loads", counting_loads)
+    redactor = Redactor(["plainSecret1"])
+    assert redactor.encode_plain(_okx_like()) is not None  # its two nulls are its two Nones
+    assert reads == []
+    record = _okx_like()
+    record["response"]["body"]["msg"] = "nullable"
+    assert redactor.encode_plain(record) is not None
+    assert len(reads) == 1

@@ -147,3 +147,32 @@ def test_the_sink_writes_the_same_chain_with_and_without_heads_prepared(
     assert len(written[0]) == len(records())
     assert all(REDACTED.encode() in line or b"sign" not in line.lower()
                for line in written[0])
+
+
+def test_a_plain_record_is_not_walked_with_or_without_a_prepared_head(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    record = call(1, exp_time_ms=None, attempt=1)
+    expected = encoder().encode(record)
+    enc = encoder()
+
+    def no_walk(value: Any) -> Any:
+        raise AssertionError("walked")
+
+    monkeypatch.setattr(enc._redactor, "clean", no_walk)
+    assert enc.encode(record) == expected
+    prepare(enc, record)
+    assert enc.encode(record) == expected
+
+
+def test_a_walked_record_is_written_compact_with_every_field_and_its_own_characters() -> None:
+    record = attrs.evolve(call(1), response={"status": 200, "body": {
+        "msg": "préféré", "px": Decimal("1.5")}})
+    line = encoder().encode(record)
+    assert "préféré".encode() in line and b"\\u00e9" not in line
+    assert b'", "' not in line and b'": ' not in line
+    assert json.loads(line) == {
+        **HEADER, "kind": "http", "endpoint": record.endpoint, "wall_ms": record.wall_ms,
+        "wall_iso": "2025-11-22T02:53:20.001Z", "mono_s": record.mono_s,
+        "clock_offset_ms": -12, "request": record.request,
+        "response": {"status": 200, "body": {"msg": "préféré", "px": "1.5"}},
+        "outcome": "ok", "extra": {}}
