@@ -256,17 +256,17 @@ class BinanceRest:
             fields |= {"recvWindow": str(self._config.recv_window_ms), "timestamp": str(stamp)}
             exp_time_ms = stamp + self._config.recv_window_ms
         request = self._build(method, path, fields, security)
-        shown = mask_listen_keys({
-            "method": method, "path": path,
-            "params": {**fields, "signature": REDACTED} if security == "signed" else fields,
-            "headers": request.headers_doc(_SECRET_HEADERS)})
+        made: list[dict[str, Any]] = []
         sent_ms, started = self._clock.now_ms(), self._clock.monotonic()
-        # the record's request half is encoded while the answer is in flight (as on OKX)
+        # the record's request half is made and encoded while the answer is in flight (as on
+        # OKX); fields is this call's own dict, not changed after this point
         ahead = self._prepare and asyncio.get_running_loop().call_soon(
-            self._prepare, "rest", endpoint, shown, sent_ms, started, self._offset.value_ms)
+            self._ahead, made, endpoint, fields, security, request, sent_ms, started,
+            self._offset.value_ms)
         reply = await deliver(self._transport, request)
         if ahead:
             ahead.cancel()  # not run yet (nothing was awaited): record_call does it all
+        shown = made[0] if made else _shown(endpoint, fields, security, request)
         elapsed_ms = (self._clock.monotonic() - started) * 1000
         self._pacer.observe(reply.headers)
         refusal = limited(reply)
@@ -280,6 +280,14 @@ class BinanceRest:
             {"attempt": attempt, "exp_time_ms": exp_time_ms})
         evidence = self._sink.record_call(record)
         return _Call(reply, judgement, evidence, sent_ms, self._clock.now_ms(), exp_time_ms)
+
+    def _ahead(self, made: list[dict[str, Any]], endpoint: str, fields: dict[str, str],
+               security: Security, request: Outgoing, sent_ms: int, started: float,
+               offset_ms: int) -> None:
+        shown = _shown(endpoint, fields, security, request)
+        made.append(shown)
+        assert self._prepare is not None
+        self._prepare("rest", endpoint, shown, sent_ms, started, offset_ms)
 
     def _build(self, method: str, path: str, fields: dict[str, str],
                security: Security) -> Outgoing:
@@ -302,3 +310,15 @@ class BinanceRest:
             headers["Content-Length"] = str(len(data))
         return Outgoing(method, self._base, self._origin, self._prefix + target, headers, data,
                         self._timeout)
+
+
+def _shown(endpoint: str, fields: dict[str, str], security: Security,
+           request: Outgoing) -> dict[str, Any]:
+    """The request half of the evidence record: signature and API key redacted, listen keys
+    fingerprinted."""
+    method, _, path = endpoint.partition(" ")
+    shown: dict[str, Any] = mask_listen_keys({
+        "method": method, "path": path,
+        "params": {**fields, "signature": REDACTED} if security == "signed" else fields,
+        "headers": request.headers_doc(_SECRET_HEADERS)})
+    return shown

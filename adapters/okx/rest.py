@@ -234,30 +234,40 @@ class OkxRest:
                     attempt: int = 1) -> _Call:
         endpoint = f"{method} {path}"
         fields = params if params is not None else body if isinstance(body, Mapping) else {}
-        if signed:
+        if signed and not (self._sync_tried or self._offset.measured):
             await self.ensure_synced()
         async with self._pacer.slot(endpoint, self._pacer.scope_of(endpoint, dict(fields))):
             exp_time_ms = self.exchange_now_ms() + self._config.write_deadline_ms \
                 if deadline else None
             request = self._build(method, path, params, body, signed, exp_time_ms)
-            shown = {"method": method, "path": path, "query": dict(params or {}),
-                     "headers": request.headers_doc(SECRET_HEADERS), "body": body}
+            query = dict(params or {})
+            made: list[dict[str, Any]] = []
             sent_ms, started = self._clock.now_ms(), self._clock.monotonic()
-            # the record's request half is encoded while the answer is in flight: the
-            # callback runs once deliver() waits for the answer (adapters/evidence)
+            # the record's request half is made and encoded while the answer is in flight:
+            # the callback runs once deliver() waits for the answer (adapters/evidence)
             ahead = self._prepare and asyncio.get_running_loop().call_soon(
-                self._prepare, "rest", endpoint, shown, sent_ms, started, self._offset.value_ms)
+                self._ahead, made, endpoint, query, body, request, sent_ms, started,
+                self._offset.value_ms)
             reply = await deliver(self._transport, request)
             if ahead:
                 ahead.cancel()  # not run yet (nothing was awaited): record_call does it all
         elapsed_ms = (self._clock.monotonic() - started) * 1000
         judgement = judge_write(reply) if write else judge_read(reply)
+        shown = made[0] if made else _shown(endpoint, query, body, request)
         record = ExchangeCallRecord(
             "rest", endpoint, shown, response_doc(reply, elapsed_ms),
             judgement.evidence_outcome, sent_ms, started, self._offset.value_ms,
             {"attempt": attempt, "exp_time_ms": exp_time_ms})
         evidence = self._sink.record_call(record)
         return _Call(reply, judgement, evidence, sent_ms, self._clock.now_ms(), exp_time_ms)
+
+    def _ahead(self, made: list[dict[str, Any]], endpoint: str, query: dict[str, str],
+               body: Any, request: Outgoing, sent_ms: int, started: float,
+               offset_ms: int) -> None:
+        shown = _shown(endpoint, query, body, request)
+        made.append(shown)
+        assert self._prepare is not None
+        self._prepare("rest", endpoint, shown, sent_ms, started, offset_ms)
 
     def _build(self, method: str, path: str, params: Params | None, body: Any, signed: bool,
                exp_time_ms: int | None) -> Outgoing:
@@ -276,3 +286,10 @@ class OkxRest:
             stamp = rest_timestamp(self.exchange_now_ms())
             headers.update(rest_headers(self._credentials, stamp, method, target, text))
         return Outgoing(method, self._base, self._origin, target, headers, data, self._timeout)
+
+
+def _shown(endpoint: str, query: dict[str, str], body: Any, request: Outgoing) -> dict[str, Any]:
+    """The request half of the evidence record (credential headers redacted)."""
+    method, _, path = endpoint.partition(" ")
+    return {"method": method, "path": path, "query": query,
+            "headers": request.headers_doc(SECRET_HEADERS), "body": body}
