@@ -21,7 +21,7 @@ from application.unknowns import resolve_order
 from domain.algo import AlgoStopIntent
 from domain.evidence import EvidenceRef
 from domain.orders import OrderIntent, OrderStatus
-from domain.outcome import Rejected, Unknown
+from domain.outcome import Accepted, Rejected, Unknown
 from ports.algo_orders import AlgoOrders
 from ports.clock import Clock
 from ports.errors import ExchangeError
@@ -132,7 +132,8 @@ class OrderPath:
         outcome = placed.outcome
         if isinstance(outcome, Rejected):
             return Sent(intent, placed, Settled.REJECTED, None, tuple(evidence))
-        status, lookups = None, 0
+        # a placement answered with the order's state after matching (Binance RESULT)
+        status, lookups = placed.order_status, 0
         if isinstance(outcome, Unknown):
             log.warning("order outcome unknown: looking it up by client id", extra={
                 "symbol": intent.inst_id, "client_order_id": intent.client_order_id,
@@ -156,8 +157,8 @@ class OrderPath:
                      extra={**ids, "state": found.status.state.value})
             status, lookups = found.status, found.lookups
         sent = Sent(intent, placed, Settled.PLACED, status, tuple(evidence), lookups)
-        if wait is Wait.ACK:
-            return sent
+        if wait is Wait.ACK or settled_by_answer(placed):
+            return sent  # no status read: the answer is the exchange's record of the end
         polls = 1 if wait is Wait.LOOKUP else polls or self.timings.terminal_polls
         reads = self.await_terminal(intent.inst_id, sent.order_id, intent.client_order_id,
                                     polls=polls, stop=(stop := asyncio.Event()))
@@ -224,6 +225,16 @@ class OrderPath:
                                               intent.client_order_id, polls=polls) or final
         return attrs.evolve(sent, status=final or sent.status,
                             evidence=(*sent.evidence, cancel.evidence))
+
+
+def settled_by_answer(placed: OrderPlacement) -> bool:
+    """The placement's answer shows the order terminal, with its evidence and a fill that can
+    be read off it (a fill without its average price is read again): nothing is assumed, the
+    answer is the exchange's observation. A live or partly filled answer is read on as before."""
+    shown = placed.order_status
+    return (isinstance(placed.outcome, Accepted) and shown is not None
+            and shown.evidence is not None and shown.state.is_terminal
+            and (shown.acc_fill_sz <= 0 or shown.avg_px is not None))
 
 
 def _terminal(event: ExchangeEvent, client_order_id: str) -> OrderStatus | None:
