@@ -76,3 +76,11 @@ def test_a_partly_filled_answer_is_read_on_until_the_exchange_shows_the_end(
     # whatever the exchange shows filled is what the engine holds, and the exchange holds it
     assert D(entry["accFillSz"]) == bw.position() > 0
     assert opened.state.position_state.qty_total == bw.position()
+    # the stop went out with the status read (application/early_stop.py) for the entry's
+    # size; the position is protected by one stop of the filled size, the first cancelled
+    assert opened.status == "opened", opened
+    (stop,) = bw.live_algos()
+    assert (stop["algoClOrdId"], D(stop["sz"])) == ("pxSLres201", bw.position())
+    first = [a for a in bw.admin("/sim/algos")["algos"] if a["algoClOrdId"] == "pxSLres200"]
+    assert [a["state"] for a in first] == ["canceled"]
+    assert opened.state.pending_stops == ()
