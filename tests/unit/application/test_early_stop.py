@@ -235,3 +235,102 @@ def test_without_streams_the_stop_still_leaves_with_the_status_read(world: World
     assert done.status == "opened"
     assert reads.entry_reads() == [f"status {ENTRY}", "stop sent", f"status {ENTRY}"]
     assert store.flushed[SYMBOL].position_state.sl_algo.client_algo_id == EARLY
+
+
+def test_a_stop_refused_for_an_entry_that_filled_nothing_is_settled_with_a_note(
+        world: World) -> None:
+    exchange, store = world
+    exchange.market_fill_ratio = D("0")
+    exchange.script("submit_algo_stop", Rejected("51169", "no position to reduce"))
+    done = open_(exchange, store)
+    assert done.status == "entry_not_filled" and not done.needs_attention
+    assert store.flushed[SYMBOL].pending_stops == ()
+    assert [n.text for n in done.notes] == [
+        f"stop {EARLY} sent with the entry: stop rejected 51169: no position to reduce"]
+    assert "cancel_algo" not in exchange.calls
+
+
+def test_a_stop_whose_answer_was_lost_is_cancelled_by_its_client_id(world: World) -> None:
+    exchange, store = world
+    exchange.market_fill_ratio = D("0")
+    exchange.script("submit_algo_stop", "drop")  # placed, but its answer (and id) lost
+    done = open_(exchange, store)
+    assert done.status == "entry_not_filled" and not done.needs_attention, done
+    [early] = [a for a in exchange.algo_book.values() if a.client_algo_id == EARLY]
+    assert early.state.value == "canceled"
+    assert store.flushed[SYMBOL].pending_stops == ()
+
+
+def test_a_stop_never_seen_is_watched_for_the_stray_wait_then_left_pending(
+        world: World) -> None:
+    exchange, store = world
+    exchange.market_fill_ratio = D("0")
+    exchange.script("submit_algo_stop", Unknown("timeout"))  # nothing placed, nobody knows
+    done = open_(exchange, store)
+    assert done.status == "entry_not_filled" and done.needs_attention
+    (note,) = done.notes
+    assert note.needs_attention and EARLY in note.text and "may still appear" in note.text
+    # kept for the next recovery to cancel by client id
+    assert [p.client_algo_id for p in store.flushed[SYMBOL].pending_stops] == [EARLY]
+    # one cancel every 0.2 s for the stray wait (virtual time), then it gives up
+    wait_s = Params().protection.stray_stop_wait_ms / 1000
+    assert wait_s / 0.2 <= exchange.calls.count("cancel_algo") <= wait_s / 0.2 + 2
+
+
+def test_the_pending_record_says_when_the_stop_was_sent(world: World) -> None:
+    exchange, store = world
+    submit = exchange.algos.submit_algo_stop
+    seen: list[tuple[int, int]] = []
+
+    async def placing(intent: AlgoStopIntent) -> Any:
+        (pending,) = store.flushed[SYMBOL].pending_stops
+        seen.append((pending.since, exchange.clock.now_ms() // 1000))
+        return await submit(intent)
+
+    exchange.clock.advance(12.5)
+    exchange.algos.submit_algo_stop = placing  # type: ignore[method-assign]
+    open_(exchange, store)
+    [(since, now)] = seen
+    assert since == now
+
+
+def test_a_cancelled_open_leaves_no_task_running_and_the_stop_pending(world: World) -> None:
+    exchange, store = world
+    stop_sent, never = asyncio.Event(), asyncio.Event()
+    submit, read = exchange.algos.submit_algo_stop, exchange.orders.get_order_status
+
+    async def held_stop(intent: AlgoStopIntent) -> Any:
+        stop_sent.set()
+        await never.wait()
+        return await submit(intent)
+
+    async def held_read(**kw: Any) -> Any:
+        if kw["order_id"]:
+            await never.wait()
+        return await read(**kw)
+
+    exchange.algos.submit_algo_stop = held_stop  # type: ignore[method-assign]
+    exchange.orders.get_order_status = held_read  # type: ignore[method-assign]
+
+    async def body() -> None:
+        task = asyncio.ensure_future(wiring.open_position(exchange, store).execute(command()))
+        await stop_sent.wait()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert [t for t in asyncio.all_tasks() if t is not asyncio.current_task()] == []
+
+    asyncio.run(body())
+    assert [p.client_algo_id for p in store.flushed[SYMBOL].pending_stops] == [EARLY]
+
+
+def test_a_stop_known_only_by_its_client_id_is_cancelled_once_it_shows(world: World) -> None:
+    exchange, store = world
+    exchange.market_fill_ratio = D("0")
+    exchange.script("submit_algo_stop", "drop")  # its answer, and so its algo id, lost
+    exchange.algo_visibility_delay_s = 1.5       # and not shown before the sentinel gave up
+    done = open_(exchange, store)
+    assert done.status == "entry_not_filled" and not done.needs_attention, done
+    [early] = [a for a in exchange.algo_book.values() if a.client_algo_id == EARLY]
+    assert early.state.value == "canceled"
+    assert store.flushed[SYMBOL].pending_stops == ()
