@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
-from dependency_injector import providers
 
+from entrypoints import startup_gc
 from entrypoints.boundary import BadInput, CommandFailed, classify
 from entrypoints.container import Application, build_container, container_config
+from entrypoints.di import providers
 from entrypoints.exit_codes import ExitCode
 from entrypoints.replay_context import active_replay, replay_container
 from entrypoints.run_manifest import StateEnding, manifest_for, start_git_revision
@@ -131,6 +132,7 @@ def run(container: Application, body: Callable[[Application], Awaitable[T]], *,
                 return await body(container)
             except Exception as exc:
                 raise _after_trades(exc, getattr(sink, "trade_writes", 0)) from exc
+    startup_gc.resume()  # start-up is over: the collector runs over what the command builds
     try:
         return asyncio.run(main())
     except asyncio.CancelledError:
