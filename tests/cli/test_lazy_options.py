@@ -40,6 +40,17 @@ def test_status_loads_neither_pydantic_nor_yaml(tmp_path: Path, args: list[str])
     assert not loaded_heavy(result), sorted(loaded_heavy(result))
 
 
+@pytest.mark.parametrize(("venue", "face", "other_face"), [
+    ("sim", "simulator.wire.app", "simulator.binance.app"),
+    ("sim-binance", "simulator.binance.app", "simulator.wire.app")])
+def test_the_embedded_simulator_imports_only_the_face_it_serves(
+        tmp_path: Path, venue: str, face: str, other_face: str) -> None:
+    result = run_in_fresh_interpreter(["--venue", venue, "status"], tmp_path)
+    assert result["code"] == 0, result["out"]
+    loaded: list[str] = result["loaded"]  # type: ignore[assignment]
+    assert face in loaded and other_face not in loaded
+
+
 def test_an_option_that_needs_typers_check_still_gets_it(tmp_path: Path) -> None:
     result = run_in_fresh_interpreter(["status", "--log-level", "loud"], tmp_path)
     assert result["code"] == 2  # typer's own refusal of a value outside the choices
