@@ -30,8 +30,7 @@ class LazyCoercion:
                 return () if param.multiple or param.nargs == -1 else None
             plain_text = (self.descriptor.annotation is str
                           and self.descriptor.parameter_info.parser is None)
-            if plain_text and isinstance(value, str) and param.nargs == 1 \
-                    and not param.multiple:
+            if plain_text and isinstance(value, str):
                 return value
             self.built = build_runtime_param(self.descriptor)
         return self.built.coerce(value, param=param, ctx=ctx)

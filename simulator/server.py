@@ -70,8 +70,9 @@ class ServerThread:
     for (issue 14 P3). This thread drives the server's startup() itself, waits on an event the
     stop sets, and shuts down the way uvicorn does minus the fixed sleeps: stop listening, ask
     every connection to close (an idle keep-alive one closes at once), wait for them and the
-    server's tasks up to the configured graceful timeout, cancel what is left, then the app's
-    lifespan shutdown. `sim serve` (the operator's simulator) runs uvicorn's own serve()."""
+    server's tasks up to the configured graceful timeout, then the app's lifespan shutdown (the
+    loop's end cancels what is still running). `sim serve` (the operator's simulator) runs
+    uvicorn's own serve()."""
 
     def __init__(self, server: uvicorn.Server, sock: socket.socket) -> None:
         self.server = server
@@ -119,9 +120,7 @@ class ServerThread:
         deadline = time.monotonic() + (float("inf") if grace is None else grace)
         while (state.connections or state.tasks) and time.monotonic() < deadline:
             await asyncio.sleep(DRAIN_POLL_S)
-        for task in list(state.tasks):
-            task.cancel()
-        await server.lifespan.shutdown()
+        await server.lifespan.shutdown()  # what is still running is cancelled as the loop ends
 
     def start(self) -> None:
         self._thread.start()

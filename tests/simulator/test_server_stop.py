@@ -5,6 +5,7 @@ command paid at exit, issue 14 P3)."""
 
 import socket
 import threading
+import time
 from typing import Any
 
 import httpx
@@ -51,8 +52,10 @@ def test_stop_closes_an_idle_keep_alive_connection_and_an_open_websocket() -> No
             ws.send("ping")
             assert ws.recv(timeout=5) == "pong"
             sim.stop()
-            with pytest.raises(ConnectionClosed):
+            with pytest.raises(ConnectionClosed) as closed:
                 ws.recv(timeout=5)
+            # a close frame (1012: service restart, uvicorn's shutdown of a WS), not a drop
+            assert closed.value.rcvd is not None and closed.value.rcvd.code == 1012
         with pytest.raises(httpx.TransportError):  # the kept-alive connection is gone too
             client.get(TIME)
     finally:
@@ -77,6 +80,53 @@ async def failing_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     assert scope["type"] == "lifespan"
     await receive()
     await send({"type": "lifespan.startup.failed", "message": "refused on purpose"})
+
+
+def fired(sim: EmbeddedSimulator) -> bool:
+    return bool(sim.faults.listed()[0]["fired"])
+
+
+def test_a_request_in_flight_when_the_stop_comes_gets_its_whole_answer() -> None:
+    sim = EmbeddedSimulator().start()
+    sim.faults.inject("latency", "public/time", times=1, ms=300)
+    answers: list[httpx.Response | Exception] = []
+
+    def ask() -> None:
+        try:
+            answers.append(httpx.get(f"{sim.rest_url}{TIME}", timeout=10))
+        except Exception as exc:
+            answers.append(exc)
+
+    asker = threading.Thread(target=ask)
+    asker.start()
+    deadline = time.monotonic() + 10
+    while not fired(sim) and time.monotonic() < deadline:  # the request is inside, waiting
+        time.sleep(0.005)
+    assert fired(sim)
+    sim.stop()
+    asker.join(timeout=10)
+    assert len(answers) == 1 and isinstance(answers[0], httpx.Response), answers
+    assert answers[0].status_code == 200 and answers[0].json()["code"] == "0"
+
+
+def test_the_app_hears_the_lifespan_shutdown() -> None:
+    heard: list[str] = []
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        assert scope["type"] == "lifespan"
+        while True:
+            message = await receive()
+            heard.append(message["type"])
+            await send({"type": message["type"] + ".complete"})
+            if message["type"] == "lifespan.shutdown":
+                return
+
+    server = uvicorn.Server(uvicorn.Config(app, lifespan="on", log_level="critical"))
+    thread = ServerThread(server, bind("127.0.0.1", 0))
+    thread.start()
+    thread.stop()
+    assert heard == ["lifespan.startup", "lifespan.shutdown"]
+    assert refused(thread.port) and not thread._thread.is_alive()
 
 
 def test_a_server_that_cannot_start_says_so_and_leaves_nothing_running() -> None:
