@@ -2,6 +2,11 @@
 
 Run from the project root:
     .venv/bin/python -m bench.profile_okx [--rounds 300] [--transport default] [--tree]
+    .venv/bin/python -m bench.profile_okx --cprofile [--top 30]
+
+--cprofile measures with cProfile instead: every function's own time in µs per call and per
+lifecycle (deterministic, so the figures are inflated by cProfile's own cost per call; compare
+them with each other, not with the bench's wall time).
 
 Same lifecycle and simulator (child process) as bench.okx_adapter. Prints the share of the
 sampled time per top-level package (httpx, httpcore, h11, anyio, the project's own modules ...)
@@ -59,7 +64,24 @@ def shares(frame: Any) -> Counter[str]:
     return counts
 
 
-async def profiled(rest_url: str, ws_url: str, rounds: int, transport: str, tree: bool) -> None:
+def print_cprofile(stats: Any, rounds: int, top: int) -> None:
+    """Own time per function: µs a call, µs a lifecycle, share of the profiled total."""
+    rows = []
+    for (file, line, func), (_cc, calls, own, _cum, _callers) in stats.stats.items():
+        name = f"{owner(file)}:{func}" if not file.startswith("~") else f"(built-in) {func}"
+        rows.append((own, calls, name, line))
+    total = sum(r[0] for r in rows)
+    waiting = sum(r[0] for r in rows if "select" in r[2] or "poll" in r[2])
+    print(f"cProfile: {total * 1e6 / rounds:.0f} µs a lifecycle of own time, "
+          f"{waiting * 1e6 / rounds:.0f} µs of it waiting in select/poll")
+    print(f"{'µs/call':>9}{'calls/lc':>9}{'µs/lc':>8}{'share':>7}  function")
+    for own, calls, name, line in sorted(rows, reverse=True)[:top]:
+        print(f"{own * 1e6 / calls:9.2f}{calls / rounds:9.1f}{own * 1e6 / rounds:8.1f}"
+              f"{own / total * 100:6.1f}%  {name}:{line}")
+
+
+async def profiled(rest_url: str, ws_url: str, rounds: int, transport: str, tree: bool,
+                   top: int = 0) -> None:
     from pyinstrument import Profiler
 
     from adapters.evidence import FileEvidenceSink
@@ -72,6 +94,16 @@ async def profiled(rest_url: str, ws_url: str, rounds: int, transport: str, tree
             lifecycle = adapter_lifecycle(exchange, "pf")
             for n in range(20):
                 await lifecycle(n)
+            if top:
+                import cProfile
+                import pstats
+                deterministic = cProfile.Profile()
+                deterministic.enable()
+                for n in range(20, 20 + rounds):
+                    await lifecycle(n)
+                deterministic.disable()
+                print_cprofile(pstats.Stats(deterministic), rounds, top)
+                return
             profiler = Profiler(interval=0.0005, async_mode="disabled")
             profiler.start()
             for n in range(20, 20 + rounds):
@@ -101,13 +133,17 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=300)
     parser.add_argument("--transport", default="default", choices=TRANSPORTS)
     parser.add_argument("--tree", action="store_true", help="also print the call tree")
+    parser.add_argument("--cprofile", action="store_true",
+                        help="cProfile's own time per function (µs a call) instead")
+    parser.add_argument("--top", type=int, default=30, help="rows for --cprofile")
     args = parser.parse_args()
     ours, theirs = multiprocessing.Pipe()
     server = multiprocessing.Process(target=serve, args=(theirs,), daemon=True)
     server.start()
     try:
         rest_url, ws_url = ours.recv()
-        asyncio.run(profiled(rest_url, ws_url, args.rounds, args.transport, args.tree))
+        asyncio.run(profiled(rest_url, ws_url, args.rounds, args.transport, args.tree,
+                             args.top if args.cprofile else 0))
     finally:
         ours.send("stop")
         server.join(10)

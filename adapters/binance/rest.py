@@ -105,6 +105,8 @@ class BinanceRest:
         self._credentials = credentials
         self._clock = clock
         self._sink = sink
+        # FileEvidenceSink.prepare_call, where the sink has it (adapters/okx/rest.py)
+        self._prepare: Callable[..., None] | None = getattr(sink, "prepare_call", None)
         self._rng: Callable[[], float] = rng or random.Random().random
         self._offset = ClockOffset()
         self._pacer = WeightPacer(clock, self.exchange_now_ms, enabled=config.pacing,
@@ -254,19 +256,25 @@ class BinanceRest:
             fields |= {"recvWindow": str(self._config.recv_window_ms), "timestamp": str(stamp)}
             exp_time_ms = stamp + self._config.recv_window_ms
         request = self._build(method, path, fields, security)
+        shown = mask_listen_keys({
+            "method": method, "path": path,
+            "params": {**fields, "signature": REDACTED} if security == "signed" else fields,
+            "headers": request.headers_doc(_SECRET_HEADERS)})
         sent_ms, started = self._clock.now_ms(), self._clock.monotonic()
+        # the record's request half is encoded while the answer is in flight (as on OKX)
+        ahead = self._prepare and asyncio.get_running_loop().call_soon(
+            self._prepare, "rest", endpoint, shown, sent_ms, started, self._offset.value_ms)
         reply = await deliver(self._transport, request)
+        if ahead:
+            ahead.cancel()  # not run yet (nothing was awaited): record_call does it all
         elapsed_ms = (self._clock.monotonic() - started) * 1000
         self._pacer.observe(reply.headers)
         refusal = limited(reply)
         if refusal is not None:
             self._pacer.limited(refusal)
         judgement = judge_write(reply) if write else judge_read(reply)
-        shown = {**fields, "signature": REDACTED} if security == "signed" else fields
         record = ExchangeCallRecord(
-            "rest", endpoint,
-            mask_listen_keys({"method": method, "path": path, "params": shown,
-                              "headers": request.headers_doc(_SECRET_HEADERS)}),
+            "rest", endpoint, shown,
             mask_listen_keys(response_doc(reply, elapsed_ms, _kept(reply))),
             judgement.evidence_outcome, sent_ms, started, self._offset.value_ms,
             {"attempt": attempt, "exp_time_ms": exp_time_ms})

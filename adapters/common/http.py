@@ -10,13 +10,16 @@ Nothing here judges the answer: each venue's errors.py maps a Reply to its outco
 """
 
 import json
+import re
 import ssl
 import sys
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlencode
 
 import attrs
 import httpx
+import orjson
 
 # aiohttp is imported by the first AiohttpTransport built (http_transport): a command on httpx's
 # stack never loads it (~0.1 s of a one-shot command's start, issue 14 P3)
@@ -96,6 +99,22 @@ class Outgoing:
         return shown
 
 
+def query_string(params: Mapping[str, str]) -> str:
+    """urlencode(params, safe=","): the exact text signed and sent. Names and values made only
+    of characters urlencode leaves as they are (ids, symbols, numbers) are joined directly."""
+    try:
+        plain = _UNQUOTED.fullmatch("".join(params) + "".join(params.values())) is not None
+    except TypeError:  # a value that is not text: urlencode's str() of it
+        plain = False
+    if plain:
+        return "&".join(f"{name}={value}" for name, value in params.items())
+    return urlencode(dict(params), safe=",")
+
+
+# what quote_plus(safe=",") keeps: letters, digits, _.-~ and the comma
+_UNQUOTED = re.compile(r"[A-Za-z0-9_.~,-]*")
+
+
 def origin_of(base: httpx.URL) -> str:
     """scheme://host[:port] of a parsed base URL, as text."""
     return f"{base.scheme}://{base.netloc.decode('ascii')}"
@@ -144,10 +163,39 @@ def _reply(status: int, headers: Mapping[str, str], content: bytes | None) -> Re
         # an answer, but not one we read: a protocol error for a read, Unknown for a write
         return Reply(status, None, f"<body larger than {MAX_BODY} bytes>", headers=headers)
     try:
-        payload = json.loads(content)
+        payload = parse_json(content)
     except ValueError:
         return Reply(status, None, content.decode("utf-8", "replace"), headers=headers)
     return Reply(status, payload, "", headers=headers)
+
+
+def parse_json(content: bytes) -> Any:
+    """json.loads(content), read by orjson (≈ 4x faster) wherever that gives the same value.
+
+    orjson refuses what json.loads takes beyond strict JSON (NaN, 1e400, lone surrogates,
+    UTF-16, a BOM): those go to json.loads. It reads integers outside 64 bits as floats, where
+    json.loads keeps them exact: a text with a number of 19 digits or more (OKX sends numbers
+    as strings, but a venue may not) goes to json.loads too. Raises ValueError as json.loads."""
+    if _no_long_number(content):
+        try:
+            return orjson.loads(content)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(content)
+
+
+# every digit as 0, whitespace dropped: a number token of 19+ digits then shows as one of
+# _LONG_NUMBERS (ids of 19 digits inside strings only cost the slower parser)
+_ZEROS = bytes.maketrans(b"123456789", b"000000000")
+_LONG = b"0" * 19
+_LONG_NUMBERS = (b":" + _LONG, b"," + _LONG, b"[" + _LONG, b"-" + _LONG)
+
+
+def _no_long_number(content: bytes) -> bool:
+    squeezed = content.translate(_ZEROS, b" \t\r\n")
+    return not (squeezed.startswith(_LONG) or _LONG_NUMBERS[0] in squeezed
+                or _LONG_NUMBERS[1] in squeezed or _LONG_NUMBERS[2] in squeezed
+                or _LONG_NUMBERS[3] in squeezed)
 
 
 async def _read_capped(response: httpx.Response) -> bytes | None:

@@ -10,12 +10,15 @@ class ClockOffset:
 
     def __init__(self, keep: int = KEEP_SAMPLES) -> None:
         self._samples: deque[int] = deque(maxlen=keep)
+        self._value = 0  # read several times a call: worked out when the samples change
 
     def add(self, server_ms: int, sent_ms: int, received_ms: int) -> None:
         self._samples.append(server_ms - (sent_ms + received_ms) // 2)
+        self._value = round(_median(self._samples))
 
     def clear(self) -> None:
         self._samples.clear()
+        self._value = 0
 
     @property
     def measured(self) -> bool:
@@ -23,7 +26,7 @@ class ClockOffset:
 
     @property
     def value_ms(self) -> int:
-        return round(_median(self._samples)) if self._samples else 0
+        return self._value
 
 
 def _median(samples: deque[int]) -> float:

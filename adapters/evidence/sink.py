@@ -28,6 +28,7 @@ from adapters.evidence.manifest import (
 )
 from adapters.evidence.packaging import FILELIST_NAME, SUMS_NAME, package_run, unseal
 from adapters.evidence.raw_log import RawLog
+from adapters.evidence.record_encoder import RecordEncoder, compact
 from adapters.evidence.redact import Redactor
 from adapters.evidence.run_dir import utc_iso_ms
 from adapters.state.atomic import Fsync, atomic_write_bytes, make_private_dirs
@@ -71,6 +72,7 @@ class FileEvidenceSink:
         self._redactor = Redactor(secrets)
         self._header = {"contract_version": contract_version,
                         "labels": self._redactor.clean_scrubbed(dict(labels or {}))}
+        self._encoder = RecordEncoder(self._redactor, self._header)
         self._lock = threading.Lock()
         self._commit = GroupCommit(fsync_interval_s)
         self._raw = RawLog(run_dir, self._commit, shard_bytes=shard_bytes, fsync=fsync,
@@ -85,9 +87,16 @@ class FileEvidenceSink:
     def run_dir(self) -> Path:
         return self._dir
 
+    def prepare_call(self, kind: str, endpoint: str, request: Mapping[str, JsonValue],
+                     wall_ms: int, mono_s: float, clock_offset_ms: int) -> None:
+        """Optional (adapters look for it): encode the part of a coming record that does not
+        depend on the answer, e.g. while the answer is in flight. record_call writes the same
+        line with or without it; nothing is written here."""
+        self._encoder.prepare(kind, endpoint, request, wall_ms, mono_s, clock_offset_ms)
+
     def record_call(self, record: ExchangeCallRecord) -> EvidenceRef:
         """Append one raw exchange record (hash-chained, sharded); return where it went."""
-        data = self._serialize(record)
+        data = self._encoder.encode(record)
         with self._lock:
             self._writable()
             return self._raw.append(data)
@@ -102,7 +111,7 @@ class FileEvidenceSink:
         opening = {"schema_version": MANIFEST_SCHEMA_VERSION,
                    **self._redactor.clean(dict(manifest)),
                    "started_ms": now, "started_iso": utc_iso_ms(now)}
-        data = self._serialize(start_record(opening, now, self._clock.monotonic()))
+        data = self._encoder.encode(start_record(opening, now, self._clock.monotonic()))
         with self._lock:
             self._writable()
             if self._manifest is not None or self._raw.records:
@@ -127,7 +136,7 @@ class FileEvidenceSink:
         """Append one JSON line to an append-only seed file; seq is its 0-based line index."""
         if not name.append_only:
             raise ValueError(f"{name.value} is not an append-only file")
-        data = self._redactor.scrub_bytes(_compact(self._stamp(document))) + b"\n"
+        data = self._redactor.scrub_bytes(compact(self._stamp(document))) + b"\n"
         with self._lock:
             self._writable()
             file, count = self._appended.get(name) or (
@@ -224,8 +233,8 @@ class FileEvidenceSink:
                    "exit_code": exit_code_of(outcome), "ended_ms": now,
                    "ended_iso": utc_iso_ms(now), **self._extra_closing()}
         self._writable()
-        ref = self._raw.append(self._serialize(end_record(closing, now,
-                                                          self._clock.monotonic())))
+        ref = self._raw.append(self._encoder.encode(end_record(closing, now,
+                                                               self._clock.monotonic())))
         self._manifest.update(closing, end_record=str(ref))
         self._write_manifest_locked()
 
@@ -245,18 +254,6 @@ class FileEvidenceSink:
         atomic_write_bytes(self._dir / MANIFEST_NAME,
                            self._redactor.scrub_bytes(text.encode("utf-8") + b"\n"),
                            fsync=self._fsync)
-
-    def _serialize(self, record: ExchangeCallRecord) -> bytes:
-        fields = {
-            "kind": record.kind, "endpoint": record.endpoint, "wall_ms": record.wall_ms,
-            "wall_iso": utc_iso_ms(record.wall_ms), "mono_s": record.mono_s,
-            "clock_offset_ms": record.clock_offset_ms, "request": record.request,
-            "response": record.response, "outcome": record.outcome, "extra": record.extra}
-        # walked only where the walk can change something (Redactor.encode_plain)
-        data = self._redactor.encode_plain({**self._header, **fields})
-        if data is None:
-            data = _compact({**self._header, **self._redactor.clean(fields)})
-        return self._redactor.scrub_bytes(data)
 
     def _package_locked(self) -> PackageManifest:
         self._flush_locked()
@@ -292,12 +289,6 @@ class FileEvidenceSink:
             if key in cleaned and cleaned[key] != ours:
                 raise ValueError(f"document sets {key}={cleaned[key]!r}; the sink writes {ours!r}")
         return {**self._header, **cleaned}
-
-
-def _compact(value: Any) -> bytes:
-    # values were cleaned to plain JSON first, so NaN (refused here) cannot occur
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"),
-                      allow_nan=False).encode("utf-8")
 
 
 def _refuse_earlier_evidence(run_dir: Path) -> None:

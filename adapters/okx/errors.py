@@ -73,10 +73,14 @@ def write_receipt(payload: Any) -> tuple[str, str, wire.WriteAck]:
     return envelope.code, envelope.msg, ack
 
 
+_NO_FAILURE = (None, "", "0")
+
+
 def _failed_item(data: list[Any]) -> wire.WriteAck | None:
     # a read's items are other classes; only an object carrying a non-zero sCode is a failure
     for index, item in enumerate(data):
-        if not isinstance(item, Mapping):
+        # no sCode, "" or "0" structure to a WriteAck that is no failure: skip the converter
+        if not isinstance(item, Mapping) or item.get("sCode") in _NO_FAILURE:
             continue
         try:
             ack = read_ack(item, index)

@@ -8,7 +8,7 @@ import asyncio
 import itertools
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 
 import attrs
 
@@ -21,6 +21,7 @@ WINDOW_MARGIN_S = 0.02
 # a wait this long or longer is worth a log line (shorter ones are routine pacing)
 LOG_WAIT_S = 0.2
 log = logging.getLogger(__name__)
+_UNPACED: AbstractAsyncContextManager[None] = nullcontext()
 
 
 @attrs.frozen
@@ -86,14 +87,16 @@ class Pacer:
             return ""
         return fields.get(limit.scope, "")
 
-    @asynccontextmanager
-    async def slot(self, endpoint: str, scope: str = "") -> AsyncIterator[None]:
+    def slot(self, endpoint: str, scope: str = "") -> AbstractAsyncContextManager[None]:
         """Hold a place in the bucket for the request sent inside the block; the place is
         released one window after the block ends (when the answer arrived)."""
         limit = self._limits.get(endpoint)
         if not self._enabled or limit is None:
-            yield
-            return
+            return _UNPACED  # nothing to count: no generator made and driven per request
+        return self._paced(endpoint, scope, limit)
+
+    @asynccontextmanager
+    async def _paced(self, endpoint: str, scope: str, limit: Limit) -> AsyncIterator[None]:
         window = self._windows.get((endpoint, scope))
         if window is None:
             window = self._windows[(endpoint, scope)] = _Window(limit)

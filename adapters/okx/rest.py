@@ -11,7 +11,6 @@ import logging
 import random
 from collections.abc import Callable, Mapping
 from typing import Any
-from urllib.parse import urlencode
 
 import attrs
 import httpx
@@ -22,6 +21,7 @@ from adapters.common.http import (
     deliver,
     http_transport,
     origin_of,
+    query_string,
     response_doc,
 )
 from adapters.common.timesync import ClockOffset
@@ -93,6 +93,8 @@ class OkxRest:
         self._credentials = credentials
         self._clock = clock
         self._sink = sink
+        # FileEvidenceSink.prepare_call, where the sink has it (other sinks need no head start)
+        self._prepare: Callable[..., None] | None = getattr(sink, "prepare_call", None)
         self._rng: Callable[[], float] = rng or random.Random().random
         self._pacer = Pacer(clock, config.pacing)
         self._offset = ClockOffset()
@@ -164,7 +166,12 @@ class OkxRest:
                                                                "code": call.judgement.code})
                 await self.resync_quietly()
                 continue
-            code, msg, ack = write_receipt(call.reply.payload)
+            if call.judgement.verdict is Verdict.OK:
+                # judge_write read the envelope and its item already: the receipt is those
+                code, msg = call.judgement.code, call.judgement.message
+                ack = call.judgement.items[0]
+            else:
+                code, msg, ack = write_receipt(call.reply.payload)
             return WriteAnswer(call.judgement, call.reply.http_status, call.evidence,
                                call.exp_time_ms, code, msg, ack)
 
@@ -233,22 +240,28 @@ class OkxRest:
             exp_time_ms = self.exchange_now_ms() + self._config.write_deadline_ms \
                 if deadline else None
             request = self._build(method, path, params, body, signed, exp_time_ms)
+            shown = {"method": method, "path": path, "query": dict(params or {}),
+                     "headers": request.headers_doc(SECRET_HEADERS), "body": body}
             sent_ms, started = self._clock.now_ms(), self._clock.monotonic()
+            # the record's request half is encoded while the answer is in flight: the
+            # callback runs once deliver() waits for the answer (adapters/evidence)
+            ahead = self._prepare and asyncio.get_running_loop().call_soon(
+                self._prepare, "rest", endpoint, shown, sent_ms, started, self._offset.value_ms)
             reply = await deliver(self._transport, request)
+            if ahead:
+                ahead.cancel()  # not run yet (nothing was awaited): record_call does it all
         elapsed_ms = (self._clock.monotonic() - started) * 1000
         judgement = judge_write(reply) if write else judge_read(reply)
         record = ExchangeCallRecord(
-            "rest", endpoint,
-            {"method": method, "path": path, "query": dict(params or {}),
-             "headers": request.headers_doc(SECRET_HEADERS), "body": body},
-            response_doc(reply, elapsed_ms), judgement.evidence_outcome, sent_ms, started,
-            self._offset.value_ms, {"attempt": attempt, "exp_time_ms": exp_time_ms})
+            "rest", endpoint, shown, response_doc(reply, elapsed_ms),
+            judgement.evidence_outcome, sent_ms, started, self._offset.value_ms,
+            {"attempt": attempt, "exp_time_ms": exp_time_ms})
         evidence = self._sink.record_call(record)
         return _Call(reply, judgement, evidence, sent_ms, self._clock.now_ms(), exp_time_ms)
 
     def _build(self, method: str, path: str, params: Params | None, body: Any, signed: bool,
                exp_time_ms: int | None) -> Outgoing:
-        query = urlencode(dict(params), safe=",") if params else ""
+        query = query_string(params) if params else ""
         # serialized once: these exact bytes are both signed and sent
         text = "" if body is None else json.dumps(body, separators=(",", ":"))
         target = f"{self._prefix}{path}?{query}" if query else f"{self._prefix}{path}"

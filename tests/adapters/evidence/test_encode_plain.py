@@ -97,6 +97,10 @@ def test_a_record_whose_credential_headers_are_already_redacted_takes_the_shortc
     lambda r: r["response"]["body"].update({"msg": "pr\u00e9f\u00e9r\u00e9"}),
     # values the walk turns into JSON: NaN, infinity, Decimal, bytes, non-str keys
     lambda r: r["response"].update({"elapsed_ms": float("nan")}),
+    # a NaN next to the record's own Nones, deep in a list, or beside a "null" in a string
+    lambda r: r["response"]["body"]["data"][0].update({"fee": float("nan")}),
+    lambda r: r["response"]["body"].update({"msg": "null", "ts": [None, float("inf")]}),
+    lambda r: r.update({"mono_s": float("nan"), "outcome": None}),
     lambda r: r["extra"].update({"pf": float("-inf")}),
     lambda r: r["extra"].update({"px": Decimal("1.5")}),
     lambda r: r["extra"].update({"raw": b"x"}),
@@ -133,3 +137,50 @@ def test_the_names_it_checks_are_the_ones_is_secret_name_knows() -> None:
                  "passphrase", "password", "Authorization", "Cookie", "private_key"]:
         assert is_secret_name(name)
         assert Redactor().encode_plain({name: "v"}) is None
+
+
+@pytest.mark.parametrize("change", [
+    lambda r: None,  # the record's own Nones only: no read-back needed
+    lambda r: r["response"]["body"].update({"msg": "nullable"}),  # more "null" than Nones
+    lambda r: r["response"]["body"]["data"][0].update({"fee": None}),  # a None below depth 3
+    lambda r: r["request"].update({"body": {"tag": None, "px": [None]}}),
+    lambda r: r.update({"outcome": None}),
+])
+def test_nulls_that_are_nones_still_take_the_shortcut(change: Any) -> None:
+    record = _okx_like()
+    change(record)
+    redactor = Redactor(["plainSecret1"])
+    data = redactor.encode_plain(record)
+    assert data is not None
+    assert json.loads(data) == record == walked(redactor, record)
+
+
+def test_shallow_nones_counts_nones_in_dicts_to_the_depth_asked() -> None:
+    from adapters.evidence.redact import _shallow_nones
+
+    value = {"a": None, "b": {"c": None, "d": {"e": None, "f": {"g": None}}, "h": [None]}}
+    assert [_shallow_nones(value, depth) for depth in (1, 2, 3, 4)] == [1, 2, 3, 4]
+    assert _shallow_nones({"a": None, "b": None, "c": {"d": None, "e": None}}, 2) == 4
+    assert _shallow_nones([None], 3) == 0
+    assert _shallow_nones({"a": 0, "b": "", "c": False}, 3) == 0
+
+
+def test_a_line_is_read_back_only_when_its_nulls_are_not_all_nones_near_the_top(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import orjson
+
+    reads: list[bytes] = []
+    loads = orjson.loads
+
+    def counting_loads(data: bytes) -> Any:
+        reads.append(data)
+        return loads(data)
+
+    monkeypatch.setattr(orjson, "loads", counting_loads)
+    redactor = Redactor(["plainSecret1"])
+    assert redactor.encode_plain(_okx_like()) is not None  # its two nulls are its two Nones
+    assert reads == []
+    record = _okx_like()
+    record["response"]["body"]["msg"] = "nullable"
+    assert redactor.encode_plain(record) is not None
+    assert len(reads) == 1

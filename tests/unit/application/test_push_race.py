@@ -185,8 +185,10 @@ def test_a_push_of_an_order_not_yet_terminal_does_not_end_the_wait(
     reads = SlowReads(exchange)
     pushing(exchange, entry_state=state)
     assert run_open(exchange, InMemoryStateStore()).status == "opened"
-    # the fill is the status read's: the stop waits for its answer
-    assert reads.entry_reads() == [f"status {ENTRY}", f"status {ENTRY}", "stop sent"]
+    # the fill is the status read's; the stop went out beside it (application/early_stop.py),
+    # before its answer, and is the position's stop
+    assert reads.entry_reads() == [f"status {ENTRY}", "stop sent", f"status {ENTRY}"]
+    assert exchange.calls.count("submit_algo_stop") == 1
 
 
 @pytest.mark.parametrize("state", [AlgoState.CANCELED, AlgoState.EFFECTIVE])
