@@ -4,6 +4,7 @@ imported without its pydantic / YAML support (entrypoints/di.py), websockets' cl
 by the first stream connection (adapters/common/ws_connect.py). A fresh interpreter shows
 what `status` loads; the options still reach the command converted and checked as before."""
 
+import ast
 import json
 import subprocess
 import sys
@@ -122,3 +123,22 @@ def test_an_option_left_out_or_given_as_text_builds_no_check() -> None:
     assert name._runtime_param.built is None and tags._runtime_param.built is None
     assert count.process_value(ctx, "4") == 4  # a value to convert: typer's own check
     assert count._runtime_param.built is not None
+
+
+def test_the_engine_takes_dependency_injector_only_from_entrypoints_di() -> None:
+    root = Path(__file__).resolve().parents[2]
+    direct = []
+    for path in sorted((root / "entrypoints").rglob("*.py")):
+        if path.name == "di.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            else:
+                continue
+            if any(name.split(".")[0] == "dependency_injector" for name in names):
+                direct.append(f"{path.relative_to(root)}:{node.lineno}")
+    assert direct == [], "import it from entrypoints.di (pydantic and yaml stay out): " + \
+        ", ".join(direct)

@@ -75,3 +75,26 @@ def test_main_pauses_start_up_and_the_command_resumes_it(tmp_path: Path, args: l
     # never starts work and exits with the collector still paused
     assert seen["enabled"] is resumed
     assert (seen["frozen"] > 0) is resumed
+
+
+def test_sim_serve_resumes_the_collector_before_it_serves(
+        collector: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    import simulator.server
+    from entrypoints.cli import app
+
+    seen: dict[str, object] = {}
+
+    class Server:  # stands in for uvicorn's: records the collector's state when it would serve
+        def run(self, sockets: list[object]) -> None:
+            seen.update(enabled=gc.isenabled(), frozen=gc.get_freeze_count())
+            for sock in sockets:
+                sock.close()  # type: ignore[attr-defined]
+
+    monkeypatch.setattr(simulator.server, "make_server", lambda *_, **__: Server())
+    startup_gc.pause()
+    ran = CliRunner().invoke(app, ["sim", "serve", "--port", "0", "--api-key", "k",
+                                   "--secret", "s", "--passphrase", "p"])
+    assert ran.exit_code == 0, ran.output
+    assert seen["enabled"] is True and isinstance(seen["frozen"], int) and seen["frozen"] > 0
