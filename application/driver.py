@@ -6,11 +6,12 @@ an event an action produces is applied at once (depth-first), and order-placing 
 over from before the position went flat are skipped.
 """
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 import attrs
 
 from application.client_ids import allocate_ids
+from application.order_path import StopSent
 from application.pending_stops import PendingStops
 from application.performers import Note, Performer, Venue
 from application.trade_record import TradeRecorder
@@ -42,6 +43,9 @@ from domain.state import PositionStage, PositionState, SymbolState
 from ports.clock import Clock
 from ports.progress import Progress, Silent
 from ports.state import StateStore
+
+# how a stop sent before the event (application/early_stop.py) ended, awaited where it is used
+EarlyResult = Callable[[], Awaitable[StopSent | None]]
 
 _PLACING = (PlaceProtection, ReplaceProtection, PlaceTakeProfit, CloseRunner, DeRisk,
             MarginDeRisk)
@@ -82,17 +86,26 @@ class PositionDriver:
         self._progress = progress or Silent()
         self.recorder = TradeRecorder(venue.orders, store, clock, params)
 
-    async def feed(self, symbol: str, spec: InstrumentSpec, event: PositionEvent) -> DriveResult:
-        """Apply one exchange-observed event and perform everything it calls for."""
-        return await self.feed_all(symbol, spec, (event,))
+    @property
+    def venue(self) -> Venue:
+        return self._venue
+
+    async def feed(self, symbol: str, spec: InstrumentSpec, event: PositionEvent, *,
+                   early: EarlyResult | None = None) -> DriveResult:
+        """Apply one exchange-observed event and perform everything it calls for; early: a
+        stop already sent for it (application/early_stop.py), which the first stop placement
+        adopts or replaces."""
+        return await self.feed_all(symbol, spec, (event,), early=early)
 
     async def feed_all(self, symbol: str, spec: InstrumentSpec,
-                       events: Sequence[PositionEvent]) -> DriveResult:
+                       events: Sequence[PositionEvent], *,
+                       early: EarlyResult | None = None) -> DriveResult:
         """Apply events the exchange shows have all happened already (e.g. TP1, TP2 and the
         stop while we were away), then perform what they call for. The actions of an earlier
         event are not performed against a position the later ones already changed: only the
         last stop placement survives, and nothing is placed once the position is flat."""
         performer = self._performer(symbol, spec)
+        performer.early = early
         state = self._store.get_symbol_state(symbol)
         actions: list[Action] = []
         closed: PositionState | None = None
@@ -111,6 +124,7 @@ class PositionDriver:
         await self._perform_all(performer, symbol, spec, tuple(_last_stop_only(actions)))
         if closed is not None:
             await self._record(performer, symbol, spec, closed)
+        await performer.unadopted()
         await performer.cancel_strays(symbol)
         return self._result(symbol, performer)
 

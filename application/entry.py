@@ -2,6 +2,7 @@
 from the exchange's order status (never assumed from having sent a market order)."""
 
 import enum
+from collections.abc import Callable
 
 import attrs
 
@@ -26,13 +27,14 @@ class EntryOutcome:
     order_status: OrderStatus | None
 
 
-async def place_entry(path: OrderPath, *, intent: OrderIntent,
-                      timeout_s: float) -> EntryOutcome:
+async def place_entry(path: OrderPath, *, intent: OrderIntent, timeout_s: float,
+                      on_accepted: Callable[[], None] | None = None) -> EntryOutcome:
     """Send the entry down the order path; a limit entry waits timeout_s, then what is left is
-    cancelled. The outcome is what the exchange shows, never what was sent."""
+    cancelled. The outcome is what the exchange shows, never what was sent. on_accepted: see
+    OrderPath.send."""
     polls = None if intent.ord_type is OrdType.MARKET else \
         max(1, int(timeout_s / path.timings.status_poll_s))
-    sent = await path.send(intent, wait=Wait.TERMINAL, polls=polls)
+    sent = await path.send(intent, wait=Wait.TERMINAL, polls=polls, on_accepted=on_accepted)
     if sent.settled is Settled.REJECTED:
         outcome = sent.placement.outcome
         assert isinstance(outcome, Rejected)

@@ -13,6 +13,7 @@ import attrs
 
 from application.client_ids import allocate_ids
 from application.driver import DriveResult, PositionDriver
+from application.early_stop import EarlyStop
 from application.entry import EntryOutcome, EntryStatus, place_entry
 from application.gate_reads import GateReads
 from application.order_path import OrderPath
@@ -162,25 +163,49 @@ class OpenPosition:
             await self._account.set_leverage(cmd.symbol, leverage)
         cid = self._persist_pending(cmd, state, book)
         kind = OrdType.MARKET if plan.entry_price is None else OrdType.LIMIT
+        # a market entry's stop goes out with its status read (application/early_stop.py)
+        early = self._early_stop(cmd, spec) if kind is OrdType.MARKET else None
+        try:
+            return await self._enter(cmd, spec, book, cid, kind, early)
+        finally:
+            if early is not None:
+                await early.aclose()
+
+    async def _enter(self, cmd: OpenPositionCommand, spec: InstrumentSpec,
+                     book: BookAtPlacement, cid: str, kind: OrdType,
+                     early: EarlyStop | None) -> OpenPositionDone:
+        plan = cmd.plan
         entry = await place_entry(self._path, intent=OrderIntent(
             spec, plan.side.entry_side, kind, plan.qty, plan.entry_price, False, cid),
-            timeout_s=cmd.entry_timeout_s)
+            timeout_s=cmd.entry_timeout_s, on_accepted=early.start if early else None)
         self._progress.step(f"entry {cid}: {entry.reason}")
         if entry.fill is None:
             if entry.order_status is not None:
                 await self._driver.recorder.entry_ended(
                     cmd.symbol, entry.order_status, attrs.evolve(book, client_order_id=cid))
-            return self._no_position(cmd, entry)
+            notes = await early.withdraw(entry.reason) if early else ()
+            return self._no_position(cmd, entry, notes)
         fill = entry.fill
         try:
             event = EntryFilled(plan.scaled_to(fill.size, spec), fill.avg_price, fill.order_id,
                                 fill.client_order_id)
         except InvalidIntent as exc:
-            return await self._flatten_unplannable(cmd, spec, fill, str(exc))
+            done = await self._flatten_unplannable(cmd, spec, fill, str(exc))
+            notes = await early.withdraw("the fill was closed again") if early else ()
+            return attrs.evolve(done, notes=(*done.notes, *notes))
         if cmd.template:
             self._store.set_symbol_state(cmd.symbol, on_position_opened(
                 self._store.get_symbol_state(cmd.symbol), cmd.template))
-        return _opened(await self._driver.feed(cmd.symbol, spec, event))
+        # the fill is stored at once; the stop sent with the entry is awaited where the
+        # driver places the position's stop
+        return _opened(await self._driver.feed(cmd.symbol, spec, event,
+                                               early=early.result if early else None))
+
+    def _early_stop(self, cmd: OpenPositionCommand, spec: InstrumentSpec) -> EarlyStop:
+        venue = self._driver.venue
+        return EarlyStop(venue.stops, venue.algos, self._store, self._clock, self._params,
+                         spec=spec, side=cmd.plan.side.exit_side, qty=cmd.plan.qty,
+                         stop_price=cmd.plan.stop_price)
 
     def refuse_invalid(self, cmd: OpenPositionCommand) -> None:
         """What can be checked without the exchange, checked before the command sends
@@ -298,14 +323,15 @@ class OpenPosition:
         self._store.set_symbol_state(cmd.symbol, attrs.evolve(state, position_state=pos))
         return cid
 
-    def _no_position(self, cmd: OpenPositionCommand, entry: EntryOutcome) -> OpenPositionDone:
+    def _no_position(self, cmd: OpenPositionCommand, entry: EntryOutcome,
+                     notes: tuple[Note, ...] = ()) -> OpenPositionDone:
         state = self._store.get_symbol_state(cmd.symbol)
         if entry.status is not EntryStatus.UNKNOWN:
             # nothing was filled: the pending intent is done with
             state = attrs.evolve(state, position_state=PositionState())
             self._store.set_symbol_state(cmd.symbol, state)
             self._store.flush()
-        return OpenPositionDone(_ENTRY_OUTCOME[entry.status], entry.reason, state)
+        return OpenPositionDone(_ENTRY_OUTCOME[entry.status], entry.reason, state, notes)
 
 
 _ENTRY_OUTCOME = {EntryStatus.REJECTED: OpenOutcome.ENTRY_REJECTED,

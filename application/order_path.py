@@ -9,19 +9,25 @@ virtual time and an operator can see the numbers in one place.
 import asyncio
 import enum
 import logging
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from decimal import Decimal
 from typing import Any
 
 import attrs
 
-from application.push_race import Lingering, already_pushed, push_before, until_set
+from application.push_race import (
+    Lingering,
+    already_pushed,
+    cancelled,
+    push_before,
+    until_set,
+)
 from application.sentinel import ensure_algo_visible
 from application.unknowns import resolve_order
-from domain.algo import AlgoStopIntent
+from domain.algo import AlgoOrder, AlgoStopIntent
 from domain.evidence import EvidenceRef
 from domain.orders import OrderIntent, OrderStatus
-from domain.outcome import Rejected, Unknown
+from domain.outcome import Accepted, Rejected, Unknown
 from ports.algo_orders import AlgoOrders
 from ports.clock import Clock
 from ports.errors import ExchangeError
@@ -116,23 +122,29 @@ class OrderPath:
         self.lingering = lingering or Lingering()
 
     async def send(self, intent: OrderIntent, *, wait: Wait = Wait.TERMINAL,
-                   polls: int | None = None) -> Sent:
+                   polls: int | None = None,
+                   on_accepted: Callable[[], None] | None = None) -> Sent:
+        """on_accepted: called once the exchange has accepted the order and neither its answer
+        nor a push already queued settled it, just before the reads that wait for it begin
+        (the early stop of a market entry starts there, application/early_stop.py)."""
         subscription = self._streams.subscribe() \
             if self._streams is not None and wait is Wait.TERMINAL else None
         try:  # subscribed before placing: no push is missed
-            return await self._send(intent, wait, polls, subscription)
+            return await self._send(intent, wait, polls, subscription, on_accepted)
         finally:
             if subscription is not None:
                 subscription.close()
 
     async def _send(self, intent: OrderIntent, wait: Wait, polls: int | None,
-                    subscription: EventSubscription | None) -> Sent:
+                    subscription: EventSubscription | None,
+                    on_accepted: Callable[[], None] | None = None) -> Sent:
         placed = await self._orders.submit_order(intent)
         evidence = [placed.evidence]
         outcome = placed.outcome
         if isinstance(outcome, Rejected):
             return Sent(intent, placed, Settled.REJECTED, None, tuple(evidence))
-        status, lookups = None, 0
+        # a placement answered with the order's state after matching (Binance RESULT)
+        status, lookups = placed.order_status, 0
         if isinstance(outcome, Unknown):
             log.warning("order outcome unknown: looking it up by client id", extra={
                 "symbol": intent.inst_id, "client_order_id": intent.client_order_id,
@@ -156,29 +168,43 @@ class OrderPath:
                      extra={**ids, "state": found.status.state.value})
             status, lookups = found.status, found.lookups
         sent = Sent(intent, placed, Settled.PLACED, status, tuple(evidence), lookups)
-        if wait is Wait.ACK:
-            return sent
+        if wait is Wait.ACK or settled_by_answer(placed):
+            return sent  # no status read: the answer is the exchange's record of the end
+        accepted = on_accepted if isinstance(outcome, Accepted) else None
         polls = 1 if wait is Wait.LOOKUP else polls or self.timings.terminal_polls
         reads = self.await_terminal(intent.inst_id, sent.order_id, intent.client_order_id,
                                     polls=polls, stop=(stop := asyncio.Event()))
         if subscription is None:
+            if accepted is not None:
+                accepted()
             seen = await reads
         else:
-            seen = await self._terminal_raced(reads, subscription, intent.client_order_id, stop)
+            seen = await self._terminal_raced(reads, subscription, intent.client_order_id, stop,
+                                              accepted)
         return attrs.evolve(sent, status=seen or status)
 
     async def _terminal_raced(self, reads: Coroutine[Any, Any, OrderStatus | None],
                               subscription: EventSubscription, client_order_id: str,
-                              stop: asyncio.Event) -> OrderStatus | None:
+                              stop: asyncio.Event,
+                              on_accepted: Callable[[], None] | None = None
+                              ) -> OrderStatus | None:
         """The status reads against the order's push: a pushed terminal state (the exchange's
         own record, with its frame as evidence) ends the wait; the read in flight finishes in
-        `lingering` and no further read is sent."""
+        `lingering` and no further read is sent. on_accepted runs only when no push settled
+        the order already (then nothing waits for a read)."""
         pushed = await already_pushed(subscription, lambda e: _terminal(e, client_order_id))
         if pushed is not None:
             reads.close()  # never started: no read is sent
             return pushed
+        if on_accepted is not None:
+            on_accepted()
         task = asyncio.ensure_future(reads)
-        pushed = await push_before(task, subscription, lambda e: _terminal(e, client_order_id))
+        try:
+            pushed = await push_before(task, subscription,
+                                       lambda e: _terminal(e, client_order_id))
+        except asyncio.CancelledError:
+            await cancelled(task)
+            raise
         if pushed is None:
             return await task
         stop.set()
@@ -226,6 +252,16 @@ class OrderPath:
                             evidence=(*sent.evidence, cancel.evidence))
 
 
+def settled_by_answer(placed: OrderPlacement) -> bool:
+    """The placement's answer shows the order terminal, with its evidence and a fill that can
+    be read off it (a fill without its average price is read again): nothing is assumed, the
+    answer is the exchange's observation. A live or partly filled answer is read on as before."""
+    shown = placed.order_status
+    return (isinstance(placed.outcome, Accepted) and shown is not None
+            and shown.evidence is not None and shown.state.is_terminal
+            and (shown.acc_fill_sz <= 0 or shown.avg_px is not None))
+
+
 def _terminal(event: ExchangeEvent, client_order_id: str) -> OrderStatus | None:
     """The pushed status of the order, when it shows the order terminal."""
     if (isinstance(event, OrderUpdate) and event.status.client_order_id == client_order_id
@@ -243,6 +279,8 @@ class StopSent:
     confirmed: bool
     algo_id: str
     reason: str
+    # the exchange's record that showed it open (poll answer or push); None unless confirmed
+    shown: AlgoOrder | None = None
 
     @property
     def may_exist(self) -> bool:
@@ -292,4 +330,4 @@ class StopPath:
         log.info("stop confirmed visible", extra={**ids, "via": seen.via,
                                                   "event": "stop_confirmed"})
         return StopSent(intent, placement, True, algo_id,
-                        f"visible via {seen.via} after {seen.elapsed_ms} ms")
+                        f"visible via {seen.via} after {seen.elapsed_ms} ms", seen.algo_order)

@@ -5,12 +5,12 @@ stop seen open), or None with a note when nothing was proven. Client ids are all
 allocation persisted) before a request leaves, so no id is ever sent for two different orders.
 """
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 
 import attrs
 
-from application.order_path import OrderPath, Sent, Settled, StopPath, Wait
+from application.order_path import OrderPath, Sent, Settled, StopPath, StopSent, Wait
 from application.pending_stops import PendingStops
 from application.protection import cancel_stray_stop, emergency_flatten
 from application.touch import market_books
@@ -27,7 +27,7 @@ from domain.actions import (
     ReplaceProtection,
     TakeProfit,
 )
-from domain.algo import AlgoStopIntent
+from domain.algo import AlgoOrder, AlgoStopIntent
 from domain.events import (
     EmergencyFlat,
     MarginReduced,
@@ -99,6 +99,9 @@ class Performer:
     placed: list[tuple[str, str]] = attrs.field(factory=list)
     # the book read before each limit order placed (exec_quality_roll's spread_p95)
     books: list[BookAtPlacement] = attrs.field(factory=list)
+    # a market entry's stop, sent beside its status read (application/early_stop.py), as it
+    # ended: the first stop placement adopts it when the exchange shows it covering the position
+    early: Callable[[], Awaitable[StopSent | None]] | None = None
 
     def note(self, text: str, needs_attention: bool = False) -> None:
         self.notes.append(Note(text, needs_attention))
@@ -121,6 +124,11 @@ class Performer:
         return StopMoved(action.stop_price, algo_id, cid)
 
     async def _stop(self, side: Side, qty: Decimal, stop_price: Decimal) -> tuple[str, str]:
+        early = await self._take_early()
+        if early is not None:
+            adopted = self._adopt(early, side, qty, stop_price)
+            if adopted is not None:
+                return adopted
         # recorded as a pending stop with the allocation, before the placement leaves
         cid = self.allocate(Role.STOP, 1)[0]
         intent = AlgoStopIntent(self.spec, side, qty, stop_price, cid)
@@ -140,6 +148,59 @@ class Performer:
         if self.pending:  # seen open: the position's stop from the event this returns
             self.pending.settle(cid, flush=False)
         return cid, out.algo_id
+
+    def _adopt(self, early: StopSent, side: Side, qty: Decimal,
+               stop_price: Decimal) -> tuple[str, str] | None:
+        """The stop sent with the entry, as the stop this placement asks for: (client id, algo
+        id or "" when not visible in time), or None when a stop must still be placed (the early
+        one refused, or covering another size: it is then cancelled after the new one, in
+        cancel_strays)."""
+        cid = early.intent.client_algo_id
+        with_entry = f"stop {cid} sent with the entry"
+        if not (early.confirmed or early.may_exist):  # refused: it never rested
+            self.note(f"{with_entry}: {early.reason}; a stop is placed after the fill")
+            if self.pending:
+                self.pending.settle(cid)
+            return None
+        self.placed.append((early.algo_id, cid))
+        if early.confirmed and _covers(early.shown, side, qty, stop_price):
+            self.note(f"stop {cid} at {stop_price} for {qty}: {early.reason} (sent with the "
+                      "entry)")
+            if self.pending:
+                self.pending.settle(cid, flush=False)
+            return cid, early.algo_id
+        self.strays.append((cid, early.algo_id))
+        if self.pending:
+            self.pending.learn(cid, early.algo_id)
+        asked = early.intent
+        if not early.confirmed and (asked.side, asked.size, asked.stop_price) == (
+                side, qty, stop_price):
+            # this very stop was not seen within 1 s of its placement (seed 001 §0.2)
+            self.note(f"stop {cid} at {stop_price} for {qty}: {early.reason} (sent with the "
+                      "entry)", True)
+            return cid, ""
+        shown = early.shown.size if early.shown else None
+        self.note(f"{with_entry} for {asked.size} (exchange shows {shown}) does not cover "
+                  f"{qty}: replaced")
+        return None
+
+    async def _take_early(self) -> StopSent | None:
+        ended, self.early = self.early, None
+        return None if ended is None else await ended()
+
+    async def unadopted(self) -> None:
+        """An early stop no placement took (the event placed no stop) is cancelled like any
+        stop never confirmed as the position's."""
+        early = await self._take_early()
+        if early is None:
+            return
+        cid = early.intent.client_algo_id
+        if early.confirmed or early.may_exist:
+            self.strays.append((cid, early.algo_id))
+            if self.pending:
+                self.pending.learn(cid, early.algo_id)
+        elif self.pending:
+            self.pending.settle(cid)
 
     async def cancel_protection(self, action: CancelProtection) -> None:
         if not (action.algo_id or action.client_algo_id):
@@ -281,6 +342,13 @@ class Performer:
             self.placed.append((sent.order_id, sent.intent.client_order_id))
         if sent.settled is not Settled.PLACED:
             self.note(sent.why, sent.settled is Settled.UNKNOWN)
+
+
+def _covers(shown: AlgoOrder | None, side: Side, qty: Decimal, stop_price: Decimal) -> bool:
+    """The exchange shows the stop open on the exit side, at the trigger, for the whole
+    position (its size, or the whole position whatever it is)."""
+    return shown is not None and shown.state.is_open and shown.side is side and \
+        shown.stop_price == stop_price and (shown.close_position or shown.size == qty)
 
 
 def _cancel_word(result: AlgoCancelResult) -> str:

@@ -60,7 +60,11 @@ async def push_before(read: "asyncio.Future[Any]", subscription: EventSubscripti
     bounds the wait)."""
     while not read.done():
         waiting = asyncio.ensure_future(subscription.next_event())
-        await asyncio.wait({read, waiting}, return_when=asyncio.FIRST_COMPLETED)
+        try:
+            await asyncio.wait({read, waiting}, return_when=asyncio.FIRST_COMPLETED)
+        except asyncio.CancelledError:  # the command was cancelled: nothing waits any more
+            await cancelled(waiting)
+            raise
         if not waiting.done():
             waiting.cancel()  # the read finished first; cancelling a queue wait loses nothing
             await asyncio.gather(waiting, return_exceptions=True)
@@ -69,6 +73,13 @@ async def push_before(read: "asyncio.Future[Any]", subscription: EventSubscripti
         if found is not None:
             return found
     return None
+
+
+async def cancelled(task: "asyncio.Future[Any]") -> None:
+    """Cancel a task of a command that is being cancelled, and let it finish (only a cancelled
+    command cancels its reads)."""
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
 
 
 async def until_set(stop: asyncio.Event | None, sleep: Coroutine[Any, Any, None]) -> None:

@@ -282,7 +282,63 @@ async def binance_open_once(rest_url: str, config: BinanceConfig, i: int
     return (seen - start) * 1000, calls, trips
 
 
-async def run_binance(rest_url: str, ws_url: str, opens: int) -> dict[str, Any]:
+def binance_pushed_at(sink: InMemoryEvidenceSink, first: int, needle: str,
+                      status: str) -> float | None:
+    """When the first user-data frame naming needle with status X came back."""
+    for record in sink.records[first:]:
+        text = json.dumps(record.response)
+        if record.kind == "ws_in" and needle in text and f'"X": "{status}"' in text:
+            return float(record.mono_s)
+    return None
+
+
+async def binance_streams_open_once(rest_url: str, ws_url: str, config: BinanceConfig,
+                                    i: int) -> dict[str, float]:
+    """binance_open_once on an engine whose streams are up (a running `watch`): the user-data
+    stream's ORDER_TRADE_UPDATE and ALGO_UPDATE race the status read and the open algo poll
+    (application/push_race.py); the same times as streams_open_once."""
+    admin(rest_url, "/sim/reset", {})
+    admin(rest_url, "/sim/price", {"instId": BINANCE_BTC, "last": "30000"})
+    clock, sink = SystemClock(), InMemoryEvidenceSink()
+    async with binance_venue(config, BINANCE_CREDS, clock, sink).exchange() as exchange:
+        await exchange.get_account_config()
+        await asyncio.gather(exchange.get_instrument(BINANCE_BTC),
+                             *(exchange.get_balances() for _ in range(4)))
+        await exchange.set_leverage(BINANCE_BTC, Params().tiers.A.leverage)
+        began = clock.monotonic()
+        await exchange.ws_start()
+        ws_start_ms = (clock.monotonic() - began) * 1000
+        first = len(sink.records)
+        start = clock.monotonic()
+        done = await use_cases(exchange, clock, sink).open_position().execute(
+            OpenPositionCommand.of(BINANCE_BTC, PositionSide.LONG, D("0.010"), D("29400.0"),
+                                   D("30300.0"), D("0.004"), D("30600.0"), D("0.003"),
+                                   f"bs{i}"))
+        await exchange.ws_stop()
+    assert done.status == "opened", done
+    entry, stop = f"pxENbs{i}00", f"pxSLbs{i}00"
+    polled = [r for r in sink.records[first:] if r.endpoint.endswith(BINANCE_ALGO[1])
+              and stop in json.dumps(r.response)]
+    status = [r for r in sink.records[first:] if r.endpoint == "GET /fapi/v1/order"
+              and '"FILLED"' in json.dumps(r.response) and entry in json.dumps(r.response)]
+    found = {"entry_ack": rest_answer(sink, first, "POST /fapi/v1/order", entry),
+             "entry_status": answered(status[0]) if status else None,
+             "stop_ack": rest_answer(sink, first, BINANCE_ALGO[0], stop),
+             "stop_poll": answered(polled[0]) if polled else None,
+             "entry_push": binance_pushed_at(sink, first, entry, "FILLED"),
+             "stop_push": binance_pushed_at(sink, first, stop, "NEW")}
+    got = {k: v for k, v in found.items() if v is not None}
+    confirmed = min(got[k] for k in ("stop_poll", "stop_push") if k in got)
+    calls = [r for r in sink.records[first:]
+             if not r.kind.startswith("ws") and answered(r) <= confirmed]
+    out = {k: (v - start) * 1000 for k, v in got.items()}
+    out.update(confirmed=(confirmed - start) * 1000, calls=len(calls),
+               round_trips=round_trips(calls), ws_start=ws_start_ms)
+    return out
+
+
+async def run_binance(rest_url: str, ws_url: str, opens: int,
+                      ws_opens: int = 0) -> dict[str, Any]:
     config = BinanceConfig(rest_url=rest_url, ws_url=ws_url, pacing=False)
     clock = SystemClock()
     async with binance_venue(config, BINANCE_CREDS, clock,
@@ -294,9 +350,12 @@ async def run_binance(rest_url: str, ws_url: str, opens: int) -> dict[str, Any]:
             await exchange.get_balances()
             rtt.append((time.perf_counter() - started) * 1000)
     opened = [await binance_open_once(rest_url, config, i) for i in range(opens)]
+    streamed = [await binance_streams_open_once(rest_url, ws_url, config, i)
+                for i in range(ws_opens)]
     return {"rtt": rtt, "open": [ms for ms, _, _ in opened],
             "open_calls": [n for _, n, _ in opened],
-            "open_round_trips": [t for _, _, t in opened]}
+            "open_round_trips": [t for _, _, t in opened], "streamed": streamed,
+            "ws_start": [r["ws_start"] for r in streamed]}
 
 
 def report_binance(results: dict[str, Any]) -> None:
@@ -308,6 +367,9 @@ def report_binance(results: dict[str, Any]) -> None:
           f"{statistics.median(results['open_calls']):.0f} exchange calls in "
           f"{statistics.median(results['open_round_trips']):.0f} round trips; target "
           f"{budget:.2f} ms; p50 = {p50 / budget:.2f}x the target")
+    if results["streamed"]:
+        print("Binance:", end=" ")
+        report_streams(results, rtt, budget)
 
 
 async def run(rest_url: str, ws_url: str, stops: int, flattens: int,
@@ -392,7 +454,8 @@ def main() -> None:
     binance_opens = args.opens if args.binance_opens is None else args.binance_opens
     if binance_opens:
         with simulator(serve_binance) as (rest_url, ws_url):
-            report_binance(asyncio.run(run_binance(rest_url, ws_url, binance_opens)))
+            report_binance(asyncio.run(run_binance(rest_url, ws_url, binance_opens,
+                                                   min(ws_opens, binance_opens))))
 
 
 @contextlib.contextmanager

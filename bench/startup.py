@@ -5,6 +5,8 @@
 - `prometheus-exec status` on the embedded simulator against that floor plus one probe round
   trip: a fresh `python -c` that imports httpx and typer and GETs OKX's public time from a
   simulator this bench keeps running; target 1.3x.
+- the embedded simulator's own floor, against the same: that `python -c` importing, starting
+  and stopping an EmbeddedSimulator around its GET (no command on it can be faster).
 
 Rounds alternate all measures so load drifts hit them alike; medians are compared, with the
 25th and 75th percentiles as the spread. Commands run in a scratch directory (status writes
@@ -31,10 +33,18 @@ ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 SCRIPT = str(Path(sys.executable).with_name("prometheus-exec"))
 FLOOR = [sys.executable, "-c", "import httpx, typer"]
 RTT_FLOOR = "import httpx, typer; httpx.get({url!r}).raise_for_status()"
+# what any command on an embedded simulator pays before its own work: the floor plus importing,
+# starting and stopping the simulator around one probe round trip (the design's own floor)
+SIM_FLOOR = ("import httpx, typer\n"
+             "from simulator.embedded import EmbeddedSimulator\n"
+             "sim = EmbeddedSimulator(seed=7).start()\n"
+             "httpx.get(sim.rest_url + '/api/v5/public/time').raise_for_status()\n"
+             "sim.stop()")
 CASES = {"--help": [sys.executable, "-m", "entrypoints", "--help"],
          "console script --help": [SCRIPT, "--help"],
          "--version": [sys.executable, "-m", "entrypoints", "--version"],
          "import entrypoints.cli": [sys.executable, "-c", "import entrypoints.cli"],
+         "embedded simulator floor (start, one GET, stop)": [sys.executable, "-c", SIM_FLOOR],
          "status (embedded simulator)": [SCRIPT, "status"]}
 
 
@@ -67,7 +77,8 @@ def main() -> int:
     medians = {name: statistics.median(values) for name, values in samples.items()}
     print(f"| measure | median of {rounds} | p25-p75 | vs its floor |\n|---|---:|---:|---:|")
     for name, values in samples.items():
-        floor = medians["floor + one round trip" if name.startswith("status") else "floor"]
+        on_sim = name.startswith(("status", "embedded"))
+        floor = medians["floor + one round trip" if on_sim else "floor"]
         print(f"| {name} | {spread(values)} | {medians[name] / floor:.2f}x |")
     for name, floor in (("--help", "floor"), ("status (embedded simulator)",
                                               "floor + one round trip")):

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from entrypoints import help_texts as texts
-from entrypoints import logs
+from entrypoints import lazy_options, logs
 from entrypoints.boundary import BadInput, GuardedGroup
 from entrypoints.exit_codes import ExitCode
 from entrypoints.help_format import PlainCommand
@@ -93,6 +93,9 @@ class EngineCommand(PlainCommand):
         ctx.obj.configure_logging()
         return super().invoke(ctx)
 
+    def get_params(self, ctx: Any) -> list[Any]:
+        return lazy_options.installed(super().get_params(ctx))  # as Root.get_params
+
 
 class Root(GuardedGroup):
     def __init__(self, **kwargs: Any) -> None:
@@ -101,6 +104,11 @@ class Root(GuardedGroup):
         for command in self.commands.values():
             if isinstance(command, EngineCommand):
                 command.params.extend(shared)
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        # pydantic only for a value that needs it (issue 14 P3); here, where the help and
+        # completion options typer adds after building the group are in the list too
+        return lazy_options.installed(super().get_params(ctx))
 
 
 app = typer.Typer(name="prometheus-exec", cls=Root, no_args_is_help=True,
@@ -502,6 +510,9 @@ def version() -> None:
 
 
 def main() -> None:
+    from entrypoints import startup_gc
+
+    startup_gc.pause()  # resumed where the command's own work starts (startup_gc.py)
     try:
         app()
     finally:

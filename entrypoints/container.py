@@ -15,13 +15,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
-from dependency_injector import containers, providers
-
 from adapters.clock import SystemClock
 from adapters.evidence import FileEvidenceSink, new_run_dir
 from adapters.evidence.redact import MIN_SECRET_LEN
 from adapters.state import JsonFileStateStore
 from domain.params import Params
+from entrypoints.di import containers, providers
 from entrypoints.settings import Settings, SettingsError
 from ports.clock import Clock
 from ports.evidence import EvidenceSink

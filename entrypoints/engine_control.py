@@ -18,14 +18,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from dependency_injector import providers
-
 from adapters.state.converter import state_converter
 from application.halt import HaltCommand, ResumeCommand
 from application.open_position import OpenPositionCommand
 from entrypoints import control
 from entrypoints.boundary import CommandFailed, classify
 from entrypoints.container import Application
+from entrypoints.di import providers
 from entrypoints.exit_codes import ExitCode
 from entrypoints.results import Forwarded, Result, to_json
 from entrypoints.settings import Settings

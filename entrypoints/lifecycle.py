@@ -6,17 +6,17 @@ attention, never as a plain failure."""
 import asyncio
 import secrets
 import tempfile
-import threading
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import AsyncExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
-from dependency_injector import providers
 
+from entrypoints import startup_gc
 from entrypoints.boundary import BadInput, CommandFailed, classify
 from entrypoints.container import Application, build_container, container_config
+from entrypoints.di import providers
 from entrypoints.exit_codes import ExitCode
 from entrypoints.replay_context import active_replay, replay_container
 from entrypoints.run_manifest import StateEnding, manifest_for, start_git_revision
@@ -91,13 +91,11 @@ def _container(settings: Settings, run_prefix: str,
                 settings, run_prefix=run_prefix, labels={**labels, "venue": settings.venue},
                 rest_url=sim.rest_url, ws_url=sim.ws_url, credentials=creds))
     finally:
-        # uvicorn takes 0.1-0.2 s to wind down (it polls for the exit flag, then waits 0.1 s
-        # for connections); the command's answer need not wait for a throwaway exchange, so
-        # it stops in a thread while the answer is printed and the run packaged (issue 14
-        # P3). Not a daemon: the interpreter waits for it before it finalizes. Exiting with
-        # uvicorn's uvloop thread still running crashed the process at exit (SIGSEGV, exit
-        # 139 after a printed answer) in 2 of ~45 runs of `status`.
-        threading.Thread(target=sim.stop, name="embedded-sim-stop").start()
+        # the throwaway exchange's stop is prompt (simulator/server.py: no serve() loop, no
+        # fixed waits: ~0.3 ms where serve() took 0.15-0.2 s), so the command stops it itself
+        # and nothing of it runs when the interpreter exits (exiting with uvicorn's uvloop
+        # thread alive crashed the process, SIGSEGV, in 2 of ~45 runs of `status`)
+        sim.stop()
 
 
 def _throwaway_keys(exchange: str) -> "tuple[Credentials, dict[str, Any]]":
@@ -134,6 +132,7 @@ def run(container: Application, body: Callable[[Application], Awaitable[T]], *,
                 return await body(container)
             except Exception as exc:
                 raise _after_trades(exc, getattr(sink, "trade_writes", 0)) from exc
+    startup_gc.resume()  # start-up is over: the collector runs over what the command builds
     try:
         return asyncio.run(main())
     except asyncio.CancelledError:

@@ -73,9 +73,8 @@ STAND_IN = {"okx": "okx-demo", "binance": "binance-testnet"}
 def replay_container(replay: ReplayContext, run_prefix: str,
                      labels: dict[str, Any]) -> Any:
     """The container on venue `replay`: the recorded exchange's adapter over the recording."""
-    from dependency_injector import providers
-
     from entrypoints.container import build_container, container_config
+    from entrypoints.di import providers
 
     settings = replay.settings
     exchange = settings.exchange

@@ -87,6 +87,9 @@ def serve(
     _banner(settings, host, sock.getsockname()[1], tls=ssl_certfile is not None,
             show_secret=generated)
     server = make_server(SimRuntime(settings), ssl_certfile, ssl_keyfile, log_level="info")
+    from entrypoints import startup_gc
+
+    startup_gc.resume()  # a long-running server: the collector runs (startup_gc.py)
     server.run(sockets=[sock])
 
 

@@ -7,8 +7,6 @@ selected venue speaks Binance."""
 from collections.abc import Callable
 from typing import Any
 
-from dependency_injector import containers, providers
-
 from adapters.binance import (
     BinanceAccount,
     BinanceAlgos,
@@ -21,6 +19,7 @@ from adapters.binance import (
 )
 from adapters.common.hub import EventHub
 from entrypoints.container import Adapters, jitter_source, venue_application
+from entrypoints.di import containers, providers
 from ports.clock import Clock
 from ports.evidence import EvidenceSink
 from ports.exchange import ExchangeAdapter

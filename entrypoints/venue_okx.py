@@ -7,8 +7,6 @@ command never loads the OKX adapters (and the other way round)."""
 from collections.abc import Callable
 from typing import Any
 
-from dependency_injector import containers, providers
-
 from adapters.common.hub import EventHub
 from adapters.okx import (
     OkxAccount,
@@ -23,6 +21,7 @@ from adapters.okx import (
     exchange_clock_of,
 )
 from entrypoints.container import Adapters, jitter_source, venue_application
+from entrypoints.di import containers, providers
 from ports.clock import Clock
 from ports.evidence import EvidenceSink
 from ports.exchange import ExchangeAdapter

@@ -231,6 +231,10 @@ class OrderPlacement:
     msg: str = ""
     s_code: str = ""
     s_msg: str = ""
+    # The order as the placement's answer shows it after matching (Binance
+    # newOrderRespType=RESULT): the exchange's own record, with this answer as its evidence.
+    # None when the answer carries no such record (OKX; Binance ACK).
+    order_status: OrderStatus | None = None
 
     @property
     def status(self) -> str:

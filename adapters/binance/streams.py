@@ -11,19 +11,22 @@ import contextlib
 import json
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
-from websockets.asyncio.client import ClientConnection, connect
 
 from adapters.binance.config import MARKET_STREAM_PATH, USER_STREAM_PATH, BinanceConfig
 from adapters.binance.decode import LISTEN_KEY_EXPIRED, EventDecoder, event_type
 from adapters.binance.listen_key import ListenKeys
 from adapters.common.frames import FrameRecorder
 from adapters.common.hub import EventHub
+from adapters.common.ws_connect import websockets_connect
 from ports.clock import Clock
 from ports.errors import ExchangeProtocolError
 from ports.exchange_events import ResyncNeeded
+
+if TYPE_CHECKING:
+    from websockets.asyncio.client import ClientConnection
 
 MAX_FRAME = 4 * 1024 * 1024
 log = logging.getLogger(__name__)
@@ -49,7 +52,7 @@ class BinanceStream:
                  connector: Callable[..., Any] | None = None) -> None:
         self.spec = spec
         # websockets' connect, or a stand-in with its `async with` use (the recorded replay)
-        self._connect: Callable[..., Any] = connector or connect
+        self._connect: Callable[..., Any] = connector or websockets_connect
         self._config, self._clock, self._recorder = config, clock, recorder
         self._hub, self._decoder, self._rng, self._keys = hub, decoder, rng, keys
         self.ready = asyncio.Event()
@@ -128,7 +131,7 @@ class BinanceStream:
                 if self._ack.done() and not self._ack.cancelled():
                     self._ack.exception()  # retrieved, so a late refusal is not logged as lost
 
-    async def _subscribe(self, ws: ClientConnection, names: list[str],
+    async def _subscribe(self, ws: "ClientConnection", names: list[str],
                          reader: asyncio.Task[None]) -> None:
         assert self._ack is not None
         self._ack_id += 1
@@ -184,11 +187,11 @@ class BinanceStream:
             gone=lambda: self.restart("listen key gone (-1125): made a new one"),
             failed=lambda why: self._recorder.state(self.spec.url, "keepalive_failed", why))
 
-    async def _send(self, ws: ClientConnection, frame: Any) -> None:
+    async def _send(self, ws: "ClientConnection", frame: Any) -> None:
         self._recorder.frame("ws_out", self.spec.url, frame)
         await ws.send(json.dumps(frame, separators=(",", ":")))
 
-    async def _read(self, ws: ClientConnection) -> None:
+    async def _read(self, ws: "ClientConnection") -> None:
         async for raw in ws:
             text = raw if isinstance(raw, str) else raw.decode("utf-8", "replace")
             try:

@@ -81,7 +81,21 @@ def order_params(symbol: str, side: Side, kind: str, tif: str | None, qty: Decim
         params["positionSide"] = position_side_for(side, reduce_only)
     else:
         params["reduceOnly"] = "true" if reduce_only else "false"
-    return params | {"newClientOrderId": cid, "newOrderRespType": "ACK"}
+    # a MARKET order's RESULT answer is its state after matching (filled, expired), the
+    # exchange's own record of its fill one round trip before a status read could say it
+    answer_type = "RESULT" if kind == "MARKET" else "ACK"
+    return params | {"newClientOrderId": cid, "newOrderRespType": answer_type}
+
+
+def result_status(answer: WriteAnswer) -> OrderStatus | None:
+    """The order a RESULT answer shows; None when its body cannot be read as one (the order
+    was still accepted: its status is then read as after an ACK)."""
+    try:
+        item = structure_one(answer.payload, wire.Order, answer.evidence)
+        with protocol_guard("placed order", answer.evidence):
+            return to_order_status(item, answer.evidence)
+    except ExchangeProtocolError:
+        return None
 
 
 class BinanceTrading:
@@ -114,8 +128,11 @@ class BinanceTrading:
         outcome = write_outcome(judgement, answer.http_status, order_id)
         if judgement.verdict is Verdict.REJECTED and judgement.code == DUPLICATE_CLIENT_ID:
             outcome, order_id = await self._already_placed(symbol, cid, answer)
+        shown = result_status(answer) \
+            if isinstance(outcome, Accepted) and params["newOrderRespType"] == "RESULT" else None
         return OrderPlacement(outcome, symbol, cid, order_id, answer.evidence,
-                              answer.exp_time_ms, judgement.code, judgement.message)
+                              answer.exp_time_ms, judgement.code, judgement.message,
+                              order_status=shown)
 
     async def _already_placed(self, symbol: str, cid: str,
                               answer: WriteAnswer) -> tuple[Accepted | Unknown, str]:

@@ -6,13 +6,13 @@ import contextlib
 import json
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
-from websockets.asyncio.client import ClientConnection, connect
 
 from adapters.common.frames import FrameRecorder
 from adapters.common.hub import EventHub, within
+from adapters.common.ws_connect import websockets_connect
 from adapters.okx.config import OkxConfig
 from adapters.okx.credentials import OkxCredentials
 from adapters.okx.rest import OkxRest
@@ -24,6 +24,9 @@ from ports.clock import Clock
 from ports.errors import ExchangeProtocolError, ExchangeUnavailable
 from ports.evidence import EvidenceSink
 from ports.exchange_events import EventSubscription, ResyncNeeded
+
+if TYPE_CHECKING:
+    from websockets.asyncio.client import ClientConnection
 
 MAX_FRAME = 4 * 1024 * 1024
 log = logging.getLogger(__name__)
@@ -65,7 +68,7 @@ class OkxStream:
         # on_down hears of every lost connection (ops in flight then have unknown outcomes)
         self._on_reply, self._on_down = on_reply, on_down
         # websockets' connect, or a stand-in with its `async with` use (the recorded replay)
-        self._connect: Callable[..., Any] = connector or connect
+        self._connect: Callable[..., Any] = connector or websockets_connect
         self._config, self._credentials, self._clock = config, credentials, clock
         self._recorder, self._hub, self._decoder = recorder, hub, decoder
         self._rng, self._exchange_clock = rng, exchange_clock
@@ -147,7 +150,7 @@ class OkxStream:
                     if ack.done() and not ack.cancelled():
                         ack.exception()  # retrieved, so a late refusal is not logged as lost
 
-    async def _handshake(self, ws: ClientConnection, reader: asyncio.Task[None]) -> None:
+    async def _handshake(self, ws: "ClientConnection", reader: asyncio.Task[None]) -> None:
         assert self._login_ack is not None and self._subs_ack is not None
         if self.spec.login:
             epoch_s = (self._clock.now_ms() + self._exchange_clock.offset_ms()) // 1000
@@ -182,7 +185,7 @@ class OkxStream:
             raise ConnectionError(f"connection closed before {what}")
         raise TimeoutError(f"no {what} within {self._config.ws_handshake_timeout_s} s")
 
-    async def _serve(self, ws: ClientConnection, reader: asyncio.Task[None]) -> None:
+    async def _serve(self, ws: "ClientConnection", reader: asyncio.Task[None]) -> None:
         keepalive = asyncio.create_task(self._keepalive(ws))
         try:
             await asyncio.wait({reader, keepalive}, return_when=asyncio.FIRST_COMPLETED)
@@ -192,7 +195,7 @@ class OkxStream:
             raise ConnectionError(str(reader.exception()))
         raise ConnectionError(f"closed (code {ws.close_code}, reason {ws.close_reason!r})")
 
-    async def _keepalive(self, ws: ClientConnection) -> None:
+    async def _keepalive(self, ws: "ClientConnection") -> None:
         # OKX drops a connection after 30 s without traffic: ping once either direction has
         # been quiet for ws_ping_idle_s, and give up on the connection if no pong comes back
         config = self._config
@@ -228,13 +231,13 @@ class OkxStream:
             raise ConnectionError(f"{self.spec.service} stream is not up")
         await self._send(ws, frame)
 
-    async def _send(self, ws: ClientConnection, frame: Any) -> None:
+    async def _send(self, ws: "ClientConnection", frame: Any) -> None:
         text = frame if isinstance(frame, str) else json.dumps(frame, separators=(",", ":"))
         self._recorder.frame("ws_out", self.spec.url, frame)
         self._last_tx = self._clock.monotonic()
         await ws.send(text)
 
-    async def _read(self, ws: ClientConnection) -> None:
+    async def _read(self, ws: "ClientConnection") -> None:
         async for raw in ws:
             text = raw if isinstance(raw, str) else raw.decode("utf-8", "replace")
             self._last_rx = self._clock.monotonic()

@@ -4,6 +4,7 @@ orders rest until `fill_order`; market orders fill at the current price."""
 
 import asyncio
 from collections import deque
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -91,6 +92,10 @@ class FakeBook:
         # share of a market order the book fills at once (None: all); the rest rests
         self.market_fill_ratio: Decimal | None = None
         self.push_algo_updates = False
+        # a venue whose placement answer shows the order after matching (Binance RESULT):
+        # given the order as the book holds it then, what the answer shows. None: the answer
+        # shows no order (OKX, Binance ACK)
+        self.placement_answer: Callable[[OrderStatus], OrderStatus] | None = None
         self.scripted: dict[str, deque[Any]] = {}
         self.calls: list[str] = []
         self.before_submit: list[Any] = []

@@ -51,8 +51,11 @@ class FakeOrders:
         outcome: Outcome = Unknown("dropped after accept") if scripted == "drop" \
             else Accepted(order_id)
         shown = "" if scripted == "drop" else order_id
+        answered = None if book.placement_answer is None or not shown else \
+            book.placement_answer(attrs.evolve(book.order_book[order_id], evidence=ev))
         return OrderPlacement(outcome, intent.inst_id, cid, shown, ev, exp,
-                              "0" if shown else "", "", "0" if shown else "", "")
+                              "0" if shown else "", "", "0" if shown else "", "",
+                              order_status=answered)
 
     async def get_order_status(self, *, symbol: str, order_id: str | None,
                                client_order_id: str | None) -> OrderLookup:

@@ -56,7 +56,7 @@ def test_a_market_order_carries_no_price_and_reduce_only_in_one_way_mode() -> No
                                          reduce_only=True, client_order_id="pxFLa00"))
     assert sent(mock) == {"symbol": "BTCUSDC", "side": "SELL", "type": "MARKET",
                           "quantity": "0.02", "reduceOnly": "true",
-                          "newClientOrderId": "pxFLa00", "newOrderRespType": "ACK"}
+                          "newClientOrderId": "pxFLa00", "newOrderRespType": "RESULT"}
 
 
 @pytest.mark.parametrize(("ord_type", "wire"), [
@@ -75,6 +75,60 @@ def test_submit_order_places_a_validated_intent(ord_type: OrdType,
     assert (params["type"], params.get("timeInForce")) == wire
     assert (params["quantity"], params.get("price"), params["reduceOnly"]) == (
         "0.05", None if price is None else "31000.1", "true")
+
+
+def market(ex: ExchangeAdapter) -> Any:
+    return ex.place_market(symbol="BTCUSDC", side=Side.BUY, qty=D("0.01"), reduce_only=False,
+                           client_order_id="pxENintent1a00")
+
+
+def test_a_market_order_answered_with_result_carries_the_order_after_matching() -> None:
+    # the simulator answers a RESULT placement with the same order view as GET /fapi/v1/order
+    # (simulator/binance/views.py order_view), so the recorded filled order is its body
+    mock = MockBinance(FakeClock())
+    mock.on("POST", ORDER, "order_filled")
+    placement, sink = run(mock, market)
+    assert placement.outcome == Accepted("5000000002")
+    shown = placement.order_status
+    assert shown is not None and shown.state is OrderState.FILLED
+    assert (shown.acc_fill_sz, shown.avg_px, shown.client_order_id) == (
+        D("0.01"), D("30006"), "pxENintent1a00")
+    assert shown.evidence == placement.evidence  # the answer is its evidence
+    assert sink.records[placement.evidence.seq].endpoint == f"POST {ORDER}"
+
+
+def test_a_result_answer_still_new_is_carried_as_new() -> None:
+    mock = MockBinance(FakeClock())
+    mock.on("POST", ORDER, "order_market_ack")
+    placement, _ = run(mock, market)
+    assert placement.order_status is not None
+    assert (placement.order_status.state, placement.order_status.acc_fill_sz) == (
+        OrderState.LIVE, D(0))
+
+
+def test_an_unreadable_result_answer_is_still_an_accepted_order_with_no_status() -> None:
+    mock = MockBinance(FakeClock())
+    body = copy.deepcopy(fixture("order_filled"))
+    body["body"]["status"] = "SOMETHING_NEW"
+    mock.on("POST", ORDER, body)
+    placement, _ = run(mock, market)
+    assert placement.outcome == Accepted("5000000002")
+    assert placement.order_status is None
+
+
+def test_a_limit_order_is_answered_with_ack_and_carries_no_status() -> None:
+    mock = MockBinance(FakeClock())
+    mock.on("POST", ORDER, "order_filled")
+    placement, _ = run(mock, lambda ex: limit(ex, "gtc"))
+    assert sent(mock)["newOrderRespType"] == "ACK"
+    assert placement.order_status is None
+
+
+def test_a_refused_market_order_carries_no_status() -> None:
+    mock = MockBinance(FakeClock())
+    mock.on("POST", ORDER, "error_2019_margin")
+    placement, _ = run(mock, market)
+    assert isinstance(placement.outcome, Rejected) and placement.order_status is None
 
 
 @pytest.mark.parametrize(("side", "reduce_only", "position_side"), [

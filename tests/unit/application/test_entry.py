@@ -4,9 +4,11 @@ long a limit entry is given before what is left is cancelled."""
 import asyncio
 from decimal import Decimal
 
+import attrs
+
 from application.entry import EntryOutcome, EntryStatus, place_entry
 from application.order_path import OrderPath, Timings
-from domain.orders import OrderIntent, OrderState, OrdType, Side
+from domain.orders import OrderIntent, OrderState, OrderStatus, OrdType, Side
 from domain.outcome import Rejected, Unknown
 from ports.errors import ExchangeUnavailable
 from ports.exchange_types import OrderLookup
@@ -105,3 +107,80 @@ def test_an_entry_still_live_after_a_refused_cancel_is_unknown_with_its_fill() -
     assert out.order_status is not None and out.order_status.state is OrderState.PARTIALLY_FILLED
     assert out.reason == "entry still partially_filled after cancel"
     assert out.fill is not None and out.fill.size == D("0.04")
+
+
+# --- a placement answered with the order after matching (Binance newOrderRespType=RESULT)
+
+def test_a_market_entry_answered_filled_takes_its_fill_from_the_answer() -> None:
+    exchange = FakeExchange(FakeClock())
+    exchange.placement_answer = lambda order: order
+    out = entry(exchange)
+    assert out.status is EntryStatus.FILLED and out.fill is not None
+    assert (out.fill.size, out.fill.avg_price) == (D("0.10"), D("30000"))
+    assert "get_order_status" not in exchange.calls  # the answer was the observation
+    # the fill's evidence is the placement's answer, recorded as every call is
+    [placement] = [r for r in exchange.sink.records if r.endpoint == "POST trade/order"]
+    assert out.fill.evidence is not None and out.order_status is not None
+    assert out.fill.evidence == out.order_status.evidence
+    assert out.fill.evidence.seq == exchange.sink.records.index(placement)
+
+
+def test_an_answer_still_new_or_partly_filled_is_read_on() -> None:
+    for shown, acc in ((OrderState.LIVE, D(0)), (OrderState.PARTIALLY_FILLED, D("0.04"))):
+        exchange = FakeExchange(FakeClock())
+        exchange.placement_answer = lambda order, s=shown, a=acc: attrs.evolve(
+            order, state=s, acc_fill_sz=a)
+        out = entry(exchange)
+        assert exchange.calls.count("get_order_status") == 1
+        assert out.status is EntryStatus.FILLED and out.fill is not None
+        assert out.fill.size == D("0.10")  # from the read, not the answer
+
+
+def test_a_filled_answer_without_its_average_price_is_read_on() -> None:
+    exchange = FakeExchange(FakeClock())
+    exchange.placement_answer = lambda order: attrs.evolve(order, avg_px=None)
+    out = entry(exchange)
+    assert exchange.calls.count("get_order_status") == 1
+    assert out.status is EntryStatus.FILLED and out.fill is not None
+
+
+def test_an_expired_answer_opens_nothing_and_reads_nothing() -> None:
+    exchange = FakeExchange(FakeClock())
+    exchange.market_fill_ratio = D("0")
+
+    def expired(order: OrderStatus) -> OrderStatus:
+        gone = attrs.evolve(order, state=OrderState.CANCELED)
+        exchange.order_book[order.order_id] = gone
+        return gone
+
+    exchange.placement_answer = expired
+    out = entry(exchange)
+    assert out.status is EntryStatus.NOT_FILLED and out.fill is None
+    assert out.reason == "entry canceled with no fill"
+    assert "get_order_status" not in exchange.calls and "cancel_order" not in exchange.calls
+
+
+def test_an_expired_answer_with_a_part_filled_is_that_part() -> None:
+    exchange = FakeExchange(FakeClock())
+    exchange.market_fill_ratio = D("0.4")
+
+    def expired(order: OrderStatus) -> OrderStatus:
+        gone = attrs.evolve(order, state=OrderState.CANCELED)
+        exchange.order_book[order.order_id] = gone
+        return gone
+
+    exchange.placement_answer = expired
+    out = entry(exchange)
+    assert out.status is EntryStatus.FILLED and out.fill is not None
+    assert out.fill.size == D("0.04")
+    assert "get_order_status" not in exchange.calls
+
+
+def test_a_rejected_placement_carries_no_answer_to_read() -> None:
+    exchange = FakeExchange(FakeClock())
+    exchange.placement_answer = lambda order: order
+    exchange.script("submit_order", Rejected("-2019", "Margin is insufficient.", 400))
+    out = entry(exchange)
+    assert out == EntryOutcome(EntryStatus.REJECTED, "-2019: Margin is insufficient.", None,
+                               None)
+    assert exchange.order_book == {}

@@ -121,11 +121,14 @@ def test_a_stop_invisible_for_1500_ms_flattens_and_locks_for_30_minutes(world: W
     assert closing.reduce_only and closing.acc_fill_sz == D("0.10")
 
 
-def test_a_rejected_stop_flattens(world: World) -> None:
+def test_a_stop_rejected_with_the_entry_and_again_after_the_fill_flattens(
+        world: World) -> None:
     exchange, store = world
-    exchange.script("submit_algo_stop", Rejected("51277", "trigger on wrong side"))
+    exchange.script("submit_algo_stop", *[Rejected("51277", "trigger on wrong side")] * 2)
     done = open_(exchange, store)
     assert done.status == "flattened" and not exchange.positions
+    assert exchange.calls.count("submit_algo_stop") == 2
+    assert store.flushed[SYMBOL].pending_stops == ()
 
 
 def test_a_lost_entry_answer_is_resolved_with_exactly_one_order(world: World) -> None:

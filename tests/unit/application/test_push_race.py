@@ -185,8 +185,10 @@ def test_a_push_of_an_order_not_yet_terminal_does_not_end_the_wait(
     reads = SlowReads(exchange)
     pushing(exchange, entry_state=state)
     assert run_open(exchange, InMemoryStateStore()).status == "opened"
-    # the fill is the status read's: the stop waits for its answer
-    assert reads.entry_reads() == [f"status {ENTRY}", f"status {ENTRY}", "stop sent"]
+    # the fill is the status read's; the stop went out beside it (application/early_stop.py),
+    # before its answer, and is the position's stop
+    assert reads.entry_reads() == [f"status {ENTRY}", "stop sent", f"status {ENTRY}"]
+    assert exchange.calls.count("submit_algo_stop") == 1
 
 
 @pytest.mark.parametrize("state", [AlgoState.CANCELED, AlgoState.EFFECTIVE])
@@ -313,3 +315,40 @@ def test_without_a_stop_the_sleep_runs_to_its_end() -> None:
     sleep = CountedSleep()
     asyncio.run(until_set(None, sleep()))
     assert sleep.finished
+
+
+@pytest.mark.parametrize("held", ["status"])
+def test_a_cancelled_open_cancels_the_read_it_was_racing(exchange: FakeExchange,
+                                                           held: str) -> None:
+    # only a cancelled command cancels its reads: none is left running after it. ("poll" is
+    # not listed: the stop's poll goes through application/shared_reads.py, whose read is
+    # shared by every asker of its round and outlives one cancelled asker; asyncio.run
+    # cancels it when the command's loop ends.)
+    never, started = asyncio.Event(), asyncio.Event()
+    read, poll = exchange.orders.get_order_status, exchange.algos.get_open_algo_orders
+
+    async def held_read(**kw: Any) -> Any:
+        if held == "status" and kw["order_id"]:
+            started.set()
+            await never.wait()
+        return await read(**kw)
+
+    async def held_poll(symbol: str) -> Any:
+        if held == "poll":
+            started.set()
+            await never.wait()
+        return await poll(symbol)
+
+    exchange.orders.get_order_status = held_read  # type: ignore[method-assign]
+    exchange.algos.get_open_algo_orders = held_poll  # type: ignore[method-assign]
+
+    async def body() -> None:
+        task = asyncio.ensure_future(
+            wiring.open_position(exchange, InMemoryStateStore()).execute(command()))
+        await started.wait()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert [t for t in asyncio.all_tasks() if t is not asyncio.current_task()] == []
+
+    asyncio.run(body())
