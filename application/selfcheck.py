@@ -21,6 +21,7 @@ from ports.algo_orders import AlgoOrders
 from ports.clock import Clock
 from ports.errors import ExchangeError, ExchangeRejected
 from ports.evidence import EvidenceSink, ExchangeCallRecord
+from ports.exchange_events import EventSubscription, ResyncNeeded
 from ports.exchange_types import AccountConfig, CancelDisposition
 from ports.market import MarketData
 from ports.state import StateStore
@@ -220,9 +221,18 @@ class SelfCheck:
         """Login and subscriptions acknowledged within ws_timeout_s (ws_start returns only
         once every connection is logged in and subscribed)."""
         start = self._clock.monotonic()
+        # a refused login is retried by the streams, so ws_start just does not return: the
+        # gaps they report say why
+        gaps = self._streams.subscribe()
         try:
             await asyncio.wait_for(self._streams.ws_start(), cmd.ws_timeout_s)
+        except TimeoutError:
+            why = await _last_gap(gaps)
+            return Check("websocket login and subscribe", False,
+                         f"not logged in and subscribed within {cmd.ws_timeout_s:g} s"
+                         + (f": {why}" if why else ""))
         finally:
+            gaps.close()
             await self._streams.ws_stop()
         took = self._clock.monotonic() - start
         return Check("websocket login and subscribe", True,
@@ -289,6 +299,15 @@ def _validate(section: Any) -> None:
             _validate(item)
 
 
+async def _last_gap(events: EventSubscription) -> str:
+    """The reason of the last stream gap already queued ("" when none was)."""
+    why = ""
+    while (event := await events.get(0)) is not None:
+        if isinstance(event, ResyncNeeded):
+            why = event.reason
+    return why
+
+
 async def _guarded(name: str, fn: CheckFn) -> Check:
     """Any failure is a failed check line, never a traceback."""
     try:
@@ -296,7 +315,7 @@ async def _guarded(name: str, fn: CheckFn) -> Check:
     except ExchangeError as exc:
         return Check(name, False, f"exchange call did not succeed: {exc}")
     except TimeoutError as exc:
-        return Check(name, False, f"timed out: {exc or 'no answer within the deadline'}")
+        return Check(name, False, f"timed out: {str(exc) or 'no answer within the deadline'}")
     except Exception as exc:
         return Check(name, False, f"check failed: {type(exc).__name__}: {exc}")
 

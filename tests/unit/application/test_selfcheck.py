@@ -1,6 +1,7 @@
 """SelfCheck reports every check and fails on a skewed clock, wrong mode or bad instrument."""
 
 import asyncio
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -125,8 +126,6 @@ def test_any_exception_in_a_check_is_a_failed_line_not_a_traceback(
 
 def test_an_algo_answer_for_another_symbol_fails_the_query_check(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    from decimal import Decimal
-
     from domain.algo import AlgoOrder, AlgoState, WorkingType
     from domain.orders import Side
     exchange = FakeExchange(FakeClock())
@@ -151,8 +150,31 @@ def test_a_websocket_that_never_acknowledges_fails_within_the_deadline(
     monkeypatch.setattr(exchange.streams, "ws_start", silent)
     done = check(exchange, ws_timeout_s=0.05)
     line = next(c for c in done.checks if c.name == "websocket login and subscribe")
-    assert not line.passed and line.detail.startswith("timed out")
+    assert not line.passed
+    assert line.detail == "not logged in and subscribed within 0.05 s"
     assert "ws_stop" in exchange.calls  # the streams are closed again
+
+
+def test_a_refused_websocket_login_is_named_when_the_streams_never_come_up(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from ports.exchange_events import PriceUpdate, ResyncNeeded
+    exchange = FakeExchange(FakeClock())
+
+    async def refused() -> None:  # the streams retry a refused login: ws_start never returns
+        for sub in exchange.subscriptions:
+            sub.offer(ResyncNeeded("private stream lost: LoginRefused: 60007: Invalid sign",
+                                   None))
+            sub.offer(ResyncNeeded("private stream lost: LoginRefused: 60009: Login failed.",
+                                   None))
+            sub.offer(PriceUpdate("BTC-USDT-SWAP", "last", Decimal("1"), 0, None))  # type: ignore[arg-type]
+        await asyncio.Event().wait()
+    monkeypatch.setattr(exchange.streams, "ws_start", refused)
+    done = check(exchange, ws_timeout_s=0.05)
+    line = next(c for c in done.checks if c.name == "websocket login and subscribe")
+    assert not line.passed
+    assert line.detail == ("not logged in and subscribed within 0.05 s: private stream lost: "
+                           "LoginRefused: 60009: Login failed.")
+    assert all(sub.closed for sub in exchange.subscriptions)
 
 
 def test_evidence_that_cannot_be_read_back_fails_the_evidence_check() -> None:
