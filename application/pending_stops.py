@@ -14,6 +14,7 @@ from domain.outcome import Accepted
 from domain.state import (
     PENDING_STOP_FORGET_S,
     pending_stop_ids,
+    with_pending_stops,
     without_pending_stop,
 )
 from ports.algo_orders import AlgoOrders
@@ -28,6 +29,14 @@ class PendingStops:
     def __init__(self, store: StateStore, symbol: str) -> None:
         self._store = store
         self._symbol = symbol
+
+    def record(self, client_algo_id: str, since: int) -> None:
+        """A stop about to be sent whose id was not allocated through the store (selfcheck's
+        test stop), written and flushed before the placement leaves."""
+        state = self._store.get_symbol_state(self._symbol)
+        self._store.set_symbol_state(self._symbol,
+                                     with_pending_stops(state, (client_algo_id,), since))
+        self._store.flush()
 
     def learn(self, client_algo_id: str, algo_id: str) -> None:
         """The exchange's id of a pending stop, from its placement answer."""

@@ -7,6 +7,7 @@ from typing import Any
 import attrs
 
 from application.order_path import StopPath
+from application.pending_stops import PendingStops
 from domain.algo import AlgoStopIntent
 from domain.errors import DomainError
 from domain.ids import Role, client_id
@@ -20,8 +21,9 @@ from ports.algo_orders import AlgoOrders
 from ports.clock import Clock
 from ports.errors import ExchangeError, ExchangeRejected
 from ports.evidence import EvidenceSink, ExchangeCallRecord
-from ports.exchange_types import AccountConfig
+from ports.exchange_types import AccountConfig, CancelDisposition
 from ports.market import MarketData
+from ports.state import StateStore
 from ports.streams import Streams
 
 
@@ -78,8 +80,10 @@ class SelfCheck:
 
     def __init__(self, market: MarketData, account: Account, algos: AlgoOrders,
                  streams: Streams, stops: StopPath, sink: EvidenceSink, clock: Clock,
-                 params: Params) -> None:
+                 params: Params, store: StateStore) -> None:
         self._market = market
+        # the test stop is recorded as pending here (loaded only for --with-orders)
+        self._store = store
         self._account = account
         self._algos = algos
         self._streams = streams
@@ -235,17 +239,28 @@ class SelfCheck:
         far = spec.price_floor(mark / 2)
         intent = AlgoStopIntent(spec, Side.SELL, spec.min_sz, far,
                                 client_id(cmd.intent_id, Role.SELFCHECK))
+        cid = intent.client_algo_id
+        # recorded before it leaves: a selfcheck killed before its cancel is confirmed leaves
+        # the next recovery a stop to cancel by client id, even one not visible yet
+        pending = PendingStops(self._store, symbol)
+        pending.record(cid, self._clock.now_ms() // 1000)
         sent = await self._stops.send(
             intent, deadline_ms=self._params.protection.stop_visibility_deadline_ms)
         if not sent.may_exist and not sent.confirmed:
+            pending.settle(cid)  # refused: nothing is live
             return Check(name, False, f"placement {sent.placement.status}: {sent.reason}")
+        if sent.algo_id:
+            pending.learn(cid, sent.algo_id)
         cancel = await self._algos.cancel_algo(symbol=symbol, algo_id=sent.algo_id or None,
-                                               client_algo_id=intent.client_algo_id)
+                                               client_algo_id=cid)
         canceled = isinstance(cancel.outcome, Accepted)
+        gone = canceled and cancel.disposition is not CancelDisposition.NOT_FOUND
+        if gone:
+            pending.settle(cid)
+        kept = "" if gone else f"; {cid} kept as a pending stop: the next recovery cancels it"
         return Check(name, sent.confirmed and canceled,
-                     f"placed {sent.algo_id or intent.client_algo_id} at {far}, "
-                     f"listed={sent.confirmed} ({sent.reason}), cancel={cancel.status}")
-
+                     f"placed {sent.algo_id or cid} at {far}, "
+                     f"listed={sent.confirmed} ({sent.reason}), cancel={cancel.status}{kept}")
 
 def _rules(spec: InstrumentSpec) -> str:
     """The sizes and prices an order on spec must fit, as the venue publishes them."""

@@ -5,8 +5,9 @@
 
 Each sequence is a fresh simulator and a fresh engine state; each step is one operator action
 (see tests/invariants/machine.py) followed by every invariant check at the exchange. Prints
-sequences, steps, commands by kind, kills, faults by kind and the invariant breaks found (the
-first failing sequence, shrunk with --shrink, is printed in full).
+sequences, steps, commands by kind, kills, how many algo-visibility-delay draws were the 60 s
+variant, faults by kind and the invariant breaks found (the first failing sequence, shrunk with
+--shrink, is printed in full).
 """
 
 import argparse
@@ -44,7 +45,9 @@ def main(argv: list[str] | None = None) -> int:
         print(failure, file=sys.stderr)
     elapsed = time.perf_counter() - started
     print(f"venue {args.venue}  sequences {Tally.sequences}  steps {Tally.steps}  "
-          f"kills {Tally.crashes}  invariant-breaking sequences {breaks}  wall {elapsed:.0f} s "
+          f"kills {Tally.crashes}  60 s visibility delays {Tally.long_delays} of "
+          f"{Tally.faults.get('algo_visibility_delay', 0)}  "
+          f"invariant-breaking sequences {breaks}  wall {elapsed:.0f} s "
           f"({Tally.steps / elapsed:.1f} steps/s)")
     print("commands " + ", ".join(f"{k} {v}" for k, v in sorted(Tally.commands.items())))
     print("seconds per command " + ", ".join(

@@ -98,7 +98,8 @@ def selfcheck(settings: Settings, with_orders: bool, intent_id: str) -> SelfChec
                 venue=settings.venue, symbols=settings.symbols, intent_id=intent_id,
                 required_pos_mode=settings.required_pos_mode,
                 max_clock_skew_ms=settings.max_clock_skew_ms, with_orders=with_orders))
-        done = run(container, body, uses_store=False)
+        # the test stop is recorded as pending in the state store (application/selfcheck.py)
+        done = run(container, body, uses_store=with_orders)
         run_dir = container.adapters.run_dir()
     return SelfCheckResult(
         venue=settings.venue, run_dir=run_dir,

@@ -109,7 +109,7 @@ class UseCases(containers.DeclarativeContainer):
     probe = providers.Factory(_lazy("application.probe:ProbeExecution"), engine, market,
                               account, order_path, sink, progress)
     selfcheck = providers.Factory(_lazy("application.selfcheck:SelfCheck"), market, account,
-                                  algos, streams, stop_path, sink, clock, params)
+                                  algos, streams, stop_path, sink, clock, params, store)
     open_position = providers.Factory(_lazy("application.open_position:OpenPosition"), market,
                                       account, orders, order_path, driver, store, clock, params,
                                       progress)

@@ -121,9 +121,9 @@ def test_selfcheck_refuses_a_skewed_clock(tmp_path: Path) -> None:
             use_case: SelfCheck = c.use_cases.selfcheck()
             return await use_case.execute(RunSelfCheck(
                 "okx-demo", (SYMBOL,), "sc1", with_orders=True))
-        healthy = w.run(check, uses_store=False)
+        healthy = w.run(check, uses_store=True)
         assert healthy.all_passed, healthy.checks
         w.sim.faults.inject("clock_skew", ms=5000)
-        skewed = w.run(check, uses_store=False)
+        skewed = w.run(check, uses_store=True)
         failed = {c.name for c in skewed.checks if not c.passed}
         assert failed == {"rest connectivity and clock skew"}

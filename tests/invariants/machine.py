@@ -64,6 +64,10 @@ class Plan:
         return args + (("--entry-px", str(self.entry_px)) if self.entry_px else ())
 
 
+# the algo_visibility_delay variant only a cancel by client id outlasts (_fault_shape)
+LONG_DELAY_MS = 60_000
+
+
 class Tally:
     """Figures across every machine run in this process (for RELIABILITY.md and bench)."""
 
@@ -72,7 +76,14 @@ class Tally:
     commands: ClassVar[dict[str, int]] = {}
     crashes = 0
     faults: ClassVar[dict[str, int]] = {}
+    long_delays = 0  # algo_visibility_delay draws of the LONG_DELAY_MS variant
     seconds: ClassVar[dict[str, float]] = {}  # wall time per command kind (commands + checks)
+
+    @classmethod
+    def fault(cls, kind: str, params: dict[str, Any]) -> None:
+        cls.faults[kind] = cls.faults.get(kind, 0) + 1
+        if kind == "algo_visibility_delay" and params.get("ms") == LONG_DELAY_MS:
+            cls.long_delays += 1
 
 
 class EngineMachine(RuleBasedStateMachine):
@@ -268,7 +279,7 @@ class EngineMachine(RuleBasedStateMachine):
     def fault(self, kind: str, times: int, skip: int, variant: int) -> None:
         target, params = _fault_shape(kind, variant, self.face)
         self.world.sim.faults.inject(kind, target, times=times, skip=skip, **params)
-        Tally.faults[kind] = Tally.faults.get(kind, 0) + 1
+        Tally.fault(kind, params)
         self.suspended |= kind == "instrument_suspend"
         self._note(f"fault {kind} on {target} x{times} after {skip} {params}")
 
@@ -414,7 +425,7 @@ def _fault_shape(kind: str, variant: int, face: Face = OKX) -> tuple[str, dict[s
             # 60 s outlasts the 1 s sentinel and the stray wait: only a cancel by client id
             # reaches a stop whose answer was lost (the soak's lifecycle 7,198 break), on
             # either face (both cancel an algo their queries do not show yet)
-            return face.algo_place, {"ms": (300, 1500, 5000, 60_000)[variant], **post}
+            return face.algo_place, {"ms": (300, 1500, 5000, LONG_DELAY_MS)[variant], **post}
         case "ws_disconnect" | "ws_refuse":
             return face.user_stream, {}
         case "clock_skew":

@@ -163,3 +163,95 @@ def test_evidence_that_cannot_be_read_back_fails_the_evidence_check() -> None:
     line = next(c for c in done.checks if c.name == "evidence directory writable")
     assert not line.passed and "could not be read back" in line.detail
     assert sink.flushes >= 1
+
+
+def selfcheck_with_store(exchange: FakeExchange, store: Any) -> SelfCheckDone:
+    cmd = RunSelfCheck(venue="sim", symbols=("BTC-USDT-SWAP",), intent_id="sc1",
+                       with_orders=True, with_ws=False)
+    use_case = wiring.selfcheck(exchange, InMemoryEvidenceSink(), store=store)
+    return asyncio.run(use_case.execute(cmd))
+
+
+def test_the_test_stop_is_durable_as_pending_before_it_is_sent_and_settled_once_canceled(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.fakes import InMemoryStateStore
+    exchange, store = FakeExchange(FakeClock()), InMemoryStateStore()
+    submit = exchange.algos.submit_algo_stop
+    durable_at_send: list[list[str]] = []
+
+    async def watched(intent: Any) -> Any:
+        state = store.flushed.get("BTC-USDT-SWAP")
+        durable_at_send.append([p.client_algo_id for p in state.pending_stops] if state else [])
+        return await submit(intent)
+    monkeypatch.setattr(exchange.algos, "submit_algo_stop", watched)
+    done = selfcheck_with_store(exchange, store)
+    assert done.all_passed, done.checks
+    assert durable_at_send == [["pxSCsc100"]]
+    assert store.flushed["BTC-USDT-SWAP"].pending_stops == ()
+
+
+def test_a_selfcheck_killed_before_its_cancel_leaves_the_recovery_a_stop_to_cancel(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from application.recover_protection import RecoverCommand
+    from domain.algo import AlgoState
+    from tests.fakes import InMemoryStateStore
+    exchange, store = FakeExchange(FakeClock()), InMemoryStateStore()
+    exchange.algo_visibility_delay_s = 60  # placed, but the queries do not show it yet
+
+    async def killed(**kw: Any) -> Any:
+        raise asyncio.CancelledError()  # SIGTERM between the placement and its cancel
+    monkeypatch.setattr(exchange.algos, "cancel_algo", killed)
+    with pytest.raises(asyncio.CancelledError):
+        selfcheck_with_store(exchange, store)
+    (algo,) = exchange.algo_book.values()
+    assert algo.state is AlgoState.LIVE
+    assert not asyncio.run(exchange.algos.get_open_algo_orders("BTC-USDT-SWAP"))  # unseen
+    monkeypatch.undo()
+    store.load()  # the next process reads what was flushed
+    asyncio.run(wiring.recover(exchange, store).execute(RecoverCommand(("BTC-USDT-SWAP",))))
+    # cancelled at the exchange by client id while its queries still do not show it
+    assert exchange.algo_book[algo.algo_id].state is AlgoState.CANCELED
+    assert store.flushed["BTC-USDT-SWAP"].pending_stops == ()
+
+
+def test_the_killed_selfchecks_pending_stop_carries_the_exchanges_id(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.fakes import InMemoryStateStore
+    exchange, store = FakeExchange(FakeClock()), InMemoryStateStore()
+
+    async def killed(**kw: Any) -> Any:
+        raise asyncio.CancelledError()
+    monkeypatch.setattr(exchange.algos, "cancel_algo", killed)
+    with pytest.raises(asyncio.CancelledError):
+        selfcheck_with_store(exchange, store)
+    (algo,) = exchange.algo_book.values()
+    pending = store.get_symbol_state("BTC-USDT-SWAP").pending_stops
+    assert [(p.client_algo_id, p.algo_id, p.since) for p in pending] == [
+        ("pxSCsc100", algo.algo_id, exchange.clock.now_ms() // 1000)]
+
+
+def test_a_refused_cancel_keeps_the_test_stop_pending_and_says_so() -> None:
+    from domain.algo import AlgoState
+    from domain.outcome import Rejected
+    from tests.fakes import InMemoryStateStore
+    exchange, store = FakeExchange(FakeClock()), InMemoryStateStore()
+    exchange.script("cancel_algo", Rejected("51000", "Parameter error", 400))
+    done = selfcheck_with_store(exchange, store)
+    line = next(c for c in done.checks if c.name == "algo stop place / see / cancel")
+    assert not line.passed
+    assert line.detail.endswith("pxSCsc100 kept as a pending stop: the next recovery cancels it")
+    pending, = store.get_symbol_state("BTC-USDT-SWAP").pending_stops
+    (algo,) = exchange.algo_book.values()
+    assert (pending.client_algo_id, pending.algo_id) == ("pxSCsc100", algo.algo_id)
+    assert algo.state is AlgoState.LIVE
+
+
+def test_a_refused_test_stop_is_not_left_pending() -> None:
+    from domain.outcome import Rejected
+    from tests.fakes import InMemoryStateStore
+    exchange, store = FakeExchange(FakeClock()), InMemoryStateStore()
+    exchange.script("submit_algo_stop", Rejected("51000", "Parameter sz error", 400))
+    done = selfcheck_with_store(exchange, store)
+    assert not done.all_passed and not exchange.algo_book
+    assert store.get_symbol_state("BTC-USDT-SWAP").pending_stops == ()
+    assert store.flush_count == 2  # recorded before the placement, settled after the refusal

@@ -25,7 +25,7 @@ from ports.evidence import EvidenceSink
 from ports.progress import Progress
 from ports.state import StateStore
 from tests.fake_venue import FakeExchange
-from tests.fakes import InMemoryEvidenceSink
+from tests.fakes import InMemoryEvidenceSink, InMemoryStateStore
 
 DEFAULT = Params()
 
@@ -106,9 +106,10 @@ def probe(ex: FakeExchange, sink: EvidenceSink) -> ProbeExecution:
     return ProbeExecution(engine(ex, sink), ex.market, ex.account, order_path(ex), sink)
 
 
-def selfcheck(ex: FakeExchange, sink: EvidenceSink, params: Params = DEFAULT) -> SelfCheck:
+def selfcheck(ex: FakeExchange, sink: EvidenceSink, params: Params = DEFAULT,
+              store: StateStore | None = None) -> SelfCheck:
     return SelfCheck(ex.market, ex.account, ex.algos, ex.streams, stop_path(ex), sink,
-                     ex.clock, params)
+                     ex.clock, params, store or InMemoryStateStore())
 
 
 def watch(ex: FakeExchange, store: StateStore, params: Params = DEFAULT) -> ProtectionWatch:
