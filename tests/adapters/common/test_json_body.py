@@ -20,9 +20,13 @@ def dumped(body: Any) -> bytes:
     return json.dumps(body, separators=(",", ":")).encode()
 
 
+FLAT = st.one_of(TEXT, st.booleans(), st.none(), st.integers(),
+                 st.integers(min_value=-(2**70), max_value=2**70))
+
+
 @settings(max_examples=500, deadline=None)
-@given(body=st.dictionaries(TEXT, TEXT, max_size=8))
-def test_flat_text_objects_are_written_as_json_dumps_writes_them(body: dict[str, str]) -> None:
+@given(body=st.dictionaries(TEXT, FLAT, max_size=8))
+def test_flat_objects_are_written_as_json_dumps_writes_them(body: dict[str, object]) -> None:
     assert json_body(body) == dumped(body)
 
 
@@ -40,6 +44,7 @@ class Side(str):
 @pytest.mark.parametrize("body", [
     {"instId": "BTC-USDT-SWAP", "side": "buy", "px": "100.5", "sz": "1"},
     {"tag": "é"}, {"tag": "a\x7fb"}, {"tag": 'say "hi"'}, {"px": 1e16}, {"px": 0.1},
-    {"sz": 10**20}, {1: "one"}, {"side": Side("buy")}, {"tag": "\ud800"}, [{"a": "b"}], {}])
+    {"sz": 10**20}, {"sz": -(2**63)}, {"sz": 2**64}, {"reduceOnly": False, "tag": None},
+    {1: "one"}, {True: "t"}, {"side": Side("buy")}, {"tag": "\ud800"}, [{"a": "b"}], {}])
 def test_examples(body: Any) -> None:
     assert json_body(body) == dumped(body)
