@@ -98,7 +98,14 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             chunks: list[bytes] = []
             size = 0
             try:
-                async for chunk in response.content.iter_chunked(CHUNK):
+                stream = response.content
+                if stream.is_eof():
+                    # a small answer arrives with its headers: all of it is in memory already,
+                    # taken without the async iteration (issue 14 P1)
+                    whole = stream.read_nowait()
+                    return response.status, response.headers, \
+                        whole if len(whole) <= max_body else None
+                async for chunk in stream.iter_chunked(CHUNK):
                     size += len(chunk)
                     if size > max_body:
                         return response.status, response.headers, None

@@ -99,6 +99,33 @@ class Outgoing:
         return shown
 
 
+# value types orjson writes as json.dumps does (ints past 64 bits make orjson raise: json.dumps)
+_FLAT = frozenset({str, bool, int, type(None)})
+
+
+def json_body(body: Any) -> bytes:
+    """json.dumps(body, separators=(",", ":")) as UTF-8: the exact bytes signed and sent.
+
+    A flat object of strings, booleans, integers and nulls (every order, cancel and amend body)
+    is written by orjson (≈ 4x faster) when that gives the same bytes: the text is ASCII with
+    no backslash and no DEL, so every string was printable ASCII, which json.dumps writes as
+    itself too (it escapes non-ASCII, control characters and DEL; orjson writes the first and
+    last raw). Any other body (floats, whose form differs, lists, subclasses) goes to
+    json.dumps. A hypothesis test holds the two equal."""
+    if type(body) is dict:
+        for value in body.values():
+            if type(value) not in _FLAT:
+                break
+        else:
+            try:
+                data = orjson.dumps(body)
+            except TypeError:  # a key that is not text, an integer past 64 bits
+                data = b"\\"
+            if data.isascii() and b"\\" not in data and b"\x7f" not in data:
+                return data
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
 def query_string(params: Mapping[str, str]) -> str:
     """urlencode(params, safe=","): the exact text signed and sent. Names and values made only
     of characters urlencode leaves as they are (ids, symbols, numbers) are joined directly."""

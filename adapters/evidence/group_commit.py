@@ -33,7 +33,13 @@ class AppendFile:
             fsync_dir(path.parent, fsync)
 
     def append(self, data: bytes) -> None:
-        view = memoryview(data)
+        written = self._io.write(data)
+        if written == len(data):  # a regular file takes it all at once, but for a full disk
+            self.size += written
+            return
+        if not written:
+            raise EvidenceWriteError(f"could not append to {self.path}")
+        view = memoryview(data)[written:]
         while view:
             written = self._io.write(view)
             if not written:
@@ -66,6 +72,10 @@ class GroupCommit:
         self._thread.start()
 
     def mark_dirty(self, file: AppendFile) -> None:
+        # already in the coming batch: that batch is taken (and fsynced) after this check,
+        # so after the write that came before it
+        if id(file) in self._pending:
+            return
         with self._cond:
             wake = not self._pending  # the thread only sleeps on an empty batch or a deadline
             self._pending[id(file)] = file

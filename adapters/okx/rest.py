@@ -6,7 +6,6 @@ are never retried, except once after 50102 (timestamp expired: not executed) wit
 
 import asyncio
 import contextlib
-import json
 import logging
 import random
 from collections.abc import Callable, Mapping
@@ -20,6 +19,7 @@ from adapters.common.http import (
     Reply,
     deliver,
     http_transport,
+    json_body,
     origin_of,
     query_string,
     response_doc,
@@ -273,10 +273,10 @@ class OkxRest:
                exp_time_ms: int | None) -> Outgoing:
         query = query_string(params) if params else ""
         # serialized once: these exact bytes are both signed and sent
-        text = "" if body is None else json.dumps(body, separators=(",", ":"))
+        data = b"" if body is None else json_body(body)
+        text = data.decode()
         target = f"{self._prefix}{path}?{query}" if query else f"{self._prefix}{path}"
         headers = dict(self._fixed)
-        data = text.encode() if body is not None else b""
         if body is not None:
             headers["Content-Type"] = "application/json"
             headers["Content-Length"] = str(len(data))

@@ -248,3 +248,42 @@ def test_url_on_equals_httpx_copy_with(segments: list[str], query: dict[str, str
     assert ours.raw_path == theirs.raw_path == target.encode("ascii")
     assert str(ours) == str(theirs)
     assert httpx.Request("GET", ours).url == theirs
+
+
+@pytest.mark.parametrize("framing", ["whole", "chunked", "slow"])
+def test_fetch_reads_the_body_in_every_framing_and_caps_it(framing: str) -> None:
+    """A small answer arrives with its headers (taken at once), a chunked one and one that
+    comes later are read on: the same bytes each way, and the cap holds each way."""
+    body = b'{"code":"0","data":[{"ordId":"12345678901234567890"}]}'
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while True:
+            try:
+                await read_request(reader)
+            except asyncio.IncompleteReadError:
+                return
+            if framing == "chunked":
+                half = len(body) // 2
+                writer.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                             b"%x\r\n%s\r\n" % (half, body[:half]))
+                await writer.drain()
+                await asyncio.sleep(0.01)
+                writer.write(b"%x\r\n%s\r\n0\r\n\r\n" % (len(body) - half, body[half:]))
+            elif framing == "slow":
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body))
+                await writer.drain()
+                await asyncio.sleep(0.01)
+                writer.write(body)
+            else:
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s"
+                             % (len(body), body))
+            await writer.drain()
+
+    async def test(transport: AiohttpTransport) -> None:
+        async with Server(answer) as url:
+            got = [await transport.fetch("GET", f"{url}/api/v5/trade/order", {}, b"",
+                                         {"connect": 2.0, "read": 5.0, "pool": None}, cap)
+                   for cap in (len(body), len(body) - 1)]
+        assert [(status, content) for status, _, content in got] == [(200, body), (200, None)]
+
+    with_transport(test)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from adapters.evidence import EvidenceWriteError
+from adapters.evidence.group_commit import AppendFile
 from ports.evidence import SeedDocument
 from tests.adapters.evidence.helpers import call, make_sink
 
@@ -91,3 +92,42 @@ def test_close_after_a_failed_fsync_still_releases_files_and_thread(tmp_path: Pa
     with pytest.raises(OSError):
         sink.close()
     assert threading.active_count() == before - 1  # the evidence-fsync thread has ended
+
+
+def test_a_write_after_a_background_pass_is_fsynced_by_a_later_pass(tmp_path: Path) -> None:
+    """Each write is followed by an fsync of its file: a file still waiting in the batch is
+    not queued again, one whose batch was already taken is."""
+    fsync = CountingFsync()
+    sink = make_sink(tmp_path, fsync=fsync, fsync_interval_s=0.0)
+    for n in range(3):
+        fsync.synced.clear()
+        sink.record_call(call(n))
+        assert fsync.synced.wait(timeout=5.0)  # no flush, no close: the thread's own pass
+    assert fsync.file_syncs >= 3
+    sink.close()
+
+
+class ShortWrites:
+    """A file object that takes at most `most` bytes a call (or none at all)."""
+
+    def __init__(self, most: int) -> None:
+        self.most = most
+        self.data = b""
+
+    def write(self, data: bytes | memoryview) -> int:
+        taken = bytes(data[:self.most])
+        self.data += taken
+        return len(taken)
+
+
+def test_a_short_write_is_continued_and_a_refused_one_raises(tmp_path: Path) -> None:
+    appended = AppendFile(tmp_path / "shard", os.fsync)
+    appended.close()
+    short = ShortWrites(3)
+    appended._io = short  # type: ignore[assignment]
+    appended.append(b"0123456789\n")
+    assert (short.data, appended.size) == (b"0123456789\n", 11)
+    short.most = 0
+    with pytest.raises(EvidenceWriteError):
+        appended.append(b"more\n")
+    assert appended.size == 11
