@@ -182,14 +182,11 @@ def _shared(ctx: typer.Context) -> Shared:
 
 
 def _finish(ctx: typer.Context, result: "Result") -> None:
-    from entrypoints import alerts, reads_day, render
+    from entrypoints import alerts, render
     from entrypoints.results import to_json
 
     doc = to_json(result)
-    finish_runs(doc)  # the run records what is printed, then is packaged
-    run_dir = getattr(result, "run_dir", None)  # a Forwarded result ran in the engine's run
-    if run_dir is not None and reads_day.is_day(run_dir.parent):
-        reads_day.seal(run_dir.parent)  # the day's sums now cover this run too
+    finish_runs(doc)  # the run records what is printed, is packaged, and its day sealed
     render.emit(result, _shared(ctx).as_json)
     if result.exit_code is ExitCode.NEEDS_ATTENTION:
         # after the command's own work and its printed result: an alert never delays either

@@ -58,6 +58,10 @@ class RunScope:
                     sink.finish(outcome)
                 except Exception as exc:  # the next run still gets packaged
                     errors.append(exc)
+            try:
+                _seal_days(sinks)
+            except Exception as exc:
+                errors.append(exc)
             if errors:
                 raise errors[0]
 
@@ -87,6 +91,21 @@ def command_scope(command: str, argv: Sequence[str] | None = None) -> Iterator[R
             scope.finish(None)
         finally:
             _install(signal.SIGTERM, previous)
+
+
+def _seal_days(sinks: Sequence[FinishableSink]) -> None:
+    """A read-only run lives in its day's directory (entrypoints/reads_day.py), whose sums must
+    cover it however the command ended: with a result, an error, Ctrl-C or SIGTERM."""
+    if not sinks:  # --help and input refused before any run: nothing to load
+        return
+    from pathlib import Path
+
+    from entrypoints import reads_day
+
+    days = {Path(sink.run_dir).parent for sink in sinks}
+    for day in sorted(days):
+        if reads_day.is_day(day):
+            reads_day.seal(day)
 
 
 def note_input(name: str, value: Any) -> None:

@@ -45,6 +45,19 @@ def test_read_only_runs_of_a_day_share_one_directory_that_verifies(
     assert Path(str(orders.payload["run_dir"])).parent == Path("runs")
 
 
+def test_a_failed_read_only_run_is_covered_by_the_days_sums_at_once(
+        exchange: Exchange, workdir: Path) -> None:
+    exchange.fresh()
+    assert run_cli(["status"], exchange.env()).code == 0
+    wrong = run_cli(["status", "--json"], {**exchange.env(), "OKX_API_SECRET": "wrong"})
+    assert wrong.code == 1, wrong.stdout
+    day = today_dir(workdir)
+    assert Path(str(wrong.payload["run_dir"])).parent == day.relative_to(workdir)
+    checked = run_cli(["verify", str(day), "--json"], exchange.env())
+    assert checked.code == 0, checked.stdout
+    assert checked.payload["status"] == "intact" and len(checked.payload["segments"]) == 2
+
+
 def test_an_edit_inside_a_segment_or_the_days_sums_breaks_the_day(
         exchange: Exchange, workdir: Path) -> None:
     exchange.fresh()
