@@ -76,6 +76,11 @@ KEY_HINTS = {"50101": "demo key on live or live key on demo",
              "-2014": "the key is malformed", "-1022": "the secret does not belong to the key"}
 
 
+# what the test stop needs; any of them failing means it would be refused or misplaced
+ORDER_PREREQUISITES = ("keys match venue and can trade", "account mode", "position mode",
+                       "instruments: size and precision", "algo order query")
+
+
 class SelfCheck:
     """Run every check, even after one fails, so the operator sees the whole picture."""
 
@@ -109,10 +114,20 @@ class SelfCheck:
         ]
         if cmd.with_ws:
             steps.append(("websocket login and subscribe", lambda: self._ws(cmd)))
-        if cmd.with_orders:
-            steps.append(("algo stop place / see / cancel", lambda: self._algo_roundtrip(cmd)))
         checks = [await _guarded(name, fn) for name, fn in steps]
+        if cmd.with_orders:
+            checks.append(await self._roundtrip_if_ready(cmd, checks))
         return SelfCheckDone(tuple(checks))
+
+    async def _roundtrip_if_ready(self, cmd: RunSelfCheck, checks: list[Check]) -> Check:
+        """The one check that sends an order runs only once the account, keys, mode and
+        instrument it needs have passed: refused keys or a wrong mode send nothing."""
+        name = "algo stop place / see / cancel"
+        failed = [c.name for c in checks if c.name in ORDER_PREREQUISITES and not c.passed]
+        if failed:
+            return Check(name, False, f"not attempted, nothing sent: {', '.join(failed)} "
+                                      "failed first")
+        return await _guarded(name, lambda: self._algo_roundtrip(cmd))
 
     async def _clock_skew(self, cmd: RunSelfCheck) -> Check:
         before = self._clock.now_ms()

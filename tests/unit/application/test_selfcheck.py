@@ -81,6 +81,35 @@ def test_a_key_for_the_other_environment_is_named() -> None:
     assert not failed.passed and "demo key on live" in failed.detail
 
 
+@pytest.mark.parametrize("breaks", ["keys", "account", "pos_mode", "instrument", "algo query"])
+def test_the_test_stop_is_not_sent_when_a_check_it_needs_failed(
+        breaks: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    exchange = FakeExchange(FakeClock())
+    symbols = ("BTC-USDT-SWAP",)
+    failing = {"keys": "keys match venue and can trade", "account": "account mode",
+               "pos_mode": "position mode", "instrument": "instruments: size and precision",
+               "algo query": "algo order query"}[breaks]
+    if breaks == "keys":
+        exchange.script("get_account_config", ExchangeRejected("50113", "Invalid Sign"))
+    elif breaks == "account":
+        exchange.acct_lv = "1"
+    elif breaks == "pos_mode":
+        exchange.pos_mode = "long_short_mode"
+    elif breaks == "instrument":
+        symbols = ("XRP-USDT-SWAP",)
+    else:
+        async def broken(symbol: str) -> tuple[AlgoOrder, ...]:
+            raise RuntimeError("boom")
+        monkeypatch.setattr(exchange.algos, "get_open_algo_orders", broken)
+    done = check(exchange, with_orders=True, symbols=symbols)
+    roundtrip = done.checks[-1]
+    assert roundtrip.name == "algo stop place / see / cancel" and not roundtrip.passed
+    assert roundtrip.detail.startswith("not attempted, nothing sent: ")
+    assert failing in roundtrip.detail
+    assert not exchange.algo_book and not exchange.order_book
+    assert "submit_algo_stop" not in exchange.calls
+
+
 def test_a_refused_algo_placement_is_told_in_words_not_as_a_repr() -> None:
     from domain.outcome import Rejected, Unknown
 
