@@ -228,6 +228,20 @@ def rest_answer(sink: InMemoryEvidenceSink, first: int, endpoint: str,
     return None
 
 
+def timeline(sink: InMemoryEvidenceSink, first: int, start: float,
+             found: dict[str, float | None]) -> dict[str, float]:
+    """ms from the call to each event seen; the stop is confirmed by whichever of its poll
+    answer and its push came first; the REST calls answered by then, and their round trips."""
+    got = {k: v for k, v in found.items() if v is not None}
+    confirmed = min(got[k] for k in ("stop_poll", "stop_push") if k in got)
+    calls = [r for r in sink.records[first:]
+             if not r.kind.startswith("ws") and answered(r) <= confirmed]
+    out = {k: (v - start) * 1000 for k, v in got.items()}
+    out.update(confirmed=(confirmed - start) * 1000, calls=len(calls),
+               round_trips=round_trips(calls))
+    return out
+
+
 async def streams_open_once(rest_url: str, config: OkxConfig, i: int) -> dict[str, float]:
     """The open of open_to_stop_once on an engine whose streams are up (a running `watch`
     handed the command over its control socket): the entry's fill and the stop's visibility
@@ -254,14 +268,7 @@ async def streams_open_once(rest_url: str, config: OkxConfig, i: int) -> dict[st
              "stop_poll": answered(polled[0]) if polled else None,
              "entry_push": pushed_at(sink, first, entry, "filled"),
              "stop_push": pushed_at(sink, first, stop, "live")}
-    got = {k: v for k, v in found.items() if v is not None}
-    confirmed = min(got[k] for k in ("stop_poll", "stop_push") if k in got)
-    calls = [r for r in sink.records[first:]
-             if not r.kind.startswith("ws") and answered(r) <= confirmed]
-    out = {k: (v - start) * 1000 for k, v in got.items()}
-    out.update(confirmed=(confirmed - start) * 1000, calls=len(calls),
-               round_trips=round_trips(calls))
-    return out
+    return timeline(sink, first, start, found)
 
 
 async def binance_open_once(rest_url: str, config: BinanceConfig, i: int
@@ -332,14 +339,7 @@ async def binance_streams_open_once(rest_url: str, ws_url: str, config: BinanceC
              "stop_poll": answered(polled[0]) if polled else None,
              "entry_push": binance_pushed_at(sink, first, entry, "FILLED"),
              "stop_push": binance_pushed_at(sink, first, stop, "NEW")}
-    got = {k: v for k, v in found.items() if v is not None}
-    confirmed = min(got[k] for k in ("stop_poll", "stop_push") if k in got)
-    calls = [r for r in sink.records[first:]
-             if not r.kind.startswith("ws") and answered(r) <= confirmed]
-    out = {k: (v - start) * 1000 for k, v in got.items()}
-    out.update(confirmed=(confirmed - start) * 1000, calls=len(calls),
-               round_trips=round_trips(calls), ws_start=ws_start_ms)
-    return out
+    return timeline(sink, first, start, found) | {"ws_start": ws_start_ms}
 
 
 async def run_binance(rest_url: str, ws_url: str, opens: int,

@@ -91,6 +91,28 @@ def _started(exchange: Exchange, port: int, proc: subprocess.Popen[str], positio
                     "the watch started", proc)
 
 
+def _flat_and_still_watching(exchange: Exchange, port: int,
+                             proc: subprocess.Popen[str]) -> None:
+    wait_for(port, lambda s: value(s, "prometheus_exec_positions", **VENUE) == 0,
+             "watch seeing the position flat", proc)
+    _wait(lambda: _live_stops(exchange) == [], "no stop left", proc)
+    assert proc.poll() is None, proc.communicate()  # still watching
+
+
+def _stop(proc: subprocess.Popen[str], hold: Hold | None) -> tuple[str, str]:
+    """Release what the proxy holds and stop watch with SIGTERM: its stdout and stderr."""
+    if hold is not None:
+        hold.release()
+    proc.send_signal(signal.SIGTERM)
+    return proc.communicate(timeout=60)
+
+
+def _ended_cleanly(proc: subprocess.Popen[str], out: str, err: str) -> None:
+    """watch stopped on SIGTERM and never met a flat position it took for open."""
+    assert "a flat position has no entry side" not in out + err, err
+    assert proc.returncode in (0, -signal.SIGTERM, 143), err
+
+
 @pytest.mark.parametrize("through", ["breakeven", "breakeven-cancel-held", "both-cancel-held"])
 def test_watch_follows_tp1_breakeven_and_a_stop_closing_the_rest(
         exchange: Exchange, workdir: Path, through: str) -> None:
@@ -129,17 +151,10 @@ def test_watch_follows_tp1_breakeven_and_a_stop_closing_the_rest(
             assert new[0]["algoId"] in fired if through.startswith("breakeven") \
                 else fired & {new[0]["algoId"], old["algoId"]}, fired
             hold.release()
-        wait_for(port, lambda s: value(s, "prometheus_exec_positions", **VENUE) == 0,
-                 "watch seeing the position flat", proc)
-        _wait(lambda: _live_stops(exchange) == [], "no stop left", proc)
-        assert proc.poll() is None, proc.communicate()  # still watching
+        _flat_and_still_watching(exchange, port, proc)
     finally:
-        if hold is not None:
-            hold.release()
-        proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=60)
-    assert "a flat position has no entry side" not in out + err, err
-    assert proc.returncode in (0, -signal.SIGTERM, 143), err
+        out, err = _stop(proc, hold)
+    _ended_cleanly(proc, out, err)
     # the old stop's cancel as the exchange answered it: taken, or refused as fired
     word = "already effective" if through.startswith("both") else "accepted"
     assert f"cancel stop {old['algoClOrdId']}: {word} (replaced by" in err, err
@@ -180,17 +195,10 @@ def test_watch_survives_the_price_falling_through_right_after_tp1(
         _wait(lambda: _position(exchange) == [], "the position closed at the exchange", proc)
         if hold is not None:
             hold.release()
-        wait_for(port, lambda s: value(s, "prometheus_exec_positions", **VENUE) == 0,
-                 "watch seeing the position flat", proc)
-        _wait(lambda: _live_stops(exchange) == [], "no stop left", proc)
-        assert proc.poll() is None, proc.communicate()  # still watching
+        _flat_and_still_watching(exchange, port, proc)
     finally:
-        if hold is not None:
-            hold.release()
-        proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=60)
-    assert "a flat position has no entry side" not in out + err, err
-    assert proc.returncode in (0, -signal.SIGTERM, 143), err
+        out, err = _stop(proc, hold)
+    _ended_cleanly(proc, out, err)
     if hold is not None:
         assert f"cancel stop {old['algoClOrdId']}: already effective" in err, err
 
@@ -217,17 +225,10 @@ def test_watch_survives_both_stops_firing_while_the_new_one_is_placed(
         exchange.sim.set_price(SYMBOL, Decimal(old["slTriggerPx"]) - 100)
         _wait(lambda: _position(exchange) == [], "the position closed at the exchange", proc)
         hold.release()
-        wait_for(port, lambda s: value(s, "prometheus_exec_positions", **VENUE) == 0,
-                 "watch seeing the position flat", proc)
-        _wait(lambda: _live_stops(exchange) == [], "no stop left", proc)
-        assert proc.poll() is None, proc.communicate()  # still watching
+        _flat_and_still_watching(exchange, port, proc)
     finally:
-        if hold is not None:
-            hold.release()
-        proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=60)
-    assert "a flat position has no entry side" not in out + err, err
-    assert proc.returncode in (0, -signal.SIGTERM, 143), err
+        out, err = _stop(proc, hold)
+    _ended_cleanly(proc, out, err)
     # the old stop fired before its cancel came: said so, not "accepted"
     assert f"cancel stop {old['algoClOrdId']}: already effective" in err, err
 
@@ -259,9 +260,6 @@ def test_watch_recovering_at_start_while_both_stops_fire(exchange: Exchange,
         _wait(lambda: _live_stops(exchange) == [], "no stop left", proc)
         assert proc.poll() is None, proc.communicate()  # still watching
     finally:
-        hold.release()
-        proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=60)
-    assert "a flat position has no entry side" not in out + err, err
-    assert proc.returncode in (0, -signal.SIGTERM, 143), err
+        out, err = _stop(proc, hold)
+    _ended_cleanly(proc, out, err)
     assert "exchange holds nothing of LONG 0.5 (BETWEEN_TP1_TP2): closed in the store" in err, err

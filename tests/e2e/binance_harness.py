@@ -130,3 +130,10 @@ def long_cmd(intent: str) -> OpenPositionCommand:
     runner of 0.003."""
     return OpenPositionCommand.of(SYMBOL, PositionSide.LONG, D("0.010"), D("29400"), D("30300"),
                                D("0.004"), D("30600"), D("0.003"), intent)
+
+
+def open_long(intent: str) -> Callable[[Application], Awaitable[Any]]:
+    """A body for BinanceWorld.run: OpenPosition with long_cmd(intent)."""
+    async def body(c: Application) -> Any:
+        return await c.use_cases.open_position().execute(long_cmd(intent))
+    return body

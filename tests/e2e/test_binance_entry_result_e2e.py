@@ -7,12 +7,10 @@ import json
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from entrypoints.container import Application
-from tests.e2e.binance_harness import SYMBOL, BinanceWorld, binance_world, long_cmd
+from tests.e2e.binance_harness import SYMBOL, BinanceWorld, binance_world, open_long
 
 D = Decimal
 ORDER = "/fapi/v1/order"
@@ -22,12 +20,6 @@ ORDER = "/fapi/v1/order"
 def bw(tmp_path: Path) -> Iterator[BinanceWorld]:
     with binance_world(tmp_path) as world:
         yield world
-
-
-def open_(intent: str) -> Any:
-    async def body(c: Application) -> Any:
-        return await c.use_cases.open_position().execute(long_cmd(intent))
-    return body
 
 
 def entry_calls(bw: BinanceWorld, cid: str) -> list[tuple[str, dict[str, str]]]:
@@ -46,7 +38,7 @@ def entry_calls(bw: BinanceWorld, cid: str) -> list[tuple[str, dict[str, str]]]:
 
 def test_a_filled_result_answer_is_the_fill_and_no_status_read_follows(
         bw: BinanceWorld) -> None:
-    opened = bw.run(open_("res1"))
+    opened = bw.run(open_long("res1"))
     assert opened.status == "opened", opened
     calls = entry_calls(bw, "pxENres100")
     # the gate's lookup of the intent's entry id, then the placement, and nothing after it
@@ -68,7 +60,7 @@ def test_a_filled_result_answer_is_the_fill_and_no_status_read_follows(
 def test_a_partly_filled_answer_is_read_on_until_the_exchange_shows_the_end(
         bw: BinanceWorld) -> None:
     bw.sim.faults.inject("partial_fill", SYMBOL, ratio=0.5, times=1)
-    opened = bw.run(open_("res2"))
+    opened = bw.run(open_long("res2"))
     calls = entry_calls(bw, "pxENres200")
     methods = [method for method, _ in calls]
     assert methods[:2] == ["GET", "POST"] and "GET" in methods[2:]

@@ -15,7 +15,7 @@ from application.recover_protection import RecoverCommand
 from domain.regime import Regime
 from domain.state import PositionStage
 from entrypoints.container import Application
-from tests.e2e.binance_harness import SYMBOL, BinanceWorld, binance_world, long_cmd
+from tests.e2e.binance_harness import SYMBOL, BinanceWorld, binance_world, long_cmd, open_long
 
 D = Decimal
 
@@ -24,12 +24,6 @@ D = Decimal
 def bw(tmp_path: Path) -> Iterator[BinanceWorld]:
     with binance_world(tmp_path) as world:
         yield world
-
-
-def open_(intent: str) -> Any:
-    async def body(c: Application) -> Any:
-        return await c.use_cases.open_position().execute(long_cmd(intent))
-    return body
 
 
 def manage(bar_close: str | None = None) -> Any:
@@ -45,7 +39,7 @@ def raw_records(run_dir: Path) -> list[dict[str, Any]]:
 
 
 def test_open_stop_take_profits_and_the_runner_exit(bw: BinanceWorld) -> None:
-    opened = bw.run(open_("flow1"))
+    opened = bw.run(open_long("flow1"))
     assert opened.status == "opened", opened
     (entry,) = bw.orders_with("pxENflow100")
     assert (entry["state"], entry["accFillSz"], entry["side"]) == ("filled", "0.01", "buy")
@@ -115,7 +109,7 @@ def test_a_stop_invisible_for_1500_ms_is_flattened_and_the_symbol_locked(
 def test_a_lost_answer_to_an_accepted_entry_leaves_exactly_one_order(bw: BinanceWorld) -> None:
     bw.sim.faults.inject("drop_after_accept", "fapi/v1/order", method="POST", times=1,
                          mode="reset")
-    done = bw.run(open_("drop1"))
+    done = bw.run(open_long("drop1"))
     assert done.status == "opened", done
     (entry,) = bw.orders_with("pxENdrop100")
     assert entry["state"] == "filled"
@@ -127,7 +121,7 @@ def test_a_lost_answer_to_an_accepted_entry_leaves_exactly_one_order(bw: Binance
 
 def test_a_confirmed_stop_cancelled_while_the_engine_was_away_is_placed_again(
         bw: BinanceWorld) -> None:
-    assert bw.run(open_("gone1")).status == "opened"
+    assert bw.run(open_long("gone1")).status == "opened"
     bw.cancel_behind_the_engines_back("pxSLgone100")
     assert bw.live_algos() == []
 

@@ -144,16 +144,21 @@ def test_a_filled_answer_without_its_average_price_is_read_on() -> None:
     assert out.status is EntryStatus.FILLED and out.fill is not None
 
 
-def test_an_expired_answer_opens_nothing_and_reads_nothing() -> None:
-    exchange = FakeExchange(FakeClock())
-    exchange.market_fill_ratio = D("0")
-
+def answer_expired(exchange: FakeExchange) -> None:
+    """The placement's answer is the order ended (expired, as Binance's RESULT may show a
+    market order the book could not fill), whatever part of it filled."""
     def expired(order: OrderStatus) -> OrderStatus:
         gone = attrs.evolve(order, state=OrderState.CANCELED)
         exchange.order_book[order.order_id] = gone
         return gone
 
     exchange.placement_answer = expired
+
+
+def test_an_expired_answer_opens_nothing_and_reads_nothing() -> None:
+    exchange = FakeExchange(FakeClock())
+    exchange.market_fill_ratio = D("0")
+    answer_expired(exchange)
     out = entry(exchange)
     assert out.status is EntryStatus.NOT_FILLED and out.fill is None
     assert out.reason == "entry canceled with no fill"
@@ -163,13 +168,7 @@ def test_an_expired_answer_opens_nothing_and_reads_nothing() -> None:
 def test_an_expired_answer_with_a_part_filled_is_that_part() -> None:
     exchange = FakeExchange(FakeClock())
     exchange.market_fill_ratio = D("0.4")
-
-    def expired(order: OrderStatus) -> OrderStatus:
-        gone = attrs.evolve(order, state=OrderState.CANCELED)
-        exchange.order_book[order.order_id] = gone
-        return gone
-
-    exchange.placement_answer = expired
+    answer_expired(exchange)
     out = entry(exchange)
     assert out.status is EntryStatus.FILLED and out.fill is not None
     assert out.fill.size == D("0.04")
