@@ -1,9 +1,10 @@
 """Output: one JSON object with --json (entrypoints/results.py), a short summary otherwise."""
 
 import json
+import os
 import sys
 from functools import singledispatch
-from typing import Any
+from typing import Any, TextIO
 
 from domain.incident import FOREVER
 from entrypoints.results import (
@@ -22,24 +23,63 @@ from entrypoints.results import (
 from entrypoints.status_table import status_table
 
 
-class StepPrinter:
+class _Lines:
+    """A progress line is a courtesy: when its reader is gone (a pipe closed early, as by
+    `| head`, or a lost terminal) printing stops and the command goes on. A write error raised
+    here would abort a trade half done (an entry filled, its take-profits never placed); the
+    run directory still records the command and its outcome."""
+
+    def __init__(self) -> None:
+        self.reader_gone = False
+
+    def _print(self, line: str, stream: TextIO) -> None:
+        if self.reader_gone:
+            return
+        try:
+            print(line, file=stream, flush=True)
+        except OSError:
+            self.reader_gone = True
+            _quiet(stream)
+
+
+class StepPrinter(_Lines):
     """Progress for a human: each step on stderr as it happens (stdout keeps the summary)."""
 
     def step(self, text: str) -> None:
-        print(f"  · {text}", file=sys.stderr, flush=True)
+        self._print(f"  · {text}", sys.stderr)
 
 
-class JsonLinesPrinter:
+class JsonLinesPrinter(_Lines):
     """watch --json: each event as one JSON object on stdout, as it happens; the result
     object is the last line (JSON Lines)."""
 
     def step(self, text: str) -> None:
-        print(json.dumps({"event": text}, ensure_ascii=False), flush=True)
+        self._print(json.dumps({"event": text}, ensure_ascii=False), sys.stdout)
 
 
 def emit(result: Result, as_json: bool) -> None:
+    """The summary on stdout. A reader gone by now changes nothing the command did: its exit
+    code stays the command's (the run directory holds the same result)."""
     text = json.dumps(to_json(result), sort_keys=True) if as_json else human(result)
-    print(text, flush=True)
+    try:
+        print(text, flush=True)
+    except OSError:
+        _quiet(sys.stdout)
+
+
+def _quiet(stream: TextIO) -> None:
+    """Point a stream whose reader is gone at /dev/null, so what is still buffered, flushed
+    at exit, fails no more (Python would turn that into exit code 120)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+    except OSError:
+        return
+    try:
+        os.dup2(devnull, stream.fileno())
+    except (OSError, ValueError):
+        pass  # not a file (a test's buffer): nothing is flushed to a descriptor at exit
+    finally:
+        os.close(devnull)
 
 
 @singledispatch
