@@ -15,9 +15,15 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
-import httpx
 
 from entrypoints import logs
+from entrypoints.absent import absent
+
+# the first import of httpx in a command (Shared.settings imports this module before any
+# adapter): without httpx's own command-line client, which imports click, rich and pygments
+# (~25 ms of start-up, issue 14 P3) and is never used here
+with absent(("httpx._main",)):
+    import httpx
 
 log = logging.getLogger(__name__)
 

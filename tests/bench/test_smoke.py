@@ -27,7 +27,8 @@ EXPECTED = {
     "profile_okx": ("(ours)", "lifecycles"),
     "recovery_scale": ("floor (20 algo placements / 2 s)", "rate-limit answers", "protected"),
     "replay": ("floor", "exchange", "client"),
-    "startup": ("| floor |", "--help is"),
+    "startup": ("| floor |", "--help is", "| status on a running simulator (okx-demo venue) |",
+                "rate-limit answers (429/50011) to the okx-demo status runs: 0"),
 }
 
 

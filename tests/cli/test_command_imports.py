@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from simulator.embedded import EmbeddedSimulator
 from tests.cli.test_light_import import CLI_PROBE as RUN
 
 # the modules of the use-cases a status does not run (application/ also holds helpers the
@@ -59,3 +60,40 @@ def test_status_uses_the_stack_that_is_set(tmp_path: Path, stack: str,
                                       {"PROMETHEUS_HTTP_STACK": stack})
     assert result["code"] == 0, result["out"]
     assert ("aiohttp" in result["loaded"]) is aiohttp_loaded  # type: ignore[operator]
+
+
+# what a status on venue okx-demo (a host the user points at, no simulator started) does not
+# need (issue 14 P3): httpx's command-line client with click, rich and pygments
+# (entrypoints/alerts.py), dependency_injector's web-framework support with starlette and
+# python_multipart (entrypoints/di.py), and the simulator with its web stack
+NOT_FOR_A_REMOTE_STATUS = ("rich", "pygments", "click", "starlette", "python_multipart",
+                           "simulator", "uvicorn", "httpx._main")
+
+
+def test_status_on_okx_demo_loads_no_cli_client_web_stack_or_simulator(
+        tmp_path: Path) -> None:
+    key, secret, passphrase = "imports-key-01", "imports-secret-01", "imports-Pass-01"
+    with EmbeddedSimulator(api_key=key, secret=secret, passphrase=passphrase, seed=7) as sim:
+        result = run_in_fresh_interpreter(
+            ["status", "--venue", "okx-demo", "--json"], tmp_path,
+            {"OKX_API_KEY": key, "OKX_API_SECRET": secret, "OKX_API_PASSPHRASE": passphrase,
+             "OKX_REST_URL": sim.rest_url, "OKX_WS_URL": sim.ws_url})
+        asked = [str(request["path"]) for request in sim.requests()]
+    assert result["code"] == 0, result["out"]
+    report = json.loads(str(result["out"]))
+    assert [row["symbol"] for row in report["symbols"]] == ["BTC-USDT-SWAP"]
+    assert "/api/v5/account/positions" in asked  # it read the running simulator
+    loaded = set(result["loaded"])  # type: ignore[call-overload]
+    assert "httpx" in loaded and "dependency_injector.containers" in loaded
+    unneeded = {m for m in loaded for name in NOT_FOR_A_REMOTE_STATUS
+                if m == name or m.startswith(name + ".")}
+    assert not unneeded, sorted(unneeded)
+
+
+def test_status_on_the_embedded_simulator_loads_no_httpx_cli_client(tmp_path: Path) -> None:
+    result = run_in_fresh_interpreter(["status", "--json"], tmp_path)
+    assert result["code"] == 0, result["out"]
+    loaded = {name.split(".")[0] for name in result["loaded"]}  # type: ignore[attr-defined]
+    assert "simulator" in loaded and "starlette" in loaded  # it started its simulator
+    assert not loaded & {"rich", "pygments"}, sorted(loaded & {"rich", "pygments"})
+    assert "httpx._main" not in result["loaded"]  # type: ignore[operator]

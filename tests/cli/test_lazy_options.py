@@ -61,14 +61,14 @@ def test_an_option_that_needs_typers_check_still_gets_it(tmp_path: Path) -> None
 DI_THEN_THE_OPTIONAL = (
     "import json, sys\n"
     "import entrypoints.di\n"
-    "before = sorted(m for m in ('pydantic', 'yaml') if m in sys.modules)\n"
-    "import pydantic, yaml\n"
+    "before = sorted(m for m in ('pydantic', 'yaml', 'starlette') if m in sys.modules)\n"
+    "import pydantic, yaml, starlette.requests\n"
     "print(json.dumps({'before': before, 'finders': [type(f).__name__ for f in sys.meta_path],"
     " 'yaml': yaml.safe_load('a: 1'), 'pydantic': pydantic.TypeAdapter(int).validate_python('7'),"
     " 'has': entrypoints.di.providers.Configuration is not None}))")
 
 
-def test_di_leaves_pydantic_and_yaml_importable_afterwards() -> None:
+def test_di_leaves_pydantic_yaml_and_starlette_importable_afterwards() -> None:
     ran = subprocess.run([sys.executable, "-c", DI_THEN_THE_OPTIONAL], capture_output=True,
                          text=True, check=True)
     seen = json.loads(ran.stdout)
