@@ -25,19 +25,26 @@ SMOKE_ARGS: dict[str, tuple[str, ...]] = {
     "recovery_scale": ("--symbols", "2"),
     "replay": ("--calls", "30", "--rounds", "1", "--sessions", "1"),
     "startup": ("--rounds", "1"),
+    "startup_split": ("--rounds", "1"),
 }
 
 
-def command(name: str, smoke: bool) -> list[str]:
-    return [sys.executable, "-m", f"bench.{name}", *(SMOKE_ARGS[name] if smoke else ())]
+# a bench run a second time with these arguments added (a what-if BENCHMARKS.md records)
+VARIANTS: dict[str, tuple[str, ...]] = {"recovery_scale": ("--okx-algo-basis", "instId")}
+
+
+def command(name: str, smoke: bool, variant: tuple[str, ...] = ()) -> list[str]:
+    return [sys.executable, "-m", f"bench.{name}", *(SMOKE_ARGS[name] if smoke else ()),
+            *variant]
 
 
 def main() -> int:
     smoke = "--smoke" in sys.argv[1:]
     failed = 0
     for name in BENCHES:
-        print(f"\n=== bench.{name} ===", flush=True)
-        failed += subprocess.run(command(name, smoke), check=False).returncode != 0
+        for variant in ((), *((VARIANTS[name],) if name in VARIANTS else ())):
+            print(f"\n=== {' '.join((f'bench.{name}', *variant))} ===", flush=True)
+            failed += subprocess.run(command(name, smoke, variant), check=False).returncode != 0
     return 1 if failed else 0
 
 
