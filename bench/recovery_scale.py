@@ -68,6 +68,9 @@ RATE_LIMITED = {"okx": ('"50011"',), "binance": ('"-1003"', '"-1015"')}
 ALGO_WRITES = ("trade/order-algo", "trade/cancel-algos")
 ALGO_BASES = ("uid", "instId")
 PLACEMENT = {"okx": "POST /api/v5/trade/order-algo", "binance": "POST /fapi/v1/algoOrder"}
+# reads of the open algo orders (the sentinels' and the stray sweep's)
+ALGO_READ = {"okx": "GET /api/v5/trade/orders-algo-pending",
+             "binance": "GET /fapi/v1/openAlgoOrders"}
 
 
 @contextlib.contextmanager
@@ -183,7 +186,7 @@ def run(n: int, runs: int, venue: str = "okx", basis: str = "uid") -> dict[str, 
     server = multiprocessing.Process(target=serve, args=(theirs, n, venue, basis), daemon=True)
     server.start()
     out: dict[str, Any] = {"symbols": n, "venue": venue, "basis": basis, "seconds": [],
-                           "last_placement": [], "requests": Counter(),
+                           "last_placement": [], "algo_reads": [], "requests": Counter(),
                            "rate_limited": 0, "protected": [], "needs_attention": 0}
     try:
         rest_url, ws_url = ours.recv()
@@ -194,6 +197,7 @@ def run(n: int, runs: int, venue: str = "okx", basis: str = "uid") -> dict[str, 
                 recover_once(rest_url, ws_url, venue, basis))
             out["seconds"].append(elapsed)
             out["last_placement"].append(last)
+            out["algo_reads"].append(sum(r.endpoint == ALGO_READ[venue] for r in sink.records))
             out["requests"].update(r.endpoint for r in sink.records if r.kind == "rest")
             out["rate_limited"] += rate_limited(sink, venue)
             out["needs_attention"] += sum(s.needs_attention for s in done.symbols)
@@ -224,6 +228,10 @@ def report(result: dict[str, Any]) -> None:
     if result.get("last_placement"):
         print(f"  last stop sent   {' '.join(f'{s:.2f}' for s in result['last_placement'])} s "
               f"after the start (the rest: its confirmation and the sentinel's reads)")
+    if result.get("algo_reads"):
+        limit_note = " (OKX: 20 per 2 s per account)" if venue == "okx" else ""
+        print(f"  open-algo reads  {' '.join(map(str, result['algo_reads']))} per run"
+              + limit_note)
     print(f"  floor ({limit}): {floor:.1f} s")
     print(f"  rate-limit answers {result['rate_limited']} "
           f"({', '.join(RATE_LIMITED[venue])})")

@@ -59,6 +59,32 @@ SPLIT = ("import gc, time\n"
          "    profiler.stop()\n"
          "    open(sys.argv[2], 'w').write(profiler.output_text(show_all=True))\n"
          "sys.stderr.write(f'{imported - started} {done - ran}\\n')")
+# the same imports with attrs' class building timed: each attrs class compiles its methods
+# (__init__, __eq__, __repr__, ...) from generated source when its module is imported
+ATTRS_BUILDS = ("import gc, time\n"
+                "gc.disable()\n"
+                "import attr._make as make\n"
+                "spent, built = [0.0], [0]\n"
+                "def timing(method):\n"
+                "    def timed(*args, **kwargs):\n"
+                "        started = time.perf_counter()\n"
+                "        try:\n"
+                "            return method(*args, **kwargs)\n"
+                "        finally:\n"
+                "            spent[0] += time.perf_counter() - started\n"
+                "    return timed\n"
+                "make._ClassBuilder.__init__ = timing(make._ClassBuilder.__init__)\n"
+                "build = make._ClassBuilder.build_class\n"
+                "def counted(self):\n"
+                "    built[0] += 1\n"
+                "    return build(self)\n"
+                "make._ClassBuilder.build_class = timing(counted)\n"
+                "import importlib, json, sys, contextlib\n"
+                "started = time.perf_counter()\n"
+                "for name in json.load(open(sys.argv[1])):\n"
+                "    with contextlib.suppress(Exception):\n"
+                "        importlib.import_module(name)\n"
+                "print(built[0], spent[0], time.perf_counter() - started)")
 IMPORT_LINE = re.compile(r"import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)")
 
 
@@ -141,6 +167,11 @@ def main() -> int:
                                            for p, us in by_package.most_common(14)))
         print("  largest:    " + ", ".join(f"{m} {us / 1000:.1f}" for m, us in
                                            sorted(extra.items(), key=lambda kv: -kv[1])[:12]))
+        builds = [run([py, "-c", ATTRS_BUILDS, str(listed)], scratch, env).stdout.split()
+                  for _ in range(3)]
+        print(f"attrs classes built by those imports: {builds[0][0]}; building them took "
+              + " / ".join(f"{float(b[1]) * 1000:.0f} of {float(b[2]) * 1000:.0f} ms"
+                           for b in builds) + " of the imports (3 fresh interpreters)")
         try:
             import pyinstrument  # noqa: F401
         except ImportError:

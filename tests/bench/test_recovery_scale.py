@@ -55,5 +55,6 @@ def test_the_instid_what_if_recovers_without_rate_limit_answers(
     result = run(3, 1, "okx", "instId")
     assert result["protected"] == [(3, 3)] and result["rate_limited"] == 0
     assert result["requests"]["POST /api/v5/trade/order-algo"] == 3
+    assert result["algo_reads"] == [result["requests"]["GET /api/v5/trade/orders-algo-pending"]]
     report(result)
     assert "OKX algo limit basis instId" in capsys.readouterr().out
