@@ -41,6 +41,9 @@ def session(settings: Settings, *, run_prefix: str, labels: dict[str, Any] | Non
             metrics: "EngineMetrics | None" = None) -> Iterator[Application]:
     """A container for one command; on venue sim an embedded simulator runs for its duration.
     With metrics, every evidence record, fsync and stop confirmation also updates them."""
+    # the manifest's two git reads run while the container is built (and, on venue sim, while
+    # the simulator starts) instead of being waited for when the manifest is written
+    start_git_revision()
     writable_dir(settings.runs_dir, "runs_dir", create=True)
     with _container(settings, run_prefix, labels or {}) as container:
         if metrics is not None:
@@ -78,7 +81,6 @@ def _container(settings: Settings, run_prefix: str,
         return
     from simulator.embedded import EmbeddedSimulator
 
-    start_git_revision()  # the manifest's git reads run while the simulator starts
     creds, face = _throwaway_keys(settings.exchange)
     sim = EmbeddedSimulator(seed=SIM_SEED, **face).start()
     try:

@@ -11,8 +11,9 @@ from entrypoints.absent import _NotInstalled, absent
 def test_named_modules_and_their_submodules_are_absent_only_inside_the_block() -> None:
     finder = _NotInstalled(("pkg_that_is_absent.cli",))
     for name in ("pkg_that_is_absent.cli", "pkg_that_is_absent.cli.sub"):
-        with pytest.raises(ModuleNotFoundError):
+        with pytest.raises(ModuleNotFoundError, match=f"^No module named '{name}'$") as raised:
             finder.find_spec(name)
+        assert raised.value.name == name  # what `except ImportError as e: e.name` reads
     for name in ("pkg_that_is_absent", "pkg_that_is_absent.client", "json"):
         assert finder.find_spec(name) is None  # left to the other finders
 
