@@ -45,8 +45,10 @@ def pending_line(symbol: str, stop: PendingStopRow) -> str:
     sent = "sent at an unknown time" if stop.age_s is None else f"sent {_age(stop.age_s)} ago"
     head = f"{symbol} pending stop {stop.client_algo_id}{algo}, {sent}"
     if stop.stray:
-        return (f"STRAY STOP {head}: {stop.exchange} at the exchange and no position's stop "
-                "(run `recover` to cancel it)")
+        # recover cancels it, or adopts it when it is a stop of the open position's intent
+        # that covers it (application/recover_steps.py)
+        return f"STRAY STOP {head}: {stop.exchange} at the exchange and no position's stop " \
+            "(run `recover`)"
     if stop.adopted:
         return f"{head}: {stop.exchange}, the position's stop"
     if stop.age_s is not None and stop.age_s >= PENDING_STOP_FORGET_S:

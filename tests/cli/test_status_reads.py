@@ -119,7 +119,7 @@ def test_the_table_colours_only_for_a_terminal_and_shows_locks_and_quality() -> 
     plain = status_table(result, color=False)
     assert "30500 NOT visible" in plain and "loss 4m05s" in plain
     assert "fill 0.90, slip 0.050R, n=12" in plain and "\x1b[" not in plain
-    assert "\x1b[31m" in status_table(result, color=True)
+    assert "\x1b[31m\x1b[1mUNPROTECTED" in status_table(result, color=True)
     assert "\x1b[" not in status_table(attrs.evolve(result, symbols=(
         attrs.evolve(row, protection_gap="", protected=True),)), color=True)
 
@@ -174,19 +174,21 @@ def test_status_lists_pending_stops_and_flags_a_live_one_no_position_owns(
     (line,) = [x for x in stray.stdout.splitlines() if x.startswith("STRAY STOP")]
     assert line.startswith(f"STRAY STOP {SYMBOL} pending stop pxSLpnd101 "
                            f"(algo {placed['algoId']}), sent ")
-    assert line.endswith(": live at the exchange and no position's stop (run `recover` to "
-                         "cancel it)")
+    assert line.endswith(": live at the exchange and no position's stop (run `recover`)")
     as_json = run_cli(["status", "--json"], exchange.env())
     assert as_json.code == ExitCode.NEEDS_ATTENTION
     assert [(p["exchange"], p["stray"], p["algo_id"])
             for p in as_json.payload["symbols"][0]["pending_stops"]] == [
         ("live", True, placed["algoId"]), ("not seen", False, "")]
-    # recover cancels the live one and keeps the unseen one (it may still arrive)
+    # recover adopts the live one (a stop of the position's own intent covering it) and keeps
+    # the unseen one pending (it may still arrive)
     assert run_cli(["recover"], exchange.env()).code == ExitCode.DONE
     after = run_cli(["status", "--json"], exchange.env())
     assert after.code == ExitCode.DONE, after.stdout
-    assert [p["client_algo_id"] for p in after.payload["symbols"][0]["pending_stops"]] == [
-        "pxSLpnd102"]
+    (row,) = after.payload["symbols"]
+    assert [s["client_algo_id"] for s in row["stops"]] == ["pxSLpnd101"]
+    assert row["stored_stop"].startswith("pxSLpnd101@")
+    assert [p["client_algo_id"] for p in row["pending_stops"]] == ["pxSLpnd102"]
 
 
 def test_each_pending_stop_line_says_its_age_and_what_happens_to_it() -> None:
@@ -198,6 +200,9 @@ def test_each_pending_stop_line_says_its_age_and_what_happens_to_it() -> None:
     head = f"{SYMBOL} pending stop pxSLa101"
     assert line(42) == (f"{head}, sent 42 s ago: not among the exchange's open stops (still "
                         "on its way, or gone); the next recovery cancels it by client id")
+    assert line(-3).startswith(f"{head}, sent 0 s ago")  # a record from a clock ahead
+    assert line(59).startswith(f"{head}, sent 59 s ago")
+    assert line(60).startswith(f"{head}, sent 1m00s ago")
     assert line(299).startswith(f"{head}, sent 4m59s ago: not among the exchange's open "
                                 "stops (still on its way")
     assert line(300) == (f"{head}, sent 5m00s ago: not among the exchange's open stops; the "
@@ -206,7 +211,7 @@ def test_each_pending_stop_line_says_its_age_and_what_happens_to_it() -> None:
     assert line(7260, "live", adopted=True, algo="9") == (
         f"{head} (algo 9), sent 2h01m ago: live, the position's stop")
     assert line(None, "live") == (f"STRAY STOP {head}, sent at an unknown time: live at the "
-                                  "exchange and no position's stop (run `recover` to cancel it)")
+                                  "exchange and no position's stop (run `recover`)")
     # only a stray one marks the row and is coloured on a terminal
     row = StatusRow(SYMBOL, "LONG", D(1), D("30000"), D(0), "PRE_TP1", D(1), "pxSLa100@29000",
                     True, (), False, "", True, "", pending_stops=(
@@ -219,5 +224,6 @@ def test_each_pending_stop_line_says_its_age_and_what_happens_to_it() -> None:
         PendingStopRow("pxSLa101", "7", 1, 5, "live", False, True),))
     loud = status_table(attrs.evolve(result, symbols=(stray,)), color=True)
     assert f"\x1b[31m\x1b[1mSTRAY STOP {SYMBOL}" in loud
+    assert f"\x1b[31m\x1b[1m! {SYMBOL}" in loud  # the row too
     plain = status_table(attrs.evolve(result, symbols=(stray,)), color=False).splitlines()
     assert plain[1].startswith(f"! {SYMBOL}") and plain[2].startswith("STRAY STOP")

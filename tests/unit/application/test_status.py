@@ -5,10 +5,17 @@ from decimal import Decimal
 
 import attrs
 
-from application.status import NOT_SEEN, PendingStopView, StatusCommand, StatusReport, SymbolStatus
+from application.status import (
+    NOT_SEEN,
+    PendingStopView,
+    StatusCommand,
+    StatusReport,
+    SymbolStatus,
+    pending_stop_views,
+)
 from domain.algo import AlgoStopIntent
 from domain.orders import Side
-from domain.state import PositionState, pending_stop_ids, with_pending_stops
+from domain.state import PendingStop, PositionStage, pending_stop_ids, with_pending_stops
 from tests.fake_venue import FakeExchange, spec
 from tests.fakes import InMemoryStateStore
 from tests.unit.application import wiring
@@ -110,7 +117,7 @@ def test_a_pending_stop_the_exchange_does_not_show_is_listed_without_alarm() -> 
     exchange, store = opened()
     algo_id = send_stop(exchange, "pxSLop101", hidden_s=60.0)
     record_pending(store, "pxSLop101", now_s(exchange), algo_id)
-    exchange.clock.advance(7)
+    exchange.clock.advance(7.5)  # whole seconds, as the record's time
     report, row = status_of(exchange, store)
     assert row.pending_stops == (PendingStopView("pxSLop101", algo_id, now_s(exchange) - 7, 7,
                                                  NOT_SEEN, adopted=False),)
@@ -133,10 +140,12 @@ def test_a_pending_record_of_the_positions_own_stop_is_no_alarm() -> None:
 
 
 def test_a_flat_symbols_pending_stop_is_never_adopted() -> None:
+    # a flat record may still name its last stop: that stop protects nothing now
     exchange, store = opened()
     exchange.positions.clear()
     state = store.get_symbol_state(SYMBOL)
-    store.set_symbol_state(SYMBOL, attrs.evolve(state, position_state=PositionState()))
+    store.set_symbol_state(SYMBOL, attrs.evolve(state, position_state=attrs.evolve(
+        state.position_state, stage=PositionStage.FLAT)))
     (own,) = exchange.open_algos(SYMBOL)
     record_pending(store, own.client_algo_id, now_s(exchange))
     report, row = status_of(exchange, store)
@@ -154,3 +163,9 @@ def test_pending_stops_cost_status_no_request_of_their_own() -> None:
     exchange.calls.clear()
     _, row = status_of(exchange, store)
     assert len(row.pending_stops) == 2 and exchange.calls == without
+
+
+def test_a_record_with_a_time_has_an_age_and_one_without_none() -> None:
+    views = pending_stop_views((PendingStop("pxSLa101", "", 1), PendingStop("pxSLa102", "", 0)),
+                               (), "", 100)
+    assert [v.age_s for v in views] == [99, None]
