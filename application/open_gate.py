@@ -1,6 +1,7 @@
-"""OpenPosition's checks before anything is sent: the request on its own, the plan against the
-market, whether the intent id was used before, the risk budget, and the open gate's verdict,
-each logged as one CandidateEvaluation (seed 001 §4, §8). A refusal here sends nothing.
+"""The open gate's parts (seed 001 §4, §8): the request checked on its own, the plan against the
+market, whether the intent id was used before, the risk budget, and the gate's verdict with its
+CandidateEvaluation line (or the line of a candidate refused before the gate). OpenPosition runs
+them in order, the instrument's checks between them; nothing here sends an order.
 """
 
 from decimal import Decimal

@@ -2,8 +2,8 @@
 
 If the stop cannot be confirmed the driver flattens the position reduce-only and locks the
 symbol (seed 001 §0.2, §7). The intent and every allocated client id are flushed before the
-request that uses them leaves, so a crash at any step is recoverable. The checks before
-anything is sent are in application/open_gate.py, the command and its outcome in
+request that uses them leaves, so a crash at any step is recoverable. The gate's checks are in
+application/open_gate.py, the command and its outcome in
 application/open_command.py (exported here too: embedders import them from this module).
 """
 
