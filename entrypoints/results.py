@@ -167,7 +167,7 @@ class StatusRow:
     protection_gap: str
     # the stored SymbolState under the seed's field names, as the state store writes it
     symbol_state: dict[str, Any] = attrs.field(factory=dict)
-    # added after the first release: optional for a reader of older output
+    # each stop sent and not yet settled in the store, with what the exchange shows of it
     pending_stops: tuple[PendingStopRow, ...] = ()
 
     @classmethod
