@@ -10,8 +10,8 @@ import attrs
 from application.client_ids import allocate_ids
 from application.driver import PositionDriver
 from application.instruments import InstrumentBook
+from application.notes import Note
 from application.order_path import OrderPath
-from application.performers import Note
 from application.protection import emergency_flatten
 from application.touch import keep_books, market_books
 from domain.events import OperatorClose

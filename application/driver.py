@@ -11,9 +11,11 @@ from collections.abc import Awaitable, Callable, Sequence
 import attrs
 
 from application.client_ids import allocate_ids
+from application.notes import Note
 from application.order_path import StopSent
 from application.pending_stops import PendingStops
-from application.performers import Note, Performer, Venue
+from application.performer_context import Venue
+from application.performers import Performer
 from application.trade_record import TradeRecorder
 from domain.actions import (
     Action,

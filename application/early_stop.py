@@ -24,9 +24,9 @@ import asyncio
 from decimal import Decimal
 
 from application.client_ids import allocate_ids
+from application.notes import Note
 from application.order_path import StopPath, StopSent
 from application.pending_stops import PendingStops
-from application.performers import Note
 from application.protection import cancel_stray_stop
 from domain.algo import AlgoStopIntent
 from domain.ids import Role

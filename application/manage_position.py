@@ -7,8 +7,8 @@ import attrs
 
 from application.driver import PositionDriver
 from application.instruments import InstrumentBook
+from application.notes import Note
 from application.observe import observe
-from application.performers import Note
 from domain.events import BarClosed
 from domain.params import Params
 from domain.playbook import on_regime_shift

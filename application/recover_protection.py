@@ -14,8 +14,8 @@ import attrs
 
 from application.driver import PositionDriver
 from application.instruments import InstrumentBook
+from application.notes import Note
 from application.observe import observe
-from application.performers import Note
 from application.recover_steps import RecoveryFacts, SymbolRecovery, plan_symbol
 from domain.algo import AlgoOrder
 from domain.orders import OrderStatus

@@ -6,9 +6,9 @@ import attrs
 
 from application.driver import PositionDriver
 from application.entry import observed_fill
+from application.notes import Note
 from application.observe import current_id
 from application.pending_stops import cancel_pending_stops
-from application.performers import Note
 from domain.actions import Action, EmergencyFlatten, PlaceProtection, ReplaceProtection
 from domain.algo import AlgoOrder
 from domain.errors import InvalidIntent

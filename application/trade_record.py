@@ -11,7 +11,7 @@ blocks keep their last values (their timestamps say when they were computed).
 
 import attrs
 
-from application.performers import Note
+from application.notes import Note
 from application.touch import intended_prices
 from domain.errors import DomainError
 from domain.health import trade_result

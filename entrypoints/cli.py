@@ -304,6 +304,8 @@ def open_(ctx: typer.Context,
     passed: tuple[str, ...] = ()
     try:
         inst_id = validate.symbol(symbol, "--symbol", settings.venue)
+        if intent_id:  # the request's, like the symbol (a generated one is valid)
+            validate.intent_id(intent_id)
         passed = ("request_valid",)
         plan = validate.PlanFields(
             side=PositionSide.LONG if side is Side.LONG else PositionSide.SHORT,

@@ -99,7 +99,7 @@ class UseCases(containers.DeclarativeContainer):
     shared_orders = providers.Singleton(_lazy("application.shared_reads:shared_orders"), orders)
     stop_path = providers.Factory(_lazy("application.order_path:StopPath"), shared_algos,
                                   streams, clock, lingering)
-    venue = providers.Factory(_lazy("application.performers:Venue"), market, account, orders,
+    venue = providers.Factory(_lazy("application.performer_context:Venue"), market, account, orders,
                               algos, order_path, stop_path)
     driver = providers.Factory(_lazy("application.driver:PositionDriver"), venue, store, clock,
                                params, progress)

@@ -113,7 +113,9 @@ RESUME = Help(
 STATUS = Help(
     "Show positions, stops and locks per symbol.",
     "The exchange's position and open algo stops beside the stored plan and the open gate's "
-    "locks.",
+    "locks, and each stop of ours still pending (sent, not yet settled) with its age and "
+    "whether the exchange shows it. Exit 3 when a position is unprotected or a pending stop is "
+    "live with no position owning it.",
     ("prometheus-exec status --venue okx-demo", "prometheus-exec status --json"))
 
 VERIFY = Help(

@@ -134,6 +134,22 @@ class StopRow:
 
 
 @attrs.frozen
+class PendingStopRow:
+    """A stop of ours sent and not yet settled in the store (application/status.py)."""
+
+    client_algo_id: str
+    algo_id: str
+    since: int
+    age_s: int | None
+    # the state the exchange's open algo orders show ("live"), or "not seen"
+    exchange: str
+    # the open position's recorded stop
+    adopted: bool
+    # live at the exchange and no position's stop: status exits 3
+    stray: bool
+
+
+@attrs.frozen
 class StatusRow:
     symbol: str
     exchange_side: str
@@ -151,6 +167,8 @@ class StatusRow:
     protection_gap: str
     # the stored SymbolState under the seed's field names, as the state store writes it
     symbol_state: dict[str, Any] = attrs.field(factory=dict)
+    # each stop sent and not yet settled in the store, with what the exchange shows of it
+    pending_stops: tuple[PendingStopRow, ...] = ()
 
     @classmethod
     def of(cls, row: "SymbolStatus") -> "StatusRow":
@@ -160,7 +178,10 @@ class StatusRow:
                    row.unrealized_pnl, row.stage, row.stored_qty_open, row.stored_stop,
                    row.stop_confirmed, stops, row.may_open, row.locks,
                    not row.protection_gap, row.protection_gap,
-                   state_converter().unstructure(row.state) if row.state else {})
+                   state_converter().unstructure(row.state) if row.state else {},
+                   tuple(PendingStopRow(p.client_algo_id, p.algo_id, p.since, p.age_s,
+                                        p.exchange, p.adopted, p.stray)
+                         for p in row.pending_stops))
 
 
 @attrs.frozen

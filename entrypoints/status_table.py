@@ -1,9 +1,12 @@
-"""`status` for a terminal: one table row per symbol, an unprotected position highlighted."""
+"""`status` for a terminal: one table row per symbol, an unprotected position highlighted, then
+a line per pending stop (sent, not yet settled in the store), a live one no position owns
+highlighted too."""
 
 import sys
 from collections.abc import Sequence
 
-from entrypoints.results import StatusResult, StatusRow, TableExtras
+from domain.state import PENDING_STOP_FORGET_S
+from entrypoints.results import PendingStopRow, StatusResult, StatusRow, TableExtras
 
 COLUMNS = ("SYMBOL", "SIDE", "SIZE", "ENTRY", "MARK", "UPNL", "STOP", "STAGE", "LOCKS",
            "QUALITY")
@@ -20,7 +23,7 @@ def status_table(result: StatusResult, color: bool | None = None) -> str:
     lines = ["  " + _line(COLUMNS, widths)]
     for row, cells in zip(result.symbols, rows, strict=True):
         text = _line(cells, widths)
-        if row.protection_gap:
+        if row.protection_gap or any(p.stray for p in row.pending_stops):
             text = f"! {text}"
             lines.append(f"{RED}{BOLD}{text}{RESET}" if color else text)
         else:
@@ -29,7 +32,38 @@ def status_table(result: StatusResult, color: bool | None = None) -> str:
         if row.protection_gap:
             warning = f"UNPROTECTED {row.symbol}: {row.protection_gap} (run `recover`)"
             lines.append(f"{RED}{BOLD}{warning}{RESET}" if color else warning)
+    for row in result.symbols:
+        for stop in row.pending_stops:
+            line = pending_line(row.symbol, stop)
+            lines.append(f"{RED}{BOLD}{line}{RESET}" if color and stop.stray else line)
     return "\n".join(lines)
+
+
+def pending_line(symbol: str, stop: PendingStopRow) -> str:
+    """One pending stop: its ids, its age, what the exchange shows and what happens to it."""
+    algo = f" (algo {stop.algo_id})" if stop.algo_id else ""
+    sent = "sent at an unknown time" if stop.age_s is None else f"sent {_age(stop.age_s)} ago"
+    head = f"{symbol} pending stop {stop.client_algo_id}{algo}, {sent}"
+    if stop.stray:
+        # recover cancels it, or adopts it when it is a stop of the open position's intent
+        # that covers it (application/recover_steps.py)
+        return f"STRAY STOP {head}: {stop.exchange} at the exchange and no position's stop " \
+            "(run `recover`)"
+    if stop.adopted:
+        return f"{head}: {stop.exchange}, the position's stop"
+    if stop.age_s is not None and stop.age_s >= PENDING_STOP_FORGET_S:
+        return (f"{head}: not among the exchange's open stops; the next recovery cancels it "
+                f"by client id or, not found, forgets it ({PENDING_STOP_FORGET_S} s after "
+                "it was sent)")
+    return (f"{head}: not among the exchange's open stops (still on its way, or gone); the "
+            "next recovery cancels it by client id")
+
+
+def _age(seconds: int) -> str:
+    if seconds < 60:
+        return f"{max(seconds, 0)} s"
+    hours, rest = divmod(seconds, 3600)
+    return f"{hours}h{rest // 60:02d}m" if hours else f"{rest // 60}m{rest % 60:02d}s"
 
 
 def _line(cells: Sequence[str], widths: Sequence[int]) -> str:

@@ -19,6 +19,7 @@ from adapters.binance.errors import (
 from adapters.binance.rest import BinanceRest, WriteAnswer
 from adapters.binance.translate import SIDE_TEXT, protocol_guard, to_order_status, to_trade
 from adapters.binance.units import price_text, to_quantity
+from adapters.common.cancel_lookup import settle_refused_cancel
 from domain.errors import InvalidIntent
 from domain.orders import (
     ExchangeTrade,
@@ -172,23 +173,10 @@ class BinanceTrading:
     async def _settle_refused(self, symbol: str, order_id: str | None, cid: str | None,
                               answer: WriteAnswer) -> CancelResult:
         # -2011 "Unknown order sent.": filled, canceled or never there; only a lookup says
-        code, msg = answer.judgement.code, answer.judgement.message
-        try:
-            lookup = await self.get_order_status(symbol=symbol, order_id=order_id,
-                                                 client_order_id=cid)
-        except ExchangeError as exc:
-            return CancelResult(Unknown(f"cancel refused {code}, lookup failed: {exc}"), None,
-                                symbol, order_id or "", cid or "", None, answer.evidence)
-        status = lookup.status
-        if status is None:
-            return CancelResult(Accepted(order_id or ""), CancelDisposition.NOT_FOUND, symbol,
-                                order_id or "", cid or "", None, answer.evidence)
-        if status.state.is_terminal:
-            return CancelResult(Accepted(status.order_id), CancelDisposition.ALREADY_TERMINAL,
-                                symbol, status.order_id, status.client_order_id, status,
-                                answer.evidence)
-        return CancelResult(Rejected(code, msg, answer.http_status), None, symbol,
-                            status.order_id, status.client_order_id, status, answer.evidence)
+        return await settle_refused_cancel(
+            lambda: self.get_order_status(symbol=symbol, order_id=order_id,
+                                          client_order_id=cid),
+            answer, symbol=symbol, order_id=order_id, cid=cid)
 
     async def get_order_status(self, *, symbol: str, order_id: str | None,
                                client_order_id: str | None) -> OrderLookup:

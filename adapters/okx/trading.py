@@ -4,6 +4,7 @@ import contextlib
 from decimal import Decimal
 from typing import Any
 
+from adapters.common.cancel_lookup import settle_refused_cancel
 from adapters.okx import wire
 from adapters.okx.account import LONG_SHORT_MODE, OkxAccount
 from adapters.okx.config import OkxConfig
@@ -15,7 +16,7 @@ from adapters.okx.translate import protocol_guard, to_order_status, to_trade
 from adapters.okx.ws_orders import OkxWsOrders, WsNotSent
 from domain.errors import InvalidIntent
 from domain.orders import Fill, OrderIntent, OrderStatus, Side, validate_client_id
-from domain.outcome import Accepted, Rejected, Unknown
+from domain.outcome import Accepted, Rejected
 from ports.errors import ExchangeError, ExchangeRejected
 from ports.exchange_types import (
     CancelDisposition,
@@ -111,23 +112,10 @@ class OkxTrading:
     async def _settle_refused(self, symbol: str, order_id: str | None, cid: str | None,
                               answer: WriteAnswer) -> CancelResult:
         # "filled, canceled or does not exist": only a lookup says which
-        code, msg = answer.judgement.code, answer.judgement.message
-        try:
-            lookup = await self.get_order_status(symbol=symbol, order_id=order_id,
-                                                 client_order_id=cid)
-        except ExchangeError as exc:
-            return CancelResult(Unknown(f"cancel refused {code}, lookup failed: {exc}"), None,
-                                symbol, order_id or "", cid or "", None, answer.evidence)
-        status = lookup.status
-        if status is None:
-            return CancelResult(Accepted(order_id or ""), CancelDisposition.NOT_FOUND, symbol,
-                                order_id or "", cid or "", None, answer.evidence)
-        if status.state.is_terminal:
-            return CancelResult(Accepted(status.order_id), CancelDisposition.ALREADY_TERMINAL,
-                                symbol, status.order_id, status.client_order_id, status,
-                                answer.evidence)
-        return CancelResult(Rejected(code, msg, answer.http_status), None, symbol,
-                            status.order_id, status.client_order_id, status, answer.evidence)
+        return await settle_refused_cancel(
+            lambda: self.get_order_status(symbol=symbol, order_id=order_id,
+                                          client_order_id=cid),
+            answer, symbol=symbol, order_id=order_id, cid=cid)
 
     async def get_order_status(self, *, symbol: str, order_id: str | None,
                                client_order_id: str | None) -> OrderLookup:

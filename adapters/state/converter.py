@@ -32,10 +32,11 @@ def _structure_decimal(value: Any, _: type) -> Decimal:
     return parsed
 
 
-def _structure_int(value: Any, _: type) -> int:
+def _structure_int(value: Any, cl: type) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"expected an integer, got {value!r}")
-    return value
+    # class hooks also serve subclasses (an IntEnum): give those their own type back
+    return value if cl is int else cl(value)
 
 
 def _structure_float(value: Any, _: type) -> float:
@@ -50,10 +51,14 @@ def _structure_bool(value: Any, _: type) -> bool:
     return value
 
 
-def _structure_str(value: Any, _: type) -> str:
+def _structure_str(value: Any, cl: type) -> str:
+    # a class hook also serves str's subclasses (StrEnum: Regime, Tier): those keep their own
+    # check and come back as members, not as bare strings
+    if cl is not str and _is_str_enum(cl):
+        return _str_enum_hook(cl)(value, cl)  # type: ignore[return-value]
     if not isinstance(value, str):
         raise TypeError(f"expected a string, got {value!r}")
-    return value
+    return value if cl is str else cl(value)
 
 
 def _is_str_enum(type_: Any) -> bool:
@@ -131,8 +136,9 @@ def make_state_converter(*, forbid_extra_keys: bool = True) -> JsonConverter:
     converter.register_structure_hook(int, _structure_int)
     converter.register_structure_hook(float, _structure_float)
     converter.register_structure_hook(bool, _structure_bool)
-    # by predicate, not by class: a class hook would also catch str subclasses (StrEnum)
-    converter.register_structure_hook_func(lambda t: t is str, _structure_str)
+    # by class: cattrs consults its class hooks before any predicate, and its own str hook
+    # is str(value), which turned a null into "None" and 5 into "5"
+    converter.register_structure_hook(str, _structure_str)
     converter.register_structure_hook_factory(_is_tuple, _tuple_hook)
     converter.register_structure_hook_factory(_is_str_enum, _str_enum_hook)
     return converter

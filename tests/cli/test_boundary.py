@@ -7,17 +7,21 @@ from typing import Any
 import pytest
 from pytest_mock import MockerFixture
 
+from adapters.evidence import FileEvidenceSink
 from domain.evidence import EvidenceRef
 from entrypoints import commands
 from entrypoints.boundary import CommandFailed, json_requested
 from entrypoints.exit_codes import ExitCode
-from entrypoints.lifecycle import _after_trades
+from entrypoints.lifecycle import _after_trades, session
+from entrypoints.metrics import EngineMetrics
 from entrypoints.sent_writes import CountingSink
+from entrypoints.settings import load_settings
 from ports.errors import ExchangeUnavailable
 from ports.evidence import ExchangeCallRecord
 from tests.cli.conftest import Exchange, run_cli
 from tests.cli.tamper_proxy import Spoiled
 from tests.cli.test_bad_input import OPEN
+from tests.fakes import InMemoryEvidenceSink
 
 SIM_ENV: dict[str, str | None] = {
     "PROMETHEUS_VENUE": None, "PROMETHEUS_CONFIG": None, "OKX_API_KEY": None,
@@ -106,6 +110,40 @@ def test_the_counting_sink_counts_trade_writes_only_and_passes_everything_on() -
     assert sink.trade_writes == 2 and len(inner.records) == 5
     sink.close()
     assert inner.closed == 1 and sink.run_dir == Path("r")
+
+
+class _Preparing(_Inner):
+    """A sink with the file sink's optional head start (adapters/evidence/sink.py)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.prepared: list[tuple[Any, ...]] = []
+
+    def prepare_call(self, *args: Any) -> None:
+        self.prepared.append(args)
+
+
+def test_the_counting_sink_passes_the_head_start_on_only_where_the_sink_has_it() -> None:
+    inner = _Preparing()
+    prepare = getattr(CountingSink(inner), "prepare_call", None)  # as the adapters look
+    assert prepare is not None
+    prepare("rest", "GET /api/v5/public/time", {}, 1, 2.0, 3)
+    assert inner.prepared == [("rest", "GET /api/v5/public/time", {}, 1, 2.0, 3)]
+    assert getattr(CountingSink(InMemoryEvidenceSink()), "prepare_call", None) is None
+
+
+@pytest.mark.parametrize("with_metrics", [False, True])
+def test_a_commands_adapters_get_the_file_sinks_head_start(workdir: Path,
+                                                           with_metrics: bool) -> None:
+    """Every command's sink is wrapped (trade-write counting, metrics); the wrapping must not
+    hide FileEvidenceSink.prepare_call, or no record of a command is encoded ahead."""
+    settings = load_settings(env={})
+    metrics = EngineMetrics() if with_metrics else None
+    with session(settings, run_prefix="probe", metrics=metrics) as container:
+        given = container.adapters.sink()  # what the venue's adapters are built with
+        prepare = getattr(given, "prepare_call", None)
+        assert type(given) is not FileEvidenceSink and prepare is not None
+        assert isinstance(prepare.__self__, FileEvidenceSink)
 
 
 @pytest.mark.parametrize("answer", [

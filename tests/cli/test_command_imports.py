@@ -16,9 +16,10 @@ from tests.cli.test_light_import import CLI_PROBE as RUN
 
 # the modules of the use-cases a status does not run (application/ also holds helpers the
 # use-cases share; these are the ones the container builds, entrypoints/container.py)
-OTHER_USE_CASES = ("probe", "selfcheck", "open_position", "manage_position",
-                   "recover_protection", "close_position", "watch", "halt", "shock_watch",
-                   "engine", "driver", "performers", "order_path")
+OTHER_USE_CASES = ("probe", "selfcheck", "open_position", "open_command", "open_gate",
+                   "manage_position", "recover_protection", "close_position", "watch", "halt",
+                   "shock_watch", "engine", "driver", "performers", "stop_actions",
+                   "performer_context", "order_path")
 
 
 def run_in_fresh_interpreter(args: list[str], cwd: Path,

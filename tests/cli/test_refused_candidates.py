@@ -25,6 +25,8 @@ def lines(workdir: Path) -> list[CandidateEvaluation]:
     (open_with(qty="ten"), "plan_valid", ["request_valid"], "--qty"),
     (open_with(tp1="29000"), "plan_valid", ["request_valid"], "--tp1"),
     (open_with(symbol="BTCUSDT"), "request_valid", [], "BTCUSDT"),
+    # the intent id is the request's, not the plan's (OpenPosition's check_request says so too)
+    (open_with(intent_id="bad id!"), "request_valid", [], "--intent-id"),
 ])
 def test_a_plan_refused_by_the_cli_writes_one_candidate_line(
         exchange: Exchange, workdir: Path, args: list[str], failed: str, passed: list[str],

@@ -6,12 +6,13 @@ from pathlib import Path
 
 import attrs
 
-from domain.state import CooldownUntil, ExecQualityRoll, SymbolState
+from adapters.state.json_store import JsonFileStateStore
+from domain.state import CooldownUntil, ExecQualityRoll, SymbolState, with_pending_stops
 from entrypoints import reads_day
 from entrypoints.exit_codes import ExitCode
-from entrypoints.results import StatusResult, StatusRow, TableExtras
+from entrypoints.results import PendingStopRow, StatusResult, StatusRow, TableExtras
 from entrypoints.status_extras import locks_left, quality
-from entrypoints.status_table import COLUMNS, status_table
+from entrypoints.status_table import COLUMNS, pending_line, status_table
 from tests.cli.conftest import SYMBOL, Exchange, run_cli
 from tests.cli.test_logging import OPEN
 
@@ -118,7 +119,7 @@ def test_the_table_colours_only_for_a_terminal_and_shows_locks_and_quality() -> 
     plain = status_table(result, color=False)
     assert "30500 NOT visible" in plain and "loss 4m05s" in plain
     assert "fill 0.90, slip 0.050R, n=12" in plain and "\x1b[" not in plain
-    assert "\x1b[31m" in status_table(result, color=True)
+    assert "\x1b[31m\x1b[1mUNPROTECTED" in status_table(result, color=True)
     assert "\x1b[" not in status_table(attrs.evolve(result, symbols=(
         attrs.evolve(row, protection_gap="", protected=True),)), color=True)
 
@@ -131,3 +132,98 @@ def test_locks_show_their_remaining_time_and_quality_its_samples() -> None:
     rolled = attrs.evolve(state, exec_quality_roll=ExecQualityRoll(
         fill_rate_30=0.9, slippage_cost30_r=0.05, sample_n=12))
     assert quality(rolled) == "fill 0.90, slip 0.050R, n=12"
+
+
+def test_status_lists_pending_stops_and_flags_a_live_one_no_position_owns(
+        exchange: Exchange, workdir: Path) -> None:
+    exchange.fresh()
+    assert run_cli([*OPEN, "--intent-id", "pnd1"], exchange.env()).code == 0
+    # two stops of ours whose placement answers were lost (as a killed process leaves them):
+    # recorded pending in the store 30 s ago, neither shown by the exchange yet
+    store = JsonFileStateStore(workdir / "state" / "okx-demo" / "state.json")
+    store.load()
+    since = int(time.time()) - 30
+    store.set_symbol_state(SYMBOL, with_pending_stops(
+        store.get_symbol_state(SYMBOL), ("pxSLpnd101", "pxSLpnd102"), since))
+    store.flush()
+    store.close()
+    routine = run_cli(["status", "--json"], exchange.env())
+    assert routine.code == ExitCode.DONE, routine.stdout
+    (row,) = routine.payload["symbols"]
+    assert [(p["client_algo_id"], p["since"], p["exchange"], p["adopted"], p["stray"])
+            for p in row["pending_stops"]] == [("pxSLpnd101", since, "not seen", False, False),
+                                               ("pxSLpnd102", since, "not seen", False, False)]
+    assert all(p["age_s"] >= 30 for p in row["pending_stops"])
+    human = run_cli(["status"], exchange.env())
+    assert human.code == ExitCode.DONE and not any(
+        line.startswith("! ") for line in human.stdout.splitlines())
+    assert f"{SYMBOL} pending stop pxSLpnd101, sent " in human.stdout
+    assert "pxSLpnd102, sent" in human.stdout and "STRAY STOP" not in human.stdout
+    # the first one shows up, and the position's own stop is gone: the exchange holds exactly
+    # one covering stop, but no position owns it
+    (own,) = routine.payload["symbols"][0]["stops"]
+    exchange.sim.core.cancel_algos([{"instId": SYMBOL, "algoId": own["algo_id"]}])
+    placed = exchange.sim.core.place_algo({
+        "instId": SYMBOL, "tdMode": "cross", "side": "sell", "ordType": "conditional",
+        "sz": "1", "slTriggerPx": "29000", "slOrdPx": "-1", "slTriggerPxType": "mark",
+        "reduceOnly": True, "algoClOrdId": "pxSLpnd101"})[0]
+    stray = run_cli(["status"], exchange.env())
+    assert stray.code == ExitCode.NEEDS_ATTENTION, stray.stdout
+    marked = [line for line in stray.stdout.splitlines() if line.startswith("! ")]
+    assert len(marked) == 1 and SYMBOL in marked[0] and "UNPROTECTED" not in stray.stdout
+    (line,) = [x for x in stray.stdout.splitlines() if x.startswith("STRAY STOP")]
+    assert line.startswith(f"STRAY STOP {SYMBOL} pending stop pxSLpnd101 "
+                           f"(algo {placed['algoId']}), sent ")
+    assert line.endswith(": live at the exchange and no position's stop (run `recover`)")
+    as_json = run_cli(["status", "--json"], exchange.env())
+    assert as_json.code == ExitCode.NEEDS_ATTENTION
+    assert [(p["exchange"], p["stray"], p["algo_id"])
+            for p in as_json.payload["symbols"][0]["pending_stops"]] == [
+        ("live", True, placed["algoId"]), ("not seen", False, "")]
+    # recover adopts the live one (a stop of the position's own intent covering it) and keeps
+    # the unseen one pending (it may still arrive)
+    assert run_cli(["recover"], exchange.env()).code == ExitCode.DONE
+    after = run_cli(["status", "--json"], exchange.env())
+    assert after.code == ExitCode.DONE, after.stdout
+    (row,) = after.payload["symbols"]
+    assert [s["client_algo_id"] for s in row["stops"]] == ["pxSLpnd101"]
+    assert row["stored_stop"].startswith("pxSLpnd101@")
+    assert [p["client_algo_id"] for p in row["pending_stops"]] == ["pxSLpnd102"]
+
+
+def test_each_pending_stop_line_says_its_age_and_what_happens_to_it() -> None:
+    from decimal import Decimal as D
+    def line(age: int | None, exchange: str = "not seen", adopted: bool = False,
+             algo: str = "") -> str:
+        return pending_line(SYMBOL, PendingStopRow("pxSLa101", algo, 1, age, exchange, adopted,
+                                                   exchange != "not seen" and not adopted))
+    head = f"{SYMBOL} pending stop pxSLa101"
+    assert line(42) == (f"{head}, sent 42 s ago: not among the exchange's open stops (still "
+                        "on its way, or gone); the next recovery cancels it by client id")
+    assert line(-3).startswith(f"{head}, sent 0 s ago")  # a record from a clock ahead
+    assert line(59).startswith(f"{head}, sent 59 s ago")
+    assert line(60).startswith(f"{head}, sent 1m00s ago")
+    assert line(299).startswith(f"{head}, sent 4m59s ago: not among the exchange's open "
+                                "stops (still on its way")
+    assert line(300) == (f"{head}, sent 5m00s ago: not among the exchange's open stops; the "
+                         "next recovery cancels it by client id or, not found, forgets it "
+                         "(300 s after it was sent)")
+    assert line(7260, "live", adopted=True, algo="9") == (
+        f"{head} (algo 9), sent 2h01m ago: live, the position's stop")
+    assert line(None, "live") == (f"STRAY STOP {head}, sent at an unknown time: live at the "
+                                  "exchange and no position's stop (run `recover`)")
+    # only a stray one marks the row and is coloured on a terminal
+    row = StatusRow(SYMBOL, "LONG", D(1), D("30000"), D(0), "PRE_TP1", D(1), "pxSLa100@29000",
+                    True, (), False, "", True, "", pending_stops=(
+                        PendingStopRow("pxSLa101", "", 1, 5, "not seen", False, False),))
+    result = StatusResult(venue="sim", run_dir=Path("r"), symbols=(row,),
+                          exit_code=ExitCode.DONE)
+    calm = status_table(result, color=True)
+    assert "\x1b[" not in calm and "pxSLa101, sent 5 s ago" in calm
+    stray = attrs.evolve(row, pending_stops=(
+        PendingStopRow("pxSLa101", "7", 1, 5, "live", False, True),))
+    loud = status_table(attrs.evolve(result, symbols=(stray,)), color=True)
+    assert f"\x1b[31m\x1b[1mSTRAY STOP {SYMBOL}" in loud
+    assert f"\x1b[31m\x1b[1m! {SYMBOL}" in loud  # the row too
+    plain = status_table(attrs.evolve(result, symbols=(stray,)), color=False).splitlines()
+    assert plain[1].startswith(f"! {SYMBOL}") and plain[2].startswith("STRAY STOP")

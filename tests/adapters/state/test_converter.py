@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from adapters.state.converter import make_state_converter
 from adapters.state.json_store import StateDocument
 from domain.logs import CandidateEvaluation, RegimeShiftLog, RiskEvent
-from domain.state import PositionState, SymbolState
+from domain.regime import Tier
+from domain.state import PendingStop, PositionState, SymbolState
 from tests.adapters.state.strategies import filled
 
 converter = make_state_converter()
@@ -55,6 +56,9 @@ def test_decimals_keep_their_exact_digits() -> None:
     ("bars_after_tp2", True, "integer"),
     ("bars_after_tp2", 2.5, "integer"),
     ("side", 1, "string"),
+    ("intent_id", None, "expected a string"),  # cattrs' own str hook made it "None"
+    ("intent_id", 5, "expected a string"),
+    ("tier", 5, "naming a Tier"),
     ("stage", "SIDEWAYS", "PositionStage"),
     ("side", "long", "PositionSide"),
     ("tier", "C", "Tier"),
@@ -76,3 +80,18 @@ def test_a_string_is_not_taken_for_a_list() -> None:
         converter.structure(raw, SymbolState)
     assert transform_error(caught.value) == [
         "invalid value for type, expected tuple @ $.position_state.last_orders.tp"]
+
+
+def test_a_pending_stop_with_a_null_client_id_is_refused_not_read_as_none() -> None:
+    raw = converter.unstructure(SymbolState("BTC-USDT-SWAP", pending_stops=(
+        PendingStop("pxSLa1", "", 1),)))
+    raw["pending_stops"][0]["client_algo_id"] = None
+    with pytest.raises(BaseValidationError) as caught:
+        converter.structure(raw, SymbolState)
+    assert "$.pending_stops[0].client_algo_id" in " ".join(transform_error(caught.value))
+
+
+def test_a_str_enum_comes_back_as_its_member_not_a_bare_string() -> None:
+    back = _through_json(PositionState(tier=Tier.A), PositionState)
+    assert type(back.tier) is Tier and back.tier is Tier.A
+    assert type(_through_json(PositionState(intent_id="i-1"), PositionState).intent_id) is str

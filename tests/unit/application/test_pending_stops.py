@@ -156,3 +156,32 @@ def test_learning_and_settling_write_only_what_changed() -> None:
     assert store.states[SYMBOL].pending_stops == () and durable(store) != []
     pending.settle("pxSLps100")
     assert store.flush_count == 1
+
+
+class FlushLog(InMemoryStateStore):
+    """Every durable state of SYMBOL, one per flush."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.log: list[SymbolState] = []
+
+    def flush(self) -> None:
+        super().flush()
+        self.log.append(self.flushed.get(SYMBOL, SymbolState(SYMBOL)))
+
+
+@pytest.mark.parametrize("early_refused", [False, True])
+def test_no_flush_shows_the_positions_stop_still_pending(early_refused: bool) -> None:
+    # how long a pending record outlives its stop's adoption: not one write (the stop sent
+    # with the entry, or, that one refused, the stop placed after the fill)
+    from tests.unit.application.test_open_position import open_
+    ex, store = FakeExchange(FakeClock()), FlushLog()
+    if early_refused:
+        ex.script("submit_algo_stop", Rejected("51169", "no position to reduce"))
+    assert open_(ex, store).status == "opened"
+    pending = [[p.client_algo_id for p in s.pending_stops] for s in store.log]
+    stop = store.flushed[SYMBOL].position_state.sl_algo.client_algo_id
+    assert [stop] in pending  # it was pending while it travelled
+    adopted = [n for n, s in enumerate(store.log)
+               if s.position_state.sl_algo.client_algo_id == stop]
+    assert adopted and all(pending[n] == [] for n in adopted)

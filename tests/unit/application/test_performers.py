@@ -8,8 +8,9 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from application.client_ids import allocate_ids
+from application.notes import Note
 from application.pending_stops import PendingStops
-from application.performers import Note, Performer
+from application.performers import Performer
 from domain.actions import (
     CancelProtection,
     CancelTakeProfits,

@@ -7,7 +7,7 @@ from application.engine import ExecutionEngine
 from application.manage_position import ManagePosition, OnRegimeShift
 from application.open_position import OpenPosition
 from application.order_path import OrderPath, StopPath, Timings
-from application.performers import Venue
+from application.performer_context import Venue
 from application.probe import ProbeExecution
 from application.push_race import Lingering
 from application.recover_protection import RecoverProtection
