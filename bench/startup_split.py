@@ -2,8 +2,9 @@
 simulator this bench keeps running (so no simulator start is in the figure).
 
 Three views, each from fresh interpreters:
-1. split: a fresh `python -c` that first imports every module a status run loads (the list is
-   taken from one status run in a fresh interpreter; the GC paused as the CLI pauses it), then
+1. split: a fresh `python -c` that first imports every module a status run loads, in the order
+   that run began them (taken from one status run in a fresh interpreter; the GC paused as the
+   CLI pauses it), then
    runs the command in the same process: imports / the command's own work (settings, container,
    evidence and its fsyncs, the requests, the table). Next to it `python -c pass` (the
    interpreter's own start) and the floor `import httpx, typer`.
@@ -32,10 +33,20 @@ from bench.startup import ENV, KEYS, okx_demo_env, timed
 from simulator.embedded import EmbeddedSimulator
 
 ARGS = ["status", "--venue", "okx-demo"]
+# runs the command and lists the modules it imported in the order their imports began (a
+# parent before its children, the engine's guards before what they guard: entrypoints/absent.py),
+# which sys.modules does not keep (a module moves to its end when its body has run)
 LIST_MODULES = ("import json, pathlib, sys\n"
+                "began = []\n"
+                "class Recorder:\n"
+                "    @staticmethod\n"
+                "    def find_spec(name, path=None, target=None):\n"
+                "        began.append(name)\n"
+                "sys.meta_path.insert(0, Recorder)\n"
                 "from entrypoints.cli import app\n"
                 "try:\n    app(sys.argv[2:])\nexcept SystemExit:\n    pass\n"
-                "pathlib.Path(sys.argv[1]).write_text(json.dumps(list(sys.modules)))")
+                "loaded = [name for name in dict.fromkeys(began) if name in sys.modules]\n"
+                "pathlib.Path(sys.argv[1]).write_text(json.dumps(loaded))")
 # imports then runs the command in one interpreter; prints "imports_s command_s"
 SPLIT = ("import gc, time\n"
          "gc.disable()\n"
@@ -85,6 +96,23 @@ ATTRS_BUILDS = ("import gc, time\n"
                 "    with contextlib.suppress(Exception):\n"
                 "        importlib.import_module(name)\n"
                 "print(built[0], spent[0], time.perf_counter() - started)")
+# the same imports under cProfile: how much of them is compiling source (attrs' generated
+# methods; the modules themselves come from bytecode caches)
+COMPILES = ("import gc\n"
+            "gc.disable()\n"
+            "import cProfile, contextlib, importlib, json, pstats, sys\n"
+            "names = json.load(open(sys.argv[1]))\n"
+            "profile = cProfile.Profile()\n"
+            "profile.enable()\n"
+            "for name in names:\n"
+            "    with contextlib.suppress(Exception):\n"
+            "        importlib.import_module(name)\n"
+            "profile.disable()\n"
+            "stats = pstats.Stats(profile).stats\n"
+            "total = max(row[3] for row in stats.values())\n"
+            "calls, spent = next((row[1], row[2]) for key, row in stats.items()\n"
+            "                    if key[2] == \"<built-in method builtins.compile>\")\n"
+            "print(calls, spent, total)")
 IMPORT_LINE = re.compile(r"import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)")
 
 
@@ -172,6 +200,9 @@ def main() -> int:
         print(f"attrs classes built by those imports: {builds[0][0]}; building them took "
               + " / ".join(f"{float(b[1]) * 1000:.0f} of {float(b[2]) * 1000:.0f} ms"
                            for b in builds) + " of the imports (3 fresh interpreters)")
+        calls, spent, total = run([py, "-c", COMPILES, str(listed)], scratch, env).stdout.split()
+        print(f"under cProfile (one run): builtins.compile {calls} calls, "
+              f"{float(spent) * 1000:.0f} of {float(total) * 1000:.0f} ms of the imports")
         try:
             import pyinstrument  # noqa: F401
         except ImportError:

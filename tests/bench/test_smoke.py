@@ -30,7 +30,8 @@ EXPECTED = {
     "startup": ("| floor |", "--help is", "| status on a running simulator (okx-demo venue) |",
                 "rate-limit answers (429/50011) to the okx-demo status runs: 0"),
     "startup_split": ("status: its imports", "status: the command's work",
-                      "imports beyond the floor", "by package: "),
+                      "imports beyond the floor", "by package: ", "attrs classes built",
+                      "builtins.compile"),
 }
 
 
