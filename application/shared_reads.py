@@ -14,6 +14,15 @@ less of the minute's weight).
 Freshness is what a per-symbol read gives: an asker only joins a read that has not started
 yet, so every answer was read after the question. A failed read fails every asker of that
 round, as their own reads would have.
+
+Account-wide reads are rationed on the injected clock: BURST of them may start back to back,
+then one per SPACING_S; a round that would exceed that stays open, gathering every asker, until
+its read may start. Without it, stops confirmed one after another over 0.1 s each started a
+round as soon as the previous read ended (one per round trip, 3-4 ms on loopback): 22-28
+account-wide reads of OKX's orders-algo-pending (20 per 2 s per account) for 100 stops, the
+21st waited 2 s in the pacer, and sentinels saw their stops up to 1.9 s after placing them.
+Reads of symbols asking alone take no ration; single-symbol commands, which make no
+account-wide read, are never held.
 """
 
 import asyncio
@@ -25,6 +34,7 @@ import attrs
 from domain.algo import AlgoOrder, AlgoStopIntent
 from domain.orders import OrderIntent, OrderStatus
 from ports.algo_orders import AlgoOrders
+from ports.clock import Clock
 from ports.exchange_types import (
     AlgoCancelResult,
     AlgoLookup,
@@ -40,6 +50,12 @@ from ports.orders import Orders
 
 T = TypeVar("T")
 
+# OKX: orders-algo-pending 20 per 2 s per account; 6 at once + one per 150 ms = 19.3 in any 2 s.
+# A burst of 6 covers the rounds of one pacer window of placements (OKX: 20 stops at once), so
+# paced recovery is not slowed; a held sentinel waits at most 150 ms of its 1-s deadline.
+BURST = 6
+SPACING_S = 0.150
+
 
 @attrs.define
 class _Round(Generic[T]):
@@ -53,9 +69,14 @@ class Coalesced(Generic[T]):
 
     def __init__(self, one: Callable[[str], Awaitable[tuple[T, ...]]],
                  every: Callable[[], Awaitable[tuple[T, ...]]],
-                 symbol_of: Callable[[T], str], cost: int = 1) -> None:
+                 symbol_of: Callable[[T], str], cost: int = 1, clock: Clock | None = None,
+                 spacing_s: float = SPACING_S, burst: int = BURST) -> None:
         self._one, self._every, self._symbol_of = one, every, symbol_of
         self._enough = max(2, cost)
+        # without a clock (tests of the grouping alone) account-wide reads are not rationed
+        self._clock, self._spacing_s, self._burst = clock, spacing_s, burst
+        self._tokens = float(burst)  # account-wide reads that may start now
+        self._filled_at: float | None = None
         self._next: _Round[T] | None = None  # not started yet: open to askers
         self._reading: asyncio.Lock | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -66,6 +87,7 @@ class Coalesced(Generic[T]):
         loop = asyncio.get_running_loop()
         if self._loop is not loop:  # a new command's event loop: nothing carries over
             self._loop, self._next, self._reading = loop, None, asyncio.Lock()
+            self._tokens, self._filled_at = float(self._burst), None
         round_ = self._next
         if round_ is None:
             round_ = self._next = _Round(set(), loop.create_future())
@@ -84,6 +106,7 @@ class Coalesced(Generic[T]):
         try:
             await asyncio.sleep(0)  # askers of this same turn join
             async with self._reading:  # the previous round's read has ended
+                await self._spaced()  # askers keep joining meanwhile
                 if self._next is round_:
                     self._next = None  # from here on, askers wait for the next round
                 found = await self._read(round_.symbols)
@@ -100,6 +123,19 @@ class Coalesced(Generic[T]):
         if not round_.answer.done():
             round_.answer.set_result(found)
 
+    async def _spaced(self) -> None:
+        if self._clock is None:
+            return
+        self._refill(self._clock.monotonic())
+        if self._tokens < 1:
+            await self._clock.sleep((1 - self._tokens) * self._spacing_s)
+
+    def _refill(self, now: float) -> None:
+        if self._filled_at is not None:
+            self._tokens = min(float(self._burst),
+                               self._tokens + (now - self._filled_at) / self._spacing_s)
+        self._filled_at = now
+
     def _close(self, round_: _Round[T]) -> None:
         if self._next is round_:
             self._next = None
@@ -109,6 +145,9 @@ class Coalesced(Generic[T]):
             self.reads["one"] += len(symbols)
             return await self._each(symbols)
         self.reads["every"] += 1
+        if self._clock is not None:
+            self._refill(self._clock.monotonic())
+            self._tokens -= 1
         every = await self._every()
         return {s: tuple(i for i in every if self._symbol_of(i) == s) for s in symbols}
 
@@ -127,10 +166,10 @@ class Coalesced(Generic[T]):
 class SharedAlgoReads:
     """AlgoOrders whose per-symbol open list is a Coalesced read; the rest passes through."""
 
-    def __init__(self, inner: AlgoOrders) -> None:
+    def __init__(self, inner: AlgoOrders, clock: Clock | None = None) -> None:
         self._inner = inner
         self.open = Coalesced(inner.get_open_algo_orders, inner.get_all_open_algo_orders,
-                              lambda algo: algo.inst_id, inner.account_wide_cost)
+                              lambda algo: algo.inst_id, inner.account_wide_cost, clock)
         self.account_wide_cost = inner.account_wide_cost
 
     async def submit_algo_stop(self, intent: AlgoStopIntent) -> AlgoPlacement:
@@ -156,10 +195,10 @@ class SharedAlgoReads:
 class SharedOrderReads:
     """Orders whose per-symbol open list is a Coalesced read; the rest passes through."""
 
-    def __init__(self, inner: Orders) -> None:
+    def __init__(self, inner: Orders, clock: Clock | None = None) -> None:
         self._inner = inner
         self.open = Coalesced(inner.get_open_orders, inner.get_all_open_orders,
-                              lambda order: order.inst_id, inner.account_wide_cost)
+                              lambda order: order.inst_id, inner.account_wide_cost, clock)
         self.account_wide_cost = inner.account_wide_cost
 
     async def submit_order(self, intent: OrderIntent) -> OrderPlacement:
@@ -195,9 +234,9 @@ class SharedOrderReads:
 # every command's venue (its event loop, HTTP pool and evidence sink) alive for the life of the
 # process, because the wrapper refers to the key it is filed under. Whoever builds the
 # use-cases (the container, per session) wraps once and hands the same wrapper to all of them.
-def shared_algos(algos: AlgoOrders) -> SharedAlgoReads:
-    return algos if isinstance(algos, SharedAlgoReads) else SharedAlgoReads(algos)
+def shared_algos(algos: AlgoOrders, clock: Clock | None = None) -> SharedAlgoReads:
+    return algos if isinstance(algos, SharedAlgoReads) else SharedAlgoReads(algos, clock)
 
 
-def shared_orders(orders: Orders) -> SharedOrderReads:
-    return orders if isinstance(orders, SharedOrderReads) else SharedOrderReads(orders)
+def shared_orders(orders: Orders, clock: Clock | None = None) -> SharedOrderReads:
+    return orders if isinstance(orders, SharedOrderReads) else SharedOrderReads(orders, clock)

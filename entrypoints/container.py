@@ -95,8 +95,11 @@ class UseCases(containers.DeclarativeContainer):
                                    clock, timings, streams, lingering)
     # per-symbol open-order reads of concurrent symbols shared as account-wide reads (P4):
     # one wrapper per container, so every use-case of a session shares its rounds
-    shared_algos = providers.Singleton(_lazy("application.shared_reads:shared_algos"), algos)
-    shared_orders = providers.Singleton(_lazy("application.shared_reads:shared_orders"), orders)
+    # (account-wide reads rationed on the clock: 6 at once, then one per 150 ms)
+    shared_algos = providers.Singleton(_lazy("application.shared_reads:shared_algos"), algos,
+                                       clock)
+    shared_orders = providers.Singleton(_lazy("application.shared_reads:shared_orders"), orders,
+                                        clock)
     stop_path = providers.Factory(_lazy("application.order_path:StopPath"), shared_algos,
                                   streams, clock, lingering)
     venue = providers.Factory(_lazy("application.performer_context:Venue"), market, account, orders,

@@ -9,6 +9,8 @@ from decimal import Decimal
 import pytest
 
 from application.shared_reads import (
+    BURST,
+    SPACING_S,
     Coalesced,
     SharedAlgoReads,
     SharedOrderReads,
@@ -155,6 +157,147 @@ def test_an_asker_cancelled_does_not_cancel_the_others_read() -> None:
         return await b
 
     assert asyncio.run(ask()) == (("B", "b1"), ("B", "b2"))
+
+
+class StepClock:
+    """A clock only the test moves: sleep returns once the test has moved time past its end."""
+
+    def __init__(self) -> None:
+        self.t = 1000.0
+        self.sleeps: list[float] = []
+
+    def now_ms(self) -> int:
+        return round(self.t * 1000)
+
+    def monotonic(self) -> float:
+        return self.t
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        until = self.t + seconds
+        while self.t < until:
+            await asyncio.sleep(0)
+
+
+def spaced(venue: Venue, clock: StepClock, burst: int = 1) -> Coalesced[tuple[str, str]]:
+    return Coalesced(venue.one, venue.every, lambda o: o[0], 1, clock, spacing_s=0.1,
+                     burst=burst)
+
+
+async def turns(n: int = 5) -> None:
+    for _ in range(n):
+        await asyncio.sleep(0)
+
+
+def test_askers_trickling_in_after_an_account_wide_read_share_the_next_one_100ms_later(
+        ) -> None:
+    """Stops confirmed one after another: without the spacing each asker that arrives after
+    a read ended started its own round at once (here: four reads instead of one)."""
+    venue, clock = Venue(), StepClock()
+    reads = spaced(venue, clock)
+
+    async def ask() -> list[tuple[tuple[str, str], ...]]:
+        await asyncio.gather(reads.read("A"), reads.read("B"))
+        later = []
+        for symbol in "CDAB":  # one asker per few loop turns, each after the last read ended
+            later.append(asyncio.ensure_future(reads.read(symbol)))
+            await turns()
+        assert venue.log == ["*"]  # held: 100 ms have not passed since the account-wide read
+        venue.open.append(("D", "d1"))  # placed while they wait: the held read still sees it
+        clock.t += 0.1
+        return list(await asyncio.gather(*later))
+
+    assert asyncio.run(ask()) == [(("C", "c1"),), (("D", "d1"),), (("A", "a1"),),
+                                  (("B", "b1"), ("B", "b2"))]
+    assert venue.log == ["*", "*"]
+    assert clock.sleeps == [pytest.approx(0.1)]
+    assert reads.reads == {"one": 0, "every": 2}
+
+
+def test_a_burst_of_account_wide_reads_starts_at_once_then_one_per_spacing() -> None:
+    venue, clock = Venue(), StepClock()
+    reads = spaced(venue, clock, burst=3)
+
+    async def pair() -> None:
+        await asyncio.gather(reads.read("A"), reads.read("B"))
+
+    async def ask() -> None:
+        for _ in range(3):
+            await pair()
+        assert clock.sleeps == []  # the burst: three back to back
+        fourth = asyncio.ensure_future(pair())
+        await turns()
+        assert venue.log == ["*"] * 3 and not fourth.done()
+        clock.t += 0.1
+        await fourth
+        clock.t += 1.0  # a quiet second refills the ration to the burst, not beyond
+        for _ in range(3):
+            await pair()
+        fifth = asyncio.ensure_future(pair())
+        await turns()
+        assert not fifth.done()
+        clock.t += 0.1
+        await fifth
+
+    asyncio.run(ask())
+    assert venue.log == ["*"] * 8
+    assert clock.sleeps == [pytest.approx(0.1), pytest.approx(0.1)]
+
+
+def test_a_round_starts_at_once_when_the_account_wide_read_is_older_than_the_spacing(
+        ) -> None:
+    venue, clock = Venue(), StepClock()
+    reads = spaced(venue, clock)
+
+    async def ask() -> tuple[tuple[str, str], ...]:
+        await asyncio.gather(reads.read("A"), reads.read("B"))
+        clock.t += 0.1
+        return await reads.read("C")
+
+    assert asyncio.run(ask()) == (("C", "c1"),)
+    assert venue.log == ["*", "C"]
+    assert clock.sleeps == []
+
+
+def test_symbols_asking_alone_are_never_held() -> None:
+    """A single-symbol command's reads (a sentinel, a sweep) follow no account-wide read."""
+    venue, clock = Venue(), StepClock()
+    reads = spaced(venue, clock)
+
+    async def ask() -> None:
+        for symbol in "ABCA":
+            await reads.read(symbol)
+
+    asyncio.run(ask())
+    assert venue.log == ["A", "B", "C", "A"]
+    assert clock.sleeps == []
+
+
+def test_the_wrappers_space_their_rounds_on_the_clock_they_are_given() -> None:
+    clock = StepClock()
+    exchange = FakeExchange(FakeClock())  # its own clock; the wrappers are given the other
+    algos, orders = shared_algos(exchange.algos, clock), shared_orders(exchange.orders, clock)
+    calls: list[str] = []
+
+    async def every() -> tuple[()]:
+        calls.append("*")
+        return ()
+
+    algos.open._every = orders.open._every = every
+
+    async def ask(reads: Coalesced[object]) -> None:
+        for _ in range(BURST):  # the default ration, used up
+            await asyncio.gather(reads.read("A"), reads.read("B"))
+        held = asyncio.ensure_future(reads.read("C"))
+        await turns()
+        assert calls == ["*"] * BURST and not held.done()
+        clock.t += SPACING_S
+        await held
+        calls.clear()
+
+    asyncio.run(ask(algos.open))  # type: ignore[arg-type]
+    asyncio.run(ask(orders.open))  # type: ignore[arg-type]
+    assert clock.sleeps == [pytest.approx(SPACING_S)] * 2
 
 
 class Crash(BaseException):

@@ -31,13 +31,15 @@ DEFAULT = Params()
 
 
 def _shared_algos(ex: FakeExchange) -> SharedAlgoReads:
-    # one wrapper per fake venue, as the container keeps one per session
-    found: SharedAlgoReads = ex.__dict__.setdefault("shared_algos", shared_algos(ex.algos))
+    # one wrapper per fake venue, spaced on its clock, as the container keeps one per session
+    found: SharedAlgoReads = ex.__dict__.setdefault("shared_algos",
+                                                    shared_algos(ex.algos, ex.clock))
     return found
 
 
 def _shared_orders(ex: FakeExchange) -> SharedOrderReads:
-    found: SharedOrderReads = ex.__dict__.setdefault("shared_orders", shared_orders(ex.orders))
+    found: SharedOrderReads = ex.__dict__.setdefault("shared_orders",
+                                                     shared_orders(ex.orders, ex.clock))
     return found
 
 
