@@ -30,7 +30,10 @@ def status_table(result: StatusResult, color: bool | None = None) -> str:
             lines.append(f"  {text}")
     for row in result.symbols:
         if row.protection_gap:
-            warning = f"UNPROTECTED {row.symbol}: {row.protection_gap} (run `recover`)"
+            # a flat symbol's gap is a stop of ours with no position to close, not a position
+            # without protection: named for what it is
+            label = "UNPROTECTED" if row.exchange_qty else "STRAY STOPS"
+            warning = f"{label} {row.symbol}: {row.protection_gap} (run `recover`)"
             lines.append(f"{RED}{BOLD}{warning}{RESET}" if color else warning)
     for row in result.symbols:
         for stop in row.pending_stops:

@@ -122,6 +122,11 @@ def test_the_table_colours_only_for_a_terminal_and_shows_locks_and_quality() -> 
     assert "\x1b[31m\x1b[1mUNPROTECTED" in status_table(result, color=True)
     assert "\x1b[" not in status_table(attrs.evolve(result, symbols=(
         attrs.evolve(row, protection_gap="", protected=True),)), color=True)
+    flat = attrs.evolve(row, exchange_side="", exchange_qty=D(0), stored_stop="",
+                        protection_gap="1 stop(s) of ours without a position")
+    plain = status_table(attrs.evolve(result, symbols=(flat,)), color=False)
+    assert f"STRAY STOPS {SYMBOL}: 1 stop(s) of ours without a position (run `recover`)" \
+        in plain.splitlines() and "UNPROTECTED" not in plain
 
 
 def test_locks_show_their_remaining_time_and_quality_its_samples() -> None:
