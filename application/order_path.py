@@ -327,6 +327,13 @@ class StopPath:
             return StopSent(intent, placement, False, placement.algo_id,
                             f"stop not visible within {deadline_ms} ms{lost}")
         algo_id = placement.algo_id or (seen.algo_order.algo_id if seen.algo_order else "")
+        if seen.elapsed_ms > deadline_ms:
+            # the exchange shows the stop live, so the position is protected and is kept; but a
+            # read held past the deadline (a paced or slow poll) is a sentinel that ran late,
+            # which an operator must see (seed 001 §7)
+            log.warning("stop seen at the exchange only after its deadline", extra={
+                **ids, "deadline_ms": deadline_ms, "via": seen.via,
+                "event": "stop_confirmed_late"})
         log.info("stop confirmed visible", extra={**ids, "via": seen.via,
                                                   "event": "stop_confirmed"})
         return StopSent(intent, placement, True, algo_id,

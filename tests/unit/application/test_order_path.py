@@ -169,6 +169,38 @@ def test_a_stop_seen_in_time_is_confirmed_and_logged_with_how(
     assert sent.reason == f"visible via {via} after {elapsed_ms} ms"
 
 
+class _HeldReads:
+    """The fake venue's algo orders, each open-orders read answered 1.5 s after it was asked
+    (as a read held by the pacer or a slow exchange)."""
+
+    def __init__(self, exchange: FakeExchange) -> None:
+        self._inner, self._clock = exchange.algos, exchange.clock
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._inner, name)
+
+    async def get_open_algo_orders(self, symbol: str) -> object:
+        await self._clock.sleep(1.5)
+        return await self._inner.get_open_algo_orders(symbol)
+
+
+def test_a_stop_seen_only_after_its_deadline_is_kept_and_logged_as_late(
+        caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, LOGGER)
+    exchange = FakeExchange(FakeClock())
+    path = StopPath(_HeldReads(exchange), exchange.streams, exchange.clock)  # type: ignore[arg-type]
+    sent = asyncio.run(path.send(stop(), deadline_ms=1000))
+    assert sent.confirmed is True and sent.reason.startswith("visible via poll after ")
+    late, confirmed = records(caplog)
+    assert (late.levelno, late.getMessage()) == (
+        logging.WARNING, "stop seen at the exchange only after its deadline")
+    assert fields(late, "symbol", "client_algo_id", "deadline_ms", "via", "event") == (
+        SYMBOL, "pxSLop100", 1000, "poll", "stop_confirmed_late")
+    (elapsed_ms,) = fields(late, "elapsed_ms")
+    assert isinstance(elapsed_ms, int) and elapsed_ms >= 1500
+    assert fields(confirmed, "event") == ("stop_confirmed",)
+
+
 def test_a_stop_not_seen_by_the_deadline_is_unconfirmed_and_logged_as_an_error(
         caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO, LOGGER)
