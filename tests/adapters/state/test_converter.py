@@ -95,3 +95,9 @@ def test_a_str_enum_comes_back_as_its_member_not_a_bare_string() -> None:
     back = _through_json(PositionState(tier=Tier.A), PositionState)
     assert type(back.tier) is Tier and back.tier is Tier.A
     assert type(_through_json(PositionState(intent_id="i-1"), PositionState).intent_id) is str
+
+
+def test_an_int_enum_comes_back_as_its_member() -> None:
+    from domain.playbook import PlaybookStep
+    back = converter.structure(int(PlaybookStep.SHOCKGUARD), PlaybookStep)
+    assert type(back) is PlaybookStep and back is PlaybookStep.SHOCKGUARD

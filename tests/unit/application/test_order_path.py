@@ -173,14 +173,14 @@ class _HeldReads:
     """The fake venue's algo orders, each open-orders read answered 1.5 s after it was asked
     (as a read held by the pacer or a slow exchange)."""
 
-    def __init__(self, exchange: FakeExchange) -> None:
-        self._inner, self._clock = exchange.algos, exchange.clock
+    def __init__(self, exchange: FakeExchange, held_s: float = 1.5) -> None:
+        self._inner, self._clock, self._held_s = exchange.algos, exchange.clock, held_s
 
     def __getattr__(self, name: str) -> object:
         return getattr(self._inner, name)
 
     async def get_open_algo_orders(self, symbol: str) -> object:
-        await self._clock.sleep(1.5)
+        await self._clock.sleep(self._held_s)
         return await self._inner.get_open_algo_orders(symbol)
 
 
@@ -199,6 +199,16 @@ def test_a_stop_seen_only_after_its_deadline_is_kept_and_logged_as_late(
     (elapsed_ms,) = fields(late, "elapsed_ms")
     assert isinstance(elapsed_ms, int) and elapsed_ms >= 1500
     assert fields(confirmed, "event") == ("stop_confirmed",)
+
+
+def test_a_stop_seen_exactly_at_its_deadline_is_not_late(
+        caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, LOGGER)
+    exchange = FakeExchange(FakeClock())
+    path = StopPath(_HeldReads(exchange, 1.0), exchange.streams, exchange.clock)  # type: ignore[arg-type]
+    sent = asyncio.run(path.send(stop(), deadline_ms=1000))
+    assert sent.confirmed is True and sent.reason == "visible via poll after 1000 ms"
+    assert [fields(r, "event") for r in records(caplog)] == [("stop_confirmed",)]
 
 
 def test_a_stop_not_seen_by_the_deadline_is_unconfirmed_and_logged_as_an_error(
