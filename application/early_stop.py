@@ -28,6 +28,7 @@ from application.notes import Note
 from application.order_path import StopPath, StopSent
 from application.pending_stops import PendingStops
 from application.protection import cancel_stray_stop
+from application.push_race import cancelled
 from domain.algo import AlgoStopIntent
 from domain.ids import Role
 from domain.instrument import InstrumentSpec
@@ -97,5 +98,4 @@ class EarlyStop:
         """Only a cancelled command leaves the stop's task running: it is cancelled with it
         (its client id is pending in the store, so the next recovery cancels the stop)."""
         if self._task is not None and not self._task.done():
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+            await cancelled(self._task)

@@ -15,13 +15,7 @@ from typing import Any
 
 import attrs
 
-from application.push_race import (
-    Lingering,
-    already_pushed,
-    cancelled,
-    push_before,
-    until_set,
-)
+from application.push_race import Lingering, already_pushed, push_before, until_set
 from application.sentinel import ensure_algo_visible
 from application.unknowns import resolve_order
 from domain.algo import AlgoOrder, AlgoStopIntent
@@ -199,12 +193,7 @@ class OrderPath:
         if on_accepted is not None:
             on_accepted()
         task = asyncio.ensure_future(reads)
-        try:
-            pushed = await push_before(task, subscription,
-                                       lambda e: _terminal(e, client_order_id))
-        except asyncio.CancelledError:
-            await cancelled(task)
-            raise
+        pushed = await push_before(task, subscription, lambda e: _terminal(e, client_order_id))
         if pushed is None:
             return await task
         stop.set()

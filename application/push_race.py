@@ -56,23 +56,28 @@ async def already_pushed(subscription: EventSubscription,
 async def push_before(read: "asyncio.Future[Any]", subscription: EventSubscription,
                       match: Callable[[ExchangeEvent], T | None]) -> T | None:
     """The first pushed event that match() accepts, if it arrives before `read` finishes;
-    None once the read has finished (the read is never cancelled here, and its own deadline
-    bounds the wait)."""
-    while not read.done():
-        waiting = asyncio.ensure_future(subscription.next_event())
-        try:
-            await asyncio.wait({read, waiting}, return_when=asyncio.FIRST_COMPLETED)
-        except asyncio.CancelledError:  # the command was cancelled: nothing waits any more
-            await cancelled(waiting)
-            raise
-        if not waiting.done():
-            waiting.cancel()  # the read finished first; cancelling a queue wait loses nothing
-            await asyncio.gather(waiting, return_exceptions=True)
-            return None
-        found = match(waiting.result())
-        if found is not None:
-            return found
-    return None
+    None once the read has finished. The read is not cancelled when the push wins (its own
+    deadline bounds it; the caller keeps it in Lingering), only when the command waiting here
+    is cancelled: then nothing waits for it any more."""
+    try:
+        while not read.done():
+            waiting = asyncio.ensure_future(subscription.next_event())
+            try:
+                await asyncio.wait({read, waiting}, return_when=asyncio.FIRST_COMPLETED)
+            except asyncio.CancelledError:
+                await cancelled(waiting)
+                raise
+            if not waiting.done():
+                waiting.cancel()  # the read finished first; cancelling a queue wait loses nothing
+                await asyncio.gather(waiting, return_exceptions=True)
+                return None
+            found = match(waiting.result())
+            if found is not None:
+                return found
+        return None
+    except asyncio.CancelledError:
+        await cancelled(read)
+        raise
 
 
 async def cancelled(task: "asyncio.Future[Any]") -> None:

@@ -4,7 +4,7 @@ import asyncio
 
 import attrs
 
-from application.push_race import Lingering, already_pushed, cancelled, push_before
+from application.push_race import Lingering, already_pushed, push_before
 from domain.algo import AlgoOrder
 from ports.algo_orders import AlgoOrders
 from ports.clock import Clock
@@ -48,12 +48,8 @@ async def ensure_algo_visible(algos: AlgoOrders, clock: Clock, *, symbol: str,
         poll = asyncio.ensure_future(_poll(algos, symbol, client_algo_id))
         polls += 1
         if subscription is not None:
-            try:
-                pushed = await push_before(poll, subscription,
-                                           lambda e: _open_algo(e, client_algo_id))
-            except asyncio.CancelledError:
-                await cancelled(poll)
-                raise
+            pushed = await push_before(poll, subscription,
+                                       lambda e: _open_algo(e, client_algo_id))
             if pushed is not None:
                 (lingering if lingering is not None else Lingering()).keep(poll)
                 return Visibility(True, pushed, _ms(clock, start), "ws", polls)
