@@ -287,6 +287,7 @@ class SelfCheck:
                      f"placed {sent.algo_id or cid} at {far}, "
                      f"listed={sent.confirmed} ({sent.reason}), cancel={cancel.status}{kept}")
 
+
 def _rules(spec: InstrumentSpec) -> str:
     """The sizes and prices an order on spec must fit, as the venue publishes them."""
     rules = [f"tickSz={spec.tick_sz}", f"lotSz={spec.lot_sz}", f"minSz={spec.min_sz}"]

@@ -271,10 +271,12 @@ async def streams_open_once(rest_url: str, config: OkxConfig, i: int) -> dict[st
     return timeline(sink, first, start, found)
 
 
-async def binance_open_once(rest_url: str, config: BinanceConfig, i: int
-                            ) -> tuple[float, int, int]:
-    """The same open on the simulator's Binance face: a running engine has exchangeInfo kept
-    (at most 60 s old), the clock measured, the position mode read and the leverage set."""
+@contextlib.asynccontextmanager
+async def warm_binance_venue(rest_url: str, config: BinanceConfig
+                             ) -> AsyncIterator[tuple[ExchangeAdapter, SystemClock,
+                                                      InMemoryEvidenceSink]]:
+    """A reset simulator at 30000 and a Binance venue as a running engine has it: exchangeInfo
+    kept (at most 60 s old), the clock measured, the position mode read, the leverage set."""
     admin(rest_url, "/sim/reset", {})
     admin(rest_url, "/sim/price", {"instId": BINANCE_BTC, "last": "30000"})
     clock, sink = SystemClock(), InMemoryEvidenceSink()
@@ -283,6 +285,13 @@ async def binance_open_once(rest_url: str, config: BinanceConfig, i: int
         await asyncio.gather(exchange.get_instrument(BINANCE_BTC),
                              *(exchange.get_balances() for _ in range(4)))
         await exchange.set_leverage(BINANCE_BTC, Params().tiers.A.leverage)
+        yield exchange, clock, sink
+
+
+async def binance_open_once(rest_url: str, config: BinanceConfig, i: int
+                            ) -> tuple[float, int, int]:
+    """The same open on the simulator's Binance face, its venue warm as a running engine's."""
+    async with warm_binance_venue(rest_url, config) as (exchange, clock, sink):
         first = len(sink.records)
         start = clock.monotonic()
         done = await use_cases(exchange, clock, sink).open_position().execute(
@@ -309,14 +318,7 @@ async def binance_streams_open_once(rest_url: str, ws_url: str, config: BinanceC
     """binance_open_once on an engine whose streams are up (a running `watch`): the user-data
     stream's ORDER_TRADE_UPDATE and ALGO_UPDATE race the status read and the open algo poll
     (application/push_race.py); the same times as streams_open_once."""
-    admin(rest_url, "/sim/reset", {})
-    admin(rest_url, "/sim/price", {"instId": BINANCE_BTC, "last": "30000"})
-    clock, sink = SystemClock(), InMemoryEvidenceSink()
-    async with binance_venue(config, BINANCE_CREDS, clock, sink).exchange() as exchange:
-        await exchange.get_account_config()
-        await asyncio.gather(exchange.get_instrument(BINANCE_BTC),
-                             *(exchange.get_balances() for _ in range(4)))
-        await exchange.set_leverage(BINANCE_BTC, Params().tiers.A.leverage)
+    async with warm_binance_venue(rest_url, config) as (exchange, clock, sink):
         began = clock.monotonic()
         await exchange.ws_start()
         ws_start_ms = (clock.monotonic() - began) * 1000
